@@ -1,0 +1,39 @@
+//! Generates `include/kv.h` from the sources with cbindgen (configuration in `cbindgen.toml`).
+//! The header is written to `$OUT_DIR/kv.h` and copied to `include/kv.h` when it changed; the
+//! test suite fails when the committed header differs from the generated one.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    // Only the C boundary and the status list are public C API; the rest of the crate is not.
+    // `src/ffi/mod.rs` brings in its submodules.
+    let builder = cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(crate_dir.join("src").join("status.rs"))
+        .with_src(crate_dir.join("src").join("ffi").join("mod.rs"));
+    let bindings = match builder.generate() {
+        Ok(b) => b,
+        Err(e) => {
+            // A syntax error in the sources is reported by rustc with better context.
+            println!("cargo:warning=cbindgen could not generate kv.h: {e}");
+            return;
+        }
+    };
+    let generated = out_dir.join("kv.h");
+    bindings.write_to_file(&generated);
+    copy_if_changed(&generated, &crate_dir.join("include").join("kv.h"));
+}
+
+fn copy_if_changed(from: &Path, to: &Path) {
+    let new = std::fs::read(from).expect("generated header is readable");
+    if std::fs::read(to).ok().as_deref() != Some(new.as_slice()) {
+        std::fs::create_dir_all(to.parent().expect("include/ has a parent")).expect("can create include/");
+        std::fs::write(to, new).expect("can write include/kv.h");
+    }
+}

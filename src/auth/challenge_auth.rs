@@ -1,0 +1,120 @@
+//! Challenge-based authorization for one vault: learns the scope and tenant from the vault's 401
+//! challenge, verifies the challenge names the vault's own host, and supplies the bearer header.
+//!
+//! The first request to a vault goes without a token and without its body; the 401 reply's
+//! `WWW-Authenticate` names the authority and scope; the client then fetches a token and resends.
+//! A second 401 for a token that was just fetched for the same challenge is returned to the
+//! caller, never looped on.
+
+use crate::auth::challenge::{self, ChallengeError};
+use crate::auth::credential::{AccessToken, Credential, TokenRequest};
+use crate::error::{Error, Result};
+use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE};
+use parking_lot::RwLock;
+use std::sync::Arc;
+
+/// What the pipeline should do after a 401.
+#[derive(Debug)]
+pub enum ChallengeOutcome {
+    /// The challenge taught something new (or demands claims): send again with this token.
+    Retry(Authorization),
+    /// Nothing new was learned; report the 401 to the caller.
+    GiveUp,
+}
+
+/// A bearer token ready to send, with the request it was fetched for (to invalidate it if the
+/// service rejects it).
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    /// The token request this token answers.
+    pub request: TokenRequest,
+    /// The token.
+    pub token: AccessToken,
+}
+
+impl Authorization {
+    /// The `Authorization` header value.
+    pub fn header_value(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(format!("Bearer {}", self.token.token.as_str()))
+    }
+}
+
+/// Per-vault challenge state shared by all threads using one client.
+pub struct ChallengeAuth {
+    credential: Arc<Credential>,
+    vault_host: String,
+    verify_resource: bool,
+    learned: RwLock<Option<TokenRequest>>,
+}
+
+impl ChallengeAuth {
+    /// State for the vault at `vault_host` (no port).
+    pub fn new(credential: Arc<Credential>, vault_host: &str, verify_resource: bool) -> ChallengeAuth {
+        ChallengeAuth { credential, vault_host: vault_host.to_ascii_lowercase(), verify_resource, learned: RwLock::new(None) }
+    }
+
+    /// The token to send now, or None while no challenge has been seen (send unauthenticated).
+    pub fn current(&self) -> Result<Option<Authorization>> {
+        let learned = self.learned.read().clone();
+        match learned {
+            Some(request) => self.fetch(request).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Handles a 401 reply's `WWW-Authenticate` value. `sent` is the authorization that the
+    /// rejected request carried, if any.
+    pub fn on_unauthorized(&self, www_authenticate: Option<&str>, sent: Option<&Authorization>) -> Result<ChallengeOutcome> {
+        let Some(header) = www_authenticate else {
+            return match sent {
+                // The service refused a token without saying why: let the caller see the 401.
+                Some(_) => Ok(ChallengeOutcome::GiveUp),
+                None => Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the vault answered 401 without a WWW-Authenticate challenge")),
+            };
+        };
+        let parsed = challenge::parse(header).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
+
+        if let Some(claims) = parsed.claims.clone() {
+            // A claims (CAE) challenge: one new token carrying the claims, for the scope we know.
+            let Some(sent) = sent else {
+                return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "a claims challenge arrived before any token was sent"));
+            };
+            if sent.request.claims.is_some() {
+                return Ok(ChallengeOutcome::GiveUp);
+            }
+            let request = TokenRequest { claims: Some(claims), ..sent.request.clone() };
+            return self.fetch(request).map(ChallengeOutcome::Retry);
+        }
+
+        let Some(scope) = parsed.scope else {
+            return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the challenge names no scope or resource"));
+        };
+        if self.verify_resource {
+            challenge::verify_resource(&self.vault_host, &scope).map_err(|e| match e {
+                ChallengeError::ResourceMismatch { .. } => Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string()),
+                ChallengeError::Malformed(_) => Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()),
+            })?;
+        }
+        let request = TokenRequest { scope, tenant_id: parsed.tenant, claims: None };
+        if let Some(sent) = sent {
+            if sent.request == request {
+                // Same challenge for a token we just sent: the token itself is refused.
+                self.credential.invalidate(&sent.request, &sent.token);
+                return Ok(ChallengeOutcome::GiveUp);
+            }
+        }
+        *self.learned.write() = Some(request.clone());
+        self.fetch(request).map(ChallengeOutcome::Retry)
+    }
+
+    fn fetch(&self, request: TokenRequest) -> Result<Authorization> {
+        let token = self.credential.token(&request).map_err(|e| {
+            if e.status == KV_STATUS_AUTHENTICATION_FAILED {
+                e
+            } else {
+                Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }.context(format!("{} credential", self.credential.kind()))
+            }
+        })?;
+        Ok(Authorization { request, token })
+    }
+}

@@ -1,0 +1,79 @@
+//! The one internal interface every credential implements, and the shareable `Credential`
+//! object that wraps a token source with its cache.
+
+use crate::auth::token_cache::TokenCache;
+use crate::error::Result;
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+use zeroize::Zeroizing;
+
+/// What a client asks a credential for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenRequest {
+    /// The scope, e.g. `https://vault.azure.net/.default`, taken from the vault's challenge.
+    pub scope: String,
+    /// The tenant named by the challenge's authority, when it names one.
+    pub tenant_id: Option<String>,
+    /// Claims (JSON) demanded by a claims challenge.
+    pub claims: Option<String>,
+}
+
+/// A bearer token and when it stops being valid. The token text is zeroized on drop.
+#[derive(Clone)]
+pub struct AccessToken {
+    /// The bearer token.
+    pub token: Zeroizing<String>,
+    /// Expiry time.
+    pub expires_on: SystemTime,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken").field("token", &"<redacted>").field("expires_on", &self.expires_on).finish()
+    }
+}
+
+/// A way of obtaining tokens (static token, client secret, managed identity, ...).
+/// Implementations are called by the cache, one call at a time per cache key.
+pub trait TokenSource: Send + Sync {
+    /// Obtains a fresh token for the request.
+    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken>;
+    /// A short name for messages, e.g. "static token".
+    fn kind(&self) -> &'static str;
+}
+
+/// A credential as clients hold it: a token source plus its cache, shared by every client and
+/// thread that uses it.
+pub struct Credential {
+    source: Box<dyn TokenSource>,
+    cache: TokenCache,
+}
+
+impl Credential {
+    /// Wraps a token source with a fresh cache.
+    pub fn new(source: impl TokenSource + 'static) -> Arc<Credential> {
+        Arc::new(Credential { source: Box::new(source), cache: TokenCache::new() })
+    }
+
+    /// A valid token for the request: cached, or fetched by one thread while others wait.
+    pub fn token(&self, request: &TokenRequest) -> Result<AccessToken> {
+        self.cache.get_or_fetch(request, |req| self.source.fetch_token(req))
+    }
+
+    /// Forgets the cached token for this request if it is still `rejected` (the service refused it).
+    pub fn invalidate(&self, request: &TokenRequest, rejected: &AccessToken) {
+        self.cache.invalidate(request, rejected);
+    }
+
+    /// The source's short name.
+    pub fn kind(&self) -> &'static str {
+        self.source.kind()
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential").field("kind", &self.kind()).finish()
+    }
+}

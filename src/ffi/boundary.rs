@@ -1,0 +1,148 @@
+//! The panic boundary and argument checks shared by every exported function.
+
+use crate::error::{Error, Result};
+use crate::ffi::error::kv_error;
+use crate::status::{kv_status, KV_STATUS_INVALID_UTF8, KV_STATUS_NULL_ARGUMENT, KV_STATUS_OK, KV_STATUS_PANIC};
+use std::any::Any;
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs a fallible body for a function returning `kv_status`: clears `*err_out`, catches panics,
+/// and on failure stores a new `kv_error` in `*err_out` (when it is not NULL).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ffi_status {
+    ($err_out:expr, $body:block) => {
+        $crate::ffi::boundary::status_call($err_out, move || -> $crate::error::Result<()> { $body })
+    };
+}
+
+/// Runs an infallible body (accessors) that returns a value, giving `$default` if it panics.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ffi_value {
+    ($default:expr, $body:block) => {
+        $crate::ffi::boundary::value_call(move || $body, || $default)
+    };
+}
+
+/// Runs a `_free` body: NULL is accepted and ignored; panics are swallowed.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! ffi_free {
+    ($ptr:expr) => {
+        $crate::ffi::boundary::free_call($ptr)
+    };
+}
+
+/// See [`ffi_status!`].
+pub fn status_call(err_out: *mut *mut kv_error, body: impl FnOnce() -> Result<()>) -> kv_status {
+    if !err_out.is_null() {
+        // SAFETY: the caller passes either NULL or a pointer to writable storage for one pointer.
+        unsafe { *err_out = std::ptr::null_mut() };
+    }
+    let err = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return KV_STATUS_OK,
+        Ok(Err(err)) => err,
+        Err(payload) => Error::new(KV_STATUS_PANIC, format!("kv panicked: {}", panic_text(payload.as_ref()))),
+    };
+    let status = err.status;
+    if !err_out.is_null() {
+        let boxed = catch_unwind(AssertUnwindSafe(|| kv_error::into_raw(err))).unwrap_or(std::ptr::null_mut());
+        // SAFETY: as above.
+        unsafe { *err_out = boxed };
+    }
+    status
+}
+
+/// See [`ffi_value!`].
+pub fn value_call<T>(body: impl FnOnce() -> T, default: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| default())
+}
+
+/// See [`ffi_free!`]. Takes back ownership of a pointer made by `Box::into_raw` and drops it.
+pub fn free_call<T>(ptr: *mut T) {
+    if ptr.is_null() {
+        return;
+    }
+    // SAFETY: kv handed out `ptr` from `Box::into_raw` and the caller frees it once.
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(ptr) })));
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
+}
+
+fn null(what: &str) -> Error {
+    Error::new(KV_STATUS_NULL_ARGUMENT, format!("argument '{what}' is NULL"))
+}
+
+/// A required handle argument.
+pub fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
+    // SAFETY: a non-NULL handle pointer came from kv and is still alive (the caller's contract).
+    unsafe { ptr.as_ref() }.ok_or_else(|| null(what))
+}
+
+/// A required mutable handle argument (builders, iterators: one thread at a time).
+pub fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+    // SAFETY: as for `handle`, plus exclusive use as documented in kv.h.
+    unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
+}
+
+/// An optional handle argument (NULL = None).
+pub fn optional_handle<'a, T>(ptr: *const T) -> Option<&'a T> {
+    // SAFETY: as for `handle`.
+    unsafe { ptr.as_ref() }
+}
+
+/// A required NUL-terminated UTF-8 string argument.
+pub fn string<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    optional_string(ptr, what)?.ok_or_else(|| null(what))
+}
+
+/// An optional NUL-terminated UTF-8 string argument (NULL = None).
+pub fn optional_string<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller passes a NUL-terminated string that lives for the call.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| Error::new(KV_STATUS_INVALID_UTF8, format!("argument '{what}' is not valid UTF-8 (at byte {})", e.valid_up_to())))
+}
+
+/// A `(pointer, length)` byte argument; NULL is allowed only with length 0.
+pub fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return if len == 0 { Ok(&[]) } else { Err(null(what)) };
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::invalid_argument(format!("argument '{what}' has an impossible length")));
+    }
+    // SAFETY: the caller passes `len` readable bytes at `ptr` that live for the call.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// A required output slot. Check it before doing any work, write it only on success.
+pub fn out_slot<'a, T>(ptr: *mut *mut T, what: &str) -> Result<&'a mut *mut T> {
+    // SAFETY: the caller passes NULL or a pointer to writable storage for one pointer.
+    unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
+}
+
+/// An optional output slot (NULL = the caller does not want it).
+pub fn optional_out_slot<'a, T>(ptr: *mut *mut T) -> Option<&'a mut *mut T> {
+    // SAFETY: as for `out_slot`.
+    unsafe { ptr.as_mut() }
+}
+
+/// Moves `value` to the heap and hands its pointer to C.
+pub fn into_handle<T>(value: T) -> *mut T {
+    Box::into_raw(Box::new(value))
+}

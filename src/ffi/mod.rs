@@ -1,0 +1,14 @@
+//! The C boundary. Only translation happens here: NULL and UTF-8 checks, handles, the panic
+//! boundary, and mapping Rust results to `kv_status` + `kv_error`. No business logic.
+//!
+//! Every `extern "C"` function body is one `ffi_status!` / `ffi_value!` / `ffi_free!` macro call
+//! (a test enforces it), so no panic can unwind into the host.
+#![allow(non_camel_case_types)]
+
+#[macro_use]
+pub mod boundary;
+pub mod client;
+pub mod credential;
+pub mod error;
+pub mod secrets;
+pub mod text;

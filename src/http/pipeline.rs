@@ -1,0 +1,369 @@
+//! One request through the pipeline: URL and headers, challenge authorization, retries within
+//! the overall deadline, and turning a non-2xx reply into an [`Error`].
+
+use crate::auth::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome};
+use crate::auth::Credential;
+use crate::error::{Error, Result};
+use crate::http::log::{self, Level};
+use crate::http::retry::{self, RetryDecision, RetryOptions};
+use crate::http::transport::{self, TransportOptions, MAX_BODY_BYTES};
+use crate::http::vault_url::VaultUrl;
+use crate::status::{KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_TIMEOUT};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use ureq::http;
+use zeroize::Zeroizing;
+
+/// The api-version sent when the caller sets none: the newest stable one.
+pub const DEFAULT_API_VERSION: &str = "2025-07-01";
+
+/// HTTP verbs Key Vault uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The verb as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// Everything that configures a pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Sent as `api-version` on every request.
+    pub api_version: String,
+    /// Send every verb other than GET and POST as POST with `X-HTTP-METHOD`.
+    pub method_override: bool,
+    /// Check that the challenge's resource matches the vault host.
+    pub verify_challenge_resource: bool,
+    /// Allow `http://` vault URLs (loopback test servers only).
+    pub allow_insecure_http: bool,
+    /// Retry settings.
+    pub retry: RetryOptions,
+    /// Deadline for a whole call, retries and waits included.
+    pub call_timeout: Duration,
+    /// Connect timeout, CA file and user agent.
+    pub transport: TransportOptions,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> PipelineOptions {
+        PipelineOptions {
+            api_version: DEFAULT_API_VERSION.to_owned(),
+            method_override: false,
+            verify_challenge_resource: true,
+            allow_insecure_http: false,
+            retry: RetryOptions::default(),
+            call_timeout: Duration::from_secs(120),
+            transport: TransportOptions {
+                connect_timeout: Duration::from_secs(10),
+                read_timeout: Duration::from_secs(30),
+                ca_file: None,
+                user_agent: format!("kv/{} (rust; {})", env!("CARGO_PKG_VERSION"), std::env::consts::OS),
+            },
+        }
+    }
+}
+
+/// A request relative to the vault.
+#[derive(Debug)]
+pub struct Request {
+    /// The verb.
+    pub method: Method,
+    /// Percent-encoded path starting with `/`, or an absolute same-origin URL (a `nextLink`).
+    pub target: String,
+    /// Query parameters besides `api-version` (unencoded).
+    pub query: Vec<(&'static str, String)>,
+    /// JSON body; may hold secret material, so it is zeroized when dropped.
+    pub body: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl Request {
+    /// A request without a body.
+    pub fn new(method: Method, target: impl Into<String>) -> Request {
+        Request { method, target: target.into(), query: Vec::new(), body: None }
+    }
+
+    /// A request with a JSON body.
+    pub fn with_json(method: Method, target: impl Into<String>, body: &serde_json::Value) -> Request {
+        let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+        Request { method, target: target.into(), query: Vec::new(), body: Some(Zeroizing::new(bytes)) }
+    }
+}
+
+/// A 2xx reply. The body may hold secret material and is zeroized when dropped.
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes.
+    pub body: Zeroizing<Vec<u8>>,
+    /// `x-ms-request-id` of the reply.
+    pub request_id: String,
+}
+
+impl Response {
+    /// Parses the body as JSON of type `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            let mut err = Error::unparseable(e);
+            err.http_status = self.status;
+            err.request_id = self.request_id.clone();
+            err
+        })
+    }
+}
+
+/// One HTTP exchange's outcome before status interpretation.
+struct RawReply {
+    status: u16,
+    headers: http::HeaderMap,
+    body: Zeroizing<Vec<u8>>,
+}
+
+impl RawReply {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
+/// The pipeline of one client. `Send + Sync`; every method takes `&self`.
+pub struct Pipeline {
+    agent: ureq::Agent,
+    vault: VaultUrl,
+    options: PipelineOptions,
+    auth: ChallengeAuth,
+}
+
+impl Pipeline {
+    /// A pipeline for the vault at `vault_url` using `credential`.
+    pub fn new(vault_url: &str, credential: Arc<Credential>, options: PipelineOptions) -> Result<Pipeline> {
+        let vault = VaultUrl::parse(vault_url, options.allow_insecure_http)?;
+        let agent = transport::build_agent(&options.transport)?;
+        let auth = ChallengeAuth::new(credential, &vault.host(), options.verify_challenge_resource);
+        Ok(Pipeline { agent, vault, options, auth })
+    }
+
+    /// The vault base URL.
+    pub fn vault(&self) -> &VaultUrl {
+        &self.vault
+    }
+
+    /// Sends `request` and returns its 2xx reply, or the error the reply or transport produced.
+    pub fn send(&self, request: &Request) -> Result<Response> {
+        let deadline = Instant::now() + self.options.call_timeout;
+        let url = self.url_for(request)?;
+        let client_request_id = new_request_id();
+        let mut authorization = self.auth.current()?;
+        let mut challenges = 0;
+        loop {
+            let reply = self.send_with_retries(request, &url, authorization.as_ref(), &client_request_id, deadline)?;
+            if reply.status == 401 && challenges < 2 {
+                challenges += 1;
+                let www = reply.header("www-authenticate");
+                log::write(Level::Debug, format_args!("401 challenge from {}", log::redact_url(&url)));
+                match self.auth.on_unauthorized(www.as_deref(), authorization.as_ref())? {
+                    ChallengeOutcome::Retry(next) => {
+                        authorization = Some(next);
+                        continue;
+                    }
+                    ChallengeOutcome::GiveUp => {}
+                }
+            }
+            let request_id = reply.header("x-ms-request-id").unwrap_or_default();
+            if (200..300).contains(&reply.status) {
+                return Ok(Response { status: reply.status, body: reply.body, request_id });
+            }
+            let err = Error::from_reply(reply.status, &reply.body, &request_id);
+            log::write(Level::Error, format_args!("{} {} -> {} {}", request.method.as_str(), log::redact_url(&url), reply.status, err.service_code));
+            return Err(err);
+        }
+    }
+
+    /// The absolute URL of a request. A path gets the query parameters and `api-version`; an
+    /// absolute `nextLink` is followed exactly as the service gave it (only on the vault's own
+    /// origin), with `api-version` added only when the link lacks one.
+    fn url_for(&self, request: &Request) -> Result<String> {
+        if !request.target.starts_with('/') {
+            if !self.vault.is_same_origin(&request.target) {
+                return Err(Error::new(
+                    KV_STATUS_FOREIGN_NEXT_LINK,
+                    format!("refusing to follow a link outside the vault ({})", log::redact_url(&request.target)),
+                ));
+            }
+            let has_api_version = request.target.split(['?', '&']).skip(1).any(|p| p.starts_with("api-version="));
+            return Ok(match (has_api_version, request.target.contains('?')) {
+                (true, _) => request.target.clone(),
+                (false, true) => format!("{}&api-version={}", request.target, self.options.api_version),
+                (false, false) => format!("{}?api-version={}", request.target, self.options.api_version),
+            });
+        }
+        let mut url = url::Url::parse(&self.vault.join(&request.target)).map_err(|e| Error::invalid_argument(format!("bad request path: {e}")))?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &request.query {
+                pairs.append_pair(k, v);
+            }
+            pairs.append_pair("api-version", &self.options.api_version);
+        }
+        Ok(url.to_string())
+    }
+
+    fn send_with_retries(
+        &self,
+        request: &Request,
+        url: &str,
+        authorization: Option<&Authorization>,
+        client_request_id: &str,
+        deadline: Instant,
+    ) -> Result<RawReply> {
+        let mut retries_done = 0;
+        loop {
+            let started = Instant::now();
+            let remaining = deadline.saturating_duration_since(started);
+            if remaining.is_zero() {
+                return Err(Error::new(KV_STATUS_TIMEOUT, format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url))));
+            }
+            let outcome = self.send_once(request, url, authorization, client_request_id, remaining);
+            let (server_delay, failure) = match &outcome {
+                Ok(reply) if retry::is_retriable_status(reply.status) => {
+                    let delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
+                    (delay, format!("HTTP {}", reply.status))
+                }
+                Err(err) if transport::is_retriable(err) => (None, err.message.clone()),
+                _ => {
+                    if let Ok(reply) = &outcome {
+                        log::write(Level::Info, format_args!("{} {} -> {} in {:?}", request.method.as_str(), log::redact_url(url), reply.status, started.elapsed()));
+                    }
+                    return outcome;
+                }
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match retry::decide(&self.options.retry, retries_done, server_delay, Some(remaining), fastrand::f64()) {
+                RetryDecision::RetryAfter(wait) => {
+                    log::write(Level::Warn, format_args!("{} {} failed ({failure}); retry {} in {:?}", request.method.as_str(), log::redact_url(url), retries_done + 1, wait));
+                    std::thread::sleep(wait);
+                    retries_done += 1;
+                }
+                RetryDecision::GiveUp => return outcome,
+            }
+        }
+    }
+
+    fn send_once(
+        &self,
+        request: &Request,
+        url: &str,
+        authorization: Option<&Authorization>,
+        client_request_id: &str,
+        remaining: Duration,
+    ) -> Result<RawReply> {
+        let wire_method = if self.options.method_override && !matches!(request.method, Method::Get | Method::Post) {
+            Method::Post
+        } else {
+            request.method
+        };
+        let mut builder = http::Request::builder()
+            .method(wire_method.as_str())
+            .uri(url)
+            .header("accept", "application/json")
+            .header("x-ms-client-request-id", client_request_id);
+        if wire_method != request.method {
+            builder = builder.header("x-http-method", request.method.as_str());
+        }
+        let auth_value = authorization.map(Authorization::header_value);
+        if let Some(value) = &auth_value {
+            let mut header = http::HeaderValue::from_str(value).map_err(|_| Error::invalid_argument("the token is not a valid header value"))?;
+            header.set_sensitive(true);
+            builder = builder.header("authorization", header);
+        }
+        // The first, unauthenticated request goes without its body: it will be refused anyway.
+        let carries_body = matches!(wire_method, Method::Put | Method::Post | Method::Patch);
+        let body: &[u8] = match (&request.body, authorization.is_some()) {
+            (Some(body), true) => body,
+            _ if carries_body && authorization.is_some() => b"{}",
+            _ => b"",
+        };
+        if carries_body && authorization.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        let http_request = builder.body(body).map_err(|e| Error::invalid_argument(format!("cannot build request: {e}")))?;
+        let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
+        let mut reply = self.agent.run(configured).map_err(|e| transport::classify(&e, url))?;
+        let status = reply.status().as_u16();
+        let headers = reply.headers().clone();
+        let body = reply
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|e| transport::classify(&e, url))?;
+        Ok(RawReply { status, headers, body: Zeroizing::new(body) })
+    }
+}
+
+/// A random UUID (version 4) for `x-ms-client-request-id`.
+fn new_request_id() -> String {
+    let mut bytes: [u8; 16] = fastrand::u128(..).to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::static_token::StaticToken;
+
+    fn pipeline(api: &str) -> Pipeline {
+        let cred = Credential::new(StaticToken::new("t", None).unwrap());
+        let options = PipelineOptions { api_version: api.to_owned(), ..PipelineOptions::default() };
+        Pipeline::new("https://myvault.vault.azure.net", cred, options).unwrap()
+    }
+
+    #[test]
+    fn api_version_is_on_every_url_and_next_links_are_followed_as_given() {
+        let p = pipeline("2025-07-01");
+        let mut r = Request::new(Method::Get, "/secrets");
+        r.query.push(("maxresults", "5".into()));
+        assert_eq!(p.url_for(&r).unwrap(), "https://myvault.vault.azure.net/secrets?maxresults=5&api-version=2025-07-01");
+        let given = "https://myvault.vault.azure.net:443/secrets?api-version=7.2&$skiptoken=abc&maxresults=1";
+        assert_eq!(p.url_for(&Request::new(Method::Get, given)).unwrap(), given);
+        let bare = "https://myvault.vault.azure.net/secrets?$skiptoken=abc";
+        assert_eq!(p.url_for(&Request::new(Method::Get, bare)).unwrap(), format!("{bare}&api-version=2025-07-01"));
+    }
+
+    #[test]
+    fn foreign_next_links_are_refused() {
+        let p = pipeline("2025-07-01");
+        let next = Request::new(Method::Get, "https://evil.example/secrets?$skiptoken=abc");
+        assert_eq!(p.url_for(&next).unwrap_err().status, KV_STATUS_FOREIGN_NEXT_LINK);
+    }
+
+    #[test]
+    fn request_ids_are_uuid_v4() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert_ne!(id, new_request_id());
+    }
+}

@@ -1,0 +1,104 @@
+//! The transport: one ureq agent (rustls, connection pool, proxy from the environment, system
+//! roots plus an optional CA file) and the classification of its failures into kv statuses.
+
+use crate::error::{Error, Result};
+use crate::status::{KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_LARGE, KV_STATUS_TIMEOUT, KV_STATUS_TLS, KV_STATUS_TRANSPORT};
+use std::path::Path;
+use std::time::Duration;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+/// Largest reply body read (Key Vault replies are small; list pages stay well below this).
+pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Settings of the agent.
+#[derive(Debug, Clone)]
+pub struct TransportOptions {
+    /// Time allowed to establish a connection (TCP + TLS).
+    pub connect_timeout: Duration,
+    /// Time allowed waiting for the reply head and for each part of the body.
+    pub read_timeout: Duration,
+    /// PEM file of extra CA certificates trusted besides the system roots.
+    pub ca_file: Option<String>,
+    /// `User-Agent` header value.
+    pub user_agent: String,
+}
+
+/// Builds the agent. Trusted roots are the system's CA certificates plus those in `ca_file`;
+/// when the system has none, Mozilla's roots (webpki) plus `ca_file`. Verification is never off.
+pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
+    let extra = match &options.ca_file {
+        Some(path) => load_ca_file(Path::new(path))?,
+        None => Vec::new(),
+    };
+    let roots = root_certs(extra);
+    let tls = TlsConfig::builder().root_certs(roots).build();
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .https_only(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .proxy(ureq::Proxy::try_from_env())
+        .user_agent(options.user_agent.as_str())
+        .timeout_connect(Some(options.connect_timeout))
+        .timeout_recv_response(Some(options.read_timeout))
+        .timeout_recv_body(Some(options.read_timeout))
+        .timeout_send_body(Some(options.read_timeout))
+        .max_idle_connections_per_host(16)
+        .tls_config(tls)
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
+fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
+    let native = rustls_native_certs::load_native_certs();
+    let mut certs: Vec<Certificate<'static>> = native.certs.iter().map(|der| Certificate::from_der(der.as_ref()).to_owned()).collect();
+    if certs.is_empty() && extra.is_empty() {
+        return RootCerts::WebPki;
+    }
+    certs.extend(extra);
+    RootCerts::new_with_certs(&certs)
+}
+
+/// Reads every certificate of a PEM file.
+pub fn load_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::new(KV_STATUS_FILE_ERROR, format!("cannot read CA file '{}': {e}", path.display())))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(cert)) => certs.push(cert.to_owned()),
+            Ok(_) => {}
+            Err(e) => return Err(Error::new(KV_STATUS_FILE_ERROR, format!("CA file '{}' is not valid PEM: {e}", path.display()))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::new(KV_STATUS_FILE_ERROR, format!("CA file '{}' holds no PEM certificate", path.display())));
+    }
+    Ok(certs)
+}
+
+/// Whether a transport failure may succeed when tried again.
+pub fn is_retriable(err: &Error) -> bool {
+    matches!(err.status, KV_STATUS_TRANSPORT | KV_STATUS_TIMEOUT)
+}
+
+/// Maps a ureq failure to a kv error naming what failed.
+pub fn classify(err: &ureq::Error, url: &str) -> Error {
+    let target = crate::http::log::redact_url(url);
+    let (status, what) = match err {
+        ureq::Error::Timeout(kind) => (KV_STATUS_TIMEOUT, format!("timed out ({kind})")),
+        ureq::Error::HostNotFound => (KV_STATUS_DNS, "host name not found".to_owned()),
+        ureq::Error::Tls(msg) => (KV_STATUS_TLS, format!("TLS failure: {msg}")),
+        ureq::Error::Rustls(e) => (KV_STATUS_TLS, format!("TLS failure: {e}")),
+        ureq::Error::Pem(e) => (KV_STATUS_TLS, format!("TLS certificate error: {e}")),
+        ureq::Error::BodyExceedsLimit(limit) => (KV_STATUS_RESPONSE_TOO_LARGE, format!("reply body larger than {limit} bytes")),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => (KV_STATUS_TIMEOUT, format!("timed out: {io}")),
+            _ if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => (KV_STATUS_TLS, format!("TLS failure: {io}")),
+            _ => (KV_STATUS_TRANSPORT, format!("I/O error: {io}")),
+        },
+        ureq::Error::ConnectionFailed => (KV_STATUS_TRANSPORT, "connection failed".to_owned()),
+        other => (KV_STATUS_TRANSPORT, other.to_string()),
+    };
+    Error::new(status, format!("{what} ({target})"))
+}

@@ -1,0 +1,89 @@
+//! The vault's base URL: parsed once, used to build request URLs and to check that paging links
+//! stay on the vault's own scheme, host and port.
+
+use crate::error::{Error, Result};
+use crate::status::{KV_STATUS_INSECURE_TRANSPORT, KV_STATUS_INVALID_URL};
+use url::Url;
+
+/// A validated vault base URL such as `https://myvault.vault.azure.net`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultUrl {
+    url: Url,
+}
+
+impl VaultUrl {
+    /// Parses `text`. Only `https` is accepted unless `allow_insecure_http` is set. A path other
+    /// than `/`, a query, a fragment or user info is refused.
+    pub fn parse(text: &str, allow_insecure_http: bool) -> Result<VaultUrl> {
+        let url = Url::parse(text.trim()).map_err(|e| Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_insecure_http => {}
+            "http" => {
+                return Err(Error::new(
+                    KV_STATUS_INSECURE_TRANSPORT,
+                    "the vault URL uses plain http://; tokens are only sent over HTTPS (allow insecure HTTP explicitly for a loopback test server)",
+                ))
+            }
+            other => return Err(Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: scheme '{other}' is not https"))),
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(Error::new(KV_STATUS_INVALID_URL, "invalid vault URL: no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::new(KV_STATUS_INVALID_URL, "invalid vault URL: it must not carry user info, a query or a fragment"));
+        }
+        if url.path() != "/" && !url.path().is_empty() {
+            return Err(Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: unexpected path '{}' (give only scheme, host and port)", url.path())));
+        }
+        Ok(VaultUrl { url })
+    }
+
+    /// The host name, lower-case, without port.
+    pub fn host(&self) -> String {
+        self.url.host_str().unwrap_or_default().to_ascii_lowercase()
+    }
+
+    /// `scheme://host[:port]` without a trailing slash.
+    pub fn origin(&self) -> String {
+        self.url.origin().ascii_serialization()
+    }
+
+    /// The absolute URL for an already percent-encoded `path` (starting with `/`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{}", self.origin(), path)
+    }
+
+    /// True when `link` has this vault's scheme, host and port (default ports normalised).
+    pub fn is_same_origin(&self, link: &str) -> bool {
+        Url::parse(link).map(|other| other.origin() == self.url.origin()).unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::*;
+
+    #[test]
+    fn accepts_https_vaults_and_normalises() {
+        let v = VaultUrl::parse("https://MyVault.vault.azure.net/", false).unwrap();
+        assert_eq!(v.host(), "myvault.vault.azure.net");
+        assert_eq!(v.origin(), "https://myvault.vault.azure.net");
+        assert_eq!(v.join("/secrets/a"), "https://myvault.vault.azure.net/secrets/a");
+        assert!(v.is_same_origin("https://myvault.vault.azure.net:443/secrets?api-version=7.2&$skiptoken=x"));
+        assert!(!v.is_same_origin("https://evil.example/secrets"));
+        assert!(!v.is_same_origin("http://myvault.vault.azure.net/secrets"));
+        assert!(!v.is_same_origin("https://myvault.vault.azure.net:8443/secrets"));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_vault_base_url() {
+        assert_eq!(VaultUrl::parse("http://localhost:8080", false).unwrap_err().status, KV_STATUS_INSECURE_TRANSPORT);
+        assert!(VaultUrl::parse("http://localhost:8080", true).is_ok());
+        for bad in ["", "vault.azure.net", "ftp://x", "https://u:p@x", "https://x/secrets", "https://x/?a=b", "https://"] {
+            let err = VaultUrl::parse(bad, false).unwrap_err();
+            assert_eq!(err.status, KV_STATUS_INVALID_URL, "{bad}");
+        }
+    }
+}

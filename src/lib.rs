@@ -1,0 +1,22 @@
+//! kv: an Azure Key Vault client with a C ABI.
+//!
+//! One synchronous Rust core (this crate, usable as an `rlib`) behind `extern "C"` functions in
+//! [`ffi`], whose declarations cbindgen writes to `include/kv.h`. Layers, top to bottom:
+//! [`ffi`] (C boundary only) → [`client`] and the service modules ([`secrets`]) → [`auth`]
+//! (credentials, token cache, challenge) and [`http`] (pipeline, retries, transport) →
+//! [`model`] (wire types).
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod ffi;
+pub mod http;
+pub mod model;
+pub mod names;
+pub mod paging;
+pub mod secrets;
+pub mod status;
+
+pub use client::{Client, ClientOptions};
+pub use error::{Error, Result};

@@ -1,0 +1,49 @@
+//! Wire-format types (serde) for api-version 2025-07-01, and the encodings the API uses.
+
+pub mod encoding;
+pub mod secret;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Attributes shared by secrets, keys and certificates (`SecretAttributes`, `KeyAttributes`, ...).
+/// Times are Unix seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attributes {
+    /// Whether the object is enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Not valid before this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Not valid after this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Creation time (read-only).
+    #[serde(skip_serializing)]
+    pub created: Option<i64>,
+    /// Last update time (read-only).
+    #[serde(skip_serializing)]
+    pub updated: Option<i64>,
+    /// Soft-delete retention in days (read-only).
+    #[serde(skip_serializing)]
+    pub recoverable_days: Option<i32>,
+    /// Deletion recovery level, e.g. `Recoverable+Purgeable` (read-only).
+    #[serde(skip_serializing)]
+    pub recovery_level: Option<String>,
+}
+
+/// Tags: string keys to string values (sorted by key).
+pub type Tags = BTreeMap<String, String>;
+
+/// One page of a list operation.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items of this page (may be empty even when more pages follow).
+    #[serde(default = "Vec::new")]
+    pub value: Vec<T>,
+    /// Absolute URL of the next page, absent or null on the last page.
+    pub next_link: Option<String>,
+}

@@ -1,0 +1,213 @@
+//! Secrets: every secrets operation of api-version 2025-07-01.
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::http::{Method, Request};
+use crate::model::encoding::{decode_b64_lenient, encode_b64url};
+use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
+use crate::model::{Attributes, Tags};
+use crate::names::{check_name, check_version, split_id};
+use crate::paging::Pager;
+use crate::status::KV_STATUS_INVALID_ARGUMENT;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use zeroize::Zeroizing;
+
+/// Largest secret value the service stores (25 KiB).
+pub const MAX_SECRET_VALUE_BYTES: usize = 25 * 1024;
+/// Most tags an object may carry.
+pub const MAX_TAGS: usize = 15;
+
+/// A secret, a secret version, a list item or a deleted secret.
+#[derive(Debug, Clone, Default)]
+pub struct Secret {
+    /// The wire fields.
+    pub bundle: SecretBundle,
+    /// Name, from the id.
+    pub name: String,
+    /// Version, from the id (empty for list items of `list_secrets` and deleted items).
+    pub version: String,
+}
+
+impl Secret {
+    fn from_bundle(bundle: SecretBundle) -> Secret {
+        let id = bundle.id.clone().or_else(|| bundle.recovery_id.clone()).unwrap_or_default();
+        let (name, version) = split_id(&id);
+        Secret { bundle, name, version }
+    }
+
+    /// The value bytes (empty when the reply carried none).
+    pub fn value(&self) -> &[u8] {
+        self.bundle.value.as_ref().map(|v| v.as_bytes()).unwrap_or_default()
+    }
+}
+
+/// Properties to set on a secret or a new secret version; `None` leaves a property unset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecretProperties {
+    /// Content type (at most 255 characters).
+    pub content_type: Option<String>,
+    /// Enabled flag.
+    pub enabled: Option<bool>,
+    /// Not-before time, Unix seconds.
+    pub not_before: Option<i64>,
+    /// Expiry time, Unix seconds.
+    pub expires: Option<i64>,
+    /// Tags; when set, they replace all tags.
+    pub tags: Option<Tags>,
+}
+
+impl SecretProperties {
+    fn attributes(&self) -> Option<Attributes> {
+        if self.enabled.is_none() && self.not_before.is_none() && self.expires.is_none() {
+            return None;
+        }
+        Some(Attributes { enabled: self.enabled, nbf: self.not_before, exp: self.expires, ..Attributes::default() })
+    }
+
+    fn check(&self) -> Result<()> {
+        if let Some(ct) = &self.content_type {
+            if ct.chars().count() > 255 {
+                return Err(Error::invalid_argument("content type is longer than 255 characters"));
+            }
+        }
+        if let Some(tags) = &self.tags {
+            if tags.len() > MAX_TAGS {
+                return Err(Error::invalid_argument(format!("{} tags given; at most {MAX_TAGS} are allowed", tags.len())));
+            }
+            if tags.keys().any(|k| k.is_empty() || k.chars().count() > 512) || tags.values().any(|v| v.chars().count() > 512) {
+                return Err(Error::invalid_argument("tag names must be 1-512 characters and values at most 512"));
+            }
+        }
+        if let (Some(nbf), Some(exp)) = (self.not_before, self.expires) {
+            if exp < nbf {
+                return Err(Error::invalid_argument("expiry is before not-before"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn segment(text: &str) -> String {
+    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+}
+
+impl Client {
+    /// Sets a secret (creating a new version). The value must be UTF-8 (Key Vault stores text;
+    /// encode binary data, e.g. as base64, first); it may contain NUL bytes.
+    pub fn set_secret(&self, name: &str, value: &[u8], properties: &SecretProperties) -> Result<Secret> {
+        check_name("secret", name)?;
+        properties.check()?;
+        let value = std::str::from_utf8(value).map_err(|e| {
+            Error::new(KV_STATUS_INVALID_ARGUMENT, format!("the secret value is not valid UTF-8 (invalid byte at offset {}); Key Vault stores text: encode binary values, e.g. as base64", e.valid_up_to()))
+        })?;
+        if value.len() > MAX_SECRET_VALUE_BYTES {
+            return Err(Error::invalid_argument(format!("the secret value is {} bytes; at most {MAX_SECRET_VALUE_BYTES} are allowed", value.len())));
+        }
+        let attributes = properties.attributes();
+        let body = SecretSetParameters { value, content_type: properties.content_type.as_deref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
+        let json = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::invalid_argument(e.to_string()))?);
+        let request = Request { method: Method::Put, target: format!("/secrets/{}", segment(name)), query: Vec::new(), body: Some(json) };
+        self.secret_call(&request, format_args!("set secret '{name}'"))
+    }
+
+    /// Gets a secret; `version` empty means the latest version.
+    pub fn get_secret(&self, name: &str, version: &str) -> Result<Secret> {
+        check_name("secret", name)?;
+        check_version("secret", version)?;
+        let request = Request::new(Method::Get, format!("/secrets/{}/{}", segment(name), segment(version)));
+        self.secret_call(&request, format_args!("get secret '{name}'"))
+    }
+
+    /// Updates properties of a secret version (`version` empty = latest); only set fields change.
+    pub fn update_secret_properties(&self, name: &str, version: &str, properties: &SecretProperties) -> Result<Secret> {
+        check_name("secret", name)?;
+        check_version("secret", version)?;
+        properties.check()?;
+        let attributes = properties.attributes();
+        let body = SecretUpdateParameters { content_type: properties.content_type.as_deref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
+        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
+        let request = Request::with_json(Method::Patch, format!("/secrets/{}/{}", segment(name), segment(version)), &json);
+        self.secret_call(&request, format_args!("update secret '{name}'"))
+    }
+
+    /// Deletes a secret (all versions); returns the deleted secret.
+    pub fn delete_secret(&self, name: &str) -> Result<Secret> {
+        check_name("secret", name)?;
+        let request = Request::new(Method::Delete, format!("/secrets/{}", segment(name)));
+        self.secret_call(&request, format_args!("delete secret '{name}'"))
+    }
+
+    /// Gets a deleted secret.
+    pub fn get_deleted_secret(&self, name: &str) -> Result<Secret> {
+        check_name("secret", name)?;
+        let request = Request::new(Method::Get, format!("/deletedsecrets/{}", segment(name)));
+        self.secret_call(&request, format_args!("get deleted secret '{name}'"))
+    }
+
+    /// Recovers a deleted secret; returns it (without value).
+    pub fn recover_deleted_secret(&self, name: &str) -> Result<Secret> {
+        check_name("secret", name)?;
+        let request = Request::with_json(Method::Post, format!("/deletedsecrets/{}/recover", segment(name)), &serde_json::json!({}));
+        self.secret_call(&request, format_args!("recover deleted secret '{name}'"))
+    }
+
+    /// Purges a deleted secret permanently.
+    pub fn purge_deleted_secret(&self, name: &str) -> Result<()> {
+        check_name("secret", name)?;
+        let request = Request::new(Method::Delete, format!("/deletedsecrets/{}", segment(name)));
+        self.pipeline.send(&request).map(|_| ()).map_err(|e| e.context(format_args!("purge deleted secret '{name}'")))
+    }
+
+    /// Backs up all versions of a secret into an opaque blob (only `restore_secret` reads it).
+    pub fn backup_secret(&self, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        check_name("secret", name)?;
+        let request = Request::with_json(Method::Post, format!("/secrets/{}/backup", segment(name)), &serde_json::json!({}));
+        let what = format!("backup secret '{name}'");
+        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
+        #[derive(serde::Deserialize)]
+        struct Backup {
+            value: Option<String>,
+        }
+        let backup: Backup = response.json().map_err(|e| e.context(&what))?;
+        let text = backup.value.ok_or_else(|| Error::unparseable("the backup reply has no value").context(&what))?;
+        decode_b64_lenient(&text).map(Zeroizing::new).ok_or_else(|| Error::unparseable("the backup value is not base64").context(&what))
+    }
+
+    /// Restores a secret from a backup blob; returns it (without value).
+    pub fn restore_secret(&self, backup: &[u8]) -> Result<Secret> {
+        if backup.is_empty() {
+            return Err(Error::invalid_argument("the backup blob is empty"));
+        }
+        let body = serde_json::json!({ "value": encode_b64url(backup) });
+        let request = Request::with_json(Method::Post, "/secrets/restore", &body);
+        self.secret_call(&request, format_args!("restore secret"))
+    }
+
+    /// Lists secrets (items carry no value and no version).
+    pub fn list_secrets(&self) -> Pager<SecretBundle> {
+        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/secrets"), "list secrets")
+    }
+
+    /// Lists the versions of a secret.
+    pub fn list_secret_versions(&self, name: &str) -> Result<Pager<SecretBundle>> {
+        check_name("secret", name)?;
+        Ok(Pager::new(self.pipeline.clone(), Request::new(Method::Get, format!("/secrets/{}/versions", segment(name))), format!("list versions of secret '{name}'")))
+    }
+
+    /// Lists deleted secrets.
+    pub fn list_deleted_secrets(&self) -> Pager<SecretBundle> {
+        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/deletedsecrets"), "list deleted secrets")
+    }
+
+    fn secret_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<Secret> {
+        let what = what.to_string();
+        let response = self.pipeline.send(request).map_err(|e| e.context(&what))?;
+        let bundle: SecretBundle = response.json().map_err(|e| e.context(&what))?;
+        Ok(Secret::from_bundle(bundle))
+    }
+}
+
+/// Turns a list item into a `Secret` (name and version from its id).
+pub fn secret_from_item(bundle: SecretBundle) -> Secret {
+    Secret::from_bundle(bundle)
+}

@@ -1,0 +1,254 @@
+//! Status codes: the `kv_status` values every fallible call returns, and the one table that maps
+//! Key Vault service error codes and HTTP statuses to them.
+//!
+//! Values are grouped and append-only: 0 success, 1–99 caller errors, 100–199 transport,
+//! 200–299 authentication, 300–499 service errors, 900–999 internal. A value is never reused.
+
+/// Result of every fallible kv call: `KV_STATUS_OK` (0) on success, else one of the `KV_STATUS_*`
+/// values. Statuses are grouped (1–99 caller errors, 100–199 transport, 200–299 authentication,
+/// 300–499 errors reported by the service, 900–999 internal) and never renumbered.
+#[allow(non_camel_case_types)]
+pub type kv_status = u32;
+
+/// Success.
+pub const KV_STATUS_OK: kv_status = 0;
+
+// --- caller errors (1–99): detected locally, before any request is sent -----------------------
+
+/// A pointer argument that must not be NULL was NULL.
+pub const KV_STATUS_NULL_ARGUMENT: kv_status = 1;
+/// A string argument was not valid UTF-8.
+pub const KV_STATUS_INVALID_UTF8: kv_status = 2;
+/// An argument had a value the call cannot use (the message says which and why).
+pub const KV_STATUS_INVALID_ARGUMENT: kv_status = 3;
+/// An object name or version is not 1–127 characters of `0-9 a-z A-Z -`.
+pub const KV_STATUS_INVALID_NAME: kv_status = 4;
+/// The vault URL is not an absolute `https://host[:port]` URL.
+pub const KV_STATUS_INVALID_URL: kv_status = 5;
+/// A plain `http://` URL was refused because insecure transport was not explicitly allowed.
+pub const KV_STATUS_INSECURE_TRANSPORT: kv_status = 6;
+/// A file named by the caller (such as a CA file) could not be read or parsed.
+pub const KV_STATUS_FILE_ERROR: kv_status = 7;
+
+// --- transport (100–199): the request did not get a usable HTTP reply ---------------------------
+
+/// The connection failed or broke (refused, reset, closed early, proxy failure).
+pub const KV_STATUS_TRANSPORT: kv_status = 100;
+/// A connect, read or whole-call timeout expired.
+pub const KV_STATUS_TIMEOUT: kv_status = 101;
+/// The TLS handshake failed, for example because the server certificate is not trusted.
+pub const KV_STATUS_TLS: kv_status = 102;
+/// The vault host name could not be resolved.
+pub const KV_STATUS_DNS: kv_status = 103;
+/// The reply could not be understood (malformed JSON or a shape the API does not define).
+pub const KV_STATUS_UNPARSEABLE_RESPONSE: kv_status = 104;
+/// The reply body was larger than the client accepts.
+pub const KV_STATUS_RESPONSE_TOO_LARGE: kv_status = 105;
+/// A paging `nextLink` pointed at another scheme, host or port than the vault; it was not followed.
+pub const KV_STATUS_FOREIGN_NEXT_LINK: kv_status = 106;
+
+// --- authentication (200–299): getting or presenting a token failed locally ---------------------
+
+/// The credential could not produce a token.
+pub const KV_STATUS_AUTHENTICATION_FAILED: kv_status = 200;
+/// The vault's 401 challenge named a resource whose host does not match the vault host; no token
+/// was sent. Turn verification off only for emulators and private domains.
+pub const KV_STATUS_CHALLENGE_RESOURCE_MISMATCH: kv_status = 201;
+/// The vault's `WWW-Authenticate` challenge was missing or could not be parsed.
+pub const KV_STATUS_INVALID_CHALLENGE: kv_status = 202;
+
+// --- service (300–499): the vault answered with an error ----------------------------------------
+
+/// The service answered with an error whose code kv does not know (see the service code).
+pub const KV_STATUS_SERVICE_ERROR: kv_status = 300;
+/// HTTP 400 with an unknown code.
+pub const KV_STATUS_BAD_REQUEST: kv_status = 301;
+/// HTTP 404 with an unknown code.
+pub const KV_STATUS_NOT_FOUND: kv_status = 302;
+/// HTTP 5xx with an unknown code.
+pub const KV_STATUS_SERVER_ERROR: kv_status = 303;
+/// Service code `BadParameter`: the request had an invalid parameter.
+pub const KV_STATUS_BAD_PARAMETER: kv_status = 310;
+/// Service code `Unauthorized` (or HTTP 401): the token was missing, invalid or rejected.
+pub const KV_STATUS_UNAUTHORIZED: kv_status = 311;
+/// Service code `Forbidden` (or HTTP 403): the caller lacks permission.
+pub const KV_STATUS_FORBIDDEN: kv_status = 312;
+/// Inner code `AccessDenied`: the access policy lacks the permission.
+pub const KV_STATUS_ACCESS_DENIED: kv_status = 313;
+/// Inner code `ForbiddenByPolicy`.
+pub const KV_STATUS_FORBIDDEN_BY_POLICY: kv_status = 314;
+/// Inner code `ForbiddenByRbac`: Azure RBAC denies the action.
+pub const KV_STATUS_FORBIDDEN_BY_RBAC: kv_status = 315;
+/// Inner code `ForbiddenByFirewall`: the vault's network rules refuse the caller's address.
+pub const KV_STATUS_FORBIDDEN_BY_FIREWALL: kv_status = 316;
+/// Service code `KeyNotFound`.
+pub const KV_STATUS_KEY_NOT_FOUND: kv_status = 320;
+/// Service code `SecretNotFound`.
+pub const KV_STATUS_SECRET_NOT_FOUND: kv_status = 321;
+/// Service code `CertificateNotFound`.
+pub const KV_STATUS_CERTIFICATE_NOT_FOUND: kv_status = 322;
+/// Service code `Conflict` (or HTTP 409).
+pub const KV_STATUS_CONFLICT: kv_status = 330;
+/// Inner code `ObjectIsBeingDeleted`: the object is still being deleted; try again shortly.
+pub const KV_STATUS_OBJECT_IS_BEING_DELETED: kv_status = 331;
+/// Inner code `ObjectIsDeletedButRecoverable`: the name is soft-deleted; recover or purge it.
+pub const KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE: kv_status = 332;
+/// Service code `Throttled` (or HTTP 429) after all retries were used.
+pub const KV_STATUS_THROTTLED: kv_status = 340;
+/// Inner code `KeyTypeNotSupported`.
+pub const KV_STATUS_KEY_TYPE_NOT_SUPPORTED: kv_status = 350;
+/// Inner code `SecretDisabled`: the secret version is disabled.
+pub const KV_STATUS_SECRET_DISABLED: kv_status = 351;
+/// Inner code `KeyDisabled`: the key is disabled for this operation.
+pub const KV_STATUS_KEY_DISABLED: kv_status = 352;
+
+// --- internal (900–999) --------------------------------------------------------------------------
+
+/// kv caught a panic at the C boundary; the message holds its text. Please report it.
+pub const KV_STATUS_PANIC: kv_status = 900;
+/// An internal invariant failed. Please report it.
+pub const KV_STATUS_INTERNAL: kv_status = 901;
+
+/// One row of the status table.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusInfo {
+    /// The status value.
+    pub status: kv_status,
+    /// Its constant name without the `KV_STATUS_` prefix, e.g. `SECRET_NOT_FOUND`.
+    pub name: &'static str,
+    /// The Key Vault `error.code` / `innererror.code` it mirrors, if any.
+    pub service_code: Option<&'static str>,
+    /// A short description (what `kv_status_str` returns).
+    pub text: &'static str,
+}
+
+macro_rules! row {
+    ($status:ident, $name:literal, $code:expr, $text:literal) => {
+        StatusInfo { status: $status, name: $name, service_code: $code, text: concat!($text, "\0") }
+    };
+}
+
+/// Every status, with the service code it mirrors. The one mapping table.
+pub static STATUS_TABLE: &[StatusInfo] = &[
+    row!(KV_STATUS_OK, "OK", None, "ok"),
+    row!(KV_STATUS_NULL_ARGUMENT, "NULL_ARGUMENT", None, "a required pointer argument was NULL"),
+    row!(KV_STATUS_INVALID_UTF8, "INVALID_UTF8", None, "a string argument was not valid UTF-8"),
+    row!(KV_STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", None, "invalid argument"),
+    row!(KV_STATUS_INVALID_NAME, "INVALID_NAME", None, "invalid object name or version"),
+    row!(KV_STATUS_INVALID_URL, "INVALID_URL", None, "invalid vault URL"),
+    row!(KV_STATUS_INSECURE_TRANSPORT, "INSECURE_TRANSPORT", None, "plain HTTP refused"),
+    row!(KV_STATUS_FILE_ERROR, "FILE_ERROR", None, "a file could not be read or parsed"),
+    row!(KV_STATUS_TRANSPORT, "TRANSPORT", None, "connection failed"),
+    row!(KV_STATUS_TIMEOUT, "TIMEOUT", None, "timed out"),
+    row!(KV_STATUS_TLS, "TLS", None, "TLS handshake failed"),
+    row!(KV_STATUS_DNS, "DNS", None, "host name could not be resolved"),
+    row!(KV_STATUS_UNPARSEABLE_RESPONSE, "UNPARSEABLE_RESPONSE", None, "the response could not be parsed"),
+    row!(KV_STATUS_RESPONSE_TOO_LARGE, "RESPONSE_TOO_LARGE", None, "the response was too large"),
+    row!(KV_STATUS_FOREIGN_NEXT_LINK, "FOREIGN_NEXT_LINK", None, "a paging link pointed outside the vault"),
+    row!(KV_STATUS_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED", None, "the credential could not get a token"),
+    row!(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, "CHALLENGE_RESOURCE_MISMATCH", None, "the challenge resource does not match the vault host"),
+    row!(KV_STATUS_INVALID_CHALLENGE, "INVALID_CHALLENGE", None, "missing or malformed authentication challenge"),
+    row!(KV_STATUS_SERVICE_ERROR, "SERVICE_ERROR", None, "the service returned an error"),
+    row!(KV_STATUS_BAD_REQUEST, "BAD_REQUEST", None, "bad request"),
+    row!(KV_STATUS_NOT_FOUND, "NOT_FOUND", None, "not found"),
+    row!(KV_STATUS_SERVER_ERROR, "SERVER_ERROR", None, "server error"),
+    row!(KV_STATUS_BAD_PARAMETER, "BAD_PARAMETER", Some("BadParameter"), "bad parameter"),
+    row!(KV_STATUS_UNAUTHORIZED, "UNAUTHORIZED", Some("Unauthorized"), "unauthorized"),
+    row!(KV_STATUS_FORBIDDEN, "FORBIDDEN", Some("Forbidden"), "forbidden"),
+    row!(KV_STATUS_ACCESS_DENIED, "ACCESS_DENIED", Some("AccessDenied"), "access denied by the access policy"),
+    row!(KV_STATUS_FORBIDDEN_BY_POLICY, "FORBIDDEN_BY_POLICY", Some("ForbiddenByPolicy"), "forbidden by policy"),
+    row!(KV_STATUS_FORBIDDEN_BY_RBAC, "FORBIDDEN_BY_RBAC", Some("ForbiddenByRbac"), "forbidden by RBAC"),
+    row!(KV_STATUS_FORBIDDEN_BY_FIREWALL, "FORBIDDEN_BY_FIREWALL", Some("ForbiddenByFirewall"), "forbidden by the vault firewall"),
+    row!(KV_STATUS_KEY_NOT_FOUND, "KEY_NOT_FOUND", Some("KeyNotFound"), "key not found"),
+    row!(KV_STATUS_SECRET_NOT_FOUND, "SECRET_NOT_FOUND", Some("SecretNotFound"), "secret not found"),
+    row!(KV_STATUS_CERTIFICATE_NOT_FOUND, "CERTIFICATE_NOT_FOUND", Some("CertificateNotFound"), "certificate not found"),
+    row!(KV_STATUS_CONFLICT, "CONFLICT", Some("Conflict"), "conflict"),
+    row!(KV_STATUS_OBJECT_IS_BEING_DELETED, "OBJECT_IS_BEING_DELETED", Some("ObjectIsBeingDeleted"), "the object is being deleted"),
+    row!(KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE, "OBJECT_IS_DELETED_BUT_RECOVERABLE", Some("ObjectIsDeletedButRecoverable"), "the object is deleted but recoverable"),
+    row!(KV_STATUS_THROTTLED, "THROTTLED", Some("Throttled"), "throttled"),
+    row!(KV_STATUS_KEY_TYPE_NOT_SUPPORTED, "KEY_TYPE_NOT_SUPPORTED", Some("KeyTypeNotSupported"), "key type not supported"),
+    row!(KV_STATUS_SECRET_DISABLED, "SECRET_DISABLED", Some("SecretDisabled"), "the secret is disabled"),
+    row!(KV_STATUS_KEY_DISABLED, "KEY_DISABLED", Some("KeyDisabled"), "the key is disabled"),
+    row!(KV_STATUS_PANIC, "PANIC", None, "internal panic caught at the C boundary"),
+    row!(KV_STATUS_INTERNAL, "INTERNAL", None, "internal error"),
+];
+
+/// The table row of `status`, if it is a known value.
+pub fn info(status: kv_status) -> Option<&'static StatusInfo> {
+    STATUS_TABLE.iter().find(|row| row.status == status)
+}
+
+/// The status mirroring a service error code (exact, case-sensitive as the service sends it;
+/// a case-insensitive match is accepted as a fallback).
+pub fn from_service_code(code: &str) -> Option<kv_status> {
+    let exact = STATUS_TABLE.iter().find(|row| row.service_code == Some(code));
+    exact
+        .or_else(|| {
+            STATUS_TABLE
+                .iter()
+                .find(|row| row.service_code.is_some_and(|c| c.eq_ignore_ascii_case(code)))
+        })
+        .map(|row| row.status)
+}
+
+/// The generic status for an HTTP error status whose service code is unknown.
+pub fn from_http_status(http_status: u16) -> kv_status {
+    match http_status {
+        400 => KV_STATUS_BAD_REQUEST,
+        401 => KV_STATUS_UNAUTHORIZED,
+        403 => KV_STATUS_FORBIDDEN,
+        404 => KV_STATUS_NOT_FOUND,
+        409 => KV_STATUS_CONFLICT,
+        429 => KV_STATUS_THROTTLED,
+        500..=599 => KV_STATUS_SERVER_ERROR,
+        _ => KV_STATUS_SERVICE_ERROR,
+    }
+}
+
+/// Static NUL-terminated description of a status ("unknown status" for values kv never issued).
+pub fn text(status: kv_status) -> &'static str {
+    info(status).map(|row| row.text).unwrap_or("unknown status\0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_values_and_names_are_unique() {
+        for (i, a) in STATUS_TABLE.iter().enumerate() {
+            for b in &STATUS_TABLE[i + 1..] {
+                assert_ne!(a.status, b.status, "{} and {} share a value", a.name, b.name);
+                assert_ne!(a.name, b.name);
+            }
+            assert!(a.text.ends_with('\0'));
+        }
+    }
+
+    #[test]
+    fn every_constant_in_this_file_has_a_row() {
+        let src = include_str!("status.rs");
+        let mut seen = 0;
+        for line in src.lines() {
+            if let Some(rest) = line.strip_prefix("pub const KV_STATUS_") {
+                let name = rest.split(':').next().unwrap_or("");
+                assert!(STATUS_TABLE.iter().any(|r| r.name == name), "no table row for KV_STATUS_{name}");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, STATUS_TABLE.len());
+    }
+
+    #[test]
+    fn service_codes_map_exactly() {
+        assert_eq!(from_service_code("SecretNotFound"), Some(KV_STATUS_SECRET_NOT_FOUND));
+        assert_eq!(from_service_code("ForbiddenByRbac"), Some(KV_STATUS_FORBIDDEN_BY_RBAC));
+        assert_eq!(from_service_code("throttled"), Some(KV_STATUS_THROTTLED));
+        assert_eq!(from_service_code("SomethingNew"), None);
+        assert_eq!(from_http_status(404), KV_STATUS_NOT_FOUND);
+        assert_eq!(from_http_status(503), KV_STATUS_SERVER_ERROR);
+        assert_eq!(from_http_status(418), KV_STATUS_SERVICE_ERROR);
+        assert_eq!(text(KV_STATUS_TIMEOUT), "timed out\0");
+        assert_eq!(text(12345), "unknown status\0");
+    }
+}

@@ -1,0 +1,1021 @@
+#!/usr/bin/env python3
+"""testvault -- a local stand-in Azure Key Vault (secrets data plane, api-version 2025-07-01).
+
+Python 3.11 standard library only (plus the ``openssl`` command-line tool to make certificates).
+It replaces Lowkey Vault for the kv test suite and demo, and it has the same operational shape
+(DESIGN.md section 6): HTTPS for the vault, plain HTTP for ``/ping`` and for downloading the certificate.
+
+Usage
+-----
+    python3 tools/testvault/testvault.py --port 8443 --http-port 8080 --state-dir DIR \
+        [--page-size 25] [--token-required TOKEN]
+
+At start-up it:
+  * creates, if any of them is missing, a self-signed CA (EC P-256; basicConstraints critical CA:TRUE,
+    keyUsage keyCertSign/cRLSign) and a server certificate that the CA signs (EC P-256; subjectAltName
+    DNS:localhost, IP:127.0.0.1; basicConstraints CA:FALSE; extendedKeyUsage serverAuth) in DIR:
+    ``ca.pem`` (the file for the client's CA-file option), ``ca.key``, ``server.pem``, ``server.key``;
+  * serves HTTPS (TLS 1.2 or later) on 127.0.0.1:--port. This is the vault ``https://localhost:PORT``;
+  * serves plain HTTP on 127.0.0.1:--http-port: ``GET /ping`` -> 200 ``pong``,
+    ``GET /metadata/default-cert/`` -> the CA certificate (PEM);
+  * writes DIR/testvault.pid and prints exactly one line, ``testvault ready https://localhost:PORT``,
+    to stdout once both ports are listening.
+To stop it: ``kill $(cat DIR/testvault.pid)`` (SIGTERM) or Ctrl-C. It removes the pid file on the way out.
+It logs one line per request to stderr: method, path (without the query string) and status. It never
+logs bodies or Authorization values.
+
+Protocol (HTTPS, HTTP/1.1 keep-alive, every response has a Content-Length except 204)
+------------------------------------------------------------------------------------
+Checks run in this order:
+  1. ``api-version`` query parameter is required (any value accepted), else
+     400 BadParameter "The 'api-version' query parameter is missing.".
+  2. ``Authorization: Bearer <non-empty>``, else 401 Unauthorized "AKV10000: Request is missing a
+     Bearer or PoP token." with ``WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/
+     00000000-0000-0000-0000-000000000000", resource="https://localhost"``. With --token-required TOKEN,
+     any other token gets the same challenge and "AKV10032: Invalid token".
+  3. A POST with ``X-HTTP-METHOD: PATCH|DELETE|PUT|GET`` is handled as that verb (other values -> 400).
+  4. Routing: unknown path -> 404 NotFound; known path, wrong method -> 405 MethodNotAllowed (with Allow).
+  5. Object names must be 1-127 characters of [0-9a-zA-Z-], else 400 BadParameter.
+  6. Bodies are JSON objects; malformed JSON -> 400 BadParameter.
+Every response carries ``x-ms-request-id`` (uuid4), echoes ``x-ms-client-request-id`` and, when there
+is a body, ``Content-Type: application/json; charset=utf-8``. Errors are
+``{"error":{"code":..,"message":..[,"innererror":{"code":..}]}}``. Times are integer unix seconds.
+
+Secrets operations (all 12 of secrets.json):
+  PUT    /secrets/{name}                  SetSecret (new 32-hex version; 409 Conflict/ObjectIsDeletedButRecoverable
+                                          if the name is soft-deleted; value max 25*1024 characters; max 15 tags,
+                                          tag names/values max 512 characters; contentType max 255 characters)
+  GET    /secrets/{name}[/[{version}]]    GetSecret (latest when the version is missing or empty;
+                                          404 SecretNotFound; 403 Forbidden/SecretDisabled on a disabled version)
+  PATCH  /secrets/{name}[/[{version}]]    UpdateSecret (contentType, attributes merge, tags replace; no value returned)
+  DELETE /secrets/{name}                  DeleteSecret (immediate; DeletedSecretBundle without value)
+  GET    /secrets                         GetSecrets (SecretItem per secret: base id, latest version's metadata)
+  GET    /secrets/{name}/versions         GetSecretVersions (versioned ids, in creation order)
+  POST   /secrets/{name}/backup           BackupSecret
+  POST   /secrets/restore                 RestoreSecret (409 Conflict "Secret already exists" if the name is live
+                                          or deleted; 400 BadParameter for a malformed blob)
+  GET    /deletedsecrets                  GetDeletedSecrets
+  GET    /deletedsecrets/{name}           GetDeletedSecret (404 SecretNotFound "Deleted Secret not found: {name}")
+  POST   /deletedsecrets/{name}/recover   RecoverDeletedSecret (immediate; latest bundle without value)
+  DELETE /deletedsecrets/{name}           PurgeDeletedSecret (204, no body)
+
+Paging: lists take ``maxresults`` 1..25 (else 400 BadParameter); without it --page-size applies.
+Replies are ``{"value":[...],"nextLink":<url or null>}`` where the nextLink is
+``https://localhost:PORT/<list path>?api-version=<the request's>&$skiptoken=<opaque>&maxresults=N``.
+Order is deterministic: secrets by name (case-insensitive), versions by creation.
+EMPTY PAGE: when a list needs more than one page, the first page's nextLink leads to one page with
+``"value": []`` and a nextLink, which leads to the second page. This is legal on the real service
+(it may return empty pages with a nextLink) and proves that a client keeps following nextLink across
+an empty page instead of stopping there.
+
+Deviations from the real service (deliberate or simplifications)
+----------------------------------------------------------------
+  * Secrets only: keys/certificates paths answer 404 NotFound. No ``kid``, ``managed`` or
+    ``previousVersion`` (there are no certificate-backed secrets); ``outContentType`` is validated
+    against its enum but no PFX->PEM conversion happens.
+  * State is in memory only (lost on restart); DIR holds only certificates and the pid file.
+  * Delete and recover are immediate (the real service is asynchronous: GET /deletedsecrets/{name}
+    answers 404 for a while and purge/re-create can answer 409 ObjectIsBeingDeleted). Nothing is
+    ever purged automatically at scheduledPurgeDate. recoveryLevel is always "Recoverable+Purgeable",
+    recoverableDays 90.
+  * Tokens are not validated (any non-empty bearer token, or exactly --token-required). The challenge
+    names resource "https://localhost": a client that applies the SDKs' challenge-resource check
+    (request host must end with "." + resource host) must turn that check off for this server.
+  * api-version is required but its value is not checked.
+  * The backup blob is base64url(zlib(JSON)) -- not encrypted and not interchangeable with real backups.
+  * The empty page described above; skiptokens are our own format (still opaque to clients).
+  * Names are matched case-insensitively (like the service); the spelling of the first creation is kept.
+  * nbf/exp are stored and returned but not enforced (the service does not enforce them on get either).
+  * 204 (purge) carries no Content-Length (RFC 9110 forbids it on 204); every other reply has one.
+  * Requests with unparseable HTTP get the http.server default (text/html) error page, not JSON.
+  * No throttling (429), no x-ms-keyvault-* diagnostic headers, no firewall/RBAC/purge-protection
+    behaviour. Paths are not normalised (``//secrets`` is 404).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import os
+import re
+import secrets
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+import uuid
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# ----------------------------------------------------------------------------------------------
+# constants
+
+MAX_VALUE_CHARS = 25 * 1024
+MAX_CONTENT_TYPE_CHARS = 255
+MAX_TAGS = 15
+MAX_TAG_CHARS = 512
+MAX_BODY_BYTES = 4 * 1024 * 1024
+RECOVERY_LEVEL = "Recoverable+Purgeable"
+RECOVERABLE_DAYS = 90
+MAX_PAGE = 25
+NAME_RE = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
+VERSION_RE = re.compile(r"^[0-9a-fA-F]{32}$")
+OUT_CONTENT_TYPES = ("application/x-pkcs12", "application/x-pem-file")
+CHALLENGE = ('Bearer authorization="https://login.microsoftonline.com/'
+             '00000000-0000-0000-0000-000000000000", resource="https://localhost"')
+BACKUP_MAGIC = "testvault-secret-backup-v1"
+OVERRIDABLE = ("PATCH", "DELETE", "PUT", "GET")
+IDLE_TIMEOUT = 300  # seconds an idle keep-alive connection is kept open
+HANDSHAKE_TIMEOUT = 30
+
+
+def log(msg: str) -> None:
+    try:
+        sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+# ----------------------------------------------------------------------------------------------
+# certificates (openssl CLI)
+
+CA_CNF = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = testvault local CA
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+"""
+
+SERVER_CNF = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = localhost
+[v3_srv]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+"""
+
+CERT_FILES = ("ca.pem", "ca.key", "server.pem", "server.key")
+
+
+def _openssl(args: list[str]) -> None:
+    proc = subprocess.run(["openssl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise RuntimeError("openssl %s failed: %s" % (args[0], proc.stderr.decode(errors="replace").strip()))
+
+
+def ensure_certificates(state_dir: str) -> None:
+    """Create CA + server certificate in state_dir unless all four files already exist."""
+    if all(os.path.isfile(os.path.join(state_dir, f)) for f in CERT_FILES):
+        return
+    old_umask = os.umask(0o077)
+    try:
+        with tempfile.TemporaryDirectory(dir=state_dir, prefix=".certgen-") as tmp:
+            p = lambda f: os.path.join(tmp, f)  # noqa: E731
+            with open(p("ca.cnf"), "w") as fh:
+                fh.write(CA_CNF)
+            with open(p("server.cnf"), "w") as fh:
+                fh.write(SERVER_CNF)
+            _openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", p("ca.key")])
+            _openssl(["req", "-x509", "-new", "-config", p("ca.cnf"), "-extensions", "v3_ca", "-key", p("ca.key"),
+                      "-sha256", "-days", "3650", "-set_serial", "0x" + secrets.token_hex(16), "-out", p("ca.pem")])
+            _openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", p("server.key")])
+            _openssl(["req", "-new", "-config", p("server.cnf"), "-key", p("server.key"), "-out", p("server.csr")])
+            _openssl(["x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
+                      "-set_serial", "0x" + secrets.token_hex(16), "-days", "825", "-sha256",
+                      "-extfile", p("server.cnf"), "-extensions", "v3_srv", "-out", p("server.pem")])
+            for f in CERT_FILES:
+                os.replace(p(f), os.path.join(state_dir, f))
+            os.chmod(os.path.join(state_dir, "ca.pem"), 0o644)
+            os.chmod(os.path.join(state_dir, "server.pem"), 0o644)
+    finally:
+        os.umask(old_umask)
+
+
+# ----------------------------------------------------------------------------------------------
+# errors
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, inner: str | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.inner = inner
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        err = {"code": self.code, "message": self.message}
+        if self.inner:
+            err["innererror"] = {"code": self.inner}
+        return {"error": err}
+
+
+def bad(message: str) -> ApiError:
+    return ApiError(400, "BadParameter", message)
+
+
+def secret_not_found(name: str) -> ApiError:
+    return ApiError(404, "SecretNotFound",
+                    "A secret with (name/id) %s was not found in this key vault. If you recently deleted "
+                    "this secret you may be able to recover it using the correct recovery command. For help "
+                    "resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182" % name)
+
+
+def deleted_not_found(name: str) -> ApiError:
+    return ApiError(404, "SecretNotFound", "Deleted Secret not found: %s" % name)
+
+
+# ----------------------------------------------------------------------------------------------
+# state
+
+
+class Version:
+    __slots__ = ("version", "value", "content_type", "tags", "enabled", "nbf", "exp", "created", "updated")
+
+    def __init__(self, version, value, content_type, tags, enabled, nbf, exp, created, updated):
+        self.version = version
+        self.value = value
+        self.content_type = content_type
+        self.tags = tags
+        self.enabled = enabled
+        self.nbf = nbf
+        self.exp = exp
+        self.created = created
+        self.updated = updated
+
+    def to_blob(self) -> dict:
+        return {s: getattr(self, s) for s in self.__slots__}
+
+
+class Secret:
+    def __init__(self, name: str):
+        self.name = name                  # spelling of the first creation
+        self.versions: list[Version] = []  # creation order; last = latest
+        self.deleted_date: int | None = None
+
+    def latest(self) -> Version:
+        return self.versions[-1]
+
+    def find(self, version: str) -> Version | None:
+        if version == "":
+            return self.latest()
+        v = version.lower()
+        for ver in self.versions:
+            if ver.version == v:
+                return ver
+        return None
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64_lenient(text: str) -> bytes:
+    t = text.strip().replace("-", "+").replace("_", "/")
+    t += "=" * (-len(t) % 4)
+    return base64.b64decode(t, validate=True)
+
+
+class Vault:
+    """All state, guarded by one lock."""
+
+    def __init__(self, base_url: str, page_size: int):
+        self.base = base_url
+        self.page_size = page_size
+        self.lock = threading.Lock()
+        self.live: dict[str, Secret] = {}
+        self.deleted: dict[str, Secret] = {}
+
+    # ---- rendering
+
+    def _attributes(self, v: Version) -> dict:
+        a: dict = {"enabled": v.enabled}
+        if v.nbf is not None:
+            a["nbf"] = v.nbf
+        if v.exp is not None:
+            a["exp"] = v.exp
+        a["created"] = v.created
+        a["updated"] = v.updated
+        a["recoveryLevel"] = RECOVERY_LEVEL
+        a["recoverableDays"] = RECOVERABLE_DAYS
+        return a
+
+    def _bundle(self, s: Secret, v: Version, with_value: bool) -> dict:
+        b: dict = {}
+        if with_value:
+            b["value"] = v.value
+        b["id"] = "%s/secrets/%s/%s" % (self.base, s.name, v.version)
+        if v.content_type is not None:
+            b["contentType"] = v.content_type
+        b["attributes"] = self._attributes(v)
+        if v.tags is not None:
+            b["tags"] = dict(v.tags)
+        return b
+
+    def _deleted_fields(self, s: Secret) -> dict:
+        return {"recoveryId": "%s/deletedsecrets/%s" % (self.base, s.name),
+                "deletedDate": s.deleted_date,
+                "scheduledPurgeDate": s.deleted_date + RECOVERABLE_DAYS * 86400}
+
+    def _deleted_bundle(self, s: Secret) -> dict:
+        b = self._bundle(s, s.latest(), with_value=False)
+        b.update(self._deleted_fields(s))
+        return b
+
+    def _item(self, s: Secret, v: Version, versioned: bool) -> dict:
+        it: dict = {"id": "%s/secrets/%s" % (self.base, s.name) + ("/" + v.version if versioned else "")}
+        it["attributes"] = self._attributes(v)
+        if v.tags is not None:
+            it["tags"] = dict(v.tags)
+        if v.content_type is not None:
+            it["contentType"] = v.content_type
+        return it
+
+    # ---- operations
+
+    def set_secret(self, name: str, body: dict) -> dict:
+        value = body.get("value")
+        if value is None:
+            raise bad("The parameter 'value' is required.")
+        if not isinstance(value, str):
+            raise bad("The parameter 'value' must be a string.")
+        if len(value) > MAX_VALUE_CHARS:
+            raise bad("The secret value exceeds the maximum allowed size of %d characters." % MAX_VALUE_CHARS)
+        content_type = _content_type(body)
+        tags = _tags(body)
+        enabled, nbf, exp = _attrs(body)
+        now = int(time.time())
+        key = name.lower()
+        with self.lock:
+            if key in self.deleted:
+                d = self.deleted[key]
+                raise ApiError(409, "Conflict",
+                               "Secret %s is currently in a deleted but recoverable state, and its name cannot be "
+                               "reused; in this state, the secret can only be recovered or purged." % d.name,
+                               "ObjectIsDeletedButRecoverable")
+            s = self.live.get(key)
+            if s is None:
+                s = Secret(name)
+                self.live[key] = s
+            ver = Version(secrets.token_hex(16), value, content_type, tags,
+                          True if enabled is None else enabled, nbf, exp, now, now)
+            s.versions.append(ver)
+            return self._bundle(s, ver, with_value=True)
+
+    def get_secret(self, name: str, version: str) -> dict:
+        with self.lock:
+            s = self.live.get(name.lower())
+            v = s.find(version) if s else None
+            if v is None:
+                raise secret_not_found(name)
+            if not v.enabled:
+                raise ApiError(403, "Forbidden", "Operation get is not allowed on a disabled secret.",
+                               "SecretDisabled")
+            return self._bundle(s, v, with_value=True)
+
+    def update_secret(self, name: str, version: str, body: dict) -> dict:
+        content_type = _content_type(body)
+        tags = _tags(body)
+        enabled, nbf, exp = _attrs(body)
+        with self.lock:
+            s = self.live.get(name.lower())
+            v = s.find(version) if s else None
+            if v is None:
+                raise secret_not_found(name)
+            if content_type is not None:
+                v.content_type = content_type
+            if "tags" in body and body["tags"] is not None:
+                v.tags = tags
+            if enabled is not None:
+                v.enabled = enabled
+            if nbf is not None:
+                v.nbf = nbf
+            if exp is not None:
+                v.exp = exp
+            v.updated = max(int(time.time()), v.created)
+            return self._bundle(s, v, with_value=False)
+
+    def delete_secret(self, name: str) -> dict:
+        key = name.lower()
+        with self.lock:
+            s = self.live.pop(key, None)
+            if s is None:
+                raise secret_not_found(name)
+            s.deleted_date = int(time.time())
+            self.deleted[key] = s
+            return self._deleted_bundle(s)
+
+    def get_deleted(self, name: str) -> dict:
+        with self.lock:
+            s = self.deleted.get(name.lower())
+            if s is None:
+                raise deleted_not_found(name)
+            return self._deleted_bundle(s)
+
+    def recover(self, name: str) -> dict:
+        key = name.lower()
+        with self.lock:
+            s = self.deleted.get(key)
+            if s is None:
+                raise deleted_not_found(name)
+            if key in self.live:  # cannot happen through the API; be safe
+                raise ApiError(409, "Conflict", "Secret %s already exists" % s.name)
+            del self.deleted[key]
+            s.deleted_date = None
+            self.live[key] = s
+            return self._bundle(s, s.latest(), with_value=False)
+
+    def purge(self, name: str) -> None:
+        with self.lock:
+            if self.deleted.pop(name.lower(), None) is None:
+                raise deleted_not_found(name)
+
+    def backup(self, name: str) -> dict:
+        with self.lock:
+            s = self.live.get(name.lower())
+            if s is None:
+                raise secret_not_found(name)
+            doc = {"format": BACKUP_MAGIC, "name": s.name, "versions": [v.to_blob() for v in s.versions]}
+        raw = zlib.compress(json.dumps(doc, separators=(",", ":")).encode("utf-8"))
+        return {"value": _b64url(raw)}
+
+    def restore(self, body: dict) -> dict:
+        blob = body.get("value")
+        if not isinstance(blob, str) or not blob:
+            raise bad("The parameter 'value' is required and must be a base64url string.")
+        s = _decode_backup(blob)
+        key = s.name.lower()
+        with self.lock:
+            if key in self.live or key in self.deleted:
+                raise ApiError(409, "Conflict", "Secret already exists")
+            self.live[key] = s
+            return self._bundle(s, s.latest(), with_value=False)
+
+    # ---- lists
+
+    def list_page(self, kind: str, name: str | None, query: dict, api_version: str) -> dict:
+        maxresults = self.page_size
+        if "maxresults" in query:
+            raw = query["maxresults"]
+            try:
+                maxresults = int(raw, 10)
+            except ValueError:
+                raise bad("The parameter 'maxresults' has an invalid value: %s" % raw[:50]) from None
+            if not 1 <= maxresults <= MAX_PAGE:
+                raise bad("The parameter 'maxresults' must be between 1 and %d." % MAX_PAGE)
+        list_id = kind if name is None else "%s:%s" % (kind, name.lower())
+        after: int | str | None = None
+        empty = False
+        if "$skiptoken" in query:
+            try:
+                tok = json.loads(_b64_lenient(query["$skiptoken"]).decode("utf-8"))
+                if not isinstance(tok, dict) or tok.get("l") != list_id:
+                    raise ValueError
+                after = tok["a"]
+                empty = bool(tok.get("e"))
+                if kind == "versions" and not isinstance(after, int):
+                    raise ValueError
+                if kind != "versions" and not isinstance(after, str):
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+                raise bad("The parameter '$skiptoken' has an invalid value.") from None
+
+        with self.lock:
+            if kind == "secrets":
+                rows = sorted(self.live.items())
+                render = lambda s: self._item(s, s.latest(), versioned=False)  # noqa: E731
+            elif kind == "deletedsecrets":
+                rows = sorted(self.deleted.items())
+                render = lambda s: dict(self._item(s, s.latest(), versioned=False),  # noqa: E731
+                                        **self._deleted_fields(s))
+            else:
+                s = self.live.get(name.lower())
+                if s is None:
+                    raise secret_not_found(name)
+                rows = list(enumerate(s.versions))
+                render = lambda v, s=s: self._item(s, v, versioned=True)  # noqa: E731
+            if empty:
+                page, more = [], True
+                next_after = after
+            else:
+                remaining = [r for r in rows if after is None or r[0] > after]
+                page = remaining[:maxresults]
+                more = len(remaining) > maxresults
+                next_after = page[-1][0] if page else after
+            items = [render(obj) for _, obj in page]
+
+        next_link = None
+        if more:
+            tok = {"l": list_id, "a": next_after}
+            if after is None and not empty:
+                tok["e"] = 1  # first page -> one empty page next
+            path = "/secrets" if kind == "secrets" else "/deletedsecrets" if kind == "deletedsecrets" else \
+                "/secrets/%s/versions" % urllib.parse.quote(name, safe="")
+            next_link = "%s%s?api-version=%s&$skiptoken=%s&maxresults=%d" % (
+                self.base, path, urllib.parse.quote(api_version, safe=""),
+                _b64url(json.dumps(tok, separators=(",", ":")).encode("utf-8")), maxresults)
+        return {"value": items, "nextLink": next_link}
+
+
+# ---- body validation helpers
+
+
+def _content_type(body: dict) -> str | None:
+    ct = body.get("contentType")
+    if ct is None:
+        return None
+    if not isinstance(ct, str):
+        raise bad("The parameter 'contentType' must be a string.")
+    if len(ct) > MAX_CONTENT_TYPE_CHARS:
+        raise bad("The parameter 'contentType' exceeds %d characters." % MAX_CONTENT_TYPE_CHARS)
+    return ct
+
+
+def _tags(body: dict) -> dict | None:
+    tags = body.get("tags")
+    if tags is None:
+        return None
+    if not isinstance(tags, dict):
+        raise bad("The parameter 'tags' must be an object.")
+    if len(tags) > MAX_TAGS:
+        raise bad("The number of tags exceeds the maximum of %d." % MAX_TAGS)
+    for k, v in tags.items():
+        if not isinstance(v, str):
+            raise bad("Tag values must be strings.")
+        if not k or len(k) > MAX_TAG_CHARS or len(v) > MAX_TAG_CHARS:
+            raise bad("Tag names must be 1-%d characters and tag values at most %d characters."
+                      % (MAX_TAG_CHARS, MAX_TAG_CHARS))
+    return dict(tags)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _attrs(body: dict) -> tuple[bool | None, int | None, int | None]:
+    attrs = body.get("attributes")
+    if attrs is None:
+        return None, None, None
+    if not isinstance(attrs, dict):
+        raise bad("The parameter 'attributes' must be an object.")
+    enabled = attrs.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise bad("The attribute 'enabled' must be a boolean.")
+    out = []
+    for f in ("nbf", "exp"):
+        t = attrs.get(f)
+        if t is not None and not _is_int(t):
+            raise bad("The attribute '%s' must be an integer (seconds since the Unix epoch)." % f)
+        out.append(t)
+    return enabled, out[0], out[1]
+
+
+def _decode_backup(blob: str) -> Secret:
+    try:
+        doc = json.loads(zlib.decompress(_b64_lenient(blob)).decode("utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != BACKUP_MAGIC:
+            raise ValueError
+        name = doc["name"]
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise ValueError
+        vers = doc["versions"]
+        if not isinstance(vers, list) or not vers:
+            raise ValueError
+        s = Secret(name)
+        seen = set()
+        for d in vers:
+            if not isinstance(d, dict) or set(d) != set(Version.__slots__):
+                raise ValueError
+            if not (isinstance(d["version"], str) and VERSION_RE.match(d["version"])) or d["version"] in seen:
+                raise ValueError
+            seen.add(d["version"])
+            if not isinstance(d["value"], str) or not isinstance(d["enabled"], bool):
+                raise ValueError
+            if d["content_type"] is not None and not isinstance(d["content_type"], str):
+                raise ValueError
+            if d["tags"] is not None and (not isinstance(d["tags"], dict)
+                                          or not all(isinstance(x, str) for x in d["tags"].values())):
+                raise ValueError
+            for f in ("nbf", "exp"):
+                if d[f] is not None and not _is_int(d[f]):
+                    raise ValueError
+            if not _is_int(d["created"]) or not _is_int(d["updated"]):
+                raise ValueError
+            s.versions.append(Version(**d))
+        return s
+    except (ValueError, KeyError, TypeError, zlib.error, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise bad("The backup blob is malformed.") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# HTTP plumbing
+
+
+def _json_bytes(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _reject_constant(c):
+    raise ValueError("invalid JSON constant %s" % c)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "testvault/1.0"
+    sys_version = ""
+
+    def version_string(self):
+        return self.server_version
+    timeout = IDLE_TIMEOUT
+    disable_nagle_algorithm = True
+
+    _log_method = None
+    _log_path = None
+
+    # never log the request line (it would include the query string); log method, path, status
+    def log_request(self, code="-", size="-"):
+        method = self._log_method or self.command or "-"
+        path = self._log_path
+        if path is None:
+            path = urllib.parse.urlsplit(getattr(self, "path", "") or "").path or "-"
+        log("%s %s %s" % (method, path, code if isinstance(code, int) else getattr(code, "value", code)))
+
+    def log_message(self, fmt, *args):
+        log("testvault: " + (fmt % args))
+
+    def handle_one_request(self):
+        self._log_method = None
+        self._log_path = None
+        super().handle_one_request()
+
+    def _read_body(self) -> bytes:
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in te:
+            chunks = []
+            total = 0
+            while True:
+                line = self.rfile.readline(65537)
+                try:
+                    size = int(line.split(b";", 1)[0].strip(), 16)
+                except ValueError:
+                    self.close_connection = True
+                    raise bad("Malformed chunked request body.") from None
+                if size < 0:
+                    self.close_connection = True
+                    raise bad("Malformed chunked request body.")
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    raise bad("The request body is too large.")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            return b"".join(chunks)
+        length = self.headers.get("Content-Length")
+        if not length:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            self.close_connection = True
+            raise bad("Invalid Content-Length.") from None
+        if n < 0 or n > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise bad("The request body is too large.")
+        return self.rfile.read(n)
+
+    def _send(self, status: int, body: bytes | None, content_type: str | None,
+              extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        if status == 204 or status == 304:
+            body = None
+        else:
+            if body is None:
+                body = b""
+            if body and content_type:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        # headers and body in one write (one TLS record, no Nagle/delayed-ACK stall)
+        self._headers_buffer.append(b"\r\n")
+        if body and self.command != "HEAD":
+            self._headers_buffer.append(body)
+        self.flush_headers()
+
+
+class PlainHandler(_Handler):
+    """Plain HTTP: /ping and the CA certificate download."""
+
+    def _serve(self):
+        try:
+            self._read_body()
+        except ApiError:
+            pass
+        path = urllib.parse.urlsplit(self.path).path
+        self._log_path = path
+        if self.command not in ("GET", "HEAD"):
+            self._send(405, b"method not allowed\n", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
+        elif path == "/ping":
+            self._send(200, b"pong", "text/plain; charset=utf-8")
+        elif path in ("/metadata/default-cert", "/metadata/default-cert/", "/metadata/default-cert/ca.pem"):
+            with open(self.server.ca_file, "rb") as fh:
+                pem = fh.read()
+            self._send(200, pem, "application/x-pem-file")
+        else:
+            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+
+class VaultHandler(_Handler):
+    """HTTPS: the Key Vault secrets data plane."""
+
+    def _serve(self):
+        request_id = str(uuid.uuid4())
+        headers = {"x-ms-request-id": request_id}
+        crid = self.headers.get("x-ms-client-request-id")
+        if crid is not None:
+            headers["x-ms-client-request-id"] = crid
+        status, payload = 500, None
+        try:
+            try:
+                raw_body = self._read_body()
+            finally:
+                target = self.path
+                if "://" in target.split("?", 1)[0]:  # absolute-form request target
+                    parts = urllib.parse.urlsplit(target)
+                    target = parts.path + ("?" + parts.query if parts.query else "")
+                raw_path, _, raw_query = target.partition("?")
+                self._log_path = raw_path
+            status, payload = self._dispatch(raw_path, raw_query, raw_body)
+        except ApiError as e:
+            status, payload = e.status, e.body()
+            headers.update(e.headers)
+        except Exception:  # noqa: BLE001
+            log("testvault: internal error:\n" + traceback.format_exc())
+            status = 500
+            payload = {"error": {"code": "InternalServerError", "message": "Internal server error."}}
+        body = None if payload is None else _json_bytes(payload)
+        self._send(status, body, "application/json; charset=utf-8", headers)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+    def _dispatch(self, raw_path: str, raw_query: str, raw_body: bytes):
+        vault: Vault = self.server.vault
+        try:
+            pairs = urllib.parse.parse_qsl(raw_query, keep_blank_values=True, strict_parsing=False)
+        except ValueError:
+            raise bad("The query string is malformed.") from None
+        query: dict[str, str] = {}
+        for k, v in pairs:
+            query.setdefault(k, v)
+        api_version = query.get("api-version")
+        if api_version is None:
+            raise bad("The 'api-version' query parameter is missing.")
+
+        # authentication
+        auth = self.headers.get("Authorization")
+        token = None
+        if auth:
+            scheme, _, rest = auth.strip().partition(" ")
+            if scheme.lower() == "bearer" and rest.strip():
+                token = rest.strip()
+        challenge = {"WWW-Authenticate": CHALLENGE}
+        if token is None:
+            raise ApiError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.",
+                           headers=challenge)
+        required = self.server.token_required
+        if required is not None and not secrets.compare_digest(token.encode(), required.encode()):
+            raise ApiError(401, "Unauthorized", "AKV10032: Invalid token", headers=challenge)
+
+        # verb override
+        method = self.command
+        override = self.headers.get("X-HTTP-METHOD")
+        if method == "POST" and override is not None:
+            ov = override.strip().upper()
+            if ov not in OVERRIDABLE:
+                raise bad("The X-HTTP-METHOD header has an unsupported value.")
+            method = ov
+            self._log_method = "POST[%s]" % ov
+
+        # routing
+        segs = [urllib.parse.unquote(s) for s in raw_path.split("/")[1:]] if raw_path.startswith("/") else None
+        route = self._route(segs)
+        if route is None:
+            raise ApiError(404, "NotFound", "The requested path %s was not found." % raw_path[:200])
+        handlers, args = route
+        fn = handlers.get(method)
+        if fn is None:
+            raise ApiError(405, "MethodNotAllowed", "The requested method %s is not allowed on %s."
+                           % (method, raw_path[:200]), headers={"Allow": ", ".join(sorted(handlers))})
+        for n in args.get("names", ()):
+            if not NAME_RE.match(n):
+                raise bad("The request URI contains an invalid name: %s" % n[:200])
+
+        body: dict = {}
+        if raw_body.strip() and method in ("PUT", "PATCH", "POST"):
+            try:
+                body = json.loads(raw_body.decode("utf-8"), parse_constant=_reject_constant)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                raise bad("The request body is not valid JSON.") from None
+            if not isinstance(body, dict):
+                raise bad("The request body must be a JSON object.")
+        return fn(vault, args, body, query, api_version)
+
+    @staticmethod
+    def _route(segs):
+        """Return ({METHOD: fn}, args) or None. fn(vault, args, body, query, api_version) -> (status, payload)."""
+        if not segs:
+            return None
+        n = len(segs)
+        if segs[0] == "secrets":
+            if n == 1 or (n == 2 and segs[1] == ""):
+                return {"GET": lambda v, a, b, q, av: (200, v.list_page("secrets", None, q, av))}, {}
+            name = segs[1]
+            if n == 2 and name == "restore":
+                return {"POST": lambda v, a, b, q, av: (200, v.restore(b)),
+                        "PUT": _set, "GET": _get, "PATCH": _update, "DELETE": _delete}, \
+                    {"name": name, "version": "", "names": [name]}
+            if n == 2 or (n == 3 and segs[2] == ""):
+                return {"PUT": _set, "GET": _get, "PATCH": _update, "DELETE": _delete}, \
+                    {"name": name, "version": "", "names": [name]}
+            if n == 3:
+                third = segs[2]
+                args = {"name": name, "version": third, "names": [name]}
+                if third == "versions":
+                    return {"GET": lambda v, a, b, q, av: (200, v.list_page("versions", a["name"], q, av))}, args
+                if third == "backup":
+                    return {"POST": lambda v, a, b, q, av: (200, v.backup(a["name"])),
+                            "GET": _get, "PATCH": _update}, args
+                return {"GET": _get, "PATCH": _update}, args
+            return None
+        if segs[0] == "deletedsecrets":
+            if n == 1 or (n == 2 and segs[1] == ""):
+                return {"GET": lambda v, a, b, q, av: (200, v.list_page("deletedsecrets", None, q, av))}, {}
+            name = segs[1]
+            args = {"name": name, "names": [name]}
+            if n == 2 or (n == 3 and segs[2] == ""):
+                return {"GET": lambda v, a, b, q, av: (200, v.get_deleted(a["name"])),
+                        "DELETE": lambda v, a, b, q, av: (v.purge(a["name"]), (204, None))[1]}, args
+            if n == 3 and segs[2] == "recover":
+                return {"POST": lambda v, a, b, q, av: (200, v.recover(a["name"]))}, args
+            return None
+        return None
+
+
+def _set(v: Vault, a, body, q, av):
+    return 200, v.set_secret(a["name"], body)
+
+
+def _get(v: Vault, a, body, q, av):
+    oct_ = q.get("outContentType")
+    if oct_ is not None and oct_ not in OUT_CONTENT_TYPES:
+        raise bad("The parameter 'outContentType' has an unsupported value: %s" % oct_[:100])
+    return 200, v.get_secret(a["name"], a["version"])
+
+
+def _update(v: Vault, a, body, q, av):
+    return 200, v.update_secret(a["name"], a["version"], body)
+
+
+def _delete(v: Vault, a, body, q, av):
+    return 200, v.delete_secret(a["name"])
+
+
+class VaultServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, addr, handler, ssl_context: ssl.SSLContext, vault: Vault, token_required: str | None):
+        super().__init__(addr, handler)
+        self.ssl_context = ssl_context
+        self.vault = vault
+        self.token_required = token_required
+
+    def finish_request(self, request, client_address):
+        # TLS handshake in the per-connection thread, so a slow client cannot block accept().
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            tls = self.ssl_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            log("testvault: TLS handshake failed from %s: %s" % (client_address[0], e.__class__.__name__))
+            return
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            try:
+                tls.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        log("testvault: connection error:\n" + traceback.format_exc(limit=3))
+
+
+class PlainServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, handler, ca_file: str):
+        super().__init__(addr, handler)
+        self.ca_file = ca_file
+
+
+# ----------------------------------------------------------------------------------------------
+# main
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Local stand-in Azure Key Vault (secrets, api-version 2025-07-01).")
+    ap.add_argument("--port", type=int, default=8443, help="HTTPS port of the vault (127.0.0.1)")
+    ap.add_argument("--http-port", type=int, default=8080, help="plain HTTP port for /ping and the CA certificate")
+    ap.add_argument("--state-dir", required=True, help="directory for ca.pem, keys and testvault.pid")
+    ap.add_argument("--page-size", type=int, default=25, help="default list page size (1..25)")
+    ap.add_argument("--token-required", default=None, help="accept only this bearer token")
+    args = ap.parse_args(argv)
+    if not 1 <= args.page_size <= MAX_PAGE:
+        ap.error("--page-size must be between 1 and %d" % MAX_PAGE)
+    if args.token_required is not None and not args.token_required.strip():
+        ap.error("--token-required must not be empty")
+
+    state_dir = os.path.abspath(args.state_dir)
+    os.makedirs(state_dir, exist_ok=True)
+    ensure_certificates(state_dir)
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(os.path.join(state_dir, "server.pem"), os.path.join(state_dir, "server.key"))
+    ctx.set_alpn_protocols(["http/1.1"])
+
+    https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, args.token_required)
+    port = https.server_address[1]
+    https.vault = Vault("https://localhost:%d" % port, args.page_size)
+    plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"))
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    threads = [threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+               for srv in (https, plain)]
+    for t in threads:
+        t.start()
+
+    pid_file = os.path.join(state_dir, "testvault.pid")
+    with open(pid_file, "w") as fh:
+        fh.write("%d\n" % os.getpid())
+    sys.stdout.write("testvault ready https://localhost:%d\n" % port)
+    sys.stdout.flush()
+
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for srv in (https, plain):
+            srv.shutdown()
+            srv.server_close()
+        try:
+            with open(pid_file) as fh:
+                if fh.read().strip() == str(os.getpid()):
+                    os.remove(pid_file)
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
