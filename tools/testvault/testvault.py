@@ -962,6 +962,8 @@ def main(argv=None) -> int:
     ap.add_argument("--state-dir", required=True, help="directory for ca.pem, keys and testvault.pid")
     ap.add_argument("--page-size", type=int, default=25, help="default list page size (1..25)")
     ap.add_argument("--token-required", default=None, help="accept only this bearer token")
+    ap.add_argument("--exit-on-stdin-eof", action="store_true",
+                    help="stop when standard input closes (lets a test process own the server's lifetime)")
     args = ap.parse_args(argv)
     if not 1 <= args.page_size <= MAX_PAGE:
         ap.error("--page-size must be between 1 and %d" % MAX_PAGE)
@@ -994,6 +996,12 @@ def main(argv=None) -> int:
                for srv in (https, plain)]
     for t in threads:
         t.start()
+    if args.exit_on_stdin_eof:
+        def watch_stdin():
+            while sys.stdin.buffer.read(4096):
+                pass
+            stop.set()
+        threading.Thread(target=watch_stdin, daemon=True).start()
 
     pid_file = os.path.join(state_dir, "testvault.pid")
     with open(pid_file, "w") as fh:
