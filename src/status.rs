@@ -206,7 +206,7 @@ pub fn from_http_status(http_status: u16) -> kv_status {
 }
 
 /// Static NUL-terminated description of a status ("unknown status" for values kv never issued).
-pub fn text(status: kv_status) -> &'static str {
+pub fn description(status: kv_status) -> &'static str {
     info(status).map(|row| row.text).unwrap_or("unknown status\0")
 }
 
@@ -248,7 +248,7 @@ mod tests {
         assert_eq!(from_http_status(404), KV_STATUS_NOT_FOUND);
         assert_eq!(from_http_status(503), KV_STATUS_SERVER_ERROR);
         assert_eq!(from_http_status(418), KV_STATUS_SERVICE_ERROR);
-        assert_eq!(text(KV_STATUS_TIMEOUT), "timed out\0");
-        assert_eq!(text(12345), "unknown status\0");
+        assert_eq!(description(KV_STATUS_TIMEOUT), "timed out\0");
+        assert_eq!(description(12345), "unknown status\0");
     }
 }

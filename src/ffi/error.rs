@@ -86,7 +86,7 @@ pub extern "C" fn kv_error_free(err: *mut kv_error) {
 /// Static description of a status (never NULL; "unknown status" for values kv never returns).
 #[no_mangle]
 pub extern "C" fn kv_status_str(status: kv_status) -> *const c_char {
-    ffi_value!(c"unknown status".as_ptr(), { status::text(status).as_ptr().cast() })
+    ffi_value!(c"unknown status".as_ptr(), { status::description(status).as_ptr().cast() })
 }
 
 /// The library version, e.g. "0.1.0" (static string).
