@@ -146,3 +146,23 @@ pub fn optional_out_slot<'a, T>(ptr: *mut *mut T) -> Option<&'a mut *mut T> {
 pub fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::error::{kv_error_free, kv_error_message, kv_error_status};
+
+    #[test]
+    fn a_panic_becomes_kv_status_panic_with_its_message() {
+        let mut err: *mut kv_error = std::ptr::null_mut();
+        let status = status_call(&mut err, || panic!("boom at the boundary"));
+        assert_eq!(status, KV_STATUS_PANIC);
+        assert_eq!(kv_error_status(err), KV_STATUS_PANIC);
+        let msg = kv_error_message(err);
+        let text = unsafe { std::slice::from_raw_parts(msg.data.cast::<u8>(), msg.len) };
+        assert!(String::from_utf8_lossy(text).contains("boom at the boundary"));
+        kv_error_free(err);
+        assert_eq!(value_call(|| -> u32 { panic!("x") }, || 7), 7);
+        assert_eq!(status_call(std::ptr::null_mut(), || Ok(())), KV_STATUS_OK);
+    }
+}
