@@ -9,8 +9,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs a fallible body for a function returning `kv_status`: clears `*err_out`, catches panics,
 /// and on failure stores a new `kv_error` in `*err_out` (when it is not NULL).
-#[macro_export]
-#[doc(hidden)]
 macro_rules! ffi_status {
     ($err_out:expr, $body:block) => {
         $crate::ffi::boundary::status_call($err_out, move || -> $crate::error::Result<()> { $body })
@@ -18,8 +16,6 @@ macro_rules! ffi_status {
 }
 
 /// Runs an infallible body (accessors) that returns a value, giving `$default` if it panics.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! ffi_value {
     ($default:expr, $body:block) => {
         $crate::ffi::boundary::value_call(move || $body, || $default)
@@ -27,8 +23,6 @@ macro_rules! ffi_value {
 }
 
 /// Runs a `_free` body: NULL is accepted and ignored; panics are swallowed.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! ffi_free {
     ($ptr:expr) => {
         $crate::ffi::boundary::free_call($ptr)
@@ -36,7 +30,7 @@ macro_rules! ffi_free {
 }
 
 /// See [`ffi_status!`].
-pub fn status_call(err_out: *mut *mut kv_error, body: impl FnOnce() -> Result<()>) -> kv_status {
+pub(crate) fn status_call(err_out: *mut *mut kv_error, body: impl FnOnce() -> Result<()>) -> kv_status {
     if !err_out.is_null() {
         // SAFETY: the caller passes either NULL or a pointer to writable storage for one pointer.
         unsafe { *err_out = std::ptr::null_mut() };
@@ -56,12 +50,12 @@ pub fn status_call(err_out: *mut *mut kv_error, body: impl FnOnce() -> Result<()
 }
 
 /// See [`ffi_value!`].
-pub fn value_call<T>(body: impl FnOnce() -> T, default: impl FnOnce() -> T) -> T {
+pub(crate) fn value_call<T>(body: impl FnOnce() -> T, default: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| default())
 }
 
 /// See [`ffi_free!`]. Takes back ownership of a pointer made by `Box::into_raw` and drops it.
-pub fn free_call<T>(ptr: *mut T) {
+pub(crate) fn free_call<T>(ptr: *mut T) {
     if ptr.is_null() {
         return;
     }
@@ -84,30 +78,30 @@ fn null(what: &str) -> Error {
 }
 
 /// A required handle argument.
-pub fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
+pub(crate) fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
     // SAFETY: a non-NULL handle pointer came from kv and is still alive (the caller's contract).
     unsafe { ptr.as_ref() }.ok_or_else(|| null(what))
 }
 
 /// A required mutable handle argument (builders, iterators: one thread at a time).
-pub fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+pub(crate) fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: as for `handle`, plus exclusive use as documented in kv.h.
     unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
 }
 
 /// An optional handle argument (NULL = None).
-pub fn optional_handle<'a, T>(ptr: *const T) -> Option<&'a T> {
+pub(crate) fn optional_handle<'a, T>(ptr: *const T) -> Option<&'a T> {
     // SAFETY: as for `handle`.
     unsafe { ptr.as_ref() }
 }
 
 /// A required NUL-terminated UTF-8 string argument.
-pub fn string<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+pub(crate) fn string<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
     optional_string(ptr, what)?.ok_or_else(|| null(what))
 }
 
 /// An optional NUL-terminated UTF-8 string argument (NULL = None).
-pub fn optional_string<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>> {
+pub(crate) fn optional_string<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>> {
     if ptr.is_null() {
         return Ok(None);
     }
@@ -119,7 +113,7 @@ pub fn optional_string<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a 
 }
 
 /// A `(pointer, length)` byte argument; NULL is allowed only with length 0.
-pub fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+pub(crate) fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
     if ptr.is_null() {
         return if len == 0 { Ok(&[]) } else { Err(null(what)) };
     }
@@ -131,19 +125,19 @@ pub fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
 }
 
 /// A required output slot. Check it before doing any work, write it only on success.
-pub fn out_slot<'a, T>(ptr: *mut *mut T, what: &str) -> Result<&'a mut *mut T> {
+pub(crate) fn out_slot<'a, T>(ptr: *mut *mut T, what: &str) -> Result<&'a mut *mut T> {
     // SAFETY: the caller passes NULL or a pointer to writable storage for one pointer.
     unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
 }
 
 /// An optional output slot (NULL = the caller does not want it).
-pub fn optional_out_slot<'a, T>(ptr: *mut *mut T) -> Option<&'a mut *mut T> {
+pub(crate) fn optional_out_slot<'a, T>(ptr: *mut *mut T) -> Option<&'a mut *mut T> {
     // SAFETY: as for `out_slot`.
     unsafe { ptr.as_mut() }
 }
 
 /// Moves `value` to the heap and hands its pointer to C.
-pub fn into_handle<T>(value: T) -> *mut T {
+pub(crate) fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
 }
 

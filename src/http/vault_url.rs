@@ -63,7 +63,6 @@ impl VaultUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::*;
 
     #[test]
     fn accepts_https_vaults_and_normalises() {

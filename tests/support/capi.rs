@@ -24,7 +24,7 @@ pub struct CallError {
 
 /// Runs a C call with an `err_out`, checks the status/err_out contract, and copies the error.
 pub fn call(f: impl FnOnce(*mut *mut kv_error) -> kv_status) -> Result<(), CallError> {
-    let mut err: *mut kv_error = 0x1 as *mut kv_error; // must be overwritten by every call
+    let mut err: *mut kv_error = std::ptr::dangling_mut::<kv_error>(); // must be overwritten by every call
     let status = f(&mut err);
     if status == KV_STATUS_OK {
         assert!(err.is_null(), "err_out must be NULL on success");
