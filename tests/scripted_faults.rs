@@ -1,0 +1,766 @@
+//! Fault injection through the C ABI against the scripted HTTPS server: the challenge flow, real
+//! Key Vault error bodies, retries and Retry-After, verb override, timeouts, wire rules, paging
+//! links, TLS/transport rules, concurrency and secret hygiene in error messages.
+//!
+//! Every call goes through `support::capi` (the exported `extern "C"` functions).
+
+mod support;
+
+use kv::status::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::capi::*;
+use support::scripted_server::*;
+
+const TOKEN: &str = "tok-1";
+const TENANT_AUTHORITY: &str = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47";
+const VERSION: &str = "0123456789abcdef0123456789abcdef";
+
+/// The challenge of a vault whose resource host (localhost) equals the scripted vault's host.
+fn challenge_header() -> String {
+    format!(r#"Bearer authorization="{TENANT_AUTHORITY}", resource="https://localhost""#)
+}
+
+/// A 401 as Key Vault sends it to a request without a token.
+fn challenge_with(www_authenticate: &str) -> Reply {
+    Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"Request is missing a Bearer or PoP token."}}"#)
+        .with_header("WWW-Authenticate", www_authenticate)
+}
+
+fn challenge() -> Reply {
+    challenge_with(&challenge_header())
+}
+
+/// A vault: answers the challenge to unauthenticated requests and hands authorized ones to `f`
+/// with the number of authorized requests seen before (0 for the first).
+fn vault<F>(f: F) -> ScriptedServer
+where
+    F: Fn(usize, &RecordedRequest) -> Reply + Send + Sync + 'static,
+{
+    let authorized = AtomicUsize::new(0);
+    ScriptedServer::start(move |_, req| {
+        if req.header("authorization").is_none() {
+            return challenge();
+        }
+        let i = authorized.fetch_add(1, Ordering::SeqCst);
+        f(i, req)
+    })
+}
+
+/// The vault origin as the client addressed it (from the Host header: `localhost:PORT`).
+fn origin_of(req: &RecordedRequest) -> String {
+    format!("https://{}", req.header("host").expect("the client sends Host"))
+}
+
+fn secret_json(origin: &str, name: &str, value: &str) -> String {
+    format!(r#"{{"value":"{value}","id":"{origin}/secrets/{name}/{VERSION}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#)
+}
+
+fn secret_reply(req: &RecordedRequest, name: &str, value: &str) -> Reply {
+    Reply::json(200, &secret_json(&origin_of(req), name, value))
+}
+
+fn item_json(origin: &str, name: &str) -> String {
+    format!(r#"{{"id":"{origin}/secrets/{name}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#)
+}
+
+/// Options trusting the server's certificate, with fast retries.
+fn options(server: &ScriptedServer, retries: u32) -> Options {
+    Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(retries, 10, 50)
+}
+
+fn new_client(server: &ScriptedServer, opts: &Options) -> Client {
+    Client::new(&server.url(), TOKEN, opts).expect("client")
+}
+
+fn authorized(server: &ScriptedServer) -> Vec<RecordedRequest> {
+    server.requests().into_iter().filter(|r| r.header("authorization").is_some()).collect()
+}
+
+fn probes(server: &ScriptedServer) -> usize {
+    server.requests().iter().filter(|r| r.header("authorization").is_none()).count()
+}
+
+fn ok<T>(r: Result<T, CallError>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("call failed with {} ({}): {}", status_name(e.status), e.status, e.message),
+    }
+}
+
+fn err<T>(r: Result<T, CallError>) -> Result<(), CallError> {
+    r.map(|_| ())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Challenge flow
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn challenge_flow_probes_without_token_and_body_then_authorizes() {
+    let server = vault(|_, req| secret_reply(req, "name", "hello"));
+    let client = new_client(&server, &options(&server, 0));
+
+    let secret = ok(client.set("name", b"hello"));
+    assert_eq!(secret.value(), b"hello");
+    assert_eq!(secret.name(), "name");
+    assert_eq!(secret.version(), VERSION);
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "one probe and one authorized PUT: {reqs:#?}");
+    let probe = &reqs[0];
+    assert_eq!(probe.method, "PUT");
+    assert_eq!(probe.path(), "/secrets/name");
+    assert!(probe.header("authorization").is_none(), "the probe carries no token");
+    assert!(probe.body.is_empty(), "the probe carries no body, got {:?}", String::from_utf8_lossy(&probe.body));
+
+    let real = &reqs[1];
+    assert_eq!(real.method, "PUT");
+    assert_eq!(real.path(), "/secrets/name");
+    assert_eq!(real.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    let body: serde_json::Value = serde_json::from_slice(&real.body).expect("JSON body");
+    assert_eq!(body["value"], "hello", "body: {body}");
+    assert_eq!(real.header("x-ms-client-request-id"), probe.header("x-ms-client-request-id"), "one call, one client request id");
+
+    // The challenge is learned: the next call goes straight out with the token.
+    let got = ok(client.get("name", None));
+    assert_eq!(got.value(), b"hello");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3, "no second probe: {reqs:#?}");
+    assert_eq!(reqs[2].method, "GET");
+    assert_eq!(reqs[2].header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Challenge resource verification
+// ---------------------------------------------------------------------------------------------
+
+fn foreign_vault(www: &'static str) -> ScriptedServer {
+    ScriptedServer::start(move |_, req| {
+        if req.header("authorization").is_none() {
+            challenge_with(www)
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    })
+}
+
+#[test]
+fn foreign_challenge_resource_is_refused_without_sending_the_token() {
+    for www in [
+        r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net""#,
+        r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", scope="https://vault.azure.net/.default""#,
+    ] {
+        let server = foreign_vault(www);
+        let client = new_client(&server, &options(&server, 3));
+        let e = expect_status(err(client.get("name", None)), KV_STATUS_CHALLENGE_RESOURCE_MISMATCH);
+        assert!(!e.message.contains(TOKEN), "{}", e.message);
+        let reqs = server.requests();
+        assert_eq!(reqs.len(), 1, "a mismatch is not retried: {reqs:#?}");
+        assert!(reqs.iter().all(|r| r.header("authorization").is_none()), "no request may carry the token: {reqs:#?}");
+        // Same client again: still refused, still no token sent.
+        expect_status(err(client.get("name", None)), KV_STATUS_CHALLENGE_RESOURCE_MISMATCH);
+        assert!(server.requests().iter().all(|r| r.header("authorization").is_none()));
+
+        // With verification off the same server works.
+        let lax = Client::new(&server.url(), TOKEN, &options(&server, 0).verify_resource(false)).expect("client");
+        let before = server.request_count();
+        let got = ok(lax.get("name", None));
+        assert_eq!(got.value(), b"v");
+        let reqs = server.requests();
+        assert_eq!(reqs.len(), before + 2, "probe + authorized GET");
+        assert_eq!(reqs.last().unwrap().header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. A refused token is not looped on
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_401_for_the_token_itself_is_reported_not_looped() {
+    let server = ScriptedServer::start(|_, _| challenge().with_header("x-ms-request-id", "rid-401"));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_UNAUTHORIZED);
+    assert_eq!(e.http_status, 401);
+    assert_eq!(e.service_code, "Unauthorized");
+    assert_eq!(e.request_id, "rid-401");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "probe + one authorized attempt, nothing more: {reqs:#?}");
+    assert!(reqs[0].header("authorization").is_none());
+    assert!(reqs[1].header("authorization").is_some());
+}
+
+#[test]
+fn a_401_probe_without_a_challenge_is_an_invalid_challenge() {
+    let server = ScriptedServer::start(|_, _| Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no challenge"}}"#));
+    let client = new_client(&server, &options(&server, 3));
+    expect_status(err(client.get("name", None)), KV_STATUS_INVALID_CHALLENGE);
+    assert_eq!(server.request_count(), 1);
+    assert!(server.requests()[0].header("authorization").is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Real error bodies
+// ---------------------------------------------------------------------------------------------
+
+struct Row {
+    http: u16,
+    body: &'static str,
+    status: kv_status,
+    code: &'static str,
+    inner: &'static str,
+    message_part: &'static str,
+}
+
+fn error_reply(http: u16, body: &str, rid: &str) -> Reply {
+    Reply::json(http, body).with_header("x-ms-request-id", rid)
+}
+
+fn one_error(reply: Reply) -> (CallError, ScriptedServer) {
+    let server = vault(move |_, _| reply.clone());
+    let client = new_client(&server, &options(&server, 0));
+    let e = err(client.get("name", None)).expect_err("the call must fail");
+    drop(client);
+    (e, server)
+}
+
+#[test]
+fn real_error_bodies_map_to_exact_statuses_with_codes_and_request_id() {
+    let rows = [
+        Row { http: 400, body: r#"{"error":{"code":"BadParameter","message":"The property \"key\" must be a valid JsonWebKey object."}}"#, status: KV_STATUS_BAD_PARAMETER, code: "BadParameter", inner: "", message_part: "JsonWebKey" },
+        Row { http: 400, body: r#"{"error":{"code":"BadParameter","message":"Invalid kty value: oct","innererror":{"code":"KeyTypeNotSupported"}}}"#, status: KV_STATUS_KEY_TYPE_NOT_SUPPORTED, code: "BadParameter", inner: "KeyTypeNotSupported", message_part: "Invalid kty" },
+        Row { http: 401, body: r#"{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}"#, status: KV_STATUS_UNAUTHORIZED, code: "Unauthorized", inner: "", message_part: "Invalid issuer" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"The user, group or application does not have secrets get permission on key vault 'v;location=westeurope'.","innererror":{"code":"AccessDenied"}}}"#, status: KV_STATUS_ACCESS_DENIED, code: "Forbidden", inner: "AccessDenied", message_part: "does not have secrets get permission" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Caller is not authorized to perform action on resource. DecisionReason: 'DeniedWithNoValidRBAC'","innererror":{"code":"ForbiddenByRbac"}}}"#, status: KV_STATUS_FORBIDDEN_BY_RBAC, code: "Forbidden", inner: "ForbiddenByRbac", message_part: "DeniedWithNoValidRBAC" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Client address is not authorized and caller is not a trusted service.","innererror":{"code":"ForbiddenByFirewall"}}}"#, status: KV_STATUS_FORBIDDEN_BY_FIREWALL, code: "Forbidden", inner: "ForbiddenByFirewall", message_part: "Client address" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"The user does not have keys purge permission.","innererror":{"code":"ForbiddenByPolicy"}}}"#, status: KV_STATUS_FORBIDDEN_BY_POLICY, code: "Forbidden", inner: "ForbiddenByPolicy", message_part: "purge permission" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#, status: KV_STATUS_SECRET_DISABLED, code: "Forbidden", inner: "SecretDisabled", message_part: "disabled secret" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Operation \"purge\" is not allowed because purge protection is enabled."}}"#, status: KV_STATUS_FORBIDDEN, code: "Forbidden", inner: "", message_part: "purge protection" },
+        Row { http: 404, body: r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#, status: KV_STATUS_SECRET_NOT_FOUND, code: "SecretNotFound", inner: "", message_part: "was not found" },
+        Row { http: 409, body: r#"{"error":{"code":"Conflict","message":"Secret is currently being deleted.","innererror":{"code":"ObjectIsBeingDeleted"}}}"#, status: KV_STATUS_OBJECT_IS_BEING_DELETED, code: "Conflict", inner: "ObjectIsBeingDeleted", message_part: "being deleted" },
+        Row { http: 409, body: r#"{"error":{"code":"Conflict","message":"Secret name is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.","innererror":{"code":"ObjectIsDeletedButRecoverable"}}}"#, status: KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE, code: "Conflict", inner: "ObjectIsDeletedButRecoverable", message_part: "recoverable" },
+        Row { http: 429, body: r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#, status: KV_STATUS_THROTTLED, code: "Throttled", inner: "", message_part: "VaultRequestTypeLimitReached" },
+        // Unknown codes fall back by HTTP status and keep the raw code.
+        Row { http: 418, body: r#"{"error":{"code":"ImATeapot","message":"short and stout"}}"#, status: KV_STATUS_SERVICE_ERROR, code: "ImATeapot", inner: "", message_part: "short and stout" },
+        Row { http: 400, body: r#"{"error":{"code":"BrandNewCode","message":"something new"}}"#, status: KV_STATUS_BAD_REQUEST, code: "BrandNewCode", inner: "", message_part: "something new" },
+        Row { http: 404, body: r#"{"error":{"code":"VaultGone","message":"nothing here"}}"#, status: KV_STATUS_NOT_FOUND, code: "VaultGone", inner: "", message_part: "nothing here" },
+        Row { http: 409, body: r#"{"error":{"code":"ConflictError","message":"clash"}}"#, status: KV_STATUS_CONFLICT, code: "ConflictError", inner: "", message_part: "clash" },
+        Row { http: 500, body: r#"{"error":{"code":"InternalError","message":"oops"}}"#, status: KV_STATUS_SERVER_ERROR, code: "InternalError", inner: "", message_part: "oops" },
+        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"m","innererror":{"code":"AccessDenied","innererror":{"code":"SomethingUnknown"}}}}"#, status: KV_STATUS_ACCESS_DENIED, code: "Forbidden", inner: "SomethingUnknown", message_part: "" },
+    ];
+    for (i, row) in rows.iter().enumerate() {
+        let rid = format!("rid-{i}-{}", row.http);
+        let (e, server) = one_error(error_reply(row.http, row.body, &rid));
+        let ctx = format!("row {i} (HTTP {} {}): {e:?}", row.http, row.code);
+        assert_eq!(e.status, row.status, "{ctx}: expected {} got {}", status_name(row.status), status_name(e.status));
+        assert_eq!(e.service_code, row.code, "{ctx}");
+        assert_eq!(e.inner_code, row.inner, "{ctx}");
+        assert_eq!(e.http_status, row.http, "{ctx}");
+        assert_eq!(e.request_id, rid, "{ctx}");
+        assert!(e.message.contains(row.message_part), "{ctx}");
+        assert_eq!(authorized(&server).len(), 1, "{ctx}: retries are off, one authorized attempt");
+    }
+}
+
+#[test]
+fn html_502_body_is_a_server_error_naming_the_status() {
+    let mut reply = Reply::empty(502)
+        .with_header("Content-Type", "text/html")
+        .with_header("x-ms-request-id", "rid-502");
+    reply.body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>".to_vec();
+    let (e, _server) = one_error(reply);
+    assert_eq!(e.status, KV_STATUS_SERVER_ERROR, "{e:?}");
+    assert!(e.message.contains("502"), "{e:?}");
+    assert_eq!(e.http_status, 502);
+    assert_eq!(e.service_code, "");
+    assert_eq!(e.request_id, "rid-502");
+}
+
+#[test]
+fn empty_404_is_not_found() {
+    let (e, _server) = one_error(Reply::empty(404).with_header("x-ms-request-id", "rid-404"));
+    assert_eq!(e.status, KV_STATUS_NOT_FOUND, "{e:?}");
+    assert_eq!(e.http_status, 404);
+    assert_eq!(e.service_code, "");
+    assert_eq!(e.inner_code, "");
+    assert_eq!(e.request_id, "rid-404");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Retries
+// ---------------------------------------------------------------------------------------------
+
+const THROTTLED: &str = r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#;
+const UNAVAILABLE: &str = r#"{"error":{"code":"ServiceUnavailable","message":"try later"}}"#;
+
+#[test]
+fn throttled_without_retry_after_is_retried() {
+    let server = vault(|i, req| if i == 0 { Reply::json(429, THROTTLED) } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 3));
+    let got = ok(client.get("name", None));
+    assert_eq!(got.value(), b"v");
+    assert_eq!(authorized(&server).len(), 2);
+    assert_eq!(probes(&server), 1);
+}
+
+#[test]
+fn retry_after_ms_is_honoured() {
+    let server = vault(|i, req| {
+        if i == 0 {
+            Reply::json(429, THROTTLED).with_header("retry-after-ms", "300")
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let client = new_client(&server, &options(&server, 3));
+    let started = Instant::now();
+    ok(client.get("name", None));
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(280), "retry-after-ms 300 not honoured: {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+#[test]
+fn retry_after_seconds_is_honoured() {
+    let server = vault(|i, req| {
+        if i == 0 {
+            Reply::json(503, UNAVAILABLE).with_header("Retry-After", "1")
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let client = new_client(&server, &options(&server, 3));
+    let started = Instant::now();
+    ok(client.get("name", None));
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(900), "Retry-After 1 not honoured: {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+#[test]
+fn two_503_then_success_takes_exactly_three_attempts() {
+    let server = vault(|i, req| if i < 2 { Reply::json(503, UNAVAILABLE) } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 5));
+    ok(client.get("name", None));
+    let attempts = authorized(&server);
+    assert_eq!(attempts.len(), 3);
+    // Retries of one call keep its client request id.
+    let ids: Vec<_> = attempts.iter().map(|r| r.header("x-ms-client-request-id").unwrap().to_owned()).collect();
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+}
+
+#[test]
+fn endless_throttling_gives_up_after_max_retries() {
+    let server = vault(|_, _| Reply::json(429, THROTTLED).with_header("x-ms-request-id", "rid-429"));
+    let client = new_client(&server, &options(&server, 2));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_THROTTLED);
+    assert_eq!(e.http_status, 429);
+    assert_eq!(e.service_code, "Throttled");
+    assert_eq!(e.request_id, "rid-429");
+    assert_eq!(authorized(&server).len(), 3, "1 attempt + 2 retries");
+}
+
+#[test]
+fn every_retriable_status_is_retried_and_others_are_not() {
+    for http in [408u16, 429, 500, 502, 503, 504] {
+        let server = vault(move |i, req| if i == 0 { Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#) } else { secret_reply(req, "name", "v") });
+        let client = new_client(&server, &options(&server, 2));
+        ok(client.get("name", None));
+        assert_eq!(authorized(&server).len(), 2, "HTTP {http} is retried once");
+    }
+    for http in [400u16, 403, 404, 409, 501, 505] {
+        let server = vault(move |_, _| Reply::json(http, r#"{"error":{"code":"Final","message":"no"}}"#));
+        let client = new_client(&server, &options(&server, 2));
+        let e = err(client.get("name", None)).expect_err("must fail");
+        assert_eq!(e.http_status, http);
+        assert_eq!(authorized(&server).len(), 1, "HTTP {http} is not retried");
+    }
+}
+
+#[test]
+fn x_ms_retry_after_ms_is_honoured() {
+    let server = vault(|i, req| {
+        if i == 0 {
+            Reply::json(503, UNAVAILABLE).with_header("x-ms-retry-after-ms", "300")
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let client = new_client(&server, &options(&server, 3));
+    let started = Instant::now();
+    ok(client.get("name", None));
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(280), "x-ms-retry-after-ms 300 not honoured: {elapsed:?}");
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+#[test]
+fn a_400_is_not_retried() {
+    let server = vault(|_, _| Reply::json(400, r#"{"error":{"code":"BadParameter","message":"bad"}}"#));
+    let client = new_client(&server, &options(&server, 5));
+    expect_status(err(client.get("name", None)), KV_STATUS_BAD_PARAMETER);
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn a_dropped_connection_is_retried() {
+    let server = vault(|i, req| if i == 0 { Reply::hang_up() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 3));
+    let got = ok(client.get("name", None));
+    assert_eq!(got.value(), b"v");
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+#[test]
+fn a_dropped_connection_without_retries_is_a_transport_error() {
+    let server = vault(|_, _| Reply::hang_up());
+    let client = new_client(&server, &options(&server, 0));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TRANSPORT);
+    assert_eq!(e.http_status, 0);
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Verb override
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn method_override_sends_patch_and_delete_as_post() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = new_client(&server, &options(&server, 0).method_override(true));
+
+    ok(client.update("name", None, &SecretOptions::new().enabled(false)));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "POST");
+    assert_eq!(last.header("x-http-method"), Some("PATCH"));
+    assert!(last.path().starts_with("/secrets/name"), "{}", last.target);
+    let body: serde_json::Value = serde_json::from_slice(&last.body).expect("JSON body");
+    assert_eq!(body["attributes"]["enabled"], false, "{body}");
+    // The probe was overridden the same way.
+    let probe = &server.requests()[0];
+    assert!(probe.header("authorization").is_none());
+    assert_eq!(probe.method, "POST");
+    assert_eq!(probe.header("x-http-method"), Some("PATCH"));
+
+    ok(client.delete("name"));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "POST");
+    assert_eq!(last.header("x-http-method"), Some("DELETE"));
+    assert_eq!(last.path(), "/secrets/name");
+
+    ok(client.get("name", None));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "GET");
+    assert_eq!(last.header("x-http-method"), None);
+
+    // Without the option, verbs go as they are.
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = new_client(&server, &options(&server, 0));
+    ok(client.update("name", None, &SecretOptions::new().enabled(false)));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "PATCH");
+    assert_eq!(last.header("x-http-method"), None);
+    ok(client.delete("name"));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "DELETE");
+    assert_eq!(last.header("x-http-method"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Timeouts
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn read_timeout_expires() {
+    let server = vault(|_, req| secret_reply(req, "name", "v").with_delay(Duration::from_secs(3)));
+    let client = new_client(&server, &options(&server, 0).read_timeout_ms(300));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(2500), "read timeout not applied: {elapsed:?} ({})", e.message);
+    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+}
+
+#[test]
+fn call_timeout_bounds_the_retries() {
+    let server = vault(|_, _| Reply::json(503, UNAVAILABLE));
+    let opts = Options::new()
+        .ca_file(&server.ca_file().to_string_lossy())
+        .retries(50, 100, 400)
+        .call_timeout_ms(500);
+    let client = new_client(&server, &opts);
+    let started = Instant::now();
+    let e = err(client.get("name", None)).expect_err("always 503");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "call timeout not applied: {elapsed:?}");
+    assert!(
+        e.status == KV_STATUS_SERVER_ERROR || e.status == KV_STATUS_TIMEOUT,
+        "expected SERVER_ERROR or TIMEOUT, got {}: {}",
+        status_name(e.status),
+        e.message
+    );
+    assert!(authorized(&server).len() >= 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Wire rules
+// ---------------------------------------------------------------------------------------------
+
+fn wire_vault() -> ScriptedServer {
+    vault(|_, req| {
+        let origin = origin_of(req);
+        match (req.method.as_str(), req.path()) {
+            ("GET", "/secrets") if req.query_param("$skiptoken").is_none() => Reply::json(
+                200,
+                &format!(r#"{{"value":[{}],"nextLink":"{origin}/secrets?$skiptoken=page2&maxresults=1"}}"#, item_json(&origin, "a")),
+            ),
+            ("GET", "/secrets") => Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":null}}"#, item_json(&origin, "b"))),
+            _ => secret_reply(req, "name", "v"),
+        }
+    })
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+fn check_wire(server: &ScriptedServer, api_version: &str) {
+    let reqs = server.requests();
+    assert!(reqs.iter().any(|r| r.query_param("$skiptoken").as_deref() == Some("page2")), "the nextLink was followed");
+    for r in &reqs {
+        let ctx = format!("{} {}", r.method, r.target);
+        assert_eq!(r.query_param("api-version").as_deref(), Some(api_version), "{ctx}");
+        let id = r.header("x-ms-client-request-id").unwrap_or_else(|| panic!("{ctx}: no x-ms-client-request-id"));
+        assert!(is_uuid(id), "{ctx}: client request id {id:?}");
+        let ua = r.header("user-agent").unwrap_or_else(|| panic!("{ctx}: no User-Agent"));
+        assert!(ua.starts_with("kv/"), "{ctx}: User-Agent {ua:?}");
+        assert_eq!(r.header("accept"), Some("application/json"), "{ctx}");
+        if r.method == "PUT" && r.header("authorization").is_some() {
+            let ct = r.header("content-type").unwrap_or_else(|| panic!("{ctx}: no Content-Type"));
+            assert!(ct.starts_with("application/json"), "{ctx}: Content-Type {ct:?}");
+        }
+    }
+    // Each call has its own client request id.
+    let put = reqs.iter().find(|r| r.method == "PUT").unwrap();
+    let get = reqs.iter().find(|r| r.method == "GET" && r.path() == "/secrets/name/").unwrap();
+    assert_ne!(put.header("x-ms-client-request-id"), get.header("x-ms-client-request-id"));
+}
+
+#[test]
+fn every_request_carries_the_wire_headers_and_default_api_version() {
+    let server = wire_vault();
+    let client = new_client(&server, &options(&server, 0));
+    ok(client.set("name", b"v"));
+    ok(client.get("name", None));
+    let items = ok(client.list());
+    assert_eq!(items.iter().map(|s| s.name()).collect::<Vec<_>>(), ["a", "b"]);
+    check_wire(&server, "2025-07-01");
+}
+
+#[test]
+fn a_configured_api_version_is_sent_everywhere() {
+    let server = wire_vault();
+    let client = new_client(&server, &options(&server, 0).api_version("7.5"));
+    ok(client.set("name", b"v"));
+    ok(client.get("name", None));
+    let items = ok(client.list());
+    assert_eq!(items.len(), 2);
+    check_wire(&server, "7.5");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Paging links
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_foreign_next_link_is_refused_and_not_requested() {
+    for foreign in ["https://evil.example/secrets?$skiptoken=abc", "http://localhost:{port}/secrets?$skiptoken=abc", "https://localhost:1/secrets?$skiptoken=abc"] {
+        let server = vault(move |_, req| {
+            let origin = origin_of(req);
+            let port = req.header("host").unwrap().rsplit(':').next().unwrap().to_owned();
+            let link = foreign.replace("{port}", &port);
+            Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":"{link}"}}"#, item_json(&origin, "a")))
+        });
+        let client = new_client(&server, &options(&server, 0));
+        let e = expect_status(err(client.list()), KV_STATUS_FOREIGN_NEXT_LINK);
+        assert!(!e.message.contains("skiptoken=abc"), "the link's query is redacted: {}", e.message);
+        let reqs = server.requests();
+        assert_eq!(reqs.len(), 2, "{foreign}: probe + first page only: {reqs:#?}");
+        assert!(reqs.iter().all(|r| r.path() == "/secrets" && r.query_param("$skiptoken").is_none()));
+    }
+}
+
+#[test]
+fn a_same_origin_next_link_is_followed_exactly_as_given() {
+    const TAIL: &str = "/secrets?api-version=2025-07-01&$skiptoken=eyJOZXh0TWFya2VyIjoiMiE4OCFNREF3TURJeUlYTmxZM0psZEM5QlFVRkJRU0V3TURBd01qZ2hPVGs1T1MweE1pMHpNVlF5TXpvMU9UbzFPUzQ1T1RrNU9UazVXaUUt%2Fw%3D%3D&maxresults=1";
+    let server = vault(|_, req| {
+        let origin = origin_of(req);
+        if req.query_param("$skiptoken").is_none() {
+            Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":"{origin}{TAIL}"}}"#, item_json(&origin, "a")))
+        } else {
+            Reply::json(200, &format!(r#"{{"value":[{}]}}"#, item_json(&origin, "b")))
+        }
+    });
+    let client = new_client(&server, &options(&server, 0));
+    let items = ok(client.list());
+    assert_eq!(items.iter().map(|s| s.name()).collect::<Vec<_>>(), ["a", "b"]);
+    let auth = authorized(&server);
+    assert_eq!(auth.len(), 2);
+    assert_eq!(auth[1].target, TAIL, "the nextLink's path and query are sent unchanged");
+}
+
+#[test]
+fn an_empty_page_with_a_next_link_is_followed() {
+    let server = vault(|_, req| {
+        let origin = origin_of(req);
+        match req.query_param("$skiptoken").as_deref() {
+            None => Reply::json(200, &format!(r#"{{"value":[],"nextLink":"{origin}/secrets?$skiptoken=p2"}}"#)),
+            Some("p2") => Reply::json(200, &format!(r#"{{"value":[],"nextLink":"{origin}/secrets?$skiptoken=p3"}}"#)),
+            Some(_) => Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":null}}"#, item_json(&origin, "last"))),
+        }
+    });
+    let client = new_client(&server, &options(&server, 0));
+    let items = ok(client.list());
+    assert_eq!(items.iter().map(|s| s.name()).collect::<Vec<_>>(), ["last"]);
+    let auth = authorized(&server);
+    assert_eq!(auth.len(), 3);
+    assert_eq!(auth[1].query_param("$skiptoken").as_deref(), Some("p2"));
+    assert_eq!(auth[2].query_param("$skiptoken").as_deref(), Some("p3"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. TLS and transport
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_untrusted_certificate_is_a_tls_error() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = Client::new(&server.url(), TOKEN, &Options::new().retries(2, 10, 50)).expect("client");
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TLS);
+    assert_eq!(e.http_status, 0);
+    assert_eq!(server.request_count(), 0, "no request got through the handshake");
+}
+
+#[test]
+fn plain_http_needs_explicit_permission() {
+    let server = ScriptedServer::start_plain(|_, req| {
+        if req.header("authorization").is_none() {
+            challenge()
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    assert!(server.url().starts_with("http://"));
+    let refused = Client::new(&server.url(), TOKEN, &Options::new().retries(0, 10, 50));
+    match refused {
+        Ok(client) => {
+            let e = expect_status(err(client.get("name", None)), KV_STATUS_INSECURE_TRANSPORT);
+            assert!(!e.message.is_empty());
+        }
+        Err(e) => assert_eq!(e.status, KV_STATUS_INSECURE_TRANSPORT, "{e:?}"),
+    }
+    assert_eq!(server.request_count(), 0, "nothing is sent over plain HTTP without permission");
+
+    let client = Client::new(&server.url(), TOKEN, &Options::new().retries(0, 10, 50).insecure_http(true)).expect("client");
+    let got = ok(client.get("name", None));
+    assert_eq!(got.value(), b"v");
+    assert_eq!(server.request_count(), 2);
+}
+
+#[test]
+fn a_2xx_body_that_is_not_json_is_unparseable() {
+    let server = vault(|_, _| {
+        let mut r = Reply::empty(200).with_header("Content-Type", "text/plain").with_header("x-ms-request-id", "rid-junk");
+        r.body = b"this is not json".to_vec();
+        r
+    });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_UNPARSEABLE_RESPONSE);
+    assert_eq!(e.http_status, 200);
+    assert_eq!(e.request_id, "rid-junk");
+    assert_eq!(authorized(&server).len(), 1, "an unparseable 200 is not retried");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. One client, many threads
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn sixteen_threads_share_one_client() {
+    let server = vault(|_, req| secret_reply(req, "name", "shared"));
+    let client = Arc::new(new_client(&server, &options(&server, 2)));
+
+    let run = |client: &Arc<Client>| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let client = Arc::clone(client);
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        let got = ok(client.get("name", None));
+                        assert_eq!(got.value(), b"shared");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("worker thread");
+        }
+    };
+
+    run(&client);
+    let cold_probes = probes(&server);
+    assert!((1..=16).contains(&cold_probes), "unauthenticated probes from cold: {cold_probes}");
+    assert_eq!(authorized(&server).len(), 160);
+
+    // Warm: no more probes.
+    run(&client);
+    assert_eq!(probes(&server), cold_probes, "a warm client sends no more probes");
+    assert_eq!(authorized(&server).len(), 320);
+    assert!(authorized(&server).iter().all(|r| r.header("authorization") == Some("Bearer tok-1")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. Secrets never leak into error messages
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn secret_values_and_tokens_never_appear_in_errors() {
+    const VALUE: &str = "s3cr3t-VALUE";
+    const SECRET_TOKEN: &str = "tok-SECRET";
+    let check = |e: &CallError| {
+        for field in [&e.message, &e.service_code, &e.inner_code, &e.request_id] {
+            assert!(!field.contains(VALUE), "secret value leaked: {e:?}");
+            assert!(!field.contains(SECRET_TOKEN), "token leaked: {e:?}");
+        }
+    };
+
+    // 500 (retried, then reported).
+    let server = vault(|_, _| Reply::json(500, r#"{"error":{"code":"InternalServerError","message":"something went wrong"}}"#));
+    let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
+    let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_SERVER_ERROR);
+    check(&e);
+    let auth = authorized(&server);
+    assert_eq!(auth.len(), 2);
+    assert_eq!(auth[0].header("authorization"), Some("Bearer tok-SECRET"), "the token was sent");
+    assert!(String::from_utf8_lossy(&auth[0].body).contains(VALUE), "the value was sent");
+
+    // Dropped connections.
+    let server = vault(|_, _| Reply::hang_up());
+    let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
+    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_TRANSPORT));
+
+    // A garbled 2xx reply that echoes the value.
+    let server = vault(|_, _| Reply::json(200, r#"{"value":"s3cr3t-VALUE","attributes":{"enabled":"#));
+    let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");
+    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_UNPARSEABLE_RESPONSE));
+
+    // A refused token.
+    let server = ScriptedServer::start(|_, _| challenge());
+    let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");
+    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_UNAUTHORIZED));
+}
