@@ -171,6 +171,26 @@ typedef struct kv_bytes {
 #define KV_STATUS_FILE_ERROR 7
 
 /**
+ * A local key operation was refused: the key's permitted operations (`key_ops`) exclude it.
+ */
+#define KV_STATUS_OPERATION_NOT_PERMITTED 8
+
+/**
+ * A local key operation was refused: the key has expired (`exp` is past).
+ */
+#define KV_STATUS_KEY_EXPIRED 9
+
+/**
+ * A local key operation was refused: the key is not valid yet (`nbf` is in the future).
+ */
+#define KV_STATUS_KEY_NOT_YET_VALID 10
+
+/**
+ * The algorithm does not fit the key (type, size or curve), or kv cannot run it locally.
+ */
+#define KV_STATUS_UNSUPPORTED_ALGORITHM 11
+
+/**
  * The connection failed or broke (refused, reset, closed early, proxy failure).
  */
 #define KV_STATUS_TRANSPORT 100

@@ -9,9 +9,11 @@
 
 pub mod auth;
 pub mod client;
+pub mod crypto;
 pub mod error;
 pub mod ffi;
 pub mod http;
+pub mod keys;
 pub mod model;
 pub mod names;
 pub mod paging;

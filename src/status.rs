@@ -29,6 +29,14 @@ pub const KV_STATUS_INVALID_URL: kv_status = 5;
 pub const KV_STATUS_INSECURE_TRANSPORT: kv_status = 6;
 /// A file named by the caller (such as a CA file) could not be read or parsed.
 pub const KV_STATUS_FILE_ERROR: kv_status = 7;
+/// A local key operation was refused: the key's permitted operations (`key_ops`) exclude it.
+pub const KV_STATUS_OPERATION_NOT_PERMITTED: kv_status = 8;
+/// A local key operation was refused: the key has expired (`exp` is past).
+pub const KV_STATUS_KEY_EXPIRED: kv_status = 9;
+/// A local key operation was refused: the key is not valid yet (`nbf` is in the future).
+pub const KV_STATUS_KEY_NOT_YET_VALID: kv_status = 10;
+/// The algorithm does not fit the key (type, size or curve), or kv cannot run it locally.
+pub const KV_STATUS_UNSUPPORTED_ALGORITHM: kv_status = 11;
 
 // --- transport (100–199): the request did not get a usable HTTP reply ---------------------------
 
@@ -138,6 +146,10 @@ pub static STATUS_TABLE: &[StatusInfo] = &[
     row!(KV_STATUS_INVALID_URL, "INVALID_URL", None, "invalid vault URL"),
     row!(KV_STATUS_INSECURE_TRANSPORT, "INSECURE_TRANSPORT", None, "plain HTTP refused"),
     row!(KV_STATUS_FILE_ERROR, "FILE_ERROR", None, "a file could not be read or parsed"),
+    row!(KV_STATUS_OPERATION_NOT_PERMITTED, "OPERATION_NOT_PERMITTED", None, "the key does not permit this operation"),
+    row!(KV_STATUS_KEY_EXPIRED, "KEY_EXPIRED", None, "the key has expired"),
+    row!(KV_STATUS_KEY_NOT_YET_VALID, "KEY_NOT_YET_VALID", None, "the key is not valid yet"),
+    row!(KV_STATUS_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM", None, "unsupported algorithm for this key"),
     row!(KV_STATUS_TRANSPORT, "TRANSPORT", None, "connection failed"),
     row!(KV_STATUS_TIMEOUT, "TIMEOUT", None, "timed out"),
     row!(KV_STATUS_TLS, "TLS", None, "TLS handshake failed"),

@@ -13,5 +13,6 @@ pub mod boundary;
 pub mod client;
 pub mod credential;
 pub mod error;
+pub mod keys;
 pub mod secrets;
 pub mod text;

@@ -1,6 +1,7 @@
 //! Wire-format types (serde) for api-version 2025-07-01, and the encodings the API uses.
 
 pub mod encoding;
+pub mod key;
 pub mod secret;
 
 use serde::{Deserialize, Serialize};
