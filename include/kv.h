@@ -46,7 +46,9 @@
 #include <stdint.h>
 
 /**
- * Owned bytes (a backup blob). Zeroized when freed with `kv_blob_free`.
+ * Owned bytes (a backup, random bytes, a PEM or JSON text). The bytes are followed by a NUL
+ * byte (not counted in the length), so text blobs can be used as C strings. Zeroized when freed
+ * with `kv_blob_free`.
  */
 typedef struct kv_blob kv_blob;
 
@@ -822,7 +824,8 @@ bool kv_secret_tag_get(const struct kv_secret *s, const char *name, struct kv_st
 void kv_secret_free(struct kv_secret *s);
 
 /**
- * The bytes of a blob (valid until `kv_blob_free`); empty when `b` is NULL.
+ * The bytes of a blob (valid until `kv_blob_free`; `data[len]` is a NUL byte); empty when `b`
+ * is NULL.
  */
 struct kv_bytes kv_blob_bytes(const struct kv_blob *b);
 

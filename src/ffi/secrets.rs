@@ -58,9 +58,28 @@ pub struct kv_secret_iter {
     pager: Pager<SecretBundle>,
 }
 
-/// Owned bytes (a backup blob). Zeroized when freed with `kv_blob_free`.
+/// Owned bytes (a backup, random bytes, a PEM or JSON text). The bytes are followed by a NUL
+/// byte (not counted in the length), so text blobs can be used as C strings. Zeroized when freed
+/// with `kv_blob_free`.
 pub struct kv_blob {
+    /// The bytes plus one trailing NUL.
     bytes: Zeroizing<Vec<u8>>,
+}
+
+impl kv_blob {
+    /// Takes ownership of `bytes` (appending the trailing NUL).
+    pub(crate) fn new(bytes: Zeroizing<Vec<u8>>) -> kv_blob {
+        // Copy into an exact-size buffer rather than pushing, so no reallocation leaves an
+        // unzeroized copy behind; `bytes` is zeroized when it drops here.
+        let mut with_nul = Zeroizing::new(Vec::with_capacity(bytes.len() + 1));
+        with_nul.extend_from_slice(&bytes);
+        with_nul.push(0);
+        kv_blob { bytes: with_nul }
+    }
+
+    fn content(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len().saturating_sub(1)]
+    }
 }
 
 fn client<'a>(c: *const kv_client) -> crate::error::Result<&'a crate::client::Client> {
@@ -269,7 +288,7 @@ pub extern "C" fn kv_client_backup_secret(c: *const kv_client, name: *const c_ch
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
-        *out = into_handle(kv_blob { bytes: client.backup_secret(string(name, "name")?)? });
+        *out = into_handle(kv_blob::new(client.backup_secret(string(name, "name")?)?));
         Ok(())
     })
 }
@@ -502,12 +521,13 @@ pub extern "C" fn kv_secret_free(s: *mut kv_secret) {
 
 // --- blobs ------------------------------------------------------------------------------------
 
-/// The bytes of a blob (valid until `kv_blob_free`); empty when `b` is NULL.
+/// The bytes of a blob (valid until `kv_blob_free`; `data[len]` is a NUL byte); empty when `b`
+/// is NULL.
 #[no_mangle]
 pub extern "C" fn kv_blob_bytes(b: *const kv_blob) -> kv_bytes {
     ffi_value!(kv_bytes::of(&[]), {
         // SAFETY: NULL or a live kv_blob from kv.
-        unsafe { b.as_ref() }.map(|b| kv_bytes::of(&b.bytes)).unwrap_or_else(|| kv_bytes::of(&[]))
+        unsafe { b.as_ref() }.map(|b| kv_bytes::of(b.content())).unwrap_or_else(|| kv_bytes::of(&[]))
     })
 }
 
