@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""testvault -- a local stand-in Azure Key Vault (secrets data plane, api-version 2025-07-01).
+"""testvault -- a local stand-in Azure Key Vault (secrets and keys data planes, api-version 2025-07-01).
 
-Python 3.11 standard library only (plus the ``openssl`` command-line tool to make certificates).
+Python 3.11 standard library (plus the ``openssl`` command-line tool to make certificates) for the
+server and the secrets; the keys operations live in keys.py and need the ``cryptography`` package
+(``pip install -r tools/testvault/requirements.txt``). Without it the server still starts, logs
+"keys operations disabled", serves secrets, and answers 501 NotImplemented on /keys, /deletedkeys, /rng.
 It replaces Lowkey Vault for the kv test suite and demo, and it has the same operational shape
 (DESIGN.md section 6): HTTPS for the vault, plain HTTP for ``/ping`` and for downloading the certificate.
 
@@ -59,6 +62,26 @@ Secrets operations (all 12 of secrets.json):
   POST   /deletedsecrets/{name}/recover   RecoverDeletedSecret (immediate; latest bundle without value)
   DELETE /deletedsecrets/{name}           PurgeDeletedSecret (204, no body)
 
+Keys operations (all 25 of keys.json; details in keys.py):
+  POST   /keys/{name}/create                     CreateKey (RSA/RSA-HSM 2048|3072|4096, e 65537|3; EC/EC-HSM
+                                                 P-256|P-384|P-521|P-256K; oct/oct-HSM 128|192|256)
+  PUT    /keys/{name}                            ImportKey (private JWK, checked for consistency; Hsm flag)
+  GET    /keys/{name}[/[{version}]]              GetKey (disabled keys are returned too)
+  PATCH  /keys/{name}[/[{version}]]              UpdateKey (key_ops, attributes, tags, release_policy)
+  DELETE /keys/{name}                            DeleteKey; GET /deletedkeys[/{name}], POST .../recover,
+                                                 DELETE /deletedkeys/{name} (204)
+  GET    /keys, /keys/{name}/versions            GetKeys / GetKeyVersions (KeyItem)
+  POST   /keys/{name}/backup, /keys/restore      BackupKey / RestoreKey (409 Conflict if the name exists)
+  POST   /keys/{name}/rotate                     RotateKey; GET|PUT /keys/{name}/rotationpolicy
+  GET    /keys/{name}/{version}/attestation      GetKeyAttestation (fake attestation for *-HSM keys)
+  POST   /keys/{name}/{version}/{op}             sign verify encrypt decrypt wrapkey unwrapkey release
+                                                 ({version} may be empty: /keys/{name}//sign = latest)
+  POST   /rng                                    GetRandomBytes (count 1..128)
+Replies carry public JWK members only; binary fields are base64url without padding (requests may use
+padding and the standard alphabet). 404 KeyNotFound, 409 Conflict/ObjectIsDeletedButRecoverable,
+400 BadParameter "Operation X is not permitted on this key." (key_ops), 403 Forbidden/KeyDisabled for
+decrypt/sign/unwrapKey (and release) on a disabled key.
+
 Paging: lists take ``maxresults`` 1..25 (else 400 BadParameter); without it --page-size applies.
 Replies are ``{"value":[...],"nextLink":<url or null>}`` where the nextLink is
 ``https://localhost:PORT/<list path>?api-version=<the request's>&$skiptoken=<opaque>&maxresults=N``.
@@ -70,9 +93,17 @@ an empty page instead of stopping there.
 
 Deviations from the real service (deliberate or simplifications)
 ----------------------------------------------------------------
-  * Secrets only: keys/certificates paths answer 404 NotFound. No ``kid``, ``managed`` or
-    ``previousVersion`` (there are no certificate-backed secrets); ``outContentType`` is validated
+  * Secrets and keys only: certificates paths answer 404 NotFound. No ``kid``, ``managed`` or
+    ``previousVersion`` (there are no certificate-backed secrets/keys); ``outContentType`` is validated
     against its enum but no PFX->PEM conversion happens.
+  * Keys: one vault accepts everything a Key Vault *and* a Managed HSM would (oct keys, AES algorithms,
+    software and -HSM key types alike; a real vault refuses oct with 400 KeyTypeNotSupported). nbf/exp
+    are not enforced on cryptographic operations. ``hsmPlatform`` is never returned. BYOK import
+    (``key_hsm``) is refused. Attestation blobs are fakes. Release does not validate the target token
+    against the release policy, signs with a per-process ES256 key (public key in the JWS header ``jwk``)
+    and returns only the public JWK (no wrapped private key material). crv on RSA and key_size on EC
+    create requests are ignored. Rotation-policy durations are approximated (Y=365 days, M=30 days) and
+    nothing rotates automatically. The keys backup blob is base64url(zlib(JSON)) with the private key.
   * State is in memory only (lost on restart); DIR holds only certificates and the pid file.
   * Delete and recover are immediate (the real service is asynchronous: GET /deletedsecrets/{name}
     answers 404 for a while and purge/re-create can answer 409 ObjectIsBeingDeleted). Nothing is
@@ -113,6 +144,10 @@ import urllib.parse
 import uuid
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+if __name__ == "__main__":
+    # keys.py does "import testvault": let it find this module instead of loading a second copy
+    sys.modules.setdefault("testvault", sys.modules[__name__])
 
 # ----------------------------------------------------------------------------------------------
 # constants
@@ -308,6 +343,7 @@ class Vault:
         self.lock = threading.Lock()
         self.live: dict[str, Secret] = {}
         self.deleted: dict[str, Secret] = {}
+        self.keys = _keys.KeyStore(self) if _keys is not None else None
 
     # ---- rendering
 
@@ -477,32 +513,8 @@ class Vault:
     # ---- lists
 
     def list_page(self, kind: str, name: str | None, query: dict, api_version: str) -> dict:
-        maxresults = self.page_size
-        if "maxresults" in query:
-            raw = query["maxresults"]
-            try:
-                maxresults = int(raw, 10)
-            except ValueError:
-                raise bad("The parameter 'maxresults' has an invalid value: %s" % raw[:50]) from None
-            if not 1 <= maxresults <= MAX_PAGE:
-                raise bad("The parameter 'maxresults' must be between 1 and %d." % MAX_PAGE)
         list_id = kind if name is None else "%s:%s" % (kind, name.lower())
-        after: int | str | None = None
-        empty = False
-        if "$skiptoken" in query:
-            try:
-                tok = json.loads(_b64_lenient(query["$skiptoken"]).decode("utf-8"))
-                if not isinstance(tok, dict) or tok.get("l") != list_id:
-                    raise ValueError
-                after = tok["a"]
-                empty = bool(tok.get("e"))
-                if kind == "versions" and not isinstance(after, int):
-                    raise ValueError
-                if kind != "versions" and not isinstance(after, str):
-                    raise ValueError
-            except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-                raise bad("The parameter '$skiptoken' has an invalid value.") from None
-
+        maxresults, after, empty = parse_paging(query, list_id, self.page_size, kind == "versions")
         with self.lock:
             if kind == "secrets":
                 rows = sorted(self.live.items())
@@ -517,27 +529,66 @@ class Vault:
                     raise secret_not_found(name)
                 rows = list(enumerate(s.versions))
                 render = lambda v, s=s: self._item(s, v, versioned=True)  # noqa: E731
-            if empty:
-                page, more = [], True
-                next_after = after
-            else:
-                remaining = [r for r in rows if after is None or r[0] > after]
-                page = remaining[:maxresults]
-                more = len(remaining) > maxresults
-                next_after = page[-1][0] if page else after
+            page, more, next_after = take_page(rows, maxresults, after, empty)
             items = [render(obj) for _, obj in page]
+        path = "/secrets" if kind == "secrets" else "/deletedsecrets" if kind == "deletedsecrets" else \
+            "/secrets/%s/versions" % urllib.parse.quote(name, safe="")
+        return {"value": items,
+                "nextLink": next_link(self.base, path, api_version, list_id, after, empty, next_after,
+                                      maxresults, more)}
 
-        next_link = None
-        if more:
-            tok = {"l": list_id, "a": next_after}
-            if after is None and not empty:
-                tok["e"] = 1  # first page -> one empty page next
-            path = "/secrets" if kind == "secrets" else "/deletedsecrets" if kind == "deletedsecrets" else \
-                "/secrets/%s/versions" % urllib.parse.quote(name, safe="")
-            next_link = "%s%s?api-version=%s&$skiptoken=%s&maxresults=%d" % (
-                self.base, path, urllib.parse.quote(api_version, safe=""),
-                _b64url(json.dumps(tok, separators=(",", ":")).encode("utf-8")), maxresults)
-        return {"value": items, "nextLink": next_link}
+
+# ---- paging (shared by secrets and keys)
+
+
+def parse_paging(query: dict, list_id: str, page_size: int, int_after: bool):
+    """(maxresults, after, empty) from the query; `after` is an int position (versions) or a name key."""
+    maxresults = page_size
+    if "maxresults" in query:
+        raw = query["maxresults"]
+        try:
+            maxresults = int(raw, 10)
+        except ValueError:
+            raise bad("The parameter 'maxresults' has an invalid value: %s" % raw[:50]) from None
+        if not 1 <= maxresults <= MAX_PAGE:
+            raise bad("The parameter 'maxresults' must be between 1 and %d." % MAX_PAGE)
+    after: int | str | None = None
+    empty = False
+    if "$skiptoken" in query:
+        try:
+            tok = json.loads(_b64_lenient(query["$skiptoken"]).decode("utf-8"))
+            if not isinstance(tok, dict) or tok.get("l") != list_id:
+                raise ValueError
+            after = tok["a"]
+            empty = bool(tok.get("e"))
+            if int_after and not (isinstance(after, int) and not isinstance(after, bool)):
+                raise ValueError
+            if not int_after and not isinstance(after, str):
+                raise ValueError
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise bad("The parameter '$skiptoken' has an invalid value.") from None
+    return maxresults, after, empty
+
+
+def take_page(rows: list, maxresults: int, after, empty: bool):
+    """rows: sorted (sort key, object) pairs -> (page rows, more, next_after)."""
+    if empty:
+        return [], True, after
+    remaining = [r for r in rows if after is None or r[0] > after]
+    page = remaining[:maxresults]
+    return page, len(remaining) > maxresults, (page[-1][0] if page else after)
+
+
+def next_link(base: str, path: str, api_version: str, list_id: str, after, empty: bool, next_after,
+              maxresults: int, more: bool) -> str | None:
+    if not more:
+        return None
+    tok = {"l": list_id, "a": next_after}
+    if after is None and not empty:
+        tok["e"] = 1  # first page -> one empty page next
+    return "%s%s?api-version=%s&$skiptoken=%s&maxresults=%d" % (
+        base, path, urllib.parse.quote(api_version, safe=""),
+        _b64url(json.dumps(tok, separators=(",", ":")).encode("utf-8")), maxresults)
 
 
 # ---- body validation helpers
@@ -757,7 +808,7 @@ class PlainHandler(_Handler):
 
 
 class VaultHandler(_Handler):
-    """HTTPS: the Key Vault secrets data plane."""
+    """HTTPS: the Key Vault secrets and keys data planes."""
 
     def _serve(self):
         request_id = str(uuid.uuid4())
@@ -878,6 +929,10 @@ class VaultHandler(_Handler):
                             "GET": _get, "PATCH": _update}, args
                 return {"GET": _get, "PATCH": _update}, args
             return None
+        if segs[0] in ("keys", "deletedkeys", "rng"):
+            if _keys is None:
+                return _keys_unavailable(segs)
+            return _keys.route(segs)
         if segs[0] == "deletedsecrets":
             if n == 1 or (n == 2 and segs[1] == ""):
                 return {"GET": lambda v, a, b, q, av: (200, v.list_page("deletedsecrets", None, q, av))}, {}
@@ -909,6 +964,26 @@ def _update(v: Vault, a, body, q, av):
 
 def _delete(v: Vault, a, body, q, av):
     return 200, v.delete_secret(a["name"])
+
+
+def _keys_unavailable(segs):
+    def fail(v, a, b, q, av):
+        raise ApiError(501, "NotImplemented", "The keys operations of testvault need the Python package "
+                       "'cryptography' (pip install -r tools/testvault/requirements.txt): %s" % _KEYS_IMPORT_ERROR)
+    return {m: fail for m in ("GET", "PUT", "POST", "PATCH", "DELETE")}, {}
+
+
+# The keys data plane lives in keys.py (it needs the 'cryptography' package). Without it, secrets still work
+# and every keys path answers 501 NotImplemented.
+_KEYS_IMPORT_ERROR = ""
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import keys as _keys
+except ImportError as _e:  # pragma: no cover - depends on the environment
+    _keys = None
+    _KEYS_IMPORT_ERROR = str(_e)
+    log("testvault: keys operations disabled: %s" % _e)
 
 
 class VaultServer(ThreadingHTTPServer):
@@ -956,7 +1031,8 @@ class PlainServer(ThreadingHTTPServer):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="Local stand-in Azure Key Vault (secrets, api-version 2025-07-01).")
+    ap = argparse.ArgumentParser(description="Local stand-in Azure Key Vault (secrets and keys, "
+                                             "api-version 2025-07-01).")
     ap.add_argument("--port", type=int, default=8443, help="HTTPS port of the vault (127.0.0.1)")
     ap.add_argument("--http-port", type=int, default=8080, help="plain HTTP port for /ping and the CA certificate")
     ap.add_argument("--state-dir", required=True, help="directory for ca.pem, keys and testvault.pid")
