@@ -37,6 +37,15 @@ fn check(what: &str, part: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Characters escaped in a path segment: everything but `0-9 a-z A-Z -` (names and versions are
+/// validated to that alphabet first, so in practice nothing is escaped; this is a second guard).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-');
+
+/// A validated name or version as a URL path segment.
+pub fn path_segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
 /// The last path segments of an object identifier `https://{vault}/{collection}/{name}[/{version}]`:
 /// returns (name, version), version empty when absent.
 pub fn split_id(id: &str) -> (String, String) {
@@ -64,6 +73,12 @@ mod tests {
         assert!(check_version("secret", "").is_ok());
         assert!(check_version("secret", "4387e9f3d6e14c459867679a90fd0f79").is_ok());
         assert!(check_version("secret", "../x").is_err());
+    }
+
+    #[test]
+    fn path_segments_keep_names_readable() {
+        assert_eq!(path_segment("db-password-2"), "db-password-2");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
     }
 
     #[test]

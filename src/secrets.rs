@@ -6,10 +6,9 @@ use crate::http::{Method, Request};
 use crate::model::encoding::{decode_b64_lenient, encode_b64url};
 use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
 use crate::model::{Attributes, Tags};
-use crate::names::{check_name, check_version, split_id};
+use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
 use crate::status::KV_STATUS_INVALID_ARGUMENT;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use zeroize::Zeroizing;
 
 /// Largest secret value the service stores (25 KiB).
@@ -85,10 +84,6 @@ impl SecretProperties {
         }
         Ok(())
     }
-}
-
-fn segment(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
 }
 
 impl Client {

@@ -95,10 +95,36 @@ pub fn classify(err: &ureq::Error, url: &str) -> Error {
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => (KV_STATUS_TIMEOUT, format!("timed out: {io}")),
             _ if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => (KV_STATUS_TLS, format!("TLS failure: {io}")),
+            // std's resolver reports lookup failures only through this message.
+            _ if io.to_string().contains("failed to lookup address") => (KV_STATUS_DNS, format!("host name not found: {io}")),
             _ => (KV_STATUS_TRANSPORT, format!("I/O error: {io}")),
         },
         ureq::Error::ConnectionFailed => (KV_STATUS_TRANSPORT, "connection failed".to_owned()),
         other => (KV_STATUS_TRANSPORT, other.to_string()),
     };
     Error::new(status, format!("{what} ({target})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_of(err: ureq::Error) -> crate::status::kv_status {
+        classify(&err, "https://v.example/secrets?x=1").status
+    }
+
+    #[test]
+    fn failures_are_classified_by_what_failed() {
+        use std::io::{Error as IoError, ErrorKind};
+        let lookup = IoError::other("failed to lookup address information: Name or service not known");
+        assert_eq!(status_of(ureq::Error::Io(lookup)), KV_STATUS_DNS);
+        assert_eq!(status_of(ureq::Error::HostNotFound), KV_STATUS_DNS);
+        assert_eq!(status_of(ureq::Error::Io(IoError::new(ErrorKind::TimedOut, "t"))), KV_STATUS_TIMEOUT);
+        assert_eq!(status_of(ureq::Error::Io(IoError::new(ErrorKind::ConnectionRefused, "refused"))), KV_STATUS_TRANSPORT);
+        let tls = IoError::new(ErrorKind::InvalidData, rustls::Error::General("bad cert".into()));
+        assert_eq!(status_of(ureq::Error::Io(tls)), KV_STATUS_TLS);
+        assert_eq!(status_of(ureq::Error::BodyExceedsLimit(5)), KV_STATUS_RESPONSE_TOO_LARGE);
+        let msg = classify(&ureq::Error::ConnectionFailed, "https://v.example/secrets?$skiptoken=abc").message;
+        assert!(msg.contains("https://v.example/secrets") && !msg.contains("skiptoken"), "{msg}");
+    }
 }
