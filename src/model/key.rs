@@ -20,7 +20,8 @@ impl std::fmt::Debug for B64 {
 
 impl Serialize for B64 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&encode_b64url(&self.0))
+        let text = zeroize::Zeroizing::new(encode_b64url(&self.0));
+        s.serialize_str(&text)
     }
 }
 
