@@ -3,8 +3,21 @@
 //! bytes, attestation) and waiting for soft-delete and recovery to finish.
 //! Cryptography with keys is in [`crate::crypto`].
 
-use crate::model::key::KeyBundle;
-use crate::names::split_id;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::http::{Method, Request};
+use crate::model::key::{
+    BackupBlob, JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters, KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy,
+    KeyUpdateParameters, RandomBytesRequest, B64,
+};
+use crate::model::{Attributes, Tags};
+use crate::names::{check_name, check_version, split_id};
+use crate::paging::Pager;
+use crate::secrets::MAX_TAGS;
+use crate::status::KV_STATUS_TIMEOUT;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
 
 /// A key, a key version, a list item or a deleted key.
 #[derive(Debug, Clone, Default)]
@@ -23,4 +36,769 @@ impl Key {
         let (name, version) = split_id(bundle.id().unwrap_or_default());
         Key { bundle, name, version }
     }
+
+    /// The JSON Web Key (public members), if the reply carried one (list items do not).
+    pub fn jwk(&self) -> Option<&JsonWebKey> {
+        self.bundle.key.as_ref()
+    }
+
+    /// The key type, when the reply names one kv knows.
+    pub fn key_type(&self) -> Option<KeyType> {
+        self.jwk().and_then(|k| k.kty.as_deref()).and_then(KeyType::from_wire)
+    }
+
+    /// The curve of an EC key, when the reply names one kv knows.
+    pub fn curve(&self) -> Option<KeyCurve> {
+        self.jwk().and_then(|k| k.crv.as_deref()).and_then(KeyCurve::from_wire)
+    }
 }
+
+// --- enumerations and their wire names: the one table each ------------------------------------
+
+/// Key types (`JsonWebKeyType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// `RSA`: software-protected RSA.
+    Rsa,
+    /// `RSA-HSM`: HSM-protected RSA.
+    RsaHsm,
+    /// `EC`: software-protected elliptic curve.
+    Ec,
+    /// `EC-HSM`: HSM-protected elliptic curve.
+    EcHsm,
+    /// `oct`: symmetric (AES), Managed HSM only.
+    Oct,
+    /// `oct-HSM`: HSM-protected symmetric (AES), Managed HSM only.
+    OctHsm,
+}
+
+/// Every key type with its wire name.
+pub const KEY_TYPES: &[(KeyType, &str)] = &[
+    (KeyType::Rsa, "RSA"),
+    (KeyType::RsaHsm, "RSA-HSM"),
+    (KeyType::Ec, "EC"),
+    (KeyType::EcHsm, "EC-HSM"),
+    (KeyType::Oct, "oct"),
+    (KeyType::OctHsm, "oct-HSM"),
+];
+
+/// The family of a key type, which decides the parameters that apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFamily {
+    /// RSA and RSA-HSM.
+    Rsa,
+    /// EC and EC-HSM.
+    Ec,
+    /// oct and oct-HSM.
+    Oct,
+}
+
+impl KeyType {
+    /// The wire name, e.g. `RSA-HSM`.
+    pub fn wire(self) -> &'static str {
+        wire_of(KEY_TYPES, self)
+    }
+
+    /// The key type of a wire name (exact, as the service sends it).
+    pub fn from_wire(text: &str) -> Option<KeyType> {
+        from_wire(KEY_TYPES, text)
+    }
+
+    /// RSA, EC or oct.
+    pub fn family(self) -> KeyFamily {
+        match self {
+            KeyType::Rsa | KeyType::RsaHsm => KeyFamily::Rsa,
+            KeyType::Ec | KeyType::EcHsm => KeyFamily::Ec,
+            KeyType::Oct | KeyType::OctHsm => KeyFamily::Oct,
+        }
+    }
+}
+
+/// Elliptic curves (`JsonWebKeyCurveName`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyCurve {
+    /// `P-256` (secp256r1).
+    P256,
+    /// `P-384` (secp384r1).
+    P384,
+    /// `P-521` (secp521r1).
+    P521,
+    /// `P-256K` (secp256k1).
+    P256K,
+}
+
+/// Every curve with its wire name.
+pub const KEY_CURVES: &[(KeyCurve, &str)] = &[(KeyCurve::P256, "P-256"), (KeyCurve::P384, "P-384"), (KeyCurve::P521, "P-521"), (KeyCurve::P256K, "P-256K")];
+
+impl KeyCurve {
+    /// The wire name, e.g. `P-256K`.
+    pub fn wire(self) -> &'static str {
+        wire_of(KEY_CURVES, self)
+    }
+
+    /// The curve of a wire name.
+    pub fn from_wire(text: &str) -> Option<KeyCurve> {
+        from_wire(KEY_CURVES, text)
+    }
+}
+
+/// How a released key is protected (`KeyEncryptionAlgorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyReleaseAlgorithm {
+    /// `CKM_RSA_AES_KEY_WRAP`.
+    CkmRsaAesKeyWrap,
+    /// `RSA_AES_KEY_WRAP_256`.
+    RsaAesKeyWrap256,
+    /// `RSA_AES_KEY_WRAP_384`.
+    RsaAesKeyWrap384,
+}
+
+/// Every release algorithm with its wire name.
+pub const KEY_RELEASE_ALGORITHMS: &[(KeyReleaseAlgorithm, &str)] = &[
+    (KeyReleaseAlgorithm::CkmRsaAesKeyWrap, "CKM_RSA_AES_KEY_WRAP"),
+    (KeyReleaseAlgorithm::RsaAesKeyWrap256, "RSA_AES_KEY_WRAP_256"),
+    (KeyReleaseAlgorithm::RsaAesKeyWrap384, "RSA_AES_KEY_WRAP_384"),
+];
+
+impl KeyReleaseAlgorithm {
+    /// The wire name.
+    pub fn wire(self) -> &'static str {
+        wire_of(KEY_RELEASE_ALGORITHMS, self)
+    }
+}
+
+/// What a rotation policy action does (`KeyRotationPolicyAction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RotationAction {
+    /// `Rotate`: create a new key version.
+    Rotate,
+    /// `Notify`: send a near-expiry event.
+    Notify,
+}
+
+/// Every rotation action with its wire name.
+pub const ROTATION_ACTIONS: &[(RotationAction, &str)] = &[(RotationAction::Rotate, "Rotate"), (RotationAction::Notify, "Notify")];
+
+impl RotationAction {
+    /// The wire name.
+    pub fn wire(self) -> &'static str {
+        wire_of(ROTATION_ACTIONS, self)
+    }
+
+    /// The action of a wire name (compared case-insensitively, as the spec says).
+    pub fn from_wire(text: &str) -> Option<RotationAction> {
+        ROTATION_ACTIONS.iter().find(|(_, w)| w.eq_ignore_ascii_case(text)).map(|(a, _)| *a)
+    }
+}
+
+/// The permitted-operation names a key may carry (`JsonWebKeyOperation`).
+pub const KEY_OPERATIONS: &[&str] = &["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export"];
+
+fn wire_of<T: PartialEq + Copy>(table: &'static [(T, &'static str)], value: T) -> &'static str {
+    table.iter().find(|(v, _)| *v == value).map(|(_, w)| *w).unwrap_or("")
+}
+
+fn from_wire<T: Copy>(table: &[(T, &str)], text: &str) -> Option<T> {
+    table.iter().find(|(_, w)| *w == text).map(|(v, _)| *v)
+}
+
+/// Checks a permitted-operation name (case-sensitive, as the service defines them).
+pub fn check_key_operation(op: &str) -> Result<()> {
+    if KEY_OPERATIONS.contains(&op) {
+        Ok(())
+    } else {
+        let shown: String = op.chars().take(40).collect();
+        Err(Error::invalid_argument(format!("'{shown}' is not a key operation; use one of {}", KEY_OPERATIONS.join(", "))))
+    }
+}
+
+/// Checks an ISO-8601 duration as rotation policies use them (`P90D`, `P1Y10D`, `PT48H`, ...).
+pub fn check_duration(what: &str, text: &str) -> Result<()> {
+    if is_iso8601_duration(text) {
+        Ok(())
+    } else {
+        let shown: String = text.chars().take(40).collect();
+        Err(Error::invalid_argument(format!("{what} '{shown}' is not an ISO-8601 duration such as P90D, P2Y or PT48H")))
+    }
+}
+
+fn is_iso8601_duration(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('P') else { return false };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let components = |part: &str, units: &[char]| -> Option<usize> {
+        let mut count = 0;
+        let mut next_unit = 0;
+        let mut digits = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+                continue;
+            }
+            let pos = units.iter().position(|u| *u == c)?;
+            if digits == 0 || pos < next_unit {
+                return None;
+            }
+            next_unit = pos + 1;
+            digits = 0;
+            count += 1;
+        }
+        (digits == 0).then_some(count)
+    };
+    let Some(date_count) = components(date, &['Y', 'M', 'W', 'D']) else { return false };
+    match time {
+        None => date_count > 0,
+        Some(t) => components(t, &['H', 'M', 'S']).is_some_and(|n| n > 0),
+    }
+}
+
+// --- properties and options -------------------------------------------------------------------
+
+/// Properties to set on a key (create, import, update); `None` leaves a property unset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyProperties {
+    /// Enabled flag.
+    pub enabled: Option<bool>,
+    /// Not-before time, Unix seconds.
+    pub not_before: Option<i64>,
+    /// Expiry time, Unix seconds.
+    pub expires: Option<i64>,
+    /// Whether the private key may be exported (released); needs a release policy.
+    pub exportable: Option<bool>,
+    /// Permitted operations (names from [`KEY_OPERATIONS`]); when set, they replace all.
+    pub key_ops: Option<Vec<String>>,
+    /// Tags; when set, they replace all tags.
+    pub tags: Option<Tags>,
+    /// Secure key release policy.
+    pub release_policy: Option<KeyReleasePolicy>,
+}
+
+impl KeyProperties {
+    fn attributes(&self) -> Option<KeyAttributes> {
+        if self.enabled.is_none() && self.not_before.is_none() && self.expires.is_none() && self.exportable.is_none() {
+            return None;
+        }
+        Some(KeyAttributes {
+            common: Attributes { enabled: self.enabled, nbf: self.not_before, exp: self.expires, ..Attributes::default() },
+            exportable: self.exportable,
+            ..KeyAttributes::default()
+        })
+    }
+
+    /// Checks the properties locally: at most 15 tags, expiry not before not-before, known
+    /// operation names, a non-empty release policy.
+    pub fn check(&self) -> Result<()> {
+        if let Some(tags) = &self.tags {
+            if tags.len() > MAX_TAGS {
+                return Err(Error::invalid_argument(format!("{} tags given; at most {MAX_TAGS} are allowed", tags.len())));
+            }
+            if tags.keys().any(|k| k.is_empty() || k.chars().count() > 512) || tags.values().any(|v| v.chars().count() > 512) {
+                return Err(Error::invalid_argument("tag names must be 1-512 characters and values at most 512"));
+            }
+        }
+        if let (Some(nbf), Some(exp)) = (self.not_before, self.expires) {
+            if exp < nbf {
+                return Err(Error::invalid_argument("expiry is before not-before"));
+            }
+        }
+        for op in self.key_ops.iter().flatten() {
+            check_key_operation(op)?;
+        }
+        if let Some(policy) = &self.release_policy {
+            if policy.data.as_ref().is_none_or(|d| d.0.is_empty()) {
+                return Err(Error::invalid_argument("the release policy has no data"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to create: the type, its parameters, and the key's properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateKeyOptions {
+    /// Key type.
+    pub kty: KeyType,
+    /// RSA size in bits (2048, 3072, 4096) or oct size (128, 192, 256); None = service default.
+    pub key_size: Option<u32>,
+    /// RSA public exponent (odd, at least 3); None = 65537.
+    pub public_exponent: Option<u32>,
+    /// Curve of an EC key; None = service default (P-256).
+    pub curve: Option<KeyCurve>,
+    /// Properties.
+    pub properties: KeyProperties,
+}
+
+impl CreateKeyOptions {
+    /// Options for a key of type `kty` with defaults for everything else.
+    pub fn new(kty: KeyType) -> CreateKeyOptions {
+        CreateKeyOptions { kty, key_size: None, public_exponent: None, curve: None, properties: KeyProperties::default() }
+    }
+
+    fn check(&self) -> Result<()> {
+        let family = self.kty.family();
+        let kty = self.kty.wire();
+        if let Some(size) = self.key_size {
+            let allowed: &[u32] = match family {
+                KeyFamily::Rsa => &[2048, 3072, 4096],
+                KeyFamily::Oct => &[128, 192, 256],
+                KeyFamily::Ec => &[],
+            };
+            if allowed.is_empty() {
+                return Err(Error::invalid_argument(format!("a key size does not apply to {kty} keys; choose a curve")));
+            }
+            if !allowed.contains(&size) {
+                return Err(Error::invalid_argument(format!("{size} bits is not a {kty} key size; use one of {allowed:?}")));
+            }
+        }
+        if let Some(exp) = self.public_exponent {
+            if family != KeyFamily::Rsa {
+                return Err(Error::invalid_argument(format!("a public exponent applies to RSA keys only, not {kty}")));
+            }
+            if exp < 3 || exp % 2 == 0 {
+                return Err(Error::invalid_argument(format!("public exponent {exp} must be odd and at least 3")));
+            }
+        }
+        if self.curve.is_some() && family != KeyFamily::Ec {
+            return Err(Error::invalid_argument(format!("a curve applies to EC keys only, not {kty}")));
+        }
+        self.properties.check()
+    }
+}
+
+/// Serializes a request body that holds secret material into zeroized storage of exactly the
+/// right size (measured first), so no reallocation leaves an unzeroized copy behind.
+fn zeroized_json<T: serde::Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_err(|e| Error::invalid_argument(e.to_string()))?;
+    let mut json = Zeroizing::new(Vec::with_capacity(count.0));
+    serde_json::to_writer(&mut *json, value).map_err(|e| Error::invalid_argument(e.to_string()))?;
+    Ok(json)
+}
+
+fn segment(text: &str) -> String {
+    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+}
+
+/// First delay between two polls of `wait_for_*`.
+const FIRST_POLL_DELAY: Duration = Duration::from_millis(200);
+/// Longest delay between two polls of `wait_for_*`.
+const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
+
+/// Most random bytes one `get_random_bytes` call returns.
+pub const MAX_RANDOM_BYTES: u32 = 128;
+
+impl Client {
+    /// Creates a key (a new key, or a new version of an existing one).
+    pub fn create_key(&self, name: &str, options: &CreateKeyOptions) -> Result<Key> {
+        check_name("key", name)?;
+        options.check()?;
+        let p = &options.properties;
+        let body = KeyCreateParameters {
+            kty: options.kty.wire().to_owned(),
+            key_size: options.key_size,
+            public_exponent: options.public_exponent,
+            key_ops: p.key_ops.clone(),
+            attributes: p.attributes(),
+            tags: p.tags.clone(),
+            crv: options.curve.map(|c| c.wire().to_owned()),
+            release_policy: p.release_policy.clone(),
+        };
+        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
+        let request = Request::with_json(Method::Post, format!("/keys/{}/create", segment(name)), &json);
+        self.key_call(&request, format_args!("create key '{name}'"))
+    }
+
+    /// Imports a JSON Web Key with its private members (or a BYOK `key_hsm` blob). `hsm` asks
+    /// for HSM protection; `properties.key_ops`, when set, replaces the JWK's `key_ops`.
+    pub fn import_key(&self, name: &str, mut key: JsonWebKey, hsm: Option<bool>, properties: &KeyProperties) -> Result<Key> {
+        check_name("key", name)?;
+        properties.check()?;
+        match key.kty.as_deref() {
+            None => return Err(Error::invalid_argument("the key to import has no 'kty'")),
+            Some(kty) if KeyType::from_wire(kty).is_none() => {
+                let shown: String = kty.chars().take(20).collect();
+                let known: Vec<&str> = KEY_TYPES.iter().map(|(_, w)| *w).collect();
+                return Err(Error::invalid_argument(format!("the key to import has kty '{shown}'; use one of {}", known.join(", "))));
+            }
+            Some(_) => {}
+        }
+        if let Some(ops) = &properties.key_ops {
+            key.key_ops = Some(ops.clone());
+        }
+        for op in key.key_ops.iter().flatten() {
+            check_key_operation(op)?;
+        }
+        let body = KeyImportParameters { hsm, key, attributes: properties.attributes(), tags: properties.tags.clone(), release_policy: properties.release_policy.clone() };
+        // The body carries private key material.
+        let json = zeroized_json(&body)?;
+        let request = Request { method: Method::Put, target: format!("/keys/{}", segment(name)), query: Vec::new(), body: Some(json) };
+        self.key_call(&request, format_args!("import key '{name}'"))
+    }
+
+    /// Imports a private key given as PEM or DER (PKCS#1, PKCS#8 or SEC1).
+    pub fn import_key_pem(&self, name: &str, pem_or_der: &[u8], hsm: Option<bool>, properties: &KeyProperties) -> Result<Key> {
+        check_name("key", name)?;
+        properties.check()?;
+        if pem_or_der.is_empty() {
+            return Err(Error::invalid_argument("the private key is empty"));
+        }
+        let jwk = crate::crypto::pem::private_key_to_jwk(pem_or_der).map_err(|e| e.context(format_args!("import key '{name}'")))?;
+        self.import_key(name, jwk, hsm, properties)
+    }
+
+    /// Gets a key (public members only); `version` empty means the latest version.
+    pub fn get_key(&self, name: &str, version: &str) -> Result<Key> {
+        check_name("key", name)?;
+        check_version("key", version)?;
+        let request = Request::new(Method::Get, format!("/keys/{}/{}", segment(name), segment(version)));
+        self.key_call(&request, format_args!("get key '{name}'"))
+    }
+
+    /// Updates properties of a key version (`version` empty = latest); only set fields change.
+    pub fn update_key_properties(&self, name: &str, version: &str, properties: &KeyProperties) -> Result<Key> {
+        check_name("key", name)?;
+        check_version("key", version)?;
+        properties.check()?;
+        let body = KeyUpdateParameters {
+            key_ops: properties.key_ops.clone(),
+            attributes: properties.attributes(),
+            tags: properties.tags.clone(),
+            release_policy: properties.release_policy.clone(),
+        };
+        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
+        let request = Request::with_json(Method::Patch, format!("/keys/{}/{}", segment(name), segment(version)), &json);
+        self.key_call(&request, format_args!("update key '{name}'"))
+    }
+
+    /// Deletes a key and all its versions (soft delete); returns the deleted key.
+    pub fn delete_key(&self, name: &str) -> Result<Key> {
+        check_name("key", name)?;
+        let request = Request::new(Method::Delete, format!("/keys/{}", segment(name)));
+        self.key_call(&request, format_args!("delete key '{name}'"))
+    }
+
+    /// Gets a deleted key.
+    pub fn get_deleted_key(&self, name: &str) -> Result<Key> {
+        check_name("key", name)?;
+        let request = Request::new(Method::Get, format!("/deletedkeys/{}", segment(name)));
+        self.key_call(&request, format_args!("get deleted key '{name}'"))
+    }
+
+    /// Recovers a deleted key; returns it.
+    pub fn recover_deleted_key(&self, name: &str) -> Result<Key> {
+        check_name("key", name)?;
+        let request = Request::with_json(Method::Post, format!("/deletedkeys/{}/recover", segment(name)), &serde_json::json!({}));
+        self.key_call(&request, format_args!("recover deleted key '{name}'"))
+    }
+
+    /// Purges a deleted key permanently.
+    pub fn purge_deleted_key(&self, name: &str) -> Result<()> {
+        check_name("key", name)?;
+        let request = Request::new(Method::Delete, format!("/deletedkeys/{}", segment(name)));
+        self.pipeline.send(&request).map(|_| ()).map_err(|e| e.context(format_args!("purge deleted key '{name}'")))
+    }
+
+    /// Backs up all versions of a key into an opaque blob (only `restore_key` reads it).
+    pub fn backup_key(&self, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        check_name("key", name)?;
+        let request = Request::with_json(Method::Post, format!("/keys/{}/backup", segment(name)), &serde_json::json!({}));
+        let what = format!("backup key '{name}'");
+        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
+        let mut backup: BackupBlob = response.json().map_err(|e| e.context(&what))?;
+        Ok(Zeroizing::new(std::mem::take(&mut backup.value.0)))
+    }
+
+    /// Restores a key (all versions) from a backup blob; returns it.
+    pub fn restore_key(&self, backup: &[u8]) -> Result<Key> {
+        if backup.is_empty() {
+            return Err(Error::invalid_argument("the backup blob is empty"));
+        }
+        let body = zeroized_json(&BackupBlob { value: B64(backup.to_vec()) })?;
+        let request = Request { method: Method::Post, target: "/keys/restore".to_owned(), query: Vec::new(), body: Some(body) };
+        self.key_call(&request, format_args!("restore key"))
+    }
+
+    /// Creates a new version of a key with the same parameters (as its rotation policy would).
+    pub fn rotate_key(&self, name: &str) -> Result<Key> {
+        check_name("key", name)?;
+        let request = Request::with_json(Method::Post, format!("/keys/{}/rotate", segment(name)), &serde_json::json!({}));
+        self.key_call(&request, format_args!("rotate key '{name}'"))
+    }
+
+    /// Gets a key's rotation policy.
+    pub fn get_key_rotation_policy(&self, name: &str) -> Result<KeyRotationPolicy> {
+        check_name("key", name)?;
+        let request = Request::new(Method::Get, format!("/keys/{}/rotationpolicy", segment(name)));
+        let what = format!("get rotation policy of key '{name}'");
+        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
+        response.json().map_err(|e| e.context(&what))
+    }
+
+    /// Sets a key's rotation policy (replacing it); returns the policy as stored.
+    pub fn update_key_rotation_policy(&self, name: &str, policy: &KeyRotationPolicy) -> Result<KeyRotationPolicy> {
+        check_name("key", name)?;
+        check_rotation_policy(policy)?;
+        let json = serde_json::to_value(policy).map_err(|e| Error::invalid_argument(e.to_string()))?;
+        let request = Request::with_json(Method::Put, format!("/keys/{}/rotationpolicy", segment(name)), &json);
+        let what = format!("update rotation policy of key '{name}'");
+        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
+        response.json().map_err(|e| e.context(&what))
+    }
+
+    /// Releases an exportable key to an attested target (`version` empty = latest). `target` is
+    /// the attestation token; returns the signed release value (a JWS/JWT text).
+    pub fn release_key(&self, name: &str, version: &str, target: &str, nonce: Option<&str>, enc: Option<KeyReleaseAlgorithm>) -> Result<Zeroizing<String>> {
+        check_name("key", name)?;
+        check_version("key", version)?;
+        if target.is_empty() {
+            return Err(Error::invalid_argument("the release target (attestation token) is empty"));
+        }
+        let body = KeyReleaseParameters { target: target.to_owned(), nonce: nonce.map(str::to_owned), enc: enc.map(|a| a.wire().to_owned()) };
+        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
+        let request = Request::with_json(Method::Post, format!("/keys/{}/{}/release", segment(name), segment(version)), &json);
+        let what = format!("release key '{name}'");
+        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
+        let result: KeyReleaseResult = response.json().map_err(|e| e.context(&what))?;
+        let value = result.value.ok_or_else(|| Error::unparseable("the release reply has no value").context(&what))?;
+        Ok(Zeroizing::new(value))
+    }
+
+    /// Gets `count` (1 to 128) random bytes from the vault's HSM.
+    pub fn get_random_bytes(&self, count: u32) -> Result<Zeroizing<Vec<u8>>> {
+        if !(1..=MAX_RANDOM_BYTES).contains(&count) {
+            return Err(Error::invalid_argument(format!("{count} random bytes asked for; ask for 1 to {MAX_RANDOM_BYTES}")));
+        }
+        let json = serde_json::to_value(RandomBytesRequest { count }).map_err(|e| Error::invalid_argument(e.to_string()))?;
+        let request = Request::with_json(Method::Post, "/rng", &json);
+        let what = "get random bytes";
+        let response = self.pipeline.send(&request).map_err(|e| e.context(what))?;
+        #[derive(serde::Deserialize)]
+        struct RandomBytes {
+            value: Option<B64>,
+        }
+        let mut reply: RandomBytes = response.json().map_err(|e| e.context(what))?;
+        let bytes = reply.value.as_mut().map(|v| std::mem::take(&mut v.0)).ok_or_else(|| Error::unparseable("the reply has no value").context(what))?;
+        if bytes.len() != count as usize {
+            return Err(Error::unparseable(format!("{} random bytes came back, {count} were asked for", bytes.len())).context(what));
+        }
+        Ok(Zeroizing::new(bytes))
+    }
+
+    /// Gets a key version with its HSM attestation (`version` empty = latest).
+    pub fn get_key_attestation(&self, name: &str, version: &str) -> Result<Key> {
+        check_name("key", name)?;
+        check_version("key", version)?;
+        let request = Request::new(Method::Get, format!("/keys/{}/{}/attestation", segment(name), segment(version)));
+        self.key_call(&request, format_args!("get attestation of key '{name}'"))
+    }
+
+    /// Lists keys (items carry no key material and no version).
+    pub fn list_keys(&self) -> Pager<KeyBundle> {
+        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/keys"), "list keys")
+    }
+
+    /// Lists the versions of a key.
+    pub fn list_key_versions(&self, name: &str) -> Result<Pager<KeyBundle>> {
+        check_name("key", name)?;
+        Ok(Pager::new(self.pipeline.clone(), Request::new(Method::Get, format!("/keys/{}/versions", segment(name))), format!("list versions of key '{name}'")))
+    }
+
+    /// Lists deleted keys.
+    pub fn list_deleted_keys(&self) -> Pager<KeyBundle> {
+        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/deletedkeys"), "list deleted keys")
+    }
+
+    /// Waits until a deleted key shows up in the deleted collection (the delete finished), by
+    /// polling `GET /deletedkeys/{name}`: 404 means still in progress, 403 (no get permission)
+    /// counts as done. Polls at least once; `KV_STATUS_TIMEOUT` after `timeout`.
+    pub fn wait_for_deleted_key(&self, name: &str, timeout: Duration) -> Result<()> {
+        check_name("key", name)?;
+        let request = Request::new(Method::Get, format!("/deletedkeys/{}", segment(name)));
+        self.poll_until_present(&request, timeout, format_args!("wait for deletion of key '{name}'"))
+    }
+
+    /// Waits until a recovered key is back in the live collection, by polling
+    /// `GET /keys/{name}/` the same way as [`Client::wait_for_deleted_key`].
+    pub fn wait_for_recovered_key(&self, name: &str, timeout: Duration) -> Result<()> {
+        check_name("key", name)?;
+        let request = Request::new(Method::Get, format!("/keys/{}/", segment(name)));
+        self.poll_until_present(&request, timeout, format_args!("wait for recovery of key '{name}'"))
+    }
+
+    fn poll_until_present(&self, request: &Request, timeout: Duration, what: std::fmt::Arguments<'_>) -> Result<()> {
+        let what = what.to_string();
+        let deadline = Instant::now() + timeout;
+        let mut delay = FIRST_POLL_DELAY;
+        loop {
+            match self.pipeline.send(request) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.http_status == 403 => return Ok(()),
+                Err(e) if e.http_status == 404 => {}
+                Err(e) => return Err(e.context(&what)),
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::new(KV_STATUS_TIMEOUT, format!("{what}: still not done after {timeout:?}")));
+            }
+            std::thread::sleep(delay.min(deadline - now));
+            delay = (delay * 2).min(MAX_POLL_DELAY);
+        }
+    }
+
+    fn key_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<Key> {
+        let what = what.to_string();
+        let response = self.pipeline.send(request).map_err(|e| e.context(&what))?;
+        let bundle: KeyBundle = response.json().map_err(|e| e.context(&what))?;
+        Ok(Key::from_bundle(bundle))
+    }
+}
+
+/// Checks a rotation policy locally: known action types, exactly one trigger per action (Notify:
+/// time before expiry), valid ISO-8601 durations.
+pub fn check_rotation_policy(policy: &KeyRotationPolicy) -> Result<()> {
+    for (i, action) in policy.lifetime_actions.iter().enumerate() {
+        let Some(kind) = RotationAction::from_wire(&action.action.kind) else {
+            let shown: String = action.action.kind.chars().take(20).collect();
+            return Err(Error::invalid_argument(format!("lifetime action {i} has type '{shown}'; use Rotate or Notify")));
+        };
+        let t = &action.trigger;
+        if kind == RotationAction::Notify && t.time_after_create.is_some() {
+            return Err(Error::invalid_argument(format!("lifetime action {i}: Notify is triggered by time before expiry only")));
+        }
+        match (&t.time_after_create, &t.time_before_expiry) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(Error::invalid_argument(format!("lifetime action {i} needs exactly one trigger: time after create or time before expiry")));
+            }
+            (Some(d), None) => check_duration("time after create", d)?,
+            (None, Some(d)) => check_duration("time before expiry", d)?,
+        }
+    }
+    if let Some(expiry) = policy.attributes.as_ref().and_then(|a| a.expiry_time.as_deref()) {
+        check_duration("expiry time", expiry)?;
+    }
+    Ok(())
+}
+
+/// Turns a list item into a `Key` (name and version from its id).
+pub fn key_from_item(bundle: KeyBundle) -> Key {
+    Key::from_bundle(bundle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::key::{LifetimeAction, LifetimeActionTrigger, LifetimeActionType};
+    use crate::status::KV_STATUS_INVALID_ARGUMENT;
+
+    #[test]
+    fn wire_tables_round_trip() {
+        for (t, w) in KEY_TYPES {
+            assert_eq!(t.wire(), *w);
+            assert_eq!(KeyType::from_wire(w), Some(*t));
+        }
+        for (c, w) in KEY_CURVES {
+            assert_eq!(c.wire(), *w);
+            assert_eq!(KeyCurve::from_wire(w), Some(*c));
+        }
+        assert_eq!(KeyType::from_wire("rsa"), None);
+        assert_eq!(KeyType::OctHsm.wire(), "oct-HSM");
+        assert_eq!(KeyCurve::P256K.wire(), "P-256K");
+        assert_eq!(RotationAction::from_wire("rotate"), Some(RotationAction::Rotate));
+        assert_eq!(KeyReleaseAlgorithm::RsaAesKeyWrap384.wire(), "RSA_AES_KEY_WRAP_384");
+    }
+
+    #[test]
+    fn secret_bodies_are_serialized_exactly_once_into_exact_capacity() {
+        let body = BackupBlob { value: B64(vec![0xfb; 100]) };
+        let json = zeroized_json(&body).unwrap();
+        assert_eq!(json.capacity(), json.len());
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&json).unwrap()["value"].as_str().unwrap().len(), 134);
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["P90D", "P2Y", "P1Y10D", "PT48H", "P3M", "P1W", "P1DT12H", "PT1M30S"] {
+            assert!(is_iso8601_duration(ok), "{ok}");
+        }
+        for bad in ["", "P", "PT", "90D", "P90", "PD", "P1D2Y", "P1DT", "p90d", "P-1D", "P1.5D", "P1H"] {
+            assert!(!is_iso8601_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn create_options_are_checked() {
+        let ok = |o: CreateKeyOptions| o.check().is_ok();
+        let mut o = CreateKeyOptions::new(KeyType::Rsa);
+        o.key_size = Some(3072);
+        o.public_exponent = Some(3);
+        assert!(ok(o.clone()));
+        o.key_size = Some(1024);
+        assert!(!ok(o.clone()));
+        o.key_size = None;
+        o.public_exponent = Some(65536);
+        assert!(!ok(o.clone()));
+        o.public_exponent = None;
+        o.curve = Some(KeyCurve::P256);
+        assert!(!ok(o));
+        let mut e = CreateKeyOptions::new(KeyType::EcHsm);
+        e.curve = Some(KeyCurve::P521);
+        assert!(ok(e.clone()));
+        e.key_size = Some(256);
+        assert!(!ok(e));
+        let mut k = CreateKeyOptions::new(KeyType::OctHsm);
+        k.key_size = Some(256);
+        assert!(ok(k.clone()));
+        k.key_size = Some(2048);
+        assert!(!ok(k));
+    }
+
+    #[test]
+    fn properties_are_checked() {
+        let mut p = KeyProperties { key_ops: Some(vec!["sign".into(), "wrapKey".into()]), ..Default::default() };
+        assert!(p.check().is_ok());
+        p.key_ops = Some(vec!["wrapkey".into()]);
+        assert_eq!(p.check().unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        let p = KeyProperties { not_before: Some(10), expires: Some(5), ..Default::default() };
+        assert!(p.check().is_err());
+        let p = KeyProperties { tags: Some((0..16).map(|i| (format!("t{i}"), String::new())).collect()), ..Default::default() };
+        assert!(p.check().is_err());
+        let p = KeyProperties { release_policy: Some(KeyReleasePolicy::default()), ..Default::default() };
+        assert!(p.check().is_err());
+        assert_eq!(KeyProperties { exportable: Some(true), ..Default::default() }.attributes().unwrap().exportable, Some(true));
+        assert!(KeyProperties::default().attributes().is_none());
+    }
+
+    #[test]
+    fn rotation_policies_are_checked() {
+        let action = |kind: &str, after: Option<&str>, before: Option<&str>| LifetimeAction {
+            trigger: LifetimeActionTrigger { time_after_create: after.map(Into::into), time_before_expiry: before.map(Into::into) },
+            action: LifetimeActionType { kind: kind.into() },
+        };
+        let mut p = KeyRotationPolicy { lifetime_actions: vec![action("Rotate", Some("P90D"), None), action("Notify", None, Some("P30D"))], ..Default::default() };
+        assert!(check_rotation_policy(&p).is_ok());
+        p.lifetime_actions.push(action("Explode", Some("P1D"), None));
+        assert!(check_rotation_policy(&p).is_err());
+        p.lifetime_actions.pop();
+        p.lifetime_actions.push(action("Rotate", Some("P1D"), Some("P2D")));
+        assert!(check_rotation_policy(&p).is_err());
+        p.lifetime_actions.pop();
+        p.lifetime_actions.push(action("Rotate", Some("90 days"), None));
+        assert!(check_rotation_policy(&p).is_err());
+        p.lifetime_actions.pop();
+        p.lifetime_actions.push(action("Notify", Some("P30D"), None));
+        assert!(check_rotation_policy(&p).is_err());
+    }
+}
+
