@@ -72,10 +72,53 @@ typedef struct kv_client_options kv_client_options;
 typedef struct kv_credential kv_credential;
 
 /**
+ * Optional AES inputs for encrypt, decrypt, wrap and unwrap: initialization vector (CBC, GCM),
+ * additional authenticated data (GCM) and authentication tag (GCM decrypt/unwrap). Passing one
+ * that the algorithm does not take gives KV_STATUS_INVALID_ARGUMENT. Zeroized when freed.
+ * Not thread-safe: one thread at a time.
+ */
+typedef struct kv_crypto_params kv_crypto_params;
+
+/**
+ * The result of a crypto call: the output bytes (signature, ciphertext, plaintext, wrapped or
+ * unwrapped key), the id of the key version that did the work, and for AES the iv, tag and aad.
+ * Immutable; read it from any thread. Zeroized when freed with `kv_crypto_result_free`.
+ */
+typedef struct kv_crypto_result kv_crypto_result;
+
+/**
  * Details of a failed call: status, message, service codes, HTTP status and request id.
  * Owned by the caller; free it with `kv_error_free`. Immutable, so it may be read from any thread.
  */
 typedef struct kv_error kv_error;
+
+/**
+ * A key as returned by a call: identifiers, public key material, permitted operations and
+ * properties. Immutable; read it from any thread. Free with `kv_key_free`.
+ */
+typedef struct kv_key kv_key;
+
+/**
+ * Iterates a keys list, fetching further pages on demand. Use from one thread at a time.
+ * Stays valid after the client that made it is freed.
+ */
+typedef struct kv_key_iter kv_key_iter;
+
+/**
+ * Properties and parameters for `kv_client_create_key`, `kv_client_import_key_jwk`,
+ * `kv_client_import_key_pem` and `kv_client_update_key_properties`: only what is set is sent.
+ * A setting that does not apply to the call it is passed to (a key size on import or update,
+ * HSM protection on create, ...) gives KV_STATUS_INVALID_ARGUMENT. Not thread-safe: one thread
+ * at a time.
+ */
+typedef struct kv_key_options kv_key_options;
+
+/**
+ * A key rotation policy: read one with `kv_client_get_key_rotation_policy`, or build one with
+ * `kv_key_rotation_policy_new` for `kv_client_update_key_rotation_policy`. Not thread-safe
+ * while being changed; views from its accessors stay valid until it is changed or freed.
+ */
+typedef struct kv_key_rotation_policy kv_key_rotation_policy;
 
 /**
  * A secret as returned by a call: its value (for get/set), identifiers and properties.
@@ -103,6 +146,20 @@ typedef struct kv_secret_options kv_secret_options;
 typedef uint32_t kv_status;
 
 /**
+ * A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL.
+ */
+typedef struct kv_bytes {
+  /**
+   * First byte; never NULL (points at a static empty buffer when `len` is 0).
+   */
+  const uint8_t *data;
+  /**
+   * Length in bytes.
+   */
+  size_t len;
+} kv_bytes;
+
+/**
  * A borrowed UTF-8 string: `data[len] == 0` always holds, and `data` is never NULL. It may
  * contain NUL bytes before `len` (secret values are binary-safe). Valid as long as the handle it
  * came from.
@@ -119,18 +176,42 @@ typedef struct kv_str {
 } kv_str;
 
 /**
- * A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL.
+ * Signature algorithms (one of `KV_SIGNATURE_ALGORITHM_*`). Sign and verify take a digest of the
+ * algorithm's hash: 32 bytes (SHA-256) for RS256, PS256, ES256, ES256K; 48 (SHA-384) for RS384,
+ * PS384, ES384; 64 (SHA-512) for RS512, PS512, ES512. ECDSA signatures are raw `r || s`, r and
+ * s each as wide as the curve (64 bytes in all for P-256 and P-256K, 96 for P-384, 132 for
+ * P-521). 0 and values not listed give KV_STATUS_INVALID_ARGUMENT.
  */
-typedef struct kv_bytes {
-  /**
-   * First byte; never NULL (points at a static empty buffer when `len` is 0).
-   */
-  const uint8_t *data;
-  /**
-   * Length in bytes.
-   */
-  size_t len;
-} kv_bytes;
+typedef uint32_t kv_signature_algorithm;
+
+/**
+ * Encryption and key-wrap algorithms (one of `KV_ENCRYPTION_ALGORITHM_*`). RSA algorithms work
+ * with RSA keys (and run locally with `kv_key_encrypt` / `kv_key_wrap_key`); AES algorithms need
+ * an oct key of the matching size (Managed HSM) and always run in the vault. 0 and values not
+ * listed give KV_STATUS_INVALID_ARGUMENT.
+ */
+typedef uint32_t kv_encryption_algorithm;
+
+/**
+ * Elliptic curves, for `kv_key_options_set_curve` (one of `KV_KEY_CURVE_*`).
+ */
+typedef uint32_t kv_key_curve;
+
+/**
+ * Key types, for the `kty` argument of `kv_client_create_key` (one of `KV_KEY_TYPE_*`).
+ */
+typedef uint32_t kv_key_type;
+
+/**
+ * How `kv_client_release_key` protects the released key (one of `KV_KEY_RELEASE_ALGORITHM_*`).
+ */
+typedef uint32_t kv_key_release_algorithm;
+
+/**
+ * What a rotation policy action does (one of `KV_KEY_ROTATION_ACTION_*`; accessors return 0
+ * for an action type kv does not know).
+ */
+typedef uint32_t kv_key_rotation_action;
 
 /**
  * Success.
@@ -358,6 +439,226 @@ typedef struct kv_bytes {
  */
 #define KV_STATUS_INTERNAL 901
 
+/**
+ * "RS256": RSASSA-PKCS1-v1_5 with SHA-256 (RSA keys).
+ */
+#define KV_SIGNATURE_ALGORITHM_RS256 1
+
+/**
+ * "RS384": RSASSA-PKCS1-v1_5 with SHA-384 (RSA keys).
+ */
+#define KV_SIGNATURE_ALGORITHM_RS384 2
+
+/**
+ * "RS512": RSASSA-PKCS1-v1_5 with SHA-512 (RSA keys).
+ */
+#define KV_SIGNATURE_ALGORITHM_RS512 3
+
+/**
+ * "PS256": RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt (RSA keys).
+ */
+#define KV_SIGNATURE_ALGORITHM_PS256 4
+
+/**
+ * "PS384": RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt (RSA keys).
+ */
+#define KV_SIGNATURE_ALGORITHM_PS384 5
+
+/**
+ * "PS512": RSASSA-PSS with SHA-512, MGF1-SHA-512, 64-byte salt (RSA keys).
+ */
+#define KV_SIGNATURE_ALGORITHM_PS512 6
+
+/**
+ * "ES256": ECDSA on P-256 with SHA-256.
+ */
+#define KV_SIGNATURE_ALGORITHM_ES256 7
+
+/**
+ * "ES256K": ECDSA on secp256k1 (P-256K) with SHA-256.
+ */
+#define KV_SIGNATURE_ALGORITHM_ES256K 8
+
+/**
+ * "ES384": ECDSA on P-384 with SHA-384.
+ */
+#define KV_SIGNATURE_ALGORITHM_ES384 9
+
+/**
+ * "ES512": ECDSA on P-521 with SHA-512.
+ */
+#define KV_SIGNATURE_ALGORITHM_ES512 10
+
+/**
+ * "RSA1_5": RSAES-PKCS1-v1_5.
+ */
+#define KV_ENCRYPTION_ALGORITHM_RSA1_5 1
+
+/**
+ * "RSA-OAEP": RSAES-OAEP with SHA-1 and MGF1-SHA-1.
+ */
+#define KV_ENCRYPTION_ALGORITHM_RSA_OAEP 2
+
+/**
+ * "RSA-OAEP-256": RSAES-OAEP with SHA-256 and MGF1-SHA-256.
+ */
+#define KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256 3
+
+/**
+ * "A128GCM": AES-GCM, 128-bit key (iv, aad; the result carries the tag).
+ */
+#define KV_ENCRYPTION_ALGORITHM_A128GCM 4
+
+/**
+ * "A192GCM": AES-GCM, 192-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A192GCM 5
+
+/**
+ * "A256GCM": AES-GCM, 256-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A256GCM 6
+
+/**
+ * "A128CBC": AES-CBC without padding (input a multiple of 16 bytes), 128-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A128CBC 7
+
+/**
+ * "A192CBC": AES-CBC without padding, 192-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A192CBC 8
+
+/**
+ * "A256CBC": AES-CBC without padding, 256-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A256CBC 9
+
+/**
+ * "A128CBCPAD": AES-CBC with PKCS#7 padding, 128-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A128CBCPAD 10
+
+/**
+ * "A192CBCPAD": AES-CBC with PKCS#7 padding, 192-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A192CBCPAD 11
+
+/**
+ * "A256CBCPAD": AES-CBC with PKCS#7 padding, 256-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A256CBCPAD 12
+
+/**
+ * "A128KW": AES key wrap (RFC 3394), 128-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A128KW 13
+
+/**
+ * "A192KW": AES key wrap, 192-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A192KW 14
+
+/**
+ * "A256KW": AES key wrap, 256-bit key.
+ */
+#define KV_ENCRYPTION_ALGORITHM_A256KW 15
+
+/**
+ * "CKM_AES_KEY_WRAP": PKCS#11 AES key wrap (RFC 3394).
+ */
+#define KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP 16
+
+/**
+ * "CKM_AES_KEY_WRAP_PAD": PKCS#11 AES key wrap with padding (RFC 5649).
+ */
+#define KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP_PAD 17
+
+/**
+ * "RSA": software-protected RSA.
+ */
+#define KV_KEY_TYPE_RSA 1
+
+/**
+ * "RSA-HSM": HSM-protected RSA.
+ */
+#define KV_KEY_TYPE_RSA_HSM 2
+
+/**
+ * "EC": software-protected elliptic curve.
+ */
+#define KV_KEY_TYPE_EC 3
+
+/**
+ * "EC-HSM": HSM-protected elliptic curve.
+ */
+#define KV_KEY_TYPE_EC_HSM 4
+
+/**
+ * "oct": AES (Managed HSM only).
+ */
+#define KV_KEY_TYPE_OCT 5
+
+/**
+ * "oct-HSM": HSM-protected AES (Managed HSM only).
+ */
+#define KV_KEY_TYPE_OCT_HSM 6
+
+/**
+ * The service default (P-256).
+ */
+#define KV_KEY_CURVE_DEFAULT 0
+
+/**
+ * "P-256" (secp256r1).
+ */
+#define KV_KEY_CURVE_P256 1
+
+/**
+ * "P-384" (secp384r1).
+ */
+#define KV_KEY_CURVE_P384 2
+
+/**
+ * "P-521" (secp521r1).
+ */
+#define KV_KEY_CURVE_P521 3
+
+/**
+ * "P-256K" (secp256k1).
+ */
+#define KV_KEY_CURVE_P256K 4
+
+/**
+ * No `enc` is sent; the service chooses.
+ */
+#define KV_KEY_RELEASE_ALGORITHM_NONE 0
+
+/**
+ * "CKM_RSA_AES_KEY_WRAP".
+ */
+#define KV_KEY_RELEASE_ALGORITHM_CKM_RSA_AES_KEY_WRAP 1
+
+/**
+ * "RSA_AES_KEY_WRAP_256".
+ */
+#define KV_KEY_RELEASE_ALGORITHM_RSA_AES_KEY_WRAP_256 2
+
+/**
+ * "RSA_AES_KEY_WRAP_384".
+ */
+#define KV_KEY_RELEASE_ALGORITHM_RSA_AES_KEY_WRAP_384 3
+
+/**
+ * "Rotate": create a new key version.
+ */
+#define KV_KEY_ROTATION_ACTION_ROTATE 1
+
+/**
+ * "Notify": publish a near-expiry event.
+ */
+#define KV_KEY_ROTATION_ACTION_NOTIFY 2
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -484,6 +785,274 @@ kv_status kv_credential_static_token_new(const char *token,
 void kv_credential_free(struct kv_credential *cred);
 
 /**
+ * New, empty crypto parameters. Returns NULL only if memory is exhausted.
+ */
+struct kv_crypto_params *kv_crypto_params_new(void);
+
+/**
+ * Sets the initialization vector (AES-CBC, AES-CBC-PAD: 16 bytes; AES-GCM: as the vault
+ * returned it). Decrypting CBC or GCM needs the iv that encryption returned. Length 0 unsets it.
+ */
+kv_status kv_crypto_params_set_iv(struct kv_crypto_params *p,
+                                  const uint8_t *iv,
+                                  size_t iv_len,
+                                  struct kv_error **err_out);
+
+/**
+ * Sets the additional authenticated data (AES-GCM only; decrypt needs the same aad as encrypt).
+ * Length 0 unsets it.
+ */
+kv_status kv_crypto_params_set_aad(struct kv_crypto_params *p,
+                                   const uint8_t *aad,
+                                   size_t aad_len,
+                                   struct kv_error **err_out);
+
+/**
+ * Sets the authentication tag that AES-GCM encryption returned (decrypt and unwrap only).
+ * Length 0 unsets it.
+ */
+kv_status kv_crypto_params_set_tag(struct kv_crypto_params *p,
+                                   const uint8_t *tag,
+                                   size_t tag_len,
+                                   struct kv_error **err_out);
+
+/**
+ * Frees crypto parameters, zeroizing them. NULL is accepted.
+ */
+void kv_crypto_params_free(struct kv_crypto_params *p);
+
+/**
+ * The output bytes: the signature (sign), ciphertext (encrypt), plaintext (decrypt), wrapped key
+ * (wrap) or unwrapped key (unwrap). Empty when `r` is NULL.
+ */
+struct kv_bytes kv_crypto_result_value(const struct kv_crypto_result *r);
+
+/**
+ * The initialization vector the vault used (AES encrypt and wrap); empty when none.
+ */
+struct kv_bytes kv_crypto_result_iv(const struct kv_crypto_result *r);
+
+/**
+ * The authentication tag (AES-GCM encrypt and wrap); empty when none. Pass it to decrypt with
+ * `kv_crypto_params_set_tag`.
+ */
+struct kv_bytes kv_crypto_result_tag(const struct kv_crypto_result *r);
+
+/**
+ * The additional authenticated data the vault echoed (AES-GCM); empty when none.
+ */
+struct kv_bytes kv_crypto_result_aad(const struct kv_crypto_result *r);
+
+/**
+ * The id of the key version that did the work, `https://{vault}/keys/{name}/{version}`
+ * ("" when unknown, e.g. a local operation with a JWK that had no kid).
+ */
+struct kv_str kv_crypto_result_key_id(const struct kv_crypto_result *r);
+
+/**
+ * Frees a crypto result, zeroizing its bytes. NULL is accepted. May be called from any thread.
+ */
+void kv_crypto_result_free(struct kv_crypto_result *r);
+
+/**
+ * Signs a digest with a vault key (`version` NULL or "" = latest). `digest` must be exactly as
+ * long as the algorithm's hash (else KV_STATUS_INVALID_ARGUMENT before any request); to sign data,
+ * use `kv_client_sign_data`. The result's value is the signature.
+ */
+kv_status kv_client_sign(const struct kv_client *c,
+                         const char *name,
+                         const char *version,
+                         kv_signature_algorithm alg,
+                         const uint8_t *digest,
+                         size_t digest_len,
+                         struct kv_crypto_result **out,
+                         struct kv_error **err_out);
+
+/**
+ * Verifies a signature over a digest with a vault key (`version` NULL or "" = latest).
+ * `*valid_out` receives true when the signature is valid, false when not (the call itself
+ * succeeds either way). `kv_key_verify` does the same locally, without a request.
+ */
+kv_status kv_client_verify(const struct kv_client *c,
+                           const char *name,
+                           const char *version,
+                           kv_signature_algorithm alg,
+                           const uint8_t *digest,
+                           size_t digest_len,
+                           const uint8_t *signature,
+                           size_t signature_len,
+                           bool *valid_out,
+                           struct kv_error **err_out);
+
+/**
+ * Hashes `data` locally with the algorithm's hash (SHA-256, SHA-384 or SHA-512), then signs the
+ * digest with a vault key, like `kv_client_sign`.
+ */
+kv_status kv_client_sign_data(const struct kv_client *c,
+                              const char *name,
+                              const char *version,
+                              kv_signature_algorithm alg,
+                              const uint8_t *data,
+                              size_t data_len,
+                              struct kv_crypto_result **out,
+                              struct kv_error **err_out);
+
+/**
+ * Hashes `data` locally with the algorithm's hash, then verifies the signature over the digest
+ * with a vault key, like `kv_client_verify`.
+ */
+kv_status kv_client_verify_data(const struct kv_client *c,
+                                const char *name,
+                                const char *version,
+                                kv_signature_algorithm alg,
+                                const uint8_t *data,
+                                size_t data_len,
+                                const uint8_t *signature,
+                                size_t signature_len,
+                                bool *valid_out,
+                                struct kv_error **err_out);
+
+/**
+ * Encrypts with a vault key (`version` NULL or "" = latest). `params` (NULL = none; not
+ * consumed) gives the iv and aad for AES. The result's value is the ciphertext; for AES-GCM its
+ * iv and tag are needed to decrypt. RSA encryption can also run locally (`kv_key_encrypt`).
+ */
+kv_status kv_client_encrypt(const struct kv_client *c,
+                            const char *name,
+                            const char *version,
+                            kv_encryption_algorithm alg,
+                            const uint8_t *plaintext,
+                            size_t plaintext_len,
+                            const struct kv_crypto_params *params,
+                            struct kv_crypto_result **out,
+                            struct kv_error **err_out);
+
+/**
+ * Decrypts with a vault key (`version` NULL or "" = latest). AES-GCM needs the iv and tag (and
+ * the aad, if one was used) in `params`; AES-CBC needs the iv. The result's value is the
+ * plaintext, zeroized when the result is freed.
+ */
+kv_status kv_client_decrypt(const struct kv_client *c,
+                            const char *name,
+                            const char *version,
+                            kv_encryption_algorithm alg,
+                            const uint8_t *ciphertext,
+                            size_t ciphertext_len,
+                            const struct kv_crypto_params *params,
+                            struct kv_crypto_result **out,
+                            struct kv_error **err_out);
+
+/**
+ * Wraps (encrypts) a symmetric key with a vault key (`version` NULL or "" = latest), e.g.
+ * RSA-OAEP-256 with an RSA key or A256KW with an oct key. `params` as for `kv_client_encrypt`.
+ * RSA wrapping can also run locally (`kv_key_wrap_key`).
+ */
+kv_status kv_client_wrap_key(const struct kv_client *c,
+                             const char *name,
+                             const char *version,
+                             kv_encryption_algorithm alg,
+                             const uint8_t *key,
+                             size_t key_len,
+                             const struct kv_crypto_params *params,
+                             struct kv_crypto_result **out,
+                             struct kv_error **err_out);
+
+/**
+ * Unwraps a wrapped key with a vault key (`version` NULL or "" = latest). `params` as for
+ * `kv_client_decrypt`. The result's value is the unwrapped key, zeroized when the result is
+ * freed.
+ */
+kv_status kv_client_unwrap_key(const struct kv_client *c,
+                               const char *name,
+                               const char *version,
+                               kv_encryption_algorithm alg,
+                               const uint8_t *wrapped_key,
+                               size_t wrapped_key_len,
+                               const struct kv_crypto_params *params,
+                               struct kv_crypto_result **out,
+                               struct kv_error **err_out);
+
+/**
+ * Builds a key from JSON for local operations, without a request: a JSON Web Key
+ * (`{"kty":"RSA","n":...,"e":...}` or `{"kty":"EC","crv":...,"x":...,"y":...}`, with optional
+ * `kid` and `key_ops`), or a key bundle as the vault returns it (`{"key":{...},"attributes":
+ * {...}}`, whose `nbf` and `exp` then limit local use). Private members are dropped. Free the
+ * key with `kv_key_free`.
+ */
+kv_status kv_key_from_jwk(const char *jwk_json, struct kv_key **out, struct kv_error **err_out);
+
+/**
+ * Verifies a signature over a digest locally with the key's public key (no request). Fails with
+ * KV_STATUS_OPERATION_NOT_PERMITTED when the key's operations exclude "verify",
+ * KV_STATUS_KEY_EXPIRED / KV_STATUS_KEY_NOT_YET_VALID outside its validity time, and
+ * KV_STATUS_UNSUPPORTED_ALGORITHM when the algorithm does not fit the key (type or curve). A
+ * disabled key still verifies, as in the vault. `*valid_out` receives whether the signature is
+ * valid.
+ */
+kv_status kv_key_verify(const struct kv_key *k,
+                        kv_signature_algorithm alg,
+                        const uint8_t *digest,
+                        size_t digest_len,
+                        const uint8_t *signature,
+                        size_t signature_len,
+                        bool *valid_out,
+                        struct kv_error **err_out);
+
+/**
+ * Hashes `data` with the algorithm's hash, then verifies locally like `kv_key_verify`.
+ */
+kv_status kv_key_verify_data(const struct kv_key *k,
+                             kv_signature_algorithm alg,
+                             const uint8_t *data,
+                             size_t data_len,
+                             const uint8_t *signature,
+                             size_t signature_len,
+                             bool *valid_out,
+                             struct kv_error **err_out);
+
+/**
+ * Encrypts locally with the key's RSA public key (RSA1_5, RSA-OAEP, RSA-OAEP-256; no request).
+ * The vault decrypts the result with `kv_client_decrypt`. Refusals as for `kv_key_verify` (the
+ * operation checked is "encrypt"); AES algorithms and EC keys give
+ * KV_STATUS_UNSUPPORTED_ALGORITHM, plaintext too long for the key KV_STATUS_INVALID_ARGUMENT.
+ */
+kv_status kv_key_encrypt(const struct kv_key *k,
+                         kv_encryption_algorithm alg,
+                         const uint8_t *plaintext,
+                         size_t plaintext_len,
+                         struct kv_crypto_result **out,
+                         struct kv_error **err_out);
+
+/**
+ * Wraps a symmetric key locally with the key's RSA public key (RSA1_5, RSA-OAEP,
+ * RSA-OAEP-256; no request); the vault unwraps it with `kv_client_unwrap_key`. Refusals as for
+ * `kv_key_encrypt` (the operation checked is "wrapKey").
+ */
+kv_status kv_key_wrap_key(const struct kv_key *k,
+                          kv_encryption_algorithm alg,
+                          const uint8_t *key,
+                          size_t key_len,
+                          struct kv_crypto_result **out,
+                          struct kv_error **err_out);
+
+/**
+ * The key's public key as SubjectPublicKeyInfo PEM text (`-----BEGIN PUBLIC KEY-----`, LF line
+ * endings), for RSA and EC keys; the blob's bytes are NUL-terminated, so they can be used as a
+ * C string. Symmetric keys have none (KV_STATUS_INVALID_ARGUMENT). Free with `kv_blob_free`.
+ */
+kv_status kv_key_public_pem(const struct kv_key *k,
+                            struct kv_blob **out,
+                            struct kv_error **err_out);
+
+/**
+ * The key as JSON Web Key text with public members only (`kid`, `kty`, `key_ops`, and `n`, `e`
+ * or `crv`, `x`, `y`); NUL-terminated like every blob. Free with `kv_blob_free`.
+ */
+kv_status kv_key_public_jwk(const struct kv_key *k,
+                            struct kv_blob **out,
+                            struct kv_error **err_out);
+
+/**
  * The status of `err`; `KV_STATUS_OK` when `err` is NULL.
  */
 kv_status kv_error_status(const struct kv_error *err);
@@ -528,6 +1097,589 @@ const char *kv_status_str(kv_status status);
  * The library version, e.g. "0.1.0" (static string).
  */
 const char *kv_version(void);
+
+/**
+ * New, empty key options. Returns NULL only if memory is exhausted.
+ */
+struct kv_key_options *kv_key_options_new(void);
+
+/**
+ * Sets the key size in bits for `kv_client_create_key`: 2048, 3072 or 4096 for RSA, 128, 192
+ * or 256 for oct (checked against the key type when the key is created).
+ */
+kv_status kv_key_options_set_key_size(struct kv_key_options *o,
+                                      uint32_t bits,
+                                      struct kv_error **err_out);
+
+/**
+ * Sets the RSA public exponent for `kv_client_create_key` (odd, at least 3; default 65537).
+ */
+kv_status kv_key_options_set_public_exponent(struct kv_key_options *o,
+                                             uint32_t exponent,
+                                             struct kv_error **err_out);
+
+/**
+ * Sets the curve of an EC key for `kv_client_create_key`: a `KV_KEY_CURVE_*` value
+ * (KV_KEY_CURVE_DEFAULT leaves the choice to the service).
+ */
+kv_status kv_key_options_set_curve(struct kv_key_options *o,
+                                   kv_key_curve curve,
+                                   struct kv_error **err_out);
+
+/**
+ * Asks for HSM protection of an imported key (`kv_client_import_key_jwk` / `_pem` only).
+ */
+kv_status kv_key_options_set_hsm(struct kv_key_options *o, bool hsm, struct kv_error **err_out);
+
+/**
+ * Sets the enabled flag (a disabled key cannot be used for cryptography).
+ */
+kv_status kv_key_options_set_enabled(struct kv_key_options *o,
+                                     bool enabled,
+                                     struct kv_error **err_out);
+
+/**
+ * Sets the not-before time (Unix seconds).
+ */
+kv_status kv_key_options_set_not_before(struct kv_key_options *o,
+                                        int64_t unix_seconds,
+                                        struct kv_error **err_out);
+
+/**
+ * Sets the expiry time (Unix seconds).
+ */
+kv_status kv_key_options_set_expires(struct kv_key_options *o,
+                                     int64_t unix_seconds,
+                                     struct kv_error **err_out);
+
+/**
+ * Sets whether the private key may be exported by `kv_client_release_key` (needs a release
+ * policy, see `kv_key_options_set_release_policy`).
+ */
+kv_status kv_key_options_set_exportable(struct kv_key_options *o,
+                                        bool exportable,
+                                        struct kv_error **err_out);
+
+/**
+ * Adds a permitted operation: "encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey",
+ * "import" or "export" (case-sensitive; others give KV_STATUS_INVALID_ARGUMENT). Once any is
+ * added, the call sets exactly the added operations.
+ */
+kv_status kv_key_options_add_operation(struct kv_key_options *o,
+                                       const char *operation,
+                                       struct kv_error **err_out);
+
+/**
+ * Adds or replaces a tag. Once any tag is set, the call replaces all of the key's tags with
+ * the options' tags (at most 15).
+ */
+kv_status kv_key_options_set_tag(struct kv_key_options *o,
+                                 const char *key,
+                                 const char *value,
+                                 struct kv_error **err_out);
+
+/**
+ * Marks the tags as set and empty, so an update removes all tags.
+ */
+kv_status kv_key_options_clear_tags(struct kv_key_options *o, struct kv_error **err_out);
+
+/**
+ * Sets the secure key release policy: `data` is the policy document (`data_len` bytes, not
+ * empty; usually JSON), `content_type` its type (NULL = the service default,
+ * "application/json; charset=utf-8"), `immutable` whether it can never change again.
+ */
+kv_status kv_key_options_set_release_policy(struct kv_key_options *o,
+                                            const uint8_t *data,
+                                            size_t data_len,
+                                            const char *content_type,
+                                            bool immutable,
+                                            struct kv_error **err_out);
+
+/**
+ * Frees key options. NULL is accepted.
+ */
+void kv_key_options_free(struct kv_key_options *o);
+
+/**
+ * Creates a key, or a new version of an existing key. `kty` is a `KV_KEY_TYPE_*` value; `opts`
+ * (NULL = defaults; not consumed) may set the size, public exponent, curve and properties.
+ * `out` may be NULL; on success it receives the new key version.
+ */
+kv_status kv_client_create_key(const struct kv_client *c,
+                               const char *name,
+                               kv_key_type kty,
+                               const struct kv_key_options *opts,
+                               struct kv_key **out,
+                               struct kv_error **err_out);
+
+/**
+ * Imports a key given as a JSON Web Key text (NUL-terminated UTF-8, with its private members,
+ * e.g. `{"kty":"EC","crv":"P-256","x":...,"y":...,"d":...}`). `opts` (NULL = none) may set HSM
+ * protection and properties; added operations replace the JWK's `key_ops`. `out` may be NULL.
+ * The JSON is never quoted in error messages.
+ */
+kv_status kv_client_import_key_jwk(const struct kv_client *c,
+                                   const char *name,
+                                   const char *jwk_json,
+                                   const struct kv_key_options *opts,
+                                   struct kv_key **out,
+                                   struct kv_error **err_out);
+
+/**
+ * Imports a private key given as PEM or DER (`len` bytes; PKCS#1, PKCS#8 or SEC1). `opts`
+ * (NULL = none) may set HSM protection, operations and properties. `out` may be NULL.
+ */
+kv_status kv_client_import_key_pem(const struct kv_client *c,
+                                   const char *name,
+                                   const uint8_t *pem_or_der,
+                                   size_t len,
+                                   const struct kv_key_options *opts,
+                                   struct kv_key **out,
+                                   struct kv_error **err_out);
+
+/**
+ * Gets a key (public members only). `version` NULL or "" means the latest version.
+ */
+kv_status kv_client_get_key(const struct kv_client *c,
+                            const char *name,
+                            const char *version,
+                            struct kv_key **out,
+                            struct kv_error **err_out);
+
+/**
+ * Updates properties of a key version (`version` NULL or "" = latest): only what `opts` sets
+ * changes (enabled, times, exportable, operations, tags, release policy). `out` may be NULL.
+ */
+kv_status kv_client_update_key_properties(const struct kv_client *c,
+                                          const char *name,
+                                          const char *version,
+                                          const struct kv_key_options *opts,
+                                          struct kv_key **out,
+                                          struct kv_error **err_out);
+
+/**
+ * Deletes a key and all its versions (soft delete: it can be recovered or purged while the
+ * vault retains it). The move to the deleted collection finishes asynchronously; see
+ * `kv_client_wait_for_deleted_key`. `out` may be NULL; it receives the deleted key.
+ */
+kv_status kv_client_delete_key(const struct kv_client *c,
+                               const char *name,
+                               struct kv_key **out,
+                               struct kv_error **err_out);
+
+/**
+ * Gets a deleted key (deleted date, scheduled purge date and recovery id set).
+ */
+kv_status kv_client_get_deleted_key(const struct kv_client *c,
+                                    const char *name,
+                                    struct kv_key **out,
+                                    struct kv_error **err_out);
+
+/**
+ * Recovers a deleted key (finishes asynchronously; see `kv_client_wait_for_recovered_key`).
+ * `out` may be NULL.
+ */
+kv_status kv_client_recover_deleted_key(const struct kv_client *c,
+                                        const char *name,
+                                        struct kv_key **out,
+                                        struct kv_error **err_out);
+
+/**
+ * Purges a deleted key permanently (needs a vault whose recovery level allows purge).
+ */
+kv_status kv_client_purge_deleted_key(const struct kv_client *c,
+                                      const char *name,
+                                      struct kv_error **err_out);
+
+/**
+ * Waits until a deleted key has reached the deleted collection, polling every 200 ms to 2 s
+ * (a 403 while polling counts as done). Polls at least once; gives KV_STATUS_TIMEOUT after
+ * `timeout_ms` milliseconds.
+ */
+kv_status kv_client_wait_for_deleted_key(const struct kv_client *c,
+                                         const char *name,
+                                         uint32_t timeout_ms,
+                                         struct kv_error **err_out);
+
+/**
+ * Waits until a recovered key is back, polling like `kv_client_wait_for_deleted_key`.
+ */
+kv_status kv_client_wait_for_recovered_key(const struct kv_client *c,
+                                           const char *name,
+                                           uint32_t timeout_ms,
+                                           struct kv_error **err_out);
+
+/**
+ * Backs up all versions of a key into an opaque blob that only `kv_client_restore_key` (in a
+ * vault of the same subscription and geography) can read.
+ */
+kv_status kv_client_backup_key(const struct kv_client *c,
+                               const char *name,
+                               struct kv_blob **out,
+                               struct kv_error **err_out);
+
+/**
+ * Restores a key (all versions) from a backup blob. `out` may be NULL.
+ */
+kv_status kv_client_restore_key(const struct kv_client *c,
+                                const uint8_t *backup,
+                                size_t backup_len,
+                                struct kv_key **out,
+                                struct kv_error **err_out);
+
+/**
+ * Creates a new version of a key with the same type and parameters. `out` may be NULL; it
+ * receives the new version.
+ */
+kv_status kv_client_rotate_key(const struct kv_client *c,
+                               const char *name,
+                               struct kv_key **out,
+                               struct kv_error **err_out);
+
+/**
+ * Gets `count` (1 to 128) random bytes from the vault's HSM into a new blob.
+ */
+kv_status kv_client_get_random_bytes(const struct kv_client *c,
+                                     uint32_t count,
+                                     struct kv_blob **out,
+                                     struct kv_error **err_out);
+
+/**
+ * Releases an exportable key (`version` NULL or "" = latest) to the attested environment
+ * named by `target` (its attestation token). `nonce` may be NULL; `enc` is a
+ * `KV_KEY_RELEASE_ALGORITHM_*` value. `*out` receives the signed release value (a JWS text; the
+ * blob is NUL-terminated, so it can be used as a C string).
+ */
+kv_status kv_client_release_key(const struct kv_client *c,
+                                const char *name,
+                                const char *version,
+                                const char *target,
+                                const char *nonce,
+                                kv_key_release_algorithm enc,
+                                struct kv_blob **out,
+                                struct kv_error **err_out);
+
+/**
+ * Gets a key version (`version` NULL or "" = latest) with its HSM attestation (see
+ * `kv_key_attestation_*`).
+ */
+kv_status kv_client_get_key_attestation(const struct kv_client *c,
+                                        const char *name,
+                                        const char *version,
+                                        struct kv_key **out,
+                                        struct kv_error **err_out);
+
+/**
+ * Starts listing the vault's keys (items carry no key material or version). No request is
+ * sent until the first `kv_key_iter_next`.
+ */
+kv_status kv_client_list_keys(const struct kv_client *c,
+                              struct kv_key_iter **out,
+                              struct kv_error **err_out);
+
+/**
+ * Starts listing the versions of a key (items carry no key material).
+ */
+kv_status kv_client_list_key_versions(const struct kv_client *c,
+                                      const char *name,
+                                      struct kv_key_iter **out,
+                                      struct kv_error **err_out);
+
+/**
+ * Starts listing deleted keys.
+ */
+kv_status kv_client_list_deleted_keys(const struct kv_client *c,
+                                      struct kv_key_iter **out,
+                                      struct kv_error **err_out);
+
+/**
+ * Next item of a list: `*item_out` receives a key to free with `kv_key_free`, or NULL at the
+ * end of the list. Fetches the next page when needed; after an error the same page is tried
+ * again on the next call.
+ */
+kv_status kv_key_iter_next(struct kv_key_iter *it,
+                           struct kv_key **item_out,
+                           struct kv_error **err_out);
+
+/**
+ * Frees an iterator. NULL is accepted.
+ */
+void kv_key_iter_free(struct kv_key_iter *it);
+
+/**
+ * Gets a key's rotation policy.
+ */
+kv_status kv_client_get_key_rotation_policy(const struct kv_client *c,
+                                            const char *name,
+                                            struct kv_key_rotation_policy **out,
+                                            struct kv_error **err_out);
+
+/**
+ * Replaces a key's rotation policy with `policy` (not consumed; its id and times are
+ * ignored). `out` may be NULL; it receives the policy as stored.
+ */
+kv_status kv_client_update_key_rotation_policy(const struct kv_client *c,
+                                               const char *name,
+                                               const struct kv_key_rotation_policy *policy,
+                                               struct kv_key_rotation_policy **out,
+                                               struct kv_error **err_out);
+
+/**
+ * A new, empty rotation policy (no actions, no expiry time). Returns NULL only if memory is
+ * exhausted.
+ */
+struct kv_key_rotation_policy *kv_key_rotation_policy_new(void);
+
+/**
+ * Sets the expiry of new key versions as an ISO-8601 duration, e.g. "P2Y" or "P90D" (NULL
+ * removes it).
+ */
+kv_status kv_key_rotation_policy_set_expiry_time(struct kv_key_rotation_policy *p,
+                                                 const char *duration,
+                                                 struct kv_error **err_out);
+
+/**
+ * Appends an action: `action` is a `KV_KEY_ROTATION_ACTION_*` value, triggered either
+ * `time_after_create` after creation or `time_before_expiry` before expiry (ISO-8601
+ * durations such as "P90D"; exactly one of them non-NULL; Notify needs `time_before_expiry`).
+ */
+kv_status kv_key_rotation_policy_add_action(struct kv_key_rotation_policy *p,
+                                            kv_key_rotation_action action,
+                                            const char *time_after_create,
+                                            const char *time_before_expiry,
+                                            struct kv_error **err_out);
+
+/**
+ * The policy id ("" for a policy built with `kv_key_rotation_policy_new`).
+ */
+struct kv_str kv_key_rotation_policy_id(const struct kv_key_rotation_policy *p);
+
+/**
+ * The expiry of new key versions, an ISO-8601 duration ("" if not set).
+ */
+struct kv_str kv_key_rotation_policy_expiry_time(const struct kv_key_rotation_policy *p);
+
+/**
+ * Number of actions.
+ */
+size_t kv_key_rotation_policy_action_count(const struct kv_key_rotation_policy *p);
+
+/**
+ * The `KV_KEY_ROTATION_ACTION_*` value of action `index` (0 when out of range or of a type kv
+ * does not know).
+ */
+kv_key_rotation_action kv_key_rotation_policy_action_type(const struct kv_key_rotation_policy *p,
+                                                          size_t index);
+
+/**
+ * The time-after-create trigger of action `index` ("" when not set or out of range).
+ */
+struct kv_str kv_key_rotation_policy_action_time_after_create(const struct kv_key_rotation_policy *p,
+                                                              size_t index);
+
+/**
+ * The time-before-expiry trigger of action `index` ("" when not set or out of range).
+ */
+struct kv_str kv_key_rotation_policy_action_time_before_expiry(const struct kv_key_rotation_policy *p,
+                                                               size_t index);
+
+/**
+ * Creation time of the policy, Unix seconds (0 when unknown).
+ */
+int64_t kv_key_rotation_policy_created(const struct kv_key_rotation_policy *p);
+
+/**
+ * Last update time of the policy, Unix seconds (0 when unknown).
+ */
+int64_t kv_key_rotation_policy_updated(const struct kv_key_rotation_policy *p);
+
+/**
+ * Frees a rotation policy. NULL is accepted.
+ */
+void kv_key_rotation_policy_free(struct kv_key_rotation_policy *p);
+
+/**
+ * The key identifier `https://{vault}/keys/{name}[/{version}]` ("" if absent; for deleted list
+ * items, the recovery id).
+ */
+struct kv_str kv_key_id(const struct kv_key *k);
+
+/**
+ * The name.
+ */
+struct kv_str kv_key_name(const struct kv_key *k);
+
+/**
+ * The version ("" for items of `kv_client_list_keys` and deleted list items).
+ */
+struct kv_str kv_key_version(const struct kv_key *k);
+
+/**
+ * The key type's wire name: "RSA", "RSA-HSM", "EC", "EC-HSM", "oct" or "oct-HSM" ("" for list
+ * items, which carry no key material).
+ */
+struct kv_str kv_key_type_name(const struct kv_key *k);
+
+/**
+ * The curve's wire name of an EC key: "P-256", "P-384", "P-521" or "P-256K" ("" otherwise).
+ */
+struct kv_str kv_key_curve_name(const struct kv_key *k);
+
+/**
+ * RSA modulus, big-endian (empty for other key types).
+ */
+struct kv_bytes kv_key_n(const struct kv_key *k);
+
+/**
+ * RSA public exponent, big-endian (empty for other key types).
+ */
+struct kv_bytes kv_key_e(const struct kv_key *k);
+
+/**
+ * EC public x coordinate, big-endian (empty for other key types).
+ */
+struct kv_bytes kv_key_x(const struct kv_key *k);
+
+/**
+ * EC public y coordinate, big-endian (empty for other key types).
+ */
+struct kv_bytes kv_key_y(const struct kv_key *k);
+
+/**
+ * Number of permitted operations (`key_ops`).
+ */
+size_t kv_key_operation_count(const struct kv_key *k);
+
+/**
+ * Permitted operation `index`, e.g. "sign" ("" when out of range).
+ */
+struct kv_str kv_key_operation(const struct kv_key *k, size_t index);
+
+/**
+ * Whether the key is enabled (true when the reply does not say).
+ */
+bool kv_key_enabled(const struct kv_key *k);
+
+/**
+ * Whether the private key may be exported by a release.
+ */
+bool kv_key_exportable(const struct kv_key *k);
+
+/**
+ * Whether Key Vault manages the key's lifetime (it backs a certificate).
+ */
+bool kv_key_managed(const struct kv_key *k);
+
+/**
+ * Creation time, Unix seconds (0 when unknown).
+ */
+int64_t kv_key_created(const struct kv_key *k);
+
+/**
+ * Last update time, Unix seconds (0 when unknown).
+ */
+int64_t kv_key_updated(const struct kv_key *k);
+
+/**
+ * Not-before time, Unix seconds (0 when not set).
+ */
+int64_t kv_key_not_before(const struct kv_key *k);
+
+/**
+ * Expiry time, Unix seconds (0 when not set).
+ */
+int64_t kv_key_expires(const struct kv_key *k);
+
+/**
+ * The vault's recovery level for this key, e.g. "Recoverable+Purgeable" ("" if not given).
+ */
+struct kv_str kv_key_recovery_level(const struct kv_key *k);
+
+/**
+ * Soft-delete retention in days (0 when not given).
+ */
+int32_t kv_key_recoverable_days(const struct kv_key *k);
+
+/**
+ * For deleted keys: the recovery id `https://{vault}/deletedkeys/{name}` ("" otherwise).
+ */
+struct kv_str kv_key_recovery_id(const struct kv_key *k);
+
+/**
+ * For deleted keys: when it was deleted, Unix seconds (0 otherwise).
+ */
+int64_t kv_key_deleted_date(const struct kv_key *k);
+
+/**
+ * For deleted keys: when the vault will purge it, Unix seconds (0 otherwise).
+ */
+int64_t kv_key_scheduled_purge_date(const struct kv_key *k);
+
+/**
+ * Number of tags (they are ordered by name).
+ */
+size_t kv_key_tag_count(const struct kv_key *k);
+
+/**
+ * Name of tag `index` ("" when out of range).
+ */
+struct kv_str kv_key_tag_name(const struct kv_key *k, size_t index);
+
+/**
+ * Value of tag `index` ("" when out of range).
+ */
+struct kv_str kv_key_tag_value(const struct kv_key *k, size_t index);
+
+/**
+ * Looks up a tag by name: true and `*value_out` set when present; false (and `*value_out`
+ * untouched) when absent or an argument is NULL.
+ */
+bool kv_key_tag_get(const struct kv_key *k, const char *name, struct kv_str *value_out);
+
+/**
+ * The release policy document (empty when the key has no release policy).
+ */
+struct kv_bytes kv_key_release_policy(const struct kv_key *k);
+
+/**
+ * The release policy's content type ("" when absent).
+ */
+struct kv_str kv_key_release_policy_content_type(const struct kv_key *k);
+
+/**
+ * Whether the release policy is immutable (false when absent).
+ */
+bool kv_key_release_policy_immutable(const struct kv_key *k);
+
+/**
+ * The HSM platform of an HSM key ("" when not given).
+ */
+struct kv_str kv_key_hsm_platform(const struct kv_key *k);
+
+/**
+ * Attestation format version, from `kv_client_get_key_attestation` ("" otherwise).
+ */
+struct kv_str kv_key_attestation_version(const struct kv_key *k);
+
+/**
+ * The private key attestation (empty when absent).
+ */
+struct kv_bytes kv_key_attestation_private(const struct kv_key *k);
+
+/**
+ * The public key attestation (empty when absent).
+ */
+struct kv_bytes kv_key_attestation_public(const struct kv_key *k);
+
+/**
+ * The certificate chain (PEM) that validates the attestation (empty when absent).
+ */
+struct kv_bytes kv_key_attestation_certificate(const struct kv_key *k);
+
+/**
+ * Frees a key. NULL is accepted. May be called from any thread.
+ */
+void kv_key_free(struct kv_key *k);
 
 /**
  * New, empty secret options. Returns NULL only if memory is exhausted.

@@ -1,2 +1,373 @@
-//! PEM and DER conversion: public keys out as SubjectPublicKeyInfo PEM, private keys in (PKCS#1,
-//! PKCS#8, SEC1; PEM or DER) as JSON Web Keys for import.
+//! PEM and DER conversion: public keys out as SubjectPublicKeyInfo PEM or as a public-only JSON
+//! Web Key, private keys in (PKCS#1, PKCS#8, SEC1; PEM or DER) as JSON Web Keys for import.
+//!
+//! Errors never quote key bytes: messages name the format and what is wrong with it.
+
+use crate::crypto::local::{curve_width, PublicKey};
+use crate::error::{Error, Result};
+use crate::model::key::{JsonWebKey, B64};
+use base64::Engine;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
+use pkcs8::der::Decode;
+use pkcs8::{EncodePublicKey, LineEnding, ObjectIdentifier};
+use zeroize::{Zeroize, Zeroizing};
+
+const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
+
+/// The public key of a JWK as SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`, LF line
+/// endings), for RSA and EC keys on P-256, P-384, P-521 and P-256K. Symmetric keys have no
+/// public key (`KV_STATUS_INVALID_ARGUMENT`).
+pub fn public_key_pem(jwk: &JsonWebKey) -> Result<String> {
+    let encoded = match PublicKey::from_jwk(jwk)? {
+        PublicKey::Rsa(k) => k.to_public_key_pem(LineEnding::LF),
+        PublicKey::P256(k) => k.to_public_key_pem(LineEnding::LF),
+        PublicKey::P256k(k) => k.to_public_key_pem(LineEnding::LF),
+        PublicKey::P384(k) => k.to_public_key_pem(LineEnding::LF),
+        PublicKey::P521(k) => k.to_public_key_pem(LineEnding::LF),
+        PublicKey::Symmetric => return Err(Error::invalid_argument("a symmetric (oct) key has no public key")),
+    };
+    encoded.map_err(|e| Error::invalid_argument(format!("could not encode the public key: {e}")))
+}
+
+/// The JWK as JSON with its public members only: `kid`, `kty`, `key_ops`, `n`, `e` (RSA) and
+/// `crv`, `x`, `y` (EC). Private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`, `key_hsm`) are
+/// dropped; a symmetric key keeps only `kid`, `kty` and `key_ops`.
+pub fn public_jwk_json(jwk: &JsonWebKey) -> String {
+    let public = JsonWebKey {
+        kid: jwk.kid.clone(),
+        kty: jwk.kty.clone(),
+        key_ops: jwk.key_ops.clone(),
+        n: jwk.n.clone(),
+        e: jwk.e.clone(),
+        crv: jwk.crv.clone(),
+        x: jwk.x.clone(),
+        y: jwk.y.clone(),
+        ..JsonWebKey::default()
+    };
+    serde_json::to_string(&public).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// A private key as a JSON Web Key with private members, for import. Accepts PEM or DER of
+/// PKCS#1 RSA (`RSA PRIVATE KEY`), PKCS#8 RSA or EC (`PRIVATE KEY`) and SEC1 EC
+/// (`EC PRIVATE KEY`, with or without a leading `EC PARAMETERS` block) on P-256, P-384, P-521 and
+/// secp256k1 (P-256K). Fills `kty`, `n e d p q dp dq qi` (RSA) or `crv x y d` (EC); `kid` and
+/// `key_ops` are left unset. Encrypted keys, other key types and malformed input give
+/// `KV_STATUS_INVALID_ARGUMENT` with a message that never includes key bytes.
+pub fn private_key_to_jwk(bytes: &[u8]) -> Result<JsonWebKey> {
+    match pem_block(bytes)? {
+        Some((label, der)) => match label.as_str() {
+            "RSA PRIVATE KEY" => rsa_from_pkcs1(&der),
+            "PRIVATE KEY" => from_pkcs8(&der).unwrap_or_else(|| Err(Error::invalid_argument("the PEM 'PRIVATE KEY' block is not a valid PKCS#8 private key"))),
+            "EC PRIVATE KEY" => ec_from_sec1(&der, None),
+            "ENCRYPTED PRIVATE KEY" => Err(encrypted()),
+            other => Err(Error::invalid_argument(format!("a PEM '{other}' block is not a supported private key (RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY)"))),
+        },
+        None => {
+            if let Some(result) = from_pkcs8(bytes) {
+                return result;
+            }
+            if pkcs1::RsaPrivateKey::from_der(bytes).is_ok() {
+                return rsa_from_pkcs1(bytes);
+            }
+            if sec1::EcPrivateKey::from_der(bytes).is_ok() {
+                return ec_from_sec1(bytes, None);
+            }
+            Err(Error::invalid_argument(
+                "the key is neither PEM nor DER of a PKCS#1, PKCS#8 or SEC1 private key (encrypted PKCS#8 is not supported: decrypt it first)",
+            ))
+        }
+    }
+}
+
+fn encrypted() -> Error {
+    Error::invalid_argument("encrypted private keys are not supported: decrypt the key first (e.g. `openssl pkey -in encrypted.pem -out plain.pem`)")
+}
+
+/// The first private-key block of PEM text: its label and decoded DER. `None` when the input is
+/// not PEM (then it is taken as DER).
+fn pem_block(bytes: &[u8]) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
+    const BEGIN: &str = "-----BEGIN ";
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) if t.contains(BEGIN) => t,
+        _ => return Ok(None),
+    };
+    let mut labels = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(BEGIN) {
+        let after = &rest[at + BEGIN.len()..];
+        let Some(end_of_label) = after.find("-----") else { break };
+        let label = after[..end_of_label].trim().to_owned();
+        let body_start = &after[end_of_label + 5..];
+        let end_marker = format!("-----END {label}-----");
+        let Some(body_len) = body_start.find(&end_marker) else {
+            return Err(Error::invalid_argument(format!("the PEM '{label}' block has no END line")));
+        };
+        let body = &body_start[..body_len];
+        rest = &body_start[body_len + end_marker.len()..];
+        if !label.ends_with("PRIVATE KEY") {
+            labels.push(label);
+            continue;
+        }
+        if body.contains(':') {
+            // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: ...`): legacy encryption.
+            return Err(encrypted());
+        }
+        let compact: Zeroizing<String> = Zeroizing::new(body.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|_| Error::invalid_argument(format!("the PEM '{label}' block is not valid base64")))?;
+        return Ok(Some((label, Zeroizing::new(der))));
+    }
+    let found = if labels.is_empty() { "no complete block".to_owned() } else { labels.join(", ") };
+    Err(Error::invalid_argument(format!("the PEM text holds no private key (found: {found})")))
+}
+
+/// `None` when the bytes are not a PKCS#8 PrivateKeyInfo at all.
+fn from_pkcs8(der: &[u8]) -> Option<Result<JsonWebKey>> {
+    let info = pkcs8::PrivateKeyInfo::from_der(der).ok()?;
+    let oid = info.algorithm.oid;
+    Some(if oid == OID_RSA || oid == OID_RSA_PSS {
+        rsa_from_pkcs1(info.private_key)
+    } else if oid == OID_EC {
+        match info.algorithm.parameters_oid() {
+            Ok(curve) => ec_from_sec1(info.private_key, Some(curve)),
+            Err(_) => Err(Error::invalid_argument("the PKCS#8 EC key does not name its curve")),
+        }
+    } else {
+        Err(Error::invalid_argument(format!("the PKCS#8 key's algorithm {oid} is not supported (RSA or EC)")))
+    })
+}
+
+fn uint(value: pkcs1::UintRef<'_>) -> Option<B64> {
+    Some(B64(value.as_bytes().to_vec()))
+}
+
+fn rsa_from_pkcs1(der: &[u8]) -> Result<JsonWebKey> {
+    let key = pkcs1::RsaPrivateKey::from_der(der).map_err(|e| Error::invalid_argument(format!("not a valid PKCS#1 RSA private key ({})", e.kind())))?;
+    if key.other_prime_infos.is_some() {
+        return Err(Error::invalid_argument("multi-prime RSA keys are not supported"));
+    }
+    let big = |v: pkcs1::UintRef<'_>| rsa::BigUint::from_bytes_be(v.as_bytes());
+    rsa::RsaPrivateKey::from_components(big(key.modulus), big(key.public_exponent), big(key.private_exponent), vec![big(key.prime1), big(key.prime2)])
+        .map_err(|e| Error::invalid_argument(format!("the RSA private key is inconsistent: {e}")))?;
+    Ok(JsonWebKey {
+        kty: Some("RSA".to_owned()),
+        n: uint(key.modulus),
+        e: uint(key.public_exponent),
+        d: uint(key.private_exponent),
+        p: uint(key.prime1),
+        q: uint(key.prime2),
+        dp: uint(key.exponent1),
+        dq: uint(key.exponent2),
+        qi: uint(key.coefficient),
+        ..JsonWebKey::default()
+    })
+}
+
+/// The uncompressed public point and fixed-width private scalar of a curve's secret key.
+macro_rules! ec_parts {
+    ($curve:ident, $scalar:expr) => {{
+        let secret = $curve::SecretKey::from_slice($scalar).map_err(|_| Error::invalid_argument("the EC private key is not a valid scalar for its curve"))?;
+        let point = secret.public_key().to_encoded_point(false).as_bytes().to_vec();
+        let mut field = secret.to_bytes();
+        let d = field.to_vec();
+        field[..].zeroize();
+        (point, Zeroizing::new(d))
+    }};
+}
+
+fn ec_from_sec1(der: &[u8], pkcs8_curve: Option<ObjectIdentifier>) -> Result<JsonWebKey> {
+    let key = sec1::EcPrivateKey::from_der(der).map_err(|e| Error::invalid_argument(format!("not a valid SEC1 EC private key ({})", e.kind())))?;
+    let named = key.parameters.and_then(|p| p.named_curve());
+    let curve = match (pkcs8_curve, named) {
+        (Some(a), Some(b)) if a != b => return Err(Error::invalid_argument("the PKCS#8 and SEC1 curve names disagree")),
+        (Some(c), _) | (None, Some(c)) => c,
+        (None, None) => return Err(Error::invalid_argument("the EC private key does not name its curve")),
+    };
+    let (crv, (point, d)) = if curve == OID_P256 {
+        ("P-256", ec_parts!(p256, key.private_key))
+    } else if curve == OID_P384 {
+        ("P-384", ec_parts!(p384, key.private_key))
+    } else if curve == OID_P521 {
+        ("P-521", ec_parts!(p521, key.private_key))
+    } else if curve == OID_SECP256K1 {
+        ("P-256K", ec_parts!(k256, key.private_key))
+    } else {
+        return Err(Error::invalid_argument(format!("the curve {curve} is not supported (P-256, P-384, P-521, secp256k1)")));
+    };
+    if let Some(embedded) = key.public_key {
+        if embedded.first() == Some(&0x04) && embedded != point.as_slice() {
+            return Err(Error::invalid_argument("the EC private key's embedded public key does not match it"));
+        }
+    }
+    let w = curve_width(crv);
+    Ok(JsonWebKey {
+        kty: Some("EC".to_owned()),
+        crv: Some(crv.to_owned()),
+        x: Some(B64(point[1..1 + w].to_vec())),
+        y: Some(B64(point[1 + w..].to_vec())),
+        d: Some(B64(d.to_vec())),
+        ..JsonWebKey::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::local::tests::jwk_for;
+    use crate::status::{KV_STATUS_INVALID_ARGUMENT, KV_STATUS_UNSUPPORTED_ALGORITHM};
+    use pkcs8::DecodePublicKey;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    struct TempDir(PathBuf);
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!("kv-pem-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+        fn path(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn openssl(args: &[&str], dir: &Path) -> Vec<u8> {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
+    fn read(dir: &TempDir, name: &str) -> Vec<u8> {
+        std::fs::read(dir.path(name)).unwrap()
+    }
+
+    #[test]
+    fn public_pem_round_trips_for_rsa_and_every_curve() {
+        for kty in ["RSA", "P-256", "P-256K", "P-384", "P-521"] {
+            let jwk = jwk_for(kty);
+            let pem = public_key_pem(&jwk).unwrap();
+            assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{kty}: {pem}");
+            assert!(pem.ends_with("-----END PUBLIC KEY-----\n"));
+            let same = match kty {
+                "RSA" => rsa::RsaPublicKey::from_public_key_pem(&pem).unwrap() == keys_rsa_public(),
+                "P-256" => p256::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[1..33] == jwk.x.as_ref().unwrap().0[..],
+                "P-256K" => k256::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[33..] == jwk.y.as_ref().unwrap().0[..],
+                "P-384" => p384::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[1..49] == jwk.x.as_ref().unwrap().0[..],
+                _ => p521::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[67..] == jwk.y.as_ref().unwrap().0[..],
+            };
+            assert!(same, "{kty} PEM decodes to the same key");
+        }
+        let oct = JsonWebKey { kty: Some("oct".into()), k: Some(B64(vec![1; 16])), ..Default::default() };
+        assert_eq!(public_key_pem(&oct).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(public_key_pem(&JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
+    }
+
+    fn keys_rsa_public() -> rsa::RsaPublicKey {
+        rsa::RsaPublicKey::from(&crate::crypto::local::tests::keys().rsa)
+    }
+
+    #[test]
+    fn public_jwk_json_keeps_only_public_members() {
+        let mut jwk = jwk_for("RSA");
+        jwk.key_ops = Some(vec!["verify".into()]);
+        jwk.d = Some(B64(vec![9; 8]));
+        jwk.p = Some(B64(vec![9; 8]));
+        jwk.k = Some(B64(vec![9; 8]));
+        let v: serde_json::Value = serde_json::from_str(&public_jwk_json(&jwk)).unwrap();
+        let mut members: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        members.sort();
+        assert_eq!(members, ["e", "key_ops", "kid", "kty", "n"]);
+        let ec: serde_json::Value = serde_json::from_str(&public_jwk_json(&jwk_for("P-384"))).unwrap();
+        assert_eq!(ec["crv"], "P-384");
+        assert!(ec.get("x").is_some() && ec.get("y").is_some() && ec.get("d").is_none());
+    }
+
+    /// Every openssl private-key format in, the public key out matches openssl's own.
+    #[test]
+    fn private_keys_from_openssl_in_every_format() {
+        let dir = TempDir::new("formats");
+        let d = &dir.0;
+        openssl(&["genrsa", "-traditional", "-out", "rsa1.pem", "2048"], d);
+        openssl(&["pkey", "-in", "rsa1.pem", "-out", "rsa8.pem"], d);
+        openssl(&["rsa", "-in", "rsa1.pem", "-outform", "DER", "-out", "rsa1.der"], d);
+        openssl(&["pkey", "-in", "rsa1.pem", "-outform", "DER", "-out", "rsa8.der"], d);
+        openssl(&["pkey", "-in", "rsa1.pem", "-pubout", "-out", "rsa.pub.pem"], d);
+        let rsa_pub = String::from_utf8(read(&dir, "rsa.pub.pem")).unwrap();
+        for file in ["rsa1.pem", "rsa8.pem", "rsa1.der", "rsa8.der"] {
+            let jwk = private_key_to_jwk(&read(&dir, file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(jwk.kty.as_deref(), Some("RSA"));
+            for (m, v) in [("d", &jwk.d), ("p", &jwk.p), ("q", &jwk.q), ("dp", &jwk.dp), ("dq", &jwk.dq), ("qi", &jwk.qi)] {
+                assert!(v.as_ref().is_some_and(|b| !b.0.is_empty() && b.0[0] != 0), "{file}: {m} is set, without leading zeros");
+            }
+            assert_eq!(public_key_pem(&jwk).unwrap(), rsa_pub, "{file}: same public key as openssl");
+        }
+        for (curve, crv, width) in [("prime256v1", "P-256", 32), ("secp384r1", "P-384", 48), ("secp521r1", "P-521", 66), ("secp256k1", "P-256K", 32)] {
+            let sec1 = format!("{curve}.sec1.pem");
+            openssl(&["ecparam", "-name", curve, "-genkey", "-out", &sec1], d);
+            let sec1_der = format!("{curve}.sec1.der");
+            openssl(&["ec", "-in", &sec1, "-outform", "DER", "-out", &sec1_der], d);
+            let p8 = format!("{curve}.p8.pem");
+            openssl(&["pkcs8", "-topk8", "-nocrypt", "-in", &sec1, "-out", &p8], d);
+            let p8_der = format!("{curve}.p8.der");
+            openssl(&["pkcs8", "-topk8", "-nocrypt", "-in", &sec1, "-outform", "DER", "-out", &p8_der], d);
+            let public = format!("{curve}.pub.pem");
+            openssl(&["ec", "-in", &sec1, "-pubout", "-out", &public], d);
+            let expected = String::from_utf8(read(&dir, &public)).unwrap();
+            assert!(String::from_utf8(read(&dir, &sec1)).unwrap().contains("EC PARAMETERS"), "ecparam writes a parameters block first");
+            for file in [&sec1, &sec1_der, &p8, &p8_der] {
+                let jwk = private_key_to_jwk(&read(&dir, file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert_eq!(jwk.kty.as_deref(), Some("EC"));
+                assert_eq!(jwk.crv.as_deref(), Some(crv));
+                assert_eq!(jwk.d.as_ref().unwrap().0.len(), width, "{file}: d is fixed width");
+                assert_eq!(jwk.x.as_ref().unwrap().0.len(), width);
+                assert_eq!(public_key_pem(&jwk).unwrap(), expected, "{file}: same public key as openssl");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_private_keys_are_refused_without_quoting_them() {
+        let dir = TempDir::new("bad");
+        let d = &dir.0;
+        openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.pem"], d);
+        openssl(&["pkcs8", "-topk8", "-in", "ec.pem", "-passout", "pass:pw", "-out", "enc.pem"], d);
+        openssl(&["ec", "-in", "ec.pem", "-aes128", "-passout", "pass:pw", "-out", "legacy-enc.pem"], d);
+        openssl(&["ec", "-in", "ec.pem", "-pubout", "-out", "pub.pem"], d);
+        openssl(&["genpkey", "-algorithm", "ED25519", "-out", "ed.pem"], d);
+        openssl(&["ecparam", "-name", "prime239v1", "-genkey", "-noout", "-out", "odd-curve.pem"], d);
+        let ec = String::from_utf8(read(&dir, "ec.pem")).unwrap();
+        let body_line = ec.lines().nth(1).unwrap().to_owned();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("garbage", b"not a key at all".to_vec(), "neither PEM nor DER"),
+            ("empty", Vec::new(), "neither PEM nor DER"),
+            ("encrypted pkcs8", read(&dir, "enc.pem"), "encrypted"),
+            ("legacy encrypted", read(&dir, "legacy-enc.pem"), "encrypted"),
+            ("public key", read(&dir, "pub.pem"), "found: PUBLIC KEY"),
+            ("ed25519", read(&dir, "ed.pem"), "not supported"),
+            ("other curve", read(&dir, "odd-curve.pem"), "not supported"),
+            ("truncated", ec.replace("-----END PRIVATE KEY-----", "").into_bytes(), "END"),
+            ("bad base64", ec.replace(&body_line, &body_line.replace(|c: char| c.is_ascii_alphanumeric(), "*")).into_bytes(), "base64"),
+            ("der garbage", vec![0x30, 0x03, 0x02, 0x01, 0x00], "neither PEM nor DER"),
+        ];
+        for (what, input, expect) in cases {
+            let e = private_key_to_jwk(&input).expect_err(what);
+            assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT, "{what}");
+            assert!(e.message.contains(expect), "{what}: {}", e.message);
+            assert!(!e.message.contains(&body_line[..16]), "{what}: the message quotes no key bytes");
+        }
+    }
+}

@@ -326,3 +326,650 @@ impl Drop for SecretOptions {
         kv_secret_options_free(self.0);
     }
 }
+
+// =================================================================================================
+// KEY MANAGEMENT helpers (tests/vault_keys.rs). Everything is inside `pub mod keys` so its names
+// cannot collide with other sections; use it as `support::capi::keys::*`.
+// =================================================================================================
+
+pub mod keys {
+    use super::{blob_bytes, bytes_of, c, call, text, CallError, Client};
+    use kv::ffi::client::kv_client;
+    use kv::ffi::error::kv_error;
+    use kv::ffi::keys::*;
+    use kv::ffi::secrets::{kv_blob_bytes, kv_blob_free};
+    use kv::ffi::text::kv_str;
+    use kv::status::kv_status;
+    use std::ffi::CString;
+    use std::ptr::{null, null_mut};
+
+    fn opt_c(s: Option<&str>) -> Option<CString> {
+        s.map(c)
+    }
+
+    fn ptr(s: &Option<CString>) -> *const std::ffi::c_char {
+        s.as_ref().map_or(null(), |s| s.as_ptr())
+    }
+
+    fn take_blob(out: *mut kv::ffi::secrets::kv_blob) -> Vec<u8> {
+        let bytes = blob_bytes(kv_blob_bytes(out));
+        kv_blob_free(out);
+        bytes
+    }
+
+    /// The key calls of a client: `KeyApi(&client).create(...)`.
+    pub struct KeyApi<'a>(pub &'a Client);
+
+    impl KeyApi<'_> {
+        fn raw(&self) -> *const kv_client {
+            self.0 .0
+        }
+
+        fn opts(o: Option<&KeyOptions>) -> *const kv_key_options {
+            o.map_or(null(), |o| o.0)
+        }
+
+        pub fn create(&self, name: &str, kty: kv_key_type, opts: Option<&KeyOptions>) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_create_key(self.raw(), c(name).as_ptr(), kty, Self::opts(opts), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn import_jwk(&self, name: &str, jwk_json: &str, opts: Option<&KeyOptions>) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_import_key_jwk(self.raw(), c(name).as_ptr(), c(jwk_json).as_ptr(), Self::opts(opts), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn import_pem(&self, name: &str, pem_or_der: &[u8], opts: Option<&KeyOptions>) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_import_key_pem(self.raw(), c(name).as_ptr(), pem_or_der.as_ptr(), pem_or_der.len(), Self::opts(opts), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn get(&self, name: &str, version: Option<&str>) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            let version = opt_c(version);
+            call(|e| kv_client_get_key(self.raw(), c(name).as_ptr(), ptr(&version), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn update(&self, name: &str, version: Option<&str>, opts: &KeyOptions) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            let version = opt_c(version);
+            call(|e| kv_client_update_key_properties(self.raw(), c(name).as_ptr(), ptr(&version), opts.0, &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn delete(&self, name: &str) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_delete_key(self.raw(), c(name).as_ptr(), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn get_deleted(&self, name: &str) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_get_deleted_key(self.raw(), c(name).as_ptr(), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn recover(&self, name: &str) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_recover_deleted_key(self.raw(), c(name).as_ptr(), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn purge(&self, name: &str) -> Result<(), CallError> {
+            call(|e| kv_client_purge_deleted_key(self.raw(), c(name).as_ptr(), e))
+        }
+
+        pub fn wait_deleted(&self, name: &str, timeout_ms: u32) -> Result<(), CallError> {
+            call(|e| kv_client_wait_for_deleted_key(self.raw(), c(name).as_ptr(), timeout_ms, e))
+        }
+
+        pub fn wait_recovered(&self, name: &str, timeout_ms: u32) -> Result<(), CallError> {
+            call(|e| kv_client_wait_for_recovered_key(self.raw(), c(name).as_ptr(), timeout_ms, e))
+        }
+
+        pub fn backup(&self, name: &str) -> Result<Vec<u8>, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_backup_key(self.raw(), c(name).as_ptr(), &mut out, e))?;
+            Ok(take_blob(out))
+        }
+
+        pub fn restore(&self, blob: &[u8]) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_restore_key(self.raw(), blob.as_ptr(), blob.len(), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn rotate(&self, name: &str) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_rotate_key(self.raw(), c(name).as_ptr(), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn random(&self, count: u32) -> Result<Vec<u8>, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_get_random_bytes(self.raw(), count, &mut out, e))?;
+            Ok(take_blob(out))
+        }
+
+        pub fn release(&self, name: &str, version: Option<&str>, target: &str, nonce: Option<&str>, enc: kv_key_release_algorithm) -> Result<String, CallError> {
+            let mut out = null_mut();
+            let (version, nonce) = (opt_c(version), opt_c(nonce));
+            call(|e| kv_client_release_key(self.raw(), c(name).as_ptr(), ptr(&version), c(target).as_ptr(), ptr(&nonce), enc, &mut out, e))?;
+            let text = bytes_of(kv_str { data: kv_blob_bytes(out).data.cast(), len: kv_blob_bytes(out).len });
+            kv_blob_free(out);
+            Ok(String::from_utf8(text).expect("the release value is UTF-8"))
+        }
+
+        pub fn attestation(&self, name: &str, version: Option<&str>) -> Result<Key, CallError> {
+            let mut out = null_mut();
+            let version = opt_c(version);
+            call(|e| kv_client_get_key_attestation(self.raw(), c(name).as_ptr(), ptr(&version), &mut out, e))?;
+            Ok(Key(out))
+        }
+
+        pub fn get_policy(&self, name: &str) -> Result<RotationPolicy, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_get_key_rotation_policy(self.raw(), c(name).as_ptr(), &mut out, e))?;
+            Ok(RotationPolicy(out))
+        }
+
+        pub fn update_policy(&self, name: &str, policy: &RotationPolicy) -> Result<RotationPolicy, CallError> {
+            let mut out = null_mut();
+            call(|e| kv_client_update_key_rotation_policy(self.raw(), c(name).as_ptr(), policy.0, &mut out, e))?;
+            Ok(RotationPolicy(out))
+        }
+
+        /// Drains a list into keys.
+        pub fn drain(&self, start: impl FnOnce(*const kv_client, *mut *mut kv_key_iter, *mut *mut kv_error) -> kv_status) -> Result<Vec<Key>, CallError> {
+            let mut it = null_mut();
+            call(|e| start(self.raw(), &mut it, e))?;
+            let mut items = Vec::new();
+            loop {
+                let mut item = null_mut();
+                if let Err(err) = call(|e| kv_key_iter_next(it, &mut item, e)) {
+                    kv_key_iter_free(it);
+                    return Err(err);
+                }
+                if item.is_null() {
+                    break;
+                }
+                items.push(Key(item));
+            }
+            kv_key_iter_free(it);
+            Ok(items)
+        }
+
+        pub fn list(&self) -> Result<Vec<Key>, CallError> {
+            self.drain(|c, it, e| kv_client_list_keys(c, it, e))
+        }
+
+        pub fn list_versions(&self, name: &str) -> Result<Vec<Key>, CallError> {
+            let name = c(name);
+            self.drain(|c, it, e| kv_client_list_key_versions(c, name.as_ptr(), it, e))
+        }
+
+        pub fn list_deleted(&self) -> Result<Vec<Key>, CallError> {
+            self.drain(|c, it, e| kv_client_list_deleted_keys(c, it, e))
+        }
+    }
+
+    /// Owned key handle with copying accessors.
+    pub struct Key(pub *mut kv_key);
+    unsafe impl Send for Key {}
+
+    fn bytes(b: kv::ffi::text::kv_bytes) -> Vec<u8> {
+        blob_bytes(b)
+    }
+
+    impl Key {
+        pub fn id(&self) -> String {
+            text(kv_key_id(self.0))
+        }
+        pub fn name(&self) -> String {
+            text(kv_key_name(self.0))
+        }
+        pub fn version(&self) -> String {
+            text(kv_key_version(self.0))
+        }
+        pub fn kty(&self) -> String {
+            text(kv_key_type_name(self.0))
+        }
+        pub fn crv(&self) -> String {
+            text(kv_key_curve_name(self.0))
+        }
+        pub fn n(&self) -> Vec<u8> {
+            bytes(kv_key_n(self.0))
+        }
+        pub fn e(&self) -> Vec<u8> {
+            bytes(kv_key_e(self.0))
+        }
+        pub fn x(&self) -> Vec<u8> {
+            bytes(kv_key_x(self.0))
+        }
+        pub fn y(&self) -> Vec<u8> {
+            bytes(kv_key_y(self.0))
+        }
+        pub fn ops(&self) -> Vec<String> {
+            (0..kv_key_operation_count(self.0)).map(|i| text(kv_key_operation(self.0, i))).collect()
+        }
+        pub fn enabled(&self) -> bool {
+            kv_key_enabled(self.0)
+        }
+        pub fn exportable(&self) -> bool {
+            kv_key_exportable(self.0)
+        }
+        pub fn managed(&self) -> bool {
+            kv_key_managed(self.0)
+        }
+        pub fn created(&self) -> i64 {
+            kv_key_created(self.0)
+        }
+        pub fn updated(&self) -> i64 {
+            kv_key_updated(self.0)
+        }
+        pub fn not_before(&self) -> i64 {
+            kv_key_not_before(self.0)
+        }
+        pub fn expires(&self) -> i64 {
+            kv_key_expires(self.0)
+        }
+        pub fn recovery_level(&self) -> String {
+            text(kv_key_recovery_level(self.0))
+        }
+        pub fn recoverable_days(&self) -> i32 {
+            kv_key_recoverable_days(self.0)
+        }
+        pub fn recovery_id(&self) -> String {
+            text(kv_key_recovery_id(self.0))
+        }
+        pub fn deleted_date(&self) -> i64 {
+            kv_key_deleted_date(self.0)
+        }
+        pub fn scheduled_purge_date(&self) -> i64 {
+            kv_key_scheduled_purge_date(self.0)
+        }
+        pub fn tags(&self) -> Vec<(String, String)> {
+            (0..kv_key_tag_count(self.0)).map(|i| (text(kv_key_tag_name(self.0, i)), text(kv_key_tag_value(self.0, i)))).collect()
+        }
+        pub fn tag(&self, name: &str) -> Option<String> {
+            let mut v = kv_str { data: null(), len: 0 };
+            kv_key_tag_get(self.0, c(name).as_ptr(), &mut v).then(|| text(v))
+        }
+        pub fn release_policy(&self) -> Vec<u8> {
+            bytes(kv_key_release_policy(self.0))
+        }
+        pub fn release_policy_content_type(&self) -> String {
+            text(kv_key_release_policy_content_type(self.0))
+        }
+        pub fn release_policy_immutable(&self) -> bool {
+            kv_key_release_policy_immutable(self.0)
+        }
+        pub fn hsm_platform(&self) -> String {
+            text(kv_key_hsm_platform(self.0))
+        }
+        pub fn attestation_version(&self) -> String {
+            text(kv_key_attestation_version(self.0))
+        }
+        pub fn attestation_private(&self) -> Vec<u8> {
+            bytes(kv_key_attestation_private(self.0))
+        }
+        pub fn attestation_public(&self) -> Vec<u8> {
+            bytes(kv_key_attestation_public(self.0))
+        }
+        pub fn attestation_certificate(&self) -> Vec<u8> {
+            bytes(kv_key_attestation_certificate(self.0))
+        }
+    }
+    impl Drop for Key {
+        fn drop(&mut self) {
+            kv_key_free(self.0);
+        }
+    }
+
+    /// Owned key options; the builder methods panic when a setter fails (use `try_*` or the raw
+    /// pointer to test failures).
+    pub struct KeyOptions(pub *mut kv_key_options);
+    impl KeyOptions {
+        pub fn new() -> KeyOptions {
+            let o = kv_key_options_new();
+            assert!(!o.is_null());
+            KeyOptions(o)
+        }
+        pub fn key_size(self, bits: u32) -> KeyOptions {
+            call(|e| kv_key_options_set_key_size(self.0, bits, e)).unwrap();
+            self
+        }
+        pub fn public_exponent(self, exponent: u32) -> KeyOptions {
+            call(|e| kv_key_options_set_public_exponent(self.0, exponent, e)).unwrap();
+            self
+        }
+        pub fn curve(self, curve: kv_key_curve) -> KeyOptions {
+            call(|e| kv_key_options_set_curve(self.0, curve, e)).unwrap();
+            self
+        }
+        pub fn hsm(self, on: bool) -> KeyOptions {
+            call(|e| kv_key_options_set_hsm(self.0, on, e)).unwrap();
+            self
+        }
+        pub fn enabled(self, on: bool) -> KeyOptions {
+            call(|e| kv_key_options_set_enabled(self.0, on, e)).unwrap();
+            self
+        }
+        pub fn not_before(self, t: i64) -> KeyOptions {
+            call(|e| kv_key_options_set_not_before(self.0, t, e)).unwrap();
+            self
+        }
+        pub fn expires(self, t: i64) -> KeyOptions {
+            call(|e| kv_key_options_set_expires(self.0, t, e)).unwrap();
+            self
+        }
+        pub fn exportable(self, on: bool) -> KeyOptions {
+            call(|e| kv_key_options_set_exportable(self.0, on, e)).unwrap();
+            self
+        }
+        pub fn op(self, op: &str) -> KeyOptions {
+            call(|e| kv_key_options_add_operation(self.0, c(op).as_ptr(), e)).unwrap();
+            self
+        }
+        pub fn tag(self, k: &str, v: &str) -> KeyOptions {
+            call(|e| kv_key_options_set_tag(self.0, c(k).as_ptr(), c(v).as_ptr(), e)).unwrap();
+            self
+        }
+        pub fn clear_tags(self) -> KeyOptions {
+            call(|e| kv_key_options_clear_tags(self.0, e)).unwrap();
+            self
+        }
+        pub fn release_policy(self, data: &[u8], content_type: Option<&str>, immutable: bool) -> KeyOptions {
+            let ct = opt_c(content_type);
+            call(|e| kv_key_options_set_release_policy(self.0, data.as_ptr(), data.len(), ptr(&ct), immutable, e)).unwrap();
+            self
+        }
+    }
+    impl Drop for KeyOptions {
+        fn drop(&mut self) {
+            kv_key_options_free(self.0);
+        }
+    }
+
+    /// Owned rotation policy.
+    pub struct RotationPolicy(pub *mut kv_key_rotation_policy);
+    impl RotationPolicy {
+        pub fn new() -> RotationPolicy {
+            let p = kv_key_rotation_policy_new();
+            assert!(!p.is_null());
+            RotationPolicy(p)
+        }
+        pub fn try_expiry(&self, duration: Option<&str>) -> Result<(), CallError> {
+            let d = opt_c(duration);
+            call(|e| kv_key_rotation_policy_set_expiry_time(self.0, ptr(&d), e))
+        }
+        pub fn expiry(self, duration: &str) -> RotationPolicy {
+            self.try_expiry(Some(duration)).unwrap();
+            self
+        }
+        pub fn try_action(&self, action: kv_key_rotation_action, after_create: Option<&str>, before_expiry: Option<&str>) -> Result<(), CallError> {
+            let (a, b) = (opt_c(after_create), opt_c(before_expiry));
+            call(|e| kv_key_rotation_policy_add_action(self.0, action, ptr(&a), ptr(&b), e))
+        }
+        pub fn action(self, action: kv_key_rotation_action, after_create: Option<&str>, before_expiry: Option<&str>) -> RotationPolicy {
+            self.try_action(action, after_create, before_expiry).unwrap();
+            self
+        }
+        pub fn id(&self) -> String {
+            text(kv_key_rotation_policy_id(self.0))
+        }
+        pub fn expiry_time(&self) -> String {
+            text(kv_key_rotation_policy_expiry_time(self.0))
+        }
+        /// (type, time after create, time before expiry) of every action.
+        pub fn actions(&self) -> Vec<(u32, String, String)> {
+            (0..kv_key_rotation_policy_action_count(self.0))
+                .map(|i| {
+                    (
+                        kv_key_rotation_policy_action_type(self.0, i),
+                        text(kv_key_rotation_policy_action_time_after_create(self.0, i)),
+                        text(kv_key_rotation_policy_action_time_before_expiry(self.0, i)),
+                    )
+                })
+                .collect()
+        }
+        pub fn created(&self) -> i64 {
+            kv_key_rotation_policy_created(self.0)
+        }
+        pub fn updated(&self) -> i64 {
+            kv_key_rotation_policy_updated(self.0)
+        }
+    }
+    impl Drop for RotationPolicy {
+        fn drop(&mut self) {
+            kv_key_rotation_policy_free(self.0);
+        }
+    }
+}
+
+// =================================================================================================
+// CRYPTOGRAPHY helpers (tests/vault_crypto.rs, tests/interop_crypto.rs). Everything is inside
+// `pub mod crypto`; use it as `support::capi::crypto::*`. Keys are `keys::Key` handles.
+// =================================================================================================
+
+pub mod crypto {
+    use super::keys::Key;
+    use super::{blob_bytes, bytes_of, c, call, text, CallError, Client};
+    use kv::ffi::crypto::*;
+    use kv::ffi::secrets::{kv_blob, kv_blob_bytes, kv_blob_free};
+    use kv::ffi::text::kv_str;
+    use std::ffi::CString;
+    use std::ptr::{null, null_mut};
+
+    /// A `kv_crypto_result` copied out (the handle is freed at once).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct Output {
+        pub value: Vec<u8>,
+        pub iv: Vec<u8>,
+        pub tag: Vec<u8>,
+        pub aad: Vec<u8>,
+        pub kid: String,
+    }
+
+    /// Copies and frees a result handle.
+    pub fn take(r: *mut kv_crypto_result) -> Output {
+        assert!(!r.is_null(), "a result was written");
+        let out = Output {
+            value: blob_bytes(kv_crypto_result_value(r)),
+            iv: blob_bytes(kv_crypto_result_iv(r)),
+            tag: blob_bytes(kv_crypto_result_tag(r)),
+            aad: blob_bytes(kv_crypto_result_aad(r)),
+            kid: text(kv_crypto_result_key_id(r)),
+        };
+        kv_crypto_result_free(r);
+        out
+    }
+
+    /// Copies and frees a text blob, checking its trailing NUL.
+    pub fn take_text_blob(b: *mut kv_blob) -> String {
+        let view = kv_blob_bytes(b);
+        let text = String::from_utf8(bytes_of(kv_str { data: view.data.cast(), len: view.len })).expect("UTF-8 blob");
+        kv_blob_free(b);
+        text
+    }
+
+    /// Owned crypto parameters.
+    pub struct Params(pub *mut kv_crypto_params);
+    impl Params {
+        pub fn new() -> Params {
+            let p = kv_crypto_params_new();
+            assert!(!p.is_null());
+            Params(p)
+        }
+        pub fn iv(self, iv: &[u8]) -> Params {
+            call(|e| kv_crypto_params_set_iv(self.0, iv.as_ptr(), iv.len(), e)).unwrap();
+            self
+        }
+        pub fn aad(self, aad: &[u8]) -> Params {
+            call(|e| kv_crypto_params_set_aad(self.0, aad.as_ptr(), aad.len(), e)).unwrap();
+            self
+        }
+        pub fn tag(self, tag: &[u8]) -> Params {
+            call(|e| kv_crypto_params_set_tag(self.0, tag.as_ptr(), tag.len(), e)).unwrap();
+            self
+        }
+        /// Parameters to reverse `out` (its iv and tag), plus `aad`.
+        pub fn to_reverse(out: &Output, aad: Option<&[u8]>) -> Params {
+            let mut p = Params::new();
+            if !out.iv.is_empty() {
+                p = p.iv(&out.iv);
+            }
+            if !out.tag.is_empty() {
+                p = p.tag(&out.tag);
+            }
+            if let Some(aad) = aad {
+                p = p.aad(aad);
+            }
+            p
+        }
+    }
+    impl Drop for Params {
+        fn drop(&mut self) {
+            kv_crypto_params_free(self.0);
+        }
+    }
+
+    fn version_ptr(v: &Option<CString>) -> *const std::ffi::c_char {
+        v.as_ref().map_or(null(), |v| v.as_ptr())
+    }
+
+    fn params_ptr(p: Option<&Params>) -> *const kv_crypto_params {
+        p.map_or(null(), |p| p.0)
+    }
+
+    /// The vault's crypto calls of a client: `CryptoApi(&client).sign(...)`.
+    pub struct CryptoApi<'a>(pub &'a Client);
+
+    type CipherFn = extern "C" fn(
+        *const kv::ffi::client::kv_client,
+        *const std::ffi::c_char,
+        *const std::ffi::c_char,
+        kv_encryption_algorithm,
+        *const u8,
+        usize,
+        *const kv_crypto_params,
+        *mut *mut kv_crypto_result,
+        *mut *mut kv::ffi::error::kv_error,
+    ) -> kv::status::kv_status;
+
+    impl CryptoApi<'_> {
+        pub fn sign(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, digest: &[u8]) -> Result<Output, CallError> {
+            let mut out = null_mut();
+            let v = version.map(c);
+            call(|e| kv_client_sign(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, digest.as_ptr(), digest.len(), &mut out, e))?;
+            Ok(take(out))
+        }
+
+        pub fn verify(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, digest: &[u8], sig: &[u8]) -> Result<bool, CallError> {
+            let mut valid = false;
+            let v = version.map(c);
+            call(|e| kv_client_verify(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, digest.as_ptr(), digest.len(), sig.as_ptr(), sig.len(), &mut valid, e))?;
+            Ok(valid)
+        }
+
+        pub fn sign_data(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, data: &[u8]) -> Result<Output, CallError> {
+            let mut out = null_mut();
+            let v = version.map(c);
+            call(|e| kv_client_sign_data(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, data.as_ptr(), data.len(), &mut out, e))?;
+            Ok(take(out))
+        }
+
+        pub fn verify_data(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, data: &[u8], sig: &[u8]) -> Result<bool, CallError> {
+            let mut valid = false;
+            let v = version.map(c);
+            call(|e| kv_client_verify_data(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, data.as_ptr(), data.len(), sig.as_ptr(), sig.len(), &mut valid, e))?;
+            Ok(valid)
+        }
+
+        fn cipher(&self, f: CipherFn, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, input: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+            let mut out = null_mut();
+            let v = version.map(c);
+            call(|e| f(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, input.as_ptr(), input.len(), params_ptr(params), &mut out, e))?;
+            Ok(take(out))
+        }
+
+        pub fn encrypt(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, plaintext: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+            self.cipher(kv_client_encrypt, name, version, alg, plaintext, params)
+        }
+
+        pub fn decrypt(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, ciphertext: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+            self.cipher(kv_client_decrypt, name, version, alg, ciphertext, params)
+        }
+
+        pub fn wrap(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, key: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+            self.cipher(kv_client_wrap_key, name, version, alg, key, params)
+        }
+
+        pub fn unwrap(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, wrapped: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+            self.cipher(kv_client_unwrap_key, name, version, alg, wrapped, params)
+        }
+    }
+
+    /// A key built locally from JWK (or key bundle) JSON.
+    pub fn key_from_jwk(json: &str) -> Result<Key, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_key_from_jwk(c(json).as_ptr(), &mut out, e))?;
+        Ok(Key(out))
+    }
+
+    pub fn local_verify(k: &Key, alg: kv_signature_algorithm, digest: &[u8], sig: &[u8]) -> Result<bool, CallError> {
+        let mut valid = false;
+        call(|e| kv_key_verify(k.0, alg, digest.as_ptr(), digest.len(), sig.as_ptr(), sig.len(), &mut valid, e))?;
+        Ok(valid)
+    }
+
+    pub fn local_verify_data(k: &Key, alg: kv_signature_algorithm, data: &[u8], sig: &[u8]) -> Result<bool, CallError> {
+        let mut valid = false;
+        call(|e| kv_key_verify_data(k.0, alg, data.as_ptr(), data.len(), sig.as_ptr(), sig.len(), &mut valid, e))?;
+        Ok(valid)
+    }
+
+    pub fn local_encrypt(k: &Key, alg: kv_encryption_algorithm, plaintext: &[u8]) -> Result<Output, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_key_encrypt(k.0, alg, plaintext.as_ptr(), plaintext.len(), &mut out, e))?;
+        Ok(take(out))
+    }
+
+    pub fn local_wrap(k: &Key, alg: kv_encryption_algorithm, key: &[u8]) -> Result<Output, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_key_wrap_key(k.0, alg, key.as_ptr(), key.len(), &mut out, e))?;
+        Ok(take(out))
+    }
+
+    pub fn public_pem(k: &Key) -> Result<String, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_key_public_pem(k.0, &mut out, e))?;
+        Ok(take_text_blob(out))
+    }
+
+    pub fn public_jwk(k: &Key) -> Result<String, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_key_public_jwk(k.0, &mut out, e))?;
+        Ok(take_text_blob(out))
+    }
+
+    /// SHA-256/384/512 of `data` by the digest length `alg` needs (via openssl, an independent
+    /// implementation).
+    pub fn openssl_digest(bits: u32, data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut child = std::process::Command::new("openssl")
+            .args(["dgst", &format!("-sha{bits}"), "-binary"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("openssl runs");
+        child.stdin.take().unwrap().write_all(data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        out.stdout
+    }
+}
