@@ -10,12 +10,10 @@ use crate::model::key::{
     BackupBlob, JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters, KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy,
     KeyUpdateParameters, RandomBytesRequest, B64,
 };
-use crate::model::{Attributes, Tags};
-use crate::names::{check_name, check_version, split_id};
+use crate::model::{check_tags, check_validity, Attributes, Tags};
+use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
-use crate::secrets::MAX_TAGS;
 use crate::status::KV_STATUS_TIMEOUT;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -291,18 +289,9 @@ impl KeyProperties {
     /// operation names, a non-empty release policy.
     pub fn check(&self) -> Result<()> {
         if let Some(tags) = &self.tags {
-            if tags.len() > MAX_TAGS {
-                return Err(Error::invalid_argument(format!("{} tags given; at most {MAX_TAGS} are allowed", tags.len())));
-            }
-            if tags.keys().any(|k| k.is_empty() || k.chars().count() > 512) || tags.values().any(|v| v.chars().count() > 512) {
-                return Err(Error::invalid_argument("tag names must be 1-512 characters and values at most 512"));
-            }
+            check_tags(tags)?;
         }
-        if let (Some(nbf), Some(exp)) = (self.not_before, self.expires) {
-            if exp < nbf {
-                return Err(Error::invalid_argument("expiry is before not-before"));
-            }
-        }
+        check_validity(self.not_before, self.expires)?;
         for op in self.key_ops.iter().flatten() {
             check_key_operation(op)?;
         }
@@ -387,9 +376,6 @@ fn zeroized_json<T: serde::Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
     Ok(json)
 }
 
-fn segment(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
-}
 
 /// First delay between two polls of `wait_for_*`.
 const FIRST_POLL_DELAY: Duration = Duration::from_millis(200);

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::http::{Method, Request};
 use crate::model::encoding::{decode_b64_lenient, encode_b64url};
 use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
-use crate::model::{Attributes, Tags};
+use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
 use crate::status::KV_STATUS_INVALID_ARGUMENT;
@@ -13,8 +13,6 @@ use zeroize::Zeroizing;
 
 /// Largest secret value the service stores (25 KiB).
 pub const MAX_SECRET_VALUE_BYTES: usize = 25 * 1024;
-/// Most tags an object may carry.
-pub const MAX_TAGS: usize = 15;
 
 /// A secret, a secret version, a list item or a deleted secret.
 #[derive(Debug, Clone, Default)]
@@ -70,18 +68,9 @@ impl SecretProperties {
             }
         }
         if let Some(tags) = &self.tags {
-            if tags.len() > MAX_TAGS {
-                return Err(Error::invalid_argument(format!("{} tags given; at most {MAX_TAGS} are allowed", tags.len())));
-            }
-            if tags.keys().any(|k| k.is_empty() || k.chars().count() > 512) || tags.values().any(|v| v.chars().count() > 512) {
-                return Err(Error::invalid_argument("tag names must be 1-512 characters and values at most 512"));
-            }
+            check_tags(tags)?;
         }
-        if let (Some(nbf), Some(exp)) = (self.not_before, self.expires) {
-            if exp < nbf {
-                return Err(Error::invalid_argument("expiry is before not-before"));
-            }
-        }
+        check_validity(self.not_before, self.expires)?;
         Ok(())
     }
 }
