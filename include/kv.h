@@ -21,12 +21,17 @@
  *    A NULL where a pointer is required gives KV_STATUS_NULL_ARGUMENT, never a crash.
  *    Object names must be 1-127 characters of 0-9 a-z A-Z - (else KV_STATUS_INVALID_NAME,
  *    before any request is sent).
+ *  - Enumerations (kv_key_type, kv_key_curve, kv_signature_algorithm, kv_encryption_algorithm,
+ *    ...) are uint32_t typedefs with named KV_* values; a value outside the list gives
+ *    KV_STATUS_INVALID_ARGUMENT.
  *  - Thread safety: calls taking `const kv_client *` may run concurrently from any number of
- *    threads. Non-const handles (options, iterators) are used by one thread at a time.
- *    Results (kv_secret, kv_error, kv_blob) are immutable and may be read from any thread.
+ *    threads. Non-const handles (options, crypto parameters, rotation policies being built,
+ *    iterators) are used by one thread at a time. Results (kv_secret, kv_key, kv_crypto_result,
+ *    kv_error, kv_blob) are immutable and may be read from any thread.
  *  - Calls block the calling thread, bounded by the client's timeouts. kv starts no threads of
  *    its own and installs no signal handlers.
- *  - Secret material (secret values, backups, tokens) is zeroized when its handle is freed and
+ *  - Secret material (secret values, backups, tokens, imported private keys, plaintexts and
+ *    crypto results, random bytes, released keys) is zeroized when its handle is freed and
  *    never appears in error messages or logs. Set KV_LOG=info (or debug, warn, error) to log
  *    requests to stderr (method, URL path, status; never headers or bodies).
  *  - Retries: 408, 429, 500, 502, 503, 504 and transport failures are retried with exponential
