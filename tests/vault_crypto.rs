@@ -19,8 +19,7 @@ use support::capi::*;
 use support::local_vault::{unique, vault};
 
 fn client() -> Client {
-    let v = vault();
-    Client::new(&v.url, "local-test-token", &Options::new().ca_file(&v.ca_file)).expect("client")
+    vault().client()
 }
 
 /// (algorithm, wire name, hash bits, key: "RSA" or the curve).

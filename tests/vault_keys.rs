@@ -62,8 +62,7 @@ shd5zWSVLfTGgM9AV+hCEzKKXzMJ9MNv4ceCWXeHLftYl02sEQ5xdxBJcGSAzR4s
 ";
 
 fn client() -> Client {
-    let v = vault();
-    Client::new(&v.url, "local-test-token", &Options::new().ca_file(&v.ca_file)).expect("client")
+    vault().client()
 }
 
 #[track_caller]
@@ -453,7 +452,7 @@ fn attestation_of_hsm_and_software_keys() {
 #[test]
 fn verb_override_works_for_keys() {
     let v = vault();
-    let c = Client::new(&v.url, "t", &Options::new().ca_file(&v.ca_file).method_override(true)).unwrap();
+    let c = Client::new(&v.url, "t", &v.options().method_override(true)).unwrap();
     let keys = KeyApi(&c);
     let name = unique("override");
     ok(keys.import_jwk(&name, EC_JWK, None));

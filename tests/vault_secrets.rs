@@ -9,8 +9,7 @@ use support::capi::*;
 use support::local_vault::{unique, vault};
 
 fn client() -> Client {
-    let v = vault();
-    Client::new(&v.url, "local-test-token", &Options::new().ca_file(&v.ca_file)).expect("client")
+    vault().client()
 }
 
 #[test]
@@ -169,7 +168,7 @@ fn backup_and_restore_keep_every_version() {
 #[test]
 fn verb_override_works_against_the_vault() {
     let v = vault();
-    let c = Client::new(&v.url, "t", &Options::new().ca_file(&v.ca_file).method_override(true)).unwrap();
+    let c = Client::new(&v.url, "t", &v.options().method_override(true)).unwrap();
     let name = unique("override");
     c.set(&name, b"x").unwrap();
     c.update(&name, None, &SecretOptions::new().content_type("over/ridden")).unwrap();

@@ -55,6 +55,20 @@ fn start_testvault() -> LocalVault {
     }
 }
 
+impl LocalVault {
+    /// Client options for this vault: its CA, and challenge-resource verification unless
+    /// `KV_VERIFY_CHALLENGE_RESOURCE=0` (emulators such as Lowkey Vault name themselves).
+    pub fn options(&self) -> super::capi::Options {
+        let verify = std::env::var("KV_VERIFY_CHALLENGE_RESOURCE").map(|v| v != "0").unwrap_or(true);
+        super::capi::Options::new().ca_file(&self.ca_file).verify_resource(verify)
+    }
+
+    /// A client of this vault.
+    pub fn client(&self) -> super::capi::Client {
+        super::capi::Client::new(&self.url, "local-test-token", &self.options()).expect("client for the test vault")
+    }
+}
+
 /// A name unique to this process and call, so tests sharing a vault never collide.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
