@@ -4,6 +4,7 @@
 pub mod challenge;
 pub mod challenge_auth;
 pub mod credential;
+pub mod options;
 pub mod static_token;
 pub mod token_cache;
 
