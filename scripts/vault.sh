@@ -9,7 +9,7 @@
 #
 # Environment:
 #   KV_VAULT_IMPL       testvault (default): tools/testvault/testvault.py, the repository's
-#                       stand-in vault (Python standard library + openssl);
+#                       stand-in vault (Python with the `cryptography` package, and `openssl` for its certificates);
 #                       lowkey: Lowkey Vault (DESIGN.md section 6), downloaded with Maven and run
 #                       with Java 25. Its app jar is not served by the registry this project's
 #                       machines reach, so this only works where it is.

@@ -1,0 +1,257 @@
+/*
+ * sign_verify.c - signing in the vault, verifying locally and in the vault.
+ *
+ * Creates an EC P-256 key and an RSA 2048 key. For each: signs a message in the vault
+ * (kv_client_sign_data: ES256 / PS256; the private key never leaves the vault), verifies the
+ * signature locally with the fetched public key (kv_key_verify_data, no request) and in the vault
+ * (kv_client_verify_data), checks that a tampered message fails both ways, and prints the public
+ * key as PEM. Finally deletes and purges both keys.
+ *
+ * Every step is checked, so running this program is a test: it exits non-zero on any
+ * unexpected result.
+ *
+ * Environment: KV_VAULT_URL (required), KV_TOKEN (default "local-dev-token"), KV_CA_FILE
+ * (optional), KV_VERIFY_CHALLENGE_RESOURCE=0 (optional, emulators only) -- as for quickstart.
+ *
+ * Usage: sign_verify [key-name-prefix]
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kv.h"
+
+/* How long to wait for a deleted key to reach the deleted collection before purging it. */
+#define DELETE_WAIT_MS 60000u
+
+static int failures = 0;
+
+/* Prints everything a kv_error carries. */
+static void print_error(const char *what, kv_status status, const kv_error *err) {
+    fprintf(stderr, "error: %s failed: %s (status %u)\n", what, kv_status_str(status), (unsigned)status);
+    fprintf(stderr, "  message:      %s\n", kv_error_message(err).data);
+    fprintf(stderr, "  service code: %s\n", kv_error_service_code(err).data);
+    fprintf(stderr, "  inner code:   %s\n", kv_error_inner_code(err).data);
+    fprintf(stderr, "  HTTP status:  %u\n", (unsigned)kv_error_http_status(err));
+    fprintf(stderr, "  request id:   %s\n", kv_error_request_id(err).data);
+}
+
+/* Checks a kv_status: on failure prints the error, frees it, counts a failure and returns 0. */
+static int check(const char *what, kv_status status, kv_error *err) {
+    if (status == KV_STATUS_OK) {
+        return 1;
+    }
+    print_error(what, status, err);
+    kv_error_free(err);
+    failures++;
+    return 0;
+}
+
+/* Counts a failure when a condition does not hold; returns the condition. */
+static int require(const char *what, int cond) {
+    printf("  %s %s\n", cond ? "ok  " : "FAIL", what);
+    if (!cond) {
+        failures++;
+    }
+    return cond;
+}
+
+/* Deletes a key (all versions), waits until the deletion has finished, then purges it. */
+static void delete_and_purge(const kv_client *client, const char *name) {
+    kv_error *err = NULL;
+    printf("\ndelete and purge key %s\n", name);
+    if (!check("kv_client_delete_key", kv_client_delete_key(client, name, NULL, &err), err))
+        return;
+    if (!check("kv_client_wait_for_deleted_key", kv_client_wait_for_deleted_key(client, name, DELETE_WAIT_MS, &err),
+               err))
+        return;
+    if (check("kv_client_purge_deleted_key", kv_client_purge_deleted_key(client, name, &err), err))
+        printf("purged key %s\n", name);
+}
+
+/* One signing round trip with the vault key `name`: sign in the vault, verify locally and
+ * remotely, check that a tampered message fails both ways, print the public key PEM. */
+static void sign_and_verify(const kv_client *client, const char *name, kv_signature_algorithm alg,
+                            const char *alg_name, size_t signature_len) {
+    const char *message = "kv: sign in the vault, verify anywhere";
+    const size_t message_len = strlen(message);
+    char tampered[64];
+    kv_crypto_result *signed_ = NULL;
+    kv_key *key = NULL;
+    kv_blob *pem = NULL;
+    kv_error *err = NULL;
+    kv_bytes sig;
+    bool valid = false;
+
+    /* A copy of the message with one byte changed. */
+    memcpy(tampered, message, message_len + 1);
+    tampered[0] ^= 0x01;
+
+    printf("\n%s with key %s\n", alg_name, name);
+
+    /* 1. Sign: kv hashes the message locally (SHA-256 for ES256 and PS256) and the vault signs
+     *    the digest. version NULL = the latest version. */
+    if (!check("kv_client_sign_data",
+               kv_client_sign_data(client, name, NULL, alg, (const uint8_t *)message, message_len, &signed_, &err),
+               err))
+        goto out;
+    sig = kv_crypto_result_value(signed_); /* borrowed: valid until the result is freed */
+    printf("  signed by %s\n  signature: %zu bytes\n", kv_crypto_result_key_id(signed_).data, sig.len);
+    require("signature has the expected length", sig.len == signature_len);
+
+    /* 2. Verify locally: fetch the key (public members only) and verify without a request. */
+    if (!check("kv_client_get_key", kv_client_get_key(client, name, NULL, &key, &err), err))
+        goto out;
+    valid = false;
+    if (check("kv_key_verify_data",
+              kv_key_verify_data(key, alg, (const uint8_t *)message, message_len, sig.data, sig.len, &valid, &err),
+              err))
+        require("local verify: signature is valid", valid);
+    valid = true;
+    if (check("kv_key_verify_data (tampered)",
+              kv_key_verify_data(key, alg, (const uint8_t *)tampered, message_len, sig.data, sig.len, &valid, &err),
+              err))
+        require("local verify: tampered message is not valid", !valid);
+
+    /* 3. Verify in the vault. The call succeeds either way; *valid says whether it verified. */
+    valid = false;
+    if (check("kv_client_verify_data",
+              kv_client_verify_data(client, name, NULL, alg, (const uint8_t *)message, message_len, sig.data, sig.len,
+                                    &valid, &err),
+              err))
+        require("vault verify: signature is valid", valid);
+    valid = true;
+    if (check("kv_client_verify_data (tampered)",
+              kv_client_verify_data(client, name, NULL, alg, (const uint8_t *)tampered, message_len, sig.data,
+                                    sig.len, &valid, &err),
+              err))
+        require("vault verify: tampered message is not valid", !valid);
+
+    /* 4. The public key as PEM, for anyone who verifies with other tools (openssl, ...). */
+    if (check("kv_key_public_pem", kv_key_public_pem(key, &pem, &err), err)) {
+        const char *text = (const char *)kv_blob_bytes(pem).data; /* NUL-terminated */
+        require("PEM is a public key", strncmp(text, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+        printf("%s", text);
+    }
+
+out:
+    kv_blob_free(pem);
+    kv_key_free(key);
+    kv_crypto_result_free(signed_);
+}
+
+int main(int argc, char **argv) {
+    const char *vault_url = getenv("KV_VAULT_URL");
+    const char *token = getenv("KV_TOKEN");
+    const char *ca_file = getenv("KV_CA_FILE");
+    const char *verify = getenv("KV_VERIFY_CHALLENGE_RESOURCE");
+    if (vault_url == NULL || vault_url[0] == '\0') {
+        fprintf(stderr, "sign_verify: set KV_VAULT_URL (e.g. eval \"$(scripts/vault.sh start /tmp/kv-vault)\")\n");
+        return 2;
+    }
+    if (token == NULL || token[0] == '\0') {
+        token = "local-dev-token";
+    }
+
+    char prefix[64], ec_name[96], rsa_name[96];
+    if (argc > 1) {
+        snprintf(prefix, sizeof prefix, "%s", argv[1]);
+    } else {
+        snprintf(prefix, sizeof prefix, "sign-verify-%ld", (long)getpid());
+    }
+    snprintf(ec_name, sizeof ec_name, "%s-ec", prefix);
+    snprintf(rsa_name, sizeof rsa_name, "%s-rsa", prefix);
+
+    kv_credential *cred = NULL;
+    kv_client_options *opts = NULL;
+    kv_client *client = NULL;
+    kv_key_options *ec_opts = NULL, *rsa_opts = NULL;
+    kv_key *key = NULL;
+    kv_error *err = NULL;
+    int have_ec = 0, have_rsa = 0;
+
+    printf("kv %s, vault %s\n", kv_version(), vault_url);
+
+    /* Set-up, as in quickstart.c. */
+    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), err))
+        goto out;
+    opts = kv_client_options_new();
+    if (opts == NULL) {
+        fprintf(stderr, "error: out of memory\n");
+        failures++;
+        goto out;
+    }
+    if (ca_file != NULL && ca_file[0] != '\0' &&
+        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), err))
+        goto out;
+    if (verify != NULL && strcmp(verify, "0") == 0 &&
+        !check("kv_client_options_set_verify_challenge_resource",
+               kv_client_options_set_verify_challenge_resource(opts, false, &err), err))
+        goto out;
+    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), err))
+        goto out;
+
+    /* 1. An EC key on P-256. Key options carry what the call sends; the key type is an argument. */
+    ec_opts = kv_key_options_new();
+    rsa_opts = kv_key_options_new();
+    if (ec_opts == NULL || rsa_opts == NULL) {
+        fprintf(stderr, "error: out of memory\n");
+        failures++;
+        goto out;
+    }
+    printf("\ncreate EC P-256 key %s\n", ec_name);
+    if (!check("kv_key_options_set_curve", kv_key_options_set_curve(ec_opts, KV_KEY_CURVE_P256, &err), err))
+        goto out;
+    if (!check("kv_client_create_key (EC)", kv_client_create_key(client, ec_name, KV_KEY_TYPE_EC, ec_opts, &key, &err),
+               err))
+        goto out;
+    have_ec = 1;
+    printf("  id:    %s\n  type:  %s\n  curve: %s\n", kv_key_id(key).data, kv_key_type_name(key).data,
+           kv_key_curve_name(key).data);
+    require("key type is EC", strcmp(kv_key_type_name(key).data, "EC") == 0);
+    require("curve is P-256", strcmp(kv_key_curve_name(key).data, "P-256") == 0);
+    kv_key_free(key);
+    key = NULL;
+
+    /* 2. An RSA key of 2048 bits. */
+    printf("\ncreate RSA 2048 key %s\n", rsa_name);
+    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(rsa_opts, 2048, &err), err))
+        goto out;
+    if (!check("kv_client_create_key (RSA)",
+               kv_client_create_key(client, rsa_name, KV_KEY_TYPE_RSA, rsa_opts, &key, &err), err))
+        goto out;
+    have_rsa = 1;
+    printf("  id:      %s\n  type:    %s\n  modulus: %zu bits\n", kv_key_id(key).data, kv_key_type_name(key).data,
+           kv_key_n(key).len * 8);
+    require("key type is RSA", strcmp(kv_key_type_name(key).data, "RSA") == 0);
+    require("modulus is 2048 bits", kv_key_n(key).len == 256);
+    kv_key_free(key);
+    key = NULL;
+
+    /* 3. Sign and verify with each. ECDSA signatures are raw r || s: 64 bytes on P-256. */
+    sign_and_verify(client, ec_name, KV_SIGNATURE_ALGORITHM_ES256, "ES256", 64);
+    sign_and_verify(client, rsa_name, KV_SIGNATURE_ALGORITHM_PS256, "PS256", 256);
+
+out:
+    /* 4. Clean up whatever was created, also after a failure. */
+    if (have_ec)
+        delete_and_purge(client, ec_name);
+    if (have_rsa)
+        delete_and_purge(client, rsa_name);
+
+    kv_key_free(key);
+    kv_key_options_free(ec_opts);
+    kv_key_options_free(rsa_opts);
+    kv_client_free(client);
+    kv_client_options_free(opts);
+    kv_credential_free(cred);
+    if (failures > 0) {
+        printf("\nsign_verify: %d check(s) FAILED\n", failures);
+        return 1;
+    }
+    printf("\nsign_verify: OK\n");
+    return 0;
+}
