@@ -77,6 +77,14 @@ typedef struct kv_client_options kv_client_options;
 typedef struct kv_credential kv_credential;
 
 /**
+ * Settings for the credentials that request tokens from Microsoft Entra ID (client secret,
+ * client certificate, workload identity, environment) and for the host credentials. Create with
+ * `kv_credential_options_new`, set what you need, pass to a `kv_credential_*_new` call (which
+ * copies them), then free. Not thread-safe: one thread at a time.
+ */
+typedef struct kv_credential_options kv_credential_options;
+
+/**
  * Optional AES inputs for encrypt, decrypt, wrap and unwrap: initialization vector (CBC, GCM),
  * additional authenticated data (GCM) and authentication tag (GCM decrypt/unwrap). Passing one
  * that the algorithm does not take gives KV_STATUS_INVALID_ARGUMENT. Zeroized when freed.
@@ -144,11 +152,51 @@ typedef struct kv_secret_iter kv_secret_iter;
 typedef struct kv_secret_options kv_secret_options;
 
 /**
+ * Where a `kv_token_callback` delivers its result. Valid only during the callback that received
+ * it: call `kv_token_sink_set` (or `kv_token_sink_set_error`) on it, never keep it.
+ */
+typedef struct kv_token_sink kv_token_sink;
+
+/**
  * Result of every fallible kv call: `KV_STATUS_OK` (0) on success, else one of the `KV_STATUS_*`
  * values. Statuses are grouped (1–99 caller errors, 100–199 transport, 200–299 authentication,
  * 300–499 errors reported by the service, 900–999 internal) and never renumbered.
  */
 typedef uint32_t kv_status;
+
+/**
+ * A host function that supplies tokens to a callback credential (`kv_credential_callback_new`).
+ *
+ * It is called with the `user_data` given at creation (unchanged), the `scope` wanted (e.g.
+ * `https://vault.azure.net/.default`), the tenant named by the vault's challenge (NULL when it
+ * names none) and the claims of a claims challenge (JSON; NULL when there are none). The strings
+ * are UTF-8 and valid only during the call. It delivers a token by calling
+ * `kv_token_sink_set(sink, token, expires_on_unix, NULL)` and returning 0; on failure it
+ * returns non-zero, optionally after `kv_token_sink_set_error(sink, message, NULL)`, and the kv
+ * call that needed the token fails with KV_STATUS_AUTHENTICATION_FAILED and that message.
+ *
+ * Threading rules: it may be called on any thread that makes a kv call with a client using
+ * the credential (kv starts no threads). It is never called concurrently for the same
+ * scope, tenant and claims (other callers wait for its result, which is cached until 5 minutes
+ * before the expiry it gives; a failure is remembered for up to 1 s, and calls in that window
+ * get the same error without a new callback), but may be for different ones. It must not make
+ * kv calls with a client that uses this credential (that would wait for itself). It must
+ * return; kv cannot interrupt it, so bound its own work. Python (ctypes): keep the CFUNCTYPE
+ * object alive until `free_user_data` is called (clients keep the credential alive after
+ * `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as user_data, never a Go pointer,
+ * and delete the handle in `free_user_data`.
+ */
+typedef int32_t (*kv_token_callback)(void *user_data,
+                                     const char *scope,
+                                     const char *tenant_id,
+                                     const char *claims,
+                                     struct kv_token_sink *sink);
+
+/**
+ * Releases the `user_data` of a callback credential. Called exactly once, when the credential
+ * and every client using it have been freed, on the thread that frees the last of them.
+ */
+typedef void (*kv_free_user_data)(void *user_data);
 
 /**
  * A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL.
@@ -788,6 +836,228 @@ kv_status kv_credential_static_token_new(const char *token,
  * Frees a credential. NULL is accepted. Clients created with it keep working.
  */
 void kv_credential_free(struct kv_credential *cred);
+
+/**
+ * New credential options with defaults: authority host from `AZURE_AUTHORITY_HOST`, else
+ * `https://login.microsoftonline.com`; system CA roots only; no tenants besides the configured
+ * one; 30 s per token request; certificate chain not sent. Returns NULL only if memory is
+ * exhausted.
+ */
+struct kv_credential_options *kv_credential_options_new(void);
+
+/**
+ * Sets the identity platform host, e.g. "https://login.microsoftonline.us" (sovereign clouds) or
+ * a test endpoint. It must be an `https://` URL (credentials are never sent over plain HTTP);
+ * otherwise KV_STATUS_INVALID_ARGUMENT. Takes precedence over `AZURE_AUTHORITY_HOST`.
+ */
+kv_status kv_credential_options_set_authority_host(struct kv_credential_options *o,
+                                                   const char *url,
+                                                   struct kv_error **err_out);
+
+/**
+ * Trusts the CA certificates in the PEM file `pem_path` for token requests, in addition to the
+ * system's roots (for test endpoints and private CAs). The file is read now (an unreadable or
+ * certificate-less file gives KV_STATUS_FILE_ERROR) and again when a credential is built; TLS
+ * verification is never off.
+ */
+kv_status kv_credential_options_set_ca_file(struct kv_credential_options *o,
+                                            const char *pem_path,
+                                            struct kv_error **err_out);
+
+/**
+ * Allows a vault's challenge to name `tenant` (a tenant id or domain, or "*" for any tenant):
+ * tokens are then requested from that tenant. A challenge naming a tenant that is not allowed
+ * is answered with a token from the credential's own tenant. Call once per tenant.
+ */
+kv_status kv_credential_options_add_allowed_tenant(struct kv_credential_options *o,
+                                                   const char *tenant,
+                                                   struct kv_error **err_out);
+
+/**
+ * Time allowed for one token request (retries included) in milliseconds, at least 1.
+ */
+kv_status kv_credential_options_set_timeout_ms(struct kv_credential_options *o,
+                                               uint64_t ms,
+                                               struct kv_error **err_out);
+
+/**
+ * Whether certificate credentials send the certificate chain (`x5c`) with each client assertion
+ * (default off). Turn on for subject name / issuer authentication.
+ */
+kv_status kv_credential_options_set_send_certificate_chain(struct kv_credential_options *o,
+                                                           bool on,
+                                                           struct kv_error **err_out);
+
+/**
+ * Frees credential options. NULL is accepted.
+ */
+void kv_credential_options_free(struct kv_credential_options *o);
+
+/**
+ * Creates a credential for an application (service principal) that authenticates with a client
+ * secret. `tenant_id` is a GUID or domain name, `client_id` the application id. `opts` may be
+ * NULL for defaults and is not consumed. The secret is copied and zeroized when the credential
+ * is freed; it never appears in errors or logs. Nothing is sent until a client needs a token;
+ * then a refused request gives KV_STATUS_AUTHENTICATION_FAILED with Entra ID's description.
+ */
+kv_status kv_credential_client_secret_new(const char *tenant_id,
+                                          const char *client_id,
+                                          const char *client_secret,
+                                          const struct kv_credential_options *opts,
+                                          struct kv_credential **out,
+                                          struct kv_error **err_out);
+
+/**
+ * Creates a credential for an application that authenticates with a certificate. `cert` /
+ * `cert_len` hold either PEM text with the certificate(s) and the unencrypted RSA private key
+ * (`PRIVATE KEY` or `RSA PRIVATE KEY`), or a PKCS#12 (PFX) file in DER. `password` is the
+ * PKCS#12 password (NULL = empty) and is ignored for PEM. Each token request carries a client
+ * assertion signed with the key (RS256) naming the certificate by its SHA-256 (`x5t#S256`) and
+ * SHA-1 (`x5t`) thumbprints, plus the chain when the options ask for it. `opts` may be NULL.
+ * Key material is copied and zeroized when the credential is freed. A wrong password or unusable
+ * input gives KV_STATUS_INVALID_ARGUMENT.
+ */
+kv_status kv_credential_client_certificate_new(const char *tenant_id,
+                                               const char *client_id,
+                                               const uint8_t *cert,
+                                               size_t cert_len,
+                                               const char *password,
+                                               const struct kv_credential_options *opts,
+                                               struct kv_credential **out,
+                                               struct kv_error **err_out);
+
+/**
+ * Creates a workload identity credential (e.g. Kubernetes) from the environment:
+ * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE` (and `AZURE_AUTHORITY_HOST`
+ * when `opts` sets no authority host; `AZURE_ADDITIONALLY_ALLOWED_TENANTS`, `;`-separated). The
+ * token file is read again for every token request, so a rotated file is used at once. Missing
+ * variables give KV_STATUS_AUTHENTICATION_FAILED naming them. `opts` may be NULL.
+ */
+kv_status kv_credential_workload_identity_new(const struct kv_credential_options *opts,
+                                              struct kv_credential **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Creates a credential for an application configured by the environment: `AZURE_TENANT_ID`,
+ * `AZURE_CLIENT_ID` and either `AZURE_CLIENT_SECRET` or `AZURE_CLIENT_CERTIFICATE_PATH` (PEM or
+ * PKCS#12, with `AZURE_CLIENT_CERTIFICATE_PASSWORD`; `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN=1`
+ * sends the chain). The secret wins when both are set. The variables and the certificate file
+ * are read now. Missing variables give KV_STATUS_AUTHENTICATION_FAILED naming them; an
+ * unreadable certificate file gives KV_STATUS_FILE_ERROR. `opts` may be NULL.
+ */
+kv_status kv_credential_environment_new(const struct kv_credential_options *opts,
+                                        struct kv_credential **out,
+                                        struct kv_error **err_out);
+
+/**
+ * Creates a credential whose tokens come from `callback` (see `kv_token_callback` for when it
+ * is called and its threading rules). `user_data` is passed to it unchanged. `free_user_data`
+ * (may be NULL) is called exactly once with `user_data` when the credential and every client
+ * using it are freed; if this function fails it is not called and `user_data` stays the
+ * caller's. Tokens are cached by kv until 5 minutes before the expiry the callback gives.
+ */
+kv_status kv_credential_callback_new(kv_token_callback callback,
+                                     void *user_data,
+                                     kv_free_user_data free_user_data,
+                                     struct kv_credential **out,
+                                     struct kv_error **err_out);
+
+/**
+ * Delivers a token from inside a `kv_token_callback`: `token` (copied; zeroized when no longer
+ * needed) and its expiry in unix seconds, which must be in the future. Returns
+ * KV_STATUS_INVALID_ARGUMENT for an empty token, one with spaces or control characters, or an
+ * expiry that has passed. `err_out` may be NULL.
+ */
+kv_status kv_token_sink_set(struct kv_token_sink *sink,
+                            const char *token,
+                            int64_t expires_on_unix,
+                            struct kv_error **err_out);
+
+/**
+ * Records why a `kv_token_callback` failed (before it returns non-zero): the message (UTF-8,
+ * copied, at most 1000 characters kept) becomes part of the failed call's error message, so
+ * it must not contain secrets. `err_out` may be NULL.
+ */
+kv_status kv_token_sink_set_error(struct kv_token_sink *sink,
+                                  const char *message,
+                                  struct kv_error **err_out);
+
+/**
+ * Creates a managed identity credential, for code running in Azure. With `IDENTITY_ENDPOINT`
+ * and `IDENTITY_HEADER` set (App Service, Functions, Container Apps) it asks that endpoint;
+ * otherwise IMDS (`http://169.254.169.254`, or `AZURE_POD_IDENTITY_AUTHORITY_HOST`). Until IMDS
+ * has answered once, a request first probes it with the options' IMDS probe timeout (default
+ * 1 s) and fails fast with KV_STATUS_AUTHENTICATION_FAILED ("managed identity is unavailable")
+ * when nothing answers. `opts` (NULL = defaults; not consumed) chooses a user-assigned identity
+ * and the timeouts. The environment is read here; nothing is contacted until a token is needed.
+ */
+kv_status kv_credential_managed_identity_new(const struct kv_credential_options *opts,
+                                             struct kv_credential **out,
+                                             struct kv_error **err_out);
+
+/**
+ * Creates an Azure CLI credential: each token comes from `az account get-access-token --scope
+ * <scope> [--tenant <tenant of the vault's challenge>]`, run from `PATH` in the calling thread
+ * and stopped (with its child processes) when it takes longer than the options' timeout
+ * (default 30 s). Errors say when az is not on PATH or not logged in (`az login`).
+ * `opts`: NULL = defaults; not consumed.
+ */
+kv_status kv_credential_azure_cli_new(const struct kv_credential_options *opts,
+                                      struct kv_credential **out,
+                                      struct kv_error **err_out);
+
+/**
+ * Creates the default credential: a chain of environment (`AZURE_CLIENT_SECRET` or certificate
+ * variables), workload identity (`AZURE_FEDERATED_TOKEN_FILE`), managed identity and Azure CLI,
+ * tried in that order on the first token request; the first that produces a token is used from
+ * then on. When all fail, the KV_STATUS_AUTHENTICATION_FAILED message lists each credential and
+ * why it failed ("not configured: ..." for those whose variables are missing).
+ * `AZURE_TOKEN_CREDENTIALS` narrows the chain: `dev` (Azure CLI), `prod` (environment, workload
+ * identity, managed identity) or one name (`EnvironmentCredential`, `WorkloadIdentityCredential`,
+ * `ManagedIdentityCredential`, `AzureCliCredential`); another value gives
+ * KV_STATUS_INVALID_ARGUMENT here. The environment is read when the credential is created.
+ */
+kv_status kv_credential_default_new(struct kv_credential **out, struct kv_error **err_out);
+
+/**
+ * `kv_credential_default_new` with options (NULL = defaults; not consumed), which apply to every
+ * credential of the chain.
+ */
+kv_status kv_credential_default_with_options_new(const struct kv_credential_options *opts,
+                                                 struct kv_credential **out,
+                                                 struct kv_error **err_out);
+
+/**
+ * Uses the user-assigned managed identity with this client id (replaces any identity set before;
+ * the default is the system-assigned identity).
+ */
+kv_status kv_credential_options_set_managed_identity_client_id(struct kv_credential_options *o,
+                                                               const char *client_id,
+                                                               struct kv_error **err_out);
+
+/**
+ * Uses the user-assigned managed identity with this object (principal) id (replaces any
+ * identity set before).
+ */
+kv_status kv_credential_options_set_managed_identity_object_id(struct kv_credential_options *o,
+                                                               const char *object_id,
+                                                               struct kv_error **err_out);
+
+/**
+ * Uses the user-assigned managed identity with this Azure resource id
+ * (`/subscriptions/.../userAssignedIdentities/name`; replaces any identity set before).
+ */
+kv_status kv_credential_options_set_managed_identity_resource_id(struct kv_credential_options *o,
+                                                                 const char *resource_id,
+                                                                 struct kv_error **err_out);
+
+/**
+ * Time allowed for the first IMDS probe, 1 ms to 600000 ms (default 1000): when no IMDS
+ * endpoint answers within it, managed identity is reported unavailable at once.
+ */
+kv_status kv_credential_options_set_imds_probe_timeout_ms(struct kv_credential_options *o,
+                                                          uint64_t ms,
+                                                          struct kv_error **err_out);
 
 /**
  * New, empty crypto parameters. Returns NULL only if memory is exhausted.

@@ -1,11 +1,20 @@
 //! Authentication: credentials that produce tokens, the shared token cache, and the Key Vault
 //! challenge protocol (`WWW-Authenticate`) that tells a client which tenant and scope to ask for.
 
+pub mod azure_cli;
+pub mod callback;
 pub mod challenge;
 pub mod challenge_auth;
+pub mod client_certificate;
+pub mod client_secret;
 pub mod credential;
+pub mod default_chain;
+pub mod environment;
+pub mod identity_platform;
+pub mod managed_identity;
 pub mod options;
 pub mod static_token;
 pub mod token_cache;
+pub mod workload_identity;
 
 pub use credential::{AccessToken, Credential, TokenRequest, TokenSource};

@@ -973,3 +973,109 @@ pub mod crypto {
         out.stdout
     }
 }
+
+// =================================================================================================
+// IDENTITY CREDENTIAL helpers (tests/credentials_identity.rs): credential options, the client
+// secret / client certificate / workload identity / environment credentials, and a client built
+// on any credential. Everything is inside `pub mod identity`; use it as `support::capi::identity::*`.
+// =================================================================================================
+
+pub mod identity {
+    use super::{c, call, CallError, Client, Credential, Options};
+    use kv::ffi::client::kv_client_new;
+    use kv::ffi::credential::*;
+    use std::ptr::{null, null_mut};
+
+    /// Owned credential options; the builder methods panic when a setter fails (use the `try_*`
+    /// methods to test failures).
+    pub struct CredOptions(pub *mut kv_credential_options);
+    impl CredOptions {
+        pub fn new() -> CredOptions {
+            let o = kv_credential_options_new();
+            assert!(!o.is_null());
+            CredOptions(o)
+        }
+        pub fn try_authority_host(&self, url: &str) -> Result<(), CallError> {
+            call(|e| kv_credential_options_set_authority_host(self.0, c(url).as_ptr(), e))
+        }
+        pub fn authority_host(self, url: &str) -> CredOptions {
+            self.try_authority_host(url).unwrap();
+            self
+        }
+        pub fn try_ca_file(&self, path: &str) -> Result<(), CallError> {
+            call(|e| kv_credential_options_set_ca_file(self.0, c(path).as_ptr(), e))
+        }
+        pub fn ca_file(self, path: &str) -> CredOptions {
+            self.try_ca_file(path).unwrap();
+            self
+        }
+        pub fn try_allow_tenant(&self, tenant: &str) -> Result<(), CallError> {
+            call(|e| kv_credential_options_add_allowed_tenant(self.0, c(tenant).as_ptr(), e))
+        }
+        pub fn allow_tenant(self, tenant: &str) -> CredOptions {
+            self.try_allow_tenant(tenant).unwrap();
+            self
+        }
+        pub fn try_timeout_ms(&self, ms: u64) -> Result<(), CallError> {
+            call(|e| kv_credential_options_set_timeout_ms(self.0, ms, e))
+        }
+        pub fn timeout_ms(self, ms: u64) -> CredOptions {
+            self.try_timeout_ms(ms).unwrap();
+            self
+        }
+        pub fn send_chain(self, on: bool) -> CredOptions {
+            call(|e| kv_credential_options_set_send_certificate_chain(self.0, on, e)).unwrap();
+            self
+        }
+    }
+    impl Drop for CredOptions {
+        fn drop(&mut self) {
+            kv_credential_options_free(self.0);
+        }
+    }
+
+    fn opts_ptr(o: Option<&CredOptions>) -> *const kv_credential_options {
+        o.map_or(null(), |o| o.0)
+    }
+
+    /// `kv_credential_client_secret_new`.
+    pub fn client_secret(tenant: &str, client_id: &str, secret: &str, opts: Option<&CredOptions>) -> Result<Credential, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_credential_client_secret_new(c(tenant).as_ptr(), c(client_id).as_ptr(), c(secret).as_ptr(), opts_ptr(opts), &mut out, e))?;
+        assert!(!out.is_null());
+        Ok(Credential(out))
+    }
+
+    /// `kv_credential_client_certificate_new`.
+    pub fn client_certificate(tenant: &str, client_id: &str, cert: &[u8], password: Option<&str>, opts: Option<&CredOptions>) -> Result<Credential, CallError> {
+        let mut out = null_mut();
+        let password = password.map(c);
+        let password_ptr = password.as_ref().map_or(null(), |p| p.as_ptr());
+        call(|e| kv_credential_client_certificate_new(c(tenant).as_ptr(), c(client_id).as_ptr(), cert.as_ptr(), cert.len(), password_ptr, opts_ptr(opts), &mut out, e))?;
+        assert!(!out.is_null());
+        Ok(Credential(out))
+    }
+
+    /// `kv_credential_workload_identity_new`.
+    pub fn workload_identity(opts: Option<&CredOptions>) -> Result<Credential, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_credential_workload_identity_new(opts_ptr(opts), &mut out, e))?;
+        assert!(!out.is_null());
+        Ok(Credential(out))
+    }
+
+    /// `kv_credential_environment_new`.
+    pub fn environment(opts: Option<&CredOptions>) -> Result<Credential, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_credential_environment_new(opts_ptr(opts), &mut out, e))?;
+        assert!(!out.is_null());
+        Ok(Credential(out))
+    }
+
+    /// A client for `url` using `cred` (which the caller may drop afterwards).
+    pub fn client_with(url: &str, cred: &Credential, options: &Options) -> Result<Client, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_client_new(c(url).as_ptr(), cred.0, options.0, &mut out, e))?;
+        Ok(Client(out))
+    }
+}

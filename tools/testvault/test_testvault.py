@@ -593,3 +593,76 @@ def test_x_http_method_override(cli):
     # without the header, POST on these paths is not allowed
     r, body = cli.request("POST", "/secrets/ov")
     assert r.status == 405 and body["error"]["code"] == "MethodNotAllowed"
+
+
+# ---------------------------------------------------------------------------------------------
+# managed identity token endpoints (plain HTTP port)
+
+
+def _plain_get(srv, path: str, headers: dict | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", srv.http_port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        return r, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def test_imds_token_endpoint(srv):
+    resource = urllib.parse.quote("https://vault.azure.net", safe="")
+    path = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + resource
+    before = int(time.time())
+    r, body = _plain_get(srv, path, {"Metadata": "true"})
+    assert r.status == 200 and r.getheader("Content-Type").startswith("application/json")
+    assert body["token_type"] == "Bearer" and body["resource"] == "https://vault.azure.net"
+    assert body["expires_in"] == "3600" and isinstance(body["expires_on"], str)
+    assert before + 3600 <= int(body["expires_on"]) <= int(time.time()) + 3600
+    assert len(body["access_token"]) > 20
+    r2, body2 = _plain_get(srv, path + "&client_id=abc", {"Metadata": "true"})
+    assert r2.status == 200 and body2["access_token"] != body["access_token"], "tokens are random"
+    # no Metadata header (what a probe sends) -> 400
+    r, body = _plain_get(srv, path)
+    assert r.status == 400 and body["error"] == "invalid_request"
+    assert "metadata" in body["error_description"].lower()
+    r, body = _plain_get(srv, path, {"Metadata": "false"})
+    assert r.status == 400
+    # resource and api-version are required
+    r, _ = _plain_get(srv, "/metadata/identity/oauth2/token?api-version=2018-02-01", {"Metadata": "true"})
+    assert r.status == 400
+    r, _ = _plain_get(srv, "/metadata/identity/oauth2/token?resource=x", {"Metadata": "true"})
+    assert r.status == 400
+    # the token never reaches the log, nor does the query string
+    srv.stop()
+    log = "\n".join(srv.stderr_lines)
+    assert "GET /metadata/identity/oauth2/token 200" in log
+    assert body2["access_token"] not in log and "resource=" not in log
+
+
+def test_app_service_token_endpoint(srv):
+    path = "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fvault.azure.net&principal_id=p"
+    r, body = _plain_get(srv, path, {"X-IDENTITY-HEADER": "test-identity-header"})
+    assert r.status == 200
+    assert set(body) == {"access_token", "expires_on", "resource", "token_type"}
+    assert body["resource"] == "https://vault.azure.net" and body["token_type"] == "Bearer"
+    assert abs(int(body["expires_on"]) - (int(time.time()) + 3600)) < 30
+    r, body = _plain_get(srv, path)
+    assert r.status == 401 and body["error"] == "unauthorized"
+    r, _ = _plain_get(srv, path, {"X-IDENTITY-HEADER": "wrong"})
+    assert r.status == 401
+    r, _ = _plain_get(srv, path.replace("2019-08-01", "2017-09-01"), {"X-IDENTITY-HEADER": "test-identity-header"})
+    assert r.status == 400
+    r, _ = _plain_get(srv, "/msi/token?api-version=2019-08-01", {"X-IDENTITY-HEADER": "test-identity-header"})
+    assert r.status == 400
+
+
+def test_identity_header_option(state_dir):
+    s = Server(state_dir, "--identity-header", "secret-h")
+    try:
+        path = "/msi/token?api-version=2019-08-01&resource=r"
+        r, _ = _plain_get(s, path, {"X-IDENTITY-HEADER": "test-identity-header"})
+        assert r.status == 401
+        r, body = _plain_get(s, path, {"X-IDENTITY-HEADER": "secret-h"})
+        assert r.status == 200 and body["resource"] == "r"
+    finally:
+        s.stop()

@@ -11,7 +11,7 @@ It replaces Lowkey Vault for the kv test suite and demo, and it has the same ope
 Usage
 -----
     python3 tools/testvault/testvault.py --port 8443 --http-port 8080 --state-dir DIR \
-        [--page-size 25] [--token-required TOKEN]
+        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE]
 
 At start-up it:
   * creates, if any of them is missing, a self-signed CA (EC P-256; basicConstraints critical CA:TRUE,
@@ -20,7 +20,8 @@ At start-up it:
     ``ca.pem`` (the file for the client's CA-file option), ``ca.key``, ``server.pem``, ``server.key``;
   * serves HTTPS (TLS 1.2 or later) on 127.0.0.1:--port. This is the vault ``https://localhost:PORT``;
   * serves plain HTTP on 127.0.0.1:--http-port: ``GET /ping`` -> 200 ``pong``,
-    ``GET /metadata/default-cert/`` -> the CA certificate (PEM);
+    ``GET /metadata/default-cert/`` -> the CA certificate (PEM), and two managed-identity token
+    endpoints (see "Managed identity" below);
   * writes DIR/testvault.pid and prints exactly one line, ``testvault ready https://localhost:PORT``,
     to stdout once both ports are listening.
 To stop it: ``kill $(cat DIR/testvault.pid)`` (SIGTERM) or Ctrl-C. It removes the pid file on the way out.
@@ -90,6 +91,21 @@ EMPTY PAGE: when a list needs more than one page, the first page's nextLink lead
 ``"value": []`` and a nextLink, which leads to the second page. This is legal on the real service
 (it may return empty pages with a nextLink) and proves that a client keeps following nextLink across
 an empty page instead of stopping there.
+
+Managed identity (plain HTTP port, like Lowkey Vault's token endpoint)
+----------------------------------------------------------------------
+  GET /metadata/identity/oauth2/token?api-version=..&resource=..[&client_id=|&object_id=|&msi_res_id=]
+      IMDS form. Needs the header ``Metadata: true``, else 400 ``{"error":"invalid_request",
+      "error_description":"Required metadata header not specified"}`` (what a client's first probe
+      without the header gets); ``api-version`` and ``resource`` are required (else 400). Replies
+      ``{"access_token":<random>,"expires_in":"3600","expires_on":"<epoch seconds>","not_before":..,
+      "resource":<resource>,"token_type":"Bearer"}``.
+  GET /msi/token?api-version=2019-08-01&resource=..[&client_id=|&principal_id=|&mi_res_id=]
+      App Service form. Needs ``X-IDENTITY-HEADER`` equal to --identity-header (default
+      "test-identity-header"), else 401; another api-version or no resource -> 400. Replies
+      ``{"access_token":<random>,"expires_on":"<epoch seconds>","resource":<resource>,"token_type":"Bearer"}``.
+  Tokens are random and are not remembered: the vault accepts any bearer token anyway (unless
+  --token-required). Token values are never logged (the log has method, path and status only).
 
 Deviations from the real service (deliberate or simplifications)
 ----------------------------------------------------------------
@@ -801,10 +817,63 @@ class PlainHandler(_Handler):
             with open(self.server.ca_file, "rb") as fh:
                 pem = fh.read()
             self._send(200, pem, "application/x-pem-file")
+        elif path == "/metadata/identity/oauth2/token":
+            status, payload = _imds_token(self.headers, urllib.parse.urlsplit(self.path).query)
+            self._send(status, _json_bytes(payload), "application/json; charset=utf-8")
+        elif path == "/msi/token":
+            status, payload = _app_service_token(self.headers, urllib.parse.urlsplit(self.path).query,
+                                                 self.server.identity_header)
+            self._send(status, _json_bytes(payload), "application/json; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+
+MI_TOKEN_LIFETIME = 3600
+
+
+def _mi_query(raw_query: str) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for k, v in urllib.parse.parse_qsl(raw_query, keep_blank_values=True):
+        query.setdefault(k, v)
+    return query
+
+
+def _mi_error(status: int, error: str, description: str):
+    return status, {"error": error, "error_description": description}
+
+
+def _imds_token(headers, raw_query: str):
+    """The IMDS token endpoint: Metadata: true, api-version and resource required."""
+    if (headers.get("Metadata") or "").strip().lower() != "true":
+        return _mi_error(400, "invalid_request", "Required metadata header not specified")
+    query = _mi_query(raw_query)
+    if not query.get("api-version"):
+        return _mi_error(400, "invalid_request", "Required query variable 'api-version' is missing")
+    resource = query.get("resource")
+    if not resource:
+        return _mi_error(400, "invalid_request", "Required query variable 'resource' is missing")
+    now = int(time.time())
+    return 200, {"access_token": "mi-" + secrets.token_urlsafe(24), "expires_in": str(MI_TOKEN_LIFETIME),
+                 "expires_on": str(now + MI_TOKEN_LIFETIME), "ext_expires_in": str(MI_TOKEN_LIFETIME),
+                 "not_before": str(now), "resource": resource, "token_type": "Bearer"}
+
+
+def _app_service_token(headers, raw_query: str, identity_header: str):
+    """The App Service (2019-08-01) token endpoint: X-IDENTITY-HEADER must match."""
+    sent = headers.get("X-IDENTITY-HEADER")
+    if sent is None or not secrets.compare_digest(sent.encode(), identity_header.encode()):
+        return _mi_error(401, "unauthorized", "The X-IDENTITY-HEADER header is missing or wrong")
+    query = _mi_query(raw_query)
+    if query.get("api-version") != "2019-08-01":
+        return _mi_error(400, "invalid_request", "api-version must be 2019-08-01")
+    resource = query.get("resource")
+    if not resource:
+        return _mi_error(400, "invalid_request", "Required query variable 'resource' is missing")
+    now = int(time.time())
+    return 200, {"access_token": "as-" + secrets.token_urlsafe(24), "expires_on": str(now + MI_TOKEN_LIFETIME),
+                 "resource": resource, "token_type": "Bearer"}
 
 
 class VaultHandler(_Handler):
@@ -1021,9 +1090,10 @@ class PlainServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr, handler, ca_file: str):
+    def __init__(self, addr, handler, ca_file: str, identity_header: str = "test-identity-header"):
         super().__init__(addr, handler)
         self.ca_file = ca_file
+        self.identity_header = identity_header
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1038,6 +1108,8 @@ def main(argv=None) -> int:
     ap.add_argument("--state-dir", required=True, help="directory for ca.pem, keys and testvault.pid")
     ap.add_argument("--page-size", type=int, default=25, help="default list page size (1..25)")
     ap.add_argument("--token-required", default=None, help="accept only this bearer token")
+    ap.add_argument("--identity-header", default="test-identity-header",
+                    help="X-IDENTITY-HEADER value the App Service style token endpoint /msi/token requires")
     ap.add_argument("--exit-on-stdin-eof", action="store_true",
                     help="stop when standard input closes (lets a test process own the server's lifetime)")
     args = ap.parse_args(argv)
@@ -1045,6 +1117,8 @@ def main(argv=None) -> int:
         ap.error("--page-size must be between 1 and %d" % MAX_PAGE)
     if args.token_required is not None and not args.token_required.strip():
         ap.error("--token-required must not be empty")
+    if not args.identity_header.strip():
+        ap.error("--identity-header must not be empty")
 
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, exist_ok=True)
@@ -1058,7 +1132,8 @@ def main(argv=None) -> int:
     https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, args.token_required)
     port = https.server_address[1]
     https.vault = Vault("https://localhost:%d" % port, args.page_size)
-    plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"))
+    plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"),
+                        args.identity_header)
 
     stop = threading.Event()
 

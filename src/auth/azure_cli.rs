@@ -1,0 +1,405 @@
+//! Azure CLI: tokens of the account signed in with `az login`, for developer machines.
+//!
+//! Each token request runs `az account get-access-token --output json --scope <scope>
+//! [--tenant <tenant>]` (found on `PATH`, no shell involved) and reads `accessToken` and
+//! `expires_on` (epoch seconds; older CLIs only give `expiresOn`, a local time). The run is
+//! bounded by the credential timeout: kv waits in the calling thread (no helper thread), and on
+//! timeout kills the CLI's whole process group before returning. The scope and tenant are
+//! checked to be plain identifiers before they are passed as arguments.
+
+use crate::auth::callback::checked_token;
+use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::options::CredentialOptions;
+use crate::error::{Error, Result};
+use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
+use serde::Deserialize;
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use zeroize::Zeroizing;
+
+/// The program run.
+pub const AZ_PROGRAM: &str = "az";
+/// Largest output accepted from the CLI (stdout and stderr each).
+const MAX_OUTPUT: usize = 1024 * 1024;
+/// Most characters of the CLI's error output quoted in a message.
+const EXCERPT_CHARS: usize = 400;
+
+/// Tokens from `az account get-access-token`.
+pub struct AzureCliCredential {
+    timeout: Duration,
+}
+
+impl AzureCliCredential {
+    /// A credential that runs the Azure CLI, allowing it `options.timeout` per run.
+    pub fn new(options: &CredentialOptions) -> Result<AzureCliCredential> {
+        if options.timeout.is_zero() {
+            return Err(Error::invalid_argument("the Azure CLI timeout must be greater than zero"));
+        }
+        Ok(AzureCliCredential { timeout: options.timeout })
+    }
+}
+
+impl TokenSource for AzureCliCredential {
+    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+        if request.claims.is_some() {
+            return Err(failed(
+                "Azure CLI cannot answer a claims challenge: sign in again with `az login --claims-challenge` (see the vault's error) or use another credential",
+            ));
+        }
+        check_scope(&request.scope)?;
+        let mut args: Vec<&str> = vec!["account", "get-access-token", "--output", "json", "--scope", request.scope.trim()];
+        if let Some(tenant) = request.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            check_tenant(tenant)?;
+            args.extend(["--tenant", tenant]);
+        }
+        let output = run(AZ_PROGRAM, &args, self.timeout)?;
+        if !output.status.success() {
+            return Err(classify_failure(output.status, &output.stderr));
+        }
+        parse_output(&output.stdout, SystemTime::now())
+    }
+
+    fn kind(&self) -> &'static str {
+        "Azure CLI"
+    }
+}
+
+fn failed(message: impl Into<String>) -> Error {
+    Error::new(KV_STATUS_AUTHENTICATION_FAILED, message)
+}
+
+/// Scopes are URLs: `0-9 a-z A-Z - _ . : /`, not starting with `-`.
+fn check_scope(scope: &str) -> Result<()> {
+    let scope = scope.trim();
+    let ok = !scope.is_empty() && !scope.starts_with('-') && scope.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(failed(format!("Azure CLI: refusing to pass the scope {:?}: it has characters outside 0-9 a-z A-Z - _ . : /", scope.chars().take(200).collect::<String>())))
+    }
+}
+
+/// Tenants are ids or domain names: `0-9 a-z A-Z - .`, not starting with `-`.
+fn check_tenant(tenant: &str) -> Result<()> {
+    let ok = !tenant.starts_with('-') && tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(failed(format!("Azure CLI: refusing to pass the tenant {:?}: it has characters outside 0-9 a-z A-Z - .", tenant.chars().take(200).collect::<String>())))
+    }
+}
+
+/// What a finished CLI run produced.
+struct Output {
+    status: ExitStatus,
+    stdout: Zeroizing<Vec<u8>>,
+    stderr: Vec<u8>,
+}
+
+/// Runs `program args` with a deadline, in the calling thread.
+fn run(program: &str, args: &[&str], timeout: Duration) -> Result<Output> {
+    let mut command = Command::new(program);
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own process group, so a timeout can kill the CLI and everything it started.
+        command.process_group(0);
+    }
+    let child = command.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => failed("Azure CLI not found on PATH: install it (https://aka.ms/azure-cli) and run az login"),
+        _ => failed(format!("Azure CLI could not be started: {e}")),
+    })?;
+    wait_with_deadline(child, timeout)
+}
+
+#[cfg(unix)]
+fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output> {
+    use std::os::fd::AsRawFd;
+    let deadline = Instant::now() + timeout;
+    let (Some(mut out), Some(mut err)) = (child.stdout.take(), child.stderr.take()) else {
+        kill(&mut child);
+        return Err(failed("Azure CLI: no output pipes"));
+    };
+    for fd in [out.as_raw_fd(), err.as_raw_fd()] {
+        // SAFETY: fcntl on descriptors this function owns.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+    let mut stdout = Zeroizing::new(Vec::new());
+    let mut stderr = Vec::new();
+    let (mut out_open, mut err_open) = (true, true);
+    loop {
+        if out_open {
+            out_open = drain(&mut out, &mut stdout);
+        }
+        if err_open {
+            err_open = drain(&mut err, &mut stderr);
+        }
+        if stdout.len() > MAX_OUTPUT || stderr.len() > MAX_OUTPUT {
+            kill(&mut child);
+            return Err(failed("Azure CLI: its output is larger than expected"));
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                // Whatever is still buffered in the pipes.
+                if out_open {
+                    drain(&mut out, &mut stdout);
+                }
+                if err_open {
+                    drain(&mut err, &mut stderr);
+                }
+                return Ok(Output { status, stdout, stderr });
+            }
+            Ok(None) => {}
+            Err(e) => {
+                kill(&mut child);
+                return Err(failed(format!("Azure CLI: waiting for it failed: {e}")));
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            kill(&mut child);
+            return Err(failed(format!("Azure CLI did not finish within {timeout:?} and was stopped")));
+        }
+        // Sleep until output arrives or a short tick passes (exit is noticed on the next turn).
+        let wait_ms = deadline.duration_since(now).min(Duration::from_millis(20)).as_millis().max(1) as libc::c_int;
+        let mut fds = [
+            libc::pollfd { fd: if out_open { out.as_raw_fd() } else { -1 }, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: if err_open { err.as_raw_fd() } else { -1 }, events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: `fds` is a valid array of two pollfd; negative fds are ignored by poll.
+        unsafe { libc::poll(fds.as_mut_ptr(), 2, wait_ms) };
+    }
+}
+
+/// Reads what is available without blocking; false once the pipe is closed.
+#[cfg(unix)]
+fn drain(pipe: &mut impl Read, into: &mut Vec<u8>) -> bool {
+    let mut buf = [0u8; 8192];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => {
+                into.extend_from_slice(&buf[..n]);
+                if into.len() > MAX_OUTPUT {
+                    return true;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Kills the child's process group (the CLI is a script that starts an interpreter), then the
+/// child itself, and reaps it.
+fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: the child is not reaped yet, so its pid (and group id) cannot have been reused.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(not(unix))]
+fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output> {
+    // Without non-blocking pipes: poll for exit, then read (the CLI's output is small).
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let mut stdout = Zeroizing::new(Vec::new());
+                let mut stderr = Vec::new();
+                if let Some(mut out) = child.stdout.take() {
+                    let _ = out.read_to_end(&mut stdout);
+                }
+                if let Some(mut err) = child.stderr.take() {
+                    let _ = err.read_to_end(&mut stderr);
+                }
+                return Ok(Output { status, stdout, stderr });
+            }
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                kill(&mut child);
+                return Err(failed(format!("Azure CLI did not finish within {timeout:?} and was stopped")));
+            }
+            Err(e) => {
+                kill(&mut child);
+                return Err(failed(format!("Azure CLI: waiting for it failed: {e}")));
+            }
+        }
+    }
+}
+
+/// Turns a failed run into a clear error.
+fn classify_failure(status: ExitStatus, stderr: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(stderr);
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    if status.code() == Some(127) || lower.contains("az: not found") || lower.contains("az: command not found") {
+        return failed("Azure CLI not found on PATH: install it (https://aka.ms/azure-cli) and run az login");
+    }
+    if lower.contains("az login") || lower.contains("az account set") {
+        return failed(format!("Azure CLI: not logged in: run az login ({})", excerpt(text)));
+    }
+    let code = status.code().map(|c| format!("exit status {c}")).unwrap_or_else(|| "killed by a signal".to_owned());
+    failed(format!("Azure CLI failed ({code}): {}", excerpt(text)))
+}
+
+fn excerpt(text: &str) -> String {
+    if text.is_empty() {
+        return "no error output".to_owned();
+    }
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s: String = one_line.chars().take(EXCERPT_CHARS).collect();
+    if one_line.chars().count() > EXCERPT_CHARS {
+        s.push_str("...");
+    }
+    s
+}
+
+#[derive(Deserialize)]
+struct CliToken {
+    #[serde(rename = "accessToken", default, deserialize_with = "crate::auth::callback::deserialize_token")]
+    access_token: Option<Zeroizing<String>>,
+    expires_on: Option<serde_json::Value>,
+    #[serde(rename = "expiresOn")]
+    expires_on_local: Option<String>,
+}
+
+/// Parses the CLI's JSON output.
+fn parse_output(stdout: &[u8], now: SystemTime) -> Result<AccessToken> {
+    let parsed: CliToken = serde_json::from_slice(stdout).map_err(|e| failed(format!("Azure CLI: its output is not the expected JSON ({e})")))?;
+    let token = parsed.access_token.ok_or_else(|| failed("Azure CLI: its output has no accessToken"))?;
+    let token = checked_token(&token, "Azure CLI")?;
+    let epoch = parsed.expires_on.as_ref().and_then(|v| match v {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    let epoch = match epoch {
+        Some(e) => Some(e),
+        None => parsed.expires_on_local.as_deref().and_then(local_time_to_epoch),
+    };
+    match epoch {
+        Some(e) if e > 0 => {
+            let expires_on = UNIX_EPOCH + Duration::from_secs(e as u64);
+            if expires_on <= now {
+                return Err(failed("Azure CLI returned an expired token: run az login again"));
+            }
+            Ok(AccessToken { token, expires_on })
+        }
+        _ => Err(failed("Azure CLI: its output has no usable expires_on or expiresOn")),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` in local time to unix seconds.
+fn local_time_to_epoch(text: &str) -> Option<i64> {
+    let (date, time) = text.trim().split_once(' ')?;
+    let mut d = date.split('-').map(|p| p.parse::<i32>().ok());
+    let (year, month, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.split('.').next()?;
+    let mut t = time.split(':').map(|p| p.parse::<i32>().ok());
+    let (hour, minute, second) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..=60).contains(&second) {
+        return None;
+    }
+    local_to_epoch(year, month, day, hour, minute, second)
+}
+
+#[cfg(unix)]
+fn local_to_epoch(year: i32, month: i32, day: i32, hour: i32, minute: i32, second: i32) -> Option<i64> {
+    // SAFETY: an all-zero tm is a valid value; mktime only reads and normalises it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    tm.tm_isdst = -1;
+    // SAFETY: `tm` is a valid, initialised struct tm.
+    let t = unsafe { libc::mktime(&mut tm) };
+    (t != -1).then_some(t as i64)
+}
+
+#[cfg(not(unix))]
+fn local_to_epoch(year: i32, month: i32, day: i32, hour: i32, minute: i32, second: i32) -> Option<i64> {
+    // No portable local-time conversion here: read it as UTC (tokens live an hour or more).
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era as i64 * 146_097 + doe as i64 - 719_468;
+    Some(days * 86_400 + (hour * 3600 + minute * 60 + second) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_and_tenants_are_checked() {
+        assert!(check_scope("https://vault.azure.net/.default").is_ok());
+        assert!(check_scope("--help").is_err());
+        assert!(check_scope("https://x/.default; rm -rf /").is_err());
+        assert!(check_scope("").is_err());
+        assert!(check_tenant("72f988bf-86f1-41af-91ab-2d7cd011db47").is_ok());
+        assert!(check_tenant("contoso.onmicrosoft.com").is_ok());
+        assert!(check_tenant("-x").is_err());
+        assert!(check_tenant("a b").is_err());
+    }
+
+    #[test]
+    fn output_with_epoch_or_local_expiry() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let t = parse_output(br#"{"accessToken":"tok","expiresOn":"2023-10-31 21:59:10.000000","expires_on":1698789550,"tokenType":"Bearer"}"#, now).unwrap();
+        assert_eq!((t.token.as_str(), t.expires_on), ("tok", UNIX_EPOCH + Duration::from_secs(1_698_789_550)));
+        let t = parse_output(br#"{"accessToken":"tok","expiresOn":"2030-01-02 03:04:05.123456"}"#, now).unwrap();
+        let expected = local_to_epoch(2030, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(t.expires_on, UNIX_EPOCH + Duration::from_secs(expected as u64));
+        assert!(parse_output(br#"{"accessToken":"tok"}"#, now).is_err());
+        assert!(parse_output(br#"{"expires_on":5000}"#, now).is_err());
+        assert!(parse_output(b"not json", now).is_err());
+        assert!(parse_output(br#"{"accessToken":"tok","expires_on":500}"#, now).is_err(), "expired");
+        assert!(local_time_to_epoch("2030-13-02 03:04:05").is_none());
+        assert!(local_time_to_epoch("yesterday").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn failures_are_classified() {
+        use std::os::unix::process::ExitStatusExt;
+        let exit = |code: i32| ExitStatus::from_raw(code << 8);
+        assert!(classify_failure(exit(1), b"ERROR: Please run 'az login' to setup account.").message.contains("not logged in: run az login"));
+        assert!(classify_failure(exit(127), b"").message.contains("not found on PATH"));
+        let e = classify_failure(exit(2), b"ERROR: something\nelse");
+        assert!(e.message.contains("exit status 2") && e.message.contains("ERROR: something else"), "{}", e.message);
+        assert!(classify_failure(ExitStatus::from_raw(9), b"").message.contains("signal"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn runs_are_bounded_and_killed_with_their_children() {
+        let started = Instant::now();
+        let e = run("/bin/sh", &["-c", "sleep 30 & wait"], Duration::from_millis(300)).err().unwrap();
+        assert!(e.message.contains("did not finish"), "{}", e.message);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let out = run("/bin/sh", &["-c", "printf out; printf err >&2; exit 3"], Duration::from_secs(10)).unwrap();
+        assert_eq!((out.stdout.as_slice(), out.stderr.as_slice(), out.status.code()), (&b"out"[..], &b"err"[..], Some(3)));
+        // More output than one pipe buffer does not block the child.
+        let out = run("/bin/sh", &["-c", "head -c 200000 /dev/zero"], Duration::from_secs(10)).unwrap();
+        assert_eq!(out.stdout.len(), 200_000);
+        assert!(run("/nonexistent/az", &[], Duration::from_secs(1)).err().unwrap().message.contains("not found on PATH"));
+    }
+}

@@ -1,0 +1,96 @@
+//! A credential whose tokens come from the host program: a function the host supplies is asked
+//! for a token and its expiry. The C form (a function pointer plus user data) lives in
+//! `ffi::credential_host`; this is the plain Rust side, with the checks every token passes.
+
+use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::error::{Error, Result};
+use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use zeroize::Zeroizing;
+
+/// The function a [`CallbackCredential`] calls: a token for the request, or why there is none.
+pub type TokenFn = dyn Fn(&TokenRequest) -> Result<AccessToken> + Send + Sync;
+
+/// Tokens from a host-supplied function. The cache in front of it (see
+/// [`crate::auth::Credential`]) calls it at most once at a time per (tenant, scope, claims).
+pub struct CallbackCredential {
+    callback: Box<TokenFn>,
+}
+
+impl CallbackCredential {
+    /// Wraps `callback`. Its tokens are checked (non-empty, no spaces or control characters,
+    /// expiry in the future) before use.
+    pub fn new(callback: impl Fn(&TokenRequest) -> Result<AccessToken> + Send + Sync + 'static) -> CallbackCredential {
+        CallbackCredential { callback: Box::new(callback) }
+    }
+}
+
+impl TokenSource for CallbackCredential {
+    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+        let token = (self.callback)(request).map_err(|e| match e.status {
+            KV_STATUS_AUTHENTICATION_FAILED => e,
+            _ => Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e },
+        })?;
+        let text = checked_token(&token.token, "the token callback")?;
+        if token.expires_on <= SystemTime::now() {
+            return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "the token callback returned a token that has already expired"));
+        }
+        Ok(AccessToken { token: text, expires_on: token.expires_on })
+    }
+
+    fn kind(&self) -> &'static str {
+        "callback"
+    }
+}
+
+/// Checks a token that `source` produced before it goes into an `Authorization` header:
+/// non-empty after trimming, no spaces or control characters. The token never appears in the
+/// error message.
+pub fn checked_token(token: &str, source: &str) -> Result<Zeroizing<String>> {
+    let trimmed = token.trim();
+    if trimmed.is_empty() {
+        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned an empty token")));
+    }
+    if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned a token with spaces or control characters")));
+    }
+    Ok(Zeroizing::new(trimmed.to_owned()))
+}
+
+/// Deserializes an optional token string straight into zeroizing storage (for token replies).
+pub fn deserialize_token<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Zeroizing<String>>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(|o| o.map(Zeroizing::new))
+}
+
+/// Converts unix seconds to a time; values at or before the epoch are refused.
+pub fn unix_time(seconds: i64) -> Result<SystemTime> {
+    if seconds <= 0 {
+        return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is not a unix time in seconds")));
+    }
+    Ok(UNIX_EPOCH + Duration::from_secs(seconds as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> TokenRequest {
+        TokenRequest { scope: "s".into(), tenant_id: None, claims: None }
+    }
+
+    #[test]
+    fn tokens_are_checked_and_failures_become_authentication_failed() {
+        let ok = CallbackCredential::new(|_| Ok(AccessToken { token: Zeroizing::new(" t ".into()), expires_on: SystemTime::now() + Duration::from_secs(60) }));
+        assert_eq!(ok.fetch_token(&req()).unwrap().token.as_str(), "t");
+        let expired = CallbackCredential::new(|_| Ok(AccessToken { token: Zeroizing::new("t".into()), expires_on: SystemTime::now() - Duration::from_secs(1) }));
+        assert_eq!(expired.fetch_token(&req()).unwrap_err().status, KV_STATUS_AUTHENTICATION_FAILED);
+        let spaced = CallbackCredential::new(|_| Ok(AccessToken { token: Zeroizing::new("a\r\nb".into()), expires_on: SystemTime::now() + Duration::from_secs(60) }));
+        let e = spaced.fetch_token(&req()).unwrap_err();
+        assert!(e.message.contains("control") && !e.message.contains("a\r\nb"));
+        let failing = CallbackCredential::new(|_| Err(Error::invalid_argument("nope")));
+        let e = failing.fetch_token(&req()).unwrap_err();
+        assert_eq!((e.status, e.message.as_str()), (KV_STATUS_AUTHENTICATION_FAILED, "nope"));
+        assert!(unix_time(0).is_err());
+        assert_eq!(unix_time(10).unwrap(), UNIX_EPOCH + Duration::from_secs(10));
+    }
+}

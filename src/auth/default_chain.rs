@@ -1,0 +1,240 @@
+//! The default credential: a chain that works unchanged on a developer machine and in Azure.
+//!
+//! Order: environment (`AZURE_CLIENT_SECRET` / certificate variables) → workload identity
+//! (`AZURE_FEDERATED_TOKEN_FILE`) → managed identity → Azure CLI. A credential whose
+//! configuration is missing is recorded as "not configured: ..." (with the reason) when the
+//! chain is built. On the first token request each remaining credential is tried in order; the
+//! first that produces a token is remembered and used alone from then on. When every one fails,
+//! the error lists each credential and why it failed.
+//!
+//! `AZURE_TOKEN_CREDENTIALS` narrows the chain: `dev` = Azure CLI only; `prod` = environment,
+//! workload identity and managed identity; or exactly one of `EnvironmentCredential`,
+//! `WorkloadIdentityCredential`, `ManagedIdentityCredential`, `AzureCliCredential` (names are
+//! matched ignoring case). Any other non-empty value is refused when the chain is built.
+
+use crate::auth::azure_cli::AzureCliCredential;
+use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::environment::EnvironmentCredential;
+use crate::auth::managed_identity::ManagedIdentityCredential;
+use crate::auth::options::CredentialOptions;
+use crate::auth::workload_identity::WorkloadIdentityCredential;
+use crate::error::{Error, Result};
+use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
+use once_cell::sync::OnceCell;
+
+/// The environment variable that selects part of the chain.
+pub const SELECTION_VARIABLE: &str = "AZURE_TOKEN_CREDENTIALS";
+
+/// The credentials of the chain, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainMember {
+    /// `EnvironmentCredential`: service principal from `AZURE_*` variables.
+    Environment,
+    /// `WorkloadIdentityCredential`: federated token file (Kubernetes workload identity).
+    WorkloadIdentity,
+    /// `ManagedIdentityCredential`: IMDS or App Service.
+    ManagedIdentity,
+    /// `AzureCliCredential`: `az account get-access-token`.
+    AzureCli,
+}
+
+impl ChainMember {
+    /// Every member, in chain order.
+    pub const ALL: [ChainMember; 4] = [ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity, ChainMember::AzureCli];
+
+    /// The name used in messages and in `AZURE_TOKEN_CREDENTIALS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChainMember::Environment => "EnvironmentCredential",
+            ChainMember::WorkloadIdentity => "WorkloadIdentityCredential",
+            ChainMember::ManagedIdentity => "ManagedIdentityCredential",
+            ChainMember::AzureCli => "AzureCliCredential",
+        }
+    }
+}
+
+/// Which members `AZURE_TOKEN_CREDENTIALS` selects (None or blank = all).
+pub fn selection(value: Option<&str>) -> Result<Vec<ChainMember>> {
+    let value = value.map(str::trim).unwrap_or("");
+    if value.is_empty() {
+        return Ok(ChainMember::ALL.to_vec());
+    }
+    if value.eq_ignore_ascii_case("dev") {
+        return Ok(vec![ChainMember::AzureCli]);
+    }
+    if value.eq_ignore_ascii_case("prod") {
+        return Ok(vec![ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity]);
+    }
+    if let Some(one) = ChainMember::ALL.iter().find(|m| m.name().eq_ignore_ascii_case(value)) {
+        return Ok(vec![*one]);
+    }
+    let names: Vec<&str> = ChainMember::ALL.iter().map(|m| m.name()).collect();
+    Err(Error::new(
+        KV_STATUS_INVALID_ARGUMENT,
+        format!("{SELECTION_VARIABLE} has an unknown value {:?}: use dev, prod or one of {}", value.chars().take(100).collect::<String>(), names.join(", ")),
+    ))
+}
+
+/// One link of the chain: a built credential, or why it could not be built.
+enum Link {
+    Ready(&'static str, Box<dyn TokenSource>),
+    NotConfigured(&'static str, String),
+}
+
+/// The default credential chain.
+pub struct DefaultAzureCredential {
+    links: Vec<Link>,
+    /// Index of the credential that produced the first token.
+    chosen: OnceCell<usize>,
+}
+
+impl DefaultAzureCredential {
+    /// Builds the chain from the environment and `options`. Fails only when
+    /// `AZURE_TOKEN_CREDENTIALS` has an unknown value.
+    pub fn new(options: &CredentialOptions) -> Result<DefaultAzureCredential> {
+        let members = selection(std::env::var(SELECTION_VARIABLE).ok().as_deref())?;
+        let links = members
+            .into_iter()
+            .map(|member| {
+                let built: Result<Box<dyn TokenSource>> = match member {
+                    ChainMember::Environment => EnvironmentCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
+                    ChainMember::WorkloadIdentity => WorkloadIdentityCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
+                    ChainMember::ManagedIdentity => ManagedIdentityCredential::new(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
+                    ChainMember::AzureCli => AzureCliCredential::new(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
+                };
+                (member.name(), built)
+            })
+            .collect();
+        Ok(Self::from_links(links))
+    }
+
+    /// A chain of the given (name, credential or why it could not be built), in order.
+    pub fn from_links(links: Vec<(&'static str, Result<Box<dyn TokenSource>>)>) -> DefaultAzureCredential {
+        let links = links
+            .into_iter()
+            .map(|(name, built)| match built {
+                Ok(source) => Link::Ready(name, source),
+                Err(e) => Link::NotConfigured(name, e.message),
+            })
+            .collect();
+        DefaultAzureCredential { links, chosen: OnceCell::new() }
+    }
+
+    /// The name of the credential in use, once one has produced a token.
+    pub fn chosen(&self) -> Option<&'static str> {
+        self.chosen.get().and_then(|&i| match &self.links[i] {
+            Link::Ready(name, _) => Some(*name),
+            Link::NotConfigured(..) => None,
+        })
+    }
+}
+
+impl TokenSource for DefaultAzureCredential {
+    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+        if let Some(&i) = self.chosen.get() {
+            if let Link::Ready(name, source) = &self.links[i] {
+                return source.fetch_token(request).map_err(|e| Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }.context(format!("default credential ({name})")));
+            }
+        }
+        let mut reasons = Vec::with_capacity(self.links.len());
+        for (i, link) in self.links.iter().enumerate() {
+            match link {
+                Link::NotConfigured(name, why) => reasons.push(format!("{name}: not configured: {why}")),
+                Link::Ready(name, source) => match source.fetch_token(request) {
+                    Ok(token) => {
+                        // Another thread (another cache key) may have chosen first: keep its choice.
+                        let _ = self.chosen.set(i);
+                        return Ok(token);
+                    }
+                    Err(e) => reasons.push(format!("{name}: {}", e.message)),
+                },
+            }
+        }
+        Err(Error::new(
+            KV_STATUS_AUTHENTICATION_FAILED,
+            format!("default credential: no credential produced a token:\n- {}", reasons.join("\n- ")),
+        ))
+    }
+
+    fn kind(&self) -> &'static str {
+        "default"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+    use zeroize::Zeroizing;
+
+    struct Fake {
+        ok: bool,
+        calls: Arc<AtomicUsize>,
+    }
+
+    impl TokenSource for Fake {
+        fn fetch_token(&self, _: &TokenRequest) -> Result<AccessToken> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.ok {
+                Ok(AccessToken { token: Zeroizing::new("t".into()), expires_on: SystemTime::now() + Duration::from_secs(3600) })
+            } else {
+                Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "it failed"))
+            }
+        }
+        fn kind(&self) -> &'static str {
+            "fake"
+        }
+    }
+
+    fn fake(ok: bool, calls: &Arc<AtomicUsize>) -> Result<Box<dyn TokenSource>> {
+        Ok(Box::new(Fake { ok, calls: calls.clone() }))
+    }
+
+    fn req() -> TokenRequest {
+        TokenRequest { scope: "s".into(), tenant_id: None, claims: None }
+    }
+
+    #[test]
+    fn selection_values() {
+        assert_eq!(selection(None).unwrap(), ChainMember::ALL.to_vec());
+        assert_eq!(selection(Some(" ")).unwrap(), ChainMember::ALL.to_vec());
+        assert_eq!(selection(Some("dev")).unwrap(), vec![ChainMember::AzureCli]);
+        assert_eq!(selection(Some("PROD")).unwrap(), vec![ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity]);
+        assert_eq!(selection(Some("ManagedIdentityCredential")).unwrap(), vec![ChainMember::ManagedIdentity]);
+        assert_eq!(selection(Some("azureclicredential")).unwrap(), vec![ChainMember::AzureCli]);
+        let e = selection(Some("Interactive")).unwrap_err();
+        assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+        assert!(e.message.contains("AZURE_TOKEN_CREDENTIALS") && e.message.contains("AzureCliCredential"));
+    }
+
+    #[test]
+    fn the_first_success_is_remembered() {
+        let (a, b, c) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let chain = DefaultAzureCredential::from_links(vec![
+            ("One", Err(Error::invalid_argument("ONE_VAR is not set"))),
+            ("Two", fake(false, &a)),
+            ("Three", fake(true, &b)),
+            ("Four", fake(true, &c)),
+        ]);
+        assert!(chain.chosen().is_none());
+        chain.fetch_token(&req()).unwrap();
+        assert_eq!(chain.chosen(), Some("Three"));
+        chain.fetch_token(&req()).unwrap();
+        assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst), c.load(Ordering::SeqCst)), (1, 2, 0));
+    }
+
+    #[test]
+    fn all_failing_lists_every_reason() {
+        let a = Arc::new(AtomicUsize::new(0));
+        let chain = DefaultAzureCredential::from_links(vec![("One", Err(Error::invalid_argument("ONE_VAR is not set"))), ("Two", fake(false, &a))]);
+        let e = chain.fetch_token(&req()).unwrap_err();
+        assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
+        assert!(e.message.contains("- One: not configured: ONE_VAR is not set"), "{}", e.message);
+        assert!(e.message.contains("- Two: it failed"), "{}", e.message);
+        // Nothing is remembered: the next request tries again.
+        chain.fetch_token(&req()).unwrap_err();
+        assert_eq!(a.load(Ordering::SeqCst), 2);
+    }
+}
