@@ -47,12 +47,14 @@ static void print_error(const char *what, kv_status status, const kv_error *err)
 }
 
 /* Checks a kv_status: on failure prints the error, frees it, counts a failure and returns 0. */
-static int check(const char *what, kv_status status, kv_error *err) {
+/* Takes &err: the call is evaluated before err is read (C leaves argument order unspecified). */
+static int check(const char *what, kv_status status, kv_error **err) {
     if (status == KV_STATUS_OK) {
         return 1;
     }
-    print_error(what, status, err);
-    kv_error_free(err);
+    print_error(what, status, *err);
+    kv_error_free(*err);
+    *err = NULL;
     failures++;
     return 0;
 }
@@ -90,12 +92,11 @@ static int random_bytes(uint8_t *buf, size_t len) {
 static void delete_and_purge(const kv_client *client, const char *name) {
     kv_error *err = NULL;
     printf("\ndelete and purge key %s\n", name);
-    if (!check("kv_client_delete_key", kv_client_delete_key(client, name, NULL, &err), err))
+    if (!check("kv_client_delete_key", kv_client_delete_key(client, name, NULL, &err), &err))
         return;
-    if (!check("kv_client_wait_for_deleted_key", kv_client_wait_for_deleted_key(client, name, DELETE_WAIT_MS, &err),
-               err))
+    if (!check("kv_client_wait_for_deleted_key", kv_client_wait_for_deleted_key(client, name, DELETE_WAIT_MS, &err), &err))
         return;
-    if (check("kv_client_purge_deleted_key", kv_client_purge_deleted_key(client, name, &err), err))
+    if (check("kv_client_purge_deleted_key", kv_client_purge_deleted_key(client, name, &err), &err))
         printf("purged key %s\n", name);
 }
 
@@ -112,12 +113,11 @@ static void rsa_round_trips(const kv_client *client, const kv_key *key) {
 
     /* 1. Encrypt locally with the public key, decrypt in the vault with the private key. */
     printf("\nRSA-OAEP-256: encrypt locally, decrypt in the vault\n");
-    if (check("kv_key_encrypt", kv_key_encrypt(key, alg, (const uint8_t *)plaintext, plaintext_len, &ct, &err), err)) {
+    if (check("kv_key_encrypt", kv_key_encrypt(key, alg, (const uint8_t *)plaintext, plaintext_len, &ct, &err), &err)) {
         require("ciphertext is 256 bytes", kv_crypto_result_value(ct).len == 256);
         if (check("kv_client_decrypt",
                   kv_client_decrypt(client, name, version, alg, kv_crypto_result_value(ct).data,
-                                    kv_crypto_result_value(ct).len, NULL, &pt, &err),
-                  err))
+                                    kv_crypto_result_value(ct).len, NULL, &pt, &err), &err))
             require("vault decrypts the local ciphertext to the plaintext",
                     bytes_eq(kv_crypto_result_value(pt), plaintext, plaintext_len));
     }
@@ -128,14 +128,12 @@ static void rsa_round_trips(const kv_client *client, const kv_key *key) {
     /* 2. Encrypt and decrypt in the vault. */
     printf("\nRSA-OAEP-256: encrypt and decrypt in the vault\n");
     if (check("kv_client_encrypt",
-              kv_client_encrypt(client, name, version, alg, (const uint8_t *)plaintext, plaintext_len, NULL, &ct, &err),
-              err)) {
+              kv_client_encrypt(client, name, version, alg, (const uint8_t *)plaintext, plaintext_len, NULL, &ct, &err), &err)) {
         printf("  encrypted by %s\n", kv_crypto_result_key_id(ct).data);
         require("ciphertext is 256 bytes", kv_crypto_result_value(ct).len == 256);
         if (check("kv_client_decrypt",
                   kv_client_decrypt(client, name, version, alg, kv_crypto_result_value(ct).data,
-                                    kv_crypto_result_value(ct).len, NULL, &pt, &err),
-                  err))
+                                    kv_crypto_result_value(ct).len, NULL, &pt, &err), &err))
             require("vault decrypts its ciphertext to the plaintext",
                     bytes_eq(kv_crypto_result_value(pt), plaintext, plaintext_len));
     }
@@ -147,12 +145,11 @@ static void rsa_round_trips(const kv_client *client, const kv_key *key) {
     printf("\nRSA-OAEP-256: wrap a 32-byte AES key locally, unwrap it in the vault\n");
     if (!require("32 random bytes from /dev/urandom", random_bytes(aes_key, sizeof aes_key)))
         return;
-    if (check("kv_key_wrap_key", kv_key_wrap_key(key, alg, aes_key, sizeof aes_key, &ct, &err), err)) {
+    if (check("kv_key_wrap_key", kv_key_wrap_key(key, alg, aes_key, sizeof aes_key, &ct, &err), &err)) {
         require("wrapped key is 256 bytes", kv_crypto_result_value(ct).len == 256);
         if (check("kv_client_unwrap_key",
                   kv_client_unwrap_key(client, name, version, alg, kv_crypto_result_value(ct).data,
-                                       kv_crypto_result_value(ct).len, NULL, &pt, &err),
-                  err))
+                                       kv_crypto_result_value(ct).len, NULL, &pt, &err), &err))
             require("vault unwraps the AES key", bytes_eq(kv_crypto_result_value(pt), aes_key, sizeof aes_key));
     }
     kv_crypto_result_free(ct);
@@ -184,12 +181,11 @@ static void aes_gcm_round_trip(const kv_client *client, const char *name) {
 
     /* Encrypt: the vault picks the iv and returns it with the tag. */
     if (!check("kv_crypto_params_set_aad",
-               kv_crypto_params_set_aad(enc_params, (const uint8_t *)aad, strlen(aad), &err), err))
+               kv_crypto_params_set_aad(enc_params, (const uint8_t *)aad, strlen(aad), &err), &err))
         goto out;
     if (!check("kv_client_encrypt",
                kv_client_encrypt(client, name, NULL, alg, (const uint8_t *)plaintext, plaintext_len, enc_params, &ct,
-                                 &err),
-               err))
+                                 &err), &err))
         goto out;
     iv = kv_crypto_result_iv(ct);
     tag = kv_crypto_result_tag(ct);
@@ -201,22 +197,21 @@ static void aes_gcm_round_trip(const kv_client *client, const char *name) {
     require("tag is 16 bytes", tag.len == 16);
 
     /* Decrypt: iv and tag from the result, and the same aad. */
-    if (!check("kv_crypto_params_set_iv", kv_crypto_params_set_iv(dec_params, iv.data, iv.len, &err), err) ||
-        !check("kv_crypto_params_set_tag", kv_crypto_params_set_tag(dec_params, tag.data, tag.len, &err), err) ||
+    if (!check("kv_crypto_params_set_iv", kv_crypto_params_set_iv(dec_params, iv.data, iv.len, &err), &err) ||
+        !check("kv_crypto_params_set_tag", kv_crypto_params_set_tag(dec_params, tag.data, tag.len, &err), &err) ||
         !check("kv_crypto_params_set_aad",
-               kv_crypto_params_set_aad(dec_params, (const uint8_t *)aad, strlen(aad), &err), err))
+               kv_crypto_params_set_aad(dec_params, (const uint8_t *)aad, strlen(aad), &err), &err))
         goto out;
     if (check("kv_client_decrypt",
               kv_client_decrypt(client, name, NULL, alg, kv_crypto_result_value(ct).data, kv_crypto_result_value(ct).len,
-                                dec_params, &pt, &err),
-              err))
+                                dec_params, &pt, &err), &err))
         require("vault decrypts to the plaintext", bytes_eq(kv_crypto_result_value(pt), plaintext, plaintext_len));
     kv_crypto_result_free(pt);
     pt = NULL;
 
     /* A different aad fails authentication: the vault refuses to decrypt. */
     if (!check("kv_crypto_params_set_aad",
-               kv_crypto_params_set_aad(dec_params, (const uint8_t *)wrong_aad, strlen(wrong_aad), &err), err))
+               kv_crypto_params_set_aad(dec_params, (const uint8_t *)wrong_aad, strlen(wrong_aad), &err), &err))
         goto out;
     st = kv_client_decrypt(client, name, NULL, alg, kv_crypto_result_value(ct).data, kv_crypto_result_value(ct).len,
                            dec_params, &pt, &err);
@@ -270,7 +265,7 @@ int main(int argc, char **argv) {
     printf("kv %s, vault %s\n", kv_version(), vault_url);
 
     /* Set-up, as in quickstart.c. */
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), err))
+    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
         goto out;
     opts = kv_client_options_new();
     rsa_opts = kv_key_options_new();
@@ -281,22 +276,22 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (ca_file != NULL && ca_file[0] != '\0' &&
-        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), err))
+        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))
         goto out;
     if (verify != NULL && strcmp(verify, "0") == 0 &&
         !check("kv_client_options_set_verify_challenge_resource",
-               kv_client_options_set_verify_challenge_resource(opts, false, &err), err))
+               kv_client_options_set_verify_challenge_resource(opts, false, &err), &err))
         goto out;
-    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), err))
+    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), &err))
         goto out;
 
     /* The RSA key. The created key comes back with its public key, so it serves for the local
      * operations directly (kv_client_get_key fetches it later, as sign_verify.c shows). */
     printf("\ncreate RSA 2048 key %s\n", rsa_name);
-    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(rsa_opts, 2048, &err), err))
+    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(rsa_opts, 2048, &err), &err))
         goto out;
     if (!check("kv_client_create_key (RSA)",
-               kv_client_create_key(client, rsa_name, KV_KEY_TYPE_RSA, rsa_opts, &rsa_key, &err), err))
+               kv_client_create_key(client, rsa_name, KV_KEY_TYPE_RSA, rsa_opts, &rsa_key, &err), &err))
         goto out;
     have_rsa = 1;
     printf("  id: %s\n", kv_key_id(rsa_key).data);
@@ -305,7 +300,7 @@ int main(int argc, char **argv) {
     /* The AES key: oct-HSM keys exist in Managed HSM (and in the local stand-in vault). A plain
      * Key Vault refuses them with a service error; without KV_EXPECT_AES=1 that skips AES. */
     printf("\ncreate AES-256 (oct-HSM) key %s\n", aes_name);
-    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(aes_opts, 256, &err), err))
+    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(aes_opts, 256, &err), &err))
         goto out;
     st = kv_client_create_key(client, aes_name, KV_KEY_TYPE_OCT_HSM, aes_opts, &aes_key, &err);
     if (st == KV_STATUS_OK) {
@@ -321,7 +316,7 @@ int main(int argc, char **argv) {
     } else {
         if (expect_aes)
             fprintf(stderr, "KV_EXPECT_AES=1, but the vault did not create an oct-HSM key\n");
-        check("kv_client_create_key (oct-HSM)", st, err);
+        check("kv_client_create_key (oct-HSM)", st, &err);
     }
 
 out:

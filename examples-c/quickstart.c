@@ -36,12 +36,14 @@ static void print_error(const char *what, kv_status status, const kv_error *err)
 }
 
 /* Checks a kv_status: on failure prints the error, frees it and returns 0; on success returns 1. */
-static int check(const char *what, kv_status status, kv_error *err) {
+/* Takes &err: the call is evaluated before err is read (C leaves argument order unspecified). */
+static int check(const char *what, kv_status status, kv_error **err) {
     if (status == KV_STATUS_OK) {
         return 1;
     }
-    print_error(what, status, err);
-    kv_error_free(err);
+    print_error(what, status, *err);
+    kv_error_free(*err);
+    *err = NULL;
     return 0;
 }
 
@@ -74,7 +76,7 @@ int main(int argc, char **argv) {
     printf("kv %s, vault %s\n", kv_version(), vault_url);
 
     /* 1. A credential that presents a token we already have. */
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), err))
+    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
         goto out;
 
     /* 2. Client options: trust the local vault's CA when one is given. */
@@ -84,26 +86,26 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (ca_file != NULL && ca_file[0] != '\0' &&
-        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), err))
+        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))
         goto out;
     if (verify != NULL && strcmp(verify, "0") == 0 &&
         !check("kv_client_options_set_verify_challenge_resource",
-               kv_client_options_set_verify_challenge_resource(opts, false, &err), err))
+               kv_client_options_set_verify_challenge_resource(opts, false, &err), &err))
         goto out;
 
     /* 3. The client. It copies the options and keeps its own reference to the credential. */
-    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), err))
+    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), &err))
         goto out;
 
     /* 4. Set a secret. Values are (pointer, length): binary-safe. */
     const char *value = "hello from C";
     printf("\nset secret %s\n", name);
     if (!check("kv_client_set_secret",
-               kv_client_set_secret(client, name, (const uint8_t *)value, strlen(value), NULL, &err), err))
+               kv_client_set_secret(client, name, (const uint8_t *)value, strlen(value), NULL, &err), &err))
         goto out;
 
     /* 5. Get it back (version NULL = latest). kv_str views live as long as the secret. */
-    if (!check("kv_client_get_secret", kv_client_get_secret(client, name, NULL, &secret, &err), err))
+    if (!check("kv_client_get_secret", kv_client_get_secret(client, name, NULL, &secret, &err), &err))
         goto out;
     printf("got secret\n  name:    %s\n  version: %s\n  value:   %.*s\n", kv_secret_name(secret).data,
            kv_secret_version(secret).data, (int)kv_secret_value(secret).len, kv_secret_value(secret).data);
@@ -113,12 +115,12 @@ int main(int argc, char **argv) {
     /* 6. List the vault's secrets. The iterator fetches further pages on demand;
      *    *item is NULL at the end. List items carry no value. */
     printf("\nsecrets in the vault:\n");
-    if (!check("kv_client_list_secrets", kv_client_list_secrets(client, &iter, &err), err))
+    if (!check("kv_client_list_secrets", kv_client_list_secrets(client, &iter, &err), &err))
         goto out;
     size_t count = 0;
     for (;;) {
         kv_secret *item = NULL;
-        if (!check("kv_secret_iter_next", kv_secret_iter_next(iter, &item, &err), err))
+        if (!check("kv_secret_iter_next", kv_secret_iter_next(iter, &item, &err), &err))
             goto out;
         if (item == NULL)
             break;
@@ -132,18 +134,18 @@ int main(int argc, char **argv) {
 
     /* 7. Delete it (soft delete: the vault keeps it, recoverable, until purged). */
     printf("\ndelete secret %s\n", name);
-    if (!check("kv_client_delete_secret", kv_client_delete_secret(client, name, &err), err))
+    if (!check("kv_client_delete_secret", kv_client_delete_secret(client, name, &err), &err))
         goto out;
 
     /* 8. The deleted secret: its recovery id is what kv_client_recover_deleted_secret restores. */
-    if (!check("kv_client_get_deleted_secret", kv_client_get_deleted_secret(client, name, &secret, &err), err))
+    if (!check("kv_client_get_deleted_secret", kv_client_get_deleted_secret(client, name, &secret, &err), &err))
         goto out;
     printf("deleted secret\n  recovery id: %s\n", kv_secret_recovery_id(secret).data);
     kv_secret_free(secret);
     secret = NULL;
 
     /* 9. Purge it for good. */
-    if (!check("kv_client_purge_deleted_secret", kv_client_purge_deleted_secret(client, name, &err), err))
+    if (!check("kv_client_purge_deleted_secret", kv_client_purge_deleted_secret(client, name, &err), &err))
         goto out;
     printf("purged secret %s\n", name);
 

@@ -40,12 +40,14 @@ static void print_error(const char *what, kv_status status, const kv_error *err)
 }
 
 /* Checks a kv_status: on failure prints the error, frees it, counts a failure and returns 0. */
-static int check(const char *what, kv_status status, kv_error *err) {
+/* Takes &err: the call is evaluated before err is read (C leaves argument order unspecified). */
+static int check(const char *what, kv_status status, kv_error **err) {
     if (status == KV_STATUS_OK) {
         return 1;
     }
-    print_error(what, status, err);
-    kv_error_free(err);
+    print_error(what, status, *err);
+    kv_error_free(*err);
+    *err = NULL;
     failures++;
     return 0;
 }
@@ -63,12 +65,11 @@ static int require(const char *what, int cond) {
 static void delete_and_purge(const kv_client *client, const char *name) {
     kv_error *err = NULL;
     printf("\ndelete and purge key %s\n", name);
-    if (!check("kv_client_delete_key", kv_client_delete_key(client, name, NULL, &err), err))
+    if (!check("kv_client_delete_key", kv_client_delete_key(client, name, NULL, &err), &err))
         return;
-    if (!check("kv_client_wait_for_deleted_key", kv_client_wait_for_deleted_key(client, name, DELETE_WAIT_MS, &err),
-               err))
+    if (!check("kv_client_wait_for_deleted_key", kv_client_wait_for_deleted_key(client, name, DELETE_WAIT_MS, &err), &err))
         return;
-    if (check("kv_client_purge_deleted_key", kv_client_purge_deleted_key(client, name, &err), err))
+    if (check("kv_client_purge_deleted_key", kv_client_purge_deleted_key(client, name, &err), &err))
         printf("purged key %s\n", name);
 }
 
@@ -95,43 +96,38 @@ static void sign_and_verify(const kv_client *client, const char *name, kv_signat
     /* 1. Sign: kv hashes the message locally (SHA-256 for ES256 and PS256) and the vault signs
      *    the digest. version NULL = the latest version. */
     if (!check("kv_client_sign_data",
-               kv_client_sign_data(client, name, NULL, alg, (const uint8_t *)message, message_len, &signed_, &err),
-               err))
+               kv_client_sign_data(client, name, NULL, alg, (const uint8_t *)message, message_len, &signed_, &err), &err))
         goto out;
     sig = kv_crypto_result_value(signed_); /* borrowed: valid until the result is freed */
     printf("  signed by %s\n  signature: %zu bytes\n", kv_crypto_result_key_id(signed_).data, sig.len);
     require("signature has the expected length", sig.len == signature_len);
 
     /* 2. Verify locally: fetch the key (public members only) and verify without a request. */
-    if (!check("kv_client_get_key", kv_client_get_key(client, name, NULL, &key, &err), err))
+    if (!check("kv_client_get_key", kv_client_get_key(client, name, NULL, &key, &err), &err))
         goto out;
     valid = false;
     if (check("kv_key_verify_data",
-              kv_key_verify_data(key, alg, (const uint8_t *)message, message_len, sig.data, sig.len, &valid, &err),
-              err))
+              kv_key_verify_data(key, alg, (const uint8_t *)message, message_len, sig.data, sig.len, &valid, &err), &err))
         require("local verify: signature is valid", valid);
     valid = true;
     if (check("kv_key_verify_data (tampered)",
-              kv_key_verify_data(key, alg, (const uint8_t *)tampered, message_len, sig.data, sig.len, &valid, &err),
-              err))
+              kv_key_verify_data(key, alg, (const uint8_t *)tampered, message_len, sig.data, sig.len, &valid, &err), &err))
         require("local verify: tampered message is not valid", !valid);
 
     /* 3. Verify in the vault. The call succeeds either way; *valid says whether it verified. */
     valid = false;
     if (check("kv_client_verify_data",
               kv_client_verify_data(client, name, NULL, alg, (const uint8_t *)message, message_len, sig.data, sig.len,
-                                    &valid, &err),
-              err))
+                                    &valid, &err), &err))
         require("vault verify: signature is valid", valid);
     valid = true;
     if (check("kv_client_verify_data (tampered)",
               kv_client_verify_data(client, name, NULL, alg, (const uint8_t *)tampered, message_len, sig.data,
-                                    sig.len, &valid, &err),
-              err))
+                                    sig.len, &valid, &err), &err))
         require("vault verify: tampered message is not valid", !valid);
 
     /* 4. The public key as PEM, for anyone who verifies with other tools (openssl, ...). */
-    if (check("kv_key_public_pem", kv_key_public_pem(key, &pem, &err), err)) {
+    if (check("kv_key_public_pem", kv_key_public_pem(key, &pem, &err), &err)) {
         const char *text = (const char *)kv_blob_bytes(pem).data; /* NUL-terminated */
         require("PEM is a public key", strncmp(text, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
         printf("%s", text);
@@ -176,7 +172,7 @@ int main(int argc, char **argv) {
     printf("kv %s, vault %s\n", kv_version(), vault_url);
 
     /* Set-up, as in quickstart.c. */
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), err))
+    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
         goto out;
     opts = kv_client_options_new();
     if (opts == NULL) {
@@ -185,13 +181,13 @@ int main(int argc, char **argv) {
         goto out;
     }
     if (ca_file != NULL && ca_file[0] != '\0' &&
-        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), err))
+        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))
         goto out;
     if (verify != NULL && strcmp(verify, "0") == 0 &&
         !check("kv_client_options_set_verify_challenge_resource",
-               kv_client_options_set_verify_challenge_resource(opts, false, &err), err))
+               kv_client_options_set_verify_challenge_resource(opts, false, &err), &err))
         goto out;
-    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), err))
+    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), &err))
         goto out;
 
     /* 1. An EC key on P-256. Key options carry what the call sends; the key type is an argument. */
@@ -203,10 +199,9 @@ int main(int argc, char **argv) {
         goto out;
     }
     printf("\ncreate EC P-256 key %s\n", ec_name);
-    if (!check("kv_key_options_set_curve", kv_key_options_set_curve(ec_opts, KV_KEY_CURVE_P256, &err), err))
+    if (!check("kv_key_options_set_curve", kv_key_options_set_curve(ec_opts, KV_KEY_CURVE_P256, &err), &err))
         goto out;
-    if (!check("kv_client_create_key (EC)", kv_client_create_key(client, ec_name, KV_KEY_TYPE_EC, ec_opts, &key, &err),
-               err))
+    if (!check("kv_client_create_key (EC)", kv_client_create_key(client, ec_name, KV_KEY_TYPE_EC, ec_opts, &key, &err), &err))
         goto out;
     have_ec = 1;
     printf("  id:    %s\n  type:  %s\n  curve: %s\n", kv_key_id(key).data, kv_key_type_name(key).data,
@@ -218,10 +213,10 @@ int main(int argc, char **argv) {
 
     /* 2. An RSA key of 2048 bits. */
     printf("\ncreate RSA 2048 key %s\n", rsa_name);
-    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(rsa_opts, 2048, &err), err))
+    if (!check("kv_key_options_set_key_size", kv_key_options_set_key_size(rsa_opts, 2048, &err), &err))
         goto out;
     if (!check("kv_client_create_key (RSA)",
-               kv_client_create_key(client, rsa_name, KV_KEY_TYPE_RSA, rsa_opts, &key, &err), err))
+               kv_client_create_key(client, rsa_name, KV_KEY_TYPE_RSA, rsa_opts, &key, &err), &err))
         goto out;
     have_rsa = 1;
     printf("  id:      %s\n  type:    %s\n  modulus: %zu bits\n", kv_key_id(key).data, kv_key_type_name(key).data,
