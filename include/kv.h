@@ -29,7 +29,9 @@
  *    iterators) are used by one thread at a time. Results (kv_secret, kv_key, kv_crypto_result,
  *    kv_error, kv_blob) are immutable and may be read from any thread.
  *  - Calls block the calling thread, bounded by the client's timeouts. kv starts no threads of
- *    its own and installs no signal handlers.
+ *    its own and installs no signal handlers. The Azure CLI credential runs `az` as a child
+ *    process (waited for on the calling thread, killed at its timeout); a callback credential
+ *    calls the host's function on the thread that made the kv call.
  *  - Secret material (secret values, backups, tokens, imported private keys, plaintexts and
  *    crypto results, random bytes, released keys) is zeroized when its handle is freed and
  *    never appears in error messages or logs. Set KV_LOG=info (or debug, warn, error) to log
