@@ -16,7 +16,7 @@ use crate::auth::azure_cli::AzureCliCredential;
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::environment::EnvironmentCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;
-use crate::auth::options::CredentialOptions;
+use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::auth::workload_identity::WorkloadIdentityCredential;
 use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
@@ -88,6 +88,18 @@ pub struct DefaultAzureCredential {
     chosen: OnceCell<usize>,
 }
 
+/// Options for the chain's managed identity: as the official SDKs do, `AZURE_CLIENT_ID` selects a
+/// user-assigned identity when the options name none.
+fn managed_identity_options(options: &CredentialOptions, azure_client_id: Option<String>) -> CredentialOptions {
+    let mut options = options.clone();
+    if options.managed_identity == ManagedIdentityId::SystemAssigned {
+        if let Some(client_id) = azure_client_id.filter(|id| !id.trim().is_empty()) {
+            options.managed_identity = ManagedIdentityId::ClientId(client_id);
+        }
+    }
+    options
+}
+
 impl DefaultAzureCredential {
     /// Builds the chain from the environment and `options`. Fails only when
     /// `AZURE_TOKEN_CREDENTIALS` has an unknown value.
@@ -99,7 +111,7 @@ impl DefaultAzureCredential {
                 let built: Result<Box<dyn TokenSource>> = match member {
                     ChainMember::Environment => EnvironmentCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
                     ChainMember::WorkloadIdentity => WorkloadIdentityCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
-                    ChainMember::ManagedIdentity => ManagedIdentityCredential::new(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
+                    ChainMember::ManagedIdentity => ManagedIdentityCredential::new(&managed_identity_options(options, std::env::var("AZURE_CLIENT_ID").ok())).map(|c| Box::new(c) as Box<dyn TokenSource>),
                     ChainMember::AzureCli => AzureCliCredential::new(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
                 };
                 (member.name(), built)
@@ -194,6 +206,16 @@ mod tests {
 
     fn req() -> TokenRequest {
         TokenRequest { scope: "s".into(), tenant_id: None, claims: None }
+    }
+
+    #[test]
+    fn azure_client_id_selects_a_user_assigned_identity_unless_options_name_one() {
+        let system = CredentialOptions::default();
+        assert_eq!(managed_identity_options(&system, Some("abc".into())).managed_identity, ManagedIdentityId::ClientId("abc".into()));
+        assert_eq!(managed_identity_options(&system, None).managed_identity, ManagedIdentityId::SystemAssigned);
+        assert_eq!(managed_identity_options(&system, Some(" ".into())).managed_identity, ManagedIdentityId::SystemAssigned);
+        let named = CredentialOptions { managed_identity: ManagedIdentityId::ObjectId("obj".into()), ..CredentialOptions::default() };
+        assert_eq!(managed_identity_options(&named, Some("abc".into())).managed_identity, ManagedIdentityId::ObjectId("obj".into()));
     }
 
     #[test]
