@@ -1,0 +1,15 @@
+package kv
+
+// Test hooks for the external tests (package kv_test).
+
+// LiveHandles returns how many native handles Go values own and have not freed yet.
+func LiveHandles() int64 { return liveHandles.Load() }
+
+// FinalizedHandles returns how many native handles finalizers have freed so far.
+func FinalizedHandles() int64 { return finalizedHandles.Load() }
+
+// StatusNames returns the generated status table (C name by status).
+func StatusNames() map[Status]string { return statusNames }
+
+// CallbackHandles returns how many callback credentials kv has not released yet.
+func CallbackHandles() int64 { return callbackHandles.Load() }

@@ -1,0 +1,3 @@
+module github.com/kv-sdk/kv/bindings/go
+
+go 1.23

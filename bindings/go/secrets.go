@@ -1,0 +1,413 @@
+package kv
+
+/*
+#include <stdlib.h>
+#include "kv.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"time"
+)
+
+// Secret is a secret as a call returned it (a copy of kv_secret; the native result is freed at
+// once).
+type Secret struct {
+	// Value is the secret's value, byte-exact (it may hold NUL bytes). It is set by GetSecret
+	// and SetSecret only; other calls and list items carry no value. This []byte is the only
+	// copy the binding makes (kv zeroizes its own); call Wipe when done with it.
+	Value []byte
+	// ID is https://{vault}/secrets/{name}[/{version}].
+	ID      string
+	Name    string
+	Version string // "" for ListSecrets items and deleted secrets
+	// ContentType is the content type ("" if none).
+	ContentType string
+	// KeyID is the key id when the secret backs a certificate ("" otherwise).
+	KeyID   string
+	Enabled bool
+	// Managed tells whether Key Vault manages the secret's lifetime (a certificate's secret).
+	Managed bool
+	// Created, Updated, NotBefore and Expires are zero when unknown or not set.
+	Created, Updated, NotBefore, Expires time.Time
+	// RecoveryLevel is e.g. "Recoverable+Purgeable"; RecoverableDays the soft-delete retention.
+	RecoveryLevel   string
+	RecoverableDays int
+	// RecoveryID, DeletedDate and ScheduledPurgeDate are set for deleted secrets only.
+	RecoveryID                      string
+	DeletedDate, ScheduledPurgeDate time.Time
+	// Tags are the secret's tags (nil when it has none).
+	Tags map[string]string
+}
+
+// Wipe zeroes the secret's value.
+func (s *Secret) Wipe() { Wipe(s.Value) }
+
+// takeSecret copies a kv_secret into a Secret and frees (zeroizes) the native one.
+func takeSecret(p *C.kv_secret) Secret {
+	defer C.kv_secret_free(p)
+	s := Secret{
+		Value:              strBytes(C.kv_secret_value(p)),
+		ID:                 goString(C.kv_secret_id(p)),
+		Name:               goString(C.kv_secret_name(p)),
+		Version:            goString(C.kv_secret_version(p)),
+		ContentType:        goString(C.kv_secret_content_type(p)),
+		KeyID:              goString(C.kv_secret_key_id(p)),
+		Enabled:            bool(C.kv_secret_enabled(p)),
+		Managed:            bool(C.kv_secret_managed(p)),
+		Created:            unixTime(C.kv_secret_created(p)),
+		Updated:            unixTime(C.kv_secret_updated(p)),
+		NotBefore:          unixTime(C.kv_secret_not_before(p)),
+		Expires:            unixTime(C.kv_secret_expires(p)),
+		RecoveryLevel:      goString(C.kv_secret_recovery_level(p)),
+		RecoverableDays:    int(C.kv_secret_recoverable_days(p)),
+		RecoveryID:         goString(C.kv_secret_recovery_id(p)),
+		DeletedDate:        unixTime(C.kv_secret_deleted_date(p)),
+		ScheduledPurgeDate: unixTime(C.kv_secret_scheduled_purge_date(p)),
+	}
+	if n := int(C.kv_secret_tag_count(p)); n > 0 {
+		s.Tags = make(map[string]string, n)
+		for i := 0; i < n; i++ {
+			s.Tags[goString(C.kv_secret_tag_name(p, C.size_t(i)))] = goString(C.kv_secret_tag_value(p, C.size_t(i)))
+		}
+	}
+	return s
+}
+
+// SecretOptions are the properties SetSecret and UpdateSecretProperties send
+// (kv_secret_options): only what is set is sent.
+type SecretOptions struct {
+	// ContentType, e.g. "text/plain" ("" = not set; at most 255 characters).
+	ContentType string
+	// Enabled (nil = not set). A disabled secret's value cannot be read.
+	Enabled *bool
+	// NotBefore and Expires (zero = not set).
+	NotBefore, Expires time.Time
+	// Tags: nil leaves the tags alone; a non-nil map (even an empty one) replaces all of the
+	// secret's tags (at most 15).
+	Tags map[string]string
+}
+
+// native builds kv_secret_options; the caller frees them with kv_secret_options_free.
+func (o *SecretOptions) native() (*C.kv_secret_options, error) {
+	p := C.kv_secret_options_new()
+	if p == nil {
+		panic("kv: out of memory")
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			C.kv_secret_options_free(p)
+		}
+	}()
+	var a cArgs
+	defer a.free()
+	var e *C.kv_error
+	if o.ContentType != "" {
+		ct := a.str("ContentType", o.ContentType)
+		if a.err != nil {
+			return nil, a.err
+		}
+		if err := takeError(C.kv_secret_options_set_content_type(p, ct, &e), e); err != nil {
+			return nil, err
+		}
+	}
+	if o.Enabled != nil {
+		if err := takeError(C.kv_secret_options_set_enabled(p, C.bool(*o.Enabled), &e), e); err != nil {
+			return nil, err
+		}
+	}
+	if !o.NotBefore.IsZero() {
+		if err := takeError(C.kv_secret_options_set_not_before(p, C.int64_t(o.NotBefore.Unix()), &e), e); err != nil {
+			return nil, err
+		}
+	}
+	if !o.Expires.IsZero() {
+		if err := takeError(C.kv_secret_options_set_expires(p, C.int64_t(o.Expires.Unix()), &e), e); err != nil {
+			return nil, err
+		}
+	}
+	if o.Tags != nil {
+		if err := takeError(C.kv_secret_options_clear_tags(p, &e), e); err != nil {
+			return nil, err
+		}
+		for k, v := range o.Tags {
+			ck, cv := a.str("tag name", k), a.str("tag value", v)
+			if a.err != nil {
+				return nil, a.err
+			}
+			if err := takeError(C.kv_secret_options_set_tag(p, ck, cv, &e), e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	ok = true
+	return p, nil
+}
+
+// SetSecret sets a secret, creating a new version, and returns that version (with its value).
+// value is UTF-8 text (NUL bytes allowed; at most 25 KiB); it is passed to kv without a copy.
+// opts (nil = none) sets properties (kv_client_set_secret_with_options); without it
+// kv_client_set_secret is called.
+func (c *Client) SetSecret(name string, value []byte, opts *SecretOptions) (Secret, error) {
+	var a cArgs
+	defer a.free()
+	cname := a.str("name", name)
+	if a.err != nil {
+		return Secret{}, a.err
+	}
+	var copts *C.kv_secret_options
+	if opts != nil {
+		var err error
+		if copts, err = opts.native(); err != nil {
+			return Secret{}, err
+		}
+		defer C.kv_secret_options_free(copts)
+	}
+	p, err := c.acquire()
+	if err != nil {
+		return Secret{}, err
+	}
+	v, vlen := payload(value)
+	var out *C.kv_secret
+	var e *C.kv_error
+	var st C.kv_status
+	if copts == nil {
+		st = C.kv_client_set_secret(p, cname, v, vlen, &out, &e)
+	} else {
+		st = C.kv_client_set_secret_with_options(p, cname, v, vlen, copts, &out, &e)
+	}
+	c.release()
+	runtime.KeepAlive(value)
+	if err := takeError(st, e); err != nil {
+		return Secret{}, err
+	}
+	return takeSecret(out), nil
+}
+
+// GetSecret gets a secret with its value (kv_client_get_secret); version "" means the latest.
+func (c *Client) GetSecret(name, version string) (Secret, error) {
+	var a cArgs
+	defer a.free()
+	cname, cver := a.str("name", name), a.optStr("version", version)
+	if a.err != nil {
+		return Secret{}, a.err
+	}
+	p, err := c.acquire()
+	if err != nil {
+		return Secret{}, err
+	}
+	var out *C.kv_secret
+	var e *C.kv_error
+	st := C.kv_client_get_secret(p, cname, cver, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return Secret{}, err
+	}
+	return takeSecret(out), nil
+}
+
+// UpdateSecretProperties changes what opts sets on a secret version (version "" = latest) and
+// returns the updated properties, without a value (kv_client_update_secret_properties).
+func (c *Client) UpdateSecretProperties(name, version string, opts SecretOptions) (Secret, error) {
+	var a cArgs
+	defer a.free()
+	cname, cver := a.str("name", name), a.optStr("version", version)
+	if a.err != nil {
+		return Secret{}, a.err
+	}
+	copts, err := opts.native()
+	if err != nil {
+		return Secret{}, err
+	}
+	defer C.kv_secret_options_free(copts)
+	p, err := c.acquire()
+	if err != nil {
+		return Secret{}, err
+	}
+	var out *C.kv_secret
+	var e *C.kv_error
+	st := C.kv_client_update_secret_properties(p, cname, cver, copts, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return Secret{}, err
+	}
+	return takeSecret(out), nil
+}
+
+// DeleteSecret deletes a secret and all its versions (kv_client_delete_secret). It is a soft
+// delete: the secret can be recovered or purged while the vault retains it.
+func (c *Client) DeleteSecret(name string) error {
+	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+		return C.kv_client_delete_secret(p, n, e)
+	})
+}
+
+// PurgeDeletedSecret purges a deleted secret permanently (kv_client_purge_deleted_secret).
+func (c *Client) PurgeDeletedSecret(name string) error {
+	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+		return C.kv_client_purge_deleted_secret(p, n, e)
+	})
+}
+
+// GetDeletedSecret gets a deleted secret: no value; DeletedDate, ScheduledPurgeDate and
+// RecoveryID set (kv_client_get_deleted_secret).
+func (c *Client) GetDeletedSecret(name string) (Secret, error) {
+	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
+		return C.kv_client_get_deleted_secret(p, n, out, e)
+	})
+}
+
+// RecoverDeletedSecret recovers a deleted secret and returns its properties, without a value
+// (kv_client_recover_deleted_secret).
+func (c *Client) RecoverDeletedSecret(name string) (Secret, error) {
+	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
+		return C.kv_client_recover_deleted_secret(p, n, out, e)
+	})
+}
+
+// BackupSecret backs up all versions of a secret into an opaque blob that only RestoreSecret
+// can read (kv_client_backup_secret). The blob is secret material: Wipe it when done.
+func (c *Client) BackupSecret(name string) ([]byte, error) {
+	return c.blobByName(name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
+		return C.kv_client_backup_secret(p, n, out, e)
+	})
+}
+
+// RestoreSecret restores a secret (all versions) from a backup blob and returns its properties,
+// without a value (kv_client_restore_secret). The backup is passed to kv without a copy.
+func (c *Client) RestoreSecret(backup []byte) (Secret, error) {
+	p, err := c.acquire()
+	if err != nil {
+		return Secret{}, err
+	}
+	b, blen := payload(backup)
+	var out *C.kv_secret
+	var e *C.kv_error
+	st := C.kv_client_restore_secret(p, b, blen, &out, &e)
+	c.release()
+	runtime.KeepAlive(backup)
+	if err := takeError(st, e); err != nil {
+		return Secret{}, err
+	}
+	return takeSecret(out), nil
+}
+
+// ListSecrets lists the vault's secrets (kv_client_list_secrets): items carry no value and no
+// version. Pages are fetched as the iterator advances.
+func (c *Client) ListSecrets() (*SecretIterator, error) {
+	p, err := c.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var out *C.kv_secret_iter
+	var e *C.kv_error
+	st := C.kv_client_list_secrets(p, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return nil, err
+	}
+	return newSecretIterator(out), nil
+}
+
+// ListSecretVersions lists the versions of a secret (kv_client_list_secret_versions); items
+// carry no value.
+func (c *Client) ListSecretVersions(name string) (*SecretIterator, error) {
+	var a cArgs
+	defer a.free()
+	cname := a.str("name", name)
+	if a.err != nil {
+		return nil, a.err
+	}
+	p, err := c.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var out *C.kv_secret_iter
+	var e *C.kv_error
+	st := C.kv_client_list_secret_versions(p, cname, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return nil, err
+	}
+	return newSecretIterator(out), nil
+}
+
+// ListDeletedSecrets lists the vault's deleted secrets (kv_client_list_deleted_secrets).
+func (c *Client) ListDeletedSecrets() (*SecretIterator, error) {
+	p, err := c.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var out *C.kv_secret_iter
+	var e *C.kv_error
+	st := C.kv_client_list_deleted_secrets(p, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return nil, err
+	}
+	return newSecretIterator(out), nil
+}
+
+// nameCall runs a kv call that takes only a name and returns only a status.
+func (c *Client) nameCall(name string, call func(*C.kv_client, *C.char, **C.kv_error) C.kv_status) error {
+	var a cArgs
+	defer a.free()
+	cname := a.str("name", name)
+	if a.err != nil {
+		return a.err
+	}
+	p, err := c.acquire()
+	if err != nil {
+		return err
+	}
+	var e *C.kv_error
+	st := call(p, cname, &e)
+	c.release()
+	return takeError(st, e)
+}
+
+// secretByName runs a kv call that takes a name and returns a secret.
+func (c *Client) secretByName(name string, call func(*C.kv_client, *C.char, **C.kv_secret, **C.kv_error) C.kv_status) (Secret, error) {
+	var a cArgs
+	defer a.free()
+	cname := a.str("name", name)
+	if a.err != nil {
+		return Secret{}, a.err
+	}
+	p, err := c.acquire()
+	if err != nil {
+		return Secret{}, err
+	}
+	var out *C.kv_secret
+	var e *C.kv_error
+	st := call(p, cname, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return Secret{}, err
+	}
+	return takeSecret(out), nil
+}
+
+// blobByName runs a kv call that takes a name and returns a blob.
+func (c *Client) blobByName(name string, call func(*C.kv_client, *C.char, **C.kv_blob, **C.kv_error) C.kv_status) ([]byte, error) {
+	var a cArgs
+	defer a.free()
+	cname := a.str("name", name)
+	if a.err != nil {
+		return nil, a.err
+	}
+	p, err := c.acquire()
+	if err != nil {
+		return nil, err
+	}
+	var out *C.kv_blob
+	var e *C.kv_error
+	st := call(p, cname, &out, &e)
+	c.release()
+	if err := takeError(st, e); err != nil {
+		return nil, err
+	}
+	return takeBlob(out), nil
+}
