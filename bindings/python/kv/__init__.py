@@ -1,0 +1,102 @@
+"""kv: an Azure Key Vault client (secrets, keys, cryptography) over the kv C library.
+
+    import kv
+
+    with kv.StaticTokenCredential(token) as cred, kv.Client("https://myvault.vault.azure.net", cred) as client:
+        client.set_secret("db", "s3cr3t")
+        print(client.get_secret("db").value)
+
+Every failed call raises a :class:`KvError` subclass (``kv.errors``), one per ``KV_STATUS_*`` of
+kv.h. The native library is found through ``KV_LIBRARY``, then inside the installed package, then
+in the kv repository's build (see ``kv._native``); its version must equal ``kv.__version__``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import errors
+from ._client import Client, ItemIterator
+from ._credentials import (
+    AccessToken,
+    AzureCliCredential,
+    CallbackCredential,
+    ClientCertificateCredential,
+    ClientSecretCredential,
+    Credential,
+    DefaultAzureCredential,
+    EnvironmentCredential,
+    ManagedIdentityCredential,
+    StaticTokenCredential,
+    WorkloadIdentityCredential,
+)
+from ._ffi import (
+    EncryptionAlgorithm,
+    KeyCurve,
+    KeyReleaseAlgorithm,
+    KeyRotationAction,
+    KeyType,
+    SignatureAlgorithm,
+    Status,
+)
+from ._models import (
+    CryptoResult,
+    Key,
+    KeyAttestation,
+    KeyReleasePolicy,
+    KeyRotationLifetimeAction,
+    KeyRotationPolicy,
+    Secret,
+)
+from ._native import LIBRARY_PATH as _LIBRARY_PATH
+from ._native import lib as _lib
+from ._version import __version__
+from .errors import *  # noqa: F401,F403  (one exception class per KV_STATUS_*)
+# kv.TimeoutError (also a built-in TimeoutError) is left out of __all__, so that a star import
+# does not shadow the built-in.
+from .errors import TimeoutError as TimeoutError  # noqa: A004
+
+
+def library_path() -> Path:
+    """The path of the libkv that was loaded."""
+    return _LIBRARY_PATH
+
+
+def library_version() -> str:
+    """The loaded libkv's version (kv_version); always equal to ``__version__``."""
+    return str(_lib.kv_version().decode("utf-8"))
+
+
+__all__ = [
+    "AccessToken",
+    "AzureCliCredential",
+    "CallbackCredential",
+    "ClientCertificateCredential",
+    "ClientSecretCredential",
+    "DefaultAzureCredential",
+    "EnvironmentCredential",
+    "ManagedIdentityCredential",
+    "WorkloadIdentityCredential",
+    "Client",
+    "CryptoResult",
+    "Credential",
+    "EncryptionAlgorithm",
+    "ItemIterator",
+    "Key",
+    "KeyAttestation",
+    "KeyCurve",
+    "KeyReleaseAlgorithm",
+    "KeyReleasePolicy",
+    "KeyRotationAction",
+    "KeyRotationLifetimeAction",
+    "KeyRotationPolicy",
+    "KeyType",
+    "Secret",
+    "SignatureAlgorithm",
+    "StaticTokenCredential",
+    "Status",
+    "__version__",
+    "errors",
+    "library_path",
+    "library_version",
+]
+__all__ += errors.__all__
