@@ -14,6 +14,11 @@
 #                                   encrypt_decrypt and quickstart_default (default credential,
 #                                   managed identity from the vault's token endpoint) against it
 #   6. C examples: valgrind         each once more under valgrind (leaks and memory errors fail)
+#   7. Python binding               bindings/python/run_tests.sh (pip install, mypy --strict, pytest)
+#   8. Go binding                   bindings/go/run_tests.sh (go vet, go test -race, cgocheck2)
+#   9. C++ binding and install      bindings/cpp/run_tests.sh (kv.hpp tests, valgrind, make install,
+#                                   CMake find_package and pkg-config consumers)
+#  10. parity                       scripts/parity.py: every kv_client_* of kv.h in every binding
 #
 # Environment:
 #   KV_VAULT_IMPL=lowkey              use Lowkey Vault for the C examples and, through
@@ -49,15 +54,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# stage NAME FUNCTION: runs FUNCTION in a subshell with `set -e` in force (so its first failing
+# stage NAME COMMAND...: runs COMMAND in a subshell with `set -e` in force (so its first failing
 # command fails the stage), prints its outcome and counts it.
 stage() {
-    local name="$1" fn="$2" rc
+    local name="$1" rc
+    shift
     printf '\n==> stage: %s\n' "$name"
     set +e
     (
         set -euo pipefail
-        "$fn"
+        "$@"
     )
     rc=$?
     set -e
@@ -259,6 +265,10 @@ if [ "$VAULT_TRIED" -eq 0 ]; then
 fi
 stage "C examples: run ${EXAMPLES[*]}" run_examples
 stage "C examples: valgrind (${EXAMPLES[*]})" run_valgrind
+stage "Python binding (pytest, mypy --strict)" bash bindings/python/run_tests.sh
+stage "Go binding (go vet, go test -race, cgocheck2)" bash bindings/go/run_tests.sh
+stage "C++ binding, make install, CMake and pkg-config consumers" bash bindings/cpp/run_tests.sh
+stage "binding parity with kv.h" python3 scripts/parity.py
 
 # Stop the vault now so that the summary line is the last line printed.
 cleanup
