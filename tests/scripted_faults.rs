@@ -764,3 +764,30 @@ fn secret_values_and_tokens_never_appear_in_errors() {
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");
     check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_UNAUTHORIZED));
 }
+
+/// One client keeps its connections: sequential calls share one TLS connection, and threads
+/// sharing the client open at most one each.
+#[test]
+fn connections_are_reused_across_calls_and_threads() {
+    let server = vault(|_, req| secret_reply(req, "pooled", "v"));
+    let client = std::sync::Arc::new(new_client(&server, &options(&server, 0)));
+    for _ in 0..20 {
+        ok(client.get("pooled", None));
+    }
+    assert_eq!(server.connection_count(), 1, "20 sequential calls (and the challenge) used one connection");
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let c = client.clone();
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    ok(c.get("pooled", None));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert!(server.connection_count() <= 5, "at most one new connection per thread, got {}", server.connection_count());
+    assert_eq!(server.request_count(), 1 + 20 + 40);
+}
