@@ -13,7 +13,7 @@ use crate::auth::options::CredentialOptions;
 use crate::error::{Error, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
-use crate::http::transport::{self, TransportOptions, MAX_BODY_BYTES};
+use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_TIMEOUT};
 use serde::Deserialize;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -168,28 +168,7 @@ impl IdentityPlatform {
             .body(body)
             .map_err(|e| Error::invalid_argument(format!("cannot build the token request: {e}")))?;
         let configured = self.agent.configure_request(request).timeout_global(Some(remaining)).build();
-        let mut reply = self.agent.run(configured).map_err(|e| transport::classify(&e, url).context("token request"))?;
-        let status = reply.status().as_u16();
-        let headers = reply.headers().clone();
-        let body = reply
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY_BYTES)
-            .read_to_vec()
-            .map_err(|e| transport::classify(&e, url).context("token request"))?;
-        Ok(RawReply { status, headers, body: Zeroizing::new(body) })
-    }
-}
-
-struct RawReply {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Zeroizing<Vec<u8>>,
-}
-
-impl RawReply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        transport::receive(self.agent.run(configured), url, MAX_BODY_BYTES).map_err(|e| e.context("token request"))
     }
 }
 

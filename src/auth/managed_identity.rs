@@ -26,7 +26,7 @@ use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::error::{Error, Result};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
-use crate::http::transport::{self, TransportOptions};
+use crate::http::transport::{self, RawReply, TransportOptions};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
 use once_cell::sync::OnceCell;
 use serde::Deserialize;
@@ -155,7 +155,7 @@ impl ManagedIdentityCredential {
     }
 
     /// One GET. `probe` sends no identity headers and allows only the probe timeout.
-    fn get(&self, url: &str, probe: bool, remaining: Duration) -> Result<(u16, Option<String>, Vec<u8>)> {
+    fn get(&self, url: &str, probe: bool, remaining: Duration) -> Result<RawReply> {
         let agent = self.agent()?;
         let mut request = agent.get(url);
         if !probe {
@@ -166,11 +166,7 @@ impl ManagedIdentityCredential {
         }
         let limit = if probe { self.probe_timeout.min(remaining) } else { remaining };
         let configured = request.config().proxy(None).timeout_connect(Some(limit)).timeout_global(Some(limit)).build();
-        let mut reply = configured.call().map_err(|e| transport::classify(&e, url))?;
-        let status = reply.status().as_u16();
-        let retry_after = reply.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = reply.body_mut().with_config().limit(MAX_REPLY_BYTES).read_to_vec().map_err(|e| transport::classify(&e, url))?;
-        Ok((status, retry_after, body))
+        transport::receive(configured.call(), url, MAX_REPLY_BYTES)
     }
 
     /// Probes IMDS once (until it has answered): fails fast when nothing answers.
@@ -204,15 +200,14 @@ impl TokenSource for ManagedIdentityCredential {
             if remaining.is_zero() {
                 return Err(auth_failed(format!("managed identity ({}): no token within {:?}", self.endpoint_kind(), self.timeout)));
             }
-            let (status, retry_after, body) =
-                self.get(&url, false, remaining).map_err(|e| auth_failed(format!("managed identity ({}): {}", self.endpoint_kind(), e.message)))?;
+            let reply = self.get(&url, false, remaining).map_err(|e| auth_failed(format!("managed identity ({}): {}", self.endpoint_kind(), e.message)))?;
+            let (status, body) = (reply.status, &reply.body);
             if (200..300).contains(&status) {
-                return parse_token_reply(&body, SystemTime::now());
+                return parse_token_reply(body, SystemTime::now());
             }
             let retriable = retry::is_retriable_status(status) || matches!(status, 404 | 410);
             if retriable {
-                let header = |name: &str| (name == "retry-after").then(|| retry_after.clone()).flatten();
-                let server_delay = retry::server_requested_delay(&header, SystemTime::now());
+                let server_delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 if let RetryDecision::RetryAfter(wait) = retry::decide(&retry_options, retries, server_delay, Some(remaining), fastrand::f64()) {
                     std::thread::sleep(wait);
@@ -224,7 +219,7 @@ impl TokenSource for ManagedIdentityCredential {
                 "managed identity ({}) answered HTTP {status}{}: {}",
                 self.endpoint_kind(),
                 if status == 400 && matches!(self.endpoint, Endpoint::Imds { .. }) { " (is an identity assigned to this host?)" } else { "" },
-                error_text(&body)
+                error_text(body)
             )));
         }
     }

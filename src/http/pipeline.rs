@@ -6,7 +6,7 @@ use crate::auth::Credential;
 use crate::error::{Error, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
-use crate::http::transport::{self, TransportOptions, MAX_BODY_BYTES};
+use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::http::vault_url::VaultUrl;
 use crate::status::{KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_TIMEOUT};
 use std::sync::Arc;
@@ -129,19 +129,6 @@ impl Response {
             err.request_id = self.request_id.clone();
             err
         })
-    }
-}
-
-/// One HTTP exchange's outcome before status interpretation.
-struct RawReply {
-    status: u16,
-    headers: http::HeaderMap,
-    body: Zeroizing<Vec<u8>>,
-}
-
-impl RawReply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 }
 
@@ -307,16 +294,7 @@ impl Pipeline {
         }
         let http_request = builder.body(body).map_err(|e| Error::invalid_argument(format!("cannot build request: {e}")))?;
         let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
-        let mut reply = self.agent.run(configured).map_err(|e| transport::classify(&e, url))?;
-        let status = reply.status().as_u16();
-        let headers = reply.headers().clone();
-        let body = reply
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY_BYTES)
-            .read_to_vec()
-            .map_err(|e| transport::classify(&e, url))?;
-        Ok(RawReply { status, headers, body: Zeroizing::new(body) })
+        transport::receive(self.agent.run(configured), url, MAX_BODY_BYTES)
     }
 }
 

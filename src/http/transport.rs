@@ -6,6 +6,7 @@ use crate::status::{KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_
 use std::path::Path;
 use std::time::Duration;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use zeroize::Zeroizing;
 
 /// Largest reply body read (Key Vault replies are small; list pages stay well below this).
 pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
@@ -75,6 +76,35 @@ pub fn load_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
         return Err(Error::new(KV_STATUS_FILE_ERROR, format!("CA file '{}' holds no PEM certificate", path.display())));
     }
     Ok(certs)
+}
+
+/// A reply before its status is interpreted. The body may hold secret values or tokens, so it is
+/// zeroized when dropped.
+#[derive(Debug)]
+pub struct RawReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Reply headers.
+    pub headers: ureq::http::HeaderMap,
+    /// The whole body.
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+impl RawReply {
+    /// A header's value as text (names are case-insensitive).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
+/// Completes an exchange: the outcome of `agent.run` / `call`, with its body read whole (at most
+/// `limit` bytes). Failures are classified against `url`.
+pub fn receive(sent: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>, url: &str, limit: u64) -> Result<RawReply> {
+    let mut reply = sent.map_err(|e| classify(&e, url))?;
+    let status = reply.status().as_u16();
+    let headers = std::mem::take(reply.headers_mut());
+    let body = reply.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| classify(&e, url))?;
+    Ok(RawReply { status, headers, body: Zeroizing::new(body) })
 }
 
 /// Whether a transport failure may succeed when tried again.
