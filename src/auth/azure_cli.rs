@@ -7,7 +7,7 @@
 //! timeout kills the CLI's whole process group before returning. The scope and tenant are
 //! checked to be plain identifiers before they are passed as arguments.
 
-use crate::auth::callback::checked_token;
+use crate::auth::token_text::checked_token;
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
 use crate::error::{Error, Result};
@@ -269,7 +269,7 @@ fn excerpt(text: &str) -> String {
 
 #[derive(Deserialize)]
 struct CliToken {
-    #[serde(rename = "accessToken", default, deserialize_with = "crate::auth::callback::deserialize_token")]
+    #[serde(rename = "accessToken", default, deserialize_with = "crate::model::encoding::deserialize_zeroizing")]
     access_token: Option<Zeroizing<String>>,
     expires_on: Option<serde_json::Value>,
     #[serde(rename = "expiresOn")]

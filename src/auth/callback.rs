@@ -3,10 +3,11 @@
 //! `ffi::credential_host`; this is the plain Rust side, with the checks every token passes.
 
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::token_text::checked_token;
 use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use zeroize::Zeroizing;
+
 
 /// The function a [`CallbackCredential`] calls: a token for the request, or why there is none.
 pub type TokenFn = dyn Fn(&TokenRequest) -> Result<AccessToken> + Send + Sync;
@@ -43,25 +44,6 @@ impl TokenSource for CallbackCredential {
     }
 }
 
-/// Checks a token that `source` produced before it goes into an `Authorization` header:
-/// non-empty after trimming, no spaces or control characters. The token never appears in the
-/// error message.
-pub fn checked_token(token: &str, source: &str) -> Result<Zeroizing<String>> {
-    let trimmed = token.trim();
-    if trimmed.is_empty() {
-        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned an empty token")));
-    }
-    if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned a token with spaces or control characters")));
-    }
-    Ok(Zeroizing::new(trimmed.to_owned()))
-}
-
-/// Deserializes an optional token string straight into zeroizing storage (for token replies).
-pub fn deserialize_token<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Zeroizing<String>>, D::Error> {
-    <Option<String> as serde::Deserialize>::deserialize(d).map(|o| o.map(Zeroizing::new))
-}
-
 /// Converts unix seconds to a time; values at or before the epoch are refused.
 pub fn unix_time(seconds: i64) -> Result<SystemTime> {
     if seconds <= 0 {
@@ -73,6 +55,7 @@ pub fn unix_time(seconds: i64) -> Result<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zeroize::Zeroizing;
 
     fn req() -> TokenRequest {
         TokenRequest { scope: "s".into(), tenant_id: None, claims: None }

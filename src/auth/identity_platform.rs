@@ -9,6 +9,7 @@
 //! the form body over HTTPS, and are scrubbed from any error text built from a reply.
 
 use crate::auth::credential::{AccessToken, TokenRequest};
+use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::options::CredentialOptions;
 use crate::error::{Error, Result};
 use crate::http::log::{self, Level};
@@ -16,7 +17,7 @@ use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_TIMEOUT};
 use serde::Deserialize;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 use ureq::http;
 use zeroize::Zeroizing;
 
@@ -196,10 +197,11 @@ fn form_body(client_id: &str, auth: ClientAuth<'_>, request: &TokenRequest) -> Z
 
 #[derive(Deserialize)]
 struct TokenReply {
-    access_token: Option<String>,
+    #[serde(default, deserialize_with = "crate::model::encoding::deserialize_zeroizing")]
+    access_token: Option<Zeroizing<String>>,
     token_type: Option<String>,
-    expires_in: Option<NumberOrString>,
-    expires_on: Option<NumberOrString>,
+    expires_in: Option<Seconds>,
+    expires_on: Option<Seconds>,
 }
 
 #[derive(Deserialize)]
@@ -211,23 +213,6 @@ struct ErrorReply {
     trace_id: Option<String>,
 }
 
-/// `expires_in` is a number in the v2.0 endpoint's replies and a string in some others.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrString {
-    Number(serde_json::Number),
-    Text(String),
-}
-
-impl NumberOrString {
-    fn seconds(&self) -> Option<i64> {
-        match self {
-            NumberOrString::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
-            NumberOrString::Text(t) => t.trim().parse::<i64>().ok(),
-        }
-    }
-}
-
 /// Turns a token endpoint reply into a token or an authentication error.
 fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessToken> {
     let secret = auth.secret_text();
@@ -237,27 +222,15 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
     let parsed: TokenReply = serde_json::from_slice(&reply.body).map_err(|e| {
         Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's reply is not a token (JSON error at line {} column {}) ({url})", e.line(), e.column()))
     })?;
-    let token = Zeroizing::new(parsed.access_token.unwrap_or_default());
-    if token.trim().is_empty() {
-        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's reply has no access_token ({url})")));
-    }
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's access_token contains spaces or control characters ({url})")));
-    }
+    let token = checked_token(parsed.access_token.as_deref().map_or("", |t| t.as_str()), &format!("the token endpoint ({url})"))?;
     if let Some(kind) = parsed.token_type.as_deref() {
         if !kind.eq_ignore_ascii_case("bearer") {
             let kind = scrub(truncate(kind, 40), &[secret, &token]);
             return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint issued a '{kind}' token, not a Bearer token ({url})")));
         }
     }
-    let now = SystemTime::now();
-    let expires_on = match (parsed.expires_in.as_ref().and_then(NumberOrString::seconds), parsed.expires_on.as_ref().and_then(NumberOrString::seconds)) {
-        (Some(secs), _) => now + Duration::from_secs(secs.max(0) as u64),
-        (None, Some(epoch)) => UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64),
-        (None, None) => {
-            return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's reply has no usable expires_in ({url})")));
-        }
-    };
+    let expires_on = expiry(parsed.expires_on.as_ref(), parsed.expires_in.as_ref(), SystemTime::now())
+        .ok_or_else(|| Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's reply has no usable expires_in ({url})")))?;
     Ok(AccessToken { token, expires_on })
 }
 
@@ -420,6 +393,7 @@ pub fn split_tenant_list(list: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     fn req(claims: Option<&str>) -> TokenRequest {
         TokenRequest { scope: "https://vault.azure.net/.default".into(), tenant_id: None, claims: claims.map(str::to_owned) }

@@ -21,7 +21,7 @@
 //! tenant named by a vault's challenge is ignored (a managed identity belongs to one tenant).
 //! Replies 404, 408, 410, 429 and 5xx are retried a few times within the request timeout.
 
-use crate::auth::callback::checked_token;
+use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::error::{Error, Result};
@@ -31,7 +31,7 @@ use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT}
 use once_cell::sync::OnceCell;
 use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 use zeroize::Zeroizing;
 
 /// The IMDS address used when `AZURE_POD_IDENTITY_AUTHORITY_HOST` is not set.
@@ -263,29 +263,12 @@ pub fn scope_to_resource(scope: &str) -> Result<String> {
     Ok(resource.to_owned())
 }
 
-/// A number that some endpoints send as a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrString {
-    Number(serde_json::Number),
-    Text(String),
-}
-
-impl NumberOrString {
-    fn as_i64(&self) -> Option<i64> {
-        match self {
-            NumberOrString::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-            NumberOrString::Text(t) => t.trim().parse::<i64>().ok().or_else(|| t.trim().parse::<f64>().ok().map(|f| f as i64)),
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct TokenReply {
-    #[serde(default, deserialize_with = "crate::auth::callback::deserialize_token")]
+    #[serde(default, deserialize_with = "crate::model::encoding::deserialize_zeroizing")]
     access_token: Option<Zeroizing<String>>,
-    expires_on: Option<NumberOrString>,
-    expires_in: Option<NumberOrString>,
+    expires_on: Option<Seconds>,
+    expires_in: Option<Seconds>,
 }
 
 /// Parses a managed identity token reply: `access_token` plus `expires_on` (epoch seconds, as a
@@ -295,11 +278,8 @@ pub fn parse_token_reply(body: &[u8], now: SystemTime) -> Result<AccessToken> {
         .map_err(|e| auth_failed(format!("managed identity: the token reply is not the expected JSON ({e})")))?;
     let token = reply.access_token.ok_or_else(|| auth_failed("managed identity: the token reply has no access_token".to_owned()))?;
     let token = checked_token(&token, "managed identity")?;
-    let expires_on = match (reply.expires_on.as_ref().and_then(NumberOrString::as_i64), reply.expires_in.as_ref().and_then(NumberOrString::as_i64)) {
-        (Some(on), _) if on > 0 => UNIX_EPOCH + Duration::from_secs(on as u64),
-        (_, Some(within)) if within > 0 => now + Duration::from_secs(within as u64),
-        _ => return Err(auth_failed("managed identity: the token reply has no usable expires_on or expires_in".to_owned())),
-    };
+    let expires_on = expiry(reply.expires_on.as_ref(), reply.expires_in.as_ref(), now)
+        .ok_or_else(|| auth_failed("managed identity: the token reply has no usable expires_on or expires_in".to_owned()))?;
     Ok(AccessToken { token, expires_on })
 }
 
@@ -325,6 +305,7 @@ fn error_text(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
     use std::collections::HashMap;
 
     fn build(env: &[(&str, &str)], id: ManagedIdentityId) -> Result<ManagedIdentityCredential> {

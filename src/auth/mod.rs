@@ -15,6 +15,7 @@ pub mod managed_identity;
 pub mod options;
 pub mod static_token;
 pub mod token_cache;
+pub mod token_text;
 pub mod workload_identity;
 
 pub use credential::{AccessToken, Credential, TokenRequest, TokenSource};

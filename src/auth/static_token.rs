@@ -1,6 +1,7 @@
 //! A credential holding a bearer token the host already has.
 
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::token_text::checked_token;
 use crate::error::{Error, Result};
 use crate::status::KV_STATUS_INVALID_ARGUMENT;
 use std::time::{Duration, SystemTime};
@@ -19,15 +20,10 @@ pub struct StaticToken {
 impl StaticToken {
     /// A static token; `expires_on` None means "unknown, never refreshed".
     pub fn new(token: &str, expires_on: Option<SystemTime>) -> Result<StaticToken> {
-        let trimmed = token.trim();
-        if trimmed.is_empty() {
-            return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, "the token is empty"));
-        }
-        if trimmed.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, "the token contains spaces or control characters"));
-        }
+        // The caller's own input, so a bad token is an invalid argument, not a failed sign-in.
+        let token = checked_token(token, "the caller").map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
         let expires_on = expires_on.unwrap_or_else(|| SystemTime::now() + UNKNOWN_EXPIRY);
-        Ok(StaticToken { token: Zeroizing::new(trimmed.to_owned()), expires_on })
+        Ok(StaticToken { token, expires_on })
     }
 }
 

@@ -2,7 +2,8 @@
 //! endpoint), the Azure CLI, a callback into the host program, and the default chain.
 
 use crate::auth::azure_cli::AzureCliCredential;
-use crate::auth::callback::{checked_token, unix_time, CallbackCredential};
+use crate::auth::callback::{unix_time, CallbackCredential};
+use crate::auth::token_text::checked_token;
 use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::default_chain::DefaultAzureCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;

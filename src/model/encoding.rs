@@ -10,6 +10,11 @@ const LENIENT_CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new().with_de
 const LENIENT_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT_CONFIG);
 const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT_CONFIG);
 
+/// Deserializes an optional JSON string straight into zeroizing storage (secret values, tokens).
+pub fn deserialize_zeroizing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<zeroize::Zeroizing<String>>, D::Error> {
+    <Option<String> as serde::Deserialize>::deserialize(d).map(|o| o.map(zeroize::Zeroizing::new))
+}
+
 /// Encodes as base64url without padding.
 pub fn encode_b64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)

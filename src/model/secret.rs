@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 #[serde(rename_all = "camelCase")]
 pub struct SecretBundle {
     /// The secret value (absent in list items and in update/delete replies).
-    #[serde(default, deserialize_with = "deserialize_secret_value")]
+    #[serde(default, deserialize_with = "crate::model::encoding::deserialize_zeroizing")]
     pub value: Option<Zeroizing<String>>,
     /// Secret identifier `https://{vault}/secrets/{name}[/{version}]`.
     pub id: Option<String>,
@@ -32,10 +32,6 @@ pub struct SecretBundle {
     pub deleted_date: Option<i64>,
     /// Scheduled purge time of a deleted secret (Unix seconds).
     pub scheduled_purge_date: Option<i64>,
-}
-
-fn deserialize_secret_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Zeroizing<String>>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.map(Zeroizing::new))
 }
 
 /// Body of SetSecret.
