@@ -7,7 +7,7 @@
 //! timeout kills the CLI's whole process group before returning. The scope and tenant are
 //! checked to be plain identifiers before they are passed as arguments.
 
-use crate::auth::token_text::checked_token;
+use crate::auth::token_text::{checked_token, Seconds};
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
 use crate::error::{Error, Result};
@@ -271,7 +271,7 @@ fn excerpt(text: &str) -> String {
 struct CliToken {
     #[serde(rename = "accessToken", default, deserialize_with = "crate::model::encoding::deserialize_zeroizing")]
     access_token: Option<Zeroizing<String>>,
-    expires_on: Option<serde_json::Value>,
+    expires_on: Option<Seconds>,
     #[serde(rename = "expiresOn")]
     expires_on_local: Option<String>,
 }
@@ -281,11 +281,7 @@ fn parse_output(stdout: &[u8], now: SystemTime) -> Result<AccessToken> {
     let parsed: CliToken = serde_json::from_slice(stdout).map_err(|e| failed(format!("Azure CLI: its output is not the expected JSON ({e})")))?;
     let token = parsed.access_token.ok_or_else(|| failed("Azure CLI: its output has no accessToken"))?;
     let token = checked_token(&token, "Azure CLI")?;
-    let epoch = parsed.expires_on.as_ref().and_then(|v| match v {
-        serde_json::Value::Number(n) => n.as_i64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
+    let epoch = parsed.expires_on.as_ref().and_then(Seconds::whole);
     let epoch = match epoch {
         Some(e) => Some(e),
         None => parsed.expires_on_local.as_deref().and_then(local_time_to_epoch),
