@@ -8,7 +8,7 @@ use crate::auth::identity_platform;
 use crate::auth::options::CredentialOptions;
 use crate::auth::static_token::StaticToken;
 use crate::auth::workload_identity::WorkloadIdentityCredential;
-use crate::auth::Credential;
+use crate::auth::{Credential, TokenSource};
 use crate::error::Error;
 use crate::ffi::boundary::{bytes, handle_mut, into_handle, optional_handle, optional_string, out_slot, string};
 use crate::ffi::error::kv_error;
@@ -24,6 +24,13 @@ pub struct kv_credential {
     pub(crate) inner: Arc<Credential>,
 }
 
+impl kv_credential {
+    /// Wraps a token source with its cache and hands the new credential to C.
+    pub(crate) fn into_raw(source: impl TokenSource + 'static) -> *mut kv_credential {
+        into_handle(kv_credential { inner: Credential::new(source) })
+    }
+}
+
 /// Creates a credential that always presents `token` (a bearer token the host already has).
 /// kv never refreshes it; when it expires calls fail with `KV_STATUS_UNAUTHORIZED`.
 /// The token is copied and zeroized when the credential is freed.
@@ -33,7 +40,7 @@ pub extern "C" fn kv_credential_static_token_new(token: *const c_char, out: *mut
         let out = out_slot(out, "out")?;
         let token = string(token, "token")?;
         let source = StaticToken::new(token, None)?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -159,7 +166,7 @@ pub extern "C" fn kv_credential_client_secret_new(
         let client_id = string(client_id, "client_id")?;
         let secret = string(client_secret, "client_secret")?;
         let source = ClientSecretCredential::new(tenant_id, client_id, secret, &options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -190,7 +197,7 @@ pub extern "C" fn kv_credential_client_certificate_new(
         let cert = bytes(cert, cert_len, "cert")?;
         let password = optional_string(password, "password")?.map(|p| Zeroizing::new(p.to_owned()));
         let source = ClientCertificateCredential::new(tenant_id, client_id, cert, password.as_ref().map(|p| p.as_str()), &options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -205,7 +212,7 @@ pub extern "C" fn kv_credential_workload_identity_new(opts: *const kv_credential
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = WorkloadIdentityCredential::from_env(&options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -221,7 +228,7 @@ pub extern "C" fn kv_credential_environment_new(opts: *const kv_credential_optio
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = EnvironmentCredential::from_env(&options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }

@@ -8,9 +8,8 @@ use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::default_chain::DefaultAzureCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
-use crate::auth::Credential;
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{handle_mut, into_handle, optional_handle, out_slot, string};
+use crate::ffi::boundary::{handle_mut, optional_handle, out_slot, string};
 use crate::ffi::credential::{kv_credential, kv_credential_options};
 use crate::ffi::error::kv_error;
 use crate::status::{kv_status, KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT, KV_STATUS_NULL_ARGUMENT};
@@ -132,7 +131,7 @@ pub extern "C" fn kv_credential_callback_new(
         let callback = callback.ok_or_else(|| Error::new(KV_STATUS_NULL_ARGUMENT, "argument 'callback' is NULL"))?;
         let host = HostCallback { callback, user_data, free_user_data };
         let source = CallbackCredential::new(move |request| host.call(request));
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -181,7 +180,7 @@ pub extern "C" fn kv_credential_managed_identity_new(opts: *const kv_credential_
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = ManagedIdentityCredential::new(&options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -196,7 +195,7 @@ pub extern "C" fn kv_credential_azure_cli_new(opts: *const kv_credential_options
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = AzureCliCredential::new(&options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -215,7 +214,7 @@ pub extern "C" fn kv_credential_default_new(out: *mut *mut kv_credential, err_ou
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = DefaultAzureCredential::new(&CredentialOptions::default())?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
@@ -231,7 +230,7 @@ pub extern "C" fn kv_credential_default_with_options_new(
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = DefaultAzureCredential::new(&options_or_default(opts))?;
-        *out = into_handle(kv_credential { inner: Credential::new(source) });
+        *out = kv_credential::into_raw(source);
         Ok(())
     })
 }
