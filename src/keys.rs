@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
 use crate::model::key::{
-    BackupBlob, JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters, KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy,
+    JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters, KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy,
     KeyUpdateParameters, RandomBytesRequest, B64,
 };
 use crate::model::{check_tags, check_validity, Attributes, Tags};
@@ -356,27 +356,6 @@ impl CreateKeyOptions {
     }
 }
 
-/// Serializes a request body that holds secret material into zeroized storage of exactly the
-/// right size (measured first), so no reallocation leaves an unzeroized copy behind.
-fn zeroized_json<T: serde::Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value).map_err(|e| Error::invalid_argument(e.to_string()))?;
-    let mut json = Zeroizing::new(Vec::with_capacity(count.0));
-    serde_json::to_writer(&mut *json, value).map_err(|e| Error::invalid_argument(e.to_string()))?;
-    Ok(json)
-}
-
-
 /// First delay between two polls of `wait_for_*`.
 const FIRST_POLL_DELAY: Duration = Duration::from_millis(200);
 /// Longest delay between two polls of `wait_for_*`.
@@ -401,8 +380,7 @@ impl Client {
             crv: options.curve.map(|c| c.wire().to_owned()),
             release_policy: p.release_policy.clone(),
         };
-        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
-        let request = Request::with_json(Method::Post, format!("/keys/{}/create", segment(name)), &json);
+        let request = Request::with_json(Method::Post, format!("/keys/{}/create", segment(name)), &body)?;
         self.key_call(&request, format_args!("create key '{name}'"))
     }
 
@@ -427,9 +405,8 @@ impl Client {
             check_key_operation(op)?;
         }
         let body = KeyImportParameters { hsm, key, attributes: properties.attributes(), tags: properties.tags.clone(), release_policy: properties.release_policy.clone() };
-        // The body carries private key material.
-        let json = zeroized_json(&body)?;
-        let request = Request { method: Method::Put, target: format!("/keys/{}", segment(name)), query: Vec::new(), body: Some(json) };
+        // The body carries private key material; with_json serializes it into zeroized storage.
+        let request = Request::with_json(Method::Put, format!("/keys/{}", segment(name)), &body)?;
         self.key_call(&request, format_args!("import key '{name}'"))
     }
 
@@ -463,8 +440,7 @@ impl Client {
             tags: properties.tags.clone(),
             release_policy: properties.release_policy.clone(),
         };
-        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
-        let request = Request::with_json(Method::Patch, format!("/keys/{}/{}", segment(name), segment(version)), &json);
+        let request = Request::with_json(Method::Patch, format!("/keys/{}/{}", segment(name), segment(version)), &body)?;
         self.key_call(&request, format_args!("update key '{name}'"))
     }
 
@@ -485,7 +461,7 @@ impl Client {
     /// Recovers a deleted key; returns it.
     pub fn recover_deleted_key(&self, name: &str) -> Result<Key> {
         check_name("key", name)?;
-        let request = Request::with_json(Method::Post, format!("/deletedkeys/{}/recover", segment(name)), &serde_json::json!({}));
+        let request = Request::with_json(Method::Post, format!("/deletedkeys/{}/recover", segment(name)), &serde_json::json!({}))?;
         self.key_call(&request, format_args!("recover deleted key '{name}'"))
     }
 
@@ -498,28 +474,18 @@ impl Client {
 
     /// Backs up all versions of a key into an opaque blob (only `restore_key` reads it).
     pub fn backup_key(&self, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-        check_name("key", name)?;
-        let request = Request::with_json(Method::Post, format!("/keys/{}/backup", segment(name)), &serde_json::json!({}));
-        let what = format!("backup key '{name}'");
-        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
-        let mut backup: BackupBlob = response.json().map_err(|e| e.context(&what))?;
-        Ok(Zeroizing::new(std::mem::take(&mut backup.value.0)))
+        self.backup_object("keys", "key", name)
     }
 
     /// Restores a key (all versions) from a backup blob; returns it.
     pub fn restore_key(&self, backup: &[u8]) -> Result<Key> {
-        if backup.is_empty() {
-            return Err(Error::invalid_argument("the backup blob is empty"));
-        }
-        let body = zeroized_json(&BackupBlob { value: B64(backup.to_vec()) })?;
-        let request = Request { method: Method::Post, target: "/keys/restore".to_owned(), query: Vec::new(), body: Some(body) };
-        self.key_call(&request, format_args!("restore key"))
+        self.key_call(&Client::restore_request("keys", backup)?, format_args!("restore key"))
     }
 
     /// Creates a new version of a key with the same parameters (as its rotation policy would).
     pub fn rotate_key(&self, name: &str) -> Result<Key> {
         check_name("key", name)?;
-        let request = Request::with_json(Method::Post, format!("/keys/{}/rotate", segment(name)), &serde_json::json!({}));
+        let request = Request::with_json(Method::Post, format!("/keys/{}/rotate", segment(name)), &serde_json::json!({}))?;
         self.key_call(&request, format_args!("rotate key '{name}'"))
     }
 
@@ -536,8 +502,7 @@ impl Client {
     pub fn update_key_rotation_policy(&self, name: &str, policy: &KeyRotationPolicy) -> Result<KeyRotationPolicy> {
         check_name("key", name)?;
         check_rotation_policy(policy)?;
-        let json = serde_json::to_value(policy).map_err(|e| Error::invalid_argument(e.to_string()))?;
-        let request = Request::with_json(Method::Put, format!("/keys/{}/rotationpolicy", segment(name)), &json);
+        let request = Request::with_json(Method::Put, format!("/keys/{}/rotationpolicy", segment(name)), &policy)?;
         let what = format!("update rotation policy of key '{name}'");
         let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
         response.json().map_err(|e| e.context(&what))
@@ -552,8 +517,7 @@ impl Client {
             return Err(Error::invalid_argument("the release target (attestation token) is empty"));
         }
         let body = KeyReleaseParameters { target: target.to_owned(), nonce: nonce.map(str::to_owned), enc: enc.map(|a| a.wire().to_owned()) };
-        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
-        let request = Request::with_json(Method::Post, format!("/keys/{}/{}/release", segment(name), segment(version)), &json);
+        let request = Request::with_json(Method::Post, format!("/keys/{}/{}/release", segment(name), segment(version)), &body)?;
         let what = format!("release key '{name}'");
         let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
         let result: KeyReleaseResult = response.json().map_err(|e| e.context(&what))?;
@@ -566,8 +530,7 @@ impl Client {
         if !(1..=MAX_RANDOM_BYTES).contains(&count) {
             return Err(Error::invalid_argument(format!("{count} random bytes asked for; ask for 1 to {MAX_RANDOM_BYTES}")));
         }
-        let json = serde_json::to_value(RandomBytesRequest { count }).map_err(|e| Error::invalid_argument(e.to_string()))?;
-        let request = Request::with_json(Method::Post, "/rng", &json);
+        let request = Request::with_json(Method::Post, "/rng", &RandomBytesRequest { count })?;
         let what = "get random bytes";
         let response = self.pipeline.send(&request).map_err(|e| e.context(what))?;
         #[derive(serde::Deserialize)]
@@ -703,14 +666,6 @@ mod tests {
         assert_eq!(KeyCurve::P256K.wire(), "P-256K");
         assert_eq!(RotationAction::from_wire("rotate"), Some(RotationAction::Rotate));
         assert_eq!(KeyReleaseAlgorithm::RsaAesKeyWrap384.wire(), "RSA_AES_KEY_WRAP_384");
-    }
-
-    #[test]
-    fn secret_bodies_are_serialized_exactly_once_into_exact_capacity() {
-        let body = BackupBlob { value: B64(vec![0xfb; 100]) };
-        let json = zeroized_json(&body).unwrap();
-        assert_eq!(json.capacity(), json.len());
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&json).unwrap()["value"].as_str().unwrap().len(), 134);
     }
 
     #[test]

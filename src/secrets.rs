@@ -3,7 +3,6 @@
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
-use crate::model::encoding::{decode_b64_lenient, encode_b64url};
 use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
 use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
@@ -89,8 +88,7 @@ impl Client {
         }
         let attributes = properties.attributes();
         let body = SecretSetParameters { value, content_type: properties.content_type.as_deref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
-        let json = Zeroizing::new(serde_json::to_vec(&body).map_err(|e| Error::invalid_argument(e.to_string()))?);
-        let request = Request { method: Method::Put, target: format!("/secrets/{}", segment(name)), query: Vec::new(), body: Some(json) };
+        let request = Request::with_json(Method::Put, format!("/secrets/{}", segment(name)), &body)?;
         self.secret_call(&request, format_args!("set secret '{name}'"))
     }
 
@@ -109,8 +107,7 @@ impl Client {
         properties.check()?;
         let attributes = properties.attributes();
         let body = SecretUpdateParameters { content_type: properties.content_type.as_deref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
-        let json = serde_json::to_value(&body).map_err(|e| Error::invalid_argument(e.to_string()))?;
-        let request = Request::with_json(Method::Patch, format!("/secrets/{}/{}", segment(name), segment(version)), &json);
+        let request = Request::with_json(Method::Patch, format!("/secrets/{}/{}", segment(name), segment(version)), &body)?;
         self.secret_call(&request, format_args!("update secret '{name}'"))
     }
 
@@ -131,7 +128,7 @@ impl Client {
     /// Recovers a deleted secret; returns it (without value).
     pub fn recover_deleted_secret(&self, name: &str) -> Result<Secret> {
         check_name("secret", name)?;
-        let request = Request::with_json(Method::Post, format!("/deletedsecrets/{}/recover", segment(name)), &serde_json::json!({}));
+        let request = Request::with_json(Method::Post, format!("/deletedsecrets/{}/recover", segment(name)), &serde_json::json!({}))?;
         self.secret_call(&request, format_args!("recover deleted secret '{name}'"))
     }
 
@@ -144,27 +141,12 @@ impl Client {
 
     /// Backs up all versions of a secret into an opaque blob (only `restore_secret` reads it).
     pub fn backup_secret(&self, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-        check_name("secret", name)?;
-        let request = Request::with_json(Method::Post, format!("/secrets/{}/backup", segment(name)), &serde_json::json!({}));
-        let what = format!("backup secret '{name}'");
-        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
-        #[derive(serde::Deserialize)]
-        struct Backup {
-            value: Option<String>,
-        }
-        let backup: Backup = response.json().map_err(|e| e.context(&what))?;
-        let text = backup.value.ok_or_else(|| Error::unparseable("the backup reply has no value").context(&what))?;
-        decode_b64_lenient(&text).map(Zeroizing::new).ok_or_else(|| Error::unparseable("the backup value is not base64").context(&what))
+        self.backup_object("secrets", "secret", name)
     }
 
     /// Restores a secret from a backup blob; returns it (without value).
     pub fn restore_secret(&self, backup: &[u8]) -> Result<Secret> {
-        if backup.is_empty() {
-            return Err(Error::invalid_argument("the backup blob is empty"));
-        }
-        let body = serde_json::json!({ "value": encode_b64url(backup) });
-        let request = Request::with_json(Method::Post, "/secrets/restore", &body);
-        self.secret_call(&request, format_args!("restore secret"))
+        self.secret_call(&Client::restore_request("secrets", backup)?, format_args!("restore secret"))
     }
 
     /// Lists secrets (items carry no value and no version).

@@ -11,6 +11,7 @@ use crate::client::Client;
 use crate::crypto::algorithm::{EncryptionAlgorithm, EncryptionScheme, SignatureAlgorithm};
 use crate::crypto::{CryptoParams, CryptoResult};
 use crate::error::{Error, Result};
+use crate::http::pipeline::zeroized_json;
 use crate::http::{Method, Request};
 use crate::model::key::{KeyOperationResult, KeyOperationsParameters, KeySignParameters, KeyVerifyParameters, KeyVerifyResult, B64};
 use crate::names::{check_name, check_version, path_segment};
@@ -89,14 +90,6 @@ pub(crate) fn check_params(alg: EncryptionAlgorithm, op: CipherOp, input: &[u8],
     Ok(())
 }
 
-/// Serializes a request body into a buffer sized up front, so no reallocation leaves an
-/// unzeroized copy of the (base64 of the) input behind.
-fn json_body(body: &impl serde::Serialize, input_len: usize) -> Result<Zeroizing<Vec<u8>>> {
-    let mut buf = Zeroizing::new(Vec::with_capacity(input_len.saturating_mul(3) + 512));
-    serde_json::to_writer(&mut *buf, body).map_err(|e| Error::invalid_argument(format!("could not encode the request: {e}")))?;
-    Ok(buf)
-}
-
 fn result_of(mut reply: KeyOperationResult, what: &str) -> Result<CryptoResult> {
     let value = reply.value.as_mut().map(|v| std::mem::take(&mut v.0)).ok_or_else(|| Error::unparseable("the reply has no value").context(what))?;
     let take = |b: &mut Option<B64>| b.as_mut().map(|b| std::mem::take(&mut b.0)).unwrap_or_default();
@@ -112,7 +105,7 @@ impl Client {
         alg.check_digest(digest)?;
         let what = format!("sign with key '{name}'");
         let body = KeySignParameters { alg: alg.wire().to_owned(), value: B64(digest.to_vec()) };
-        let reply: KeyOperationResult = self.key_op(name, version, "sign", &body, digest.len(), &what)?;
+        let reply: KeyOperationResult = self.key_op(name, version, "sign", &body, &what)?;
         result_of(reply, &what)
     }
 
@@ -127,7 +120,7 @@ impl Client {
         }
         let what = format!("verify with key '{name}'");
         let body = KeyVerifyParameters { alg: alg.wire().to_owned(), digest: B64(digest.to_vec()), value: B64(signature.to_vec()) };
-        let reply: KeyVerifyResult = self.key_op(name, version, "verify", &body, digest.len() + signature.len(), &what)?;
+        let reply: KeyVerifyResult = self.key_op(name, version, "verify", &body, &what)?;
         reply.value.ok_or_else(|| Error::unparseable("the verify reply has no value").context(&what))
     }
 
@@ -172,13 +165,12 @@ impl Client {
         let what = format!("{} with key '{name}'", op.verb());
         let owned = |b: &Option<Vec<u8>>| b.as_ref().map(|v| B64(v.clone()));
         let body = KeyOperationsParameters { alg: alg.wire().to_owned(), value: B64(input.to_vec()), iv: owned(&params.iv), aad: owned(&params.aad), tag: owned(&params.tag) };
-        let extra = [&params.iv, &params.aad, &params.tag].iter().map(|b| b.as_ref().map_or(0, Vec::len)).sum::<usize>();
-        let reply: KeyOperationResult = self.key_op(name, version, op.path(), &body, input.len() + extra, &what)?;
+        let reply: KeyOperationResult = self.key_op(name, version, op.path(), &body, &what)?;
         result_of(reply, &what)
     }
 
-    fn key_op<T: serde::de::DeserializeOwned>(&self, name: &str, version: &str, op: &str, body: &impl serde::Serialize, input_len: usize, what: &str) -> Result<T> {
-        let json = json_body(body, input_len).map_err(|e| e.context(what))?;
+    fn key_op<T: serde::de::DeserializeOwned>(&self, name: &str, version: &str, op: &str, body: &impl serde::Serialize, what: &str) -> Result<T> {
+        let json = zeroized_json(body).map_err(|e| e.context(what))?;
         let request = Request { method: Method::Post, target: format!("/keys/{}/{}/{op}", path_segment(name), path_segment(version)), query: Vec::new(), body: Some(json) };
         let response = self.pipeline.send(&request).map_err(|e| e.context(what))?;
         response.json().map_err(|e| e.context(what))

@@ -102,11 +102,31 @@ impl Request {
         Request { method, target: target.into(), query: Vec::new(), body: None }
     }
 
-    /// A request with a JSON body.
-    pub fn with_json(method: Method, target: impl Into<String>, body: &serde_json::Value) -> Request {
-        let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-        Request { method, target: target.into(), query: Vec::new(), body: Some(Zeroizing::new(bytes)) }
+    /// A request with a JSON body (serialized with [`zeroized_json`]).
+    pub fn with_json(method: Method, target: impl Into<String>, body: &impl serde::Serialize) -> Result<Request> {
+        Ok(Request { method, target: target.into(), query: Vec::new(), body: Some(zeroized_json(body)?) })
     }
+}
+
+/// Serializes a request body into zeroized storage of exactly the right size (measured first), so
+/// no reallocation leaves an unzeroized copy of secret material (values, plaintexts, keys) behind.
+pub fn zeroized_json(value: &impl serde::Serialize) -> Result<Zeroizing<Vec<u8>>> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let encode = |e: serde_json::Error| Error::invalid_argument(format!("could not encode the request: {e}"));
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_err(encode)?;
+    let mut json = Zeroizing::new(Vec::with_capacity(count.0));
+    serde_json::to_writer(&mut *json, value).map_err(encode)?;
+    Ok(json)
 }
 
 /// A 2xx reply. The body may hold secret material and is zeroized when dropped.
@@ -335,6 +355,16 @@ mod tests {
         let p = pipeline("2025-07-01");
         let next = Request::new(Method::Get, "https://evil.example/secrets?$skiptoken=abc");
         assert_eq!(p.url_for(&next).unwrap_err().status, KV_STATUS_FOREIGN_NEXT_LINK);
+    }
+
+    #[test]
+    fn secret_bodies_are_serialized_once_into_exact_capacity() {
+        let body = crate::model::key::BackupBlob { value: crate::model::key::B64(vec![0xfb; 100]) };
+        let json = zeroized_json(&body).unwrap();
+        assert_eq!(json.capacity(), json.len());
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&json).unwrap()["value"].as_str().unwrap().len(), 134);
+        let request = Request::with_json(Method::Put, "/secrets/a", &serde_json::json!({"value": "v"})).unwrap();
+        assert_eq!(request.body.as_deref().map(Vec::as_slice), Some(&br#"{"value":"v"}"#[..]));
     }
 
     #[test]
