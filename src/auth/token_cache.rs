@@ -83,7 +83,12 @@ impl TokenCache {
     }
 
     fn slot(&self, request: &TokenRequest) -> Slot {
-        self.slots.lock().entry(request.clone()).or_default().clone()
+        let mut slots = self.slots.lock();
+        // Every request of a warm client hits an existing slot: look up before cloning the key.
+        if let Some(slot) = slots.get(request) {
+            return slot.clone();
+        }
+        slots.entry(request.clone()).or_default().clone()
     }
 }
 
