@@ -397,7 +397,7 @@ class Key:
         return None
 
 
-class KeyStore:
+class KeyStore(tv.SoftDeleteStore):
     """Keys state, guarded by its own lock. `vault` supplies base (URL) and page_size."""
 
     def __init__(self, vault):
@@ -611,40 +611,18 @@ class KeyStore:
             v.updated = max(int(time.time()), v.created)
             return self._bundle(k, v)
 
-    def delete_key(self, name: str) -> dict:
-        key = name.lower()
-        with self.lock:
-            k = self.live.pop(key, None)
-            if k is None:
-                raise key_not_found(name)
-            k.deleted_date = int(time.time())
-            self.deleted[key] = k
-            return self._deleted_bundle(k)
+    # ---- soft delete (SoftDeleteStore hooks)
 
-    def get_deleted(self, name: str) -> dict:
-        with self.lock:
-            k = self.deleted.get(name.lower())
-            if k is None:
-                raise deleted_key_not_found(name)
-            return self._deleted_bundle(k)
+    noun = "Key"
 
-    def recover(self, name: str) -> dict:
-        key = name.lower()
-        with self.lock:
-            k = self.deleted.get(key)
-            if k is None:
-                raise deleted_key_not_found(name)
-            if key in self.live:  # cannot happen through the API
-                raise tv.ApiError(409, "Conflict", "Key %s already exists" % k.name)
-            del self.deleted[key]
-            k.deleted_date = None
-            self.live[key] = k
-            return self._bundle(k, k.latest())
+    def _not_found(self, name: str) -> tv.ApiError:
+        return key_not_found(name)
 
-    def purge(self, name: str) -> None:
-        with self.lock:
-            if self.deleted.pop(name.lower(), None) is None:
-                raise deleted_key_not_found(name)
+    def _deleted_not_found(self, name: str) -> tv.ApiError:
+        return deleted_key_not_found(name)
+
+    def _recovered_bundle(self, k: Key) -> dict:
+        return self._bundle(k, k.latest())
 
     # ---- backup / restore
 
@@ -660,13 +638,7 @@ class KeyStore:
         blob = body.get("value")
         if not isinstance(blob, str) or not blob:
             raise bad("The parameter 'value' is required and must be a base64url string.")
-        k = _decode_key_backup(blob)
-        key = k.name.lower()
-        with self.lock:
-            if key in self.live or key in self.deleted:
-                raise tv.ApiError(409, "Conflict", "Key already exists")
-            self.live[key] = k
-            return self._bundle(k, k.latest())
+        return self._restore(_decode_key_backup(blob))
 
     # ---- rotation
 
@@ -1096,7 +1068,7 @@ def _h(fn):
 _get = _h(lambda ks, a, b, q, av: (200, ks.get_key(a["name"], a["version"])))
 _update = _h(lambda ks, a, b, q, av: (200, ks.update_key(a["name"], a["version"], b)))
 _import = _h(lambda ks, a, b, q, av: (200, ks.import_key(a["name"], b)))
-_delete = _h(lambda ks, a, b, q, av: (200, ks.delete_key(a["name"])))
+_delete = _h(lambda ks, a, b, q, av: (200, ks.delete(a["name"])))
 _create = _h(lambda ks, a, b, q, av: (200, ks.create_key(a["name"], b)))
 _rotate = _h(lambda ks, a, b, q, av: (200, ks.rotate(a["name"])))
 _backup = _h(lambda ks, a, b, q, av: (200, ks.backup(a["name"])))

@@ -350,7 +350,71 @@ def _b64_lenient(text: str) -> bytes:
     return base64.b64decode(t, validate=True)
 
 
-class Vault:
+class SoftDeleteStore:
+    """Soft delete, recovery, purge and restore, the same for secrets and keys. A subclass keeps
+    `lock`, `live` and `deleted` (lower-cased name -> object with `name`, `deleted_date` and
+    `latest()`) and says how its objects look and which errors it raises."""
+
+    noun = "Object"
+
+    def _not_found(self, name: str) -> ApiError:
+        raise NotImplementedError
+
+    def _deleted_not_found(self, name: str) -> ApiError:
+        raise NotImplementedError
+
+    def _deleted_bundle(self, obj) -> dict:
+        raise NotImplementedError
+
+    def _recovered_bundle(self, obj) -> dict:
+        raise NotImplementedError
+
+    def delete(self, name: str) -> dict:
+        key = name.lower()
+        with self.lock:
+            obj = self.live.pop(key, None)
+            if obj is None:
+                raise self._not_found(name)
+            obj.deleted_date = int(time.time())
+            self.deleted[key] = obj
+            return self._deleted_bundle(obj)
+
+    def get_deleted(self, name: str) -> dict:
+        with self.lock:
+            obj = self.deleted.get(name.lower())
+            if obj is None:
+                raise self._deleted_not_found(name)
+            return self._deleted_bundle(obj)
+
+    def recover(self, name: str) -> dict:
+        key = name.lower()
+        with self.lock:
+            obj = self.deleted.get(key)
+            if obj is None:
+                raise self._deleted_not_found(name)
+            if key in self.live:  # cannot happen through the API; be safe
+                raise ApiError(409, "Conflict", "%s %s already exists" % (self.noun, obj.name))
+            del self.deleted[key]
+            obj.deleted_date = None
+            self.live[key] = obj
+            return self._recovered_bundle(obj)
+
+    def purge(self, name: str) -> None:
+        with self.lock:
+            if self.deleted.pop(name.lower(), None) is None:
+                raise self._deleted_not_found(name)
+
+    def _restore(self, obj) -> dict:
+        """Adds a decoded backup; 409 when the name exists, live or deleted."""
+        key = obj.name.lower()
+        with self.lock:
+            if key in self.live or key in self.deleted:
+                raise ApiError(409, "Conflict", "%s already exists" % self.noun)
+            self.live[key] = obj
+            return self._recovered_bundle(obj)
+
+
+class Vault(SoftDeleteStore):
     """All state, guarded by one lock."""
 
     def __init__(self, base_url: str, page_size: int):
@@ -470,40 +534,18 @@ class Vault:
             v.updated = max(int(time.time()), v.created)
             return self._bundle(s, v, with_value=False)
 
-    def delete_secret(self, name: str) -> dict:
-        key = name.lower()
-        with self.lock:
-            s = self.live.pop(key, None)
-            if s is None:
-                raise secret_not_found(name)
-            s.deleted_date = int(time.time())
-            self.deleted[key] = s
-            return self._deleted_bundle(s)
+    # ---- soft delete (SoftDeleteStore hooks)
 
-    def get_deleted(self, name: str) -> dict:
-        with self.lock:
-            s = self.deleted.get(name.lower())
-            if s is None:
-                raise deleted_not_found(name)
-            return self._deleted_bundle(s)
+    noun = "Secret"
 
-    def recover(self, name: str) -> dict:
-        key = name.lower()
-        with self.lock:
-            s = self.deleted.get(key)
-            if s is None:
-                raise deleted_not_found(name)
-            if key in self.live:  # cannot happen through the API; be safe
-                raise ApiError(409, "Conflict", "Secret %s already exists" % s.name)
-            del self.deleted[key]
-            s.deleted_date = None
-            self.live[key] = s
-            return self._bundle(s, s.latest(), with_value=False)
+    def _not_found(self, name: str) -> ApiError:
+        return secret_not_found(name)
 
-    def purge(self, name: str) -> None:
-        with self.lock:
-            if self.deleted.pop(name.lower(), None) is None:
-                raise deleted_not_found(name)
+    def _deleted_not_found(self, name: str) -> ApiError:
+        return deleted_not_found(name)
+
+    def _recovered_bundle(self, s: Secret) -> dict:
+        return self._bundle(s, s.latest(), with_value=False)
 
     def backup(self, name: str) -> dict:
         with self.lock:
@@ -518,13 +560,7 @@ class Vault:
         blob = body.get("value")
         if not isinstance(blob, str) or not blob:
             raise bad("The parameter 'value' is required and must be a base64url string.")
-        s = _decode_backup(blob)
-        key = s.name.lower()
-        with self.lock:
-            if key in self.live or key in self.deleted:
-                raise ApiError(409, "Conflict", "Secret already exists")
-            self.live[key] = s
-            return self._bundle(s, s.latest(), with_value=False)
+        return self._restore(_decode_backup(blob))
 
     # ---- lists
 
@@ -1032,7 +1068,7 @@ def _update(v: Vault, a, body, q, av):
 
 
 def _delete(v: Vault, a, body, q, av):
-    return 200, v.delete_secret(a["name"])
+    return 200, v.delete(a["name"])
 
 
 def _keys_unavailable(segs):
