@@ -68,6 +68,15 @@ impl Error {
         err
     }
 
+    /// Replaces every occurrence of each (non-empty) secret in the message and codes with
+    /// `<redacted>`: for replies that may echo what was sent.
+    pub fn redact(mut self, secrets: &[&str]) -> Error {
+        self.message = scrub(&self.message, secrets);
+        self.service_code = scrub(&self.service_code, secrets);
+        self.inner_code = scrub(&self.inner_code, secrets);
+        self
+    }
+
     /// Adds context in front of the message ("get secret 'x': ...").
     pub fn context(mut self, what: impl fmt::Display) -> Error {
         self.message = format!("{what}: {}", self.message);
@@ -134,6 +143,17 @@ fn from_chain(http_status: u16, chain: &[ChainLink]) -> Error {
     err.service_code = outer.code.clone();
     err.inner_code = inner_code;
     err
+}
+
+/// `text` with every occurrence of each non-empty secret replaced by `<redacted>`.
+pub fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if out.contains(*secret) {
+            out = out.replace(*secret, "<redacted>");
+        }
+    }
+    out
 }
 
 fn body_excerpt(body: &[u8]) -> String {

@@ -759,6 +759,16 @@ fn secret_values_and_tokens_never_appear_in_errors() {
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");
     check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_UNPARSEABLE_RESPONSE));
 
+    // A gateway whose error page echoes the request body (not the service's error shape).
+    let server = vault(|_, req| {
+        let page = format!("<html>400 Bad Request: {}</html>", String::from_utf8_lossy(&req.body));
+        Reply { status: 400, headers: vec![("Content-Type".into(), "text/html".into())], body: page.into_bytes(), delay: std::time::Duration::ZERO, hang_up: false }
+    });
+    let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");
+    let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_BAD_REQUEST);
+    check(&e);
+    assert!(e.message.contains("<redacted>") && e.message.contains("400 Bad Request"), "the page is still quoted: {}", e.message);
+
     // A refused token.
     let server = ScriptedServer::start(|_, _| challenge());
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");

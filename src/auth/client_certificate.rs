@@ -161,7 +161,7 @@ fn load_pkcs12(data: &[u8], password: &str) -> Result<CertificateKey> {
     let store = p12_keystore::KeyStore::from_pkcs12(data, password).map_err(|e| {
         let what = match e {
             p12_keystore::error::Error::MacError(_) => "wrong password, or the file is damaged".to_owned(),
-            other => identity_platform::scrub(&other.to_string(), &[password]),
+            other => crate::error::scrub(&other.to_string(), &[password]),
         };
         Error::invalid_argument(format!("cannot open the PKCS#12 certificate: {what}"))
     })?;

@@ -11,7 +11,7 @@
 use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::options::CredentialOptions;
-use crate::error::{Error, Result};
+use crate::error::{scrub, Error, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
@@ -273,9 +273,7 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
         err.request_id = truncate(&id, 100).to_owned();
     }
     err.http_status = status;
-    err.message = scrub(&err.message, &[secret]);
-    err.service_code = scrub(&err.service_code, &[secret]);
-    err.inner_code = scrub(&err.inner_code, &[secret]);
+    err = err.redact(&[secret]);
     err
 }
 
@@ -294,17 +292,6 @@ fn truncate(text: &str, max_chars: usize) -> &str {
         Some((end, _)) => &text[..end],
         None => text,
     }
-}
-
-/// Replaces every occurrence of each secret in `text` with `<redacted>`.
-pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if out.contains(*secret) {
-            out = out.replace(*secret, "<redacted>");
-        }
-    }
-    out
 }
 
 /// Checks a tenant id: a GUID or a domain name, 1–256 characters of `A-Z a-z 0-9 . -`.
