@@ -181,21 +181,8 @@ out:
 }
 
 int main(int argc, char **argv) {
-    const char *vault_url = getenv("KV_VAULT_URL");
-    const char *token = getenv("KV_TOKEN");
-    const char *ca_file = getenv("KV_CA_FILE");
-    const char *verify = getenv("KV_VERIFY_CHALLENGE_RESOURCE");
     const char *expect_aes_env = getenv("KV_EXPECT_AES");
     const int expect_aes = expect_aes_env != NULL && strcmp(expect_aes_env, "1") == 0;
-    if (vault_url == NULL || vault_url[0] == '\0') {
-        fprintf(stderr,
-                "encrypt_decrypt: set KV_VAULT_URL (e.g. eval \"$(scripts/vault.sh start /tmp/kv-vault)\")\n");
-        return 2;
-    }
-    if (token == NULL || token[0] == '\0') {
-        token = "local-dev-token";
-    }
-
     char prefix[64], rsa_name[96], aes_name[96];
     if (argc > 1) {
         snprintf(prefix, sizeof prefix, "%s", argv[1]);
@@ -205,8 +192,6 @@ int main(int argc, char **argv) {
     snprintf(rsa_name, sizeof rsa_name, "%s-rsa", prefix);
     snprintf(aes_name, sizeof aes_name, "%s-aes", prefix);
 
-    kv_credential *cred = NULL;
-    kv_client_options *opts = NULL;
     kv_client *client = NULL;
     kv_key_options *rsa_opts = NULL, *aes_opts = NULL;
     kv_key *rsa_key = NULL, *aes_key = NULL;
@@ -214,28 +199,19 @@ int main(int argc, char **argv) {
     kv_status st;
     int have_rsa = 0, have_aes = 0;
 
-    printf("kv %s, vault %s\n", kv_version(), vault_url);
-
-    /* Set-up, as in quickstart.c. */
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
+    /* Set-up, as in quickstart.c (connect_from_env in example_util.h). */
+    const int connected = connect_from_env("encrypt_decrypt", &client);
+    if (connected == 2)
+        return 2;
+    if (connected != 0)
         goto out;
-    opts = kv_client_options_new();
     rsa_opts = kv_key_options_new();
     aes_opts = kv_key_options_new();
-    if (opts == NULL || rsa_opts == NULL || aes_opts == NULL) {
+    if (rsa_opts == NULL || aes_opts == NULL) {
         fprintf(stderr, "error: out of memory\n");
         failures++;
         goto out;
     }
-    if (ca_file != NULL && ca_file[0] != '\0' &&
-        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))
-        goto out;
-    if (verify != NULL && strcmp(verify, "0") == 0 &&
-        !check("kv_client_options_set_verify_challenge_resource",
-               kv_client_options_set_verify_challenge_resource(opts, false, &err), &err))
-        goto out;
-    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), &err))
-        goto out;
 
     /* The RSA key. The created key comes back with its public key, so it serves for the local
      * operations directly (kv_client_get_key fetches it later, as sign_verify.c shows). */
@@ -283,8 +259,6 @@ out:
     kv_key_options_free(rsa_opts);
     kv_key_options_free(aes_opts);
     kv_client_free(client);
-    kv_client_options_free(opts);
-    kv_credential_free(cred);
     if (failures > 0) {
         printf("\nencrypt_decrypt: %d check(s) FAILED\n", failures);
         return 1;

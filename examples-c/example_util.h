@@ -6,7 +6,10 @@
 #ifndef KV_EXAMPLE_UTIL_H
 #define KV_EXAMPLE_UTIL_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kv.h"
 
@@ -57,6 +60,52 @@ static void delete_and_purge(const kv_client *client, const char *name) {
         return;
     if (check("kv_client_purge_deleted_key", kv_client_purge_deleted_key(client, name, &err), &err))
         printf("purged key %s\n", name);
+}
+
+
+/*
+ * Connects as quickstart.c does, from the environment: KV_VAULT_URL (required), KV_TOKEN
+ * (default "local-dev-token"), KV_CA_FILE (a PEM file to trust), KV_VERIFY_CHALLENGE_RESOURCE=0
+ * (emulators only). Returns 0 with *client set, 2 when KV_VAULT_URL is missing, 1 on failure.
+ */
+static int connect_from_env(const char *program, kv_client **client) {
+    const char *vault_url = getenv("KV_VAULT_URL");
+    const char *token = getenv("KV_TOKEN");
+    const char *ca_file = getenv("KV_CA_FILE");
+    const char *verify = getenv("KV_VERIFY_CHALLENGE_RESOURCE");
+    if (vault_url == NULL || vault_url[0] == '\0') {
+        fprintf(stderr, "%s: set KV_VAULT_URL (e.g. eval \"$(scripts/vault.sh start /tmp/kv-vault)\")\n", program);
+        return 2;
+    }
+    if (token == NULL || token[0] == '\0') {
+        token = "local-dev-token";
+    }
+    printf("kv %s, vault %s\n", kv_version(), vault_url);
+
+    kv_credential *cred = NULL;
+    kv_client_options *opts = kv_client_options_new();
+    kv_error *err = NULL;
+    int rc = 1;
+    if (opts == NULL) {
+        fprintf(stderr, "error: out of memory\n");
+        failures++;
+        goto out;
+    }
+    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
+        goto out;
+    if (ca_file != NULL && ca_file[0] != '\0' &&
+        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))
+        goto out;
+    if (verify != NULL && strcmp(verify, "0") == 0 &&
+        !check("kv_client_options_set_verify_challenge_resource",
+               kv_client_options_set_verify_challenge_resource(opts, false, &err), &err))
+        goto out;
+    if (check("kv_client_new", kv_client_new(vault_url, cred, opts, client, &err), &err))
+        rc = 0;
+out:
+    kv_client_options_free(opts); /* the client copied them */
+    kv_credential_free(cred);     /* the client keeps its own reference */
+    return rc;
 }
 
 #endif /* KV_EXAMPLE_UTIL_H */

@@ -92,18 +92,6 @@ out:
 }
 
 int main(int argc, char **argv) {
-    const char *vault_url = getenv("KV_VAULT_URL");
-    const char *token = getenv("KV_TOKEN");
-    const char *ca_file = getenv("KV_CA_FILE");
-    const char *verify = getenv("KV_VERIFY_CHALLENGE_RESOURCE");
-    if (vault_url == NULL || vault_url[0] == '\0') {
-        fprintf(stderr, "sign_verify: set KV_VAULT_URL (e.g. eval \"$(scripts/vault.sh start /tmp/kv-vault)\")\n");
-        return 2;
-    }
-    if (token == NULL || token[0] == '\0') {
-        token = "local-dev-token";
-    }
-
     char prefix[64], ec_name[96], rsa_name[96];
     if (argc > 1) {
         snprintf(prefix, sizeof prefix, "%s", argv[1]);
@@ -113,33 +101,17 @@ int main(int argc, char **argv) {
     snprintf(ec_name, sizeof ec_name, "%s-ec", prefix);
     snprintf(rsa_name, sizeof rsa_name, "%s-rsa", prefix);
 
-    kv_credential *cred = NULL;
-    kv_client_options *opts = NULL;
     kv_client *client = NULL;
     kv_key_options *ec_opts = NULL, *rsa_opts = NULL;
     kv_key *key = NULL;
     kv_error *err = NULL;
     int have_ec = 0, have_rsa = 0;
 
-    printf("kv %s, vault %s\n", kv_version(), vault_url);
-
-    /* Set-up, as in quickstart.c. */
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
-        goto out;
-    opts = kv_client_options_new();
-    if (opts == NULL) {
-        fprintf(stderr, "error: out of memory\n");
-        failures++;
-        goto out;
-    }
-    if (ca_file != NULL && ca_file[0] != '\0' &&
-        !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))
-        goto out;
-    if (verify != NULL && strcmp(verify, "0") == 0 &&
-        !check("kv_client_options_set_verify_challenge_resource",
-               kv_client_options_set_verify_challenge_resource(opts, false, &err), &err))
-        goto out;
-    if (!check("kv_client_new", kv_client_new(vault_url, cred, opts, &client, &err), &err))
+    /* Set-up, as in quickstart.c (connect_from_env in example_util.h). */
+    const int connected = connect_from_env("sign_verify", &client);
+    if (connected == 2)
+        return 2;
+    if (connected != 0)
         goto out;
 
     /* 1. An EC key on P-256. Key options carry what the call sends; the key type is an argument. */
@@ -193,8 +165,6 @@ out:
     kv_key_options_free(ec_opts);
     kv_key_options_free(rsa_opts);
     kv_client_free(client);
-    kv_client_options_free(opts);
-    kv_credential_free(cred);
     if (failures > 0) {
         printf("\nsign_verify: %d check(s) FAILED\n", failures);
         return 1;
