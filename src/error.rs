@@ -7,6 +7,7 @@
 use crate::status::{self, kv_status};
 use serde::Deserialize;
 use std::fmt;
+use zeroize::Zeroizing;
 
 /// Most characters of a non-JSON error body quoted in an error message.
 const BODY_EXCERPT_CHARS: usize = 300;
@@ -56,24 +57,54 @@ impl Error {
 
     /// Builds the error for a non-2xx reply from its status, body and request id.
     pub fn from_reply(http_status: u16, body: &[u8], request_id: &str) -> Error {
+        Error::from_reply_redacted(http_status, body, request_id, &Redactions::none())
+    }
+
+    /// Builds the error for a non-2xx reply to a request that carried `secrets`: every form of
+    /// every secret is removed from the reply's text *before* it is cut to length, so neither a
+    /// whole secret nor a slice of one can reach the message or codes.
+    pub fn from_reply_redacted(
+        http_status: u16,
+        body: &[u8],
+        request_id: &str,
+        secrets: &Redactions,
+    ) -> Error {
         let mut err = match parse_error_body(body) {
-            Some(chain) => from_chain(http_status, &chain),
+            Some(mut chain) => {
+                for link in &mut chain {
+                    link.code = secrets.redact_whole(&link.code);
+                    link.message = secrets.redact_whole(&link.message);
+                }
+                from_chain(http_status, &chain)
+            }
             None => Error::new(
                 status::from_http_status(http_status),
-                format!("HTTP {http_status}: {}", body_excerpt(body)),
+                format!(
+                    "HTTP {http_status}: {}",
+                    body_excerpt(&secrets.redact_whole(&String::from_utf8_lossy(body)))
+                ),
             ),
         };
         err.http_status = http_status;
         err.request_id = request_id.to_owned();
-        err
+        err.redact_with(secrets)
     }
 
     /// Replaces every occurrence of each (non-empty) secret in the message and codes with
-    /// `<redacted>`: for replies that may echo what was sent.
-    pub fn redact(mut self, secrets: &[&str]) -> Error {
-        self.message = scrub(&self.message, secrets);
-        self.service_code = scrub(&self.service_code, secrets);
-        self.inner_code = scrub(&self.inner_code, secrets);
+    /// `<redacted>`, in each form a reply may echo it in (see [`Redactions`]): for replies that
+    /// may echo what was sent.
+    pub fn redact(self, secrets: &[&str]) -> Error {
+        self.redact_with(&Redactions::of(secrets))
+    }
+
+    /// [`Error::redact`] with prepared [`Redactions`].
+    pub fn redact_with(mut self, secrets: &Redactions) -> Error {
+        if !secrets.is_empty() {
+            self.message = secrets.apply(&self.message);
+            self.service_code = secrets.apply(&self.service_code);
+            self.inner_code = secrets.apply(&self.inner_code);
+            self.request_id = secrets.apply(&self.request_id);
+        }
         self
     }
 
@@ -145,19 +176,202 @@ fn from_chain(http_status: u16, chain: &[ChainLink]) -> Error {
     err
 }
 
-/// `text` with every occurrence of each non-empty secret replaced by `<redacted>`.
+/// `text` with every occurrence of each non-empty secret (in each form, see [`Redactions`])
+/// replaced by `<redacted>`.
 pub fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if out.contains(*secret) {
-            out = out.replace(*secret, "<redacted>");
+    Redactions::of(secrets).apply(text)
+}
+
+/// What replaces a secret in a message.
+const REDACTED: &str = "<redacted>";
+/// Shortest run of a secret's text that counts as a slice of it: a reply that quotes part of a
+/// secret (cut by the server, or by kv's length limits) is redacted from this length on.
+const MIN_SLICE_BYTES: usize = 16;
+
+/// Members of JSON request bodies that carry secret material: secret values, crypto inputs,
+/// backups, private JWK members.
+pub const SECRET_MEMBERS: [&str; 9] = ["value", "d", "dp", "dq", "qi", "p", "q", "k", "key_hsm"];
+
+/// The secrets a request carried, each in every form a reply may echo it in: as sent (raw),
+/// JSON-escaped (a quoted JSON request body: `\n`, `\"`, `\\`, `\u001b`), form-encoded
+/// and percent-encoded (a quoted token request: `~` as `%7E`, space as `+` or `%20`, either
+/// hex case) and HTML-escaped (an error page). Zeroized when dropped.
+pub struct Redactions {
+    forms: Vec<Zeroizing<String>>,
+}
+
+impl fmt::Debug for Redactions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactions({} forms)", self.forms.len())
+    }
+}
+
+impl Redactions {
+    /// Nothing to redact.
+    pub fn none() -> Redactions {
+        Redactions { forms: Vec::new() }
+    }
+
+    /// The given secrets (empty strings are ignored).
+    pub fn of(secrets: &[&str]) -> Redactions {
+        let mut forms: Vec<Zeroizing<String>> = Vec::new();
+        let mut add = |form: String| {
+            let form = Zeroizing::new(form);
+            if !form.is_empty() && !forms.iter().any(|f| **f == *form) {
+                forms.push(form);
+            }
+        };
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            let json = Zeroizing::new(serde_json::to_string(secret).unwrap_or_default());
+            let json = json
+                .get(1..json.len().saturating_sub(1))
+                .unwrap_or("")
+                .to_owned();
+            let form = Zeroizing::new(
+                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>(),
+            );
+            let percent = Zeroizing::new(form.replace('+', "%20"));
+            add(html_escaped(secret));
+            add(html_escaped(&json));
+            add(lower_hex_escapes(&form));
+            add(lower_hex_escapes(&percent));
+            add(percent.to_string());
+            add(form.to_string());
+            add(json);
+            add(secret.to_string());
+        }
+        // Longest first, so a form that contains another is replaced whole.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        Redactions { forms }
+    }
+
+    /// The secret members ([`SECRET_MEMBERS`]) of a JSON request body.
+    pub fn of_json_body(body: Option<&[u8]>) -> Redactions {
+        let found = body.map(request_secrets).unwrap_or_default();
+        Redactions::of(&found.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+    }
+
+    /// True when there is nothing to redact.
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// `text` with every whole occurrence of every form replaced. Run on a reply's full text,
+    /// before it is cut to length.
+    pub fn redact_whole(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// `text` with every whole occurrence of every form replaced, and then every run of at
+    /// least 16 bytes that is a slice of a form (a secret quoted only in part).
+    pub fn apply(&self, text: &str) -> String {
+        if self.forms.is_empty() {
+            return text.to_owned();
+        }
+        self.redact_slices(&self.redact_whole(text))
+    }
+
+    fn redact_slices(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        if bytes.len() < MIN_SLICE_BYTES {
+            return text.to_owned();
+        }
+        // Where each window of the text starts (the text is short: it is a capped message).
+        let mut starts: std::collections::HashMap<&[u8], Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, window) in bytes.windows(MIN_SLICE_BYTES).enumerate() {
+            starts.entry(window).or_default().push(i);
+        }
+        let mut covered = vec![false; bytes.len()];
+        for form in self.forms.iter().filter(|f| f.len() >= MIN_SLICE_BYTES) {
+            for window in form.as_bytes().windows(MIN_SLICE_BYTES) {
+                if let Some(found) = starts.get(window) {
+                    for &i in found {
+                        covered[i..i + MIN_SLICE_BYTES].fill(true);
+                    }
+                }
+            }
+        }
+        if !covered.contains(&true) {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut in_secret = false;
+        for (i, c) in text.char_indices() {
+            if covered[i..i + c.len_utf8()].contains(&true) {
+                if !in_secret {
+                    out.push_str(REDACTED);
+                    in_secret = true;
+                }
+            } else {
+                out.push(c);
+                in_secret = false;
+            }
+        }
+        out
+    }
+}
+
+fn html_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// `%7E` as `%7e`: the other hex case some servers use when they re-encode.
+fn lower_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_percent = 0;
+    for c in text.chars() {
+        if after_percent > 0 {
+            out.push(c.to_ascii_lowercase());
+            after_percent -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                after_percent = 2;
+            }
         }
     }
     out
 }
 
-fn body_excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// The secret strings of a JSON request body (see [`SECRET_MEMBERS`]), zeroized when dropped.
+fn request_secrets(body: &[u8]) -> Vec<Zeroizing<String>> {
+    fn walk(value: &serde_json::Value, found: &mut Vec<Zeroizing<String>>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (name, member) in map {
+                    match member {
+                        serde_json::Value::String(text)
+                            if SECRET_MEMBERS.contains(&name.as_str()) =>
+                        {
+                            found.push(Zeroizing::new(text.clone()))
+                        }
+                        other => walk(other, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(body) {
+        walk(&parsed, &mut found);
+    }
+    found
+}
+
+fn body_excerpt(text: &str) -> String {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return "(empty body)".to_owned();
@@ -237,5 +451,23 @@ mod tests {
         let long = "x".repeat(5000);
         let e = reply(500, &long);
         assert!(e.message.len() < 400);
+    }
+
+    #[test]
+    fn redaction_covers_every_form_and_slices_of_long_secrets() {
+        let secret = "päss~word \"with\" quotes\nand-a-second-line-that-is-long";
+        let r = Redactions::of(&[secret, ""]);
+        let json = serde_json::to_string(secret).unwrap().trim_matches('"').to_owned();
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        for text in [secret.to_owned(), json.clone(), form.clone(), form.replace('+', "%20").to_lowercase(), html_escaped(secret)] {
+            let out = r.apply(&format!("before {text} after"));
+            assert_eq!(out, "before <redacted> after", "{text}");
+        }
+        // A slice of 16 bytes or more, cut anywhere (even inside a character), is removed.
+        let cut = &json[5..40];
+        let out = r.apply(&format!("x {cut}"));
+        assert!(out.starts_with("x ") && out.contains("<redacted>") && !out.contains("second"), "{out}");
+        assert_eq!(r.apply("nothing here at all, none"), "nothing here at all, none");
+        assert_eq!(Redactions::none().apply("text"), "text");
     }
 }

@@ -11,7 +11,7 @@
 use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::options::CredentialOptions;
-use crate::error::{scrub, Error, Result};
+use crate::error::{scrub, Error, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
@@ -236,14 +236,17 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
 
 fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
     let status = reply.status;
+    // An endpoint or gateway may quote the form it got: the secret (in every form) is removed
+    // from the full text before anything is cut to length.
+    let secrets = Redactions::of(&[secret]);
     let parsed: Option<ErrorReply> = serde_json::from_slice(&reply.body).ok();
     let mut err = match parsed {
         Some(body) if body.error.is_some() || body.error_description.is_some() => {
-            let code = body.error.unwrap_or_default();
-            let description = body.error_description.map(|d| one_line(&d)).unwrap_or_default();
+            let code = secrets.redact_whole(&body.error.unwrap_or_default());
+            let description = body.error_description.map(|d| one_line(&secrets.redact_whole(&d))).unwrap_or_default();
             let what = match (code.is_empty(), description.is_empty()) {
-                (false, false) => format!("{code}: {description}"),
-                (false, true) => code.clone(),
+                (false, false) => format!("{}: {description}", truncate(&code, 100)),
+                (false, true) => truncate(&code, 100).to_owned(),
                 _ => description,
             };
             let mut err = Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token request was refused (HTTP {status}): {what} ({url})"));
@@ -253,17 +256,17 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
                 .first()
                 .map(|c| match c {
                     serde_json::Value::Number(n) => format!("AADSTS{n}"),
-                    serde_json::Value::String(s) => truncate(s, 100).to_owned(),
+                    serde_json::Value::String(s) => truncate(&secrets.redact_whole(s), 100).to_owned(),
                     _ => String::new(),
                 })
                 .unwrap_or_default();
             if let Some(trace) = body.trace_id {
-                err.request_id = truncate(&trace, 100).to_owned();
+                err.request_id = truncate(&secrets.redact_whole(&trace), 100).to_owned();
             }
             err
         }
         _ => {
-            let text = String::from_utf8_lossy(&reply.body);
+            let text = secrets.redact_whole(&String::from_utf8_lossy(&reply.body));
             let text = one_line(text.trim());
             let excerpt = if text.is_empty() { "(empty body)".to_owned() } else { text };
             Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token request failed (HTTP {status}): {excerpt} ({url})"))
@@ -273,8 +276,7 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
         err.request_id = truncate(&id, 100).to_owned();
     }
     err.http_status = status;
-    err = err.redact(&[secret]);
-    err
+    err.redact_with(&secrets)
 }
 
 /// Collapses line breaks (Entra descriptions carry `\r\n` before the trace id) and truncates.
@@ -440,6 +442,36 @@ mod tests {
         assert_eq!((e.service_code.as_str(), e.inner_code.as_str(), e.http_status, e.request_id.as_str()), ("invalid_client", "AADSTS7000215", 401, "t1"));
         let e = interpret(reply(502, "<html>bad gateway hunter2hunter2</html>"), "u", ClientAuth::Assertion("hunter2hunter2")).unwrap_err();
         assert!(e.message.contains("HTTP 502") && e.message.contains("bad gateway") && !e.message.contains("hunter2"), "{}", e.message);
+    }
+
+    /// Review finding 1: the 1,000-character cut came before redaction, and only the raw form of
+    /// the secret was looked for, not its form-encoded one (`~` is `%7E` in the form body).
+    #[test]
+    fn echoed_forms_never_leave_a_slice_of_a_long_secret_or_assertion() {
+        let secret = format!("Abc~{}~xyz", "q7R.s-8_T~".repeat(60));
+        let assertion = format!("eyJhbGciOiJSUzI1NiJ9.{}.{}", "eyJhdWQiOiJodHRwczovL2xvZ2luIn0".repeat(20), "c2lnbmF0dXJl".repeat(30));
+        let slices = |text: &str, secret: &str| -> Option<String> {
+            let forms = [secret.to_owned(), url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()];
+            forms.iter().flat_map(|f| (0..f.len().saturating_sub(20)).map(move |i| f[i..i + 20].to_owned())).find(|s| text.contains(s.as_str()))
+        };
+        for (auth, text) in [(ClientAuth::Secret(&secret), secret.as_str()), (ClientAuth::Assertion(&assertion), assertion.as_str())] {
+            let form = form_body("cid", auth, &req(None));
+            let form = String::from_utf8_lossy(&form).into_owned();
+            let pages = [
+                format!("<html><body>502 Bad Gateway. Request: {form}</body></html>"),
+                format!("<html><body>502 Bad Gateway. Request: {}</body></html>", url::form_urlencoded::parse(form.as_bytes()).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")),
+                format!("bad gateway ... {}", &form[form.len() / 2..]),
+            ];
+            for page in pages {
+                let e = interpret(reply(502, &page), "u", auth).unwrap_err();
+                assert!(e.message.contains("502 Bad Gateway") || e.message.contains("bad gateway"), "{}", e.message);
+                assert_eq!(slices(&e.message, text), None, "{}", e.message);
+            }
+            let body = serde_json::json!({"error": "invalid_client", "error_description": format!("AADSTS7000215: Invalid client secret provided: {text}"), "error_codes": [7000215]});
+            let e = interpret(reply(401, &body.to_string()), "u", auth).unwrap_err();
+            assert!(e.message.contains("Invalid client secret provided"), "{}", e.message);
+            assert_eq!(slices(&e.message, text), None, "{}", e.message);
+        }
     }
 
     #[test]

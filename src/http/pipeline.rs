@@ -3,7 +3,7 @@
 
 use crate::auth::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome};
 use crate::auth::Credential;
-use crate::error::{Error, Result};
+use crate::error::{Error, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
@@ -199,10 +199,9 @@ impl Pipeline {
             if (200..300).contains(&reply.status) {
                 return Ok(Response { status: reply.status, body: reply.body, request_id });
             }
-            let err = Error::from_reply(reply.status, &reply.body, &request_id);
             // A gateway or proxy may echo the request in its error page: never quote what we sent.
-            let sent = request.body.as_deref().map(|b| secret_fields(b)).unwrap_or_default();
-            let err = err.redact(&sent.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+            let sent = Redactions::of_json_body(request.body.as_deref().map(Vec::as_slice));
+            let err = Error::from_reply_redacted(reply.status, &reply.body, &request_id, &sent);
             log::write(Level::Error, format_args!("{} {} -> {} {}", request.method.as_str(), log::redact_url(&url), reply.status, err.service_code));
             return Err(err);
         }
@@ -319,33 +318,6 @@ impl Pipeline {
         let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
         transport::receive(self.agent.run(configured), url, MAX_BODY_BYTES)
     }
-}
-
-/// Members of request bodies that carry secret material: secret values, crypto inputs, backups,
-/// private JWK members.
-const SECRET_MEMBERS: [&str; 9] = ["value", "d", "dp", "dq", "qi", "p", "q", "k", "key_hsm"];
-
-/// The secret strings of a JSON request body (see [`SECRET_MEMBERS`]), zeroized when dropped.
-fn secret_fields(body: &[u8]) -> Vec<Zeroizing<String>> {
-    fn walk(value: &serde_json::Value, found: &mut Vec<Zeroizing<String>>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (name, member) in map {
-                    match member {
-                        serde_json::Value::String(text) if SECRET_MEMBERS.contains(&name.as_str()) => found.push(Zeroizing::new(text.clone())),
-                        other => walk(other, found),
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(body) {
-        walk(&parsed, &mut found);
-    }
-    found
 }
 
 /// A random UUID (version 4) for `x-ms-client-request-id`.
