@@ -1011,9 +1011,22 @@ kv_status kv_credential_azure_cli_new(const struct kv_credential_options *opts,
 /**
  * Creates the default credential: a chain of environment (`AZURE_CLIENT_SECRET` or certificate
  * variables), workload identity (`AZURE_FEDERATED_TOKEN_FILE`), managed identity and Azure CLI,
- * tried in that order on the first token request; the first that produces a token is used from
- * then on. When all fail, the KV_STATUS_AUTHENTICATION_FAILED message lists each credential and
- * why it failed ("not configured: ..." for those whose variables are missing).
+ * tried in that order on the first token request.
+ *
+ * The chain goes on past a credential only when it is *unavailable* here, and stops at the first
+ * one that is available and fails (as azure-identity's DefaultAzureCredential does):
+ * - unavailable: its variables are not set; no managed identity endpoint answers the IMDS probe,
+ *   or IMDS answers that no identity is assigned to the host (HTTP 400); the Azure CLI is not
+ *   installed or not signed in;
+ * - failure, which stops the chain with KV_STATUS_AUTHENTICATION_FAILED naming the credential and
+ *   its error: variables that are set but unusable (an invalid tenant id, an unreadable
+ *   certificate file); the identity platform refusing the credential (`invalid_client`, an
+ *   expired certificate), answering 5xx or not in time; an unreadable federated token file; an
+ *   App Service identity endpoint error; any other Azure CLI error.
+ * So a wrong client secret never silently turns into the host's managed identity or a
+ * developer's `az` account. The first credential that produces a token is used from then on.
+ * When every credential is unavailable, the KV_STATUS_AUTHENTICATION_FAILED message lists each
+ * one and why ("not configured: ..." for those whose variables are missing).
  * `AZURE_TOKEN_CREDENTIALS` narrows the chain: `dev` (Azure CLI), `prod` (environment, workload
  * identity, managed identity) or one name (`EnvironmentCredential`, `WorkloadIdentityCredential`,
  * `ManagedIdentityCredential`, `AzureCliCredential`); another value gives

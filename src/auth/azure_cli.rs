@@ -8,7 +8,7 @@
 //! checked to be plain identifiers before they are passed as arguments.
 
 use crate::auth::token_text::{checked_token, Seconds};
-use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
 use crate::error::{Error, Result};
 use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
@@ -40,30 +40,59 @@ impl AzureCliCredential {
     }
 }
 
-impl TokenSource for AzureCliCredential {
-    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+impl AzureCliCredential {
+    /// A token, or why not: unavailable when `az` is not installed or not signed in, a failure
+    /// otherwise.
+    fn attempt_token(&self, request: &TokenRequest) -> Attempt {
         if request.claims.is_some() {
-            return Err(failed(
+            return Attempt::Failed(failed(
                 "Azure CLI cannot answer a claims challenge: sign in again with `az login --claims-challenge` (see the vault's error) or use another credential",
             ));
         }
-        check_scope(&request.scope)?;
+        if let Err(e) = check_scope(&request.scope) {
+            return Attempt::Failed(e);
+        }
         let mut args: Vec<&str> = vec!["account", "get-access-token", "--output", "json", "--scope", request.scope.trim()];
         if let Some(tenant) = request.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            check_tenant(tenant)?;
+            if let Err(e) = check_tenant(tenant) {
+                return Attempt::Failed(e);
+            }
             args.extend(["--tenant", tenant]);
         }
-        let output = run(AZ_PROGRAM, &args, self.timeout)?;
+        let output = match run(AZ_PROGRAM, &args, self.timeout) {
+            Ok(output) => output,
+            Err(e) if e.message.starts_with(NOT_FOUND) => return Attempt::Unavailable(e),
+            Err(e) => return Attempt::Failed(e),
+        };
         if !output.status.success() {
-            return Err(classify_failure(output.status, &output.stderr));
+            let e = classify_failure(output.status, &output.stderr);
+            return if e.message.starts_with(NOT_FOUND) || e.message.starts_with(NOT_LOGGED_IN) { Attempt::Unavailable(e) } else { Attempt::Failed(e) };
         }
-        parse_output(&output.stdout, SystemTime::now())
+        match parse_output(&output.stdout, SystemTime::now()) {
+            Ok(token) => Attempt::Token(token),
+            Err(e) => Attempt::Failed(e),
+        }
+    }
+}
+
+impl TokenSource for AzureCliCredential {
+    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+        self.attempt_token(request).into_result()
+    }
+
+    fn attempt(&self, request: &TokenRequest) -> Attempt {
+        self.attempt_token(request)
     }
 
     fn kind(&self) -> &'static str {
         "Azure CLI"
     }
 }
+
+/// How the message of an "az is not installed" error starts.
+const NOT_FOUND: &str = "Azure CLI not found on PATH";
+/// How the message of an "az is not signed in" error starts.
+const NOT_LOGGED_IN: &str = "Azure CLI: not logged in";
 
 fn failed(message: impl Into<String>) -> Error {
     Error::new(KV_STATUS_AUTHENTICATION_FAILED, message)
@@ -108,7 +137,7 @@ fn run(program: &str, args: &[&str], timeout: Duration) -> Result<Output> {
         command.process_group(0);
     }
     let child = command.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => failed("Azure CLI not found on PATH: install it (https://aka.ms/azure-cli) and run az login"),
+        std::io::ErrorKind::NotFound => failed(format!("{NOT_FOUND}: install it (https://aka.ms/azure-cli) and run az login")),
         _ => failed(format!("Azure CLI could not be started: {e}")),
     })?;
     wait_with_deadline(child, timeout)
@@ -246,10 +275,10 @@ fn classify_failure(status: ExitStatus, stderr: &[u8]) -> Error {
     let text = text.trim();
     let lower = text.to_ascii_lowercase();
     if status.code() == Some(127) || lower.contains("az: not found") || lower.contains("az: command not found") {
-        return failed("Azure CLI not found on PATH: install it (https://aka.ms/azure-cli) and run az login");
+        return failed(format!("{NOT_FOUND}: install it (https://aka.ms/azure-cli) and run az login"));
     }
     if lower.contains("az login") || lower.contains("az account set") {
-        return failed(format!("Azure CLI: not logged in: run az login ({})", excerpt(text)));
+        return failed(format!("{NOT_LOGGED_IN}: run az login ({})", excerpt(text)));
     }
     let code = status.code().map(|c| format!("exit status {c}")).unwrap_or_else(|| "killed by a signal".to_owned());
     failed(format!("Azure CLI failed ({code}): {}", excerpt(text)))

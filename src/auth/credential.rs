@@ -2,7 +2,7 @@
 //! object that wraps a token source with its cache.
 
 use crate::auth::token_cache::TokenCache;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -34,6 +34,29 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// What a token request of a credential chain member came to.
+#[derive(Debug)]
+pub enum Attempt {
+    /// A token.
+    Token(AccessToken),
+    /// The credential cannot work here (not configured, no managed identity endpoint answering,
+    /// no identity assigned to the host, Azure CLI missing or signed out): a chain goes on.
+    Unavailable(Error),
+    /// The credential is configured here and failed (refused by the identity platform, an
+    /// endpoint error, a timeout, an unusable file): a chain stops with this error.
+    Failed(Error),
+}
+
+impl Attempt {
+    /// The token, or the error whatever its kind.
+    pub fn into_result(self) -> Result<AccessToken> {
+        match self {
+            Attempt::Token(token) => Ok(token),
+            Attempt::Unavailable(e) | Attempt::Failed(e) => Err(e),
+        }
+    }
+}
+
 /// A way of obtaining tokens (static token, client secret, managed identity, ...).
 /// Implementations are called by the cache, one call at a time per cache key.
 pub trait TokenSource: Send + Sync {
@@ -41,6 +64,15 @@ pub trait TokenSource: Send + Sync {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken>;
     /// A short name for messages, e.g. "static token".
     fn kind(&self) -> &'static str;
+    /// [`TokenSource::fetch_token`] for a credential chain, telling a credential that is
+    /// unavailable here apart from one that failed. By default every error is a failure; the
+    /// credentials that can be unavailable (managed identity, Azure CLI) say when they are.
+    fn attempt(&self, request: &TokenRequest) -> Attempt {
+        match self.fetch_token(request) {
+            Ok(token) => Attempt::Token(token),
+            Err(e) => Attempt::Failed(e),
+        }
+    }
 }
 
 /// A credential as clients hold it: a token source plus its cache, shared by every client and

@@ -1,11 +1,23 @@
 //! The default credential: a chain that works unchanged on a developer machine and in Azure.
 //!
 //! Order: environment (`AZURE_CLIENT_SECRET` / certificate variables) → workload identity
-//! (`AZURE_FEDERATED_TOKEN_FILE`) → managed identity → Azure CLI. A credential whose
-//! configuration is missing is recorded as "not configured: ..." (with the reason) when the
-//! chain is built. On the first token request each remaining credential is tried in order; the
-//! first that produces a token is remembered and used alone from then on. When every one fails,
-//! the error lists each credential and why it failed.
+//! (`AZURE_FEDERATED_TOKEN_FILE`) → managed identity → Azure CLI.
+//!
+//! The rule, as in azure-identity's `DefaultAzureCredential`: the chain goes on past a credential
+//! only when that credential is *unavailable* here, and stops at the first one that is available
+//! and fails, with that credential's error.
+//!
+//! - Unavailable: its variables are not set ("not configured: ...", decided when the chain is
+//!   built); no managed identity endpoint answers the IMDS probe, or IMDS answers that no
+//!   identity is assigned to the host (HTTP 400); the Azure CLI is not installed or not signed in.
+//! - Failure (the chain stops): variables that are set but unusable (an invalid tenant id, a
+//!   certificate file that cannot be read); the identity platform refusing the credential
+//!   (`invalid_client`, an expired certificate), answering 5xx or not answering in time; an
+//!   unreadable federated token file; an App Service identity endpoint error; any other CLI error.
+//!
+//! The first credential that produces a token is remembered and used alone from then on (it can
+//! only be reached past unavailable ones). When every credential is unavailable, the error lists
+//! each one and why; when one fails, the error is its own, after the unavailable ones before it.
 //!
 //! `AZURE_TOKEN_CREDENTIALS` narrows the chain: `dev` = Azure CLI only; `prod` = environment,
 //! workload identity and managed identity; or exactly one of `EnvironmentCredential`,
@@ -13,7 +25,7 @@
 //! matched ignoring case). Any other non-empty value is refused when the chain is built.
 
 use crate::auth::azure_cli::AzureCliCredential;
-use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::environment::EnvironmentCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
@@ -78,7 +90,10 @@ pub fn selection(value: Option<&str>) -> Result<Vec<ChainMember>> {
 /// One link of the chain: a built credential, or why it could not be built.
 enum Link {
     Ready(&'static str, Box<dyn TokenSource>),
+    /// Its variables are not set: the chain goes on.
     NotConfigured(&'static str, String),
+    /// Its variables are set but unusable: the chain stops here with this error.
+    Misconfigured(&'static str, Error),
 }
 
 /// The default credential chain.
@@ -120,13 +135,17 @@ impl DefaultAzureCredential {
         Ok(Self::from_links(links))
     }
 
-    /// A chain of the given (name, credential or why it could not be built), in order.
+    /// A chain of the given (name, credential or why it could not be built), in order. A build
+    /// error with `KV_STATUS_AUTHENTICATION_FAILED` means "not configured" (the credentials'
+    /// constructors use it only for missing variables) and the chain goes on past it; any other
+    /// build error (an invalid value, an unreadable file) stops the chain when it is reached.
     pub fn from_links(links: Vec<(&'static str, Result<Box<dyn TokenSource>>)>) -> DefaultAzureCredential {
         let links = links
             .into_iter()
             .map(|(name, built)| match built {
                 Ok(source) => Link::Ready(name, source),
-                Err(e) => Link::NotConfigured(name, e.message),
+                Err(e) if e.status == KV_STATUS_AUTHENTICATION_FAILED => Link::NotConfigured(name, e.message),
+                Err(e) => Link::Misconfigured(name, e),
             })
             .collect();
         DefaultAzureCredential { links, chosen: OnceCell::new() }
@@ -136,7 +155,7 @@ impl DefaultAzureCredential {
     pub fn chosen(&self) -> Option<&'static str> {
         self.chosen.get().and_then(|&i| match &self.links[i] {
             Link::Ready(name, _) => Some(*name),
-            Link::NotConfigured(..) => None,
+            Link::NotConfigured(..) | Link::Misconfigured(..) => None,
         })
     }
 }
@@ -149,22 +168,30 @@ impl TokenSource for DefaultAzureCredential {
             }
         }
         let mut reasons = Vec::with_capacity(self.links.len());
+        let stop = |name: &str, mut e: Error, reasons: &[String]| {
+            let passed = if reasons.is_empty() { String::new() } else { format!("\n(passed over as unavailable:\n- {})", reasons.join("\n- ")) };
+            e.message = format!("default credential: {name} is configured but failed, so the chain stopped: {}{passed}", e.message);
+            e.status = KV_STATUS_AUTHENTICATION_FAILED;
+            e
+        };
         for (i, link) in self.links.iter().enumerate() {
             match link {
                 Link::NotConfigured(name, why) => reasons.push(format!("{name}: not configured: {why}")),
-                Link::Ready(name, source) => match source.fetch_token(request) {
-                    Ok(token) => {
+                Link::Misconfigured(name, e) => return Err(stop(name, e.clone(), &reasons)),
+                Link::Ready(name, source) => match source.attempt(request) {
+                    Attempt::Token(token) => {
                         // Another thread (another cache key) may have chosen first: keep its choice.
                         let _ = self.chosen.set(i);
                         return Ok(token);
                     }
-                    Err(e) => reasons.push(format!("{name}: {}", e.message)),
+                    Attempt::Unavailable(e) => reasons.push(format!("{name}: {}", e.message)),
+                    Attempt::Failed(e) => return Err(stop(name, e, &reasons)),
                 },
             }
         }
         Err(Error::new(
             KV_STATUS_AUTHENTICATION_FAILED,
-            format!("default credential: no credential produced a token:\n- {}", reasons.join("\n- ")),
+            format!("default credential: no credential is available here:\n- {}", reasons.join("\n- ")),
         ))
     }
 
@@ -181,18 +208,28 @@ mod tests {
     use std::time::{Duration, SystemTime};
     use zeroize::Zeroizing;
 
+    #[derive(Clone, Copy)]
+    enum Outcome {
+        Ok,
+        Unavailable,
+        Fails,
+    }
+
     struct Fake {
-        ok: bool,
+        outcome: Outcome,
         calls: Arc<AtomicUsize>,
     }
 
     impl TokenSource for Fake {
-        fn fetch_token(&self, _: &TokenRequest) -> Result<AccessToken> {
+        fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+            self.attempt(request).into_result()
+        }
+        fn attempt(&self, _: &TokenRequest) -> Attempt {
             self.calls.fetch_add(1, Ordering::SeqCst);
-            if self.ok {
-                Ok(AccessToken { token: Zeroizing::new("t".into()), expires_on: SystemTime::now() + Duration::from_secs(3600) })
-            } else {
-                Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "it failed"))
+            match self.outcome {
+                Outcome::Ok => Attempt::Token(AccessToken { token: Zeroizing::new("t".into()), expires_on: SystemTime::now() + Duration::from_secs(3600) }),
+                Outcome::Unavailable => Attempt::Unavailable(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "nothing here")),
+                Outcome::Fails => Attempt::Failed(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "it failed")),
             }
         }
         fn kind(&self) -> &'static str {
@@ -200,8 +237,12 @@ mod tests {
         }
     }
 
-    fn fake(ok: bool, calls: &Arc<AtomicUsize>) -> Result<Box<dyn TokenSource>> {
-        Ok(Box::new(Fake { ok, calls: calls.clone() }))
+    fn fake(outcome: Outcome, calls: &Arc<AtomicUsize>) -> Result<Box<dyn TokenSource>> {
+        Ok(Box::new(Fake { outcome, calls: calls.clone() }))
+    }
+
+    fn unset() -> Result<Box<dyn TokenSource>> {
+        Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "ONE_VAR is not set"))
     }
 
     fn req() -> TokenRequest {
@@ -232,14 +273,9 @@ mod tests {
     }
 
     #[test]
-    fn the_first_success_is_remembered() {
+    fn the_chain_goes_on_past_unavailable_credentials_and_remembers_the_first_success() {
         let (a, b, c) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let chain = DefaultAzureCredential::from_links(vec![
-            ("One", Err(Error::invalid_argument("ONE_VAR is not set"))),
-            ("Two", fake(false, &a)),
-            ("Three", fake(true, &b)),
-            ("Four", fake(true, &c)),
-        ]);
+        let chain = DefaultAzureCredential::from_links(vec![("One", unset()), ("Two", fake(Outcome::Unavailable, &a)), ("Three", fake(Outcome::Ok, &b)), ("Four", fake(Outcome::Ok, &c))]);
         assert!(chain.chosen().is_none());
         chain.fetch_token(&req()).unwrap();
         assert_eq!(chain.chosen(), Some("Three"));
@@ -247,14 +283,37 @@ mod tests {
         assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst), c.load(Ordering::SeqCst)), (1, 2, 0));
     }
 
+    /// Review finding 2: a failure used to move on to the next credential, whose success was
+    /// then kept for good.
     #[test]
-    fn all_failing_lists_every_reason() {
+    fn a_failing_credential_stops_the_chain_and_nothing_is_remembered() {
+        let (a, b) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let chain = DefaultAzureCredential::from_links(vec![("One", unset()), ("Two", fake(Outcome::Fails, &a)), ("Three", fake(Outcome::Ok, &b))]);
+        let e = chain.fetch_token(&req()).unwrap_err();
+        assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
+        assert!(e.message.contains("Two is configured but failed") && e.message.contains("it failed") && e.message.contains("One: not configured"), "{}", e.message);
+        chain.fetch_token(&req()).unwrap_err();
+        assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst)), (2, 0));
+        assert!(chain.chosen().is_none());
+    }
+
+    #[test]
+    fn a_set_but_invalid_configuration_stops_the_chain() {
+        let b = Arc::new(AtomicUsize::new(0));
+        let chain = DefaultAzureCredential::from_links(vec![("One", Err(Error::new(crate::status::KV_STATUS_FILE_ERROR, "cannot read cert.pem"))), ("Two", fake(Outcome::Ok, &b))]);
+        let e = chain.fetch_token(&req()).unwrap_err();
+        assert!(e.message.contains("One is configured but failed") && e.message.contains("cert.pem"), "{}", e.message);
+        assert_eq!(b.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn all_unavailable_lists_every_reason() {
         let a = Arc::new(AtomicUsize::new(0));
-        let chain = DefaultAzureCredential::from_links(vec![("One", Err(Error::invalid_argument("ONE_VAR is not set"))), ("Two", fake(false, &a))]);
+        let chain = DefaultAzureCredential::from_links(vec![("One", unset()), ("Two", fake(Outcome::Unavailable, &a))]);
         let e = chain.fetch_token(&req()).unwrap_err();
         assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
         assert!(e.message.contains("- One: not configured: ONE_VAR is not set"), "{}", e.message);
-        assert!(e.message.contains("- Two: it failed"), "{}", e.message);
+        assert!(e.message.contains("- Two: nothing here"), "{}", e.message);
         // Nothing is remembered: the next request tries again.
         chain.fetch_token(&req()).unwrap_err();
         assert_eq!(a.load(Ordering::SeqCst), 2);

@@ -22,7 +22,7 @@
 //! Replies 404, 408, 410, 429 and 5xx are retried a few times within the request timeout.
 
 use crate::auth::token_text::{checked_token, expiry, Seconds};
-use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
+use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::error::{Error, Result};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
@@ -187,23 +187,39 @@ impl ManagedIdentityCredential {
     }
 }
 
-impl TokenSource for ManagedIdentityCredential {
-    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let resource = scope_to_resource(&request.scope)?;
-        let url = self.url(&resource)?;
+impl ManagedIdentityCredential {
+    /// A token, or why not: unavailable when no IMDS answers the probe or IMDS answers 400 (no
+    /// identity assigned to this host, or not the one asked for), a failure otherwise.
+    fn attempt_token(&self, request: &TokenRequest) -> Attempt {
+        let resource = match scope_to_resource(&request.scope) {
+            Ok(resource) => resource,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let url = match self.url(&resource) {
+            Ok(url) => url,
+            Err(e) => return Attempt::Failed(e),
+        };
         let deadline = Instant::now() + self.timeout;
-        self.probe(&url)?;
+        if let Err(e) = self.probe(&url) {
+            return Attempt::Unavailable(e);
+        }
         let retry_options = RetryOptions { max_retries: 3, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(4) };
         let mut retries = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(auth_failed(format!("managed identity ({}): no token within {:?}", self.endpoint_kind(), self.timeout)));
+                return Attempt::Failed(auth_failed(format!("managed identity ({}): no token within {:?}", self.endpoint_kind(), self.timeout)));
             }
-            let reply = self.get(&url, false, remaining).map_err(|e| auth_failed(format!("managed identity ({}): {}", self.endpoint_kind(), e.message)))?;
+            let reply = match self.get(&url, false, remaining) {
+                Ok(reply) => reply,
+                Err(e) => return Attempt::Failed(auth_failed(format!("managed identity ({}): {}", self.endpoint_kind(), e.message))),
+            };
             let (status, body) = (reply.status, &reply.body);
             if (200..300).contains(&status) {
-                return parse_token_reply(body, SystemTime::now());
+                return match parse_token_reply(body, SystemTime::now()) {
+                    Ok(token) => Attempt::Token(token),
+                    Err(e) => Attempt::Failed(e),
+                };
             }
             let retriable = retry::is_retriable_status(status) || matches!(status, 404 | 410);
             if retriable {
@@ -215,13 +231,25 @@ impl TokenSource for ManagedIdentityCredential {
                     continue;
                 }
             }
-            return Err(auth_failed(format!(
+            let no_identity = status == 400 && matches!(self.endpoint, Endpoint::Imds { .. });
+            let error = auth_failed(format!(
                 "managed identity ({}) answered HTTP {status}{}: {}",
                 self.endpoint_kind(),
-                if status == 400 && matches!(self.endpoint, Endpoint::Imds { .. }) { " (is an identity assigned to this host?)" } else { "" },
+                if no_identity { " (is an identity assigned to this host?)" } else { "" },
                 error_text(body)
-            )));
+            ));
+            return if no_identity { Attempt::Unavailable(error) } else { Attempt::Failed(error) };
         }
+    }
+}
+
+impl TokenSource for ManagedIdentityCredential {
+    fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
+        self.attempt_token(request).into_result()
+    }
+
+    fn attempt(&self, request: &TokenRequest) -> Attempt {
+        self.attempt_token(request)
     }
 
     fn kind(&self) -> &'static str {
