@@ -7,7 +7,7 @@
 //! timeout kills the CLI's whole process group before returning. The scope and tenant are
 //! checked to be plain identifiers before they are passed as arguments.
 
-use crate::auth::token_text::{checked_token, Seconds};
+use crate::auth::token_text::{checked_token, unix_time, Seconds, MAX_TOKEN_LIFETIME};
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
 use crate::error::{Error, Result};
@@ -15,7 +15,7 @@ use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
 use serde::Deserialize;
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 use zeroize::Zeroizing;
 
 /// The program run.
@@ -317,7 +317,8 @@ fn parse_output(stdout: &[u8], now: SystemTime) -> Result<AccessToken> {
     };
     match epoch {
         Some(e) if e > 0 => {
-            let expires_on = UNIX_EPOCH + Duration::from_secs(e as u64);
+            let latest = now.checked_add(MAX_TOKEN_LIFETIME).unwrap_or(now);
+            let expires_on = unix_time(e as u64).unwrap_or(latest);
             if expires_on <= now {
                 return Err(failed("Azure CLI returned an expired token: run az login again"));
             }
@@ -372,6 +373,7 @@ fn local_to_epoch(year: i32, month: i32, day: i32, hour: i32, minute: i32, secon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn scopes_and_tenants_are_checked() {

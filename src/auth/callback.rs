@@ -6,7 +6,7 @@ use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::token_text::checked_token;
 use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 
 /// The function a [`CallbackCredential`] calls: a token for the request, or why there is none.
@@ -49,12 +49,13 @@ pub fn unix_time(seconds: i64) -> Result<SystemTime> {
     if seconds <= 0 {
         return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is not a unix time in seconds")));
     }
-    Ok(UNIX_EPOCH + Duration::from_secs(seconds as u64))
+    crate::auth::token_text::unix_time(seconds as u64).ok_or_else(|| Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is beyond what the clock can hold")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
     use zeroize::Zeroizing;
 
     fn req() -> TokenRequest {

@@ -42,14 +42,27 @@ impl Seconds {
     }
 }
 
+/// Longest token lifetime believed: a reply's `expires_on` / `expires_in` further ahead than
+/// this (up to values beyond the clock's range, such as `1e300`) is capped to it. Entra tokens
+/// live about an hour (continuous access evaluation tokens up to about a day).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// `seconds` after the Unix epoch, or None when that is not a time the clock can hold.
+pub fn unix_time(seconds: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
 /// A token's expiry from a reply: `expires_on` (Unix seconds) when positive, else `expires_in`
-/// (seconds from `now`) when positive; None when neither is usable.
+/// (seconds from `now`) when positive; None when neither is usable. Never later than
+/// `now + MAX_TOKEN_LIFETIME` (and never a panic, whatever the numbers).
 pub fn expiry(expires_on: Option<&Seconds>, expires_in: Option<&Seconds>, now: SystemTime) -> Option<SystemTime> {
-    match (expires_on.and_then(Seconds::whole), expires_in.and_then(Seconds::whole)) {
-        (Some(on), _) if on > 0 => Some(UNIX_EPOCH + Duration::from_secs(on as u64)),
-        (_, Some(within)) if within > 0 => Some(now + Duration::from_secs(within as u64)),
-        _ => None,
-    }
+    let latest = now.checked_add(MAX_TOKEN_LIFETIME).unwrap_or(now);
+    let at = match (expires_on.and_then(Seconds::whole), expires_in.and_then(Seconds::whole)) {
+        (Some(on), _) if on > 0 => unix_time(on as u64).unwrap_or(latest),
+        (_, Some(within)) if within > 0 => now.checked_add(Duration::from_secs(within as u64)).unwrap_or(latest),
+        _ => return None,
+    };
+    Some(at.min(latest))
 }
 
 #[cfg(test)]
@@ -65,11 +78,24 @@ mod tests {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
         assert_eq!(expiry(None, Some(&secs("3599")), now), Some(now + Duration::from_secs(3599)));
         assert_eq!(expiry(None, Some(&secs("\"120\"")), now), Some(now + Duration::from_secs(120)));
-        assert_eq!(expiry(Some(&secs("\"4102444800\"")), None, now), Some(UNIX_EPOCH + Duration::from_secs(4_102_444_800)));
-        assert_eq!(expiry(Some(&secs("4102444800.5")), Some(&secs("5")), now), Some(UNIX_EPOCH + Duration::from_secs(4_102_444_800)));
+        assert_eq!(expiry(Some(&secs("\"5000\"")), None, now), Some(UNIX_EPOCH + Duration::from_secs(5_000)));
+        assert_eq!(expiry(Some(&secs("5000.5")), Some(&secs("5")), now), Some(UNIX_EPOCH + Duration::from_secs(5_000)));
         assert_eq!(expiry(Some(&secs("0")), Some(&secs("60")), now), Some(now + Duration::from_secs(60)));
         assert_eq!(expiry(Some(&secs("\"soon\"")), Some(&secs("-1")), now), None);
         assert_eq!(expiry(None, None, now), None);
+    }
+
+    /// Review finding 6: `expires_in: 1e300` panicked ("overflow when adding duration to instant").
+    #[test]
+    fn lifetimes_beyond_the_clock_are_capped_not_a_panic() {
+        let now = SystemTime::now();
+        let cap = Some(now + MAX_TOKEN_LIFETIME);
+        for huge in ["1e300", "\"1e300\"", "9223372036854775807", "18446744073709551615", "\"99999999999999999999\"", "4102444800"] {
+            assert_eq!(expiry(None, Some(&secs(huge)), now), cap, "expires_in {huge}");
+            assert_eq!(expiry(Some(&secs(huge)), None, now), cap, "expires_on {huge}");
+        }
+        assert_eq!(expiry(None, Some(&secs("60")), now), Some(now + Duration::from_secs(60)));
+        assert!(unix_time(u64::MAX).is_none());
     }
 
     #[test]
