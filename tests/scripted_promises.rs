@@ -193,3 +193,21 @@ fn a_service_message_quoting_a_long_value_is_redacted() {
 }
 
 const RSA_JWK: &str = r#"{"kty": "RSA", "n": "ksfs78QebLWoQy7sfQPjuSqkioPYUeoUu1iJ3H7NdF053M9GvENQLaQlP6vjwcJdSZ2WzqO8szkq89T4QRQPcp0ZLZqtCE6kEe1B3r0fude87PejuHOvK-wzb58eNJI-ExdsUAQbsodjUhvipbdO7C18gt2I56KEl1UKszhS3xriTnC51MAzoH9ptKUlFEdPjJfPBBU5jSSQRp_OCPUuHRDcAqX-Ack8Vyb1XTuRgfLzz16n3MVEX2Gu9qD4qdKXTZ0bbw_1pXC_km0SUWsJgEi_KcjSJ3anuIBNitMYqOuicgIUSwKS2wMKfqd2-vyZv1OfKKbbOPJoxUBU64LDzw", "e": "AQAB", "d": "A0G5hrK7wZzJ_gZxNvbFt6uz9UR5g4x6TQv3-5MNJ0E5V3GYgSIIgpFTr22B3z55PrUjPsNwdsIFfjCvRiRDVV1WCTV5I0JInALdStESuqoPs0ypcnieoej47CILrjsqzPR3JofSr9rpo5jAcXZClGJ5R1s7duC55R3t7tk9UE5kfAio11cj-mCpY3w6oXnfZ-Y-NWH7PXquaTSrUG5Rynkx1vnHzDT2nI42KLkaS7zK3TIOECbbCl2_NdoDNrhS8_4joAaJYOzSTAQ0yW1QWbifIXgRrHiPNCzEwwnZ2bmqB8TvzQIQFIAvkHDqtPBtFpv_o2budkgo6paLrOr6AQ", "p": "zt1sRsAd0JdBsxFvQWONaiA3IH4_XSESCALj38uAtdHBAPOyJdJmBXdQz2rUggtcstoAO4BrUII5UYDJ3I5VeBGinMuD3_NmHvsN-EbRp4DujQUyjPHto1pFVlLO8RWKWuCTGfxbtK6obazZhqri42pBs97HI4IKkq8LATa2-bE", "q": "taUNM55_FuFR7ZTM1qxJuwZPCW5wWHUjKaF5BbMPVfA7yvS3FZkss4ql8y7YhxJrK6XhVEca1yYsenyAWJ-BYlOleigjM13vtuVDdG5PQJ0sELfy1o203AQjWtYAucCosjCEgtRfIxtn-yfhrqkbgmQKMPx_STBazfshAOlPdX8", "dp": "m_n6tVIQaQJTqHhh4fT1YOrPhjGLB2ZzGRVMyqa_8tgoZdZaIgiFomN3zB1qBHAawkR73mGTCQ5Xt6ubCTFNIo5xhTYyxj7ZZky4GNcVJ-6gcDZWCk40d3IOS-t-W-t4-dLRN8u_PfpfxuqIzfC1yPGKftxgXNalsDpJ2u1tg9E", "dq": "iHmyKY50PmScgbzDCqf33aUnzRZFIrEf8i94FmgqpY8R3bNvu7KSe3M4rDYOSa31B55iZkfmSrBLytuwMuXk-FOQiO-PQxDZArnOrLQUp59vdEBBHCLsOEKDrcQMV4QBO6Bob0PRFzeIMJQOZIR6PsWbQqLzn7HNB-YfLegd41E", "qi": "QSxEZ8oH0g9MExxof5mdBy7WhLp0QgTbPapFZQMC8lzSsY8UeL2PZrIXec1klS30xoDPQFfoQhMyil8zCfTDb-HHgll3hy37WJdNrBEOcXcQSXBkgM0eLOkiI5sYObDMVE7jtkHy6MdEU8BpxFNKAD_8HCG3hsfYLxKJxHHHiZg"}"#;
+
+fn list_item(origin: &str, name: &str) -> String {
+    format!(r#"{{"id":"{origin}/secrets/{name}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#)
+}
+
+/// Review finding 8: only a link to the page just fetched was caught; A → B → A paged forever.
+#[test]
+fn a_next_link_cycle_of_two_pages_ends_with_a_clear_error() {
+    let server = vault(|_, req| {
+        let origin = format!("https://{}", req.header("host").unwrap());
+        let (item, next) = if req.query_param("$skiptoken").as_deref() == Some("B") { ("b", "A") } else { ("a", "B") };
+        Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":"{origin}/secrets?$skiptoken={next}"}}"#, list_item(&origin, item)))
+    });
+    let client = client(&server);
+    let e = expect_status(client.list().map(drop), KV_STATUS_UNPARSEABLE_RESPONSE);
+    assert!(e.message.contains("nextLink") && e.message.contains("cycle"), "{}", e.message);
+    assert!(server.request_count() < 10, "stopped at once: {} requests", server.request_count());
+}
