@@ -309,10 +309,18 @@ pub struct KeyReleaseParameters {
 }
 
 /// Reply of release.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct KeyReleaseResult {
     /// The released key as a signed object.
     pub value: Option<String>,
+}
+
+impl std::fmt::Debug for KeyReleaseResult {
+    /// The released key is never printed, only its length.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = self.value.as_ref().map(|v| format!("<{} characters>", v.len()));
+        f.debug_struct("KeyReleaseResult").field("value", &value).finish()
+    }
 }
 
 /// One rotation policy action with its trigger.
