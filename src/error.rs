@@ -11,6 +11,10 @@ use zeroize::Zeroizing;
 
 /// Most characters of a non-JSON error body quoted in an error message.
 const BODY_EXCERPT_CHARS: usize = 300;
+/// Most characters of a service's error message kept in an error.
+pub const MAX_SERVICE_MESSAGE_CHARS: usize = 1000;
+/// Most characters of a service error code (and of other short service text) kept.
+pub const MAX_SERVICE_CODE_CHARS: usize = 100;
 
 /// An error from any kv operation: what `kv_error` exposes to C.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +76,8 @@ impl Error {
         let mut err = match parse_error_body(body) {
             Some(mut chain) => {
                 for link in &mut chain {
-                    link.code = secrets.redact_whole(&link.code);
-                    link.message = secrets.redact_whole(&link.message);
+                    link.code = service_text(&secrets.redact_whole(&link.code), MAX_SERVICE_CODE_CHARS);
+                    link.message = service_text(&secrets.redact_whole(&link.message), MAX_SERVICE_MESSAGE_CHARS);
                 }
                 from_chain(http_status, &chain)
             }
@@ -86,7 +90,7 @@ impl Error {
             ),
         };
         err.http_status = http_status;
-        err.request_id = request_id.to_owned();
+        err.request_id = service_text(request_id, MAX_SERVICE_CODE_CHARS);
         err.redact_with(secrets)
     }
 
@@ -170,7 +174,7 @@ fn from_chain(http_status: u16, chain: &[ChainLink]) -> Error {
         (false, true) => format!("{codes} (HTTP {http_status})"),
         (false, false) => format!("{codes}: {message}"),
     };
-    let mut err = Error::new(status, message);
+    let mut err = Error::new(status, service_text(&message, 2 * MAX_SERVICE_MESSAGE_CHARS));
     err.service_code = outer.code.clone();
     err.inner_code = inner_code;
     err
@@ -376,11 +380,39 @@ fn body_excerpt(text: &str) -> String {
     if trimmed.is_empty() {
         return "(empty body)".to_owned();
     }
-    let mut excerpt: String = trimmed.chars().take(BODY_EXCERPT_CHARS).collect();
-    if trimmed.chars().count() > BODY_EXCERPT_CHARS {
-        excerpt.push_str("...");
+    service_text(trimmed, BODY_EXCERPT_CHARS)
+}
+
+/// Text from a server made safe to show and log: every control character (line breaks,
+/// terminal escapes, C1 controls), invisible formatting character (bidirectional overrides,
+/// zero-width characters) and run of white space becomes one space, and the result is cut to
+/// `max_chars` characters (then `...` is added). For error messages, codes and `KV_LOG` lines.
+pub fn service_text(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * max_chars + 3));
+    let (mut count, mut pending_space) = (0, false);
+    for c in text.chars() {
+        if c.is_control() || c.is_whitespace() || is_invisible_format(c) {
+            pending_space = count > 0;
+            continue;
+        }
+        if count + 1 + usize::from(pending_space) > max_chars {
+            out.push_str("...");
+            return out;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        out.push(c);
+        count += 1;
     }
-    excerpt
+    out
+}
+
+/// Bidirectional controls and zero-width characters: they reorder or hide what a reader sees.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -469,5 +501,15 @@ mod tests {
         assert!(out.starts_with("x ") && out.contains("<redacted>") && !out.contains("second"), "{out}");
         assert_eq!(r.apply("nothing here at all, none"), "nothing here at all, none");
         assert_eq!(Redactions::none().apply("text"), "text");
+    }
+
+    #[test]
+    fn service_text_is_one_clean_capped_line() {
+        assert_eq!(service_text("  a\r\n\x1b[31mb\u{9b}c\u{202E}d\te  ", 100), "a [31mb c d e");
+        assert_eq!(service_text(&"x".repeat(50), 10), format!("{}...", "x".repeat(10)));
+        assert_eq!(service_text("ab cd", 4), "ab c...");
+        assert_eq!(service_text("", 10), "");
+        let long = format!("{}\n", "é".repeat(5000));
+        assert_eq!(service_text(&long, 1000).chars().count(), 1003);
     }
 }

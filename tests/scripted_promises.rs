@@ -211,3 +211,57 @@ fn a_next_link_cycle_of_two_pages_ends_with_a_clear_error() {
     assert!(e.message.contains("nextLink") && e.message.contains("cycle"), "{}", e.message);
     assert!(server.request_count() < 10, "stopped at once: {} requests", server.request_count());
 }
+
+#[track_caller]
+fn assert_clean(text: &str, max_chars: usize) {
+    assert!(text.chars().count() <= max_chars, "{} characters: {}...", text.chars().count(), text.chars().take(200).collect::<String>());
+    assert!(!text.chars().any(|c| c.is_control()), "control characters in {:?}", text.chars().take(300).collect::<String>());
+}
+
+/// Review finding 10: a 100 KB service message with terminal escapes became 200,132 characters
+/// of error text, escapes and line breaks included (and the raw code went to the KV_LOG line).
+#[test]
+fn service_text_is_capped_and_stripped_of_control_characters() {
+    let message = format!("first line\n\x1b[31mFAKE: all good\x1b[0m\r\n{}\u{7}\u{9b}2J end", "A".repeat(100 * 1024));
+    let code = format!("Bad\x1b[2J\nCode{}", "C".repeat(5000));
+    let body = serde_json::json!({"error": {"code": code, "message": message, "innererror": {"code": "Inner\r\nX"}}}).to_string();
+    let server = vault(move |_, _| Reply::json(400, &body));
+    let e = expect_status(client(&server).get("name", None).map(drop), KV_STATUS_BAD_REQUEST);
+    assert_clean(&e.message, 2048);
+    assert_clean(&e.service_code, 128);
+    assert_clean(&e.inner_code, 128);
+    assert!(e.message.contains("first line") && e.message.contains("FAKE: all good"), "still readable: {}", e.message);
+    assert!(e.service_code.starts_with("Bad"), "{:?}", e.service_code);
+
+    // A page that is not the service's error shape.
+    let page = format!("<html>\x1b]0;owned\x07gateway\nerror{}</html>", "x".repeat(100 * 1024));
+    let server = vault(move |_, _| Reply { status: 502, headers: vec![("Content-Type".into(), "text/html".into())], body: page.clone().into_bytes(), delay: Duration::ZERO, hang_up: false });
+    let e = expect_status(client(&server).get("name", None).map(drop), KV_STATUS_SERVER_ERROR);
+    assert_clean(&e.message, 2048);
+    assert!(e.message.contains("gateway"), "{}", e.message);
+}
+
+/// The `KV_LOG` line of a failed call carries the service's code: it stays one clean line. Runs
+/// itself again as a child process with `KV_LOG=error` (the level is read once per process).
+#[test]
+fn kv_log_lines_stay_one_clean_line_whatever_the_service_sends() {
+    if std::env::var_os("KV_PROMISES_LOG_CHILD").is_some() {
+        let code = format!("Evil\r\nkv[Error] GET /forged -> 200\x1b[2K{}", "C".repeat(10_000));
+        let body = serde_json::json!({"error": {"code": code, "message": "m"}}).to_string();
+        let server = vault(move |_, _| Reply::json(400, &body));
+        expect_status(client(&server).get("name", None).map(drop), KV_STATUS_BAD_REQUEST);
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "kv_log_lines_stay_one_clean_line_whatever_the_service_sends", "--nocapture", "--test-threads", "1"])
+        .env("KV_PROMISES_LOG_CHILD", "1")
+        .env("KV_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("kv[") || l.contains("forged")).collect();
+    assert_eq!(lines.len(), 1, "one log line: {lines:?}");
+    assert!(lines[0].starts_with("kv[Error]") && lines[0].contains("Evil"), "{}", lines[0]);
+    assert!(!lines[0].contains('\x1b') && lines[0].chars().count() <= 2100, "{:?}", &lines[0][..200.min(lines[0].len())]);
+}

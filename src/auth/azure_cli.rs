@@ -10,7 +10,7 @@
 use crate::auth::token_text::{checked_token, unix_time, Seconds, MAX_TOKEN_LIFETIME};
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
-use crate::error::{Error, Result};
+use crate::error::{service_text, Error, Result};
 use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
 use serde::Deserialize;
 use std::io::Read;
@@ -288,12 +288,7 @@ fn excerpt(text: &str) -> String {
     if text.is_empty() {
         return "no error output".to_owned();
     }
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut s: String = one_line.chars().take(EXCERPT_CHARS).collect();
-    if one_line.chars().count() > EXCERPT_CHARS {
-        s.push_str("...");
-    }
-    s
+    service_text(text, EXCERPT_CHARS)
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@
 use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::options::CredentialOptions;
-use crate::error::{scrub, Error, Redactions, Result};
+use crate::error::{scrub, service_text, Error, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
@@ -225,7 +225,7 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
     let token = checked_token(parsed.access_token.as_deref().map_or("", |t| t.as_str()), &format!("the token endpoint ({url})"))?;
     if let Some(kind) = parsed.token_type.as_deref() {
         if !kind.eq_ignore_ascii_case("bearer") {
-            let kind = scrub(truncate(kind, 40), &[secret, &token]);
+            let kind = scrub(&service_text(kind, 40), &[secret, &token]);
             return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint issued a '{kind}' token, not a Bearer token ({url})")));
         }
     }
@@ -245,23 +245,23 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
             let code = secrets.redact_whole(&body.error.unwrap_or_default());
             let description = body.error_description.map(|d| one_line(&secrets.redact_whole(&d))).unwrap_or_default();
             let what = match (code.is_empty(), description.is_empty()) {
-                (false, false) => format!("{}: {description}", truncate(&code, 100)),
-                (false, true) => truncate(&code, 100).to_owned(),
+                (false, false) => format!("{}: {description}", service_text(&code, 100)),
+                (false, true) => service_text(&code, 100),
                 _ => description,
             };
             let mut err = Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token request was refused (HTTP {status}): {what} ({url})"));
-            err.service_code = truncate(&code, 100).to_owned();
+            err.service_code = service_text(&code, 100);
             err.inner_code = body
                 .error_codes
                 .first()
                 .map(|c| match c {
                     serde_json::Value::Number(n) => format!("AADSTS{n}"),
-                    serde_json::Value::String(s) => truncate(&secrets.redact_whole(s), 100).to_owned(),
+                    serde_json::Value::String(s) => service_text(&secrets.redact_whole(s), 100),
                     _ => String::new(),
                 })
                 .unwrap_or_default();
             if let Some(trace) = body.trace_id {
-                err.request_id = truncate(&secrets.redact_whole(&trace), 100).to_owned();
+                err.request_id = service_text(&secrets.redact_whole(&trace), 100);
             }
             err
         }
@@ -273,20 +273,16 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
         }
     };
     if let Some(id) = reply.header("x-ms-request-id") {
-        err.request_id = truncate(&id, 100).to_owned();
+        err.request_id = service_text(&id, 100);
     }
     err.http_status = status;
     err.redact_with(&secrets)
 }
 
-/// Collapses line breaks (Entra descriptions carry `\r\n` before the trace id) and truncates.
+/// One clean line (Entra descriptions carry `\r\n` before the trace id; control characters
+/// and terminal escapes are dropped), truncated.
 fn one_line(text: &str) -> String {
-    let joined = text.split(['\r', '\n']).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
-    let mut out: String = joined.chars().take(MAX_DESCRIPTION_CHARS).collect();
-    if joined.chars().count() > MAX_DESCRIPTION_CHARS {
-        out.push_str("...");
-    }
-    out
+    service_text(text, MAX_DESCRIPTION_CHARS)
 }
 
 fn truncate(text: &str, max_chars: usize) -> &str {

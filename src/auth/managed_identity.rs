@@ -24,7 +24,7 @@
 use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
-use crate::error::{Error, Result};
+use crate::error::{service_text, Error, Result};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
@@ -318,15 +318,14 @@ fn error_text(body: &[u8]) -> String {
         let pick = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
         let nested = v.get("error").and_then(|e| e.get("message")).and_then(|m| m.as_str()).map(str::to_owned);
         if let Some(text) = pick("error_description").or(nested).or_else(|| pick("message")).or_else(|| pick("error")) {
-            return text.chars().take(EXCERPT_CHARS).collect();
+            return service_text(&text, EXCERPT_CHARS);
         }
     }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let text = service_text(&String::from_utf8_lossy(body), EXCERPT_CHARS);
     if text.is_empty() {
         "(empty body)".to_owned()
     } else {
-        text.chars().take(EXCERPT_CHARS).collect()
+        text
     }
 }
 

@@ -32,10 +32,15 @@ pub fn enabled(level: Level) -> bool {
     MAX_LEVEL.is_some_and(|max| level <= max)
 }
 
-/// Writes one line if `level` is enabled. Callers pass only redacted text.
+/// Most characters of one log line.
+const MAX_LINE_CHARS: usize = 2000;
+
+/// Writes one line if `level` is enabled. Callers pass only redacted text. Whatever it holds,
+/// the line stays one line: control characters (line breaks, terminal escapes) become spaces and
+/// it is cut to 2000 characters, so text from a server cannot forge or hide log lines.
 pub fn write(level: Level, line: std::fmt::Arguments<'_>) {
     if enabled(level) {
-        eprintln!("kv[{:?}] {}", level, line);
+        eprintln!("kv[{:?}] {}", level, crate::error::service_text(&line.to_string(), MAX_LINE_CHARS));
     }
 }
 
