@@ -758,8 +758,9 @@ kv_status kv_client_options_set_method_override(struct kv_client_options *o,
                                                 struct kv_error **err_out);
 
 /**
- * Allows a plain `http://` vault URL (default off). Only for loopback test servers: tokens then
- * travel unencrypted.
+ * Allows a plain `http://` vault URL (default off), and only to a loopback host: `localhost`,
+ * `127.0.0.0/8` or `[::1]` (any other host gives KV_STATUS_INSECURE_TRANSPORT when the client is
+ * created). For local test servers: tokens then travel unencrypted.
  */
 kv_status kv_client_options_set_allow_insecure_http(struct kv_client_options *o,
                                                     bool on,

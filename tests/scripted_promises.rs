@@ -265,3 +265,19 @@ fn kv_log_lines_stay_one_clean_line_whatever_the_service_sends() {
     assert!(lines[0].starts_with("kv[Error]") && lines[0].contains("Evil"), "{}", lines[0]);
     assert!(!lines[0].contains('\x1b') && lines[0].chars().count() <= 2100, "{:?}", &lines[0][..200.min(lines[0].len())]);
 }
+
+/// Review finding 13: with insecure HTTP allowed, `http://vault.example.com` was accepted, so a
+/// bearer token and secret values could cross a network in clear. Only loopback hosts are allowed.
+#[test]
+fn insecure_http_is_allowed_only_to_loopback_hosts() {
+    let insecure = || Options::new().insecure_http(true);
+    for url in ["http://vault.example.com", "http://10.0.0.1:8080", "http://localhost.example.com", "http://[2001:db8::1]", "http://169.254.169.254", "http://0.0.0.0:8080"] {
+        let e = expect_status(Client::new(url, TOKEN, &insecure()).map(drop), KV_STATUS_INSECURE_TRANSPORT);
+        assert!(e.message.contains("loopback"), "{url}: {}", e.message);
+    }
+    for url in ["http://localhost:8080", "http://LOCALHOST", "http://127.0.0.1:1", "http://127.1.2.3", "http://[::1]:8443"] {
+        Client::new(url, TOKEN, &insecure()).unwrap_or_else(|e| panic!("{url}: {e:?}"));
+    }
+    // Without the option plain HTTP is refused even to loopback.
+    expect_status(Client::new("http://127.0.0.1:1", TOKEN, &Options::new()).map(drop), KV_STATUS_INSECURE_TRANSPORT);
+}

@@ -72,8 +72,9 @@ pub extern "C" fn kv_client_options_set_method_override(o: *mut kv_client_option
     })
 }
 
-/// Allows a plain `http://` vault URL (default off). Only for loopback test servers: tokens then
-/// travel unencrypted.
+/// Allows a plain `http://` vault URL (default off), and only to a loopback host: `localhost`,
+/// `127.0.0.0/8` or `[::1]` (any other host gives KV_STATUS_INSECURE_TRANSPORT when the client is
+/// created). For local test servers: tokens then travel unencrypted.
 #[no_mangle]
 pub extern "C" fn kv_client_options_set_allow_insecure_http(o: *mut kv_client_options, on: bool, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {

@@ -11,14 +11,35 @@ pub struct VaultUrl {
     url: Url,
 }
 
+/// True when the URL's host is `localhost`, an address in `127.0.0.0/8` or `::1`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 impl VaultUrl {
-    /// Parses `text`. Only `https` is accepted unless `allow_insecure_http` is set. A path other
-    /// than `/`, a query, a fragment or user info is refused.
+    /// Parses `text`. Only `https` is accepted, or `http` to a loopback host (`localhost`,
+    /// `127.0.0.0/8`, `[::1]`) when `allow_insecure_http` is set. A path other than `/`, a query,
+    /// a fragment or user info is refused.
     pub fn parse(text: &str, allow_insecure_http: bool) -> Result<VaultUrl> {
         let url = Url::parse(text.trim()).map_err(|e| Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: {e}")))?;
         match url.scheme() {
             "https" => {}
-            "http" if allow_insecure_http => {}
+            "http" if allow_insecure_http => {
+                if !is_loopback(&url) {
+                    return Err(Error::new(
+                        KV_STATUS_INSECURE_TRANSPORT,
+                        format!(
+                            "the vault URL uses plain http:// to '{}', which is not a loopback host; insecure HTTP is allowed only to localhost, 127.0.0.0/8 and [::1]",
+                            crate::error::service_text(url.host_str().unwrap_or_default(), 100)
+                        ),
+                    ));
+                }
+            }
             "http" => {
                 return Err(Error::new(
                     KV_STATUS_INSECURE_TRANSPORT,
