@@ -281,3 +281,22 @@ fn insecure_http_is_allowed_only_to_loopback_hosts() {
     // Without the option plain HTTP is refused even to loopback.
     expect_status(Client::new("http://127.0.0.1:1", TOKEN, &Options::new()).map(drop), KV_STATUS_INSECURE_TRANSPORT);
 }
+
+/// Review finding 15: only the first `WWW-Authenticate` header was read, so a proxy's `Basic`
+/// challenge in front of the vault's `Bearer` one gave KV_STATUS_INVALID_CHALLENGE.
+#[test]
+fn every_www_authenticate_header_is_read() {
+    let server = ScriptedServer::start(|_, req| {
+        if req.header("authorization").is_none() {
+            return Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no token"}}"#)
+                .with_header("WWW-Authenticate", r#"Basic realm="corporate-proxy""#)
+                .with_header("WWW-Authenticate", r#"Negotiate"#)
+                .with_header("WWW-Authenticate", &challenge_header());
+        }
+        let origin = format!("https://{}", req.header("host").unwrap());
+        Reply::json(200, &format!(r#"{{"value":"v","id":"{origin}/secrets/name/{VERSION}","attributes":{{"enabled":true}}}}"#))
+    });
+    let secret = client(&server).get("name", None).expect("the Bearer challenge of the third header is used");
+    assert_eq!(secret.value(), b"v");
+    assert_eq!(server.requests().last().unwrap().header("authorization"), Some("Bearer tok-1"));
+}

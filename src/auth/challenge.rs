@@ -72,6 +72,14 @@ impl fmt::Display for ChallengeError {
 
 impl std::error::Error for ChallengeError {}
 
+/// All `WWW-Authenticate` header values of a reply as one value (joined with `, `, as HTTP allows
+/// for this header), so that [`parse`] sees every challenge: a proxy or gateway may put its own
+/// (`Basic`, `Negotiate`) in front of the vault's `Bearer` one. None when there is no such header.
+pub fn join_headers<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let values: Vec<&str> = values.into_iter().map(str::trim).filter(|v| !v.is_empty()).collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
 /// Parses a `WWW-Authenticate` header value.
 /// A challenge must carry an authority or claims, and a scope/resource unless it is a claims challenge.
 ///
@@ -850,5 +858,15 @@ mod tests {
             s,
             "unusable WWW-Authenticate challenge: no Bearer challenge"
         );
+    }
+
+    #[test]
+    fn several_headers_are_joined_so_the_bearer_one_is_found() {
+        let joined = join_headers([r#"Basic realm="proxy""#, " ", "Negotiate", &format!(r#"Bearer authorization="https://login.microsoftonline.com/{TENANT}", resource="https://vault.azure.net""#)]).unwrap();
+        let c = ok(&joined);
+        assert_eq!(c.tenant.as_deref(), Some(TENANT));
+        assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
+        assert_eq!(join_headers([]), None);
+        assert_eq!(join_headers(["", " "]), None);
     }
 }

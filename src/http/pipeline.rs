@@ -1,6 +1,7 @@
 //! One request through the pipeline: URL and headers, challenge authorization, retries within
 //! the overall deadline, and turning a non-2xx reply into an [`Error`].
 
+use crate::auth::challenge;
 use crate::auth::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome};
 use crate::auth::Credential;
 use crate::error::{Error, Redactions, Result};
@@ -185,7 +186,7 @@ impl Pipeline {
             let reply = self.send_with_retries(request, &url, authorization.as_ref(), &client_request_id, deadline)?;
             if reply.status == 401 && challenges < 2 {
                 challenges += 1;
-                let www = reply.header("www-authenticate");
+                let www = challenge::join_headers(reply.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()));
                 log::write(Level::Debug, format_args!("401 challenge from {}", log::redact_url(&url)));
                 match self.auth.on_unauthorized(www.as_deref(), authorization.as_ref())? {
                     ChallengeOutcome::Retry(next) => {
