@@ -13,6 +13,7 @@ pub mod client;
 pub mod crypto;
 pub mod error;
 pub mod ffi;
+pub mod files;
 pub mod http;
 pub mod keys;
 pub mod model;

@@ -89,3 +89,74 @@ fn huge_token_lifetimes_from_managed_identity_are_capped_not_a_panic() {
         get_with(&vault_accepting("mi-big"), &Credential(out)).unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
     }
 }
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kv-cred-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(status.success());
+}
+
+/// Review finding 17: the federated token file was read whole, so `/dev/zero` exhausted memory
+/// and a FIFO hung. Now: a regular file of at most 64 KiB, else a clear error at once.
+#[test]
+fn the_federated_token_file_is_read_capped_and_only_if_regular() {
+    let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let authority = ScriptedServer::start(|_, _| Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"wi-token"}"#));
+    let big = temp_path("big-token");
+    std::fs::write(&big, "a".repeat(2 * 1024 * 1024)).unwrap();
+    let fifo = temp_path("token-fifo");
+    mkfifo(&fifo);
+    let cases = [(big.to_string_lossy().into_owned(), "larger than"), (fifo.to_string_lossy().into_owned(), "not a regular file"), ("/dev/zero".to_owned(), "not a regular file")];
+    for (file, expected) in cases {
+        std::env::set_var("AZURE_TENANT_ID", TENANT);
+        std::env::set_var("AZURE_CLIENT_ID", CLIENT_ID);
+        std::env::set_var("AZURE_FEDERATED_TOKEN_FILE", &file);
+        let opts = entra_options(&authority);
+        let mut out = null_mut();
+        let built = call(|e| kv_credential_workload_identity_new(opts.0, &mut out, e));
+        for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"] {
+            std::env::remove_var(k);
+        }
+        built.unwrap();
+        let started = std::time::Instant::now();
+        let e = get_with(&vault_accepting("wi-token"), &Credential(out)).expect_err(&file);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
+        assert!(e.message.contains("federated token file") && e.message.contains(expected), "{file}: {}", e.message);
+    }
+    assert_eq!(authority.request_count(), 0, "nothing was sent");
+    let _ = std::fs::remove_file(&big);
+    let _ = std::fs::remove_file(&fifo);
+}
+
+/// The certificate file named by `AZURE_CLIENT_CERTIFICATE_PATH`: `/dev/zero` and a FIFO are
+/// refused at once with KV_STATUS_FILE_ERROR, a huge file without reading it all.
+#[test]
+fn the_certificate_file_is_read_capped_and_only_if_regular() {
+    let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let fifo = temp_path("cert-fifo");
+    mkfifo(&fifo);
+    let big = temp_path("big-cert.pem");
+    std::fs::write(&big, vec![b'-'; 3 * 1024 * 1024]).unwrap();
+    for (file, expected) in [(big.to_string_lossy().into_owned(), "larger than"), (fifo.to_string_lossy().into_owned(), "not a regular file"), ("/dev/zero".to_owned(), "not a regular file")] {
+        std::env::set_var("AZURE_TENANT_ID", TENANT);
+        std::env::set_var("AZURE_CLIENT_ID", CLIENT_ID);
+        std::env::set_var("AZURE_CLIENT_CERTIFICATE_PATH", &file);
+        let started = std::time::Instant::now();
+        let mut out = null_mut();
+        let built = call(|e| kv_credential_environment_new(std::ptr::null(), &mut out, e));
+        for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_CERTIFICATE_PATH"] {
+            std::env::remove_var(k);
+        }
+        let e = expect_status(built, kv::status::KV_STATUS_FILE_ERROR);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
+        assert!(e.message.contains(expected) && e.message.contains(&file), "{file}: {}", e.message);
+    }
+    let _ = std::fs::remove_file(&big);
+    let _ = std::fs::remove_file(&fifo);
+}

@@ -256,9 +256,7 @@ impl ClientCertificateCredential {
     /// Same as [`ClientCertificateCredential::new`] with the certificate read from the file at
     /// `path`. A file that cannot be read or parsed gives `KV_STATUS_FILE_ERROR` naming the path.
     pub fn from_file(tenant_id: &str, client_id: &str, path: &Path, password: Option<&str>, options: &CredentialOptions) -> Result<ClientCertificateCredential> {
-        let data = Zeroizing::new(
-            std::fs::read(path).map_err(|e| Error::new(KV_STATUS_FILE_ERROR, format!("cannot read the certificate file '{}': {e}", path.display())))?,
-        );
+        let data = crate::files::read_capped(path, MAX_CERTIFICATE_BYTES, "the certificate file")?;
         identity_platform::validate_tenant_id(tenant_id)?;
         identity_platform::validate_client_id(client_id)?;
         let loaded = load_certificate(&data, password).map_err(|e| Error { status: KV_STATUS_FILE_ERROR, ..e }.context(format!("certificate file '{}'", path.display())))?;

@@ -23,6 +23,9 @@ pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
 /// Environment variable listing further tenants a challenge may name (`;`-separated, `*` = any).
 pub const AZURE_ADDITIONALLY_ALLOWED_TENANTS: &str = "AZURE_ADDITIONALLY_ALLOWED_TENANTS";
 
+/// Largest federated token file read (the tokens are JWTs of a few KiB).
+const MAX_TOKEN_FILE_BYTES: usize = 64 * 1024;
+
 /// Reads a non-empty environment variable.
 pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -108,7 +111,7 @@ impl WorkloadIdentityCredential {
     /// The assertion: the trimmed content of the token file, read now.
     fn assertion(&self) -> Result<Zeroizing<String>> {
         let path = self.token_file.display();
-        let bytes = Zeroizing::new(std::fs::read(&self.token_file).map_err(|e| Error::new(KV_STATUS_FILE_ERROR, format!("cannot read the federated token file '{path}': {e}")))?);
+        let bytes = crate::files::read_capped(&self.token_file, MAX_TOKEN_FILE_BYTES, "the federated token file")?;
         let text = std::str::from_utf8(&bytes).map_err(|_| Error::new(KV_STATUS_FILE_ERROR, format!("the federated token file '{path}' is not UTF-8 text")))?;
         let trimmed = text.trim();
         if trimmed.is_empty() {

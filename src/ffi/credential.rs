@@ -205,8 +205,10 @@ pub extern "C" fn kv_credential_client_certificate_new(
 /// Creates a workload identity credential (e.g. Kubernetes) from the environment:
 /// `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE` (and `AZURE_AUTHORITY_HOST`
 /// when `opts` sets no authority host; `AZURE_ADDITIONALLY_ALLOWED_TENANTS`, `;`-separated). The
-/// token file is read again for every token request, so a rotated file is used at once. Missing
-/// variables give KV_STATUS_AUTHENTICATION_FAILED naming them. `opts` may be NULL.
+/// token file is read again for every token request, so a rotated file is used at once; it must
+/// be a regular file of at most 64 KiB (a device, FIFO or larger file fails the token request at
+/// once, naming the file). Missing variables give KV_STATUS_AUTHENTICATION_FAILED naming them.
+/// `opts` may be NULL.
 #[no_mangle]
 pub extern "C" fn kv_credential_workload_identity_new(opts: *const kv_credential_options, out: *mut *mut kv_credential, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {
@@ -222,7 +224,8 @@ pub extern "C" fn kv_credential_workload_identity_new(opts: *const kv_credential
 /// PKCS#12, with `AZURE_CLIENT_CERTIFICATE_PASSWORD`; `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN=1`
 /// sends the chain). The secret wins when both are set. The variables and the certificate file
 /// are read now. Missing variables give KV_STATUS_AUTHENTICATION_FAILED naming them; an
-/// unreadable certificate file gives KV_STATUS_FILE_ERROR. `opts` may be NULL.
+/// unreadable certificate file, or one that is not a regular file of at most 1 MiB (a device,
+/// FIFO or larger file is refused at once), gives KV_STATUS_FILE_ERROR. `opts` may be NULL.
 #[no_mangle]
 pub extern "C" fn kv_credential_environment_new(opts: *const kv_credential_options, out: *mut *mut kv_credential, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {
