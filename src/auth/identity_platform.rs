@@ -292,12 +292,15 @@ fn truncate(text: &str, max_chars: usize) -> &str {
     }
 }
 
-/// Checks a tenant id: a GUID or a domain name, 1–256 characters of `A-Z a-z 0-9 . -`.
+/// Checks a tenant id: a GUID or a domain name, 1–256 characters of `A-Z a-z 0-9 . -`, with
+/// dots only between labels (so never `.` or `..`).
 pub fn validate_tenant_id(tenant: &str) -> Result<()> {
     if tenant.is_empty() {
         return Err(Error::invalid_argument("the tenant id is empty"));
     }
-    if tenant.chars().count() > MAX_ID_CHARS || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+    // Dots only between labels: "." and ".." would become path segments of the token URL.
+    let dots_misplaced = tenant.starts_with('.') || tenant.ends_with('.') || tenant.contains("..");
+    if tenant.chars().count() > MAX_ID_CHARS || dots_misplaced || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
         return Err(Error::invalid_argument(format!(
             "tenant id '{}' must be a GUID or a domain name (letters, digits, '.' and '-')",
             truncate(&tenant.escape_default().to_string(), 100)
@@ -469,6 +472,17 @@ mod tests {
             assert!(e.message.contains("Invalid client secret provided"), "{}", e.message);
             assert_eq!(slices(&e.message, text), None, "{}", e.message);
         }
+    }
+
+    /// Review finding 16: "." and ".." passed, making the token URL `{authority}/../oauth2/...`.
+    #[test]
+    fn dot_segments_are_not_tenant_ids() {
+        for bad in [".", "..", "...", ".contoso.com", "contoso.com.", "contoso..com"] {
+            assert!(validate_tenant_id(bad).is_err(), "{bad}");
+            assert!(validate_allowed_tenant(bad).is_err(), "{bad}");
+            assert_eq!(resolve_tenant("A", Some(bad), &["*".to_owned()]), "A", "{bad}");
+        }
+        assert!(validate_tenant_id("a.b-c.d").is_ok());
     }
 
     #[test]
