@@ -300,3 +300,20 @@ fn every_www_authenticate_header_is_read() {
     assert_eq!(secret.value(), b"v");
     assert_eq!(server.requests().last().unwrap().header("authorization"), Some("Bearer tok-1"));
 }
+
+/// Review finding 18: a scope holding two scopes (`... https://graph.microsoft.com/.default`)
+/// passed the resource check and went to the credential (a host callback might act on the
+/// second). A challenge whose scope or resource holds white space or control characters is
+/// refused, with verification on or off.
+#[test]
+fn a_challenge_scope_with_white_space_is_refused() {
+    for (verify, param) in [(true, "scope"), (false, "scope"), (true, "resource")] {
+        let header = format!(r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", {param}="https://localhost/.default https://graph.microsoft.com/.default""#);
+        let server = ScriptedServer::start(move |_, _| Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no"}}"#).with_header("WWW-Authenticate", &header));
+        let opts = Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50).verify_resource(verify);
+        let client = Client::new(&server.url(), TOKEN, &opts).unwrap();
+        let e = expect_status(client.get("name", None).map(drop), KV_STATUS_INVALID_CHALLENGE);
+        assert!(e.message.contains("scope"), "{}", e.message);
+        assert!(server.requests().iter().all(|r| r.header("authorization").is_none()), "no token was sent");
+    }
+}

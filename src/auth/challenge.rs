@@ -91,7 +91,8 @@ pub fn join_headers<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Str
 ///
 /// [`ChallengeError::Malformed`] if the header has no Bearer/PoP challenge, cannot be
 /// tokenized, lacks the required parameters, has an authority that is not an absolute URL,
-/// or carries claims that are not base64 of UTF-8 JSON.
+/// carries claims that are not base64 of UTF-8 JSON, or has a scope or resource holding white
+/// space or control characters (more than one scope).
 pub fn parse(header: &str) -> Result<Challenge, ChallengeError> {
     if header.trim().is_empty() {
         return Err(ChallengeError::Malformed(
@@ -121,6 +122,12 @@ pub fn parse(header: &str) -> Result<Challenge, ChallengeError> {
         Some(s) => Some(s.to_owned()),
         None => chosen.param("resource", header)?.map(resource_to_scope),
     };
+    if let Some(scope) = &scope {
+        // One scope only: white space would make it a list of scopes for another resource too.
+        if scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(malformed("the challenge's scope or resource holds white space or control characters (only one scope is allowed)", header));
+        }
+    }
     let claims = match chosen.param("claims", header)? {
         Some(c) => Some(decode_claims(c, header)?),
         None => None,
@@ -868,5 +875,15 @@ mod tests {
         assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
         assert_eq!(join_headers([]), None);
         assert_eq!(join_headers(["", " "]), None);
+    }
+
+    #[test]
+    fn a_scope_or_resource_with_white_space_is_malformed() {
+        for param in ["scope", "resource"] {
+            let header = format!(r#"Bearer authorization="https://login.microsoftonline.com/{TENANT}", {param}="https://vault.azure.net/.default https://graph.microsoft.com/.default""#);
+            assert!(matches!(parse(&header), Err(ChallengeError::Malformed(m)) if m.contains("white space")), "{param}");
+        }
+        let tab = format!("Bearer authorization=\"https://login.microsoftonline.com/{TENANT}\", scope=\"https://vault.azure.net/.default\tx\"");
+        assert!(parse(&tab).is_err());
     }
 }
