@@ -219,30 +219,23 @@ impl Redactions {
     /// The given secrets (empty strings are ignored).
     pub fn of(secrets: &[&str]) -> Redactions {
         let mut forms: Vec<Zeroizing<String>> = Vec::new();
-        let mut add = |form: String| {
-            let form = Zeroizing::new(form);
+        let mut add = |form: Zeroizing<String>| {
             if !form.is_empty() && !forms.iter().any(|f| **f == *form) {
                 forms.push(form);
             }
         };
+        // Every form is built in zeroized storage of exactly its size: no copy of a secret is
+        // freed without being cleared.
         for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            let json = Zeroizing::new(serde_json::to_string(secret).unwrap_or_default());
-            let json = json
-                .get(1..json.len().saturating_sub(1))
-                .unwrap_or("")
-                .to_owned();
-            let form = Zeroizing::new(
-                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>(),
-            );
-            let percent = Zeroizing::new(form.replace('+', "%20"));
-            add(html_escaped(secret));
-            add(html_escaped(&json));
-            add(lower_hex_escapes(&form));
-            add(lower_hex_escapes(&percent));
-            add(percent.to_string());
-            add(form.to_string());
+            let json = encoded(secret, json_piece);
+            add(encoded(secret, html_piece));
+            add(encoded(&json, html_piece));
+            add(encoded(secret, |c, out| url_piece(c, "+", HEX_LOWER, out)));
+            add(encoded(secret, |c, out| url_piece(c, "%20", HEX_LOWER, out)));
+            add(encoded(secret, |c, out| url_piece(c, "%20", HEX_UPPER, out)));
+            add(encoded(secret, |c, out| url_piece(c, "+", HEX_UPPER, out)));
             add(json);
-            add(secret.to_string());
+            add(encoded(secret, |c, out| out(c.encode_utf8(&mut [0; 4]))));
         }
         // Longest first, so a form that contains another is replaced whole.
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
@@ -322,55 +315,141 @@ impl Redactions {
     }
 }
 
-fn html_escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
-/// `%7E` as `%7e`: the other hex case some servers use when they re-encode.
-fn lower_hex_escapes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut after_percent = 0;
+/// `text` encoded piece by piece (`piece` hands each character's encoding to its sink), built in
+/// zeroized storage measured first, so that it never reallocates.
+fn encoded(text: &str, piece: impl Fn(char, &mut dyn FnMut(&str))) -> Zeroizing<String> {
+    let mut len = 0;
     for c in text.chars() {
-        if after_percent > 0 {
-            out.push(c.to_ascii_lowercase());
-            after_percent -= 1;
-        } else {
-            out.push(c);
-            if c == '%' {
-                after_percent = 2;
-            }
-        }
+        piece(c, &mut |s| len += s.len());
+    }
+    let mut out = Zeroizing::new(String::with_capacity(len));
+    for c in text.chars() {
+        piece(c, &mut |s| out.push_str(s));
     }
     out
 }
 
+/// A character as serde_json writes it inside a string.
+fn json_piece(c: char, out: &mut dyn FnMut(&str)) {
+    match c {
+        '"' => out("\\\""),
+        '\\' => out("\\\\"),
+        '\n' => out("\\n"),
+        '\r' => out("\\r"),
+        '\t' => out("\\t"),
+        '\u{8}' => out("\\b"),
+        '\u{c}' => out("\\f"),
+        c if (c as u32) < 0x20 => {
+            let b = c as u8;
+            let escape = [b'\\', b'u', b'0', b'0', HEX_LOWER[usize::from(b >> 4)], HEX_LOWER[usize::from(b & 15)]];
+            out(std::str::from_utf8(&escape).unwrap_or(""))
+        }
+        c => out(c.encode_utf8(&mut [0; 4])),
+    }
+}
+
+/// A character as an HTML page quotes it.
+fn html_piece(c: char, out: &mut dyn FnMut(&str)) {
+    match c {
+        '&' => out("&amp;"),
+        '<' => out("&lt;"),
+        '>' => out("&gt;"),
+        '"' => out("&quot;"),
+        '\'' => out("&#39;"),
+        c => out(c.encode_utf8(&mut [0; 4])),
+    }
+}
+
+/// A character as a form (`space` = "+") or a URL (`space` = "%20") encodes it, with `hex` digits.
+fn url_piece(c: char, space: &str, hex: &[u8; 16], out: &mut dyn FnMut(&str)) {
+    if c == ' ' {
+        return out(space);
+    }
+    if c.is_ascii_alphanumeric() || matches!(c, '*' | '-' | '.' | '_') {
+        return out(c.encode_utf8(&mut [0; 4]));
+    }
+    for &b in c.encode_utf8(&mut [0; 4]).as_bytes() {
+        let escape = [b'%', hex[usize::from(b >> 4)], hex[usize::from(b & 15)]];
+        out(std::str::from_utf8(&escape).unwrap_or(""));
+    }
+}
+
 /// The secret strings of a JSON request body (see [`SECRET_MEMBERS`]), zeroized when dropped.
+///
+/// The body is walked without building a JSON tree: only the secret strings are copied, straight
+/// into zeroized storage (a `serde_json::Value` would free its copies uncleared).
 fn request_secrets(body: &[u8]) -> Vec<Zeroizing<String>> {
-    fn walk(value: &serde_json::Value, found: &mut Vec<Zeroizing<String>>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (name, member) in map {
-                    match member {
-                        serde_json::Value::String(text)
-                            if SECRET_MEMBERS.contains(&name.as_str()) =>
-                        {
-                            found.push(Zeroizing::new(text.clone()))
-                        }
-                        other => walk(other, found),
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, found)),
-            _ => {}
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    /// Visits one JSON value; `secret` when it is the value of a secret member.
+    struct Collect<'a> {
+        found: &'a mut Vec<Zeroizing<String>>,
+        secret: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Collect<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
         }
     }
+
+    impl<'de> Visitor<'de> for Collect<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<(), E> {
+            if self.secret {
+                let mut text = Zeroizing::new(String::with_capacity(v.len()));
+                text.push_str(v);
+                self.found.push(text);
+            }
+            Ok(())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<(), E> {
+            let v = Zeroizing::new(v);
+            self.visit_str(&v)
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            while seq.next_element_seed(Collect { found: &mut *self.found, secret: false })?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let secret = SECRET_MEMBERS.contains(&name.as_ref());
+                map.next_value_seed(Collect { found: &mut *self.found, secret })?;
+            }
+            Ok(())
+        }
+    }
+
     let mut found = Vec::new();
-    if let Ok(parsed) = serde_json::from_slice::<serde_json::Value>(body) {
-        walk(&parsed, &mut found);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let root = Collect { found: &mut found, secret: false };
+    if root.deserialize(&mut deserializer).is_err() {
+        return Vec::new();
     }
     found
 }
@@ -491,7 +570,7 @@ mod tests {
         let r = Redactions::of(&[secret, ""]);
         let json = serde_json::to_string(secret).unwrap().trim_matches('"').to_owned();
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for text in [secret.to_owned(), json.clone(), form.clone(), form.replace('+', "%20").to_lowercase(), html_escaped(secret)] {
+        for text in [secret.to_owned(), json.clone(), form.clone(), form.replace('+', "%20").to_lowercase(), encoded(secret, html_piece).to_string()] {
             let out = r.apply(&format!("before {text} after"));
             assert_eq!(out, "before <redacted> after", "{text}");
         }

@@ -158,8 +158,9 @@ fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output> {
             libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
         }
     }
-    let mut stdout = Zeroizing::new(Vec::new());
-    let mut stderr = Vec::new();
+    // Room for the largest output accepted, and one byte more to tell that it was exceeded.
+    let mut stdout = Zeroizing::new(Vec::with_capacity(MAX_OUTPUT + 1));
+    let mut stderr = Vec::with_capacity(MAX_OUTPUT + 1);
     let (mut out_open, mut err_open) = (true, true);
     loop {
         if out_open {
@@ -207,17 +208,23 @@ fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output> {
 
 /// Reads what is available without blocking; false once the pipe is closed.
 #[cfg(unix)]
+///
+/// Reads straight into the spare capacity of `into`, never past it: the caller reserves room
+/// for the whole output (and a read that fills it ends the run as too large), so a buffer holding
+/// a token is never reallocated and no uncleared copy is left behind.
 fn drain(pipe: &mut impl Read, into: &mut Vec<u8>) -> bool {
-    let mut buf = [0u8; 8192];
     loop {
-        match pipe.read(&mut buf) {
+        let filled = into.len();
+        if filled == into.capacity() {
+            return true;
+        }
+        into.resize(into.capacity().min(filled + 8192), 0);
+        let result = pipe.read(&mut into[filled..]);
+        let n = *result.as_ref().unwrap_or(&0);
+        into.truncate(filled + n);
+        match result {
             Ok(0) => return false,
-            Ok(n) => {
-                into.extend_from_slice(&buf[..n]);
-                if into.len() > MAX_OUTPUT {
-                    return true;
-                }
-            }
+            Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
             Err(_) => return false,
