@@ -5,7 +5,7 @@
 //!
 //! Covered: the secret members of a failed request's body collected for redaction (they were
 //! parsed into a `serde_json::Value` whose strings were freed as they were), the forms built for
-//! redaction, and the Azure CLI's output (read with a growing buffer whose old copies were freed
+//! redaction, a PEM private key's base64 body, and the Azure CLI's output (read with a growing buffer whose old copies were freed
 //! as they were). Copies made by ureq/rustls while sending are outside kv's reach and not tested.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -67,6 +67,18 @@ fn secret_material_is_zeroized_before_it_is_freed() {
     assert_eq!(leaks(|| drop(kv::error::Redactions::of_json_body(Some(&body)))), 0, "request secrets");
     let awkward = zeroize::Zeroizing::new(format!("{marker} <&'\"~\n\u{1b} é>"));
     assert_eq!(leaks(|| drop(kv::error::Redactions::of(&[awkward.as_str()]))), 0, "redaction forms");
+
+    // A PEM private key's base64 body, gathered line by line.
+    // (built in place: the test's own freed copies would show up in reused blocks)
+    let mut pem = zeroize::Zeroizing::new(Vec::with_capacity(16 * 1024));
+    pem.extend_from_slice(b"-----BEGIN RSA PRIVATE KEY-----\n");
+    for _ in 0..200 {
+        pem.extend_from_slice(MARKER);
+        pem.extend_from_slice(&[b'A'; 44]);
+        pem.push(b'\n');
+    }
+    pem.extend_from_slice(b"-----END RSA PRIVATE KEY-----\n");
+    assert_eq!(leaks(|| drop(kv::auth::client_certificate::load_certificate(&pem, None))), 0, "PEM key body");
 
     // The Azure CLI's output, read from its pipe.
     let dir = std::env::temp_dir().join(format!("kv-zeroization-{}", std::process::id()));

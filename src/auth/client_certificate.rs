@@ -97,7 +97,9 @@ fn pem_blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
             if current.is_some() {
                 return Err(Error::invalid_argument("the PEM certificate has a BEGIN line inside a block"));
             }
-            current = Some((label.to_owned(), Zeroizing::new(String::new()), false));
+            // Room for the whole text, so that appending lines never reallocates (which would
+            // leave uncleared copies of the key's base64 behind).
+            current = Some((label.to_owned(), Zeroizing::new(String::with_capacity(text.len())), false));
         } else if let Some(label) = line.strip_prefix("-----END ").and_then(|l| l.strip_suffix("-----")) {
             let Some((begin, body, has_headers)) = current.take() else {
                 return Err(Error::invalid_argument("the PEM certificate has an END line outside a block"));
