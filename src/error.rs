@@ -244,8 +244,18 @@ impl Redactions {
 
     /// The secret members ([`SECRET_MEMBERS`]) of a JSON request body.
     pub fn of_json_body(body: Option<&[u8]>) -> Redactions {
+        Redactions::of_request(body, None)
+    }
+
+    /// The secret members of a JSON request body and the bearer token the request carried (a
+    /// gateway's error page may quote the request's headers). Tokens shorter than 16 characters
+    /// (test values; real tokens are JWTs of hundreds) are left alone, so that a token such as
+    /// `token` does not blank out ordinary words of a message.
+    pub fn of_request(body: Option<&[u8]>, token: Option<&str>) -> Redactions {
         let found = body.map(request_secrets).unwrap_or_default();
-        Redactions::of(&found.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+        let mut secrets: Vec<&str> = found.iter().map(|s| s.as_str()).collect();
+        secrets.extend(token.filter(|t| t.len() >= MIN_SLICE_BYTES));
+        Redactions::of(&secrets)
     }
 
     /// True when there is nothing to redact.

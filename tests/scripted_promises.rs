@@ -317,3 +317,19 @@ fn a_challenge_scope_with_white_space_is_refused() {
         assert!(server.requests().iter().all(|r| r.header("authorization").is_none()), "no token was sent");
     }
 }
+
+/// A gateway whose error page quotes the request's headers never gets the bearer token into the
+/// error, whole or in part.
+#[test]
+fn a_bearer_token_echoed_by_a_gateway_page_leaves_no_slice_in_the_error() {
+    let token = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{}.c2lnbmF0dXJl", "eyJhdWQiOiJodHRwczovL3ZhdWx0LmF6dXJlLm5ldCJ9".repeat(12));
+    let server = vault(|_, req| {
+        let page = format!("<html><h1>502 Bad Gateway</h1><pre>Authorization: {}</pre></html>", req.header("authorization").unwrap_or(""));
+        Reply { status: 502, headers: vec![("Content-Type".into(), "text/html".into())], body: page.into_bytes(), delay: Duration::ZERO, hang_up: false }
+    });
+    let opts = Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50);
+    let client = Client::new(&server.url(), &token, &opts).unwrap();
+    let e = expect_status(client.get("name", None).map(drop), KV_STATUS_SERVER_ERROR);
+    assert_no_slice(&e, &token);
+    assert!(e.message.contains("Bad Gateway"), "{}", e.message);
+}

@@ -201,7 +201,7 @@ impl Pipeline {
                 return Ok(Response { status: reply.status, body: reply.body, request_id });
             }
             // A gateway or proxy may echo the request in its error page: never quote what we sent.
-            let sent = Redactions::of_json_body(request.body.as_deref().map(Vec::as_slice));
+            let sent = Redactions::of_request(request.body.as_deref().map(Vec::as_slice), authorization.as_ref().map(|a| a.token.token.as_str()));
             let err = Error::from_reply_redacted(reply.status, &reply.body, &request_id, &sent);
             log::write(Level::Error, format_args!("{} {} -> {} {}", request.method.as_str(), log::redact_url(&url), reply.status, err.service_code));
             return Err(err);
