@@ -332,7 +332,10 @@ func NewAzureCLICredential(opts *CredentialOptions) (*Credential, error) {
 // managed identity and Azure CLI, tried in that order on the first token request
 // (kv_credential_default_new, or kv_credential_default_with_options_new when opts is not nil;
 // the options apply to every credential of the chain). AZURE_TOKEN_CREDENTIALS narrows the
-// chain ("dev", "prod" or one credential name).
+// chain ("dev", "prod" or one credential name). The chain goes on only past credentials that
+// are unavailable here (variables not set, no managed identity endpoint, Azure CLI missing or
+// signed out); one that is configured and fails (a wrong client secret, an identity-platform
+// outage) stops it with that error, so it never falls back to another identity.
 func NewDefaultCredential(opts *CredentialOptions) (*Credential, error) {
 	if opts == nil {
 		var out *C.kv_credential

@@ -266,7 +266,11 @@ class AzureCliCredential(Credential):
 class DefaultAzureCredential(Credential):
     """A chain of environment, workload identity, managed identity and Azure CLI credentials,
     tried in that order on the first token request (``AZURE_TOKEN_CREDENTIALS`` narrows it). The
-    options apply to every credential of the chain."""
+    options apply to every credential of the chain. Like azure-identity's, the chain goes on only
+    past credentials that are *unavailable* here (variables not set, no managed identity endpoint,
+    Azure CLI missing or signed out); one that is configured and fails (a wrong client secret, an
+    identity-platform outage) stops it with that error, so it never falls back to another
+    identity."""
 
     def __init__(
         self,
