@@ -35,7 +35,10 @@
  *  - Secret material (secret values, backups, tokens, imported private keys, plaintexts and
  *    crypto results, random bytes, released keys) is zeroized when its handle is freed and
  *    never appears in error messages or logs. Set KV_LOG=info (or debug, warn, error) to log
- *    requests to stderr (method, URL path, status; never headers or bodies).
+ *    requests to stderr (method, URL path, status; never headers or bodies). A reply that quotes
+ *    the request (a gateway's error page) has every secret of it removed, in any encoding,
+ *    before it is quoted. Text from a server reaches kv_error and KV_LOG as one line without
+ *    control characters, capped (1000 characters for a message, 100 for a code).
  *  - Retries: 408, 429, 500, 502, 503, 504 and transport failures are retried with exponential
  *    backoff and jitter, honouring Retry-After, retry-after-ms and x-ms-retry-after-ms, within
  *    the call timeout.
