@@ -22,7 +22,10 @@ fn vault_accepting(token: &str) -> ScriptedServer {
     let expected = format!("Bearer {token}");
     ScriptedServer::start(move |_, req| {
         if req.header("authorization") == Some(expected.as_str()) {
-            Reply::json(200, r#"{"value":"v","id":"https://localhost/secrets/name/0123456789abcdef0123456789abcdef","attributes":{"enabled":true}}"#)
+            Reply::json(
+                200,
+                r#"{"value":"v","id":"https://localhost/secrets/name/0123456789abcdef0123456789abcdef","attributes":{"enabled":true}}"#,
+            )
         } else {
             Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no token"}}"#)
                 .with_header("WWW-Authenticate", &format!("Bearer authorization=\"https://login.microsoftonline.com/{TENANT}\", resource=\"https://localhost\""))
@@ -32,8 +35,12 @@ fn vault_accepting(token: &str) -> ScriptedServer {
 
 fn get_with(vault: &ScriptedServer, cred: &Credential) -> Result<(), CallError> {
     let mut out = null_mut();
-    let opts = Options::new().ca_file(&vault.ca_file().to_string_lossy()).retries(0, 10, 50);
-    call(|e| kv::ffi::client::kv_client_new(c(&vault.url()).as_ptr(), cred.0, opts.0, &mut out, e))?;
+    let opts = Options::new()
+        .ca_file(&vault.ca_file().to_string_lossy())
+        .retries(0, 10, 50);
+    call(|e| {
+        kv::ffi::client::kv_client_new(c(&vault.url()).as_ptr(), cred.0, opts.0, &mut out, e)
+    })?;
     Client(out).get("name", None).map(drop)
 }
 
@@ -46,15 +53,33 @@ impl Drop for CredOptions {
 
 fn entra_options(authority: &ScriptedServer) -> CredOptions {
     let opts = CredOptions(kv_credential_options_new());
-    call(|e| kv_credential_options_set_authority_host(opts.0, c(&authority.url()).as_ptr(), e)).unwrap();
-    call(|e| kv_credential_options_set_ca_file(opts.0, c(&authority.ca_file().to_string_lossy()).as_ptr(), e)).unwrap();
+    call(|e| kv_credential_options_set_authority_host(opts.0, c(&authority.url()).as_ptr(), e))
+        .unwrap();
+    call(|e| {
+        kv_credential_options_set_ca_file(
+            opts.0,
+            c(&authority.ca_file().to_string_lossy()).as_ptr(),
+            e,
+        )
+    })
+    .unwrap();
     opts
 }
 
 fn client_secret(authority: &ScriptedServer) -> Credential {
     let opts = entra_options(authority);
     let mut out = null_mut();
-    call(|e| kv_credential_client_secret_new(c(TENANT).as_ptr(), c(CLIENT_ID).as_ptr(), c("secret").as_ptr(), opts.0, &mut out, e)).unwrap();
+    call(|e| {
+        kv_credential_client_secret_new(
+            c(TENANT).as_ptr(),
+            c(CLIENT_ID).as_ptr(),
+            c("secret").as_ptr(),
+            opts.0,
+            &mut out,
+            e,
+        )
+    })
+    .unwrap();
     Credential(out)
 }
 
@@ -62,31 +87,51 @@ fn client_secret(authority: &ScriptedServer) -> Credential {
 /// A lifetime too large for the clock is capped: the token is used, and no call panics.
 #[test]
 fn huge_token_lifetimes_from_the_identity_platform_are_capped_not_a_panic() {
-    for expiry in [r#""expires_in":1e300"#, r#""expires_in":"9223372036854775807""#, r#""expires_in":18446744073709551615"#, r#""expires_on":1e300,"expires_in":60"#, r#""expires_on":"9223372036854775807""#] {
+    for expiry in [
+        r#""expires_in":1e300"#,
+        r#""expires_in":"9223372036854775807""#,
+        r#""expires_in":18446744073709551615"#,
+        r#""expires_on":1e300,"expires_in":60"#,
+        r#""expires_on":"9223372036854775807""#,
+    ] {
         let body = format!(r#"{{"token_type":"Bearer",{expiry},"access_token":"big-lifetime"}}"#);
         let authority = ScriptedServer::start(move |_, _| Reply::json(200, &body));
         let cred = client_secret(&authority);
         let vault = vault_accepting("big-lifetime");
         get_with(&vault, &cred).unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
         get_with(&vault, &cred).unwrap();
-        assert_eq!(authority.request_count(), 1, "{expiry}: the capped token is cached");
+        assert_eq!(
+            authority.request_count(),
+            1,
+            "{expiry}: the capped token is cached"
+        );
     }
 }
 
 #[test]
 fn huge_token_lifetimes_from_managed_identity_are_capped_not_a_panic() {
     let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    for expiry in [r#""expires_on":"99999999999999999999""#, r#""expires_on":1e300"#, r#""expires_in":1e300"#] {
-        let body = format!(r#"{{"access_token":"mi-big",{expiry},"resource":"https://localhost","token_type":"Bearer"}}"#);
+    for expiry in [
+        r#""expires_on":"99999999999999999999""#,
+        r#""expires_on":1e300"#,
+        r#""expires_in":1e300"#,
+    ] {
+        let body = format!(
+            r#"{{"access_token":"mi-big",{expiry},"resource":"https://localhost","token_type":"Bearer"}}"#
+        );
         let endpoint = ScriptedServer::start_plain(move |_, _| Reply::json(200, &body));
-        std::env::set_var("IDENTITY_ENDPOINT", format!("http://127.0.0.1:{}/msi/token", endpoint.addr().port()));
+        std::env::set_var(
+            "IDENTITY_ENDPOINT",
+            format!("http://127.0.0.1:{}/msi/token", endpoint.addr().port()),
+        );
         std::env::set_var("IDENTITY_HEADER", "h");
         let mut out = null_mut();
         let built = call(|e| kv_credential_managed_identity_new(std::ptr::null(), &mut out, e));
         std::env::remove_var("IDENTITY_ENDPOINT");
         std::env::remove_var("IDENTITY_HEADER");
         built.unwrap();
-        get_with(&vault_accepting("mi-big"), &Credential(out)).unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
+        get_with(&vault_accepting("mi-big"), &Credential(out))
+            .unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
     }
 }
 
@@ -98,7 +143,10 @@ fn temp_path(name: &str) -> std::path::PathBuf {
 
 fn mkfifo(path: &std::path::Path) {
     let _ = std::fs::remove_file(path);
-    let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
     assert!(status.success());
 }
 
@@ -107,12 +155,21 @@ fn mkfifo(path: &std::path::Path) {
 #[test]
 fn the_federated_token_file_is_read_capped_and_only_if_regular() {
     let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let authority = ScriptedServer::start(|_, _| Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"wi-token"}"#));
+    let authority = ScriptedServer::start(|_, _| {
+        Reply::json(
+            200,
+            r#"{"token_type":"Bearer","expires_in":3600,"access_token":"wi-token"}"#,
+        )
+    });
     let big = temp_path("big-token");
     std::fs::write(&big, "a".repeat(2 * 1024 * 1024)).unwrap();
     let fifo = temp_path("token-fifo");
     mkfifo(&fifo);
-    let cases = [(big.to_string_lossy().into_owned(), "larger than"), (fifo.to_string_lossy().into_owned(), "not a regular file"), ("/dev/zero".to_owned(), "not a regular file")];
+    let cases = [
+        (big.to_string_lossy().into_owned(), "larger than"),
+        (fifo.to_string_lossy().into_owned(), "not a regular file"),
+        ("/dev/zero".to_owned(), "not a regular file"),
+    ];
     for (file, expected) in cases {
         std::env::set_var("AZURE_TENANT_ID", TENANT);
         std::env::set_var("AZURE_CLIENT_ID", CLIENT_ID);
@@ -120,14 +177,26 @@ fn the_federated_token_file_is_read_capped_and_only_if_regular() {
         let opts = entra_options(&authority);
         let mut out = null_mut();
         let built = call(|e| kv_credential_workload_identity_new(opts.0, &mut out, e));
-        for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"] {
+        for k in [
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_FEDERATED_TOKEN_FILE",
+        ] {
             std::env::remove_var(k);
         }
         built.unwrap();
         let started = std::time::Instant::now();
         let e = get_with(&vault_accepting("wi-token"), &Credential(out)).expect_err(&file);
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
-        assert!(e.message.contains("federated token file") && e.message.contains(expected), "{file}: {}", e.message);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{file}: {:?}",
+            started.elapsed()
+        );
+        assert!(
+            e.message.contains("federated token file") && e.message.contains(expected),
+            "{file}: {}",
+            e.message
+        );
     }
     assert_eq!(authority.request_count(), 0, "nothing was sent");
     let _ = std::fs::remove_file(&big);
@@ -143,19 +212,35 @@ fn the_certificate_file_is_read_capped_and_only_if_regular() {
     mkfifo(&fifo);
     let big = temp_path("big-cert.pem");
     std::fs::write(&big, vec![b'-'; 3 * 1024 * 1024]).unwrap();
-    for (file, expected) in [(big.to_string_lossy().into_owned(), "larger than"), (fifo.to_string_lossy().into_owned(), "not a regular file"), ("/dev/zero".to_owned(), "not a regular file")] {
+    for (file, expected) in [
+        (big.to_string_lossy().into_owned(), "larger than"),
+        (fifo.to_string_lossy().into_owned(), "not a regular file"),
+        ("/dev/zero".to_owned(), "not a regular file"),
+    ] {
         std::env::set_var("AZURE_TENANT_ID", TENANT);
         std::env::set_var("AZURE_CLIENT_ID", CLIENT_ID);
         std::env::set_var("AZURE_CLIENT_CERTIFICATE_PATH", &file);
         let started = std::time::Instant::now();
         let mut out = null_mut();
         let built = call(|e| kv_credential_environment_new(std::ptr::null(), &mut out, e));
-        for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_CERTIFICATE_PATH"] {
+        for k in [
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+        ] {
             std::env::remove_var(k);
         }
         let e = expect_status(built, kv::status::KV_STATUS_FILE_ERROR);
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
-        assert!(e.message.contains(expected) && e.message.contains(&file), "{file}: {}", e.message);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{file}: {:?}",
+            started.elapsed()
+        );
+        assert!(
+            e.message.contains(expected) && e.message.contains(&file),
+            "{file}: {}",
+            e.message
+        );
     }
     let _ = std::fs::remove_file(&big);
     let _ = std::fs::remove_file(&fifo);
