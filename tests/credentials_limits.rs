@@ -245,3 +245,56 @@ fn the_certificate_file_is_read_capped_and_only_if_regular() {
     let _ = std::fs::remove_file(&big);
     let _ = std::fs::remove_file(&fifo);
 }
+
+/// Review finding 1 on token requests: an identity-platform gateway page quoting the form body
+/// (where `~` is `%7E`) was cut to 1,000 characters before the raw secret was looked for, so the
+/// encoded secret (or its first part) stayed in the error.
+#[test]
+fn a_long_client_secret_echoed_form_encoded_by_a_gateway_leaves_no_slice_in_the_error() {
+    let secret = format!("Q~{}", "aB3~xY9.zK_-".repeat(35));
+    let authority = ScriptedServer::start(|_, req| {
+        let page = format!(
+            "<html><body><h1>502 Bad Gateway</h1>upstream rejected: {}</body></html>",
+            String::from_utf8_lossy(&req.body)
+        );
+        Reply {
+            status: 502,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: page.into_bytes(),
+            delay: std::time::Duration::ZERO,
+            hang_up: false,
+        }
+    });
+    let opts = entra_options(&authority);
+    let mut out = null_mut();
+    call(|e| {
+        kv_credential_client_secret_new(
+            c(TENANT).as_ptr(),
+            c(CLIENT_ID).as_ptr(),
+            c(&secret).as_ptr(),
+            opts.0,
+            &mut out,
+            e,
+        )
+    })
+    .unwrap();
+    let e =
+        get_with(&vault_accepting("never"), &Credential(out)).expect_err("the token request fails");
+    assert!(
+        String::from_utf8_lossy(&authority.requests()[0].body).contains("%7E"),
+        "the secret was sent form-encoded"
+    );
+    assert!(e.message.contains("502 Bad Gateway"), "{}", e.message);
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    for form in [secret.as_str(), encoded.as_str()] {
+        let chars: Vec<char> = form.chars().collect();
+        for window in chars.windows(20) {
+            let slice: String = window.iter().collect();
+            assert!(
+                !e.message.contains(&slice),
+                "slice {slice:?} in {}",
+                e.message
+            );
+        }
+    }
+}
