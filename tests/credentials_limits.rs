@@ -298,3 +298,30 @@ fn a_long_client_secret_echoed_form_encoded_by_a_gateway_leaves_no_slice_in_the_
         }
     }
 }
+
+/// The CA file (client and credential options) is read capped too: `/dev/zero` used to be read
+/// until memory ran out ("cannot read CA file '/dev/zero': out of memory" under a memory limit).
+#[test]
+fn the_ca_file_is_read_capped_and_only_if_regular() {
+    let started = std::time::Instant::now();
+    let opts = Options::new();
+    let e = call(|e| {
+        kv::ffi::client::kv_client_options_set_ca_file(opts.0, c("/dev/zero").as_ptr(), e)
+    })
+    .expect_err("refused");
+    assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
+    assert!(
+        e.message.contains("not a regular file") && e.message.contains("/dev/zero"),
+        "{}",
+        e.message
+    );
+    let cred_opts = CredOptions(kv_credential_options_new());
+    let e = call(|e| kv_credential_options_set_ca_file(cred_opts.0, c("/dev/zero").as_ptr(), e))
+        .expect_err("refused");
+    assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

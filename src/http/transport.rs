@@ -62,8 +62,9 @@ fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
 
 /// Reads every certificate of a PEM file.
 pub fn load_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::new(KV_STATUS_FILE_ERROR, format!("cannot read CA file '{}': {e}", path.display())))?;
+    // A regular file of at most 4 MiB: /dev/zero or a FIFO is refused at once (was: read until
+    // memory ran out).
+    let pem = crate::files::read_capped(path, 4 * 1024 * 1024, "the CA file")?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
