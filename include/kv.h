@@ -28,10 +28,15 @@
  *    threads. Non-const handles (options, crypto parameters, rotation policies being built,
  *    iterators) are used by one thread at a time. Results (kv_secret, kv_key, kv_crypto_result,
  *    kv_error, kv_blob) are immutable and may be read from any thread.
- *  - Calls block the calling thread, bounded by the client's timeouts. kv starts no threads of
- *    its own and installs no signal handlers. The Azure CLI credential runs `az` as a child
- *    process (waited for on the calling thread, killed at its timeout); a callback credential
- *    calls the host's function on the thread that made the kv call.
+ *  - Calls block the calling thread, bounded by the client's timeouts: the call timeout covers
+ *    the whole call, getting its token included (a credential's requests get the time left,
+ *    and waiting for another thread's token fetch ends at the deadline too). kv starts no thread
+ *    per request (host names are resolved on the calling thread, once per new connection) and
+ *    installs no signal handlers. The Azure CLI credential runs `az` as a child process (waited
+ *    for on the calling thread, killed at its timeout). The one thread kv starts is for a
+ *    callback credential: each token fetch calls the host's function on a thread of its own, so
+ *    that the kv call needing the token can return KV_STATUS_TIMEOUT at its deadline while the
+ *    callback (which kv cannot interrupt) runs on; its token is then cached for later calls.
  *  - Secret material (secret values, backups, tokens, imported private keys, plaintexts and
  *    crypto results, random bytes, released keys) is zeroized when its handle is freed and
  *    never appears in error messages or logs. Set KV_LOG=info (or debug, warn, error) to log
@@ -177,13 +182,15 @@ typedef uint32_t kv_status;
  * returns non-zero, optionally after `kv_token_sink_set_error(sink, message, NULL)`, and the kv
  * call that needed the token fails with KV_STATUS_AUTHENTICATION_FAILED and that message.
  *
- * Threading rules: it may be called on any thread that makes a kv call with a client using
- * the credential (kv starts no threads). It is never called concurrently for the same
- * scope, tenant and claims (other callers wait for its result, which is cached until 5 minutes
- * before the expiry it gives; a failure is remembered for up to 1 s, and calls in that window
- * get the same error without a new callback), but may be for different ones. It must not make
- * kv calls with a client that uses this credential (that would wait for itself). It must
- * return; kv cannot interrupt it, so bound its own work. Python (ctypes): keep the CFUNCTYPE
+ * Threading rules: it is called on a thread kv starts for that one token fetch (not on the
+ * thread of the kv call), so that the kv call needing the token returns KV_STATUS_TIMEOUT at
+ * its call timeout even when the callback takes longer; the callback then runs on, and the
+ * token it delivers is cached for later calls. It is never called concurrently for the same
+ * scope, tenant and claims (other callers wait for its result, each until its own deadline;
+ * the token is cached until 5 minutes before the expiry it gives; a failure is remembered for
+ * up to 1 s, and calls in that window get the same error without a new callback), but may be
+ * for different ones. It must not make kv calls with a client that uses this credential (they
+ * would wait for it). It must return; kv cannot interrupt it, so bound its own work. Python (ctypes): keep the CFUNCTYPE
  * object alive until `free_user_data` is called (clients keep the credential alive after
  * `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as user_data, never a Go pointer,
  * and delete the handle in `free_user_data`.

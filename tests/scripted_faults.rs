@@ -801,3 +801,78 @@ fn connections_are_reused_across_calls_and_threads() {
     assert!(server.connection_count() <= 5, "at most one new connection per thread, got {}", server.connection_count());
     assert_eq!(server.request_count(), 1 + 20 + 40);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 13. Token acquisition within the call timeout (one deadline for the whole call)
+// ---------------------------------------------------------------------------------------------
+
+use kv::ffi::client::kv_client_new;
+use kv::ffi::credential::{kv_credential, kv_credential_client_secret_new, kv_credential_options_free, kv_credential_options_new, kv_credential_options_set_authority_host, kv_credential_options_set_ca_file};
+use kv::ffi::credential_host::{kv_credential_callback_new, kv_token_sink, kv_token_sink_set};
+use std::ffi::{c_char, c_void};
+
+fn client_with(server: &ScriptedServer, cred: *mut kv_credential, opts: &Options) -> Client {
+    let mut out = std::ptr::null_mut();
+    ok(call(|e| kv_client_new(c(&server.url()).as_ptr(), cred, opts.0, &mut out, e)));
+    kv::ffi::credential::kv_credential_free(cred);
+    Client(out)
+}
+
+static SLOW_CALLBACK_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A host token callback that takes `user_data` milliseconds, then delivers TOKEN.
+unsafe extern "C" fn slow_token_callback(user_data: *mut c_void, _: *const c_char, _: *const c_char, _: *const c_char, sink: *mut kv_token_sink) -> i32 {
+    SLOW_CALLBACK_CALLS.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(user_data as u64));
+    let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
+    if kv_token_sink_set(sink, c(TOKEN).as_ptr(), expires, std::ptr::null_mut()) == KV_STATUS_OK {
+        0
+    } else {
+        1
+    }
+}
+
+/// kv.h: calls are bounded by the client's timeouts. A 0.5 s call timeout behind a token
+/// callback that takes 3 s returns at the deadline with KV_STATUS_TIMEOUT (the callback,
+/// which kv cannot interrupt, finishes on its own thread and its token serves the next call).
+#[test]
+fn a_slow_token_callback_is_bounded_by_the_call_timeout() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let mut cred = std::ptr::null_mut();
+    ok(call(|e| kv_credential_callback_new(Some(slow_token_callback), 3000 as *mut c_void, None, &mut cred, e)));
+    let client = client_with(&server, cred, &options(&server, 0).call_timeout_ms(500));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "the call outlived its 0.5 s timeout: {elapsed:?} ({})", e.message);
+    assert!(e.message.contains("token"), "{}", e.message);
+    assert!(authorized(&server).is_empty(), "no token, no authorized request");
+    // The late token lands in the cache: a later call uses it without calling back again.
+    std::thread::sleep(Duration::from_millis(3200));
+    let calls = SLOW_CALLBACK_CALLS.load(Ordering::SeqCst);
+    assert_eq!(ok(client.get("name", None)).value(), b"v");
+    assert_eq!(SLOW_CALLBACK_CALLS.load(Ordering::SeqCst), calls, "the cached token was used");
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+/// The call timeout also bounds a client-secret credential's token request: a 0.5 s call
+/// against an identity platform that answers after 3 s ends in about 0.5 s with a timeout.
+#[test]
+fn a_slow_identity_platform_is_bounded_by_the_call_timeout() {
+    let entra = ScriptedServer::start(|_, _| {
+        Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"tok-1"}"#).with_delay(Duration::from_secs(3))
+    });
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let copts = kv_credential_options_new();
+    ok(call(|e| kv_credential_options_set_authority_host(copts, c(&entra.url()).as_ptr(), e)));
+    ok(call(|e| kv_credential_options_set_ca_file(copts, c(&entra.ca_file().to_string_lossy()).as_ptr(), e)));
+    let mut cred = std::ptr::null_mut();
+    ok(call(|e| kv_credential_client_secret_new(c("72f988bf-86f1-41af-91ab-2d7cd011db47").as_ptr(), c("app").as_ptr(), c("pw").as_ptr(), copts, &mut cred, e)));
+    kv_credential_options_free(copts);
+    let client = client_with(&server, cred, &options(&server, 0).call_timeout_ms(500));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "the call outlived its 0.5 s timeout: {elapsed:?} ({})", e.message);
+    assert_eq!(entra.request_count(), 1, "one token request, cut short at the deadline");
+}

@@ -53,7 +53,7 @@ impl TokenSource for AzureCliCredential {
             check_tenant(tenant)?;
             args.extend(["--tenant", tenant]);
         }
-        let output = run(AZ_PROGRAM, &args, self.timeout)?;
+        let output = run(AZ_PROGRAM, &args, crate::auth::deadline::remaining(self.timeout))?;
         if !output.status.success() {
             return Err(classify_failure(output.status, &output.stderr));
         }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE};
 use parking_lot::RwLock;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// What the pipeline should do after a 401.
 #[derive(Debug)]
@@ -54,17 +55,18 @@ impl ChallengeAuth {
     }
 
     /// The token to send now, or None while no challenge has been seen (send unauthenticated).
-    pub fn current(&self) -> Result<Option<Authorization>> {
+    /// Getting it is bounded by the call's `deadline`.
+    pub fn current(&self, deadline: Instant) -> Result<Option<Authorization>> {
         let learned = self.learned.read().clone();
         match learned {
-            Some(request) => self.fetch(request).map(Some),
+            Some(request) => self.fetch(request, deadline).map(Some),
             None => Ok(None),
         }
     }
 
     /// Handles a 401 reply's `WWW-Authenticate` value. `sent` is the authorization that the
-    /// rejected request carried, if any.
-    pub fn on_unauthorized(&self, www_authenticate: Option<&str>, sent: Option<&Authorization>) -> Result<ChallengeOutcome> {
+    /// rejected request carried, if any. A new token is fetched within the call's `deadline`.
+    pub fn on_unauthorized(&self, www_authenticate: Option<&str>, sent: Option<&Authorization>, deadline: Instant) -> Result<ChallengeOutcome> {
         let Some(header) = www_authenticate else {
             return match sent {
                 // The service refused a token without saying why: let the caller see the 401.
@@ -83,7 +85,7 @@ impl ChallengeAuth {
                 return Ok(ChallengeOutcome::GiveUp);
             }
             let request = TokenRequest { claims: Some(claims), ..sent.request.clone() };
-            return self.fetch(request).map(ChallengeOutcome::Retry);
+            return self.fetch(request, deadline).map(ChallengeOutcome::Retry);
         }
 
         let Some(scope) = parsed.scope else {
@@ -104,11 +106,11 @@ impl ChallengeAuth {
             }
         }
         *self.learned.write() = Some(request.clone());
-        self.fetch(request).map(ChallengeOutcome::Retry)
+        self.fetch(request, deadline).map(ChallengeOutcome::Retry)
     }
 
-    fn fetch(&self, request: TokenRequest) -> Result<Authorization> {
-        let token = self.credential.token(&request).map_err(|e| {
+    fn fetch(&self, request: TokenRequest, deadline: Instant) -> Result<Authorization> {
+        let token = self.credential.token(&request, deadline).map_err(|e| {
             if e.status == KV_STATUS_AUTHENTICATION_FAILED {
                 e
             } else {

@@ -174,7 +174,7 @@ impl ManagedIdentityCredential {
         if !matches!(self.endpoint, Endpoint::Imds { .. }) || self.imds_answered.load(Ordering::Acquire) {
             return Ok(());
         }
-        match self.get(url, true, self.probe_timeout) {
+        match self.get(url, true, crate::auth::deadline::remaining(self.probe_timeout)) {
             Ok(_) => {
                 self.imds_answered.store(true, Ordering::Release);
                 Ok(())
@@ -191,7 +191,7 @@ impl TokenSource for ManagedIdentityCredential {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
         let resource = scope_to_resource(&request.scope)?;
         let url = self.url(&resource)?;
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::auth::deadline::within_call(Instant::now() + self.timeout);
         self.probe(&url)?;
         let retry_options = RetryOptions { max_retries: 3, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(4) };
         let mut retries = 0;

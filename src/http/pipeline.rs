@@ -179,7 +179,7 @@ impl Pipeline {
         let deadline = Instant::now() + self.options.call_timeout;
         let url = self.url_for(request)?;
         let client_request_id = new_request_id();
-        let mut authorization = self.auth.current()?;
+        let mut authorization = self.within_deadline(deadline, &url, self.auth.current(deadline))?;
         let mut challenges = 0;
         loop {
             let reply = self.send_with_retries(request, &url, authorization.as_ref(), &client_request_id, deadline)?;
@@ -187,7 +187,7 @@ impl Pipeline {
                 challenges += 1;
                 let www = reply.header("www-authenticate");
                 log::write(Level::Debug, format_args!("401 challenge from {}", log::redact_url(&url)));
-                match self.auth.on_unauthorized(www.as_deref(), authorization.as_ref())? {
+                match self.within_deadline(deadline, &url, self.auth.on_unauthorized(www.as_deref(), authorization.as_ref(), deadline))? {
                     ChallengeOutcome::Retry(next) => {
                         authorization = Some(next);
                         continue;
@@ -206,6 +206,21 @@ impl Pipeline {
             log::write(Level::Error, format_args!("{} {} -> {} {}", request.method.as_str(), log::redact_url(&url), reply.status, err.service_code));
             return Err(err);
         }
+    }
+
+    /// Token acquisition that failed because the call's deadline passed (a credential's request
+    /// cut short, a wait for another thread's fetch or for a token callback) is a timeout of
+    /// the call, whatever the credential made of it.
+    fn within_deadline<T>(&self, deadline: Instant, url: &str, outcome: Result<T>) -> Result<T> {
+        outcome.map_err(|e| {
+            if Instant::now() < deadline {
+                return e;
+            }
+            Error::new(
+                KV_STATUS_TIMEOUT,
+                format!("the call timeout of {:?} expired while getting a token ({}): {}", self.options.call_timeout, log::redact_url(url), e.message),
+            )
+        })
     }
 
     /// The absolute URL of a request. A path gets the query parameters and `api-version`; an
