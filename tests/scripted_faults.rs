@@ -876,3 +876,61 @@ fn a_slow_identity_platform_is_bounded_by_the_call_timeout() {
     assert!(elapsed < Duration::from_secs(2), "the call outlived its 0.5 s timeout: {elapsed:?} ({})", e.message);
     assert_eq!(entra.request_count(), 1, "one token request, cut short at the deadline");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 14. No thread per request
+// ---------------------------------------------------------------------------------------------
+
+thread_local! {
+    /// Threads started by this thread (counted by the `pthread_create` below).
+    static THREADS_STARTED_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Every thread this test binary starts goes through here (the executable's own definition
+/// takes precedence over libc's): it counts, per creating thread, then calls libc's.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_create(
+    thread: *mut libc::pthread_t,
+    attr: *const libc::pthread_attr_t,
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+) -> libc::c_int {
+    type Create = unsafe extern "C" fn(*mut libc::pthread_t, *const libc::pthread_attr_t, extern "C" fn(*mut c_void) -> *mut c_void, *mut c_void) -> libc::c_int;
+    static REAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let real = *REAL.get_or_init(|| libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) as usize);
+    assert_ne!(real, 0, "libc's pthread_create not found");
+    let _ = THREADS_STARTED_HERE.try_with(|n| n.set(n.get() + 1));
+    std::mem::transmute::<usize, Create>(real)(thread, attr, start, arg)
+}
+
+fn threads_started_here() -> usize {
+    THREADS_STARTED_HERE.with(|n| n.get())
+}
+
+/// kv.h: kv starts no thread per request. With a call timeout in force (always), ureq's own
+/// resolver looked every host name up on a new thread, even for a request on a pooled
+/// connection; kv resolves on the calling thread, once per new connection.
+#[test]
+fn no_thread_is_started_per_request() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = new_client(&server, &options(&server, 0));
+    assert!(server.url().contains("://localhost:"), "a host name, so something must be resolved");
+    let before = threads_started_here();
+    for _ in 0..50 {
+        assert_eq!(ok(client.get("name", None)).value(), b"v");
+    }
+    assert_eq!(server.connection_count(), 1, "one pooled connection served every call");
+    assert_eq!(threads_started_here() - before, 0, "threads started by 50 calls (one new connection, 49 pooled)");
+    // A new connection (the server closes the pooled one) is resolved without a thread too.
+    let closing = vault(|_, req| secret_reply(req, "name", "v").with_header("Connection", "close"));
+    let before = threads_started_here(); // the server's accept thread was started here
+    let client = new_client(&closing, &options(&closing, 0));
+    for _ in 0..5 {
+        ok(client.get("name", None));
+    }
+    assert_eq!(closing.connection_count(), 5, "each call opened a connection (the probe shared the first)");
+    assert_eq!(threads_started_here() - before, 0, "threads started by 5 new connections");
+    // The counter does see the threads this thread starts.
+    std::thread::spawn(|| ()).join().unwrap();
+    assert_eq!(threads_started_here() - before, 1);
+}

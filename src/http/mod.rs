@@ -4,6 +4,7 @@
 
 pub mod log;
 pub mod pipeline;
+pub mod resolve;
 pub mod retry;
 pub mod transport;
 pub mod vault_url;

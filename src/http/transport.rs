@@ -2,6 +2,7 @@
 //! roots plus an optional CA file) and the classification of its failures into kv statuses.
 
 use crate::error::{Error, Result};
+use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
 use crate::status::{KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_LARGE, KV_STATUS_TIMEOUT, KV_STATUS_TLS, KV_STATUS_TRANSPORT};
 use std::path::Path;
 use std::time::Duration;
@@ -47,7 +48,9 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .max_idle_connections_per_host(16)
         .tls_config(tls)
         .build();
-    Ok(ureq::Agent::new_with_config(config))
+    // Host names are resolved on the calling thread when a connection is opened, never on a
+    // thread of ureq's (see `resolve`).
+    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::default(), DeferredResolver))
 }
 
 fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
