@@ -43,7 +43,17 @@
  *    requests to stderr (method, URL path, status; never headers or bodies).
  *  - Retries: 408, 429, 500, 502, 503, 504 and transport failures are retried with exponential
  *    backoff and jitter, honouring Retry-After, retry-after-ms and x-ms-retry-after-ms, within
- *    the call timeout.
+ *    the call timeout. Operations whose effect can repeat (set secret; create, import, rotate
+ *    key; delete, purge, recover, restore) are resent only when the vault certainly did not act
+ *    (no connection was made, 429, 408, 503 with Retry-After). After a lost or cut reply, a read
+ *    timeout, 500, 502, 504 or a bare 503 they fail with KV_STATUS_OUTCOME_UNKNOWN: check the
+ *    vault before repeating them. So a delete or purge never reports 404 for its own success.
+ *    Reads, property updates, backups and cryptographic operations are resent as above.
+ *    docs/reliability.md lists the policy per operation and every fault's status and bound.
+ *  - Redirects: to the vault's own origin they are followed (at most 5; 307/308 keep method and
+ *    body, 303 continues with GET; a loop gives KV_STATUS_TOO_MANY_REDIRECTS). To another origin
+ *    the token goes only after a probe without it draws a challenge whose resource matches the
+ *    new host; otherwise KV_STATUS_REDIRECT_REFUSED names the target.
  *  - A panic inside kv is caught at the boundary and reported as KV_STATUS_PANIC.
  */
 
@@ -369,6 +379,26 @@ typedef uint32_t kv_key_rotation_action;
  * A paging `nextLink` pointed at another scheme, host or port than the vault; it was not followed.
  */
 #define KV_STATUS_FOREIGN_NEXT_LINK 106
+
+/**
+ * An operation whose effect can repeat (set secret, create, import, rotate, delete, purge,
+ * recover, restore) failed after its request may have reached the vault (a lost or cut reply,
+ * a 500/502/504): it was not resent, and whether it took effect is unknown. Look before
+ * repeating it. `http_status` is the reply's status, 0 when there was no reply.
+ */
+#define KV_STATUS_OUTCOME_UNKNOWN 110
+
+/**
+ * Redirects went on for more hops than allowed (5), or back to a URL already visited.
+ */
+#define KV_STATUS_TOO_MANY_REDIRECTS 111
+
+/**
+ * A redirect to another origin was not followed: its host did not prove to be a vault of the
+ * same resource (an unauthenticated probe's challenge), so the token was never sent there. The
+ * message names the target.
+ */
+#define KV_STATUS_REDIRECT_REFUSED 112
 
 /**
  * The credential could not produce a token.

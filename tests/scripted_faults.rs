@@ -739,20 +739,20 @@ fn secret_values_and_tokens_never_appear_in_errors() {
         }
     };
 
-    // 500 (retried, then reported).
+    // 500 (a set secret is not resent after it: its outcome is unknown).
     let server = vault(|_, _| Reply::json(500, r#"{"error":{"code":"InternalServerError","message":"something went wrong"}}"#));
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
-    let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_SERVER_ERROR);
+    let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_OUTCOME_UNKNOWN);
     check(&e);
     let auth = authorized(&server);
-    assert_eq!(auth.len(), 2);
+    assert_eq!(auth.len(), 1);
     assert_eq!(auth[0].header("authorization"), Some("Bearer tok-SECRET"), "the token was sent");
     assert!(String::from_utf8_lossy(&auth[0].body).contains(VALUE), "the value was sent");
 
     // Dropped connections.
     let server = vault(|_, _| Reply::hang_up());
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
-    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_TRANSPORT));
+    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_OUTCOME_UNKNOWN));
 
     // A garbled 2xx reply that echoes the value.
     let server = vault(|_, _| Reply::json(200, r#"{"value":"s3cr3t-VALUE","attributes":{"enabled":"#));
@@ -933,4 +933,234 @@ fn no_thread_is_started_per_request() {
     // The counter does see the threads this thread starts.
     std::thread::spawn(|| ()).join().unwrap();
     assert_eq!(threads_started_here() - before, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 15. Resend policy: an effect that can repeat is never resent after it may have happened
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_NOT_FOUND: &str = r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#;
+
+#[test]
+fn a_set_secret_whose_reply_is_lost_is_sent_once_and_its_outcome_is_unknown() {
+    let server = vault(|i, req| if i == 0 { Reply::hang_up() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert!(e.message.contains("outcome is unknown") && e.message.contains("set secret 'name'"), "{}", e.message);
+    assert_eq!(e.http_status, 0, "no reply");
+    let auth = authorized(&server);
+    assert_eq!(auth.len(), 1, "one PUT only: a second would add a second version: {auth:#?}");
+    // A read on the same client is still resent after a lost reply.
+    let server = vault(|i, req| if i == 0 { Reply::hang_up() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 3));
+    ok(client.get("name", None));
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+#[test]
+fn a_delete_whose_reply_is_lost_is_never_reported_as_not_found() {
+    // The vault deletes on the first DELETE and loses the reply; a resent DELETE would get 404.
+    let server = vault(|i, _| if i == 0 { Reply::hang_up() } else { Reply::json(404, SECRET_NOT_FOUND) });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.delete("name")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert!(e.message.contains("delete secret 'name'"), "{}", e.message);
+    assert_eq!(authorized(&server).len(), 1);
+    // Purge the same way.
+    let server = vault(|i, _| if i == 0 { Reply::hang_up() } else { Reply::json(404, SECRET_NOT_FOUND) });
+    let client = new_client(&server, &options(&server, 3));
+    expect_status(err(client.purge("name")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn a_set_secret_answered_500_502_504_or_a_bare_503_is_not_resent() {
+    for http in [500u16, 502, 503, 504] {
+        let server = vault(move |i, req| {
+            if i == 0 {
+                Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#).with_header("x-ms-request-id", "rid-5xx")
+            } else {
+                secret_reply(req, "name", "v")
+            }
+        });
+        let client = new_client(&server, &options(&server, 3));
+        let e = expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
+        assert_eq!((e.http_status, e.service_code.as_str(), e.request_id.as_str()), (http, "Transient", "rid-5xx"), "HTTP {http}: {e:?}");
+        assert_eq!(authorized(&server).len(), 1, "HTTP {http}: not resent");
+    }
+}
+
+#[test]
+fn a_set_secret_the_vault_did_not_act_on_is_resent() {
+    // 429 (throttled before processing), 408 and 503 with Retry-After prove nothing happened.
+    for first in [
+        Reply::json(429, THROTTLED),
+        Reply::json(408, r#"{"error":{"code":"RequestTimeout","message":"too slow"}}"#),
+        Reply::json(503, UNAVAILABLE).with_header("Retry-After", "0"),
+    ] {
+        let status = first.status;
+        let server = vault(move |i, req| if i == 0 { first.clone() } else { secret_reply(req, "name", "v") });
+        let client = new_client(&server, &options(&server, 3));
+        ok(client.set("name", b"v"));
+        let auth = authorized(&server);
+        assert_eq!(auth.len(), 2, "HTTP {status} is resent");
+        assert_eq!(auth[0].body, auth[1].body, "HTTP {status}: the same body");
+    }
+    // A delete resent after a 429 that then finds nothing is a real 404.
+    let server = vault(|i, _| if i == 0 { Reply::json(429, THROTTLED) } else { Reply::json(404, SECRET_NOT_FOUND) });
+    let client = new_client(&server, &options(&server, 3));
+    expect_status(err(client.delete("name")), KV_STATUS_SECRET_NOT_FOUND);
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 16. Redirects
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_same_origin_307_or_308_is_followed_with_method_body_and_token() {
+    for code in [307u16, 308] {
+        let server = vault(move |_, req| {
+            if req.path() == "/secrets/name" {
+                Reply::empty(code).with_header("Location", "/moved/secrets/name?api-version=2025-07-01")
+            } else {
+                secret_reply(req, "name", "v")
+            }
+        });
+        let client = new_client(&server, &options(&server, 0));
+        ok(client.set("name", b"moved-value"));
+        let auth = authorized(&server);
+        assert_eq!(auth.len(), 2, "HTTP {code}: {auth:#?}");
+        assert_eq!((auth[1].method.as_str(), auth[1].path()), ("PUT", "/moved/secrets/name"));
+        assert_eq!(auth[1].body, auth[0].body, "HTTP {code} keeps the body");
+        assert_eq!(auth[1].header("authorization"), Some("Bearer tok-1"));
+    }
+}
+
+#[test]
+fn a_303_continues_with_a_get_without_body() {
+    let server = vault(|_, req| {
+        if req.method == "PUT" {
+            Reply::empty(303).with_header("Location", "/result/name")
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let client = new_client(&server, &options(&server, 0));
+    ok(client.set("name", b"v"));
+    let last = authorized(&server).pop().unwrap();
+    assert_eq!((last.method.as_str(), last.path(), last.body.len()), ("GET", "/result/name", 0));
+}
+
+#[test]
+fn a_redirect_loop_is_its_own_error() {
+    let server = vault(|_, req| {
+        let next = if req.path().starts_with("/a") { "/b" } else { "/a" };
+        Reply::empty(302).with_header("Location", next)
+    });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TOO_MANY_REDIRECTS);
+    assert!(e.message.contains("redirect loop"), "{}", e.message);
+    assert_eq!(e.http_status, 302);
+    assert_eq!(authorized(&server).len(), 3, "/secrets/name, /b, /a, then /b again is refused");
+    // An endless chain of new URLs stops after MAX_REDIRECTS (5) hops.
+    let server = vault(|i, _| Reply::empty(301).with_header("Location", &format!("/hop{i}")));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TOO_MANY_REDIRECTS);
+    assert!(e.message.contains("too many redirects"), "{}", e.message);
+    assert_eq!(authorized(&server).len(), 6);
+}
+
+/// Another origin that answers every request with `reply` (it is reached as 127.0.0.1, so its
+/// host differs from the vault's `localhost`).
+fn other_origin(reply: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static) -> (ScriptedServer, String) {
+    let server = ScriptedServer::start(move |_, req| reply(req));
+    let url = format!("https://127.0.0.1:{}", server.addr().port());
+    (server, url)
+}
+
+fn redirecting_vault(to: String) -> ScriptedServer {
+    vault(move |_, _| Reply::empty(307).with_header("Location", &format!("{to}/secrets/name/?api-version=2025-07-01")))
+}
+
+/// Options trusting both servers' certificates (one CA file holding both).
+fn trusting_both(vault: &ScriptedServer, other: &ScriptedServer) -> (Options, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("kv-two-cas-{}-{}.pem", std::process::id(), other.addr().port()));
+    let both = [std::fs::read_to_string(vault.ca_file()).unwrap(), std::fs::read_to_string(other.ca_file()).unwrap()].concat();
+    std::fs::write(&path, both).unwrap();
+    (Options::new().ca_file(&path.to_string_lossy()).retries(3, 10, 50), path)
+}
+
+#[test]
+fn a_cross_origin_redirect_never_carries_the_token_unless_the_host_proves_itself() {
+    // A host that answers without a challenge, and one whose challenge names the first vault's
+    // resource (a token thief): both refused, and neither ever sees the token.
+    for challenge_of_other in [None, Some(challenge_header())] {
+        let (other, other_url) = other_origin(move |req| match &challenge_of_other {
+            Some(www) if req.header("authorization").is_none() => challenge_with(www),
+            _ => secret_reply(req, "name", "stolen"),
+        });
+        let server = redirecting_vault(other_url.clone());
+        let (opts, ca) = trusting_both(&server, &other);
+        let client = new_client(&server, &opts);
+        let _ = std::fs::remove_file(ca);
+        let e = expect_status(err(client.get("name", None)), KV_STATUS_REDIRECT_REFUSED);
+        assert!(e.message.contains(&other_url), "the target is named: {}", e.message);
+        assert_eq!(e.http_status, 307);
+        let seen = other.requests();
+        assert_eq!(seen.len(), 1, "one probe: {seen:#?}");
+        assert!(seen.iter().all(|r| r.header("authorization").is_none()), "the token never left for another origin");
+    }
+    // A vault whose own challenge passes the resource check for its host gets the request.
+    let (other, other_url) = other_origin(|req| {
+        if req.header("authorization").is_none() {
+            challenge_with(&format!(r#"Bearer authorization="{TENANT_AUTHORITY}", resource="https://127.0.0.1""#))
+        } else {
+            secret_reply(req, "name", "moved")
+        }
+    });
+    let server = redirecting_vault(other_url);
+    let (opts, ca) = trusting_both(&server, &other);
+    let client = new_client(&server, &opts);
+    let _ = std::fs::remove_file(ca);
+    assert_eq!(ok(client.get("name", None)).value(), b"moved");
+    let seen = other.requests();
+    assert_eq!(seen.len(), 2, "probe, then the request: {seen:#?}");
+    assert!(seen[0].header("authorization").is_none());
+    assert_eq!(seen[1].header("authorization"), Some("Bearer tok-1"));
+}
+
+#[test]
+fn a_304_is_understood() {
+    let server = vault(|_, _| Reply::empty(304).with_header("x-ms-request-id", "rid-304"));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_SERVICE_ERROR);
+    assert!(e.message.contains("304 Not Modified") && e.message.contains("not conditional"), "{}", e.message);
+    assert_eq!((e.http_status, e.request_id.as_str()), (304, "rid-304"));
+    assert_eq!(authorized(&server).len(), 1, "not retried");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 17. Verb override, on the wire
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn method_override_names_the_verb_both_ways_and_sends_no_body_for_delete() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = new_client(&server, &options(&server, 0).method_override(true));
+    ok(client.delete("name"));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "POST");
+    assert_eq!(last.header("x-http-method"), Some("DELETE"));
+    assert_eq!(last.header("x-http-request"), Some("DELETE"));
+    assert_eq!(last.header("content-length"), Some("0"), "an empty body for a verb without one");
+    assert!(last.body.is_empty(), "{:?}", String::from_utf8_lossy(&last.body));
+    assert_eq!(last.header("content-type"), None);
+    ok(client.purge("name"));
+    let last = server.requests().pop().unwrap();
+    assert_eq!((last.header("x-http-request"), last.header("content-length")), (Some("DELETE"), Some("0")));
+    ok(client.update("name", None, &SecretOptions::new().enabled(false)));
+    let last = server.requests().pop().unwrap();
+    assert_eq!((last.method.as_str(), last.header("x-http-method"), last.header("x-http-request")), ("POST", Some("PATCH"), Some("PATCH")));
+    let body: serde_json::Value = serde_json::from_slice(&last.body).expect("the PATCH body");
+    assert_eq!(body["attributes"]["enabled"], false);
 }

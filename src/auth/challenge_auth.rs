@@ -109,6 +109,21 @@ impl ChallengeAuth {
         self.fetch(request, deadline).map(ChallengeOutcome::Retry)
     }
 
+    /// A token for another host (a redirect target) from that host's own challenge: its
+    /// resource must pass the resource check for `host` (always checked here). The vault's
+    /// learned challenge is left as it is.
+    pub fn authorize_host(&self, host: &str, www_authenticate: &str, deadline: Instant) -> Result<Authorization> {
+        let parsed = challenge::parse(www_authenticate).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
+        let Some(scope) = parsed.scope else {
+            return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the challenge names no scope or resource"));
+        };
+        challenge::verify_resource(&host.to_ascii_lowercase(), &scope).map_err(|e| match e {
+            ChallengeError::ResourceMismatch { .. } => Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string()),
+            ChallengeError::Malformed(_) => Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()),
+        })?;
+        self.fetch(TokenRequest { scope, tenant_id: parsed.tenant, claims: None }, deadline)
+    }
+
     fn fetch(&self, request: TokenRequest, deadline: Instant) -> Result<Authorization> {
         let token = self.credential.token(&request, deadline).map_err(|e| {
             if e.status == KV_STATUS_AUTHENTICATION_FAILED {

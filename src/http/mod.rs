@@ -4,6 +4,7 @@
 
 pub mod log;
 pub mod pipeline;
+pub mod resend;
 pub mod resolve;
 pub mod retry;
 pub mod transport;

@@ -115,6 +115,21 @@ pub fn is_retriable(err: &Error) -> bool {
     matches!(err.status, KV_STATUS_TRANSPORT | KV_STATUS_TIMEOUT)
 }
 
+/// Whether a failure certainly happened before the request left: no connection was made
+/// (name not found, refused, unreachable, connect timeout, the proxy refused the tunnel).
+pub fn failed_before_sending(err: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    match err {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::ConnectProxyFailed(_) => true,
+        ureq::Error::Timeout(which) => matches!(which, ureq::Timeout::Resolve | ureq::Timeout::Connect),
+        ureq::Error::Io(io) => {
+            matches!(io.kind(), ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable)
+                || io.to_string().contains("failed to lookup address")
+        }
+        _ => false,
+    }
+}
+
 /// Maps a ureq failure to a kv error naming what failed.
 pub fn classify(err: &ureq::Error, url: &str) -> Error {
     let target = crate::http::log::redact_url(url);
