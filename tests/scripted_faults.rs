@@ -1164,3 +1164,103 @@ fn method_override_names_the_verb_both_ways_and_sends_no_body_for_delete() {
     let body: serde_json::Value = serde_json::from_slice(&last.body).expect("the PATCH body");
     assert_eq!(body["attributes"]["enabled"], false);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 18. The fault matrix of docs/reliability.md (rows not covered by the tests above)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fault_refused_connection_is_a_transport_error_after_the_retries() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let url = server.url();
+    drop(server); // nothing listens on the port any more
+    let client = Client::new(&url, TOKEN, &Options::new().retries(2, 10, 20)).expect("client");
+    let started = Instant::now();
+    let e = expect_status(err(client.set("name", b"v")), KV_STATUS_TRANSPORT);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(e.http_status, 0);
+    assert!(!e.message.contains("outcome"), "nothing was sent, so the set was retried, not left unknown: {}", e.message);
+}
+
+#[test]
+fn fault_reset_mid_body_is_retried_for_reads_and_unknown_for_writes() {
+    // The reply declares 1000 bytes, sends 20, and the connection ends.
+    let cut = || Reply::json(200, r#"{"value":"v","id":"h"#).with_header("Content-Length", "1000").with_header("Connection", "close");
+    let server = vault(move |i, req| if i == 0 { cut() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 2));
+    ok(client.get("name", None));
+    assert_eq!(authorized(&server).len(), 2, "a read is resent");
+    let server = vault(move |_, _| cut());
+    let client = new_client(&server, &options(&server, 0));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TRANSPORT);
+    assert_eq!(e.http_status, 0);
+    let server = vault(move |_, _| cut());
+    let client = new_client(&server, &options(&server, 2));
+    expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn fault_tls_name_mismatch_is_a_tls_error_and_not_retried() {
+    let server = ScriptedServer::start_with_certificate_names(&["vault.example"], |_, req| secret_reply(req, "name", "v"));
+    let client = Client::new(&server.url(), TOKEN, &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(3, 10, 20)).expect("client");
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TLS);
+    assert!(e.message.to_lowercase().contains("name") || e.message.contains("NotValidForName"), "{}", e.message);
+    assert_eq!(server.request_count(), 0, "no request got through the handshake");
+    assert_eq!(server.connection_count(), 1, "a TLS failure is not retried");
+}
+
+#[test]
+fn fault_slow_body_is_a_timeout_at_the_read_timeout() {
+    // The head arrives at once; the body stalls after 10 of its 100 bytes.
+    let server = vault(|_, _| Reply::json(200, r#"{"value":"#).with_header("Content-Length", "100"));
+    let client = new_client(&server, &options(&server, 0).read_timeout_ms(300));
+    let started = Instant::now();
+    expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_millis(2500), "{elapsed:?}");
+}
+
+#[test]
+fn fault_429_whose_retry_after_passes_the_deadline_gives_up_at_once() {
+    let server = vault(|_, _| Reply::json(429, THROTTLED).with_header("Retry-After", "30"));
+    let client = new_client(&server, &options(&server, 3).call_timeout_ms(2000));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_THROTTLED);
+    assert_eq!(e.http_status, 429);
+    assert!(started.elapsed() < Duration::from_secs(1), "no sleep past the deadline: {:?}", started.elapsed());
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn fault_truncated_json_is_unparseable() {
+    let server = vault(|_, _| Reply::json(200, r#"{"value":"v","id":"https://localhost/secrets/name/0123"#).with_header("x-ms-request-id", "rid-cut"));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_UNPARSEABLE_RESPONSE);
+    assert_eq!((e.http_status, e.request_id.as_str()), (200, "rid-cut"));
+    assert_eq!(authorized(&server).len(), 1, "a complete reply with a cut JSON body is not resent");
+}
+
+#[test]
+fn fault_oversized_body_is_refused_at_16_mib() {
+    let big = format!(r#"{{"value":"{}"}}"#, "x".repeat(16 * 1024 * 1024 + 1));
+    let server = vault(move |_, _| Reply::json(200, &big));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_RESPONSE_TOO_LARGE);
+    assert!(e.message.contains("16777216"), "{}", e.message);
+    assert_eq!(authorized(&server).len(), 1, "not resent");
+}
+
+#[test]
+fn fault_dns_failure_is_a_dns_error() {
+    // A 64-character label: the system resolver refuses the name itself, with no query sent.
+    let host = format!("{}.example", "a".repeat(64));
+    let client = match Client::new(&format!("https://{host}"), TOKEN, &Options::new().retries(2, 10, 20)) {
+        Ok(client) => client,
+        Err(e) => panic!("the URL should be accepted, its lookup fail: {e:?}"),
+    };
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_DNS);
+    assert!(e.message.contains("host name not found"), "{}", e.message);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
