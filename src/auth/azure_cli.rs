@@ -53,7 +53,13 @@ impl TokenSource for AzureCliCredential {
             check_tenant(tenant)?;
             args.extend(["--tenant", tenant]);
         }
-        let output = run(AZ_PROGRAM, &args, crate::auth::deadline::remaining(self.timeout))?;
+        // The CLI gets its own timeout, or the time left of the call when that ends first.
+        let own = Instant::now() + self.timeout;
+        let limit = match crate::auth::deadline::within_call(own) {
+            until if until == own => self.timeout,
+            until => until.saturating_duration_since(Instant::now()),
+        };
+        let output = run(AZ_PROGRAM, &args, limit)?;
         if !output.status.success() {
             return Err(classify_failure(output.status, &output.stderr));
         }
