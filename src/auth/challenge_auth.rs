@@ -81,10 +81,15 @@ impl ChallengeAuth {
             let Some(sent) = sent else {
                 return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "a claims challenge arrived before any token was sent"));
             };
-            if sent.request.claims.is_some() {
+            if sent.request.claims.as_deref() == Some(claims.as_str()) {
+                // A token that already carries these claims is refused: report the 401.
                 return Ok(ChallengeOutcome::GiveUp);
             }
+            // The rejected token is revoked: forget it, and let later calls use the token with
+            // the claims (as learned) instead of sending the revoked one first each time.
+            self.credential.invalidate(&sent.request, &sent.token);
             let request = TokenRequest { claims: Some(claims), ..sent.request.clone() };
+            *self.learned.write() = Some(request.clone());
             return self.fetch(request, deadline).map(ChallengeOutcome::Retry);
         }
 
