@@ -787,8 +787,9 @@ kv_status kv_client_options_set_verify_challenge_resource(struct kv_client_optio
                                                           struct kv_error **err_out);
 
 /**
- * Sends PUT, PATCH and DELETE as POST with an `X-HTTP-METHOD` header naming the real verb
- * (default off), for networks that block verbs.
+ * Sends PUT, PATCH and DELETE as POST with `X-HTTP-METHOD` and `X-HTTP-REQUEST` headers naming
+ * the real verb (default off), for networks that block verbs. A DELETE so sent has an empty
+ * body (`Content-Length: 0`).
  */
 kv_status kv_client_options_set_method_override(struct kv_client_options *o,
                                                 bool on,
@@ -817,7 +818,9 @@ kv_status kv_client_options_set_read_timeout_ms(struct kv_client_options *o,
                                                 struct kv_error **err_out);
 
 /**
- * Whole-call timeout in milliseconds, all retries and waits included, at least 1.
+ * Whole-call timeout in milliseconds, all retries and waits included (getting the token too:
+ * a call behind a slow identity endpoint or token callback ends with KV_STATUS_TIMEOUT at this
+ * deadline), at least 1.
  */
 kv_status kv_client_options_set_call_timeout_ms(struct kv_client_options *o,
                                                 uint64_t ms,

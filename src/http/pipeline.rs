@@ -54,7 +54,7 @@ impl Method {
 pub struct PipelineOptions {
     /// Sent as `api-version` on every request.
     pub api_version: String,
-    /// Send every verb other than GET and POST as POST with `X-HTTP-METHOD`.
+    /// Send every verb other than GET and POST as POST with `X-HTTP-METHOD` and `X-HTTP-REQUEST`.
     pub method_override: bool,
     /// Check that the challenge's resource matches the vault host.
     pub verify_challenge_resource: bool,
