@@ -213,7 +213,8 @@ typedef int32_t (*kv_token_callback)(void *user_data,
 
 /**
  * Releases the `user_data` of a callback credential. Called exactly once, when the credential
- * and every client using it have been freed, on the thread that frees the last of them.
+ * and every client using it have been freed, on the thread that frees the last of them (or,
+ * when a token fetch is still running then, on that fetch's thread after the callback returns).
  */
 typedef void (*kv_free_user_data)(void *user_data);
 

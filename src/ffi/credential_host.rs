@@ -56,7 +56,8 @@ pub type kv_token_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, scope: *const c_char, tenant_id: *const c_char, claims: *const c_char, sink: *mut kv_token_sink) -> i32>;
 
 /// Releases the `user_data` of a callback credential. Called exactly once, when the credential
-/// and every client using it have been freed, on the thread that frees the last of them.
+/// and every client using it have been freed, on the thread that frees the last of them (or,
+/// when a token fetch is still running then, on that fetch's thread after the callback returns).
 pub type kv_free_user_data = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
 /// The host's function and data, released (once) when the credential is dropped.
