@@ -812,7 +812,8 @@ kv_status kv_client_options_set_connect_timeout_ms(struct kv_client_options *o,
                                                    struct kv_error **err_out);
 
 /**
- * Read timeout in milliseconds (waiting for a reply, and for each part of its body), at least 1.
+ * Read timeout in milliseconds (waiting for the reply head, then again for the whole body), at
+ * least 1.
  */
 kv_status kv_client_options_set_read_timeout_ms(struct kv_client_options *o,
                                                 uint64_t ms,

@@ -89,7 +89,8 @@ pub extern "C" fn kv_client_options_set_connect_timeout_ms(o: *mut kv_client_opt
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Connect, ms) })
 }
 
-/// Read timeout in milliseconds (waiting for a reply, and for each part of its body), at least 1.
+/// Read timeout in milliseconds (waiting for the reply head, then again for the whole body), at
+/// least 1.
 #[no_mangle]
 pub extern "C" fn kv_client_options_set_read_timeout_ms(o: *mut kv_client_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Read, ms) })

@@ -17,7 +17,8 @@ pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 pub struct TransportOptions {
     /// Time allowed to establish a connection (TCP + TLS).
     pub connect_timeout: Duration,
-    /// Time allowed waiting for the reply head and for each part of the body.
+    /// Time allowed waiting for the reply head, and again for the whole body (ureq counts the
+    /// body time from the head, not per read).
     pub read_timeout: Duration,
     /// PEM file of extra CA certificates trusted besides the system roots.
     pub ca_file: Option<String>,
