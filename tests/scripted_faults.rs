@@ -1264,3 +1264,38 @@ fn fault_dns_failure_is_a_dns_error() {
     assert!(e.message.contains("host name not found"), "{}", e.message);
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 19. A vault cannot grow the token cache without bound (security review #11)
+// ---------------------------------------------------------------------------------------------
+
+/// A vault that answers every token with a challenge naming a new scope (any path under its host
+/// passes the resource check): each call makes kv learn a new cache key. The cache stays bounded.
+#[test]
+fn a_vault_varying_its_challenge_scope_cannot_grow_the_token_cache() {
+    let authorized_seen = Arc::new(AtomicUsize::new(0));
+    let seen = authorized_seen.clone();
+    let server = ScriptedServer::start(move |_, req| {
+        let scope_of = |i: usize| format!(r#"Bearer authorization="{TENANT_AUTHORITY}", scope="https://localhost/{i}/.default""#);
+        if req.header("authorization").is_none() {
+            return challenge_with(&scope_of(0));
+        }
+        // Every other authorized request is refused with a challenge naming a new scope.
+        let a = seen.fetch_add(1, Ordering::SeqCst);
+        if a % 2 == 0 {
+            challenge_with(&scope_of(a / 2 + 1))
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let credential = kv::auth::Credential::new(kv::auth::static_token::StaticToken::new(TOKEN, None).unwrap());
+    let mut options = kv::client::ClientOptions::default();
+    options.set_ca_file(&server.ca_file().to_string_lossy()).unwrap();
+    options.pipeline.retry.max_retries = 0;
+    let client = kv::client::Client::new(&server.url(), credential.clone(), &options).unwrap();
+    for _ in 0..100 {
+        client.get_secret("name", "").expect("each call learns the new scope and succeeds");
+    }
+    assert_eq!(authorized_seen.load(Ordering::SeqCst), 200, "each call: a new scope, then success");
+    assert!(credential.cached_keys() <= 32, "{} keys cached for 101 scopes", credential.cached_keys());
+}

@@ -79,6 +79,12 @@ impl Credential {
         self.cache.invalidate(request, rejected);
     }
 
+    /// How many (tenant, scope, claims) keys the token cache holds (bounded; see
+    /// [`crate::auth::token_cache::MAX_SLOTS`]).
+    pub fn cached_keys(&self) -> usize {
+        self.cache.len()
+    }
+
     /// The source's short name.
     pub fn kind(&self) -> &'static str {
         self.source.kind()
