@@ -200,10 +200,10 @@ typedef uint32_t kv_status;
  * the token is cached until 5 minutes before the expiry it gives; a failure is remembered for
  * up to 1 s, and calls in that window get the same error without a new callback), but may be
  * for different ones. It must not make kv calls with a client that uses this credential (they
- * would wait for it). It must return; kv cannot interrupt it, so bound its own work. Python (ctypes): keep the CFUNCTYPE
- * object alive until `free_user_data` is called (clients keep the credential alive after
- * `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as user_data, never a Go pointer,
- * and delete the handle in `free_user_data`.
+ * would wait for it). It must return; kv cannot interrupt it, so bound its own work. Python
+ * (ctypes): keep the CFUNCTYPE object alive until `free_user_data` is called (clients keep the
+ * credential alive after `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as
+ * user_data, never a Go pointer, and delete the handle in `free_user_data`.
  */
 typedef int32_t (*kv_token_callback)(void *user_data,
                                      const char *scope,
