@@ -888,6 +888,9 @@ thread_local! {
 
 /// Every thread this test binary starts goes through here (the executable's own definition
 /// takes precedence over libc's): it counts, per creating thread, then calls libc's.
+///
+/// # Safety
+/// The arguments are those of `pthread_create(3)`, passed on unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn pthread_create(
     thread: *mut libc::pthread_t,
