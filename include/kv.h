@@ -28,10 +28,15 @@
  *    threads. Non-const handles (options, crypto parameters, rotation policies being built,
  *    iterators) are used by one thread at a time. Results (kv_secret, kv_key, kv_crypto_result,
  *    kv_error, kv_blob) are immutable and may be read from any thread.
- *  - Calls block the calling thread, bounded by the client's timeouts. kv starts no threads of
- *    its own and installs no signal handlers. The Azure CLI credential runs `az` as a child
- *    process (waited for on the calling thread, killed at its timeout); a callback credential
- *    calls the host's function on the thread that made the kv call.
+ *  - Calls block the calling thread, bounded by the client's timeouts: the call timeout covers
+ *    the whole call, getting its token included (a credential's requests get the time left,
+ *    and waiting for another thread's token fetch ends at the deadline too). kv starts no thread
+ *    per request (host names are resolved on the calling thread, once per new connection) and
+ *    installs no signal handlers. The Azure CLI credential runs `az` as a child process (waited
+ *    for on the calling thread, killed at its timeout). The one thread kv starts is for a
+ *    callback credential: each token fetch calls the host's function on a thread of its own, so
+ *    that the kv call needing the token can return KV_STATUS_TIMEOUT at its deadline while the
+ *    callback (which kv cannot interrupt) runs on; its token is then cached for later calls.
  *  - Secret material (secret values, backups, tokens, imported private keys, plaintexts and
  *    crypto results, random bytes, released keys) is zeroized when its handle is freed and
  *    never appears in error messages or logs. Set KV_LOG=info (or debug, warn, error) to log
@@ -41,7 +46,17 @@
  *    control characters, capped (1000 characters for a message, 100 for a code).
  *  - Retries: 408, 429, 500, 502, 503, 504 and transport failures are retried with exponential
  *    backoff and jitter, honouring Retry-After, retry-after-ms and x-ms-retry-after-ms, within
- *    the call timeout.
+ *    the call timeout. Operations whose effect can repeat (set secret; create, import, rotate
+ *    key; delete, purge, recover, restore) are resent only when the vault certainly did not act
+ *    (no connection was made, 429, 408, 503 with Retry-After). After a lost or cut reply, a read
+ *    timeout, 500, 502, 504 or a bare 503 they fail with KV_STATUS_OUTCOME_UNKNOWN: check the
+ *    vault before repeating them. So a delete or purge never reports 404 for its own success.
+ *    Reads, property updates, backups and cryptographic operations are resent as above.
+ *    docs/reliability.md lists the policy per operation and every fault's status and bound.
+ *  - Redirects: to the vault's own origin they are followed (at most 5; 307/308 keep method and
+ *    body, 303 continues with GET; a loop gives KV_STATUS_TOO_MANY_REDIRECTS). To another origin
+ *    the token goes only after a probe without it draws a challenge whose resource matches the
+ *    new host; otherwise KV_STATUS_REDIRECT_REFUSED names the target.
  *  - A panic inside kv is caught at the boundary and reported as KV_STATUS_PANIC.
  */
 
@@ -180,16 +195,18 @@ typedef uint32_t kv_status;
  * returns non-zero, optionally after `kv_token_sink_set_error(sink, message, NULL)`, and the kv
  * call that needed the token fails with KV_STATUS_AUTHENTICATION_FAILED and that message.
  *
- * Threading rules: it may be called on any thread that makes a kv call with a client using
- * the credential (kv starts no threads). It is never called concurrently for the same
- * scope, tenant and claims (other callers wait for its result, which is cached until 5 minutes
- * before the expiry it gives; a failure is remembered for up to 1 s, and calls in that window
- * get the same error without a new callback), but may be for different ones. It must not make
- * kv calls with a client that uses this credential (that would wait for itself). It must
- * return; kv cannot interrupt it, so bound its own work. Python (ctypes): keep the CFUNCTYPE
- * object alive until `free_user_data` is called (clients keep the credential alive after
- * `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as user_data, never a Go pointer,
- * and delete the handle in `free_user_data`.
+ * Threading rules: it is called on a thread kv starts for that one token fetch (not on the
+ * thread of the kv call), so that the kv call needing the token returns KV_STATUS_TIMEOUT at
+ * its call timeout even when the callback takes longer; the callback then runs on, and the
+ * token it delivers is cached for later calls. It is never called concurrently for the same
+ * scope, tenant and claims (other callers wait for its result, each until its own deadline;
+ * the token is cached until 5 minutes before the expiry it gives; a failure is remembered for
+ * up to 1 s, and calls in that window get the same error without a new callback), but may be
+ * for different ones. It must not make kv calls with a client that uses this credential (they
+ * would wait for it). It must return; kv cannot interrupt it, so bound its own work. Python
+ * (ctypes): keep the CFUNCTYPE object alive until `free_user_data` is called (clients keep the
+ * credential alive after `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as
+ * user_data, never a Go pointer, and delete the handle in `free_user_data`.
  */
 typedef int32_t (*kv_token_callback)(void *user_data,
                                      const char *scope,
@@ -199,7 +216,8 @@ typedef int32_t (*kv_token_callback)(void *user_data,
 
 /**
  * Releases the `user_data` of a callback credential. Called exactly once, when the credential
- * and every client using it have been freed, on the thread that frees the last of them.
+ * and every client using it have been freed, on the thread that frees the last of them (or,
+ * when a token fetch is still running then, on that fetch's thread after the callback returns).
  */
 typedef void (*kv_free_user_data)(void *user_data);
 
@@ -365,6 +383,26 @@ typedef uint32_t kv_key_rotation_action;
  * A paging `nextLink` pointed at another scheme, host or port than the vault; it was not followed.
  */
 #define KV_STATUS_FOREIGN_NEXT_LINK 106
+
+/**
+ * An operation whose effect can repeat (set secret, create, import, rotate, delete, purge,
+ * recover, restore) failed after its request may have reached the vault (a lost or cut reply,
+ * a 500/502/504): it was not resent, and whether it took effect is unknown. Look before
+ * repeating it. `http_status` is the reply's status, 0 when there was no reply.
+ */
+#define KV_STATUS_OUTCOME_UNKNOWN 110
+
+/**
+ * Redirects went on for more hops than allowed (5), or back to a URL already visited.
+ */
+#define KV_STATUS_TOO_MANY_REDIRECTS 111
+
+/**
+ * A redirect to another origin was not followed: its host did not prove to be a vault of the
+ * same resource (an unauthenticated probe's challenge), so the token was never sent there. The
+ * message names the target.
+ */
+#define KV_STATUS_REDIRECT_REFUSED 112
 
 /**
  * The credential could not produce a token.
@@ -753,8 +791,9 @@ kv_status kv_client_options_set_verify_challenge_resource(struct kv_client_optio
                                                           struct kv_error **err_out);
 
 /**
- * Sends PUT, PATCH and DELETE as POST with an `X-HTTP-METHOD` header naming the real verb
- * (default off), for networks that block verbs.
+ * Sends PUT, PATCH and DELETE as POST with `X-HTTP-METHOD` and `X-HTTP-REQUEST` headers naming
+ * the real verb (default off), for networks that block verbs. A DELETE so sent has an empty
+ * body (`Content-Length: 0`).
  */
 kv_status kv_client_options_set_method_override(struct kv_client_options *o,
                                                 bool on,
@@ -777,14 +816,17 @@ kv_status kv_client_options_set_connect_timeout_ms(struct kv_client_options *o,
                                                    struct kv_error **err_out);
 
 /**
- * Read timeout in milliseconds (waiting for a reply, and for each part of its body), at least 1.
+ * Read timeout in milliseconds (waiting for the reply head, then again for the whole body), at
+ * least 1.
  */
 kv_status kv_client_options_set_read_timeout_ms(struct kv_client_options *o,
                                                 uint64_t ms,
                                                 struct kv_error **err_out);
 
 /**
- * Whole-call timeout in milliseconds, all retries and waits included, at least 1.
+ * Whole-call timeout in milliseconds, all retries and waits included (getting the token too:
+ * a call behind a slow identity endpoint or token callback ends with KV_STATUS_TIMEOUT at this
+ * deadline), at least 1.
  */
 kv_status kv_client_options_set_call_timeout_ms(struct kv_client_options *o,
                                                 uint64_t ms,

@@ -51,7 +51,7 @@ impl ClientOptions {
 pub enum Timeout {
     /// Establishing a connection (TCP and TLS).
     Connect,
-    /// Waiting for a reply, and for each part of its body.
+    /// Waiting for the reply head, then again for the whole body.
     Read,
     /// A whole call, all retries and waits included.
     Call,

@@ -54,6 +54,17 @@ pub const KV_STATUS_UNPARSEABLE_RESPONSE: kv_status = 104;
 pub const KV_STATUS_RESPONSE_TOO_LARGE: kv_status = 105;
 /// A paging `nextLink` pointed at another scheme, host or port than the vault; it was not followed.
 pub const KV_STATUS_FOREIGN_NEXT_LINK: kv_status = 106;
+/// An operation whose effect can repeat (set secret, create, import, rotate, delete, purge,
+/// recover, restore) failed after its request may have reached the vault (a lost or cut reply,
+/// a 500/502/504): it was not resent, and whether it took effect is unknown. Look before
+/// repeating it. `http_status` is the reply's status, 0 when there was no reply.
+pub const KV_STATUS_OUTCOME_UNKNOWN: kv_status = 110;
+/// Redirects went on for more hops than allowed (5), or back to a URL already visited.
+pub const KV_STATUS_TOO_MANY_REDIRECTS: kv_status = 111;
+/// A redirect to another origin was not followed: its host did not prove to be a vault of the
+/// same resource (an unauthenticated probe's challenge), so the token was never sent there. The
+/// message names the target.
+pub const KV_STATUS_REDIRECT_REFUSED: kv_status = 112;
 
 // --- authentication (200–299): getting or presenting a token failed locally ---------------------
 
@@ -157,6 +168,9 @@ pub static STATUS_TABLE: &[StatusInfo] = &[
     row!(KV_STATUS_UNPARSEABLE_RESPONSE, "UNPARSEABLE_RESPONSE", None, "the response could not be parsed"),
     row!(KV_STATUS_RESPONSE_TOO_LARGE, "RESPONSE_TOO_LARGE", None, "the response was too large"),
     row!(KV_STATUS_FOREIGN_NEXT_LINK, "FOREIGN_NEXT_LINK", None, "a paging link pointed outside the vault"),
+    row!(KV_STATUS_OUTCOME_UNKNOWN, "OUTCOME_UNKNOWN", None, "the request may have taken effect; it was not resent"),
+    row!(KV_STATUS_TOO_MANY_REDIRECTS, "TOO_MANY_REDIRECTS", None, "too many redirects, or a redirect loop"),
+    row!(KV_STATUS_REDIRECT_REFUSED, "REDIRECT_REFUSED", None, "a redirect to another origin was not followed"),
     row!(KV_STATUS_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED", None, "the credential could not get a token"),
     row!(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, "CHALLENGE_RESOURCE_MISMATCH", None, "the challenge resource does not match the vault host"),
     row!(KV_STATUS_INVALID_CHALLENGE, "INVALID_CHALLENGE", None, "missing or malformed authentication challenge"),

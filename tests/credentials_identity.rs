@@ -664,6 +664,37 @@ fn a_claims_challenge_gets_a_token_with_the_claims_and_one_retry_only() {
     assert_eq!(vault2.request_count(), 3, "challenge, token, token with claims: no loop");
 }
 
+/// Security review #12: after a CAE claims challenge revokes a token, later calls use the token
+/// with the claims at once instead of first resending the revoked one (5 calls: the probe, the
+/// revoked token, then one request per call).
+#[test]
+fn after_a_claims_challenge_the_revoked_token_is_not_sent_again() {
+    let _env = steady_env();
+    let entra = Entra::start(CLIENT_ID, Proof::Secret(SECRET.into()));
+    let revoked = std::sync::Mutex::new(None::<String>);
+    let vault = ScriptedServer::start(move |_, req| {
+        let Some(bearer) = req.header("authorization") else {
+            return challenge_for(TENANT);
+        };
+        let mut revoked = revoked.lock().unwrap();
+        if revoked.get_or_insert_with(|| bearer.to_owned()) == bearer {
+            return cae_challenge();
+        }
+        let origin = format!("https://{}", req.header("host").unwrap_or("localhost"));
+        Reply::json(200, &format!(r#"{{"value":"the-value","id":"{origin}/secrets/name/0123456789abcdef","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#))
+    });
+    let cred = client_secret(TENANT, CLIENT_ID, SECRET, Some(&entra.options())).unwrap();
+    let client = client_for(&vault, &cred);
+    for _ in 0..5 {
+        assert_eq!(client.get("name", None).unwrap().value(), b"the-value");
+    }
+    let seen = bearers(&vault);
+    assert_eq!(seen.len(), 7, "probe + revoked + 5 with claims: {seen:?}");
+    assert_eq!(entra.seen().len(), 2, "one token without claims, one with");
+    let revoked_token = seen[1].clone();
+    assert!(seen[2..].iter().all(|b| *b != revoked_token && b.is_some()), "{seen:?}");
+}
+
 #[test]
 fn an_error_reply_fails_with_its_description_and_never_the_secret() {
     let _env = steady_env();

@@ -46,8 +46,12 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
     let _ = std::io::copy(&mut reader, &mut up_w);
 }
 
+/// The proxy variables are process-wide: the tests of this binary take turns.
+static ENV: Mutex<()> = Mutex::new(());
+
 #[test]
 fn https_proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
+    let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
     let server = ScriptedServer::start(|_, req: &RecordedRequest| {
         if req.header("authorization").is_none() {
             return Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no token"}}"#)
@@ -76,4 +80,44 @@ fn https_proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
     assert_eq!(seen.lock().unwrap().len(), before, "NO_PROXY=localhost bypasses the proxy");
     std::env::remove_var("HTTPS_PROXY");
     std::env::remove_var("NO_PROXY");
+}
+
+/// A proxy that refuses the tunnel, and a proxy that is not there: a transport error after the
+/// retries (the vault never saw the request, so even a set secret is resent), never a hang.
+#[test]
+fn fault_proxy_failure_is_a_transport_error() {
+    let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
+    let server = ScriptedServer::start(|_, _| Reply::json(200, "{}"));
+    let ca = server.ca_file().to_string_lossy().into_owned();
+    // A proxy answering every CONNECT with 403.
+    let refusing = TcpListener::bind("127.0.0.1:0").unwrap();
+    let refusing_url = format!("http://{}", refusing.local_addr().unwrap());
+    let connects = Arc::new(Mutex::new(0usize));
+    let counted = connects.clone();
+    std::thread::spawn(move || {
+        for mut client in refusing.incoming().flatten() {
+            let mut line = String::new();
+            let _ = BufReader::new(client.try_clone().unwrap()).read_line(&mut line);
+            *counted.lock().unwrap() += 1;
+            let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    // A proxy port nobody listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    for var in ["ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"] {
+        std::env::remove_var(var);
+    }
+    for proxy in [&refusing_url, &closed_url] {
+        std::env::set_var("HTTPS_PROXY", proxy);
+        let client = Client::new(&server.url(), "tok", &Options::new().ca_file(&ca).retries(2, 10, 20).call_timeout_ms(5000)).unwrap();
+        let started = std::time::Instant::now();
+        let e = client.set("p", b"v").map(|_| ()).expect_err("the proxy fails");
+        assert_eq!(e.status, kv::status::KV_STATUS_TRANSPORT, "{proxy}: {e:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{proxy}: {:?}", started.elapsed());
+    }
+    std::env::remove_var("HTTPS_PROXY");
+    assert_eq!(*connects.lock().unwrap(), 3, "the refused tunnel was asked for again (1 + 2 retries): nothing reached the vault");
+    assert_eq!(server.request_count(), 0);
 }

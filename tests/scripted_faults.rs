@@ -739,20 +739,20 @@ fn secret_values_and_tokens_never_appear_in_errors() {
         }
     };
 
-    // 500 (retried, then reported).
+    // 500 (a set secret is not resent after it: its outcome is unknown).
     let server = vault(|_, _| Reply::json(500, r#"{"error":{"code":"InternalServerError","message":"something went wrong"}}"#));
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
-    let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_SERVER_ERROR);
+    let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_OUTCOME_UNKNOWN);
     check(&e);
     let auth = authorized(&server);
-    assert_eq!(auth.len(), 2);
+    assert_eq!(auth.len(), 1);
     assert_eq!(auth[0].header("authorization"), Some("Bearer tok-SECRET"), "the token was sent");
     assert!(String::from_utf8_lossy(&auth[0].body).contains(VALUE), "the value was sent");
 
     // Dropped connections.
     let server = vault(|_, _| Reply::hang_up());
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
-    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_TRANSPORT));
+    check(&expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_OUTCOME_UNKNOWN));
 
     // A garbled 2xx reply that echoes the value.
     let server = vault(|_, _| Reply::json(200, r#"{"value":"s3cr3t-VALUE","attributes":{"enabled":"#));
@@ -800,4 +800,505 @@ fn connections_are_reused_across_calls_and_threads() {
     }
     assert!(server.connection_count() <= 5, "at most one new connection per thread, got {}", server.connection_count());
     assert_eq!(server.request_count(), 1 + 20 + 40);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. Token acquisition within the call timeout (one deadline for the whole call)
+// ---------------------------------------------------------------------------------------------
+
+use kv::ffi::client::kv_client_new;
+use kv::ffi::credential::{kv_credential, kv_credential_client_secret_new, kv_credential_options_free, kv_credential_options_new, kv_credential_options_set_authority_host, kv_credential_options_set_ca_file};
+use kv::ffi::credential_host::{kv_credential_callback_new, kv_token_sink, kv_token_sink_set};
+use std::ffi::{c_char, c_void};
+
+fn client_with(server: &ScriptedServer, cred: *mut kv_credential, opts: &Options) -> Client {
+    let mut out = std::ptr::null_mut();
+    ok(call(|e| kv_client_new(c(&server.url()).as_ptr(), cred, opts.0, &mut out, e)));
+    kv::ffi::credential::kv_credential_free(cred);
+    Client(out)
+}
+
+static SLOW_CALLBACK_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A host token callback that takes `user_data` milliseconds, then delivers TOKEN.
+unsafe extern "C" fn slow_token_callback(user_data: *mut c_void, _: *const c_char, _: *const c_char, _: *const c_char, sink: *mut kv_token_sink) -> i32 {
+    SLOW_CALLBACK_CALLS.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(user_data as u64));
+    let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
+    if kv_token_sink_set(sink, c(TOKEN).as_ptr(), expires, std::ptr::null_mut()) == KV_STATUS_OK {
+        0
+    } else {
+        1
+    }
+}
+
+/// kv.h: calls are bounded by the client's timeouts. A 0.5 s call timeout behind a token
+/// callback that takes 3 s returns at the deadline with KV_STATUS_TIMEOUT (the callback,
+/// which kv cannot interrupt, finishes on its own thread and its token serves the next call).
+#[test]
+fn a_slow_token_callback_is_bounded_by_the_call_timeout() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let mut cred = std::ptr::null_mut();
+    ok(call(|e| kv_credential_callback_new(Some(slow_token_callback), 3000 as *mut c_void, None, &mut cred, e)));
+    let client = client_with(&server, cred, &options(&server, 0).call_timeout_ms(500));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "the call outlived its 0.5 s timeout: {elapsed:?} ({})", e.message);
+    assert!(e.message.contains("token"), "{}", e.message);
+    assert!(authorized(&server).is_empty(), "no token, no authorized request");
+    // The late token lands in the cache: a later call uses it without calling back again.
+    std::thread::sleep(Duration::from_millis(3200));
+    let calls = SLOW_CALLBACK_CALLS.load(Ordering::SeqCst);
+    assert_eq!(ok(client.get("name", None)).value(), b"v");
+    assert_eq!(SLOW_CALLBACK_CALLS.load(Ordering::SeqCst), calls, "the cached token was used");
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+/// The call timeout also bounds a client-secret credential's token request: a 0.5 s call
+/// against an identity platform that answers after 3 s ends in about 0.5 s with a timeout.
+#[test]
+fn a_slow_identity_platform_is_bounded_by_the_call_timeout() {
+    let entra = ScriptedServer::start(|_, _| {
+        Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"tok-1"}"#).with_delay(Duration::from_secs(3))
+    });
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let copts = kv_credential_options_new();
+    ok(call(|e| kv_credential_options_set_authority_host(copts, c(&entra.url()).as_ptr(), e)));
+    ok(call(|e| kv_credential_options_set_ca_file(copts, c(&entra.ca_file().to_string_lossy()).as_ptr(), e)));
+    let mut cred = std::ptr::null_mut();
+    ok(call(|e| kv_credential_client_secret_new(c("72f988bf-86f1-41af-91ab-2d7cd011db47").as_ptr(), c("app").as_ptr(), c("pw").as_ptr(), copts, &mut cred, e)));
+    kv_credential_options_free(copts);
+    let client = client_with(&server, cred, &options(&server, 0).call_timeout_ms(500));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "the call outlived its 0.5 s timeout: {elapsed:?} ({})", e.message);
+    assert_eq!(entra.request_count(), 1, "one token request, cut short at the deadline");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 14. No thread per request
+// ---------------------------------------------------------------------------------------------
+
+thread_local! {
+    /// Threads started by this thread (counted by the `pthread_create` below).
+    static THREADS_STARTED_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Every thread this test binary starts goes through here (the executable's own definition
+/// takes precedence over libc's): it counts, per creating thread, then calls libc's.
+///
+/// # Safety
+/// The arguments are those of `pthread_create(3)`, passed on unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_create(
+    thread: *mut libc::pthread_t,
+    attr: *const libc::pthread_attr_t,
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+) -> libc::c_int {
+    type Create = unsafe extern "C" fn(*mut libc::pthread_t, *const libc::pthread_attr_t, extern "C" fn(*mut c_void) -> *mut c_void, *mut c_void) -> libc::c_int;
+    static REAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let real = *REAL.get_or_init(|| libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) as usize);
+    assert_ne!(real, 0, "libc's pthread_create not found");
+    let _ = THREADS_STARTED_HERE.try_with(|n| n.set(n.get() + 1));
+    std::mem::transmute::<usize, Create>(real)(thread, attr, start, arg)
+}
+
+fn threads_started_here() -> usize {
+    THREADS_STARTED_HERE.with(|n| n.get())
+}
+
+/// kv.h: kv starts no thread per request. With a call timeout in force (always), ureq's own
+/// resolver looked every host name up on a new thread, even for a request on a pooled
+/// connection; kv resolves on the calling thread, once per new connection.
+#[test]
+fn no_thread_is_started_per_request() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = new_client(&server, &options(&server, 0));
+    assert!(server.url().contains("://localhost:"), "a host name, so something must be resolved");
+    let before = threads_started_here();
+    for _ in 0..50 {
+        assert_eq!(ok(client.get("name", None)).value(), b"v");
+    }
+    assert_eq!(server.connection_count(), 1, "one pooled connection served every call");
+    assert_eq!(threads_started_here() - before, 0, "threads started by 50 calls (one new connection, 49 pooled)");
+    // A new connection (the server closes the pooled one) is resolved without a thread too.
+    let closing = vault(|_, req| secret_reply(req, "name", "v").with_header("Connection", "close"));
+    let before = threads_started_here(); // the server's accept thread was started here
+    let client = new_client(&closing, &options(&closing, 0));
+    for _ in 0..5 {
+        ok(client.get("name", None));
+    }
+    assert_eq!(closing.connection_count(), 5, "each call opened a connection (the probe shared the first)");
+    assert_eq!(threads_started_here() - before, 0, "threads started by 5 new connections");
+    // The counter does see the threads this thread starts.
+    std::thread::spawn(|| ()).join().unwrap();
+    assert_eq!(threads_started_here() - before, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 15. Resend policy: an effect that can repeat is never resent after it may have happened
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_NOT_FOUND: &str = r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#;
+
+#[test]
+fn a_set_secret_whose_reply_is_lost_is_sent_once_and_its_outcome_is_unknown() {
+    let server = vault(|i, req| if i == 0 { Reply::hang_up() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert!(e.message.contains("outcome is unknown") && e.message.contains("set secret 'name'"), "{}", e.message);
+    assert_eq!(e.http_status, 0, "no reply");
+    let auth = authorized(&server);
+    assert_eq!(auth.len(), 1, "one PUT only: a second would add a second version: {auth:#?}");
+    // A read on the same client is still resent after a lost reply.
+    let server = vault(|i, req| if i == 0 { Reply::hang_up() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 3));
+    ok(client.get("name", None));
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+#[test]
+fn a_delete_whose_reply_is_lost_is_never_reported_as_not_found() {
+    // The vault deletes on the first DELETE and loses the reply; a resent DELETE would get 404.
+    let server = vault(|i, _| if i == 0 { Reply::hang_up() } else { Reply::json(404, SECRET_NOT_FOUND) });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.delete("name")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert!(e.message.contains("delete secret 'name'"), "{}", e.message);
+    assert_eq!(authorized(&server).len(), 1);
+    // Purge the same way.
+    let server = vault(|i, _| if i == 0 { Reply::hang_up() } else { Reply::json(404, SECRET_NOT_FOUND) });
+    let client = new_client(&server, &options(&server, 3));
+    expect_status(err(client.purge("name")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn a_set_secret_answered_500_502_504_or_a_bare_503_is_not_resent() {
+    for http in [500u16, 502, 503, 504] {
+        let server = vault(move |i, req| {
+            if i == 0 {
+                Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#).with_header("x-ms-request-id", "rid-5xx")
+            } else {
+                secret_reply(req, "name", "v")
+            }
+        });
+        let client = new_client(&server, &options(&server, 3));
+        let e = expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
+        assert_eq!((e.http_status, e.service_code.as_str(), e.request_id.as_str()), (http, "Transient", "rid-5xx"), "HTTP {http}: {e:?}");
+        assert_eq!(authorized(&server).len(), 1, "HTTP {http}: not resent");
+    }
+}
+
+#[test]
+fn a_set_secret_the_vault_did_not_act_on_is_resent() {
+    // 429 (throttled before processing), 408 and 503 with Retry-After prove nothing happened.
+    for first in [
+        Reply::json(429, THROTTLED),
+        Reply::json(408, r#"{"error":{"code":"RequestTimeout","message":"too slow"}}"#),
+        Reply::json(503, UNAVAILABLE).with_header("Retry-After", "0"),
+    ] {
+        let status = first.status;
+        let server = vault(move |i, req| if i == 0 { first.clone() } else { secret_reply(req, "name", "v") });
+        let client = new_client(&server, &options(&server, 3));
+        ok(client.set("name", b"v"));
+        let auth = authorized(&server);
+        assert_eq!(auth.len(), 2, "HTTP {status} is resent");
+        assert_eq!(auth[0].body, auth[1].body, "HTTP {status}: the same body");
+    }
+    // A delete resent after a 429 that then finds nothing is a real 404.
+    let server = vault(|i, _| if i == 0 { Reply::json(429, THROTTLED) } else { Reply::json(404, SECRET_NOT_FOUND) });
+    let client = new_client(&server, &options(&server, 3));
+    expect_status(err(client.delete("name")), KV_STATUS_SECRET_NOT_FOUND);
+    assert_eq!(authorized(&server).len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 16. Redirects
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_same_origin_307_or_308_is_followed_with_method_body_and_token() {
+    for code in [307u16, 308] {
+        let server = vault(move |_, req| {
+            if req.path() == "/secrets/name" {
+                Reply::empty(code).with_header("Location", "/moved/secrets/name?api-version=2025-07-01")
+            } else {
+                secret_reply(req, "name", "v")
+            }
+        });
+        let client = new_client(&server, &options(&server, 0));
+        ok(client.set("name", b"moved-value"));
+        let auth = authorized(&server);
+        assert_eq!(auth.len(), 2, "HTTP {code}: {auth:#?}");
+        assert_eq!((auth[1].method.as_str(), auth[1].path()), ("PUT", "/moved/secrets/name"));
+        assert_eq!(auth[1].body, auth[0].body, "HTTP {code} keeps the body");
+        assert_eq!(auth[1].header("authorization"), Some("Bearer tok-1"));
+    }
+}
+
+#[test]
+fn a_303_continues_with_a_get_without_body() {
+    let server = vault(|_, req| {
+        if req.method == "PUT" {
+            Reply::empty(303).with_header("Location", "/result/name")
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let client = new_client(&server, &options(&server, 0));
+    ok(client.set("name", b"v"));
+    let last = authorized(&server).pop().unwrap();
+    assert_eq!((last.method.as_str(), last.path(), last.body.len()), ("GET", "/result/name", 0));
+}
+
+#[test]
+fn a_redirect_loop_is_its_own_error() {
+    let server = vault(|_, req| {
+        let next = if req.path().starts_with("/a") { "/b" } else { "/a" };
+        Reply::empty(302).with_header("Location", next)
+    });
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TOO_MANY_REDIRECTS);
+    assert!(e.message.contains("redirect loop"), "{}", e.message);
+    assert_eq!(e.http_status, 302);
+    assert_eq!(authorized(&server).len(), 3, "/secrets/name, /b, /a, then /b again is refused");
+    // An endless chain of new URLs stops after MAX_REDIRECTS (5) hops.
+    let server = vault(|i, _| Reply::empty(301).with_header("Location", &format!("/hop{i}")));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TOO_MANY_REDIRECTS);
+    assert!(e.message.contains("too many redirects"), "{}", e.message);
+    assert_eq!(authorized(&server).len(), 6);
+}
+
+/// Another origin that answers every request with `reply` (it is reached as 127.0.0.1, so its
+/// host differs from the vault's `localhost`).
+fn other_origin(reply: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static) -> (ScriptedServer, String) {
+    let server = ScriptedServer::start(move |_, req| reply(req));
+    let url = format!("https://127.0.0.1:{}", server.addr().port());
+    (server, url)
+}
+
+fn redirecting_vault(to: String) -> ScriptedServer {
+    vault(move |_, _| Reply::empty(307).with_header("Location", &format!("{to}/secrets/name/?api-version=2025-07-01")))
+}
+
+/// Options trusting both servers' certificates (one CA file holding both).
+fn trusting_both(vault: &ScriptedServer, other: &ScriptedServer) -> (Options, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("kv-two-cas-{}-{}.pem", std::process::id(), other.addr().port()));
+    let both = [std::fs::read_to_string(vault.ca_file()).unwrap(), std::fs::read_to_string(other.ca_file()).unwrap()].concat();
+    std::fs::write(&path, both).unwrap();
+    (Options::new().ca_file(&path.to_string_lossy()).retries(3, 10, 50), path)
+}
+
+#[test]
+fn a_cross_origin_redirect_never_carries_the_token_unless_the_host_proves_itself() {
+    // A host that answers without a challenge, and one whose challenge names the first vault's
+    // resource (a token thief): both refused, and neither ever sees the token.
+    for challenge_of_other in [None, Some(challenge_header())] {
+        let (other, other_url) = other_origin(move |req| match &challenge_of_other {
+            Some(www) if req.header("authorization").is_none() => challenge_with(www),
+            _ => secret_reply(req, "name", "stolen"),
+        });
+        let server = redirecting_vault(other_url.clone());
+        let (opts, ca) = trusting_both(&server, &other);
+        let client = new_client(&server, &opts);
+        let _ = std::fs::remove_file(ca);
+        let e = expect_status(err(client.get("name", None)), KV_STATUS_REDIRECT_REFUSED);
+        assert!(e.message.contains(&other_url), "the target is named: {}", e.message);
+        assert_eq!(e.http_status, 307);
+        let seen = other.requests();
+        assert_eq!(seen.len(), 1, "one probe: {seen:#?}");
+        assert!(seen.iter().all(|r| r.header("authorization").is_none()), "the token never left for another origin");
+    }
+    // A vault whose own challenge passes the resource check for its host gets the request.
+    let (other, other_url) = other_origin(|req| {
+        if req.header("authorization").is_none() {
+            challenge_with(&format!(r#"Bearer authorization="{TENANT_AUTHORITY}", resource="https://127.0.0.1""#))
+        } else {
+            secret_reply(req, "name", "moved")
+        }
+    });
+    let server = redirecting_vault(other_url);
+    let (opts, ca) = trusting_both(&server, &other);
+    let client = new_client(&server, &opts);
+    let _ = std::fs::remove_file(ca);
+    assert_eq!(ok(client.get("name", None)).value(), b"moved");
+    let seen = other.requests();
+    assert_eq!(seen.len(), 2, "probe, then the request: {seen:#?}");
+    assert!(seen[0].header("authorization").is_none());
+    assert_eq!(seen[1].header("authorization"), Some("Bearer tok-1"));
+}
+
+#[test]
+fn a_304_is_understood() {
+    let server = vault(|_, _| Reply::empty(304).with_header("x-ms-request-id", "rid-304"));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_SERVICE_ERROR);
+    assert!(e.message.contains("304 Not Modified") && e.message.contains("not conditional"), "{}", e.message);
+    assert_eq!((e.http_status, e.request_id.as_str()), (304, "rid-304"));
+    assert_eq!(authorized(&server).len(), 1, "not retried");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 17. Verb override, on the wire
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn method_override_names_the_verb_both_ways_and_sends_no_body_for_delete() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let client = new_client(&server, &options(&server, 0).method_override(true));
+    ok(client.delete("name"));
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.method, "POST");
+    assert_eq!(last.header("x-http-method"), Some("DELETE"));
+    assert_eq!(last.header("x-http-request"), Some("DELETE"));
+    assert_eq!(last.header("content-length"), Some("0"), "an empty body for a verb without one");
+    assert!(last.body.is_empty(), "{:?}", String::from_utf8_lossy(&last.body));
+    assert_eq!(last.header("content-type"), None);
+    ok(client.purge("name"));
+    let last = server.requests().pop().unwrap();
+    assert_eq!((last.header("x-http-request"), last.header("content-length")), (Some("DELETE"), Some("0")));
+    ok(client.update("name", None, &SecretOptions::new().enabled(false)));
+    let last = server.requests().pop().unwrap();
+    assert_eq!((last.method.as_str(), last.header("x-http-method"), last.header("x-http-request")), ("POST", Some("PATCH"), Some("PATCH")));
+    let body: serde_json::Value = serde_json::from_slice(&last.body).expect("the PATCH body");
+    assert_eq!(body["attributes"]["enabled"], false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 18. The fault matrix of docs/reliability.md (rows not covered by the tests above)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fault_refused_connection_is_a_transport_error_after_the_retries() {
+    let server = vault(|_, req| secret_reply(req, "name", "v"));
+    let url = server.url();
+    drop(server); // nothing listens on the port any more
+    let client = Client::new(&url, TOKEN, &Options::new().retries(2, 10, 20)).expect("client");
+    let started = Instant::now();
+    let e = expect_status(err(client.set("name", b"v")), KV_STATUS_TRANSPORT);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(e.http_status, 0);
+    assert!(!e.message.contains("outcome"), "nothing was sent, so the set was retried, not left unknown: {}", e.message);
+}
+
+#[test]
+fn fault_reset_mid_body_is_retried_for_reads_and_unknown_for_writes() {
+    // The reply declares 1000 bytes, sends 20, and the connection ends.
+    let cut = || Reply::json(200, r#"{"value":"v","id":"h"#).with_header("Content-Length", "1000").with_header("Connection", "close");
+    let server = vault(move |i, req| if i == 0 { cut() } else { secret_reply(req, "name", "v") });
+    let client = new_client(&server, &options(&server, 2));
+    ok(client.get("name", None));
+    assert_eq!(authorized(&server).len(), 2, "a read is resent");
+    let server = vault(move |_, _| cut());
+    let client = new_client(&server, &options(&server, 0));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TRANSPORT);
+    assert_eq!(e.http_status, 0);
+    let server = vault(move |_, _| cut());
+    let client = new_client(&server, &options(&server, 2));
+    expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn fault_tls_name_mismatch_is_a_tls_error_and_not_retried() {
+    let server = ScriptedServer::start_with_certificate_names(&["vault.example"], |_, req| secret_reply(req, "name", "v"));
+    let client = Client::new(&server.url(), TOKEN, &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(3, 10, 20)).expect("client");
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_TLS);
+    assert!(e.message.to_lowercase().contains("name") || e.message.contains("NotValidForName"), "{}", e.message);
+    assert_eq!(server.request_count(), 0, "no request got through the handshake");
+    assert_eq!(server.connection_count(), 1, "a TLS failure is not retried");
+}
+
+#[test]
+fn fault_slow_body_is_a_timeout_at_the_read_timeout() {
+    // The head arrives at once; the body stalls after 10 of its 100 bytes.
+    let server = vault(|_, _| Reply::json(200, r#"{"value":"#).with_header("Content-Length", "100"));
+    let client = new_client(&server, &options(&server, 0).read_timeout_ms(300));
+    let started = Instant::now();
+    expect_status(err(client.get("name", None)), KV_STATUS_TIMEOUT);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_millis(2500), "{elapsed:?}");
+}
+
+#[test]
+fn fault_429_whose_retry_after_passes_the_deadline_gives_up_at_once() {
+    let server = vault(|_, _| Reply::json(429, THROTTLED).with_header("Retry-After", "30"));
+    let client = new_client(&server, &options(&server, 3).call_timeout_ms(2000));
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_THROTTLED);
+    assert_eq!(e.http_status, 429);
+    assert!(started.elapsed() < Duration::from_secs(1), "no sleep past the deadline: {:?}", started.elapsed());
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn fault_truncated_json_is_unparseable() {
+    let server = vault(|_, _| Reply::json(200, r#"{"value":"v","id":"https://localhost/secrets/name/0123"#).with_header("x-ms-request-id", "rid-cut"));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_UNPARSEABLE_RESPONSE);
+    assert_eq!((e.http_status, e.request_id.as_str()), (200, "rid-cut"));
+    assert_eq!(authorized(&server).len(), 1, "a complete reply with a cut JSON body is not resent");
+}
+
+#[test]
+fn fault_oversized_body_is_refused_at_16_mib() {
+    let big = format!(r#"{{"value":"{}"}}"#, "x".repeat(16 * 1024 * 1024 + 1));
+    let server = vault(move |_, _| Reply::json(200, &big));
+    let client = new_client(&server, &options(&server, 3));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_RESPONSE_TOO_LARGE);
+    assert!(e.message.contains("16777216"), "{}", e.message);
+    assert_eq!(authorized(&server).len(), 1, "not resent");
+}
+
+#[test]
+fn fault_dns_failure_is_a_dns_error() {
+    // A 64-character label: the system resolver refuses the name itself, with no query sent.
+    let host = format!("{}.example", "a".repeat(64));
+    let client = match Client::new(&format!("https://{host}"), TOKEN, &Options::new().retries(2, 10, 20)) {
+        Ok(client) => client,
+        Err(e) => panic!("the URL should be accepted, its lookup fail: {e:?}"),
+    };
+    let started = Instant::now();
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_DNS);
+    assert!(e.message.contains("host name not found"), "{}", e.message);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 19. A vault cannot grow the token cache without bound (security review #11)
+// ---------------------------------------------------------------------------------------------
+
+/// A vault that answers every token with a challenge naming a new scope (any path under its host
+/// passes the resource check): each call makes kv learn a new cache key. The cache stays bounded.
+#[test]
+fn a_vault_varying_its_challenge_scope_cannot_grow_the_token_cache() {
+    let authorized_seen = Arc::new(AtomicUsize::new(0));
+    let seen = authorized_seen.clone();
+    let server = ScriptedServer::start(move |_, req| {
+        let scope_of = |i: usize| format!(r#"Bearer authorization="{TENANT_AUTHORITY}", scope="https://localhost/{i}/.default""#);
+        if req.header("authorization").is_none() {
+            return challenge_with(&scope_of(0));
+        }
+        // Every other authorized request is refused with a challenge naming a new scope.
+        let a = seen.fetch_add(1, Ordering::SeqCst);
+        if a % 2 == 0 {
+            challenge_with(&scope_of(a / 2 + 1))
+        } else {
+            secret_reply(req, "name", "v")
+        }
+    });
+    let credential = kv::auth::Credential::new(kv::auth::static_token::StaticToken::new(TOKEN, None).unwrap());
+    let mut options = kv::client::ClientOptions::default();
+    options.set_ca_file(&server.ca_file().to_string_lossy()).unwrap();
+    options.pipeline.retry.max_retries = 0;
+    let client = kv::client::Client::new(&server.url(), credential.clone(), &options).unwrap();
+    for _ in 0..100 {
+        client.get_secret("name", "").expect("each call learns the new scope and succeeds");
+    }
+    assert_eq!(authorized_seen.load(Ordering::SeqCst), 200, "each call: a new scope, then success");
+    assert!(credential.cached_keys() <= 32, "{} keys cached for 101 scopes", credential.cached_keys());
 }

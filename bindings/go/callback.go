@@ -31,11 +31,12 @@ type Token struct {
 	ExpiresOn time.Time
 }
 
-// TokenFunc supplies the tokens of a callback credential. kv calls it on the goroutine making a
-// kv call that needs a token, never concurrently for the same request (other callers wait for
-// its result, which kv caches until 5 minutes before ExpiresOn), but possibly concurrently for
-// different ones. It must return, and must not call a client that uses this credential (that
-// call would wait for itself). A returned error (or a panic) fails the kv call that needed the
+// TokenFunc supplies the tokens of a callback credential. kv calls it on a thread of its own for
+// each token fetch (so the kv call that needs the token can fail with ErrTimeout at its call
+// timeout while fn runs on), never concurrently for the same request (other callers wait for
+// its result, which kv caches until 5 minutes before ExpiresOn, also when it arrives after the
+// call gave up), but possibly concurrently for different ones. It must return, and must not call
+// a client that uses this credential (that call would wait for it). A returned error (or a panic) fails the kv call that needed the
 // token with ErrAuthenticationFailed and the error's text, which must hold no secrets.
 type TokenFunc func(TokenRequest) (Token, error)
 

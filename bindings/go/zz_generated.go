@@ -63,6 +63,19 @@ const (
 	// StatusForeignNextLink is KV_STATUS_FOREIGN_NEXT_LINK: A paging `nextLink` pointed at another
 	// scheme, host or port than the vault; it was not followed.
 	StatusForeignNextLink Status = 106
+	// StatusOutcomeUnknown is KV_STATUS_OUTCOME_UNKNOWN: An operation whose effect can repeat (set
+	// secret, create, import, rotate, delete, purge, recover, restore) failed after its request
+	// may have reached the vault (a lost or cut reply, a 500/502/504): it was not resent, and
+	// whether it took effect is unknown. Look before repeating it. `http_status` is the reply's
+	// status, 0 when there was no reply.
+	StatusOutcomeUnknown Status = 110
+	// StatusTooManyRedirects is KV_STATUS_TOO_MANY_REDIRECTS: Redirects went on for more hops than
+	// allowed (5), or back to a URL already visited.
+	StatusTooManyRedirects Status = 111
+	// StatusRedirectRefused is KV_STATUS_REDIRECT_REFUSED: A redirect to another origin was not
+	// followed: its host did not prove to be a vault of the same resource (an unauthenticated
+	// probe's challenge), so the token was never sent there. The message names the target.
+	StatusRedirectRefused Status = 112
 	// StatusAuthenticationFailed is KV_STATUS_AUTHENTICATION_FAILED: The credential could not
 	// produce a token.
 	StatusAuthenticationFailed Status = 200
@@ -157,6 +170,9 @@ var statusNames = map[Status]string{
 	StatusUnparseableResponse:           "KV_STATUS_UNPARSEABLE_RESPONSE",
 	StatusResponseTooLarge:              "KV_STATUS_RESPONSE_TOO_LARGE",
 	StatusForeignNextLink:               "KV_STATUS_FOREIGN_NEXT_LINK",
+	StatusOutcomeUnknown:                "KV_STATUS_OUTCOME_UNKNOWN",
+	StatusTooManyRedirects:              "KV_STATUS_TOO_MANY_REDIRECTS",
+	StatusRedirectRefused:               "KV_STATUS_REDIRECT_REFUSED",
 	StatusAuthenticationFailed:          "KV_STATUS_AUTHENTICATION_FAILED",
 	StatusChallengeResourceMismatch:     "KV_STATUS_CHALLENGE_RESOURCE_MISMATCH",
 	StatusInvalidChallenge:              "KV_STATUS_INVALID_CHALLENGE",
@@ -505,6 +521,19 @@ var (
 	// ErrForeignNextLink matches KV_STATUS_FOREIGN_NEXT_LINK: A paging `nextLink` pointed at
 	// another scheme, host or port than the vault; it was not followed.
 	ErrForeignNextLink = &Error{Status: StatusForeignNextLink, StatusName: "KV_STATUS_FOREIGN_NEXT_LINK"}
+	// ErrOutcomeUnknown matches KV_STATUS_OUTCOME_UNKNOWN: An operation whose effect can repeat
+	// (set secret, create, import, rotate, delete, purge, recover, restore) failed after its
+	// request may have reached the vault (a lost or cut reply, a 500/502/504): it was not resent,
+	// and whether it took effect is unknown. Look before repeating it. `http_status` is the
+	// reply's status, 0 when there was no reply.
+	ErrOutcomeUnknown = &Error{Status: StatusOutcomeUnknown, StatusName: "KV_STATUS_OUTCOME_UNKNOWN"}
+	// ErrTooManyRedirects matches KV_STATUS_TOO_MANY_REDIRECTS: Redirects went on for more hops
+	// than allowed (5), or back to a URL already visited.
+	ErrTooManyRedirects = &Error{Status: StatusTooManyRedirects, StatusName: "KV_STATUS_TOO_MANY_REDIRECTS"}
+	// ErrRedirectRefused matches KV_STATUS_REDIRECT_REFUSED: A redirect to another origin was not
+	// followed: its host did not prove to be a vault of the same resource (an unauthenticated
+	// probe's challenge), so the token was never sent there. The message names the target.
+	ErrRedirectRefused = &Error{Status: StatusRedirectRefused, StatusName: "KV_STATUS_REDIRECT_REFUSED"}
 	// ErrAuthenticationFailed matches KV_STATUS_AUTHENTICATION_FAILED: The credential could not
 	// produce a token.
 	ErrAuthenticationFailed = &Error{Status: StatusAuthenticationFailed, StatusName: "KV_STATUS_AUTHENTICATION_FAILED"}
@@ -598,6 +627,9 @@ var statusSentinels = map[Status]*Error{
 	StatusUnparseableResponse:           ErrUnparseableResponse,
 	StatusResponseTooLarge:              ErrResponseTooLarge,
 	StatusForeignNextLink:               ErrForeignNextLink,
+	StatusOutcomeUnknown:                ErrOutcomeUnknown,
+	StatusTooManyRedirects:              ErrTooManyRedirects,
+	StatusRedirectRefused:               ErrRedirectRefused,
 	StatusAuthenticationFailed:          ErrAuthenticationFailed,
 	StatusChallengeResourceMismatch:     ErrChallengeResourceMismatch,
 	StatusInvalidChallenge:              ErrInvalidChallenge,

@@ -59,7 +59,13 @@ impl AzureCliCredential {
             }
             args.extend(["--tenant", tenant]);
         }
-        let output = match run(AZ_PROGRAM, &args, self.timeout) {
+        // The CLI gets its own timeout, or the time left of the call when that ends first.
+        let own = Instant::now() + self.timeout;
+        let limit = match crate::auth::deadline::within_call(own) {
+            until if until == own => self.timeout,
+            until => until.saturating_duration_since(Instant::now()),
+        };
+        let output = match run(AZ_PROGRAM, &args, limit) {
             Ok(output) => output,
             Err(e) if e.message.starts_with(NOT_FOUND) => return Attempt::Unavailable(e),
             Err(e) => return Attempt::Failed(e),

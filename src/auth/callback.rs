@@ -42,6 +42,10 @@ impl TokenSource for CallbackCredential {
     fn kind(&self) -> &'static str {
         "callback"
     }
+
+    fn is_uninterruptible(&self) -> bool {
+        true
+    }
 }
 
 /// Converts unix seconds to a time; values at or before the epoch are refused.

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE};
 use parking_lot::RwLock;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// What the pipeline should do after a 401.
 #[derive(Debug)]
@@ -54,17 +55,18 @@ impl ChallengeAuth {
     }
 
     /// The token to send now, or None while no challenge has been seen (send unauthenticated).
-    pub fn current(&self) -> Result<Option<Authorization>> {
+    /// Getting it is bounded by the call's `deadline`.
+    pub fn current(&self, deadline: Instant) -> Result<Option<Authorization>> {
         let learned = self.learned.read().clone();
         match learned {
-            Some(request) => self.fetch(request).map(Some),
+            Some(request) => self.fetch(request, deadline).map(Some),
             None => Ok(None),
         }
     }
 
     /// Handles a 401 reply's `WWW-Authenticate` value. `sent` is the authorization that the
-    /// rejected request carried, if any.
-    pub fn on_unauthorized(&self, www_authenticate: Option<&str>, sent: Option<&Authorization>) -> Result<ChallengeOutcome> {
+    /// rejected request carried, if any. A new token is fetched within the call's `deadline`.
+    pub fn on_unauthorized(&self, www_authenticate: Option<&str>, sent: Option<&Authorization>, deadline: Instant) -> Result<ChallengeOutcome> {
         let Some(header) = www_authenticate else {
             return match sent {
                 // The service refused a token without saying why: let the caller see the 401.
@@ -79,11 +81,16 @@ impl ChallengeAuth {
             let Some(sent) = sent else {
                 return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "a claims challenge arrived before any token was sent"));
             };
-            if sent.request.claims.is_some() {
+            if sent.request.claims.as_deref() == Some(claims.as_str()) {
+                // A token that already carries these claims is refused: report the 401.
                 return Ok(ChallengeOutcome::GiveUp);
             }
+            // The rejected token is revoked: forget it, and let later calls use the token with
+            // the claims (as learned) instead of sending the revoked one first each time.
+            self.credential.invalidate(&sent.request, &sent.token);
             let request = TokenRequest { claims: Some(claims), ..sent.request.clone() };
-            return self.fetch(request).map(ChallengeOutcome::Retry);
+            *self.learned.write() = Some(request.clone());
+            return self.fetch(request, deadline).map(ChallengeOutcome::Retry);
         }
 
         let Some(scope) = parsed.scope else {
@@ -104,11 +111,26 @@ impl ChallengeAuth {
             }
         }
         *self.learned.write() = Some(request.clone());
-        self.fetch(request).map(ChallengeOutcome::Retry)
+        self.fetch(request, deadline).map(ChallengeOutcome::Retry)
     }
 
-    fn fetch(&self, request: TokenRequest) -> Result<Authorization> {
-        let token = self.credential.token(&request).map_err(|e| {
+    /// A token for another host (a redirect target) from that host's own challenge: its
+    /// resource must pass the resource check for `host` (always checked here). The vault's
+    /// learned challenge is left as it is.
+    pub fn authorize_host(&self, host: &str, www_authenticate: &str, deadline: Instant) -> Result<Authorization> {
+        let parsed = challenge::parse(www_authenticate).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
+        let Some(scope) = parsed.scope else {
+            return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the challenge names no scope or resource"));
+        };
+        challenge::verify_resource(&host.to_ascii_lowercase(), &scope).map_err(|e| match e {
+            ChallengeError::ResourceMismatch { .. } => Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string()),
+            ChallengeError::Malformed(_) => Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()),
+        })?;
+        self.fetch(TokenRequest { scope, tenant_id: parsed.tenant, claims: None }, deadline)
+    }
+
+    fn fetch(&self, request: TokenRequest, deadline: Instant) -> Result<Authorization> {
+        let token = self.credential.token(&request, deadline).map_err(|e| {
             if e.status == KV_STATUS_AUTHENTICATION_FAILED {
                 e
             } else {

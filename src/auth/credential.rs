@@ -5,7 +5,7 @@ use crate::auth::token_cache::TokenCache;
 use crate::error::{Error, Result};
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 use zeroize::Zeroizing;
 
 /// What a client asks a credential for.
@@ -73,29 +73,48 @@ pub trait TokenSource: Send + Sync {
             Err(e) => Attempt::Failed(e),
         }
     }
+    /// Whether a fetch may block without bound and cannot be interrupted (a host's token
+    /// callback). Such fetches run on a thread of their own so that the call needing the
+    /// token can return at its deadline (see [`crate::auth::token_cache`]).
+    fn is_uninterruptible(&self) -> bool {
+        false
+    }
 }
 
 /// A credential as clients hold it: a token source plus its cache, shared by every client and
 /// thread that uses it.
 pub struct Credential {
-    source: Box<dyn TokenSource>,
+    source: Arc<dyn TokenSource>,
     cache: TokenCache,
 }
 
 impl Credential {
     /// Wraps a token source with a fresh cache.
     pub fn new(source: impl TokenSource + 'static) -> Arc<Credential> {
-        Arc::new(Credential { source: Box::new(source), cache: TokenCache::new() })
+        Arc::new(Credential { source: Arc::new(source), cache: TokenCache::new() })
     }
 
-    /// A valid token for the request: cached, or fetched by one thread while others wait.
-    pub fn token(&self, request: &TokenRequest) -> Result<AccessToken> {
-        self.cache.get_or_fetch(request, |req| self.source.fetch_token(req))
+    /// A valid token for the request: cached, or fetched by one thread while others wait, all
+    /// bounded by `deadline` (the call's): the fetch's own requests get the time left, and a
+    /// caller never waits past it (`KV_STATUS_TIMEOUT`), even behind an uninterruptible fetch.
+    pub fn token(&self, request: &TokenRequest, deadline: Instant) -> Result<AccessToken> {
+        if self.source.is_uninterruptible() {
+            let source = self.source.clone();
+            self.cache.get_or_fetch_detached(request, deadline, move |req| source.fetch_token(req))
+        } else {
+            self.cache.get_or_fetch(request, deadline, |req| self.source.fetch_token(req))
+        }
     }
 
     /// Forgets the cached token for this request if it is still `rejected` (the service refused it).
     pub fn invalidate(&self, request: &TokenRequest, rejected: &AccessToken) {
         self.cache.invalidate(request, rejected);
+    }
+
+    /// How many (tenant, scope, claims) keys the token cache holds (bounded; see
+    /// [`crate::auth::token_cache::MAX_SLOTS`]).
+    pub fn cached_keys(&self) -> usize {
+        self.cache.len()
     }
 
     /// The source's short name.

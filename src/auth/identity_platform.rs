@@ -129,7 +129,7 @@ impl IdentityPlatform {
     pub fn request_token(&self, tenant: &str, client_id: &str, auth: ClientAuth<'_>, request: &TokenRequest) -> Result<AccessToken> {
         let url = self.token_url(tenant);
         let body = form_body(client_id, auth, request);
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::auth::deadline::within_call(Instant::now() + self.timeout);
         let mut retries_done = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());

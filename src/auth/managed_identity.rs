@@ -174,7 +174,7 @@ impl ManagedIdentityCredential {
         if !matches!(self.endpoint, Endpoint::Imds { .. }) || self.imds_answered.load(Ordering::Acquire) {
             return Ok(());
         }
-        match self.get(url, true, self.probe_timeout) {
+        match self.get(url, true, crate::auth::deadline::remaining(self.probe_timeout)) {
             Ok(_) => {
                 self.imds_answered.store(true, Ordering::Release);
                 Ok(())
@@ -199,7 +199,7 @@ impl ManagedIdentityCredential {
             Ok(url) => url,
             Err(e) => return Attempt::Failed(e),
         };
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::auth::deadline::within_call(Instant::now() + self.timeout);
         if let Err(e) = self.probe(&url) {
             return Attempt::Unavailable(e);
         }

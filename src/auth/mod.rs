@@ -8,6 +8,7 @@ pub mod challenge_auth;
 pub mod client_certificate;
 pub mod client_secret;
 pub mod credential;
+pub mod deadline;
 pub mod default_chain;
 pub mod environment;
 pub mod identity_platform;

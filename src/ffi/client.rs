@@ -62,8 +62,9 @@ pub extern "C" fn kv_client_options_set_verify_challenge_resource(o: *mut kv_cli
     })
 }
 
-/// Sends PUT, PATCH and DELETE as POST with an `X-HTTP-METHOD` header naming the real verb
-/// (default off), for networks that block verbs.
+/// Sends PUT, PATCH and DELETE as POST with `X-HTTP-METHOD` and `X-HTTP-REQUEST` headers naming
+/// the real verb (default off), for networks that block verbs. A DELETE so sent has an empty
+/// body (`Content-Length: 0`).
 #[no_mangle]
 pub extern "C" fn kv_client_options_set_method_override(o: *mut kv_client_options, on: bool, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {
@@ -89,13 +90,16 @@ pub extern "C" fn kv_client_options_set_connect_timeout_ms(o: *mut kv_client_opt
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Connect, ms) })
 }
 
-/// Read timeout in milliseconds (waiting for a reply, and for each part of its body), at least 1.
+/// Read timeout in milliseconds (waiting for the reply head, then again for the whole body), at
+/// least 1.
 #[no_mangle]
 pub extern "C" fn kv_client_options_set_read_timeout_ms(o: *mut kv_client_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Read, ms) })
 }
 
-/// Whole-call timeout in milliseconds, all retries and waits included, at least 1.
+/// Whole-call timeout in milliseconds, all retries and waits included (getting the token too:
+/// a call behind a slow identity endpoint or token callback ends with KV_STATUS_TIMEOUT at this
+/// deadline), at least 1.
 #[no_mangle]
 pub extern "C" fn kv_client_options_set_call_timeout_ms(o: *mut kv_client_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Call, ms) })

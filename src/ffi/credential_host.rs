@@ -40,21 +40,24 @@ pub struct kv_token_sink {
 /// returns non-zero, optionally after `kv_token_sink_set_error(sink, message, NULL)`, and the kv
 /// call that needed the token fails with KV_STATUS_AUTHENTICATION_FAILED and that message.
 ///
-/// Threading rules: it may be called on any thread that makes a kv call with a client using
-/// the credential (kv starts no threads). It is never called concurrently for the same
-/// scope, tenant and claims (other callers wait for its result, which is cached until 5 minutes
-/// before the expiry it gives; a failure is remembered for up to 1 s, and calls in that window
-/// get the same error without a new callback), but may be for different ones. It must not make
-/// kv calls with a client that uses this credential (that would wait for itself). It must
-/// return; kv cannot interrupt it, so bound its own work. Python (ctypes): keep the CFUNCTYPE
-/// object alive until `free_user_data` is called (clients keep the credential alive after
-/// `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as user_data, never a Go pointer,
-/// and delete the handle in `free_user_data`.
+/// Threading rules: it is called on a thread kv starts for that one token fetch (not on the
+/// thread of the kv call), so that the kv call needing the token returns KV_STATUS_TIMEOUT at
+/// its call timeout even when the callback takes longer; the callback then runs on, and the
+/// token it delivers is cached for later calls. It is never called concurrently for the same
+/// scope, tenant and claims (other callers wait for its result, each until its own deadline;
+/// the token is cached until 5 minutes before the expiry it gives; a failure is remembered for
+/// up to 1 s, and calls in that window get the same error without a new callback), but may be
+/// for different ones. It must not make kv calls with a client that uses this credential (they
+/// would wait for it). It must return; kv cannot interrupt it, so bound its own work. Python
+/// (ctypes): keep the CFUNCTYPE object alive until `free_user_data` is called (clients keep the
+/// credential alive after `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as
+/// user_data, never a Go pointer, and delete the handle in `free_user_data`.
 pub type kv_token_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, scope: *const c_char, tenant_id: *const c_char, claims: *const c_char, sink: *mut kv_token_sink) -> i32>;
 
 /// Releases the `user_data` of a callback credential. Called exactly once, when the credential
-/// and every client using it have been freed, on the thread that frees the last of them.
+/// and every client using it have been freed, on the thread that frees the last of them (or,
+/// when a token fetch is still running then, on that fetch's thread after the callback returns).
 pub type kv_free_user_data = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
 /// The host's function and data, released (once) when the credential is dropped.

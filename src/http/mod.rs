@@ -4,6 +4,8 @@
 
 pub mod log;
 pub mod pipeline;
+pub mod resend;
+pub mod resolve;
 pub mod retry;
 pub mod transport;
 pub mod vault_url;

@@ -9,7 +9,11 @@ use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::http::vault_url::VaultUrl;
-use crate::status::{KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_TIMEOUT};
+use crate::http::resend::{self, Effect};
+use crate::status::{
+    KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_INVALID_CHALLENGE, KV_STATUS_OUTCOME_UNKNOWN, KV_STATUS_REDIRECT_REFUSED, KV_STATUS_SERVICE_ERROR,
+    KV_STATUS_TIMEOUT, KV_STATUS_TOO_MANY_REDIRECTS,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use ureq::http;
@@ -51,7 +55,7 @@ impl Method {
 pub struct PipelineOptions {
     /// Sent as `api-version` on every request.
     pub api_version: String,
-    /// Send every verb other than GET and POST as POST with `X-HTTP-METHOD`.
+    /// Send every verb other than GET and POST as POST with `X-HTTP-METHOD` and `X-HTTP-REQUEST`.
     pub method_override: bool,
     /// Check that the challenge's resource matches the vault host.
     pub verify_challenge_resource: bool,
@@ -176,19 +180,25 @@ impl Pipeline {
     }
 
     /// Sends `request` and returns its 2xx reply, or the error the reply or transport produced.
+    /// Failures are resent as [`resend`](crate::http::resend) allows; redirects are followed
+    /// as described at [`MAX_REDIRECTS`].
     pub fn send(&self, request: &Request) -> Result<Response> {
         let deadline = Instant::now() + self.options.call_timeout;
-        let url = self.url_for(request)?;
+        let mut url = self.url_for(request)?;
         let client_request_id = new_request_id();
-        let mut authorization = self.auth.current()?;
+        let effect = resend::effect(request.method, &request.target);
+        let mut authorization = self.within_deadline(deadline, &url, self.auth.current(deadline))?;
+        let mut hop = Hop { method: request.method, body: request.body.as_deref().map(Vec::as_slice) };
+        let mut visited = vec![url.clone()];
         let mut challenges = 0;
         loop {
-            let reply = self.send_with_retries(request, &url, authorization.as_ref(), &client_request_id, deadline)?;
-            if reply.status == 401 && challenges < 2 {
+            let reply = self.send_with_retries(&hop, effect, &url, authorization.as_ref(), &client_request_id, deadline)?;
+            let on_vault = self.vault.is_same_origin(&url);
+            if reply.status == 401 && challenges < 2 && on_vault {
                 challenges += 1;
                 let www = challenge::join_headers(reply.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()));
                 log::write(Level::Debug, format_args!("401 challenge from {}", log::redact_url(&url)));
-                match self.auth.on_unauthorized(www.as_deref(), authorization.as_ref())? {
+                match self.within_deadline(deadline, &url, self.auth.on_unauthorized(www.as_deref(), authorization.as_ref(), deadline))? {
                     ChallengeOutcome::Retry(next) => {
                         authorization = Some(next);
                         continue;
@@ -196,16 +206,127 @@ impl Pipeline {
                     ChallengeOutcome::GiveUp => {}
                 }
             }
+            if matches!(reply.status, 301 | 302 | 303 | 307 | 308) {
+                let target = self.redirect_target(&url, &reply, &visited)?;
+                log::write(Level::Info, format_args!("{} {} -> {} redirect to {}", hop.method.as_str(), log::redact_url(&url), reply.status, log::redact_url(&target)));
+                if reply.status == 303 {
+                    // "See Other": the answer is fetched with GET.
+                    hop = Hop { method: Method::Get, body: None };
+                }
+                if !self.vault.is_same_origin(&target) {
+                    authorization = Some(self.authorize_redirect(&hop, &target, reply.status, &client_request_id, deadline)?);
+                } else if !on_vault {
+                    // Back on the vault from another origin: the vault's own token again.
+                    authorization = self.within_deadline(deadline, &target, self.auth.current(deadline))?;
+                }
+                visited.push(target.clone());
+                url = target;
+                continue;
+            }
             let request_id = reply.header("x-ms-request-id").unwrap_or_default();
             if (200..300).contains(&reply.status) {
                 return Ok(Response { status: reply.status, body: reply.body, request_id });
             }
             // A gateway or proxy may echo the request in its error page: never quote what we sent.
             let sent = Redactions::of_request(request.body.as_deref().map(Vec::as_slice), authorization.as_ref().map(|a| a.token.token.as_str()));
-            let err = Error::from_reply_redacted(reply.status, &reply.body, &request_id, &sent);
+            let mut err = if reply.status == 304 {
+                let mut e = Error::new(
+                    KV_STATUS_SERVICE_ERROR,
+                    "HTTP 304 Not Modified answered a request that was not conditional (kv sends no If-None-Match or If-Modified-Since): a cache between kv and the vault answered it",
+                );
+                e.http_status = 304;
+                e.request_id = request_id.clone();
+                e
+            } else {
+                Error::from_reply_redacted(reply.status, &reply.body, &request_id, &sent)
+            };
+            if authorization.is_some() && effect == Effect::Repeats && retry::is_retriable_status(reply.status) {
+                let delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
+                if !resend::vault_did_not_act(reply.status, delay.is_some()) {
+                    err = outcome_unknown(err, &format!("HTTP {}", reply.status));
+                }
+            }
             log::write(Level::Error, format_args!("{} {} -> {} {}", request.method.as_str(), log::redact_url(&url), reply.status, err.service_code));
             return Err(err);
         }
+    }
+
+    /// The absolute URL a redirect reply points to, checked against the hop limit and the URLs
+    /// already visited.
+    fn redirect_target(&self, url: &str, reply: &RawReply, visited: &[String]) -> Result<String> {
+        let with_status = |status, message: String| {
+            let mut e = Error::new(status, message);
+            e.http_status = reply.status;
+            e.request_id = reply.header("x-ms-request-id").unwrap_or_default();
+            e
+        };
+        let location = reply.header("location").unwrap_or_default();
+        let target = url::Url::parse(url).and_then(|base| base.join(location.trim())).map_err(|_| {
+            with_status(KV_STATUS_SERVICE_ERROR, format!("HTTP {} from {} without a usable Location header", reply.status, log::redact_url(url)))
+        })?;
+        let target = target.to_string();
+        if visited.len() > MAX_REDIRECTS || visited.contains(&target) {
+            let why = if visited.contains(&target) { "a redirect loop" } else { "too many redirects" };
+            return Err(with_status(
+                KV_STATUS_TOO_MANY_REDIRECTS,
+                format!("{why}: HTTP {} from {} back to {} after {} redirects (at most {MAX_REDIRECTS} are followed)", reply.status, log::redact_url(url), log::redact_url(&target), visited.len() - 1),
+            ));
+        }
+        Ok(target)
+    }
+
+    /// Authorizes a request redirected to another origin. The token is never sent there
+    /// before the host proves to be a vault of the same resource: a token-less, body-less probe
+    /// must draw a 401 challenge whose resource passes the resource check for the new host
+    /// (always checked here, whatever `verify_challenge_resource` says). Otherwise the redirect
+    /// is refused with `KV_STATUS_REDIRECT_REFUSED`, naming the target.
+    fn authorize_redirect(&self, hop: &Hop, target: &str, status: u16, client_request_id: &str, deadline: Instant) -> Result<Authorization> {
+        let refuse = |why: String| {
+            let mut e = Error::new(KV_STATUS_REDIRECT_REFUSED, format!("the vault's HTTP {status} redirect to {} was not followed: {why}", log::redact_url(target)));
+            e.http_status = status;
+            e
+        };
+        let parsed = url::Url::parse(target).map_err(|e| refuse(format!("bad URL ({e})")))?;
+        let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+        match parsed.scheme() {
+            "https" => {}
+            "http" if self.options.allow_insecure_http => {}
+            other => return Err(refuse(format!("{other}:// is not allowed"))),
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(Error::new(KV_STATUS_TIMEOUT, format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(target))));
+        }
+        let probe = Hop { method: hop.method, body: None };
+        let (reply, _) = self.send_once(&probe, target, None, client_request_id, remaining);
+        let reply = reply.map_err(|e| refuse(format!("its probe failed: {}", e.message)))?;
+        let www = match (reply.status, reply.header("www-authenticate")) {
+            (401, Some(www)) => www,
+            (other, _) => return Err(refuse(format!("a probe without the token was answered HTTP {other}, not a vault's challenge"))),
+        };
+        let authorization = self.auth.authorize_host(&host, &www, deadline).map_err(|e| {
+            if e.status == KV_STATUS_CHALLENGE_RESOURCE_MISMATCH || e.status == KV_STATUS_INVALID_CHALLENGE {
+                refuse(e.message)
+            } else {
+                e
+            }
+        });
+        self.within_deadline(deadline, target, authorization)
+    }
+
+    /// Token acquisition that failed because the call's deadline passed (a credential's request
+    /// cut short, a wait for another thread's fetch or for a token callback) is a timeout of
+    /// the call, whatever the credential made of it.
+    fn within_deadline<T>(&self, deadline: Instant, url: &str, outcome: Result<T>) -> Result<T> {
+        outcome.map_err(|e| {
+            if Instant::now() < deadline {
+                return e;
+            }
+            Error::new(
+                KV_STATUS_TIMEOUT,
+                format!("the call timeout of {:?} expired while getting a token ({}): {}", self.options.call_timeout, log::redact_url(url), e.message),
+            )
+        })
     }
 
     /// The absolute URL of a request. A path gets the query parameters and `api-version`; an
@@ -237,14 +358,21 @@ impl Pipeline {
         Ok(url.to_string())
     }
 
+    /// Sends one hop, resending failures as the retry settings and the resend policy allow.
+    /// An operation whose effect can repeat is not resent once its request may have reached
+    /// the vault: a transport failure then gives `KV_STATUS_OUTCOME_UNKNOWN`, and a retriable
+    /// status is returned for [`Pipeline::send`] to report the same way.
     fn send_with_retries(
         &self,
-        request: &Request,
+        hop: &Hop,
+        effect: Effect,
         url: &str,
         authorization: Option<&Authorization>,
         client_request_id: &str,
         deadline: Instant,
     ) -> Result<RawReply> {
+        // The token-less probe carries no body and cannot act.
+        let once = authorization.is_some() && effect == Effect::Repeats;
         let mut retries_done = 0;
         loop {
             let started = Instant::now();
@@ -252,24 +380,28 @@ impl Pipeline {
             if remaining.is_zero() {
                 return Err(Error::new(KV_STATUS_TIMEOUT, format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url))));
             }
-            let outcome = self.send_once(request, url, authorization, client_request_id, remaining);
-            let (server_delay, failure) = match &outcome {
+            let (outcome, unsent) = self.send_once(hop, url, authorization, client_request_id, remaining);
+            let (server_delay, failure, not_acted) = match &outcome {
                 Ok(reply) if retry::is_retriable_status(reply.status) => {
                     let delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
-                    (delay, format!("HTTP {}", reply.status))
+                    (delay, format!("HTTP {}", reply.status), resend::vault_did_not_act(reply.status, delay.is_some()))
                 }
-                Err(err) if transport::is_retriable(err) => (None, err.message.clone()),
+                Err(err) if transport::is_retriable(err) => (None, err.message.clone(), unsent),
                 _ => {
                     if let Ok(reply) = &outcome {
-                        log::write(Level::Info, format_args!("{} {} -> {} in {:?}", request.method.as_str(), log::redact_url(url), reply.status, started.elapsed()));
+                        log::write(Level::Info, format_args!("{} {} -> {} in {:?}", hop.method.as_str(), log::redact_url(url), reply.status, started.elapsed()));
                     }
                     return outcome;
                 }
             };
+            if once && !not_acted {
+                log::write(Level::Warn, format_args!("{} {} failed ({failure}); not resent: it may have taken effect", hop.method.as_str(), log::redact_url(url)));
+                return outcome.map_err(|e| outcome_unknown(e, &failure));
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             match retry::decide(&self.options.retry, retries_done, server_delay, Some(remaining), fastrand::f64()) {
                 RetryDecision::RetryAfter(wait) => {
-                    log::write(Level::Warn, format_args!("{} {} failed ({failure}); retry {} in {:?}", request.method.as_str(), log::redact_url(url), retries_done + 1, wait));
+                    log::write(Level::Warn, format_args!("{} {} failed ({failure}); retry {} in {:?}", hop.method.as_str(), log::redact_url(url), retries_done + 1, wait));
                     std::thread::sleep(wait);
                     retries_done += 1;
                 }
@@ -278,26 +410,34 @@ impl Pipeline {
         }
     }
 
-    fn send_once(
-        &self,
-        request: &Request,
-        url: &str,
-        authorization: Option<&Authorization>,
-        client_request_id: &str,
-        remaining: Duration,
-    ) -> Result<RawReply> {
-        let wire_method = if self.options.method_override && !matches!(request.method, Method::Get | Method::Post) {
-            Method::Post
-        } else {
-            request.method
-        };
+    /// One exchange. Also tells whether a failure certainly happened before the request was
+    /// sent (nothing reached the vault).
+    fn send_once(&self, hop: &Hop, url: &str, authorization: Option<&Authorization>, client_request_id: &str, remaining: Duration) -> (Result<RawReply>, bool) {
+        match self.build(hop, url, authorization, client_request_id) {
+            Ok(http_request) => {
+                let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
+                let sent = self.agent.run(configured);
+                let unsent = matches!(&sent, Err(e) if transport::failed_before_sending(e));
+                (transport::receive(sent, url, MAX_BODY_BYTES), unsent)
+            }
+            Err(e) => (Err(e), true),
+        }
+    }
+
+    /// The HTTP request of one hop. With the verb override on, every verb other than GET and
+    /// POST goes as POST naming the verb in both `X-HTTP-METHOD` and `X-HTTP-REQUEST` (the two
+    /// spellings the service's documentation uses); a verb without a body (DELETE) then goes
+    /// with an empty body (`Content-Length: 0`), as the service asks.
+    fn build<'b>(&self, hop: &Hop<'b>, url: &str, authorization: Option<&Authorization>, client_request_id: &str) -> Result<http::Request<&'b [u8]>> {
+        let overridden = self.options.method_override && !matches!(hop.method, Method::Get | Method::Post);
+        let wire_method = if overridden { Method::Post } else { hop.method };
         let mut builder = http::Request::builder()
             .method(wire_method.as_str())
             .uri(url)
             .header("accept", "application/json")
             .header("x-ms-client-request-id", client_request_id);
-        if wire_method != request.method {
-            builder = builder.header("x-http-method", request.method.as_str());
+        if overridden {
+            builder = builder.header("x-http-method", hop.method.as_str()).header("x-http-request", hop.method.as_str());
         }
         let auth_value = authorization.map(Authorization::header_value);
         if let Some(value) = &auth_value {
@@ -305,19 +445,41 @@ impl Pipeline {
             header.set_sensitive(true);
             builder = builder.header("authorization", header);
         }
-        // The first, unauthenticated request goes without its body: it will be refused anyway.
-        let carries_body = matches!(wire_method, Method::Put | Method::Post | Method::Patch);
-        let body: &[u8] = match (&request.body, authorization.is_some()) {
-            (Some(body), true) => body,
-            _ if carries_body && authorization.is_some() => b"{}",
+        // Whether the verb (not the wire method) carries a body; the first, unauthenticated
+        // request goes without its body: it will be refused anyway.
+        let carries_body = matches!(hop.method, Method::Put | Method::Post | Method::Patch) && authorization.is_some();
+        let body: &'b [u8] = match hop.body {
+            Some(body) if carries_body => body,
+            _ if carries_body => b"{}",
             _ => b"",
         };
-        if carries_body && authorization.is_some() {
+        if carries_body {
             builder = builder.header("content-type", "application/json");
         }
-        let http_request = builder.body(body).map_err(|e| Error::invalid_argument(format!("cannot build request: {e}")))?;
-        let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
-        transport::receive(self.agent.run(configured), url, MAX_BODY_BYTES)
+        builder.body(body).map_err(|e| Error::invalid_argument(format!("cannot build request: {e}")))
+    }
+}
+
+/// Most redirects followed in one call. A redirect to the vault's own origin is followed with
+/// the token; `307`/`308` (and `301`/`302`, whose method kv never rewrites) keep method and
+/// body, `303` continues with a GET. A redirect to another origin is followed only after its
+/// host proves to be a vault of the same resource (see `Pipeline::authorize_redirect`). More
+/// hops, or a URL visited twice, give `KV_STATUS_TOO_MANY_REDIRECTS`. kv sends no conditional
+/// requests, so a `304` (from a cache on the way) is reported as a service error saying so.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// The verb and body of one hop of a call (a `303` redirect turns them into a bodiless GET).
+struct Hop<'a> {
+    method: Method,
+    body: Option<&'a [u8]>,
+}
+
+/// `err` restated as an outcome the caller must check: the request may have taken effect.
+fn outcome_unknown(err: Error, failure: &str) -> Error {
+    Error {
+        status: KV_STATUS_OUTCOME_UNKNOWN,
+        message: format!("the outcome is unknown: the request may have reached the vault and taken effect, so it was not resent ({failure}); check before repeating it: {}", err.message),
+        ..err
     }
 }
 

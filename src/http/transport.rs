@@ -2,6 +2,7 @@
 //! roots plus an optional CA file) and the classification of its failures into kv statuses.
 
 use crate::error::{Error, Result};
+use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
 use crate::status::{KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_LARGE, KV_STATUS_TIMEOUT, KV_STATUS_TLS, KV_STATUS_TRANSPORT};
 use std::path::Path;
 use std::time::Duration;
@@ -16,7 +17,8 @@ pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 pub struct TransportOptions {
     /// Time allowed to establish a connection (TCP + TLS).
     pub connect_timeout: Duration,
-    /// Time allowed waiting for the reply head and for each part of the body.
+    /// Time allowed waiting for the reply head, and again for the whole body (ureq counts the
+    /// body time from the head, not per read).
     pub read_timeout: Duration,
     /// PEM file of extra CA certificates trusted besides the system roots.
     pub ca_file: Option<String>,
@@ -47,7 +49,9 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .max_idle_connections_per_host(16)
         .tls_config(tls)
         .build();
-    Ok(ureq::Agent::new_with_config(config))
+    // Host names are resolved on the calling thread when a connection is opened, never on a
+    // thread of ureq's (see `resolve`).
+    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::default(), DeferredResolver))
 }
 
 fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
@@ -111,6 +115,21 @@ pub fn receive(sent: std::result::Result<ureq::http::Response<ureq::Body>, ureq:
 /// Whether a transport failure may succeed when tried again.
 pub fn is_retriable(err: &Error) -> bool {
     matches!(err.status, KV_STATUS_TRANSPORT | KV_STATUS_TIMEOUT)
+}
+
+/// Whether a failure certainly happened before the request left: no connection was made
+/// (name not found, refused, unreachable, connect timeout, the proxy refused the tunnel).
+pub fn failed_before_sending(err: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    match err {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::ConnectProxyFailed(_) => true,
+        ureq::Error::Timeout(which) => matches!(which, ureq::Timeout::Resolve | ureq::Timeout::Connect),
+        ureq::Error::Io(io) => {
+            matches!(io.kind(), ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable)
+                || io.to_string().contains("failed to lookup address")
+        }
+        _ => false,
+    }
 }
 
 /// Maps a ureq failure to a kv error naming what failed.

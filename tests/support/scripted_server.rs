@@ -214,7 +214,16 @@ impl ScriptedServer {
     where
         F: Fn(usize, &RecordedRequest) -> Reply + Send + Sync + 'static,
     {
-        Self::launch(Box::new(handler), true)
+        Self::launch(Box::new(handler), true, &["localhost", "127.0.0.1"])
+    }
+
+    /// HTTPS like [`ScriptedServer::start`], with a certificate valid only for `names` (to
+    /// provoke a TLS name mismatch when the client addresses it as `localhost`).
+    pub fn start_with_certificate_names<F>(names: &[&str], handler: F) -> ScriptedServer
+    where
+        F: Fn(usize, &RecordedRequest) -> Reply + Send + Sync + 'static,
+    {
+        Self::launch(Box::new(handler), true, names)
     }
 
     /// Same, plain HTTP (for tests of the insecure-transport option).
@@ -225,7 +234,7 @@ impl ScriptedServer {
     where
         F: Fn(usize, &RecordedRequest) -> Reply + Send + Sync + 'static,
     {
-        Self::launch(Box::new(handler), false)
+        Self::launch(Box::new(handler), false, &["localhost", "127.0.0.1"])
     }
 
     /// Replies from a fixed list in order; after the list is used up, answers 500 with body
@@ -271,8 +280,8 @@ impl ScriptedServer {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
-    fn launch(handler: Box<Handler>, use_tls: bool) -> ScriptedServer {
-        let (cert_pem, tls_config) = make_tls_config();
+    fn launch(handler: Box<Handler>, use_tls: bool, names: &[&str]) -> ScriptedServer {
+        let (cert_pem, tls_config) = make_tls_config(names);
         let ca_path = unique_temp_path("ca.pem");
         fs::write(&ca_path, cert_pem).expect("scripted server: write CA file");
 
@@ -385,9 +394,9 @@ fn unique_temp_path(suffix: &str) -> PathBuf {
 
 /// Generates a self-signed certificate for localhost/127.0.0.1 and a rustls server config
 /// using it, with the ring provider set explicitly. Returns (certificate PEM, config).
-fn make_tls_config() -> (String, rustls::ServerConfig) {
+fn make_tls_config(names: &[&str]) -> (String, rustls::ServerConfig) {
     let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        rcgen::generate_simple_self_signed(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
             .expect("scripted server: generate self-signed certificate");
     let pem = certified.cert.pem();
     let cert_der = certified.cert.der().clone();

@@ -321,7 +321,7 @@ _ids = itertools.count(1)
 
 def _token_thunk(user_data: Optional[int], scope: Optional[bytes], tenant: Optional[bytes],
                  claims: Optional[bytes], sink: Any) -> int:
-    # Runs on whichever thread made the kv call (ctypes takes the GIL for it). It must never
+    # Runs on a thread kv starts for the token fetch (ctypes takes the GIL for it). It must never
     # raise: an exception is reported to kv as the failure message instead.
     try:
         with _callbacks_lock:
@@ -369,8 +369,10 @@ class CallbackCredential(Credential):
     :class:`AccessToken` (or any ``(token, expires_on)`` pair, e.g. azure-identity's
     ``lambda scope, tenant, claims: azure_cred.get_token(scope, tenant_id=tenant)``).
 
-    kv calls it on the thread of the kv call that needs a token, at most once at a time for the
-    same scope, tenant and claims, and caches its token until 5 minutes before ``expires_on``. An
+    kv calls it on a thread of its own for each token fetch, so that the kv call needing the token
+    can end with ``TimeoutError`` at its call timeout while the callable runs on; at most once at a
+    time for the same scope, tenant and claims; its token is cached until 5 minutes before
+    ``expires_on`` (also when it arrives after the call gave up). An
     exception it raises makes that call fail with ``AuthenticationFailedError`` carrying its
     message (so it must not contain secrets). It must not use a client that uses this credential.
     The callable is kept alive until kv has released it (the credential and every client using it

@@ -261,6 +261,24 @@ class Status(enum.IntEnum):
     followed.
     """
 
+    OUTCOME_UNKNOWN = 110
+    """
+    An operation whose effect can repeat (set secret, create, import, rotate, delete, purge,
+    recover, restore) failed after its request may have reached the vault (a lost or cut reply,
+    a 500/502/504): it was not resent, and whether it took effect is unknown. Look before
+    repeating it. `http_status` is the reply's status, 0 when there was no reply.
+    """
+
+    TOO_MANY_REDIRECTS = 111
+    """Redirects went on for more hops than allowed (5), or back to a URL already visited."""
+
+    REDIRECT_REFUSED = 112
+    """
+    A redirect to another origin was not followed: its host did not prove to be a vault of the
+    same resource (an unauthenticated probe's challenge), so the token was never sent there. The
+    message names the target.
+    """
+
     AUTHENTICATION_FAILED = 200
     """The credential could not produce a token."""
 

@@ -194,6 +194,37 @@ class ForeignNextLinkError(TransportError):
     STATUS = Status.FOREIGN_NEXT_LINK
 
 
+class OutcomeUnknownError(TransportError):
+    """
+    KV_STATUS_OUTCOME_UNKNOWN (110): An operation whose effect can repeat (set secret, create,
+    import, rotate, delete, purge, recover, restore) failed after its request may have reached
+    the vault (a lost or cut reply, a 500/502/504): it was not resent, and whether it took
+    effect is unknown. Look before repeating it. `http_status` is the reply's status, 0 when
+    there was no reply.
+    """
+
+    STATUS = Status.OUTCOME_UNKNOWN
+
+
+class TooManyRedirectsError(TransportError):
+    """
+    KV_STATUS_TOO_MANY_REDIRECTS (111): Redirects went on for more hops than allowed (5), or
+    back to a URL already visited.
+    """
+
+    STATUS = Status.TOO_MANY_REDIRECTS
+
+
+class RedirectRefusedError(TransportError):
+    """
+    KV_STATUS_REDIRECT_REFUSED (112): A redirect to another origin was not followed: its host
+    did not prove to be a vault of the same resource (an unauthenticated probe's challenge), so
+    the token was never sent there. The message names the target.
+    """
+
+    STATUS = Status.REDIRECT_REFUSED
+
+
 class AuthenticationFailedError(AuthenticationError):
     """KV_STATUS_AUTHENTICATION_FAILED (200): The credential could not produce a token."""
 
@@ -401,6 +432,9 @@ ERROR_CLASSES: Dict[int, Type[KvError]] = {
     Status.UNPARSEABLE_RESPONSE: UnparseableResponseError,
     Status.RESPONSE_TOO_LARGE: ResponseTooLargeError,
     Status.FOREIGN_NEXT_LINK: ForeignNextLinkError,
+    Status.OUTCOME_UNKNOWN: OutcomeUnknownError,
+    Status.TOO_MANY_REDIRECTS: TooManyRedirectsError,
+    Status.REDIRECT_REFUSED: RedirectRefusedError,
     Status.AUTHENTICATION_FAILED: AuthenticationFailedError,
     Status.CHALLENGE_RESOURCE_MISMATCH: ChallengeResourceMismatchError,
     Status.INVALID_CHALLENGE: InvalidChallengeError,
@@ -461,6 +495,9 @@ __all__: List[str] = [
     "UnparseableResponseError",
     "ResponseTooLargeError",
     "ForeignNextLinkError",
+    "OutcomeUnknownError",
+    "TooManyRedirectsError",
+    "RedirectRefusedError",
     "AuthenticationFailedError",
     "ChallengeResourceMismatchError",
     "InvalidChallengeError",
