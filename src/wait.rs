@@ -50,13 +50,7 @@ impl Client {
     /// doubling up to 2 s, between polls. Polls at least once; when `timeout` has passed and the
     /// change is still pending, fails with `KV_STATUS_TIMEOUT` and a message naming `what` and the
     /// deadline. Errors from `judge` get `what` as context.
-    pub fn poll_until<T>(
-        &self,
-        request: &Request,
-        timeout: Duration,
-        what: &str,
-        mut judge: impl FnMut(Result<Response>) -> Result<Poll<T>>,
-    ) -> Result<T> {
+    pub fn poll_until<T>(&self, request: &Request, timeout: Duration, what: &str, mut judge: impl FnMut(Result<Response>) -> Result<Poll<T>>) -> Result<T> {
         let deadline = Instant::now().checked_add(timeout);
         let mut delay = FIRST_POLL_DELAY;
         let mut polls = 0u32;
@@ -78,12 +72,7 @@ impl Client {
     }
 
     /// Waits until the object `request` reads is there ([`until_present`]).
-    pub fn wait_until_present(
-        &self,
-        request: &Request,
-        timeout: Duration,
-        what: &str,
-    ) -> Result<()> {
+    pub fn wait_until_present(&self, request: &Request, timeout: Duration, what: &str) -> Result<()> {
         self.poll_until(request, timeout, what, until_present)
     }
 }
