@@ -11,7 +11,7 @@ It replaces Lowkey Vault for the kv test suite and demo, and it has the same ope
 Usage
 -----
     python3 tools/testvault/testvault.py --port 8443 --http-port 8080 --state-dir DIR \
-        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE]
+        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE] [--delete-delay-ms MS]
 
 At start-up it:
   * creates, if any of them is missing, a self-signed CA (EC P-256; basicConstraints critical CA:TRUE,
@@ -52,7 +52,7 @@ Secrets operations (all 12 of secrets.json):
   GET    /secrets/{name}[/[{version}]]    GetSecret (latest when the version is missing or empty;
                                           404 SecretNotFound; 403 Forbidden/SecretDisabled on a disabled version)
   PATCH  /secrets/{name}[/[{version}]]    UpdateSecret (contentType, attributes merge, tags replace; no value returned)
-  DELETE /secrets/{name}                  DeleteSecret (immediate; DeletedSecretBundle without value)
+  DELETE /secrets/{name}                  DeleteSecret (DeletedSecretBundle without value; finishes after the delete delay)
   GET    /secrets                         GetSecrets (SecretItem per secret: base id, latest version's metadata)
   GET    /secrets/{name}/versions         GetSecretVersions (versioned ids, in creation order)
   POST   /secrets/{name}/backup           BackupSecret
@@ -60,7 +60,7 @@ Secrets operations (all 12 of secrets.json):
                                           or deleted; 400 BadParameter for a malformed blob)
   GET    /deletedsecrets                  GetDeletedSecrets
   GET    /deletedsecrets/{name}           GetDeletedSecret (404 SecretNotFound "Deleted Secret not found: {name}")
-  POST   /deletedsecrets/{name}/recover   RecoverDeletedSecret (immediate; latest bundle without value)
+  POST   /deletedsecrets/{name}/recover   RecoverDeletedSecret (latest bundle without value; finishes after the delete delay)
   DELETE /deletedsecrets/{name}           PurgeDeletedSecret (204, no body)
 
 Keys operations (all 25 of keys.json; details in keys.py):
