@@ -175,9 +175,11 @@ int main(void) {
             expect("get disabled secret -> KV_STATUS_SECRET_DISABLED", st, err, KV_STATUS_SECRET_DISABLED);
             kv_secret_free(s); /* NULL unless the get wrongly succeeded */
 
-            /* Clean up: delete, then purge. */
+            /* Clean up: delete, wait until the delete has finished (it is asynchronous), purge. */
             st = kv_client_delete_secret(client, name, &err);
             expect("clean up: delete", st, err, KV_STATUS_OK);
+            st = kv_client_wait_for_deleted_secret(client, name, 60000, &err);
+            expect("clean up: wait for the delete", st, err, KV_STATUS_OK);
             st = kv_client_purge_deleted_secret(client, name, &err);
             expect("clean up: purge", st, err, KV_STATUS_OK);
         }

@@ -2,7 +2,7 @@
  * quickstart.c - a first tour of kv from C.
  *
  * Sets a secret, reads it back, lists the vault's secrets, deletes the secret, shows the
- * deleted secret's recovery id and purges it.
+ * deleted secret's recovery id, waits until the vault has finished the delete and purges it.
  *
  * Environment:
  *   KV_VAULT_URL  (required) the vault, e.g. https://myvault.vault.azure.net
@@ -132,17 +132,21 @@ int main(int argc, char **argv) {
     kv_secret_iter_free(iter);
     iter = NULL;
 
-    /* 7. Delete it (soft delete: the vault keeps it, recoverable, until purged). */
+    /* 7. Delete it (soft delete: the vault keeps it, recoverable, until purged). The reply is the
+     *    deleted secret: no value; its recovery id is what kv_client_recover_deleted_secret
+     *    restores. */
     printf("\ndelete secret %s\n", name);
-    if (!check("kv_client_delete_secret", kv_client_delete_secret(client, name, &err), &err))
+    if (!check("kv_client_delete_secret_out", kv_client_delete_secret_out(client, name, &secret, &err), &err))
         goto out;
-
-    /* 8. The deleted secret: its recovery id is what kv_client_recover_deleted_secret restores. */
-    if (!check("kv_client_get_deleted_secret", kv_client_get_deleted_secret(client, name, &secret, &err), &err))
-        goto out;
-    printf("deleted secret\n  recovery id: %s\n", kv_secret_recovery_id(secret).data);
+    printf("deleted secret\n  recovery id: %s\n  scheduled purge date: %lld\n", kv_secret_recovery_id(secret).data,
+           (long long)kv_secret_scheduled_purge_date(secret));
     kv_secret_free(secret);
     secret = NULL;
+
+    /* 8. The service finishes a delete asynchronously: until then it answers 404 for the deleted
+     *    secret and 409 ObjectIsBeingDeleted to a purge. Wait (here up to a minute). */
+    if (!check("kv_client_wait_for_deleted_secret", kv_client_wait_for_deleted_secret(client, name, 60000, &err), &err))
+        goto out;
 
     /* 9. Purge it for good. */
     if (!check("kv_client_purge_deleted_secret", kv_client_purge_deleted_secret(client, name, &err), &err))

@@ -8,7 +8,7 @@
  * produces a token is used from then on; when none does, the error lists each and why.
  * AZURE_TOKEN_CREDENTIALS=dev|prod|<one credential name> narrows the chain.
  *
- * The program sets a secret, reads it back, deletes and purges it.
+ * The program sets a secret, reads it back, deletes it, waits for the delete to finish and purges it.
  *
  * Environment:
  *   KV_VAULT_URL  (required) the vault, e.g. https://myvault.vault.azure.net
@@ -104,6 +104,9 @@ int main(int argc, char **argv) {
     kv_secret_free(secret);
     secret = NULL;
     if (!check("kv_client_delete_secret", kv_client_delete_secret(client, name, &err), &err))
+        goto out;
+    /* Deletes finish asynchronously: purge only once the secret is in the deleted collection. */
+    if (!check("kv_client_wait_for_deleted_secret", kv_client_wait_for_deleted_secret(client, name, 60000, &err), &err))
         goto out;
     if (!check("kv_client_purge_deleted_secret", kv_client_purge_deleted_secret(client, name, &err), &err))
         goto out;

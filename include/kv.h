@@ -1598,8 +1598,10 @@ kv_status kv_client_update_key_properties(const struct kv_client *c,
 
 /**
  * Deletes a key and all its versions (soft delete: it can be recovered or purged while the
- * vault retains it). The move to the deleted collection finishes asynchronously; see
- * `kv_client_wait_for_deleted_key`. `out` may be NULL; it receives the deleted key.
+ * vault retains it). The move to the deleted collection finishes asynchronously: call
+ * `kv_client_wait_for_deleted_key` before `kv_client_get_deleted_key`,
+ * `kv_client_purge_deleted_key` or `kv_client_recover_deleted_key` (until then the service
+ * answers 404 and 409 ObjectIsBeingDeleted). `out` may be NULL; it receives the deleted key.
  */
 kv_status kv_client_delete_key(const struct kv_client *c,
                                const char *name,
@@ -1631,9 +1633,10 @@ kv_status kv_client_purge_deleted_key(const struct kv_client *c,
                                       struct kv_error **err_out);
 
 /**
- * Waits until a deleted key has reached the deleted collection, polling every 200 ms to 2 s
- * (a 403 while polling counts as done). Polls at least once; gives KV_STATUS_TIMEOUT after
- * `timeout_ms` milliseconds.
+ * Waits until a deleted key has reached the deleted collection (the delete finished), polling
+ * `GET /deletedkeys/{name}` every 200 ms, doubling up to 2 s (404 = still in progress; a 403
+ * counts as done). Polls at least once; gives KV_STATUS_TIMEOUT, with the deadline in the
+ * message, when not done after `timeout_ms` milliseconds.
  */
 kv_status kv_client_wait_for_deleted_key(const struct kv_client *c,
                                          const char *name,
@@ -1641,7 +1644,8 @@ kv_status kv_client_wait_for_deleted_key(const struct kv_client *c,
                                          struct kv_error **err_out);
 
 /**
- * Waits until a recovered key is back, polling like `kv_client_wait_for_deleted_key`.
+ * Waits until a recovered key is back in the live collection (`GET /keys/{name}` answers),
+ * polling like `kv_client_wait_for_deleted_key`.
  */
 kv_status kv_client_wait_for_recovered_key(const struct kv_client *c,
                                            const char *name,
@@ -2117,11 +2121,46 @@ kv_status kv_client_update_secret_properties(const struct kv_client *c,
 
 /**
  * Deletes a secret and all its versions (soft delete: it can be recovered or purged while the
- * vault retains it; see `kv_client_get_deleted_secret`).
+ * vault retains it). The move to the deleted collection finishes asynchronously: call
+ * `kv_client_wait_for_deleted_secret` before `kv_client_get_deleted_secret`,
+ * `kv_client_purge_deleted_secret` or `kv_client_recover_deleted_secret` (until then the service
+ * answers 404 and 409 ObjectIsBeingDeleted). To get the deleted secret back, use
+ * `kv_client_delete_secret_out`.
  */
 kv_status kv_client_delete_secret(const struct kv_client *c,
                                   const char *name,
                                   struct kv_error **err_out);
+
+/**
+ * Deletes a secret like `kv_client_delete_secret` and hands back the deleted secret: no value;
+ * recovery id, deleted date, scheduled purge date and the secret's properties set. `out` may be
+ * NULL (then this is `kv_client_delete_secret`). The delete finishes asynchronously; see
+ * `kv_client_wait_for_deleted_secret`.
+ */
+kv_status kv_client_delete_secret_out(const struct kv_client *c,
+                                      const char *name,
+                                      struct kv_secret **out,
+                                      struct kv_error **err_out);
+
+/**
+ * Waits until a deleted secret has reached the deleted collection (the delete finished), polling
+ * `GET /deletedsecrets/{name}` every 200 ms, doubling up to 2 s (404 = still in progress; a 403
+ * counts as done). Polls at least once; gives KV_STATUS_TIMEOUT, with the deadline in the
+ * message, when not done after `timeout_ms` milliseconds.
+ */
+kv_status kv_client_wait_for_deleted_secret(const struct kv_client *c,
+                                            const char *name,
+                                            uint32_t timeout_ms,
+                                            struct kv_error **err_out);
+
+/**
+ * Waits until a recovered secret is back in the live collection (`GET /secrets/{name}` answers),
+ * polling like `kv_client_wait_for_deleted_secret`.
+ */
+kv_status kv_client_wait_for_recovered_secret(const struct kv_client *c,
+                                              const char *name,
+                                              uint32_t timeout_ms,
+                                              struct kv_error **err_out);
 
 /**
  * Gets a deleted secret (no value; deleted date, scheduled purge date and recovery id set).
@@ -2132,7 +2171,9 @@ kv_status kv_client_get_deleted_secret(const struct kv_client *c,
                                        struct kv_error **err_out);
 
 /**
- * Recovers a deleted secret. `out` may be NULL; the returned secret carries no value.
+ * Recovers a deleted secret. `out` may be NULL; the returned secret carries no value. The
+ * recovery finishes asynchronously: call `kv_client_wait_for_recovered_secret` before using the
+ * secret (until then the service answers 404).
  */
 kv_status kv_client_recover_deleted_secret(const struct kv_client *c,
                                            const char *name,

@@ -1601,11 +1601,40 @@ public:
         return try_update_secret_properties(name, opts).value();
     }
 
-    /// Deletes a secret and all its versions (soft delete).
-    Result<void> try_delete_secret(std::string_view name) const {
-        return name_void(name, [&](const char* n, kv_error** err) { return kv_client_delete_secret(get(), n, err); });
+    /// Deletes a secret and all its versions (soft delete); returns the deleted secret (no value;
+    /// recovery id, deleted date, scheduled purge date and its properties). The move to the
+    /// deleted collection finishes asynchronously: call wait_for_deleted_secret before
+    /// get_deleted_secret, purge_deleted_secret or recover_deleted_secret.
+    Result<Secret> try_delete_secret(std::string_view name) const {
+        return name_out<Secret>(name, [&](const char* n, kv_secret** out, kv_error** err) {
+            return kv_client_delete_secret_out(get(), n, out, err);
+        });
     }
-    void delete_secret(std::string_view name) const { try_delete_secret(name).value(); }
+    Secret delete_secret(std::string_view name) const { return try_delete_secret(name).value(); }
+
+    /// Waits until a deleted secret has reached the deleted collection (KV_STATUS_TIMEOUT, with
+    /// the deadline in the message, after `timeout`).
+    Result<void> try_wait_for_deleted_secret(std::string_view name,
+                                             std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        const std::uint32_t ms = detail::clamp_ms(timeout);
+        return name_void(
+            name, [&](const char* n, kv_error** err) { return kv_client_wait_for_deleted_secret(get(), n, ms, err); });
+    }
+    void wait_for_deleted_secret(std::string_view name,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        try_wait_for_deleted_secret(name, timeout).value();
+    }
+    /// Waits until a recovered secret is back (KV_STATUS_TIMEOUT after `timeout`).
+    Result<void> try_wait_for_recovered_secret(std::string_view name,
+                                               std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        const std::uint32_t ms = detail::clamp_ms(timeout);
+        return name_void(
+            name, [&](const char* n, kv_error** err) { return kv_client_wait_for_recovered_secret(get(), n, ms, err); });
+    }
+    void wait_for_recovered_secret(std::string_view name,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        try_wait_for_recovered_secret(name, timeout).value();
+    }
 
     Result<Secret> try_get_deleted_secret(std::string_view name) const {
         return name_out<Secret>(name, [&](const char* n, kv_secret** out, kv_error** err) {
@@ -1752,7 +1781,8 @@ public:
     }
     void purge_deleted_key(std::string_view name) const { try_purge_deleted_key(name).value(); }
 
-    /// Waits until a deleted key has reached the deleted collection (KV_STATUS_TIMEOUT after `timeout`).
+    /// Waits until a deleted key has reached the deleted collection (KV_STATUS_TIMEOUT, with the
+    /// deadline in the message, after `timeout`).
     Result<void> try_wait_for_deleted_key(std::string_view name,
                                           std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
         const std::uint32_t ms = detail::clamp_ms(timeout);

@@ -16,6 +16,8 @@
 #   KV_VAULT_PORT       HTTPS port of the vault (default 8443)
 #   KV_VAULT_HTTP_PORT  plain HTTP port for /ping and the certificate (default 8080; Lowkey
 #                       Vault always uses 8080)
+#   KV_VAULT_DELETE_DELAY_MS  testvault only: how long a delete or recover takes to finish, like the
+#                       real service's asynchronous soft delete (default 300; 0 = at once)
 #   LOWKEY_VERSION      Lowkey Vault version (default 7.1.13)
 #   KV_JAVA             java for Lowkey Vault (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)
 set -euo pipefail
@@ -93,10 +95,11 @@ wait_ready() {
 
 start_testvault() {
     local dir="$1" log="$1/testvault.log" pid
-    say "starting testvault (tools/testvault/testvault.py) on https://localhost:${PORT}, http port ${HTTP_PORT}"
+    local delay="${KV_VAULT_DELETE_DELAY_MS:-300}"
+    say "starting testvault (tools/testvault/testvault.py) on https://localhost:${PORT}, http port ${HTTP_PORT}, delete delay ${delay} ms"
     # No --exit-on-stdin-eof: it runs in the background until `vault.sh stop`.
     nohup python3 "$ROOT/tools/testvault/testvault.py" --port "$PORT" --http-port "$HTTP_PORT" \
-        --state-dir "$dir" </dev/null >"$log" 2>&1 &
+        --state-dir "$dir" --delete-delay-ms "$delay" </dev/null >"$log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/vault.pid"
     wait_ready "$pid" "$log"

@@ -13,8 +13,7 @@ use crate::model::key::{
 use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
-use crate::status::KV_STATUS_TIMEOUT;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// A key, a key version, a list item or a deleted key.
@@ -356,11 +355,6 @@ impl CreateKeyOptions {
     }
 }
 
-/// First delay between two polls of `wait_for_*`.
-const FIRST_POLL_DELAY: Duration = Duration::from_millis(200);
-/// Longest delay between two polls of `wait_for_*`.
-const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
-
 /// Most random bytes one `get_random_bytes` call returns.
 pub const MAX_RANDOM_BYTES: u32 = 128;
 
@@ -570,12 +564,13 @@ impl Client {
     }
 
     /// Waits until a deleted key shows up in the deleted collection (the delete finished), by
-    /// polling `GET /deletedkeys/{name}`: 404 means still in progress, 403 (no get permission)
-    /// counts as done. Polls at least once; `KV_STATUS_TIMEOUT` after `timeout`.
+    /// polling `GET /deletedkeys/{name}` ([`Client::poll_until`] with [`crate::wait::until_present`]:
+    /// 404 means still in progress, 403 counts as done). Polls at least once; `KV_STATUS_TIMEOUT`,
+    /// naming the deadline, after `timeout`.
     pub fn wait_for_deleted_key(&self, name: &str, timeout: Duration) -> Result<()> {
         check_name("key", name)?;
         let request = Request::new(Method::Get, format!("/deletedkeys/{}", segment(name)));
-        self.poll_until_present(&request, timeout, format_args!("wait for deletion of key '{name}'"))
+        self.wait_until_present(&request, timeout, &format!("wait for deletion of key '{name}'"))
     }
 
     /// Waits until a recovered key is back in the live collection, by polling
@@ -583,27 +578,7 @@ impl Client {
     pub fn wait_for_recovered_key(&self, name: &str, timeout: Duration) -> Result<()> {
         check_name("key", name)?;
         let request = Request::new(Method::Get, format!("/keys/{}/", segment(name)));
-        self.poll_until_present(&request, timeout, format_args!("wait for recovery of key '{name}'"))
-    }
-
-    fn poll_until_present(&self, request: &Request, timeout: Duration, what: std::fmt::Arguments<'_>) -> Result<()> {
-        let what = what.to_string();
-        let deadline = Instant::now() + timeout;
-        let mut delay = FIRST_POLL_DELAY;
-        loop {
-            match self.pipeline.send(request) {
-                Ok(_) => return Ok(()),
-                Err(e) if e.http_status == 403 => return Ok(()),
-                Err(e) if e.http_status == 404 => {}
-                Err(e) => return Err(e.context(&what)),
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::new(KV_STATUS_TIMEOUT, format!("{what}: still not done after {timeout:?}")));
-            }
-            std::thread::sleep(delay.min(deadline - now));
-            delay = (delay * 2).min(MAX_POLL_DELAY);
-        }
+        self.wait_until_present(&request, timeout, &format!("wait for recovery of key '{name}'"))
     }
 
     fn key_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<Key> {

@@ -21,6 +21,7 @@ pub mod names;
 pub mod paging;
 pub mod secrets;
 pub mod status;
+pub mod wait;
 
 pub use client::{Client, ClientOptions};
 pub use error::{Error, Result};

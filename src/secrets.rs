@@ -8,6 +8,7 @@ use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
 use crate::status::KV_STATUS_INVALID_ARGUMENT;
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// Largest secret value the service stores (25 KiB).
@@ -111,7 +112,10 @@ impl Client {
         self.secret_call(&request, format_args!("update secret '{name}'"))
     }
 
-    /// Deletes a secret (all versions); returns the deleted secret.
+    /// Deletes a secret (all versions); returns the deleted secret (no value; recovery id, deleted
+    /// date and scheduled purge date set). The move to the deleted collection finishes
+    /// asynchronously: see [`Client::wait_for_deleted_secret`] before a purge, recover or
+    /// get-deleted.
     pub fn delete_secret(&self, name: &str) -> Result<Secret> {
         check_name("secret", name)?;
         let request = Request::new(Method::Delete, format!("/secrets/{}", segment(name)));
@@ -125,7 +129,8 @@ impl Client {
         self.secret_call(&request, format_args!("get deleted secret '{name}'"))
     }
 
-    /// Recovers a deleted secret; returns it (without value).
+    /// Recovers a deleted secret; returns it (without value). The recovery finishes
+    /// asynchronously: see [`Client::wait_for_recovered_secret`] before using the secret.
     pub fn recover_deleted_secret(&self, name: &str) -> Result<Secret> {
         check_name("secret", name)?;
         let request = Request::with_json(Method::Post, format!("/deletedsecrets/{}/recover", segment(name)), &serde_json::json!({}))?;
@@ -163,6 +168,24 @@ impl Client {
     /// Lists deleted secrets.
     pub fn list_deleted_secrets(&self) -> Pager<SecretBundle> {
         Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/deletedsecrets"), "list deleted secrets")
+    }
+
+    /// Waits until a deleted secret shows up in the deleted collection (the delete finished), by
+    /// polling `GET /deletedsecrets/{name}` ([`Client::poll_until`] with
+    /// [`crate::wait::until_present`]: 404 means still in progress, 403 counts as done). Polls at
+    /// least once; `KV_STATUS_TIMEOUT`, naming the deadline, after `timeout`.
+    pub fn wait_for_deleted_secret(&self, name: &str, timeout: Duration) -> Result<()> {
+        check_name("secret", name)?;
+        let request = Request::new(Method::Get, format!("/deletedsecrets/{}", segment(name)));
+        self.wait_until_present(&request, timeout, &format!("wait for deletion of secret '{name}'"))
+    }
+
+    /// Waits until a recovered secret is back in the live collection, by polling
+    /// `GET /secrets/{name}/` the same way as [`Client::wait_for_deleted_secret`].
+    pub fn wait_for_recovered_secret(&self, name: &str, timeout: Duration) -> Result<()> {
+        check_name("secret", name)?;
+        let request = Request::new(Method::Get, format!("/secrets/{}/", segment(name)));
+        self.wait_until_present(&request, timeout, &format!("wait for recovery of secret '{name}'"))
     }
 
     fn secret_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<Secret> {

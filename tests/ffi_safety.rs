@@ -86,8 +86,14 @@ fn invalid_utf8_and_invalid_names_are_refused_before_any_request() {
         expect_status(call(|e| kv_client_get_secret(client.0, n.as_ptr(), null(), &mut out, e)), KV_STATUS_INVALID_NAME);
         expect_status(call(|e| kv_client_set_secret(client.0, n.as_ptr(), b"v".as_ptr(), 1, null_mut(), e)), KV_STATUS_INVALID_NAME);
         expect_status(call(|e| kv_client_delete_secret(client.0, n.as_ptr(), e)), KV_STATUS_INVALID_NAME);
+        expect_status(call(|e| kv_client_delete_secret_out(client.0, n.as_ptr(), &mut out, e)), KV_STATUS_INVALID_NAME);
+        expect_status(call(|e| kv_client_wait_for_deleted_secret(client.0, n.as_ptr(), 10, e)), KV_STATUS_INVALID_NAME);
+        expect_status(call(|e| kv_client_wait_for_recovered_secret(client.0, n.as_ptr(), 10, e)), KV_STATUS_INVALID_NAME);
     }
     let ok = c("fine-name");
+    expect_status(call(|e| kv_client_delete_secret_out(null(), ok.as_ptr(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(call(|e| kv_client_wait_for_deleted_secret(client.0, null(), 10, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(call(|e| kv_client_wait_for_recovered_secret(null(), ok.as_ptr(), 10, e)), KV_STATUS_NULL_ARGUMENT);
     let bad_version = c("v/1");
     expect_status(call(|e| kv_client_get_secret(client.0, ok.as_ptr(), bad_version.as_ptr(), &mut out, e)), KV_STATUS_INVALID_NAME);
     // Values must be UTF-8 (Key Vault stores text); the value never appears in the message.

@@ -186,7 +186,10 @@ header = re.sub(r"/\*.*?\*/", "", header, flags=re.S)
 header = re.sub(r"//[^\n]*", "", header)
 funcs = sorted(set(re.findall(r"\b(kv_\w+)\s*\(", header)))
 hpp = open(sys.argv[2], encoding="utf-8").read()
-missing = [f for f in funcs if not re.search(r"\b%s\b" % re.escape(f), hpp)]
+# Superseded for the bindings (kept in kv.h for C callers): covered when its successor is used.
+superseded = {"kv_client_delete_secret": "kv_client_delete_secret_out"}
+used = lambda f: re.search(r"\b%s\b" % re.escape(f), hpp) is not None
+missing = [f for f in funcs if not used(f) and not (f in superseded and used(superseded[f]))]
 print("kv.h declares %d functions; kv.hpp uses %d of them" % (len(funcs), len(funcs) - len(missing)))
 for f in missing:
     print("  not used by kv.hpp: " + f)

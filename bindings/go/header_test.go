@@ -105,6 +105,7 @@ func TestParityClientOperations(t *testing.T) {
 	if len(all) < 50 {
 		t.Fatalf("only %d kv_client_* functions found in kv.h", len(all))
 	}
+	missing = slices.DeleteFunc(missing, func(f string) bool { return notCalled[f] != "" })
 	if len(missing) > 0 {
 		t.Fatalf("%d of the %d kv_client_* functions of kv.h are not in the Go binding:\n  %s",
 			len(missing), len(all), strings.Join(missing, "\n  "))
@@ -116,6 +117,8 @@ func TestParityClientOperations(t *testing.T) {
 var notCalled = map[string]string{
 	"kv_secret_tag_get": "tags are copied whole into Secret.Tags (kv_secret_tag_count, _name, _value)",
 	"kv_key_tag_get":    "tags are copied whole into Key.Tags (kv_key_tag_count, _name, _value)",
+	"kv_client_delete_secret": "DeleteSecret calls kv_client_delete_secret_out (the same request; it hands back " +
+		"the deleted secret)",
 }
 
 // TestParityAllFunctions: every function of kv.h (credentials, local keys, accessors, ...) is

@@ -523,6 +523,7 @@ func TestKeyLifecycle(t *testing.T) {
 
 	_, err = client.DeleteKey(name)
 	must(t, "DeleteKey", err)
+	must(t, "WaitForDeletedKey", client.WaitForDeletedKey(name, 30*time.Second))
 	must(t, "PurgeDeletedKey", client.PurgeDeletedKey(name))
 	_, err = client.GetDeletedKey(name)
 	expectStatus(t, "GetDeletedKey after purge", err, kv.ErrKeyNotFound)

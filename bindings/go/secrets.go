@@ -236,11 +236,33 @@ func (c *Client) UpdateSecretProperties(name, version string, opts SecretOptions
 	return takeSecret(out), nil
 }
 
-// DeleteSecret deletes a secret and all its versions (kv_client_delete_secret). It is a soft
-// delete: the secret can be recovered or purged while the vault retains it.
-func (c *Client) DeleteSecret(name string) error {
+// DeleteSecret deletes a secret and all its versions and returns the deleted secret: no value;
+// RecoveryID, DeletedDate, ScheduledPurgeDate and its properties set
+// (kv_client_delete_secret_out). It is a soft delete: the secret can be recovered or purged while
+// the vault retains it. The delete finishes asynchronously on the real service: call
+// WaitForDeletedSecret before GetDeletedSecret, PurgeDeletedSecret or RecoverDeletedSecret.
+func (c *Client) DeleteSecret(name string) (Secret, error) {
+	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
+		return C.kv_client_delete_secret_out(p, n, out, e)
+	})
+}
+
+// WaitForDeletedSecret waits until a deleted secret has reached the deleted collection, polling
+// (kv_client_wait_for_deleted_secret); ErrTimeout, with the deadline in the message, after
+// timeout (rounded up to milliseconds, at most about 49 days).
+func (c *Client) WaitForDeletedSecret(name string, timeout time.Duration) error {
+	ms := waitMillis(timeout)
 	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
-		return C.kv_client_delete_secret(p, n, e)
+		return C.kv_client_wait_for_deleted_secret(p, n, ms, e)
+	})
+}
+
+// WaitForRecoveredSecret waits until a recovered secret is back
+// (kv_client_wait_for_recovered_secret); ErrTimeout after timeout.
+func (c *Client) WaitForRecoveredSecret(name string, timeout time.Duration) error {
+	ms := waitMillis(timeout)
+	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+		return C.kv_client_wait_for_recovered_secret(p, n, ms, e)
 	})
 }
 
@@ -260,7 +282,8 @@ func (c *Client) GetDeletedSecret(name string) (Secret, error) {
 }
 
 // RecoverDeletedSecret recovers a deleted secret and returns its properties, without a value
-// (kv_client_recover_deleted_secret).
+// (kv_client_recover_deleted_secret); it finishes asynchronously on the real service, see
+// WaitForRecoveredSecret.
 func (c *Client) RecoverDeletedSecret(name string) (Secret, error) {
 	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
 		return C.kv_client_recover_deleted_secret(p, n, out, e)

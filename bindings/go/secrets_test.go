@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -327,7 +328,12 @@ func TestSecretDeleteRecoverPurge(t *testing.T) {
 	name := uniqueName("go-del")
 	_, err := client.SetSecret(name, []byte("to be deleted"), nil)
 	must(t, "SetSecret", err)
-	must(t, "DeleteSecret", client.DeleteSecret(name))
+	gone, err := client.DeleteSecret(name)
+	must(t, "DeleteSecret", err)
+	if gone.Name != name || gone.RecoveryID == "" || gone.DeletedDate.IsZero() || !gone.ScheduledPurgeDate.After(gone.DeletedDate) || gone.Value != nil {
+		t.Errorf("DeleteSecret returned %+v", gone)
+	}
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
 
 	_, err = client.GetSecret(name, "")
 	expectStatus(t, "GetSecret after delete", err, kv.ErrSecretNotFound)
@@ -353,18 +359,54 @@ func TestSecretDeleteRecoverPurge(t *testing.T) {
 	if r.Name != name || r.Value != nil {
 		t.Errorf("recovered: %+v", r)
 	}
+	must(t, "WaitForRecoveredSecret", client.WaitForRecoveredSecret(name, 30*time.Second))
 	got, err := client.GetSecret(name, "")
 	must(t, "GetSecret after recover", err)
 	if string(got.Value) != "to be deleted" {
 		t.Errorf("value %q", got.Value)
 	}
 
-	must(t, "DeleteSecret", client.DeleteSecret(name))
+	_, err = client.DeleteSecret(name)
+	must(t, "DeleteSecret", err)
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
 	must(t, "PurgeDeletedSecret", client.PurgeDeletedSecret(name))
 	_, err = client.GetDeletedSecret(name)
 	expectStatus(t, "GetDeletedSecret after purge", err, kv.ErrSecretNotFound)
-	err = client.DeleteSecret(name)
+	_, err = client.DeleteSecret(name)
 	expectStatus(t, "DeleteSecret of a purged secret", err, kv.ErrSecretNotFound)
+}
+
+// TestSecretDeleteIsAsynchronous shows what the waits are for: the local stand-in, like the real
+// service, answers 404 and 409 ObjectIsBeingDeleted until a delete finishes, and a wait whose
+// deadline is too short fails with ErrTimeout naming the deadline.
+func TestSecretDeleteIsAsynchronous(t *testing.T) {
+	if os.Getenv("KV_TEST_VAULT_URL") != "" || os.Getenv("TESTVAULT_DELETE_DELAY_MS") == "0" {
+		t.Skip("only the local stand-in is known to delay deletes")
+	}
+	name := uniqueName("go-async")
+	_, err := client.SetSecret(name, []byte("v"), nil)
+	must(t, "SetSecret", err)
+	_, err = client.DeleteSecret(name)
+	must(t, "DeleteSecret", err)
+	_, err = client.GetDeletedSecret(name)
+	expectStatus(t, "GetDeletedSecret mid-delete", err, kv.ErrSecretNotFound)
+	err = client.PurgeDeletedSecret(name)
+	expectStatus(t, "PurgeDeletedSecret mid-delete", err, kv.ErrObjectIsBeingDeleted)
+	e := expectStatus(t, "WaitForDeletedSecret(1ms)", client.WaitForDeletedSecret(name, time.Millisecond), kv.ErrTimeout)
+	if !strings.Contains(e.Message, "wait for deletion of secret '"+name+"'") || !strings.Contains(e.Message, "deadline of 1 ms") {
+		t.Errorf("timeout message %q", e.Message)
+	}
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
+	_, err = client.RecoverDeletedSecret(name)
+	must(t, "RecoverDeletedSecret", err)
+	_, err = client.GetSecret(name, "")
+	expectStatus(t, "GetSecret mid-recovery", err, kv.ErrSecretNotFound)
+	must(t, "WaitForRecoveredSecret", client.WaitForRecoveredSecret(name, 30*time.Second))
+	got, err := client.GetSecret(name, "")
+	must(t, "GetSecret after recovery", err)
+	if string(got.Value) != "v" {
+		t.Errorf("value %q", got.Value)
+	}
 }
 
 func TestSecretBackupRestore(t *testing.T) {
@@ -381,7 +423,9 @@ func TestSecretBackupRestore(t *testing.T) {
 	_, err = client.RestoreSecret(backup)
 	expectStatus(t, "RestoreSecret over a live secret", err, kv.ErrConflict)
 
-	must(t, "DeleteSecret", client.DeleteSecret(name))
+	_, err = client.DeleteSecret(name)
+	must(t, "DeleteSecret", err)
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
 	must(t, "PurgeDeletedSecret", client.PurgeDeletedSecret(name))
 	r, err := client.RestoreSecret(backup)
 	must(t, "RestoreSecret", err)

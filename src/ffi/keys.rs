@@ -509,8 +509,10 @@ pub extern "C" fn kv_client_update_key_properties(
 }
 
 /// Deletes a key and all its versions (soft delete: it can be recovered or purged while the
-/// vault retains it). The move to the deleted collection finishes asynchronously; see
-/// `kv_client_wait_for_deleted_key`. `out` may be NULL; it receives the deleted key.
+/// vault retains it). The move to the deleted collection finishes asynchronously: call
+/// `kv_client_wait_for_deleted_key` before `kv_client_get_deleted_key`,
+/// `kv_client_purge_deleted_key` or `kv_client_recover_deleted_key` (until then the service
+/// answers 404 and 409 ObjectIsBeingDeleted). `out` may be NULL; it receives the deleted key.
 #[no_mangle]
 pub extern "C" fn kv_client_delete_key(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {
@@ -550,15 +552,17 @@ pub extern "C" fn kv_client_purge_deleted_key(c: *const kv_client, name: *const 
     ffi_status!(err_out, { client(c)?.purge_deleted_key(string(name, "name")?) })
 }
 
-/// Waits until a deleted key has reached the deleted collection, polling every 200 ms to 2 s
-/// (a 403 while polling counts as done). Polls at least once; gives KV_STATUS_TIMEOUT after
-/// `timeout_ms` milliseconds.
+/// Waits until a deleted key has reached the deleted collection (the delete finished), polling
+/// `GET /deletedkeys/{name}` every 200 ms, doubling up to 2 s (404 = still in progress; a 403
+/// counts as done). Polls at least once; gives KV_STATUS_TIMEOUT, with the deadline in the
+/// message, when not done after `timeout_ms` milliseconds.
 #[no_mangle]
 pub extern "C" fn kv_client_wait_for_deleted_key(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, { client(c)?.wait_for_deleted_key(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
 }
 
-/// Waits until a recovered key is back, polling like `kv_client_wait_for_deleted_key`.
+/// Waits until a recovered key is back in the live collection (`GET /keys/{name}` answers),
+/// polling like `kv_client_wait_for_deleted_key`.
 #[no_mangle]
 pub extern "C" fn kv_client_wait_for_recovered_key(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, { client(c)?.wait_for_recovered_key(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })

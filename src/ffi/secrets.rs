@@ -10,6 +10,7 @@ use crate::paging::Pager;
 use crate::secrets::{secret_from_item, Secret, SecretProperties};
 use crate::status::kv_status;
 use std::ffi::c_char;
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// A secret as returned by a call: its value (for get/set), identifiers and properties.
@@ -241,7 +242,11 @@ pub extern "C" fn kv_client_update_secret_properties(
 }
 
 /// Deletes a secret and all its versions (soft delete: it can be recovered or purged while the
-/// vault retains it; see `kv_client_get_deleted_secret`).
+/// vault retains it). The move to the deleted collection finishes asynchronously: call
+/// `kv_client_wait_for_deleted_secret` before `kv_client_get_deleted_secret`,
+/// `kv_client_purge_deleted_secret` or `kv_client_recover_deleted_secret` (until then the service
+/// answers 404 and 409 ObjectIsBeingDeleted). To get the deleted secret back, use
+/// `kv_client_delete_secret_out`.
 #[no_mangle]
 pub extern "C" fn kv_client_delete_secret(c: *const kv_client, name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {
@@ -249,6 +254,36 @@ pub extern "C" fn kv_client_delete_secret(c: *const kv_client, name: *const c_ch
         client.delete_secret(string(name, "name")?)?;
         Ok(())
     })
+}
+
+/// Deletes a secret like `kv_client_delete_secret` and hands back the deleted secret: no value;
+/// recovery id, deleted date, scheduled purge date and the secret's properties set. `out` may be
+/// NULL (then this is `kv_client_delete_secret`). The delete finishes asynchronously; see
+/// `kv_client_wait_for_deleted_secret`.
+#[no_mangle]
+pub extern "C" fn kv_client_delete_secret_out(c: *const kv_client, name: *const c_char, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+    ffi_status!(err_out, {
+        let client = client(c)?;
+        let secret = client.delete_secret(string(name, "name")?)?;
+        write_secret(optional_out_slot(out), secret);
+        Ok(())
+    })
+}
+
+/// Waits until a deleted secret has reached the deleted collection (the delete finished), polling
+/// `GET /deletedsecrets/{name}` every 200 ms, doubling up to 2 s (404 = still in progress; a 403
+/// counts as done). Polls at least once; gives KV_STATUS_TIMEOUT, with the deadline in the
+/// message, when not done after `timeout_ms` milliseconds.
+#[no_mangle]
+pub extern "C" fn kv_client_wait_for_deleted_secret(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
+    ffi_status!(err_out, { client(c)?.wait_for_deleted_secret(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
+}
+
+/// Waits until a recovered secret is back in the live collection (`GET /secrets/{name}` answers),
+/// polling like `kv_client_wait_for_deleted_secret`.
+#[no_mangle]
+pub extern "C" fn kv_client_wait_for_recovered_secret(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
+    ffi_status!(err_out, { client(c)?.wait_for_recovered_secret(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
 }
 
 /// Gets a deleted secret (no value; deleted date, scheduled purge date and recovery id set).
@@ -262,7 +297,9 @@ pub extern "C" fn kv_client_get_deleted_secret(c: *const kv_client, name: *const
     })
 }
 
-/// Recovers a deleted secret. `out` may be NULL; the returned secret carries no value.
+/// Recovers a deleted secret. `out` may be NULL; the returned secret carries no value. The
+/// recovery finishes asynchronously: call `kv_client_wait_for_recovered_secret` before using the
+/// secret (until then the service answers 404).
 #[no_mangle]
 pub extern "C" fn kv_client_recover_deleted_secret(c: *const kv_client, name: *const c_char, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
     ffi_status!(err_out, {

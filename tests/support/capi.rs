@@ -189,6 +189,21 @@ impl Client {
         call(|e| kv_client_delete_secret(self.0, c(name).as_ptr(), e))
     }
 
+    /// Deletes through `kv_client_delete_secret_out`, handing back the deleted secret.
+    pub fn delete_out(&self, name: &str) -> Result<Secret, CallError> {
+        let mut out = null_mut();
+        call(|e| kv_client_delete_secret_out(self.0, c(name).as_ptr(), &mut out, e))?;
+        Ok(Secret(out))
+    }
+
+    pub fn wait_deleted(&self, name: &str, timeout_ms: u32) -> Result<(), CallError> {
+        call(|e| kv_client_wait_for_deleted_secret(self.0, c(name).as_ptr(), timeout_ms, e))
+    }
+
+    pub fn wait_recovered(&self, name: &str, timeout_ms: u32) -> Result<(), CallError> {
+        call(|e| kv_client_wait_for_recovered_secret(self.0, c(name).as_ptr(), timeout_ms, e))
+    }
+
     pub fn get_deleted(&self, name: &str) -> Result<Secret, CallError> {
         let mut out = null_mut();
         call(|e| kv_client_get_deleted_secret(self.0, c(name).as_ptr(), &mut out, e))?;

@@ -16,6 +16,10 @@ pub struct LocalVault {
     /// Held open for the life of the test process; the server exits when it closes.
     _stdin: Mutex<Option<ChildStdin>>,
     _child: Mutex<Option<Child>>,
+    /// True when this is the stand-in started here with a non-zero delete delay (its default;
+    /// `TESTVAULT_DELETE_DELAY_MS=0` turns it off): deletes and recovers are then certainly still in
+    /// progress right after they return.
+    pub delays_deletes: bool,
 }
 
 static VAULT: OnceLock<LocalVault> = OnceLock::new();
@@ -24,7 +28,7 @@ static VAULT: OnceLock<LocalVault> = OnceLock::new();
 pub fn vault() -> &'static LocalVault {
     VAULT.get_or_init(|| {
         if let (Ok(url), Ok(ca)) = (std::env::var("KV_TEST_VAULT_URL"), std::env::var("KV_TEST_VAULT_CA")) {
-            return LocalVault { url, ca_file: ca, _stdin: Mutex::new(None), _child: Mutex::new(None) };
+            return LocalVault { url, ca_file: ca, _stdin: Mutex::new(None), _child: Mutex::new(None), delays_deletes: false };
         }
         start_testvault()
     })
@@ -52,6 +56,7 @@ fn start_testvault() -> LocalVault {
         ca_file: state.join("ca.pem").to_string_lossy().into_owned(),
         _stdin: Mutex::new(stdin),
         _child: Mutex::new(Some(child)),
+        delays_deletes: std::env::var("TESTVAULT_DELETE_DELAY_MS").map(|v| v.trim() != "0").unwrap_or(true),
     }
 }
 

@@ -405,6 +405,7 @@ class KeyStore(tv.SoftDeleteStore):
         self.lock = threading.Lock()
         self.live: dict[str, Key] = {}
         self.deleted: dict[str, Key] = {}
+        self._init_pending()
         self._signer = ec.generate_private_key(ec.SECP256R1())  # signs key release results
 
     @property
@@ -496,6 +497,7 @@ class KeyStore(tv.SoftDeleteStore):
         """Append a version (creating the key); 409 if the name is soft-deleted. Caller holds no lock."""
         key = name.lower()
         with self.lock:
+            self.check_not_pending(key)
             if key in self.deleted:
                 raise deleted_conflict(self.deleted[key].name)
             k = self.live.get(key)
@@ -547,6 +549,7 @@ class KeyStore(tv.SoftDeleteStore):
         enabled, nbf, exp, exportable = _key_attrs(body)
         rp = _release_policy(body)
         with self.lock:  # fail fast before an expensive key generation
+            self.check_not_pending(name.lower())
             if name.lower() in self.deleted:
                 raise deleted_conflict(self.deleted[name.lower()].name)
         material = _generate(family, key_size, crv, exponent)

@@ -960,3 +960,37 @@ def test_without_cryptography_secrets_work_and_keys_answer_501(tmp_path, monkeyp
     finally:
         srv.stop()
     assert any("keys operations disabled" in line for line in srv.stderr_lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# asynchronous soft delete of keys
+
+
+def test_async_key_delete_and_recover(tmp_path):
+    srv = tt.Server(str(tmp_path), delete_delay_ms=600)
+    kc = tt.Client(srv)
+    try:
+        create(kc, "akd", kty="EC")
+        r, d = kc.request("DELETE", "/keys/akd")
+        assert r.status == 200 and d["recoveryId"].endswith("/deletedkeys/akd")
+        r, e = kc.request("GET", "/deletedkeys/akd")
+        assert r.status == 404 and e["error"] == {"code": "KeyNotFound", "message": "Deleted Key not found: akd"}
+        being_deleted = {"code": "Conflict", "message": "Key is currently being deleted.",
+                         "innererror": {"code": "ObjectIsBeingDeleted"}}
+        for method, path, body in (("DELETE", "/deletedkeys/akd", None),
+                                   ("POST", "/deletedkeys/akd/recover", None),
+                                   ("POST", "/keys/akd/create", {"kty": "EC"})):
+            r, e = kc.request(method, path, body)
+            assert (r.status, e["error"]) == (409, being_deleted), (method, path)
+        tt.poll(kc, "/deletedkeys/akd")
+        r, _ = kc.request("POST", "/deletedkeys/akd/recover")
+        assert r.status == 200
+        r, e = kc.request("GET", "/keys/akd")
+        assert r.status == 404 and e["error"]["code"] == "KeyNotFound"
+        r, e = kc.request("POST", "/keys/akd/create", {"kty": "EC"})
+        assert r.status == 409 and e["error"]["innererror"]["code"] == "ObjectIsBeingRecovered"
+        _, misses = tt.poll(kc, "/keys/akd")
+        assert misses >= 1
+    finally:
+        kc.close()
+        srv.stop()

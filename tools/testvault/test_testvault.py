@@ -37,14 +37,18 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, state_dir: str, *extra: str):
+    """A testvault subprocess. `delete_delay_ms` is passed as --delete-delay-ms (the tests of other
+    features use 0, the asynchronous-delete tests below set it; None passes nothing)."""
+
+    def __init__(self, state_dir: str, *extra: str, delete_delay_ms: int | None = 0, env: dict | None = None):
         self.state_dir = state_dir
         self.port = free_port()
         self.http_port = free_port()
+        delay = [] if delete_delay_ms is None else ["--delete-delay-ms", str(delete_delay_ms)]
         self.proc = subprocess.Popen(
             [sys.executable, SERVER, "--port", str(self.port), "--http-port", str(self.http_port),
-             "--state-dir", state_dir, *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             "--state-dir", state_dir, *delay, *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr_lines: list[str] = []
         self._stderr_thread = threading.Thread(target=self._drain, daemon=True)
         self._stderr_thread.start()
@@ -542,6 +546,138 @@ def test_conflict_on_set_of_deleted_name(cli):
         "message": "Secret c1 is currently in a deleted but recoverable state, and its name cannot be reused; "
                    "in this state, the secret can only be recovered or purged.",
         "innererror": {"code": "ObjectIsDeletedButRecoverable"}}}
+
+
+# ---------------------------------------------------------------------------------------------
+# asynchronous soft delete (NOTES.md section 5): the answers between DELETE and the end of the move
+
+
+DELAY_MS = 600
+
+
+@pytest.fixture
+def slow(tmp_path):
+    s = Server(str(tmp_path), delete_delay_ms=DELAY_MS)
+    c = Client(s)
+    yield c
+    c.close()
+    s.stop()
+
+
+def poll(cli, path: str, deadline_s: float = 10.0):
+    """GETs `path` until it answers 200; returns (seconds waited, number of 404s seen)."""
+    start = time.monotonic()
+    misses = 0
+    while True:
+        r, _ = cli.request("GET", path)
+        if r.status == 200:
+            return time.monotonic() - start, misses
+        assert r.status == 404, r.status
+        misses += 1
+        assert time.monotonic() - start < deadline_s, "still 404 after %ss" % deadline_s
+        time.sleep(0.05)
+
+
+def test_async_secret_delete_answers_like_the_service_until_done(slow):
+    cli = slow
+    r, b = cli.request("PUT", "/secrets/asd", {"value": "v", "contentType": "ct"})
+    r, d = cli.request("DELETE", "/secrets/asd")
+    assert r.status == 200 and "value" not in d and d["id"] == b["id"]
+    assert d["recoveryId"].endswith("/deletedsecrets/asd") and isinstance(d["scheduledPurgeDate"], int)
+    t0 = time.monotonic()
+    # mid-delete: neither live nor deleted
+    r, body = cli.request("GET", "/deletedsecrets/asd")
+    assert r.status == 404
+    assert body["error"] == {"code": "SecretNotFound", "message": "Deleted Secret not found: asd"}
+    r, body = cli.request("GET", "/secrets/asd")
+    assert r.status == 404 and body["error"]["code"] == "SecretNotFound"
+    r, lst = cli.request("GET", "/deletedsecrets")
+    assert lst["value"] == []
+    being_deleted = {"code": "Conflict", "message": "Secret is currently being deleted.",
+                     "innererror": {"code": "ObjectIsBeingDeleted"}}
+    for method, path, body in (("DELETE", "/deletedsecrets/asd", None),
+                               ("POST", "/deletedsecrets/asd/recover", None),
+                               ("PUT", "/secrets/asd", {"value": "again"})):
+        r, e = cli.request(method, path, body)
+        assert (r.status, e["error"]) == (409, being_deleted), (method, path)
+    assert time.monotonic() - t0 < DELAY_MS / 1000.0, "the checks above ran too slowly to prove anything"
+
+    waited, misses = poll(cli, "/deletedsecrets/asd")
+    assert misses >= 1 and waited >= (DELAY_MS / 1000.0) * 0.5
+    r, gd = cli.request("GET", "/deletedsecrets/asd")
+    assert gd["recoveryId"] == d["recoveryId"] and gd["deletedDate"] == d["deletedDate"]
+    r, lst = cli.request("GET", "/deletedsecrets")
+    assert [i["recoveryId"] for i in lst["value"]] == [d["recoveryId"]]
+    # done: a re-create now meets the ordinary deleted-but-recoverable conflict
+    r, e = cli.request("PUT", "/secrets/asd", {"value": "again"})
+    assert r.status == 409 and err(e) == ("Conflict", "ObjectIsDeletedButRecoverable")
+
+    # recovery is asynchronous too: the live secret answers 404 until it is back
+    r, rec = cli.request("POST", "/deletedsecrets/asd/recover")
+    assert r.status == 200 and rec["id"] == b["id"] and "value" not in rec
+    r, body = cli.request("GET", "/secrets/asd")
+    assert r.status == 404 and body["error"]["code"] == "SecretNotFound"
+    r, body = cli.request("GET", "/deletedsecrets/asd")
+    assert r.status == 404
+    r, e = cli.request("PUT", "/secrets/asd", {"value": "again"})
+    assert r.status == 409 and err(e) == ("Conflict", "ObjectIsBeingRecovered")
+    r, e = cli.request("DELETE", "/secrets/asd")
+    assert r.status == 404 and e["error"]["code"] == "SecretNotFound"
+    waited, misses = poll(cli, "/secrets/asd")
+    assert misses >= 1
+    r, g = cli.request("GET", "/secrets/asd")
+    assert g["value"] == "v"
+
+    # purge after the delete finished works; the name is then free
+    cli.request("DELETE", "/secrets/asd")
+    poll(cli, "/deletedsecrets/asd")
+    r, _ = cli.request("DELETE", "/deletedsecrets/asd")
+    assert r.status == 204
+    r, _ = cli.request("PUT", "/secrets/asd", {"value": "fresh"})
+    assert r.status == 200
+
+
+def test_async_restore_of_a_name_being_deleted_is_a_conflict(slow):
+    cli = slow
+    cli.request("PUT", "/secrets/rbd", {"value": "v"})
+    r, bk = cli.request("POST", "/secrets/rbd/backup")
+    cli.request("DELETE", "/secrets/rbd")
+    r, e = cli.request("POST", "/secrets/restore", {"value": bk["value"]})
+    assert r.status == 409 and err(e) == ("Conflict", "ObjectIsBeingDeleted")
+
+
+def test_delete_delay_defaults_to_non_zero_and_reads_env(tmp_path):
+    # no flag, no environment: the default delay is non-zero
+    env = {k: v for k, v in os.environ.items() if k != "TESTVAULT_DELETE_DELAY_MS"}
+    s = Server(str(tmp_path / "a"), delete_delay_ms=None, env=env)
+    c = Client(s)
+    try:
+        c.request("PUT", "/secrets/dflt", {"value": "v"})
+        c.request("DELETE", "/secrets/dflt")
+        r, _ = c.request("GET", "/deletedsecrets/dflt")
+        assert r.status == 404
+        poll(c, "/deletedsecrets/dflt")
+    finally:
+        c.close()
+        s.stop()
+    # TESTVAULT_DELETE_DELAY_MS=0: at once
+    s = Server(str(tmp_path / "b"), delete_delay_ms=None, env=dict(env, TESTVAULT_DELETE_DELAY_MS="0"))
+    c = Client(s)
+    try:
+        c.request("PUT", "/secrets/now", {"value": "v"})
+        c.request("DELETE", "/secrets/now")
+        r, _ = c.request("GET", "/deletedsecrets/now")
+        assert r.status == 200
+    finally:
+        c.close()
+        s.stop()
+
+
+def test_delete_delay_flag_is_checked(tmp_path):
+    for bad_value in ("-1", "3600001"):
+        p = subprocess.run([sys.executable, SERVER, "--port", "0", "--http-port", "0", "--state-dir",
+                            str(tmp_path), "--delete-delay-ms", bad_value], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 2 and "delete delay" in p.stderr
 
 
 def test_backup_purge_restore_keeps_versions(cli):

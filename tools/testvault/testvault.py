@@ -11,7 +11,7 @@ It replaces Lowkey Vault for the kv test suite and demo, and it has the same ope
 Usage
 -----
     python3 tools/testvault/testvault.py --port 8443 --http-port 8080 --state-dir DIR \
-        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE]
+        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE] [--delete-delay-ms MS]
 
 At start-up it:
   * creates, if any of them is missing, a self-signed CA (EC P-256; basicConstraints critical CA:TRUE,
@@ -52,7 +52,7 @@ Secrets operations (all 12 of secrets.json):
   GET    /secrets/{name}[/[{version}]]    GetSecret (latest when the version is missing or empty;
                                           404 SecretNotFound; 403 Forbidden/SecretDisabled on a disabled version)
   PATCH  /secrets/{name}[/[{version}]]    UpdateSecret (contentType, attributes merge, tags replace; no value returned)
-  DELETE /secrets/{name}                  DeleteSecret (immediate; DeletedSecretBundle without value)
+  DELETE /secrets/{name}                  DeleteSecret (DeletedSecretBundle without value; finishes after the delete delay)
   GET    /secrets                         GetSecrets (SecretItem per secret: base id, latest version's metadata)
   GET    /secrets/{name}/versions         GetSecretVersions (versioned ids, in creation order)
   POST   /secrets/{name}/backup           BackupSecret
@@ -60,7 +60,7 @@ Secrets operations (all 12 of secrets.json):
                                           or deleted; 400 BadParameter for a malformed blob)
   GET    /deletedsecrets                  GetDeletedSecrets
   GET    /deletedsecrets/{name}           GetDeletedSecret (404 SecretNotFound "Deleted Secret not found: {name}")
-  POST   /deletedsecrets/{name}/recover   RecoverDeletedSecret (immediate; latest bundle without value)
+  POST   /deletedsecrets/{name}/recover   RecoverDeletedSecret (latest bundle without value; finishes after the delete delay)
   DELETE /deletedsecrets/{name}           PurgeDeletedSecret (204, no body)
 
 Keys operations (all 25 of keys.json; details in keys.py):
@@ -121,9 +121,13 @@ Deviations from the real service (deliberate or simplifications)
     create requests are ignored. Rotation-policy durations are approximated (Y=365 days, M=30 days) and
     nothing rotates automatically. The keys backup blob is base64url(zlib(JSON)) with the private key.
   * State is in memory only (lost on restart); DIR holds only certificates and the pid file.
-  * Delete and recover are immediate (the real service is asynchronous: GET /deletedsecrets/{name}
-    answers 404 for a while and purge/re-create can answer 409 ObjectIsBeingDeleted). Nothing is
-    ever purged automatically at scheduledPurgeDate. recoveryLevel is always "Recoverable+Purgeable",
+  * Delete and recover finish asynchronously, like the real service, after --delete-delay-ms
+    (default $TESTVAULT_DELETE_DELAY_MS, else 300 ms; 0 = at once). Until a delete finishes, GET
+    /deleted{secrets,keys}/{name} answers 404 (SecretNotFound "Deleted Secret not found: X" /
+    KeyNotFound "Deleted Key not found: X") and purge, recover and re-create answer 409 Conflict /
+    ObjectIsBeingDeleted ("Secret is currently being deleted."); until a recover finishes, the live
+    object answers 404 and re-create 409 Conflict / ObjectIsBeingRecovered (the stand-in's guess;
+    the real answer is not recorded). The service's real delay is seconds. Nothing is ever purged automatically at scheduledPurgeDate. recoveryLevel is always "Recoverable+Purgeable",
     recoverableDays 90.
   * Tokens are not validated (any non-empty bearer token, or exactly --token-required). The challenge
     names resource "https://localhost": a client that applies the SDKs' challenge-resource check
@@ -284,6 +288,11 @@ class ApiError(Exception):
         return {"error": err}
 
 
+# How long a delete or recover takes by default (ms): non-zero, so every suite run against the
+# stand-in meets the real service's asynchronous soft delete.
+DEFAULT_DELETE_DELAY_MS = 300
+
+
 def bad(message: str) -> ApiError:
     return ApiError(400, "BadParameter", message)
 
@@ -353,9 +362,21 @@ def _b64_lenient(text: str) -> bytes:
 class SoftDeleteStore:
     """Soft delete, recovery, purge and restore, the same for secrets and keys. A subclass keeps
     `lock`, `live` and `deleted` (lower-cased name -> object with `name`, `deleted_date` and
-    `latest()`) and says how its objects look and which errors it raises."""
+    `latest()`), calls `_init_pending()` and says how its objects look and which errors it raises.
+
+    Like the real service, delete and recover finish asynchronously, `delay` seconds after the
+    request (0 = at once): an object being deleted is in `deleting` (neither live nor deleted: its
+    GET and GET /deleted... answer 404, purge, recover and re-create answer 409 Conflict /
+    ObjectIsBeingDeleted); an object being recovered is in `recovering` (its GET answers 404 until
+    the recovery finishes, re-create answers 409). `settle()` moves finished transitions along; the
+    request handler calls it before every request."""
 
     noun = "Object"
+    delay = 0.0
+
+    def _init_pending(self) -> None:
+        self.deleting: dict = {}  # lower-cased name -> (object, monotonic due time)
+        self.recovering: dict = {}
 
     def _not_found(self, name: str) -> ApiError:
         raise NotImplementedError
@@ -369,6 +390,28 @@ class SoftDeleteStore:
     def _recovered_bundle(self, obj) -> dict:
         raise NotImplementedError
 
+    def settle(self) -> None:
+        """Finishes the deletions and recoveries whose delay has passed."""
+        now = time.monotonic()
+        with self.lock:
+            for pending, target in ((self.deleting, self.deleted), (self.recovering, self.live)):
+                for key, (obj, due) in list(pending.items()):
+                    if due <= now:
+                        del pending[key]
+                        target[key] = obj
+
+    def _being_deleted(self) -> ApiError:
+        return ApiError(409, "Conflict", "%s is currently being deleted." % self.noun, "ObjectIsBeingDeleted")
+
+    def check_not_pending(self, key: str) -> None:
+        """409 when `key` is mid-delete or mid-recovery (for create, set, import and restore). Caller
+        holds the lock. The real service's answer during a recovery is not recorded; the stand-in
+        uses 409 Conflict / ObjectIsBeingRecovered."""
+        if key in self.deleting:
+            raise self._being_deleted()
+        if key in self.recovering:
+            raise ApiError(409, "Conflict", "%s is currently being recovered." % self.noun, "ObjectIsBeingRecovered")
+
     def delete(self, name: str) -> dict:
         key = name.lower()
         with self.lock:
@@ -376,7 +419,10 @@ class SoftDeleteStore:
             if obj is None:
                 raise self._not_found(name)
             obj.deleted_date = int(time.time())
-            self.deleted[key] = obj
+            if self.delay > 0:
+                self.deleting[key] = (obj, time.monotonic() + self.delay)
+            else:
+                self.deleted[key] = obj
             return self._deleted_bundle(obj)
 
     def get_deleted(self, name: str) -> dict:
@@ -389,6 +435,8 @@ class SoftDeleteStore:
     def recover(self, name: str) -> dict:
         key = name.lower()
         with self.lock:
+            if key in self.deleting:
+                raise self._being_deleted()
             obj = self.deleted.get(key)
             if obj is None:
                 raise self._deleted_not_found(name)
@@ -396,18 +444,25 @@ class SoftDeleteStore:
                 raise ApiError(409, "Conflict", "%s %s already exists" % (self.noun, obj.name))
             del self.deleted[key]
             obj.deleted_date = None
-            self.live[key] = obj
+            if self.delay > 0:
+                self.recovering[key] = (obj, time.monotonic() + self.delay)
+            else:
+                self.live[key] = obj
             return self._recovered_bundle(obj)
 
     def purge(self, name: str) -> None:
+        key = name.lower()
         with self.lock:
-            if self.deleted.pop(name.lower(), None) is None:
+            if key in self.deleting:
+                raise self._being_deleted()
+            if self.deleted.pop(key, None) is None:
                 raise self._deleted_not_found(name)
 
     def _restore(self, obj) -> dict:
         """Adds a decoded backup; 409 when the name exists, live or deleted."""
         key = obj.name.lower()
         with self.lock:
+            self.check_not_pending(key)
             if key in self.live or key in self.deleted:
                 raise ApiError(409, "Conflict", "%s already exists" % self.noun)
             self.live[key] = obj
@@ -423,6 +478,7 @@ class Vault(SoftDeleteStore):
         self.lock = threading.Lock()
         self.live: dict[str, Secret] = {}
         self.deleted: dict[str, Secret] = {}
+        self._init_pending()
         self.keys = _keys.KeyStore(self) if _keys is not None else None
 
     # ---- rendering
@@ -486,6 +542,7 @@ class Vault(SoftDeleteStore):
         now = int(time.time())
         key = name.lower()
         with self.lock:
+            self.check_not_pending(key)
             if key in self.deleted:
                 d = self.deleted[key]
                 raise ApiError(409, "Conflict",
@@ -983,6 +1040,11 @@ class VaultHandler(_Handler):
             method = ov
             self._log_method = "POST[%s]" % ov
 
+        # asynchronous deletes and recoveries that are due finish before the request is served
+        vault.settle()
+        if vault.keys is not None:
+            vault.keys.settle()
+
         # routing
         segs = [urllib.parse.unquote(s) for s in raw_path.split("/")[1:]] if raw_path.startswith("/") else None
         route = self._route(segs)
@@ -1146,6 +1208,9 @@ def main(argv=None) -> int:
     ap.add_argument("--token-required", default=None, help="accept only this bearer token")
     ap.add_argument("--identity-header", default="test-identity-header",
                     help="X-IDENTITY-HEADER value the App Service style token endpoint /msi/token requires")
+    ap.add_argument("--delete-delay-ms", type=int, default=None,
+                    help="how long a delete or recover takes to finish, like the real service's asynchronous "
+                         "soft delete (default: $TESTVAULT_DELETE_DELAY_MS, else %d; 0 = at once)" % DEFAULT_DELETE_DELAY_MS)
     ap.add_argument("--exit-on-stdin-eof", action="store_true",
                     help="stop when standard input closes (lets a test process own the server's lifetime)")
     args = ap.parse_args(argv)
@@ -1155,6 +1220,15 @@ def main(argv=None) -> int:
         ap.error("--token-required must not be empty")
     if not args.identity_header.strip():
         ap.error("--identity-header must not be empty")
+    delay_ms = args.delete_delay_ms
+    if delay_ms is None:
+        env = os.environ.get("TESTVAULT_DELETE_DELAY_MS", "").strip()
+        try:
+            delay_ms = int(env) if env else DEFAULT_DELETE_DELAY_MS
+        except ValueError:
+            ap.error("TESTVAULT_DELETE_DELAY_MS must be a whole number of milliseconds")
+    if not 0 <= delay_ms <= 3_600_000:
+        ap.error("the delete delay must be between 0 and 3600000 ms")
 
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, exist_ok=True)
@@ -1168,6 +1242,9 @@ def main(argv=None) -> int:
     https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, args.token_required)
     port = https.server_address[1]
     https.vault = Vault("https://localhost:%d" % port, args.page_size)
+    https.vault.delay = delay_ms / 1000.0
+    if https.vault.keys is not None:
+        https.vault.keys.delay = delay_ms / 1000.0
     plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"),
                         args.identity_header)
 

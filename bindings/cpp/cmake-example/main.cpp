@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
         }
 
         client.delete_secret(name);
+        client.wait_for_deleted_secret(name);  // deletes finish asynchronously
         client.purge_deleted_secret(name);
         std::cout << "app: ok\n";
         return 0;

@@ -78,6 +78,11 @@ int main(void) {
         rc = fail("delete", st, err);
         goto out;
     }
+    /* Deletes finish asynchronously: purge once the secret is in the deleted collection. */
+    if ((st = kv_client_wait_for_deleted_secret(client, name, 60000, &err)) != KV_STATUS_OK) {
+        rc = fail("wait for delete", st, err);
+        goto out;
+    }
     if ((st = kv_client_purge_deleted_secret(client, name, &err)) != KV_STATUS_OK) {
         rc = fail("purge", st, err);
         goto out;

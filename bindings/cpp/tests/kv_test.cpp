@@ -169,6 +169,7 @@ std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 // Deletes and purges a secret, ignoring failures (clean-up).
 void drop_secret(const std::string& name) {
     if (client().try_delete_secret(name).ok()) {
+        (void)client().try_wait_for_deleted_secret(name, std::chrono::seconds(10));
         (void)client().try_purge_deleted_secret(name);
     }
 }
@@ -468,7 +469,13 @@ TEST(secret_round_trip) {
     // Backup, delete, deleted views, purge, restore.
     kv::Blob backup = c.backup_secret(name);
     CHECK(!backup.empty());
-    c.delete_secret(name);
+    kv::Secret gone = c.delete_secret(name);
+    CHECK_EQ(gone.name(), name);
+    CHECK(gone.value().empty());
+    CHECK(gone.recovery_id().find("/deletedsecrets/" + name) != std::string::npos);
+    CHECK(gone.deleted_date() > 0);
+    CHECK(gone.scheduled_purge_date() > gone.deleted_date());
+    c.wait_for_deleted_secret(name, std::chrono::seconds(30));
     kv::Secret deleted = c.get_deleted_secret(name);
     CHECK_EQ(deleted.name(), name);
     CHECK(!deleted.recovery_id().empty());
@@ -484,12 +491,28 @@ TEST(secret_round_trip) {
     CHECK_EQ(restored.name(), name);
     CHECK_EQ(c.get_secret(name).value(), "third");
 
-    // Delete, recover.
-    c.delete_secret(name);
+    // Delete, recover (each finishes asynchronously: wait).
+    (void)c.delete_secret(name);
+    c.wait_for_deleted_secret(name);
     kv::Secret recovered = c.recover_deleted_secret(name);
     CHECK_EQ(recovered.name(), name);
+    c.wait_for_recovered_secret(name, std::chrono::seconds(30));
     CHECK_EQ(c.get_secret(name).value(), "third");
     drop_secret(name);
+}
+
+// A delete that never finishes (the name was never deleted: GET /deletedsecrets answers 404 on
+// every poll): the wait ends with KV_STATUS_TIMEOUT and names the deadline.
+TEST(secret_waits_time_out_naming_the_deadline) {
+    const kv::Client& c = client();
+    const std::string never = unique("never");
+    kv::Result<void> r = c.try_wait_for_deleted_secret(never, std::chrono::milliseconds(300));
+    CHECK_EQ(r.status(), static_cast<kv_status>(KV_STATUS_TIMEOUT));
+    CHECK(r.error().message().find("wait for deletion of secret '" + never + "'") != std::string::npos);
+    CHECK(r.error().message().find("deadline of 300 ms") != std::string::npos);
+    CHECK_THROWS_KV(c.wait_for_recovered_secret(never, std::chrono::milliseconds(200)), KV_STATUS_TIMEOUT, {
+        CHECK(err.message().find("deadline of 200 ms") != std::string::npos);
+    });
 }
 
 TEST(secret_errors_not_found_and_disabled) {
@@ -521,7 +544,7 @@ TEST(secret_errors_not_found_and_disabled) {
     // The error outlives the Result it came from (shared ownership of the kv_error).
     std::optional<kv::Error> kept;
     {
-        kv::Result<void> d = c.try_delete_secret(missing);
+        kv::Result<kv::Secret> d = c.try_delete_secret(missing);
         CHECK_EQ(d.status(), static_cast<kv_status>(KV_STATUS_SECRET_NOT_FOUND));
         kept = d.error();
     }

@@ -46,7 +46,9 @@ def main() -> int:
             print("signature valid (checked locally): %s" % key.verify_data(kv.SignatureAlgorithm.ES256, message,
                                                                              signature))
 
-        client.delete_secret(name)
+        deleted = client.delete_secret(name)
+        print("deleted; the vault purges it on %s unless purged or recovered first" % deleted.scheduled_purge_date)
+        client.wait_for_deleted_secret(name)  # the service finishes deletes asynchronously
         client.purge_deleted_secret(name)
         client.delete_key(name)
         client.wait_for_deleted_key(name)

@@ -395,10 +395,28 @@ class Client:
                      opt_text_arg(version, "version"), opts, byref(out))
         return take_secret(out)
 
-    def delete_secret(self, name: str) -> None:
-        """Deletes a secret and all its versions (soft delete: recover or purge it later)."""
+    def delete_secret(self, name: str) -> Secret:
+        """Deletes a secret and all its versions (soft delete: recover or purge it later); returns
+        the deleted secret (no value; ``recovery_id``, ``deleted_on``, ``scheduled_purge_date`` and
+        its properties). Deletion finishes asynchronously in the service: call
+        :meth:`wait_for_deleted_secret` before getting, recovering or purging the deleted secret."""
+        out = POINTER(kv_secret)()
         with self._handle.use() as c:
-            call(_lib.kv_client_delete_secret, c, text_arg(name, "name"))
+            call(_lib.kv_client_delete_secret_out, c, text_arg(name, "name"), byref(out))
+        return take_secret(out)
+
+    def wait_for_deleted_secret(self, name: str, timeout: float = 60.0) -> None:
+        """Waits until a deleted secret has reached the deleted collection (``kv.TimeoutError``,
+        naming the deadline, after ``timeout`` seconds)."""
+        ms = millis_arg(timeout, "timeout", 32)
+        with self._handle.use() as c:
+            call(_lib.kv_client_wait_for_deleted_secret, c, text_arg(name, "name"), ms)
+
+    def wait_for_recovered_secret(self, name: str, timeout: float = 60.0) -> None:
+        """Waits until a recovered secret is back (``kv.TimeoutError`` after ``timeout`` seconds)."""
+        ms = millis_arg(timeout, "timeout", 32)
+        with self._handle.use() as c:
+            call(_lib.kv_client_wait_for_recovered_secret, c, text_arg(name, "name"), ms)
 
     def get_deleted_secret(self, name: str) -> Secret:
         """Gets a deleted secret (no value; ``deleted_on``, ``scheduled_purge_date``, ``recovery_id``)."""
@@ -408,7 +426,8 @@ class Client:
         return take_secret(out)
 
     def recover_deleted_secret(self, name: str) -> Secret:
-        """Recovers a deleted secret; returns its latest version (without value)."""
+        """Recovers a deleted secret; returns its latest version (without value). Recovery finishes
+        asynchronously in the service: see :meth:`wait_for_recovered_secret`."""
         out = POINTER(kv_secret)()
         with self._handle.use() as c:
             call(_lib.kv_client_recover_deleted_secret, c, text_arg(name, "name"), byref(out))
@@ -617,8 +636,8 @@ class Client:
             call(_lib.kv_client_purge_deleted_key, c, text_arg(name, "name"))
 
     def wait_for_deleted_key(self, name: str, timeout: float = 60.0) -> None:
-        """Waits until a deleted key has reached the deleted collection (``kv.TimeoutError`` after
-        ``timeout`` seconds)."""
+        """Waits until a deleted key has reached the deleted collection (``kv.TimeoutError``,
+        naming the deadline, after ``timeout`` seconds)."""
         ms = millis_arg(timeout, "timeout", 32)
         with self._handle.use() as c:
             call(_lib.kv_client_wait_for_deleted_key, c, text_arg(name, "name"), ms)

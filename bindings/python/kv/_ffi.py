@@ -1879,6 +1879,36 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
             POINTER(POINTER(kv_error)),
         ],
     ),
+    # kv_status kv_client_delete_secret_out(const struct kv_client * c, const char * name, struct kv_secret ** out, struct kv_error ** err_out)
+    "kv_client_delete_secret_out": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_secret)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_wait_for_deleted_secret(const struct kv_client * c, const char * name, uint32_t timeout_ms, struct kv_error ** err_out)
+    "kv_client_wait_for_deleted_secret": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_wait_for_recovered_secret(const struct kv_client * c, const char * name, uint32_t timeout_ms, struct kv_error ** err_out)
+    "kv_client_wait_for_recovered_secret": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
     # kv_status kv_client_get_deleted_secret(const struct kv_client * c, const char * name, struct kv_secret ** out, struct kv_error ** err_out)
     "kv_client_get_deleted_secret": (
         c_uint32,

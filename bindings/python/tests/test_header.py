@@ -25,6 +25,8 @@ SOURCE_PKG = PY_ROOT / "kv"
 NOT_CALLED: Dict[str, str] = {
     "kv_secret_tag_get": "Secret.tags is copied whole (kv_secret_tag_name/_value by index)",
     "kv_key_tag_get": "Key.tags is copied whole (kv_key_tag_name/_value by index)",
+    "kv_client_delete_secret": "delete_secret calls kv_client_delete_secret_out (the same request; it hands back "
+                               "the deleted secret)",
 }
 
 
@@ -81,7 +83,7 @@ def test_every_client_function_is_reachable_from_a_client_method() -> None:
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Attribute) and sub.attr.startswith("kv_client_"):
                     in_client.add(sub.attr)
-    missing = sorted(wanted - in_client)
+    missing = sorted(wanted - in_client - set(NOT_CALLED))
     assert not missing, "kv_client_* functions of kv.h with no kv.Client method: %s" % missing
 
 

@@ -232,6 +232,7 @@ def test_update_delete_recover_purge_backup_restore(client: kv.Client) -> None:
     assert client.get_key(name).version == created.version
 
     client.delete_key(name)
+    client.wait_for_deleted_key(name, timeout=10)
     client.purge_deleted_key(name)
     with pytest.raises(kv.KeyNotFoundError):
         client.get_deleted_key(name)

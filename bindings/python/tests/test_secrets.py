@@ -3,12 +3,13 @@ delete/recover/purge, backup/restore."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
 import kv
 
-from conftest import PAGE_SIZE, Vault, unique
+from conftest import PAGE_SIZE, Scripted, Vault, unique
 
 
 def test_round_trip_text(client: kv.Client) -> None:
@@ -163,14 +164,20 @@ def test_versions(client: kv.Client) -> None:
 
 def test_delete_recover_purge(client: kv.Client) -> None:
     name = unique()
-    client.set_secret(name, "keep me", tags={"a": "b"})
-    client.delete_secret(name)
+    client.set_secret(name, "keep me", tags={"a": "b"}, content_type="text/plain")
+    gone = client.delete_secret(name)  # hands back the deleted secret
+    assert gone.name == name and gone.value == ""
+    assert gone.recovery_id and gone.recovery_id.endswith("/deletedsecrets/%s" % name)
+    assert gone.deleted_on is not None and gone.scheduled_purge_date is not None
+    assert gone.scheduled_purge_date > gone.deleted_on
+    assert gone.tags == {"a": "b"} and gone.content_type == "text/plain"
+    client.wait_for_deleted_secret(name, timeout=30)
     with pytest.raises(kv.SecretNotFoundError):
         client.get_secret(name)
     deleted = client.get_deleted_secret(name)
     assert deleted.name == name
-    assert deleted.recovery_id and deleted.recovery_id.endswith("/deletedsecrets/%s" % name)
-    assert deleted.deleted_on is not None and deleted.scheduled_purge_date is not None
+    assert deleted.recovery_id == gone.recovery_id
+    assert deleted.deleted_on == gone.deleted_on and deleted.scheduled_purge_date is not None
     assert deleted.value == ""
     assert name in {s.name for s in client.list_deleted_secrets()}
     with pytest.raises(kv.ObjectIsDeletedButRecoverableError) as info:
@@ -179,12 +186,50 @@ def test_delete_recover_purge(client: kv.Client) -> None:
 
     recovered = client.recover_deleted_secret(name)
     assert recovered.name == name
+    client.wait_for_recovered_secret(name, timeout=30.0)
     assert client.get_secret(name).value == "keep me"
 
     client.delete_secret(name)
+    client.wait_for_deleted_secret(name, timeout=30)
     client.purge_deleted_secret(name)
     with pytest.raises(kv.SecretNotFoundError):
         client.get_deleted_secret(name)
+
+
+def test_without_waiting_the_vault_is_still_deleting(client: kv.Client, vault: Vault) -> None:
+    if vault.state_dir is None or os.environ.get("TESTVAULT_DELETE_DELAY_MS", "").strip() == "0":
+        pytest.skip("only the local stand-in is known to delay deletes")
+    name = unique()
+    client.set_secret(name, "v")
+    client.delete_secret(name)
+    with pytest.raises(kv.SecretNotFoundError):
+        client.get_deleted_secret(name)
+    with pytest.raises(kv.ObjectIsBeingDeletedError) as info:
+        client.purge_deleted_secret(name)
+    assert info.value.http_status == 409 and info.value.inner_code == "ObjectIsBeingDeleted"
+    client.wait_for_deleted_secret(name, timeout=30)
+    client.recover_deleted_secret(name)
+    with pytest.raises(kv.SecretNotFoundError):
+        client.get_secret(name)
+    client.wait_for_recovered_secret(name, timeout=30)
+    assert client.get_secret(name).value == "v"
+
+
+def test_secret_waits_time_out_naming_the_deadline(scripted: Scripted) -> None:
+    scripted.reset()
+    scripted.set_error(404, "SecretNotFound", "Deleted Secret not found: slow")
+    with kv.Client(scripted.url, kv.StaticTokenCredential("t"), ca_file=scripted.ca_file, max_retries=0) as c:
+        with pytest.raises(kv.TimeoutError) as info:
+            c.wait_for_deleted_secret("slow", timeout=0.5)
+        assert "wait for deletion of secret 'slow'" in str(info.value)
+        assert "deadline of 500 ms" in str(info.value)
+        polls = [r for r in scripted.requests if r.authorization]
+        assert len(polls) >= 2 and all(r.method == "GET" and r.path.startswith("/deletedsecrets/slow?") for r in polls)
+        scripted.requests.clear()
+        with pytest.raises(kv.TimeoutError) as info:
+            c.wait_for_recovered_secret("slow", timeout=0.3)
+        assert "wait for recovery of secret 'slow'" in str(info.value) and "deadline of 300 ms" in str(info.value)
+        assert all(r.path.startswith("/secrets/slow/?") for r in scripted.requests if r.authorization)
 
 
 def test_backup_restore(client: kv.Client) -> None:
@@ -194,6 +239,7 @@ def test_backup_restore(client: kv.Client) -> None:
     backup = client.backup_secret(name)
     assert isinstance(backup, bytes) and len(backup) > 10
     client.delete_secret(name)
+    client.wait_for_deleted_secret(name)
     client.purge_deleted_secret(name)
     restored = client.restore_secret(backup)
     assert restored.name == name

@@ -116,15 +116,16 @@ func main() {
 	}
 	fmt.Printf("signed with %s, verified locally\n", sig.KeyID)
 
-	// Clean up: delete (soft delete), then purge.
-	if err := client.DeleteSecret(name); err != nil {
+	// Clean up: delete (soft delete), wait until the vault has finished deleting (it does so
+	// asynchronously), then purge.
+	deleted, err := client.DeleteSecret(name)
+	if err != nil {
 		log.Fatalf("delete secret: %v", err)
 	}
-	deleted, err := client.GetDeletedSecret(name)
-	if err != nil {
-		log.Fatalf("get deleted secret: %v", err)
-	}
 	fmt.Printf("deleted; recovery id %s\n", deleted.RecoveryID)
+	if err := client.WaitForDeletedSecret(name, 30*time.Second); err != nil {
+		log.Fatalf("wait for deleted secret: %v", err)
+	}
 	if err := client.PurgeDeletedSecret(name); err != nil {
 		log.Fatalf("purge secret: %v", err)
 	}
