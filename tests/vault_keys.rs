@@ -452,7 +452,7 @@ fn attestation_of_hsm_and_software_keys() {
 #[test]
 fn verb_override_works_for_keys() {
     let v = vault();
-    let c = Client::new(&v.url, "t", &v.options().method_override(true)).unwrap();
+    let c = Client::new(&v.url, &v.token, &v.options().method_override(true)).unwrap();
     let keys = KeyApi(&c);
     let name = unique("override");
     ok(keys.import_jwk(&name, EC_JWK, None));

@@ -168,7 +168,7 @@ fn backup_and_restore_keep_every_version() {
 #[test]
 fn verb_override_works_against_the_vault() {
     let v = vault();
-    let c = Client::new(&v.url, "t", &v.options().method_override(true)).unwrap();
+    let c = Client::new(&v.url, &v.token, &v.options().method_override(true)).unwrap();
     let name = unique("override");
     c.set(&name, b"x").unwrap();
     c.update(&name, None, &SecretOptions::new().content_type("over/ridden")).unwrap();

@@ -43,7 +43,7 @@ class Server:
         self.http_port = free_port()
         self.proc = subprocess.Popen(
             [sys.executable, SERVER, "--port", str(self.port), "--http-port", str(self.http_port),
-             "--state-dir", state_dir, *extra],
+             "--state-dir", state_dir, "--seed-token", "tests=" + TOKEN, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr_lines: list[str] = []
         self._stderr_thread = threading.Thread(target=self._drain, daemon=True)
@@ -248,20 +248,72 @@ def test_challenge_401(cli):
     assert r.status == 200 and body["value"] == "v"
 
 
-def test_token_required(state_dir):
-    srv = Server(state_dir, "--token-required", "right")
+def auth_log(srv, path: str) -> list[dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", srv.http_port, timeout=10)
     try:
-        c = Client(srv, token="wrong")
-        r, body = c.request("GET", "/secrets")
-        assert r.status == 401 and r.getheader("WWW-Authenticate") == CHALLENGE
-        assert body["error"] == {"code": "Unauthorized", "message": "AKV10032: Invalid token"}
-        c.close()
-        c = Client(srv, token="right")
-        r, _ = c.request("GET", "/secrets")
+        conn.request("GET", "/testvault/auth-log?path=" + urllib.parse.quote(path, safe=""))
+        r = conn.getresponse()
         assert r.status == 200
-        c.close()
+        return json.loads(r.read())["entries"]
+    finally:
+        conn.close()
+
+
+def test_only_issued_or_seeded_tokens_are_accepted(state_dir):
+    srv = Server(state_dir, "--seed-token", "other=right")
+    try:
+        for token in ("wrong", "mi-" + "x" * 32, TOKEN + "x"):
+            c = Client(srv, token=token)
+            r, body = c.request("GET", "/secrets/tok-never")
+            assert r.status == 401 and r.getheader("WWW-Authenticate") == CHALLENGE
+            assert body["error"] == {"code": "Unauthorized", "message": "AKV10032: Invalid token"}
+            c.close()
+        for token, subject in (("right", "other"), (TOKEN, "tests")):
+            c = Client(srv, token=token)
+            r, _ = c.request("PUT", "/secrets/tok-" + subject, {"value": "v"})
+            assert r.status == 200
+            c.close()
+            assert [(e["method"], e["status"], e["subject"]) for e in auth_log(srv, "/secrets/tok-" + subject)] \
+                == [("PUT", 200, subject)]
+        assert [(e["status"], e["subject"]) for e in auth_log(srv, "/secrets/tok-never")] == [(401, None)] * 3
     finally:
         srv.stop()
+    log = "\n".join(srv.stderr_lines)
+    assert "right" not in log and "wrong" not in log
+
+
+def test_seed_token_option_is_checked(state_dir):
+    for bad in ("no-equals", "=tok", "subj=", "subj=has space"):
+        proc = subprocess.run([sys.executable, SERVER, "--port", "0", "--http-port", "0", "--state-dir", state_dir,
+                               "--seed-token", bad], capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 2 and "--seed-token" in proc.stderr, (bad, proc.stderr)
+
+
+def test_issued_tokens_carry_their_identity_and_audience(srv):
+    imds = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource="
+    _, sys_tok = _plain_get(srv, imds + "https%3A%2F%2Flocalhost", {"Metadata": "true"})
+    _, user_tok = _plain_get(srv, imds + "https%3A%2F%2Flocalhost%2F&client_id=cid-1", {"Metadata": "true"})
+    _, as_tok = _plain_get(srv, "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Flocalhost%2F.default"
+                           "&principal_id=p-1", {"X-IDENTITY-HEADER": "test-identity-header"})
+    _, foreign = _plain_get(srv, imds + "https%3A%2F%2Fvault.azure.net", {"Metadata": "true"})
+    for name, tok, subject in (("tok-sys", sys_tok, "mi:imds:system"), ("tok-user", user_tok, "mi:imds:client_id=cid-1"),
+                               ("tok-as", as_tok, "mi:appservice:principal_id=p-1")):
+        c = Client(srv, token=tok["access_token"])
+        r, _ = c.request("PUT", "/secrets/" + name, {"value": "v"})
+        assert r.status == 200
+        r, _ = c.request("GET", "/secrets/" + name)
+        assert r.status == 200
+        c.close()
+        assert [(e["method"], e["status"], e["subject"]) for e in auth_log(srv, "/secrets/" + name)] \
+            == [("PUT", 200, subject), ("GET", 200, subject)]
+    # a token the vault issued for another resource is refused, with the challenge
+    c = Client(srv, token=foreign["access_token"])
+    r, body = c.request("GET", "/secrets/tok-sys")
+    c.close()
+    assert r.status == 401 and r.getheader("WWW-Authenticate") == CHALLENGE
+    assert body["error"]["message"].startswith("AKV10022: Invalid audience")
+    # the log filter is a substring of the path; the whole log without one
+    assert len(auth_log(srv, "/secrets/tok-")) == 7 and len(auth_log(srv, "")) >= 7
 
 
 def test_api_version_missing(cli):

@@ -11,7 +11,7 @@ It replaces Lowkey Vault for the kv test suite and demo, and it has the same ope
 Usage
 -----
     python3 tools/testvault/testvault.py --port 8443 --http-port 8080 --state-dir DIR \
-        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE]
+        [--page-size 25] [--seed-token SUBJECT=TOKEN ...] [--identity-header VALUE]
 
 At start-up it:
   * creates, if any of them is missing, a self-signed CA (EC P-256; basicConstraints critical CA:TRUE,
@@ -22,7 +22,8 @@ At start-up it:
   * serves plain HTTP on 127.0.0.1:--http-port: ``GET /ping`` -> 200 ``pong``,
     ``GET /metadata/default-cert/`` -> the CA certificate (PEM), and two managed-identity token
     endpoints (see "Managed identity" below);
-  * writes DIR/testvault.pid and prints exactly one line, ``testvault ready https://localhost:PORT``,
+  * writes DIR/testvault.pid and DIR/testvault.http-port (the plain HTTP port, useful with
+    --http-port 0), and prints exactly one line, ``testvault ready https://localhost:PORT``,
     to stdout once both ports are listening.
 To stop it: ``kill $(cat DIR/testvault.pid)`` (SIGTERM) or Ctrl-C. It removes the pid file on the way out.
 It logs one line per request to stderr: method, path (without the query string) and status. It never
@@ -33,10 +34,12 @@ Protocol (HTTPS, HTTP/1.1 keep-alive, every response has a Content-Length except
 Checks run in this order:
   1. ``api-version`` query parameter is required (any value accepted), else
      400 BadParameter "The 'api-version' query parameter is missing.".
-  2. ``Authorization: Bearer <non-empty>``, else 401 Unauthorized "AKV10000: Request is missing a
+  2. ``Authorization: Bearer <token>``, else 401 Unauthorized "AKV10000: Request is missing a
      Bearer or PoP token." with ``WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/
-     00000000-0000-0000-0000-000000000000", resource="https://localhost"``. With --token-required TOKEN,
-     any other token gets the same challenge and "AKV10032: Invalid token".
+     00000000-0000-0000-0000-000000000000", resource="https://localhost"``. The token must be one this
+     process issued (its managed-identity endpoints, see "Tokens" below) or seeded with --seed-token;
+     any other token gets the same challenge and "AKV10032: Invalid token", an expired one
+     "AKV10032: Token expired", one issued for another resource "AKV10022: Invalid audience".
   3. A POST with ``X-HTTP-METHOD: PATCH|DELETE|PUT|GET`` is handled as that verb (other values -> 400).
   4. Routing: unknown path -> 404 NotFound; known path, wrong method -> 405 MethodNotAllowed (with Allow).
   5. Object names must be 1-127 characters of [0-9a-zA-Z-], else 400 BadParameter.
@@ -104,8 +107,24 @@ Managed identity (plain HTTP port, like Lowkey Vault's token endpoint)
       App Service form. Needs ``X-IDENTITY-HEADER`` equal to --identity-header (default
       "test-identity-header"), else 401; another api-version or no resource -> 400. Replies
       ``{"access_token":<random>,"expires_on":"<epoch seconds>","resource":<resource>,"token_type":"Bearer"}``.
-  Tokens are random and are not remembered: the vault accepts any bearer token anyway (unless
-  --token-required). Token values are never logged (the log has method, path and status only).
+  Tokens are random; the vault remembers each with its subject (below), resource and expiry.
+  Token values are never logged (the log has method, path and status only).
+
+Tokens (which token reached the vault)
+--------------------------------------
+  The vault accepts only tokens it issued or was given at start:
+  * IMDS tokens have subject ``mi:imds:<identity>`` and App Service tokens ``mi:appservice:<identity>``,
+    where <identity> is ``client_id=..``, ``object_id=..``/``principal_id=..``, ``msi_res_id=..``/
+    ``mi_res_id=..`` as asked, or ``system`` for the system-assigned identity. They expire after
+    3600 s and are valid only for the resource they were issued for (trailing "/" and "/.default"
+    ignored), which must be the challenge's resource, https://localhost.
+  * ``--seed-token SUBJECT=TOKEN`` (repeatable) makes TOKEN valid, for any resource and without
+    expiry, with subject ``SUBJECT``: the static "dev" token of the C examples and the binding tests
+    (scripts/vault.sh seeds a random one and prints it as KV_TOKEN; the test harnesses seed their own).
+  Test-only endpoint (plain HTTP, not part of the service): ``GET /testvault/auth-log[?path=SUBSTRING]``
+  -> ``{"entries":[{"method":..,"path":..,"status":..,"subject":<subject or null>}, ...]}``, one entry
+  per vault request that reached the token check (oldest first, the last 10000), filtered to paths
+  containing SUBSTRING. A test uses a unique object name and reads which identity reached the vault.
 
 Deviations from the real service (deliberate or simplifications)
 ----------------------------------------------------------------
@@ -125,7 +144,8 @@ Deviations from the real service (deliberate or simplifications)
     answers 404 for a while and purge/re-create can answer 409 ObjectIsBeingDeleted). Nothing is
     ever purged automatically at scheduledPurgeDate. recoveryLevel is always "Recoverable+Purgeable",
     recoverableDays 90.
-  * Tokens are not validated (any non-empty bearer token, or exactly --token-required). The challenge
+  * Tokens are opaque random strings checked against what this process issued or was seeded with
+    (not JWTs; no signature, issuer or tenant). The challenge
     names resource "https://localhost": a client that applies the SDKs' challenge-resource check
     (request host must end with "." + resource host) must turn that check off for this server.
   * api-version is required but its value is not checked.
@@ -854,12 +874,16 @@ class PlainHandler(_Handler):
                 pem = fh.read()
             self._send(200, pem, "application/x-pem-file")
         elif path == "/metadata/identity/oauth2/token":
-            status, payload = _imds_token(self.headers, urllib.parse.urlsplit(self.path).query)
+            status, payload = _imds_token(self.headers, urllib.parse.urlsplit(self.path).query, self.server.tokens)
             self._send(status, _json_bytes(payload), "application/json; charset=utf-8")
         elif path == "/msi/token":
             status, payload = _app_service_token(self.headers, urllib.parse.urlsplit(self.path).query,
-                                                 self.server.identity_header)
+                                                 self.server.identity_header, self.server.tokens)
             self._send(status, _json_bytes(payload), "application/json; charset=utf-8")
+        elif path == "/testvault/auth-log":
+            want = _mi_query(urllib.parse.urlsplit(self.path).query).get("path", "")
+            payload = {"entries": self.server.tokens.log_entries(want)}
+            self._send(200, _json_bytes(payload), "application/json; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
@@ -880,7 +904,72 @@ def _mi_error(status: int, error: str, description: str):
     return status, {"error": error, "error_description": description}
 
 
-def _imds_token(headers, raw_query: str):
+class TokenRegistry:
+    """The tokens this vault accepts (issued by its token endpoints or seeded at start), and a log of
+    which subject each vault request authenticated as (for tests: GET /testvault/auth-log)."""
+
+    LOG_MAX = 10000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, str | None, float | None]] = {}  # token -> (subject, resource, expiry)
+        self._log: list[dict] = []
+
+    def seed(self, subject: str, token: str) -> None:
+        with self._lock:
+            self._tokens[token] = (subject, None, None)
+
+    def issue(self, subject: str, resource: str, lifetime: int) -> str:
+        token = "tv-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = (subject, _audience(resource), time.time() + lifetime)
+        return token
+
+    def check(self, token: str) -> str:
+        """The token's subject; ApiError 401 (with the challenge) unless it is valid for this vault."""
+        challenge = {"WWW-Authenticate": CHALLENGE}
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None:
+            raise ApiError(401, "Unauthorized", "AKV10032: Invalid token", headers=challenge)
+        subject, resource, expiry = entry
+        if expiry is not None and time.time() >= expiry:
+            raise ApiError(401, "Unauthorized", "AKV10032: Token expired", headers=challenge)
+        if resource is not None and resource != VAULT_AUDIENCE:
+            raise ApiError(401, "Unauthorized", "AKV10022: Invalid audience. Expected %s, found: %s"
+                           % (VAULT_AUDIENCE, resource[:200]), headers=challenge)
+        return subject
+
+    def record(self, method: str, path: str, status: int, subject: str | None) -> None:
+        with self._lock:
+            self._log.append({"method": method, "path": path, "status": status, "subject": subject})
+            if len(self._log) > self.LOG_MAX:
+                del self._log[: len(self._log) - self.LOG_MAX]
+
+    def log_entries(self, path_part: str) -> list[dict]:
+        with self._lock:
+            return [dict(e) for e in self._log if path_part in e["path"]]
+
+
+# The resource the challenge names; a token issued for another resource is refused.
+VAULT_AUDIENCE = "https://localhost"
+
+
+def _audience(resource: str) -> str:
+    r = resource.strip()
+    if r.endswith("/.default"):
+        r = r[: -len("/.default")]
+    return r.rstrip("/")
+
+
+def _mi_identity(query: dict[str, str], names: tuple[str, ...]) -> str:
+    for n in names:
+        if query.get(n):
+            return "%s=%s" % (n, query[n][:200])
+    return "system"
+
+
+def _imds_token(headers, raw_query: str, tokens: TokenRegistry):
     """The IMDS token endpoint: Metadata: true, api-version and resource required."""
     if (headers.get("Metadata") or "").strip().lower() != "true":
         return _mi_error(400, "invalid_request", "Required metadata header not specified")
@@ -891,12 +980,14 @@ def _imds_token(headers, raw_query: str):
     if not resource:
         return _mi_error(400, "invalid_request", "Required query variable 'resource' is missing")
     now = int(time.time())
-    return 200, {"access_token": "mi-" + secrets.token_urlsafe(24), "expires_in": str(MI_TOKEN_LIFETIME),
+    subject = "mi:imds:" + _mi_identity(query, ("client_id", "object_id", "msi_res_id"))
+    token = tokens.issue(subject, resource, MI_TOKEN_LIFETIME)
+    return 200, {"access_token": token, "expires_in": str(MI_TOKEN_LIFETIME),
                  "expires_on": str(now + MI_TOKEN_LIFETIME), "ext_expires_in": str(MI_TOKEN_LIFETIME),
                  "not_before": str(now), "resource": resource, "token_type": "Bearer"}
 
 
-def _app_service_token(headers, raw_query: str, identity_header: str):
+def _app_service_token(headers, raw_query: str, identity_header: str, tokens: TokenRegistry):
     """The App Service (2019-08-01) token endpoint: X-IDENTITY-HEADER must match."""
     sent = headers.get("X-IDENTITY-HEADER")
     if sent is None or not secrets.compare_digest(sent.encode(), identity_header.encode()):
@@ -908,7 +999,9 @@ def _app_service_token(headers, raw_query: str, identity_header: str):
     if not resource:
         return _mi_error(400, "invalid_request", "Required query variable 'resource' is missing")
     now = int(time.time())
-    return 200, {"access_token": "as-" + secrets.token_urlsafe(24), "expires_on": str(now + MI_TOKEN_LIFETIME),
+    subject = "mi:appservice:" + _mi_identity(query, ("client_id", "principal_id", "mi_res_id"))
+    token = tokens.issue(subject, resource, MI_TOKEN_LIFETIME)
+    return 200, {"access_token": token, "expires_on": str(now + MI_TOKEN_LIFETIME),
                  "resource": resource, "token_type": "Bearer"}
 
 
@@ -916,6 +1009,8 @@ class VaultHandler(_Handler):
     """HTTPS: the Key Vault secrets and keys data planes."""
 
     def _serve(self):
+        self._subject = None
+        self._auth_checked = False
         request_id = str(uuid.uuid4())
         headers = {"x-ms-request-id": request_id}
         crid = self.headers.get("x-ms-client-request-id")
@@ -940,6 +1035,8 @@ class VaultHandler(_Handler):
             log("testvault: internal error:\n" + traceback.format_exc())
             status = 500
             payload = {"error": {"code": "InternalServerError", "message": "Internal server error."}}
+        if self._auth_checked:
+            self.server.tokens.record(self._log_method or self.command, self._log_path or "-", status, self._subject)
         body = None if payload is None else _json_bytes(payload)
         self._send(status, body, "application/json; charset=utf-8", headers)
 
@@ -966,12 +1063,11 @@ class VaultHandler(_Handler):
             if scheme.lower() == "bearer" and rest.strip():
                 token = rest.strip()
         challenge = {"WWW-Authenticate": CHALLENGE}
+        self._auth_checked = True
         if token is None:
             raise ApiError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.",
                            headers=challenge)
-        required = self.server.token_required
-        if required is not None and not secrets.compare_digest(token.encode(), required.encode()):
-            raise ApiError(401, "Unauthorized", "AKV10032: Invalid token", headers=challenge)
+        self._subject = self.server.tokens.check(token)
 
         # verb override
         method = self.command
@@ -1096,11 +1192,11 @@ class VaultServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, addr, handler, ssl_context: ssl.SSLContext, vault: Vault, token_required: str | None):
+    def __init__(self, addr, handler, ssl_context: ssl.SSLContext, vault: Vault, tokens: TokenRegistry):
         super().__init__(addr, handler)
         self.ssl_context = ssl_context
         self.vault = vault
-        self.token_required = token_required
+        self.tokens = tokens
 
     def finish_request(self, request, client_address):
         # TLS handshake in the per-connection thread, so a slow client cannot block accept().
@@ -1126,10 +1222,12 @@ class PlainServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr, handler, ca_file: str, identity_header: str = "test-identity-header"):
+    def __init__(self, addr, handler, ca_file: str, identity_header: str = "test-identity-header",
+                 tokens: TokenRegistry | None = None):
         super().__init__(addr, handler)
         self.ca_file = ca_file
         self.identity_header = identity_header
+        self.tokens = tokens if tokens is not None else TokenRegistry()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1143,7 +1241,9 @@ def main(argv=None) -> int:
     ap.add_argument("--http-port", type=int, default=8080, help="plain HTTP port for /ping and the CA certificate")
     ap.add_argument("--state-dir", required=True, help="directory for ca.pem, keys and testvault.pid")
     ap.add_argument("--page-size", type=int, default=25, help="default list page size (1..25)")
-    ap.add_argument("--token-required", default=None, help="accept only this bearer token")
+    ap.add_argument("--seed-token", action="append", default=[], metavar="SUBJECT=TOKEN",
+                    help="also accept TOKEN (for any resource, without expiry) as SUBJECT; repeatable. "
+                         "Without it only tokens from the vault's own token endpoints are accepted")
     ap.add_argument("--identity-header", default="test-identity-header",
                     help="X-IDENTITY-HEADER value the App Service style token endpoint /msi/token requires")
     ap.add_argument("--exit-on-stdin-eof", action="store_true",
@@ -1151,8 +1251,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.page_size <= MAX_PAGE:
         ap.error("--page-size must be between 1 and %d" % MAX_PAGE)
-    if args.token_required is not None and not args.token_required.strip():
-        ap.error("--token-required must not be empty")
+    tokens = TokenRegistry()
+    for seed in args.seed_token:
+        subject, sep, token = seed.partition("=")
+        if not sep or not subject.strip() or not token.strip() or token != token.strip() or " " in token:
+            ap.error("--seed-token must be SUBJECT=TOKEN with a non-empty subject and a token without spaces")
+        tokens.seed(subject.strip(), token)
     if not args.identity_header.strip():
         ap.error("--identity-header must not be empty")
 
@@ -1165,11 +1269,11 @@ def main(argv=None) -> int:
     ctx.load_cert_chain(os.path.join(state_dir, "server.pem"), os.path.join(state_dir, "server.key"))
     ctx.set_alpn_protocols(["http/1.1"])
 
-    https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, args.token_required)
+    https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, tokens)
     port = https.server_address[1]
     https.vault = Vault("https://localhost:%d" % port, args.page_size)
     plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"),
-                        args.identity_header)
+                        args.identity_header, tokens)
 
     stop = threading.Event()
 
@@ -1193,6 +1297,9 @@ def main(argv=None) -> int:
     pid_file = os.path.join(state_dir, "testvault.pid")
     with open(pid_file, "w") as fh:
         fh.write("%d\n" % os.getpid())
+    # The plain HTTP port (token endpoints, /testvault/auth-log), for harnesses that started it with 0.
+    with open(os.path.join(state_dir, "testvault.http-port"), "w") as fh:
+        fh.write("%d\n" % plain.server_address[1])
     sys.stdout.write("testvault ready https://localhost:%d\n" % port)
     sys.stdout.flush()
 
