@@ -157,6 +157,10 @@ func TestManagedIdentityCredential(t *testing.T) {
 	defer c.Close()
 	_, err = c.GetRandomBytes(16)
 	must(t, "GetRandomBytes with a managed identity token", err)
+	name := uniqueName("mi-as")
+	_, err = c.SetSecret(name, []byte("set with the App Service identity"), nil)
+	must(t, "SetSecret with a managed identity token", err)
+	expectReachedAs(t, "/secrets/"+name, "mi:appservice:system")
 
 	// A user-assigned identity, by client id.
 	cr2, err := kv.NewManagedIdentityCredential(&kv.CredentialOptions{ManagedIdentity: kv.ClientID("00000000-0000-0000-0000-000000000001")})
@@ -167,6 +171,20 @@ func TestManagedIdentityCredential(t *testing.T) {
 	defer c2.Close()
 	_, err = c2.GetRandomBytes(16)
 	must(t, "GetRandomBytes (user-assigned)", err)
+	name2 := uniqueName("mi-user")
+	_, err = c2.SetSecret(name2, []byte("set with the user-assigned identity"), nil)
+	must(t, "SetSecret (user-assigned)", err)
+	expectReachedAs(t, "/secrets/"+name2, "mi:appservice:client_id=00000000-0000-0000-0000-000000000001")
+
+	// A token the vault did not issue is refused with 401, like the service.
+	forged, err := kv.NewStaticTokenCredential("forged-token")
+	must(t, "NewStaticTokenCredential", err)
+	defer forged.Close()
+	c4, err := kv.NewClient(vaultURL, forged, testOptions())
+	must(t, "NewClient", err)
+	defer c4.Close()
+	_, err = c4.GetRandomBytes(16)
+	expectStatus(t, "GetRandomBytes with a forged token", err, kv.ErrUnauthorized)
 
 	// The wrong identity header is refused by the endpoint: authentication fails.
 	t.Setenv("IDENTITY_HEADER", "wrong")
@@ -270,7 +288,10 @@ func TestEnvironmentCredentials(t *testing.T) {
 	c, err = kv.NewClient(vaultURL, def2, testOptions())
 	must(t, "NewClient", err)
 	_, err = c.GetSecret("anything", "")
-	expectStatus(t, "GetSecret with the default chain", err, kv.ErrAuthenticationFailed)
+	e = expectStatus(t, "GetSecret with the default chain", err, kv.ErrAuthenticationFailed)
+	if e != nil && !strings.Contains(e.Message, "AzureCliCredential") {
+		t.Errorf("the default chain's message does not list its unavailable credential: %q", e.Message)
+	}
 	c.Close()
 	t.Setenv("AZURE_TOKEN_CREDENTIALS", "bogus")
 	_, err = kv.NewDefaultCredential(nil)

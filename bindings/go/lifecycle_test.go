@@ -240,7 +240,7 @@ func TestIteratorOutlivesClient(t *testing.T) {
 // makeGarbage creates handles of every kind and drops them without Close.
 func makeGarbage(t *testing.T, n int) {
 	for i := 0; i < n; i++ {
-		cr, err := kv.NewStaticTokenCredential("garbage")
+		cr, err := kv.NewStaticTokenCredential(testToken())
 		must(t, "credential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())
 		must(t, "client", err)

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,12 +30,61 @@ var (
 	vaultCA  string
 	// vaultHTTP is the vault's plain HTTP base URL (managed identity token endpoints), or "".
 	vaultHTTP string
+	// seededToken is the random token the local vault was started with (--seed-token), or "".
+	// The stand-in accepts no other static token: only those and the ones it issues.
+	seededToken string
 	// client and cred are shared by the tests; tests that close a client make their own.
 	client *kv.Client
 	cred   *kv.Credential
 )
 
 const pageSize = 3
+
+// seededSubject is the subject of the token seeded into the local vault.
+const seededSubject = "go-tests"
+
+// authEntry is one request the local vault checked the token of (GET /testvault/auth-log).
+type authEntry struct {
+	Method  string  `json:"method"`
+	Path    string  `json:"path"`
+	Status  int     `json:"status"`
+	Subject *string `json:"subject"`
+}
+
+// authLog returns the local vault's auth log for paths containing pathPart: which identity each
+// request authenticated as (Subject nil when the token was refused).
+func authLog(t *testing.T, pathPart string) []authEntry {
+	t.Helper()
+	resp, err := http.Get(vaultHTTP + "/testvault/auth-log?path=" + url.QueryEscape(pathPart))
+	must(t, "GET /testvault/auth-log", err)
+	defer resp.Body.Close()
+	var out struct {
+		Entries []authEntry `json:"entries"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("auth log: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return out.Entries
+}
+
+// expectReachedAs checks that requests on pathPart reached the local vault, and that each one it
+// accepted carried a token of subject: which credential reached the vault, not just some token.
+func expectReachedAs(t *testing.T, pathPart, subject string) {
+	t.Helper()
+	accepted := 0
+	for _, e := range authLog(t, pathPart) {
+		if e.Status == 401 {
+			continue
+		}
+		accepted++
+		if e.Subject == nil || *e.Subject != subject {
+			t.Errorf("%s %s (HTTP %d) authenticated as %v, want %s", e.Method, e.Path, e.Status, e.Subject, subject)
+		}
+	}
+	if accepted == 0 {
+		t.Errorf("no request on %s reached the vault", pathPart)
+	}
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -62,6 +114,9 @@ func run(m *testing.M) int {
 }
 
 func testToken() string {
+	if seededToken != "" {
+		return seededToken
+	}
 	if t := os.Getenv("KV_TOKEN"); t != "" {
 		return t
 	}
@@ -104,9 +159,14 @@ func startVault() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	var rnd [16]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, err
+	}
+	seededToken = "go-" + hex.EncodeToString(rnd[:])
 	cmd := exec.Command("python3", filepath.Join(repoRoot(), "tools", "testvault", "testvault.py"),
 		"--port", "0", "--http-port", fmt.Sprint(httpPort), "--state-dir", dir,
-		"--page-size", fmt.Sprint(pageSize), "--exit-on-stdin-eof")
+		"--page-size", fmt.Sprint(pageSize), "--exit-on-stdin-eof", "--seed-token", seededSubject+"="+seededToken)
 	cmd.Stderr = logFile
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
