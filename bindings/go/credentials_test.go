@@ -41,7 +41,8 @@ func TestCallbackCredential(t *testing.T) {
 		mu.Lock()
 		scopes = append(scopes, req.Scope)
 		mu.Unlock()
-		return kv.Token{Token: "token-from-go", ExpiresOn: time.Now().Add(time.Hour)}, nil
+		tok, err := issuedToken("go-callback")
+		return kv.Token{Token: tok, ExpiresOn: time.Now().Add(time.Hour)}, err
 	})
 	must(t, "NewCallbackCredential", err)
 	if kv.CallbackHandles() != handlesBefore+1 {
@@ -54,6 +55,9 @@ func TestCallbackCredential(t *testing.T) {
 	name := uniqueName("go-cb")
 	_, err = c.SetSecret(name, []byte("via callback"), nil)
 	must(t, "SetSecret", err)
+	if vaultHTTP != "" {
+		defer expectReachedAs(t, "/secrets/"+name, "mi:imds:client_id=go-callback")
+	}
 	// Many goroutines: the token is fetched once and cached.
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
@@ -124,7 +128,7 @@ func TestCallbackCredentialFinalized(t *testing.T) {
 	before := kv.CallbackHandles()
 	func() {
 		cr, err := kv.NewCallbackCredential(func(kv.TokenRequest) (kv.Token, error) {
-			return kv.Token{Token: "t", ExpiresOn: time.Now().Add(time.Hour)}, nil
+			return kv.Token{Token: testToken(), ExpiresOn: time.Now().Add(time.Hour)}, nil
 		})
 		must(t, "NewCallbackCredential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())

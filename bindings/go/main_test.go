@@ -67,6 +67,32 @@ func authLog(t *testing.T, pathPart string) []authEntry {
 	return out.Entries
 }
 
+// issuedToken returns a token the local vault's IMDS endpoint issues to the user-assigned
+// identity clientID (subject mi:imds:client_id=<clientID>), or testToken() for an external vault.
+func issuedToken(clientID string) (string, error) {
+	if vaultHTTP == "" {
+		return testToken(), nil
+	}
+	req, err := http.NewRequest("GET", vaultHTTP+"/metadata/identity/oauth2/token?api-version=2018-02-01&resource="+
+		url.QueryEscape("https://localhost")+"&client_id="+url.QueryEscape(clientID), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Metadata", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		return "", fmt.Errorf("IMDS token: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return out.AccessToken, nil
+}
+
 // expectReachedAs checks that requests on pathPart reached the local vault, and that each one it
 // accepted carried a token of subject: which credential reached the vault, not just some token.
 func expectReachedAs(t *testing.T, pathPart, subject string) {
