@@ -217,6 +217,61 @@ func selfSignedPEM(t *testing.T) []byte {
 	return append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})...)
 }
 
+// TestClientCredentialsReachTheVault: the client-secret and client-certificate credentials get a
+// token from the local vault's client-credentials endpoint (an identity-platform stand-in that
+// checks the secret, and the assertion's signature, thumbprint, issuer and audience), and the
+// vault sees the app's identity; a wrong secret or another app's certificate is refused.
+func TestClientCredentialsReachTheVault(t *testing.T) {
+	if vaultHTTP == "" {
+		t.Skip("needs the local vault's client-credentials endpoint")
+	}
+	unsetEnv(t, azureEnv...)
+	opts := &kv.CredentialOptions{AuthorityHost: vaultURL, CAFile: vaultCA, Timeout: 10 * time.Second,
+		SendCertificateChain: true}
+	secretCred, err := kv.NewClientSecretCredential("tenant-go", secretAppID, appSecret, opts)
+	must(t, "NewClientSecretCredential", err)
+	defer secretCred.Close()
+	certCred, err := kv.NewClientCertificateCredential("tenant-go", certAppID, appCertPEM, "", opts)
+	must(t, "NewClientCertificateCredential", err)
+	defer certCred.Close()
+	for _, tc := range []struct {
+		cred    *kv.Credential
+		subject string
+	}{{secretCred, "app:tenant-go/" + secretAppID}, {certCred, "app:tenant-go/" + certAppID}} {
+		c, err := kv.NewClient(vaultURL, tc.cred, testOptions())
+		must(t, "NewClient", err)
+		name := uniqueName("go-app")
+		_, err = c.SetSecret(name, []byte("set by an app"), nil)
+		must(t, "SetSecret as "+tc.subject, err)
+		c.Close()
+		expectReachedAs(t, "/secrets/"+name, tc.subject)
+	}
+
+	wrong, err := kv.NewClientSecretCredential("tenant-go", secretAppID, "not-the-secret", opts)
+	must(t, "NewClientSecretCredential", err)
+	defer wrong.Close()
+	otherCert := selfSignedPEM(t)
+	impostor, err := kv.NewClientCertificateCredential("tenant-go", certAppID, otherCert, "", opts)
+	must(t, "NewClientCertificateCredential", err)
+	defer impostor.Close()
+	for _, tc := range []struct {
+		cred *kv.Credential
+		code string
+	}{{wrong, "AADSTS7000215"}, {impostor, "AADSTS700027"}} {
+		c, err := kv.NewClient(vaultURL, tc.cred, testOptions())
+		must(t, "NewClient", err)
+		_, err = c.GetSecret("anything", "")
+		c.Close()
+		e := expectStatus(t, "GetSecret with refused app credentials", err, kv.ErrAuthenticationFailed)
+		if e != nil && !strings.Contains(e.Message, tc.code) {
+			t.Errorf("message does not carry %s: %q", tc.code, e.Message)
+		}
+		if strings.Contains(e.Message, "not-the-secret") {
+			t.Errorf("the secret reached the error message: %q", e.Message)
+		}
+	}
+}
+
 func TestIdentityPlatformCredentials(t *testing.T) {
 	unsetEnv(t, azureEnv...)
 	// No identity platform runs here: point the credentials at a closed port and check that

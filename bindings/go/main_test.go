@@ -3,11 +3,16 @@ package kv_test
 import (
 	"bufio"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,6 +47,37 @@ const pageSize = 3
 
 // seededSubject is the subject of the token seeded into the local vault.
 const seededSubject = "go-tests"
+
+// The apps registered with the local vault's client-credentials token endpoint.
+const (
+	secretAppID = "go-secret-app"
+	certAppID   = "go-cert-app"
+)
+
+var (
+	appSecret  string // the secret of secretAppID
+	appCertPEM []byte // the certificate of certAppID and its private key (PEM)
+)
+
+// newAppCertificate returns a self-signed certificate and its RSA key, as PEM.
+func newAppCertificate() (certPEM, keyPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: certAppID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), nil
+}
 
 // authEntry is one request the local vault checked the token of (GET /testvault/auth-log).
 type authEntry struct {
@@ -190,9 +226,25 @@ func startVault() (func(), error) {
 		return nil, err
 	}
 	seededToken = "go-" + hex.EncodeToString(rnd[:])
+	// Apps for the vault's client-credentials token endpoint: one with a secret, one with a
+	// certificate (the vault gets the certificate, the tests the certificate and its key).
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, err
+	}
+	appSecret = "secret-" + hex.EncodeToString(rnd[:])
+	certPEM, keyPEM, err := newAppCertificate()
+	if err != nil {
+		return nil, err
+	}
+	appCertPEM = append(certPEM, keyPEM...)
+	certPath := filepath.Join(dir, "app-cert.pem")
+	if err := os.WriteFile(certPath, certPEM, 0o600); err != nil {
+		return nil, err
+	}
 	cmd := exec.Command("python3", filepath.Join(repoRoot(), "tools", "testvault", "testvault.py"),
 		"--port", "0", "--http-port", fmt.Sprint(httpPort), "--state-dir", dir,
-		"--page-size", fmt.Sprint(pageSize), "--exit-on-stdin-eof", "--seed-token", seededSubject+"="+seededToken)
+		"--page-size", fmt.Sprint(pageSize), "--exit-on-stdin-eof", "--seed-token", seededSubject+"="+seededToken,
+		"--app", secretAppID+"="+appSecret, "--app-cert", certAppID+"="+certPath)
 	cmd.Stderr = logFile
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

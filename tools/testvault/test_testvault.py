@@ -722,3 +722,92 @@ def test_identity_header_option(state_dir):
         assert r.status == 200 and body["resource"] == "r"
     finally:
         s.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# client-credentials token endpoint (HTTPS port)
+
+
+def _post_form(srv, path: str, form: dict):
+    ctx = ssl.create_default_context(cafile=srv.ca)
+    conn = http.client.HTTPSConnection("localhost", srv.port, context=ctx, timeout=10)
+    try:
+        conn.request("POST", path, body=urllib.parse.urlencode(form),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def _assertion(key, der: bytes, aud: str, iss: str = "cert-app", exp_in: int = 600) -> str:
+    import base64
+    import hashlib
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def b64(b: bytes) -> str:
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    head = b64(json.dumps({"alg": "RS256", "typ": "JWT", "x5t#S256": b64(hashlib.sha256(der).digest())}).encode())
+    claims = b64(json.dumps({"aud": aud, "iss": iss, "sub": iss, "jti": "j", "nbf": int(time.time()),
+                             "exp": int(time.time()) + exp_in}).encode())
+    sig = key.sign((head + "." + claims).encode(), padding.PKCS1v15(), hashes.SHA256())
+    return head + "." + claims + "." + b64(sig)
+
+
+def test_client_credentials_token_endpoint(state_dir, tmp_path):
+    import datetime as dt
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cert-app")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(hours=1))
+            .sign(key, hashes.SHA256()))
+    pem = tmp_path / "cert.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    srv = Server(state_dir, "--app", "secret-app=s3cret", "--app-cert", "cert-app=%s" % pem)
+    try:
+        path = "/tenant-1/oauth2/v2.0/token"
+        base = {"grant_type": "client_credentials", "scope": "https://localhost/.default"}
+        st, body = _post_form(srv, path, dict(base, client_id="secret-app", client_secret="s3cret"))
+        assert st == 200 and body["token_type"] == "Bearer" and body["expires_in"] == 3600
+        c = Client(srv, token=body["access_token"])
+        r, _ = c.request("PUT", "/secrets/cc-secret", {"value": "v"})
+        c.close()
+        assert r.status == 200
+        assert [(e["status"], e["subject"]) for e in auth_log(srv, "/secrets/cc-secret")] == [(200, "app:tenant-1/secret-app")]
+        st, body = _post_form(srv, path, dict(base, client_id="secret-app", client_secret="wrong"))
+        assert st == 401 and body["error"] == "invalid_client" and "AADSTS7000215" in body["error_description"]
+        st, body = _post_form(srv, path, dict(base, client_id="nobody", client_secret="s3cret"))
+        assert st == 400 and body["error"] == "unauthorized_client"
+        st, body = _post_form(srv, path, dict(base, grant_type="password", client_id="secret-app", client_secret="s3cret"))
+        assert st == 400 and body["error"] == "unsupported_grant_type"
+
+        aud = srv.base + path
+        form = dict(base, client_id="cert-app", client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        st, body = _post_form(srv, path, dict(form, client_assertion=_assertion(key, der, aud)))
+        assert st == 200, body
+        c = Client(srv, token=body["access_token"])
+        r, _ = c.request("PUT", "/secrets/cc-cert", {"value": "v"})
+        c.close()
+        assert [(e["status"], e["subject"]) for e in auth_log(srv, "/secrets/cc-cert")] == [(200, "app:tenant-1/cert-app")]
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        for bad, why in ((_assertion(other, der, aud), "bad signature"), (_assertion(key, der, srv.base + "/x"), "aud"),
+                         (_assertion(key, der, aud, exp_in=-10), "expired"), (_assertion(key, b"other", aud), "x5t#S256"),
+                         (_assertion(key, der, aud, iss="someone"), "iss")):
+            st, body = _post_form(srv, path, dict(form, client_assertion=bad))
+            assert st == 401 and body["error"] == "invalid_client" and why in body["error_description"], (why, body)
+        # a token for another resource is issued, and refused by the vault
+        st, body = _post_form(srv, path, dict(base, scope="https://vault.azure.net/.default", client_id="secret-app",
+                                              client_secret="s3cret"))
+        c = Client(srv, token=body["access_token"])
+        r, body = c.request("GET", "/secrets/cc-secret")
+        c.close()
+        assert r.status == 401 and body["error"]["message"].startswith("AKV10022")
+    finally:
+        srv.stop()

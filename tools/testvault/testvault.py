@@ -121,6 +121,15 @@ Tokens (which token reached the vault)
   * ``--seed-token SUBJECT=TOKEN`` (repeatable) makes TOKEN valid, for any resource and without
     expiry, with subject ``SUBJECT``: the static "dev" token of the C examples and the binding tests
     (scripts/vault.sh seeds a random one and prints it as KV_TOKEN; the test harnesses seed their own).
+  * Client credentials: ``POST /{tenant}/oauth2/v2.0/token`` on the HTTPS port (so a client can use
+    ``https://localhost:PORT`` as its authority host with ca.pem) is an identity-platform stand-in
+    for apps registered with ``--app CLIENT_ID=SECRET`` (form: grant_type=client_credentials,
+    client_id, client_secret, scope=<resource>/.default) or ``--app-cert CLIENT_ID=CERT.pem``
+    (client_assertion: an RS256/PS256 JWT signed by the certificate's key, naming it by x5t or
+    x5t#S256, iss = sub = client id, aud = the token endpoint's URL, not expired). Tokens have
+    subject ``app:<tenant>/<client id>``, the scope's resource and 3600 s. Errors are the identity
+    platform's form: 401 invalid_client (AADSTS7000215 wrong secret, AADSTS700027 bad assertion),
+    400 unauthorized_client (unknown app), unsupported_grant_type, invalid_scope.
   Test-only endpoint (plain HTTP, not part of the service): ``GET /testvault/auth-log[?path=SUBSTRING]``
   -> ``{"entries":[{"method":..,"path":..,"status":..,"subject":<subject or null>}, ...]}``, one entry
   per vault request that reached the token check (oldest first, the last 10000), filtered to paths
@@ -951,6 +960,89 @@ class TokenRegistry:
             return [dict(e) for e in self._log if path_part in e["path"]]
 
 
+TOKEN_PATH_RE = re.compile(r"^/([0-9A-Za-z._-]{1,100})/oauth2/v2\.0/token$")
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Apps:
+    """Client-credentials token endpoint (an identity-platform stand-in on the vault's HTTPS port):
+    apps registered with --app CLIENT_ID=SECRET or --app-cert CLIENT_ID=CERT.pem get tokens with
+    subject ``app:<tenant>/<client id>``."""
+
+    def __init__(self):
+        self.secrets: dict[str, str] = {}
+        self.certs: dict[str, object] = {}  # client id -> cryptography x509 certificate
+
+    @staticmethod
+    def _error(status: int, error: str, description: str):
+        return status, {"error": error, "error_description": description}
+
+    def token(self, path: str, raw_body: bytes, base_url: str, tokens: TokenRegistry):
+        tenant = TOKEN_PATH_RE.match(path).group(1)
+        form: dict[str, str] = {}
+        for k, v in urllib.parse.parse_qsl(raw_body.decode("utf-8", "replace"), keep_blank_values=True):
+            form.setdefault(k, v)
+        if form.get("grant_type") != "client_credentials":
+            return self._error(400, "unsupported_grant_type", "AADSTS70003: grant_type must be client_credentials.")
+        client_id, scope = form.get("client_id", ""), form.get("scope", "")
+        if not scope.endswith("/.default"):
+            return self._error(400, "invalid_scope", "AADSTS70011: The scope must end with /.default.")
+        if client_id in self.secrets and "client_secret" in form:
+            if not secrets.compare_digest(form["client_secret"].encode(), self.secrets[client_id].encode()):
+                return self._error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+        elif client_id in self.certs and form.get("client_assertion_type") == ASSERTION_TYPE:
+            problem = self._check_assertion(form.get("client_assertion", ""), client_id, base_url + path)
+            if problem:
+                return self._error(401, "invalid_client", "AADSTS700027: Client assertion failed: " + problem)
+        else:
+            return self._error(400, "unauthorized_client",
+                               "AADSTS700016: Application '%s' with these credentials was not found." % client_id[:100])
+        token = tokens.issue("app:%s/%s" % (tenant, client_id), scope, MI_TOKEN_LIFETIME)
+        return 200, {"token_type": "Bearer", "expires_in": MI_TOKEN_LIFETIME, "ext_expires_in": MI_TOKEN_LIFETIME,
+                     "access_token": token}
+
+    def _check_assertion(self, jwt: str, client_id: str, audience: str) -> str | None:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+        try:
+            head_b64, claims_b64, sig_b64 = jwt.split(".")
+            head = json.loads(_b64url_decode(head_b64))
+            claims = json.loads(_b64url_decode(claims_b64))
+            signature = _b64url_decode(sig_b64)
+        except (ValueError, binascii.Error):
+            return "not a JWT"
+        cert = self.certs[client_id]
+        der = cert.public_bytes(serialization.Encoding.DER)
+        thumbs = {"x5t#S256": hashes.SHA256(), "x5t": hashes.SHA1()}
+        named = [k for k in thumbs if k in head]
+        for k in named:
+            h = hashes.Hash(thumbs[k])
+            h.update(der)
+            if _b64url_decode(str(head[k])) != h.finalize():
+                return "%s does not match the registered certificate" % k
+        if not named:
+            return "no x5t or x5t#S256"
+        if head.get("alg") not in ("RS256", "PS256"):
+            return "unsupported alg"
+        pad = padding.PKCS1v15() if head["alg"] == "RS256" else padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+        try:
+            cert.public_key().verify(signature, (head_b64 + "." + claims_b64).encode(), pad, hashes.SHA256())
+        except (InvalidSignature, TypeError, ValueError):
+            return "bad signature"
+        if claims.get("iss") != client_id or claims.get("sub") != client_id:
+            return "iss and sub must be the client id"
+        if claims.get("aud") != audience:
+            return "aud must be the token endpoint"
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
+            return "expired"
+        return None
+
+
 # The resource the challenge names; a token issued for another resource is refused.
 VAULT_AUDIENCE = "https://localhost"
 
@@ -1044,6 +1136,8 @@ class VaultHandler(_Handler):
 
     def _dispatch(self, raw_path: str, raw_query: str, raw_body: bytes):
         vault: Vault = self.server.vault
+        if TOKEN_PATH_RE.match(raw_path) and self.command == "POST":
+            return self.server.apps.token(raw_path, raw_body, vault.base, self.server.tokens)
         try:
             pairs = urllib.parse.parse_qsl(raw_query, keep_blank_values=True, strict_parsing=False)
         except ValueError:
@@ -1197,6 +1291,7 @@ class VaultServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self.vault = vault
         self.tokens = tokens
+        self.apps = Apps()
 
     def finish_request(self, request, client_address):
         # TLS handshake in the per-connection thread, so a slow client cannot block accept().
@@ -1244,6 +1339,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seed-token", action="append", default=[], metavar="SUBJECT=TOKEN",
                     help="also accept TOKEN (for any resource, without expiry) as SUBJECT; repeatable. "
                          "Without it only tokens from the vault's own token endpoints are accepted")
+    ap.add_argument("--app", action="append", default=[], metavar="CLIENT_ID=SECRET",
+                    help="register an app for the client-credentials token endpoint "
+                         "(POST /{tenant}/oauth2/v2.0/token on the HTTPS port); repeatable")
+    ap.add_argument("--app-cert", action="append", default=[], metavar="CLIENT_ID=CERT.pem",
+                    help="register an app that authenticates with a client assertion signed by the key of "
+                         "this certificate (needs the 'cryptography' package); repeatable")
     ap.add_argument("--identity-header", default="test-identity-header",
                     help="X-IDENTITY-HEADER value the App Service style token endpoint /msi/token requires")
     ap.add_argument("--exit-on-stdin-eof", action="store_true",
@@ -1270,6 +1371,18 @@ def main(argv=None) -> int:
     ctx.set_alpn_protocols(["http/1.1"])
 
     https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, tokens)
+    for app in args.app:
+        client_id, sep, secret = app.partition("=")
+        if not sep or not client_id or not secret:
+            ap.error("--app must be CLIENT_ID=SECRET")
+        https.apps.secrets[client_id] = secret
+    for app in args.app_cert:
+        client_id, sep, path = app.partition("=")
+        if not sep or not client_id or not path:
+            ap.error("--app-cert must be CLIENT_ID=CERT.pem")
+        from cryptography import x509
+        with open(path, "rb") as fh:
+            https.apps.certs[client_id] = x509.load_pem_x509_certificate(fh.read())
     port = https.server_address[1]
     https.vault = Vault("https://localhost:%d" % port, args.page_size)
     plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"),
