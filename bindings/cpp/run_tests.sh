@@ -47,6 +47,7 @@ TEST_BIN="$WORK/kv_test"
 VAULT_PID=""
 VAULT_URL=""
 VAULT_TOKEN=""
+APP_SECRET=""
 VAULT_CA=""
 
 CXXFLAGS_TEST=(-std=c++17 -Wall -Wextra -Werror -g -O1)
@@ -126,8 +127,9 @@ start_vault() {
     mkfifo "$dir/stdin"
     # The vault accepts only tokens it issued or was seeded with: seed a random one for the tests.
     VAULT_TOKEN="cpp-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+    APP_SECRET="app-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
     python3 tools/testvault/testvault.py --port 0 --http-port 0 --state-dir "$dir" --page-size 3 \
-        --seed-token "cpp-tests=$VAULT_TOKEN" --exit-on-stdin-eof <"$dir/stdin" >"$dir/stdout" 2>"$dir/vault.log" &
+        --seed-token "cpp-tests=$VAULT_TOKEN" --app "cpp-app=$APP_SECRET" --exit-on-stdin-eof <"$dir/stdin" >"$dir/stdout" 2>"$dir/vault.log" &
     VAULT_PID=$!
     exec 7>"$dir/stdin"
     for ((i = 0; i < 120; i++)); do
@@ -157,6 +159,7 @@ vault_env() {
     if [ -z "${KV_TEST_VAULT_URL:-}" ]; then
         export KV_TOKEN="$VAULT_TOKEN"
         # The App Service style token endpoint of the local vault (test managed_identity_reaches_the_vault).
+        export KV_TEST_APP_SECRET="$APP_SECRET" # app cpp-app of the vault's client-credentials endpoint
         export KV_TEST_IDENTITY_ENDPOINT="http://127.0.0.1:$(cat "$WORK/vault/testvault.http-port")/msi/token"
         export KV_TEST_PAGE_SIZE=3
         export KV_EXPECT_AES=1 # the local stand-in vault supports oct-HSM keys

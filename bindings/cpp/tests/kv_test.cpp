@@ -441,6 +441,30 @@ TEST(managed_identity_reaches_the_vault) {
     });
 }
 
+// The client-secret credential against the local vault's client-credentials endpoint (app
+// cpp-app, secret in KV_TEST_APP_SECRET from run_tests.sh): the authority host and CA file options
+// are used, the token it gets is one the vault accepts; a wrong secret is refused by the endpoint.
+TEST(client_secret_reaches_the_vault) {
+    const std::string secret = env("KV_TEST_APP_SECRET");
+    if (secret.empty()) {
+        SKIP("KV_TEST_APP_SECRET is not set (only the local stand-in vault has a client-credentials endpoint)");
+    }
+    kv::CredentialOptions opts;
+    opts.set_authority_host(env("KV_VAULT_URL")).set_ca_file(env("KV_CA_FILE")).set_timeout_ms(10000);
+    const std::string name = unique("app");
+    {
+        const kv::Client c(env("KV_VAULT_URL"), kv::Credential::client_secret("tenant-cpp", "cpp-app", secret, opts),
+                           client_options());
+        c.set_secret(name, "set by the app");
+        CHECK(c.get_secret(name).value() == kv::bytes_view(std::string("set by the app")));
+    }
+    const kv::Client wrong(env("KV_VAULT_URL"), kv::Credential::client_secret("tenant-cpp", "cpp-app", "not-it", opts),
+                           client_options());
+    CHECK_THROWS_KV(wrong.get_secret(name), KV_STATUS_AUTHENTICATION_FAILED, {
+        CHECK(std::string_view(err.what()).find("AADSTS7000215") != std::string_view::npos);
+    });
+}
+
 TEST(credential_constructors) {
     // None of these sends anything when created; the authority host keeps any use local.
     kv::CredentialOptions opts;

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TESTVAULT = ROOT / "tools" / "testvault" / "testvault.py"
 PAGE_SIZE = 3
 SEEDED_SUBJECT = "python-tests"  # the subject of the token seeded into the local vault
+APP_ID = "py-app"  # the app registered with the local vault's client-credentials endpoint
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Vault:
     log_file: Optional[Path]  # the local vault's request log (stderr), None for an external vault
     token: str = "local-dev-token"  # the bearer token the vault accepts (seeded into the local one)
     http_port: Optional[int] = None  # the local vault's plain HTTP port (token endpoints, auth log)
+    app_secret: Optional[str] = None  # the secret of APP_ID at the local vault's client-credentials endpoint
 
     def log_lines(self) -> List[str]:
         if self.log_file is None:
@@ -79,10 +81,12 @@ def vault() -> Iterator[Vault]:
         state = Path(tmp)
         log_path = state / "vault.log"
         token = "seeded-" + secrets.token_urlsafe(16)
+        app_secret = "app-" + secrets.token_urlsafe(16)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, str(TESTVAULT), "--port", "0", "--http-port", "0", "--state-dir", str(state),
-                 "--page-size", str(PAGE_SIZE), "--exit-on-stdin-eof", "--seed-token", SEEDED_SUBJECT + "=" + token],
+                 "--page-size", str(PAGE_SIZE), "--exit-on-stdin-eof", "--seed-token", SEEDED_SUBJECT + "=" + token,
+                 "--app", APP_ID + "=" + app_secret],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -93,7 +97,7 @@ def vault() -> Iterator[Vault]:
                 if not line.startswith("testvault ready "):
                     raise RuntimeError("testvault did not start: %r; log:\n%s" % (line, log_path.read_text()))
                 http_port = int((state / "testvault.http-port").read_text())
-                yield Vault(line.split()[-1], str(state / "ca.pem"), state, log_path, token, http_port)
+                yield Vault(line.split()[-1], str(state / "ca.pem"), state, log_path, token, http_port, app_secret)
             finally:
                 assert proc.stdin is not None
                 proc.stdin.close()  # --exit-on-stdin-eof

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 import kv
 from kv._credentials import live_callbacks
 
-from conftest import Scripted, Vault, client_kwargs, unique
+from conftest import APP_ID, Scripted, Vault, client_kwargs, unique
 
 SECRET_BUNDLE = json.dumps({"value": "from-scripted", "id": "https://localhost/secrets/s/0123456789abcdef",
                             "attributes": {"enabled": True}}).encode()
@@ -197,6 +197,32 @@ def test_client_certificate_credential(fresh: Scripted, tmp_path: Any) -> None:
         kv.ClientCertificateCredential("t1", "app", certificate_data=b"not a certificate")
     with pytest.raises(TypeError):
         kv.ClientCertificateCredential("t1", "app")
+
+
+def test_environment_credential_reaches_the_vault_as_its_app(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment credential uses its variables and its options: the local vault's
+    client-credentials endpoint (authority_host, trusted through ca_file) issues a token to the app
+    the variables name, and the vault sees that app; a wrong secret is refused."""
+    if vault.http_port is None or vault.app_secret is None:
+        pytest.skip("needs the local vault's client-credentials endpoint")
+    for var in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS",
+                "AZURE_AUTHORITY_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AZURE_TENANT_ID", "tenant-py")
+    monkeypatch.setenv("AZURE_CLIENT_ID", APP_ID)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", vault.app_secret)
+    name = unique("env-app")
+    with kv.EnvironmentCredential(authority_host=vault.url, ca_file=vault.ca_file, timeout=10) as cred, \
+            kv.Client(vault.url, cred, **client_kwargs(vault)) as client:
+        client.set_secret(name, "set by the app")
+    seen = vault.auth_log("/secrets/" + name)
+    assert seen and all(who == "app:tenant-py/" + APP_ID for _, status, who in seen if status != 401), seen
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret")
+    with kv.EnvironmentCredential(authority_host=vault.url, ca_file=vault.ca_file, timeout=10) as cred, \
+            kv.Client(vault.url, cred, **client_kwargs(vault)) as client:
+        with pytest.raises(kv.AuthenticationFailedError) as info:
+            client.get_secret(name)
+    assert "AADSTS7000215" in info.value.message and "not-the-secret" not in info.value.message
 
 
 def test_environment_driven_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
