@@ -178,7 +178,9 @@ def test_client_certificate_credential(fresh: Scripted, tmp_path: Any) -> None:
         body = json.loads(claims)
         # Signed with the certificate's key (RS256 over "header.claims"), naming that certificate.
         signing_input = form["client_assertion"][0].rsplit(".", 1)[0].encode()
-        cert.public_key().verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
+        public_key = cert.public_key()
+        assert isinstance(public_key, rsa.RSAPublicKey)
+        public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
         assert head["alg"] == "RS256"
         thumbprints = {"x5t": hashes.SHA1, "x5t#S256": hashes.SHA256}
         named = [k for k in thumbprints if k in head]
