@@ -6,7 +6,7 @@
  *
  * Environment:
  *   KV_VAULT_URL  (required) the vault, e.g. https://myvault.vault.azure.net
- *   KV_TOKEN      bearer token to present (default "local-dev-token", fine for a local vault)
+ *   KV_TOKEN      bearer token to present (default "local-dev-token"; the stand-in vault accepts only the token scripts/vault.sh seeds it with and prints)
  *   KV_CA_FILE    (optional) PEM file of an extra CA to trust, e.g. a local test vault's ca.pem
  *   KV_VERIFY_CHALLENGE_RESOURCE=0  (optional) turn the 401 challenge-resource check off;
  *                 only for emulators whose challenge names another host (Lowkey Vault)

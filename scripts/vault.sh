@@ -3,7 +3,9 @@
 #
 #   scripts/vault.sh start DIR   start it in the background; state, logs and pid file go in DIR.
 #                                Prints `export KV_VAULT_URL=...` and `export KV_CA_FILE=...` on
-#                                stdout (progress goes to stderr), so:
+#                                stdout (and, for testvault, `export KV_TOKEN=...`: the dev token
+#                                it was seeded with, the only static token it accepts; progress
+#                                goes to stderr), so:
 #                                    eval "$(scripts/vault.sh start /tmp/kv-vault)"
 #   scripts/vault.sh stop DIR    stop it (pid file in DIR)
 #
@@ -13,6 +15,9 @@
 #                       lowkey: Lowkey Vault (DESIGN.md section 6), downloaded with Maven and run
 #                       with Java 25. Its app jar is not served by the registry this project's
 #                       machines reach, so this only works where it is.
+#   KV_TOKEN            testvault: the dev token to seed it with (subject "dev"; default: a random
+#                       one). testvault accepts only that token and those its own managed-identity
+#                       endpoints issue.
 #   KV_VAULT_PORT       HTTPS port of the vault (default 8443)
 #   KV_VAULT_HTTP_PORT  plain HTTP port for /ping and the certificate (default 8080; Lowkey
 #                       Vault always uses 8080)
@@ -23,6 +28,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEV_TOKEN=""
 IMPL="${KV_VAULT_IMPL:-testvault}"
 PORT="${KV_VAULT_PORT:-8443}"
 HTTP_PORT="${KV_VAULT_HTTP_PORT:-8080}"
@@ -98,8 +104,9 @@ start_testvault() {
     local delay="${KV_VAULT_DELETE_DELAY_MS:-300}"
     say "starting testvault (tools/testvault/testvault.py) on https://localhost:${PORT}, http port ${HTTP_PORT}, delete delay ${delay} ms"
     # No --exit-on-stdin-eof: it runs in the background until `vault.sh stop`.
+    DEV_TOKEN="${KV_TOKEN:-dev-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')}"
     nohup python3 "$ROOT/tools/testvault/testvault.py" --port "$PORT" --http-port "$HTTP_PORT" \
-        --state-dir "$dir" --delete-delay-ms "$delay" </dev/null >"$log" 2>&1 &
+        --state-dir "$dir" --delete-delay-ms "$delay" --seed-token "dev=$DEV_TOKEN" </dev/null >"$log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/vault.pid"
     wait_ready "$pid" "$log"
@@ -153,6 +160,9 @@ cmd_start() {
     say "ready: https://localhost:${PORT} (pid $(cat "$dir/vault.pid"); stop it with: $0 stop $dir)"
     echo "export KV_VAULT_URL=https://localhost:${PORT}"
     echo "export KV_CA_FILE=$dir/ca.pem"
+    if [ "$IMPL" = testvault ]; then
+        echo "export KV_TOKEN=$DEV_TOKEN"
+    fi
     if [ "$IMPL" = lowkey ]; then
         # Lowkey Vault's 401 challenge points at the emulator itself (DESIGN.md section 6).
         echo "export KV_VERIFY_CHALLENGE_RESOURCE=0"

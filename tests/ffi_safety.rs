@@ -28,7 +28,7 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     let (server, client) = untouchable();
     let name = c("name");
     let mut secret: *mut kv_secret = SENTINEL as *mut kv_secret;
-    let mut iter: *mut kv_secret_iter = null_mut();
+    let mut iter: *mut kv_secret_iter = SENTINEL as *mut kv_secret_iter;
 
     let e = expect_status(call(|e| kv_client_get_secret(null(), name.as_ptr(), null(), &mut secret, e)), KV_STATUS_NULL_ARGUMENT);
     assert!(e.message.contains("client"), "the message names the argument: {}", e.message);
@@ -38,6 +38,7 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     expect_status(call(|e| kv_client_set_secret(client.0, name.as_ptr(), null(), 5, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_update_secret_properties(client.0, name.as_ptr(), null(), null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_list_secrets(client.0, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(call(|e| kv_client_list_secrets(null(), &mut iter, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_secret_iter_next(null_mut(), &mut secret, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_restore_secret(client.0, null(), 3, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_new(null(), null(), null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
@@ -47,9 +48,7 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     // err_out itself may be NULL.
     assert_eq!(kv_client_get_secret(null(), null(), null(), null_mut(), null_mut()), KV_STATUS_NULL_ARGUMENT);
     assert_eq!(secret as usize, SENTINEL, "outputs are untouched on failure");
-    assert!(iter.is_null());
-    iter = null_mut();
-    let _ = iter;
+    assert_eq!(iter as usize, SENTINEL, "the iterator output is untouched on failure");
     assert_eq!(server.request_count(), 0);
 }
 

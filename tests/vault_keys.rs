@@ -155,8 +155,10 @@ fn properties_round_trip_and_update() {
     assert_eq!(k.tags(), vec![("env".into(), "test".into()), ("owner".into(), "kv".into())]);
     assert_eq!(k.tag("owner").as_deref(), Some("kv"));
     assert_eq!(k.tag("missing"), None);
-    assert_eq!(k.recovery_level(), "Recoverable+Purgeable");
-    assert_eq!(k.recoverable_days(), 90);
+    // What the vault chose (the stand-in's own values are asserted in tools/testvault); the exact
+    // parsing is pinned by the scripted tests below.
+    assert!(support::RECOVERY_LEVELS.contains(&k.recovery_level().as_str()), "{}", k.recovery_level());
+    assert!((7..=90).contains(&k.recoverable_days()), "{}", k.recoverable_days());
     assert!(!k.exportable() && !k.managed());
     assert!(k.release_policy().is_empty());
 
@@ -376,7 +378,7 @@ fn rotation_policy_round_trip() {
     let c = client();
     let keys = KeyApi(&c);
     let name = unique("policy");
-    ok(keys.create(&name, KV_KEY_TYPE_EC, None));
+    let original = ok(keys.create(&name, KV_KEY_TYPE_EC, None));
     let policy = RotationPolicy::new().expiry("P90D").action(KV_KEY_ROTATION_ACTION_ROTATE, Some("P30D"), None).action(KV_KEY_ROTATION_ACTION_NOTIFY, None, Some("P7D"));
     assert_eq!(policy.id(), "", "a new policy has no id");
     assert_eq!(policy.actions().len(), 2);
@@ -390,10 +392,12 @@ fn rotation_policy_round_trip() {
     let got = ok(keys.get_policy(&name));
     assert_eq!((got.id(), got.expiry_time(), got.actions()), (stored.id(), stored.expiry_time(), expected));
 
-    // A new version made by rotation expires per the policy.
+    // Rotation makes a new version; kv reports the expiry the vault set for it (computing it
+    // from the policy is the vault's job: tools/testvault/test_keys.py checks the stand-in's).
     let rotated = ok(keys.rotate(&name));
-    let in_90_days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 90 * 86400;
-    assert!((rotated.expires() - in_90_days).abs() < 600, "expires {} vs {in_90_days}", rotated.expires());
+    assert_ne!(rotated.version(), original.version());
+    assert!(rotated.expires() > 0, "the policy's expiry reached the new version");
+    assert_eq!(ok(keys.get(&name, Some(&rotated.version()))).expires(), rotated.expires());
 
     // Replacing the policy with one without actions.
     let cleared = ok(keys.update_policy(&name, &RotationPolicy::new().expiry("P1Y")));
@@ -436,12 +440,12 @@ fn release_happy_path_and_refusals() {
     assert!(!k.release_policy_immutable());
 
     let value = ok(keys.release(&name, None, "attestation-token", Some("nonce-1"), KV_KEY_RELEASE_ALGORITHM_RSA_AES_KEY_WRAP_256));
-    let payload = jws_payload(&value);
-    assert_eq!(payload["request"]["target"], "attestation-token");
-    assert_eq!(payload["request"]["nonce"], "nonce-1");
-    assert_eq!(payload["request"]["enc"], "RSA_AES_KEY_WRAP_256");
+    // The vault's JWS comes back as sent (three base64url parts); what kv sends (target, nonce,
+    // enc, and no enc for NONE) is asserted on the wire by the scripted test of every operation.
+    assert_eq!(value.split('.').count(), 3, "{value}");
+    assert!(jws_payload(&value).is_object());
     let by_version = ok(keys.release(&name, Some(&k.version()), "attestation-token", None, KV_KEY_RELEASE_ALGORITHM_NONE));
-    assert!(jws_payload(&by_version)["request"].get("enc").is_none(), "NONE sends no enc");
+    assert_eq!(by_version.split('.').count(), 3);
 
     // A key that is not exportable is refused by the vault.
     let plain = unique("no-release");
@@ -464,7 +468,7 @@ fn attestation_of_hsm_and_software_keys() {
     let k = ok(keys.create(&name, KV_KEY_TYPE_RSA_HSM, None));
     let a = ok(keys.attestation(&name, None));
     assert_eq!(a.version(), k.version());
-    assert_eq!(a.attestation_version(), "1.0");
+    assert!(!a.attestation_version().is_empty(), "the vault's attestation version is surfaced");
     assert!(!a.attestation_private().is_empty() && !a.attestation_public().is_empty());
     assert!(a.attestation_certificate().starts_with(b"-----BEGIN CERTIFICATE-----"));
     assert_eq!(ok(keys.attestation(&name, Some(&k.version()))).attestation_private(), a.attestation_private());
@@ -480,7 +484,7 @@ fn attestation_of_hsm_and_software_keys() {
 #[test]
 fn verb_override_works_for_keys() {
     let v = vault();
-    let c = Client::new(&v.url, "t", &v.options().method_override(true)).unwrap();
+    let c = Client::new(&v.url, &v.token, &v.options().method_override(true)).unwrap();
     let keys = KeyApi(&c);
     let name = unique("override");
     ok(keys.import_jwk(&name, EC_JWK, None));
@@ -635,6 +639,7 @@ fn import_update_and_other_calls_use_the_documented_paths() {
     assert_eq!(policy.actions(), vec![(KV_KEY_ROTATION_ACTION_NOTIFY, String::new(), "P30D".to_owned())], "action types compare case-insensitively");
     assert_eq!((policy.expiry_time(), policy.created(), policy.updated()), ("P2Y".to_owned(), 5, 6));
     ok(keys.update_policy("k", &RotationPolicy::new().expiry("P2Y").action(KV_KEY_ROTATION_ACTION_ROTATE, Some("P1Y"), None)));
+    ok(keys.release("k", Some(VERSION), "tok2", None, KV_KEY_RELEASE_ALGORITHM_NONE));
 
     let reqs = authorized(&server);
     let seen: Vec<(String, String)> = reqs.iter().map(|r| (r.method.clone(), path(r))).collect();
@@ -656,6 +661,7 @@ fn import_update_and_other_calls_use_the_documented_paths() {
         ("GET", "/keys/k/0123456789abcdef0123456789abcdef/attestation"),
         ("GET", "/keys/k/rotationpolicy"),
         ("PUT", "/keys/k/rotationpolicy"),
+        ("POST", "/keys/k/0123456789abcdef0123456789abcdef/release"),
     ];
     assert_eq!(seen, expected.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect::<Vec<_>>());
 
@@ -668,6 +674,7 @@ fn import_update_and_other_calls_use_the_documented_paths() {
     assert_eq!(body(&reqs[10]), json!({"value": URL_SAFE_NO_PAD.encode(b"opaque-backup")}));
     assert_eq!(body(&reqs[12]), json!({"count": 16}));
     assert_eq!(body(&reqs[13]), json!({"target": "tok", "nonce": "n", "enc": "CKM_RSA_AES_KEY_WRAP"}));
+    assert_eq!(body(&reqs[17]), json!({"target": "tok2"}), "NONE sends no enc, and no nonce unless given");
     assert_eq!(body(&reqs[16]), json!({"lifetimeActions": [{"trigger": {"timeAfterCreate": "P1Y"}, "action": {"type": "Rotate"}}], "attributes": {"expiryTime": "P2Y"}}));
 }
 
@@ -720,9 +727,17 @@ fn wait_for_deleted_key_times_out_and_stops_on_other_errors() {
     let e = expect_status(KeyApi(&c).wait_deleted("slow", 700), KV_STATUS_TIMEOUT);
     let took = start.elapsed();
     assert!(e.message.starts_with("wait for deletion of key 'slow': not finished by the deadline of 700 ms"), "{}", e.message);
-    assert!(took >= Duration::from_millis(700) && took < Duration::from_secs(5), "{took:?}");
-    let polls = authorized(&server).len();
-    assert!((3..=5).contains(&polls), "200 + 400 ms pauses, then a last poll at the deadline: {polls} polls");
+    assert!(took >= Duration::from_millis(700), "the wait lasts until its deadline: {took:?}");
+    // The pauses between polls, measured where the polls arrive (not from the start, which
+    // includes the handshake and the challenge): 200 ms, then 400 ms, then what is left until
+    // the deadline, where the last poll happens; never more polls than that.
+    let polls = authorized(&server);
+    assert!(polls.len() >= 2, "{} polls", polls.len());
+    let gaps: Vec<Duration> = polls.windows(2).map(|w| w[1].received_at - w[0].received_at).collect();
+    assert!(gaps.len() <= 3, "no poll after the deadline: pauses {gaps:?}");
+    for (gap, min) in gaps.iter().zip([200, 400]).take(gaps.len() - 1) {
+        assert!(*gap >= Duration::from_millis(min - 10), "pauses {gaps:?}");
+    }
 
     // A timeout of 0 polls exactly once.
     let (server, c) = scripted(|_, _| key_not_found("slow"));
@@ -789,7 +804,6 @@ fn invalid_names_are_refused_before_any_request() {
     let (server, c) = untouchable();
     let keys = KeyApi(&c);
     for bad in ["", "has space", "under_score", "dots.are.bad", "slash/inside", "../etc", &"a".repeat(128)] {
-        let n = c_str(bad);
         expect_status(keys.create(bad, KV_KEY_TYPE_RSA, None).map(|_| ()), KV_STATUS_INVALID_NAME);
         expect_status(keys.import_jwk(bad, EC_JWK, None).map(|_| ()), KV_STATUS_INVALID_NAME);
         expect_status(keys.import_pem(bad, EC_PEM.as_bytes(), None).map(|_| ()), KV_STATUS_INVALID_NAME);
@@ -808,7 +822,6 @@ fn invalid_names_are_refused_before_any_request() {
         expect_status(keys.attestation(bad, None).map(|_| ()), KV_STATUS_INVALID_NAME);
         expect_status(keys.get_policy(bad).map(|_| ()), KV_STATUS_INVALID_NAME);
         expect_status(keys.update_policy(bad, &RotationPolicy::new()).map(|_| ()), KV_STATUS_INVALID_NAME);
-        let _ = n;
     }
     for bad_version in ["v/1", "a b", "..", "x?y"] {
         expect_status(keys.get("fine", Some(bad_version)).map(|_| ()), KV_STATUS_INVALID_NAME);
@@ -919,7 +932,6 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     let name = c_str("name");
     let text = c_str("x");
     let o = KeyOptions::new();
-    let p = RotationPolicy::new();
     let mut key = SENTINEL as *mut kv_key;
     let mut blob = SENTINEL as *mut kv::ffi::secrets::kv_blob;
     let mut iter = SENTINEL as *mut kv_key_iter;
@@ -967,7 +979,6 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     // err_out itself may be NULL.
     assert_eq!(kv_client_get_key(null(), null(), null(), null_mut(), null_mut()), KV_STATUS_NULL_ARGUMENT);
     assert_eq!((key as usize, blob as usize, iter as usize, policy as usize), (SENTINEL, SENTINEL, SENTINEL, SENTINEL), "outputs are untouched on failure");
-    let _ = p;
     assert_eq!(server.request_count(), 0);
 }
 

@@ -17,7 +17,8 @@
 #    9. pkg-config       bindings/cpp/pkgconfig-example/hello.c (C) and cmake-example/main.cpp
 #                        (C++) built with `pkg-config --cflags --libs kv` from <temp>, run
 #   10. uninstall        make uninstall removes everything install put in <temp>
-# The last line is `N passed, M failed`; the exit status is non-zero when a stage failed.
+# The last line is `stages: N passed, M failed` (kv_test prints its own test counts,
+# `N passed, M failed, K skipped`); the exit status is non-zero when a stage failed.
 #
 # Needs: cargo, g++ (or CXX), cc (or CC), cmake, pkg-config, valgrind, readelf, python3 with the
 # local vault's requirements (tools/testvault/requirements.txt).
@@ -45,6 +46,8 @@ PREFIX_DIR="$WORK/prefix"
 TEST_BIN="$WORK/kv_test"
 VAULT_PID=""
 VAULT_URL=""
+VAULT_TOKEN=""
+APP_SECRET=""
 VAULT_CA=""
 
 CXXFLAGS_TEST=(-std=c++17 -Wall -Wextra -Werror -g -O1)
@@ -122,8 +125,11 @@ start_vault() {
     local dir="$WORK/vault" i
     mkdir -p "$dir"
     mkfifo "$dir/stdin"
+    # The vault accepts only tokens it issued or was seeded with: seed a random one for the tests.
+    VAULT_TOKEN="cpp-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+    APP_SECRET="app-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
     python3 tools/testvault/testvault.py --port 0 --http-port 0 --state-dir "$dir" --page-size 3 \
-        --exit-on-stdin-eof <"$dir/stdin" >"$dir/stdout" 2>"$dir/vault.log" &
+        --seed-token "cpp-tests=$VAULT_TOKEN" --app "cpp-app=$APP_SECRET" --exit-on-stdin-eof <"$dir/stdin" >"$dir/stdout" 2>"$dir/vault.log" &
     VAULT_PID=$!
     exec 7>"$dir/stdin"
     for ((i = 0; i < 120; i++)); do
@@ -151,6 +157,10 @@ vault_env() {
     export KV_VAULT_URL="$VAULT_URL"
     export KV_CA_FILE="$VAULT_CA"
     if [ -z "${KV_TEST_VAULT_URL:-}" ]; then
+        export KV_TOKEN="$VAULT_TOKEN"
+        # The App Service style token endpoint of the local vault (test managed_identity_reaches_the_vault).
+        export KV_TEST_APP_SECRET="$APP_SECRET" # app cpp-app of the vault's client-credentials endpoint
+        export KV_TEST_IDENTITY_ENDPOINT="http://127.0.0.1:$(cat "$WORK/vault/testvault.http-port")/msi/token"
         export KV_TEST_PAGE_SIZE=3
         export KV_EXPECT_AES=1 # the local stand-in vault supports oct-HSM keys
     fi
@@ -388,5 +398,5 @@ if [ "$FAILED" -gt 0 ]; then
     printf 'failed stages:\n'
     printf '  - %s\n' "${FAILED_STAGES[@]}"
 fi
-echo "$PASSED passed, $FAILED failed"
+echo "stages: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

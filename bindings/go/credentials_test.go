@@ -41,7 +41,8 @@ func TestCallbackCredential(t *testing.T) {
 		mu.Lock()
 		scopes = append(scopes, req.Scope)
 		mu.Unlock()
-		return kv.Token{Token: "token-from-go", ExpiresOn: time.Now().Add(time.Hour)}, nil
+		tok, err := issuedToken("go-callback")
+		return kv.Token{Token: tok, ExpiresOn: time.Now().Add(time.Hour)}, err
 	})
 	must(t, "NewCallbackCredential", err)
 	if kv.CallbackHandles() != handlesBefore+1 {
@@ -54,6 +55,9 @@ func TestCallbackCredential(t *testing.T) {
 	name := uniqueName("go-cb")
 	_, err = c.SetSecret(name, []byte("via callback"), nil)
 	must(t, "SetSecret", err)
+	if vaultHTTP != "" {
+		defer expectReachedAs(t, "/secrets/"+name, "mi:imds:client_id=go-callback")
+	}
 	// Many goroutines: the token is fetched once and cached.
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
@@ -124,7 +128,7 @@ func TestCallbackCredentialFinalized(t *testing.T) {
 	before := kv.CallbackHandles()
 	func() {
 		cr, err := kv.NewCallbackCredential(func(kv.TokenRequest) (kv.Token, error) {
-			return kv.Token{Token: "t", ExpiresOn: time.Now().Add(time.Hour)}, nil
+			return kv.Token{Token: testToken(), ExpiresOn: time.Now().Add(time.Hour)}, nil
 		})
 		must(t, "NewCallbackCredential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())
@@ -157,6 +161,10 @@ func TestManagedIdentityCredential(t *testing.T) {
 	defer c.Close()
 	_, err = c.GetRandomBytes(16)
 	must(t, "GetRandomBytes with a managed identity token", err)
+	name := uniqueName("mi-as")
+	_, err = c.SetSecret(name, []byte("set with the App Service identity"), nil)
+	must(t, "SetSecret with a managed identity token", err)
+	expectReachedAs(t, "/secrets/"+name, "mi:appservice:system")
 
 	// A user-assigned identity, by client id.
 	cr2, err := kv.NewManagedIdentityCredential(&kv.CredentialOptions{ManagedIdentity: kv.ClientID("00000000-0000-0000-0000-000000000001")})
@@ -167,6 +175,20 @@ func TestManagedIdentityCredential(t *testing.T) {
 	defer c2.Close()
 	_, err = c2.GetRandomBytes(16)
 	must(t, "GetRandomBytes (user-assigned)", err)
+	name2 := uniqueName("mi-user")
+	_, err = c2.SetSecret(name2, []byte("set with the user-assigned identity"), nil)
+	must(t, "SetSecret (user-assigned)", err)
+	expectReachedAs(t, "/secrets/"+name2, "mi:appservice:client_id=00000000-0000-0000-0000-000000000001")
+
+	// A token the vault did not issue is refused with 401, like the service.
+	forged, err := kv.NewStaticTokenCredential("forged-token")
+	must(t, "NewStaticTokenCredential", err)
+	defer forged.Close()
+	c4, err := kv.NewClient(vaultURL, forged, testOptions())
+	must(t, "NewClient", err)
+	defer c4.Close()
+	_, err = c4.GetRandomBytes(16)
+	expectStatus(t, "GetRandomBytes with a forged token", err, kv.ErrUnauthorized)
 
 	// The wrong identity header is refused by the endpoint: authentication fails.
 	t.Setenv("IDENTITY_HEADER", "wrong")
@@ -193,6 +215,61 @@ func selfSignedPEM(t *testing.T) []byte {
 	must(t, "MarshalPKCS8PrivateKey", err)
 	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return append(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})...)
+}
+
+// TestClientCredentialsReachTheVault: the client-secret and client-certificate credentials get a
+// token from the local vault's client-credentials endpoint (an identity-platform stand-in that
+// checks the secret, and the assertion's signature, thumbprint, issuer and audience), and the
+// vault sees the app's identity; a wrong secret or another app's certificate is refused.
+func TestClientCredentialsReachTheVault(t *testing.T) {
+	if vaultHTTP == "" {
+		t.Skip("needs the local vault's client-credentials endpoint")
+	}
+	unsetEnv(t, azureEnv...)
+	opts := &kv.CredentialOptions{AuthorityHost: vaultURL, CAFile: vaultCA, Timeout: 10 * time.Second,
+		SendCertificateChain: true}
+	secretCred, err := kv.NewClientSecretCredential("tenant-go", secretAppID, appSecret, opts)
+	must(t, "NewClientSecretCredential", err)
+	defer secretCred.Close()
+	certCred, err := kv.NewClientCertificateCredential("tenant-go", certAppID, appCertPEM, "", opts)
+	must(t, "NewClientCertificateCredential", err)
+	defer certCred.Close()
+	for _, tc := range []struct {
+		cred    *kv.Credential
+		subject string
+	}{{secretCred, "app:tenant-go/" + secretAppID}, {certCred, "app:tenant-go/" + certAppID}} {
+		c, err := kv.NewClient(vaultURL, tc.cred, testOptions())
+		must(t, "NewClient", err)
+		name := uniqueName("go-app")
+		_, err = c.SetSecret(name, []byte("set by an app"), nil)
+		must(t, "SetSecret as "+tc.subject, err)
+		c.Close()
+		expectReachedAs(t, "/secrets/"+name, tc.subject)
+	}
+
+	wrong, err := kv.NewClientSecretCredential("tenant-go", secretAppID, "not-the-secret", opts)
+	must(t, "NewClientSecretCredential", err)
+	defer wrong.Close()
+	otherCert := selfSignedPEM(t)
+	impostor, err := kv.NewClientCertificateCredential("tenant-go", certAppID, otherCert, "", opts)
+	must(t, "NewClientCertificateCredential", err)
+	defer impostor.Close()
+	for _, tc := range []struct {
+		cred *kv.Credential
+		code string
+	}{{wrong, "AADSTS7000215"}, {impostor, "AADSTS700027"}} {
+		c, err := kv.NewClient(vaultURL, tc.cred, testOptions())
+		must(t, "NewClient", err)
+		_, err = c.GetSecret("anything", "")
+		c.Close()
+		e := expectStatus(t, "GetSecret with refused app credentials", err, kv.ErrAuthenticationFailed)
+		if e != nil && !strings.Contains(e.Message, tc.code) {
+			t.Errorf("message does not carry %s: %q", tc.code, e.Message)
+		}
+		if strings.Contains(e.Message, "not-the-secret") {
+			t.Errorf("the secret reached the error message: %q", e.Message)
+		}
+	}
 }
 
 func TestIdentityPlatformCredentials(t *testing.T) {
@@ -270,7 +347,10 @@ func TestEnvironmentCredentials(t *testing.T) {
 	c, err = kv.NewClient(vaultURL, def2, testOptions())
 	must(t, "NewClient", err)
 	_, err = c.GetSecret("anything", "")
-	expectStatus(t, "GetSecret with the default chain", err, kv.ErrAuthenticationFailed)
+	e = expectStatus(t, "GetSecret with the default chain", err, kv.ErrAuthenticationFailed)
+	if e != nil && !strings.Contains(e.Message, "AzureCliCredential") {
+		t.Errorf("the default chain's message does not list its unavailable credential: %q", e.Message)
+	}
 	c.Close()
 	t.Setenv("AZURE_TOKEN_CREDENTIALS", "bogus")
 	_, err = kv.NewDefaultCredential(nil)

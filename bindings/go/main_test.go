@@ -3,11 +3,19 @@ package kv_test
 import (
 	"bufio"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,12 +35,118 @@ var (
 	vaultCA  string
 	// vaultHTTP is the vault's plain HTTP base URL (managed identity token endpoints), or "".
 	vaultHTTP string
+	// seededToken is the random token the local vault was started with (--seed-token), or "".
+	// The stand-in accepts no other static token: only those and the ones it issues.
+	seededToken string
 	// client and cred are shared by the tests; tests that close a client make their own.
 	client *kv.Client
 	cred   *kv.Credential
 )
 
 const pageSize = 3
+
+// seededSubject is the subject of the token seeded into the local vault.
+const seededSubject = "go-tests"
+
+// The apps registered with the local vault's client-credentials token endpoint.
+const (
+	secretAppID = "go-secret-app"
+	certAppID   = "go-cert-app"
+)
+
+var (
+	appSecret  string // the secret of secretAppID
+	appCertPEM []byte // the certificate of certAppID and its private key (PEM)
+)
+
+// newAppCertificate returns a self-signed certificate and its RSA key, as PEM.
+func newAppCertificate() (certPEM, keyPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: certAppID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}), nil
+}
+
+// authEntry is one request the local vault checked the token of (GET /testvault/auth-log).
+type authEntry struct {
+	Method  string  `json:"method"`
+	Path    string  `json:"path"`
+	Status  int     `json:"status"`
+	Subject *string `json:"subject"`
+}
+
+// authLog returns the local vault's auth log for paths containing pathPart: which identity each
+// request authenticated as (Subject nil when the token was refused).
+func authLog(t *testing.T, pathPart string) []authEntry {
+	t.Helper()
+	resp, err := http.Get(vaultHTTP + "/testvault/auth-log?path=" + url.QueryEscape(pathPart))
+	must(t, "GET /testvault/auth-log", err)
+	defer resp.Body.Close()
+	var out struct {
+		Entries []authEntry `json:"entries"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("auth log: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return out.Entries
+}
+
+// issuedToken returns a token the local vault's IMDS endpoint issues to the user-assigned
+// identity clientID (subject mi:imds:client_id=<clientID>), or testToken() for an external vault.
+func issuedToken(clientID string) (string, error) {
+	if vaultHTTP == "" {
+		return testToken(), nil
+	}
+	req, err := http.NewRequest("GET", vaultHTTP+"/metadata/identity/oauth2/token?api-version=2018-02-01&resource="+
+		url.QueryEscape("https://localhost")+"&client_id="+url.QueryEscape(clientID), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Metadata", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		return "", fmt.Errorf("IMDS token: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return out.AccessToken, nil
+}
+
+// expectReachedAs checks that requests on pathPart reached the local vault, and that each one it
+// accepted carried a token of subject: which credential reached the vault, not just some token.
+func expectReachedAs(t *testing.T, pathPart, subject string) {
+	t.Helper()
+	accepted := 0
+	for _, e := range authLog(t, pathPart) {
+		if e.Status == 401 {
+			continue
+		}
+		accepted++
+		if e.Subject == nil || *e.Subject != subject {
+			t.Errorf("%s %s (HTTP %d) authenticated as %v, want %s", e.Method, e.Path, e.Status, e.Subject, subject)
+		}
+	}
+	if accepted == 0 {
+		t.Errorf("no request on %s reached the vault", pathPart)
+	}
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -62,6 +176,9 @@ func run(m *testing.M) int {
 }
 
 func testToken() string {
+	if seededToken != "" {
+		return seededToken
+	}
 	if t := os.Getenv("KV_TOKEN"); t != "" {
 		return t
 	}
@@ -104,9 +221,30 @@ func startVault() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	var rnd [16]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, err
+	}
+	seededToken = "go-" + hex.EncodeToString(rnd[:])
+	// Apps for the vault's client-credentials token endpoint: one with a secret, one with a
+	// certificate (the vault gets the certificate, the tests the certificate and its key).
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, err
+	}
+	appSecret = "secret-" + hex.EncodeToString(rnd[:])
+	certPEM, keyPEM, err := newAppCertificate()
+	if err != nil {
+		return nil, err
+	}
+	appCertPEM = append(certPEM, keyPEM...)
+	certPath := filepath.Join(dir, "app-cert.pem")
+	if err := os.WriteFile(certPath, certPEM, 0o600); err != nil {
+		return nil, err
+	}
 	cmd := exec.Command("python3", filepath.Join(repoRoot(), "tools", "testvault", "testvault.py"),
 		"--port", "0", "--http-port", fmt.Sprint(httpPort), "--state-dir", dir,
-		"--page-size", fmt.Sprint(pageSize), "--exit-on-stdin-eof")
+		"--page-size", fmt.Sprint(pageSize), "--exit-on-stdin-eof", "--seed-token", seededSubject+"="+seededToken,
+		"--app", secretAppID+"="+appSecret, "--app-cert", certAppID+"="+certPath)
 	cmd.Stderr = logFile
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -9,7 +9,7 @@
 #   1. cargo build --release when target/release/libkv.a is missing or older than the Rust
 #      sources or include/kv.h (the package links it statically).
 #   2. gofmt -l (every file formatted) and go vet ./...
-#   3. go test -race -count=1 ./... with GOEXPERIMENT=cgocheck2 when this Go supports it
+#   3. go test -race -count=1 -json ./... with GOEXPERIMENT=cgocheck2 when this Go supports it
 #      (full checks of Go pointers passed to and stored by C); otherwise GODEBUG=cgocheck=1.
 #      -count=1 because Go's test cache does not notice a rebuilt libkv.a.
 #
@@ -87,5 +87,39 @@ else
     export GODEBUG="${GODEBUG:+$GODEBUG,}cgocheck=1"
     echo "==> cgo pointer checks: GODEBUG=$GODEBUG (this Go has no cgocheck2 experiment)"
 fi
-echo "==> go test -race -count=1 ./... $*"
-"$GO" test "${BUILD_FLAGS[@]}" -race -count=1 -timeout 15m ./... "$@"
+echo "==> go test -race -count=1 -json ./... $*"
+# -json gives every test's outcome; the filter prints what plain `go test` prints (package lines,
+# and the output of failed and skipped tests) and ends with "go test: N passed, M failed,
+# K skipped" (subtests included), the line scripts/test.sh counts.
+set +e
+"$GO" test "${BUILD_FLAGS[@]}" -race -count=1 -json -timeout 15m ./... "$@" | python3 -c '
+import json, sys
+counts = {"pass": 0, "fail": 0, "skip": 0}
+buffered = {}
+for line in sys.stdin:
+    try:
+        ev = json.loads(line)
+    except ValueError:
+        sys.stdout.write(line)  # build errors and other non-JSON output
+        continue
+    test, action = ev.get("Test"), ev.get("Action")
+    if not test:
+        if action == "output":
+            text = ev.get("Output", "")
+            if not text.startswith(("=== ", "PASS\n")):
+                sys.stdout.write(text)
+        continue
+    key = (ev.get("Package"), test)
+    if action == "output":
+        buffered.setdefault(key, []).append(ev.get("Output", ""))
+    elif action in counts:
+        counts[action] += 1
+        out = buffered.pop(key, [])
+        if action != "pass":
+            sys.stdout.write("".join(o for o in out if not o.startswith("=== ")))
+    sys.stdout.flush()
+print("go test: %d passed, %d failed, %d skipped" % (counts["pass"], counts["fail"], counts["skip"]))
+'
+status=("${PIPESTATUS[@]}")
+set -e
+[ "${status[0]}" -eq 0 ] && [ "${status[1]}" -eq 0 ]

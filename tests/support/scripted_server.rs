@@ -58,6 +58,9 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The request body (de-chunked if it came with `Transfer-Encoding: chunked`).
     pub body: Vec<u8>,
+    /// When the server had read the whole request (to assert pauses between requests instead of
+    /// wall time from a test's start).
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -782,6 +785,7 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
             target: head.target,
             headers: head.headers,
             body,
+            received_at: Instant::now(),
         };
         let index = {
             let mut requests = lock(&shared.requests);

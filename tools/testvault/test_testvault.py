@@ -47,7 +47,7 @@ class Server:
         delay = [] if delete_delay_ms is None else ["--delete-delay-ms", str(delete_delay_ms)]
         self.proc = subprocess.Popen(
             [sys.executable, SERVER, "--port", str(self.port), "--http-port", str(self.http_port),
-             "--state-dir", state_dir, *delay, *extra],
+             "--state-dir", state_dir, "--seed-token", "tests=" + TOKEN, *delay, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr_lines: list[str] = []
         self._stderr_thread = threading.Thread(target=self._drain, daemon=True)
@@ -205,16 +205,20 @@ def test_tls_verified_with_ca_and_hostname(srv, cli):
     with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
         with tls12.wrap_socket(raw, server_hostname="localhost") as t:
             assert t.version() == "TLSv1.2"
+    # A client that offers only TLS 1.0/1.1 (its own security level lowered, so the refusal can
+    # only come from the server) gets the server's protocol_version alert.
     old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     old.load_verify_locations(srv.ca)
     try:
+        old.set_ciphers("DEFAULT:@SECLEVEL=0")
         old.minimum_version = ssl.TLSVersion.TLSv1
         old.maximum_version = ssl.TLSVersion.TLSv1_1
-    except (ValueError, ssl.SSLError):
-        return
-    with pytest.raises((ssl.SSLError, OSError)):
+    except (ValueError, ssl.SSLError) as e:
+        pytest.skip("this Python's OpenSSL cannot offer TLS 1.1: %s" % e)
+    with pytest.raises(ssl.SSLError) as refused:
         with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
             old.wrap_socket(raw, server_hostname="localhost")
+    assert refused.value.reason == "TLSV1_ALERT_PROTOCOL_VERSION", refused.value
 
 
 def test_keep_alive_and_headers(cli):
@@ -252,20 +256,72 @@ def test_challenge_401(cli):
     assert r.status == 200 and body["value"] == "v"
 
 
-def test_token_required(state_dir):
-    srv = Server(state_dir, "--token-required", "right")
+def auth_log(srv, path: str) -> list[dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", srv.http_port, timeout=10)
     try:
-        c = Client(srv, token="wrong")
-        r, body = c.request("GET", "/secrets")
-        assert r.status == 401 and r.getheader("WWW-Authenticate") == CHALLENGE
-        assert body["error"] == {"code": "Unauthorized", "message": "AKV10032: Invalid token"}
-        c.close()
-        c = Client(srv, token="right")
-        r, _ = c.request("GET", "/secrets")
+        conn.request("GET", "/testvault/auth-log?path=" + urllib.parse.quote(path, safe=""))
+        r = conn.getresponse()
         assert r.status == 200
-        c.close()
+        return json.loads(r.read())["entries"]
+    finally:
+        conn.close()
+
+
+def test_only_issued_or_seeded_tokens_are_accepted(state_dir):
+    srv = Server(state_dir, "--seed-token", "other=right")
+    try:
+        for token in ("wrong", "mi-" + "x" * 32, TOKEN + "x"):
+            c = Client(srv, token=token)
+            r, body = c.request("GET", "/secrets/tok-never")
+            assert r.status == 401 and r.getheader("WWW-Authenticate") == CHALLENGE
+            assert body["error"] == {"code": "Unauthorized", "message": "AKV10032: Invalid token"}
+            c.close()
+        for token, subject in (("right", "other"), (TOKEN, "tests")):
+            c = Client(srv, token=token)
+            r, _ = c.request("PUT", "/secrets/tok-" + subject, {"value": "v"})
+            assert r.status == 200
+            c.close()
+            assert [(e["method"], e["status"], e["subject"]) for e in auth_log(srv, "/secrets/tok-" + subject)] \
+                == [("PUT", 200, subject)]
+        assert [(e["status"], e["subject"]) for e in auth_log(srv, "/secrets/tok-never")] == [(401, None)] * 3
     finally:
         srv.stop()
+    log = "\n".join(srv.stderr_lines)
+    assert "right" not in log and "wrong" not in log
+
+
+def test_seed_token_option_is_checked(state_dir):
+    for bad in ("no-equals", "=tok", "subj=", "subj=has space"):
+        proc = subprocess.run([sys.executable, SERVER, "--port", "0", "--http-port", "0", "--state-dir", state_dir,
+                               "--seed-token", bad], capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 2 and "--seed-token" in proc.stderr, (bad, proc.stderr)
+
+
+def test_issued_tokens_carry_their_identity_and_audience(srv):
+    imds = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource="
+    _, sys_tok = _plain_get(srv, imds + "https%3A%2F%2Flocalhost", {"Metadata": "true"})
+    _, user_tok = _plain_get(srv, imds + "https%3A%2F%2Flocalhost%2F&client_id=cid-1", {"Metadata": "true"})
+    _, as_tok = _plain_get(srv, "/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Flocalhost%2F.default"
+                           "&principal_id=p-1", {"X-IDENTITY-HEADER": "test-identity-header"})
+    _, foreign = _plain_get(srv, imds + "https%3A%2F%2Fvault.azure.net", {"Metadata": "true"})
+    for name, tok, subject in (("tok-sys", sys_tok, "mi:imds:system"), ("tok-user", user_tok, "mi:imds:client_id=cid-1"),
+                               ("tok-as", as_tok, "mi:appservice:principal_id=p-1")):
+        c = Client(srv, token=tok["access_token"])
+        r, _ = c.request("PUT", "/secrets/" + name, {"value": "v"})
+        assert r.status == 200
+        r, _ = c.request("GET", "/secrets/" + name)
+        assert r.status == 200
+        c.close()
+        assert [(e["method"], e["status"], e["subject"]) for e in auth_log(srv, "/secrets/" + name)] \
+            == [("PUT", 200, subject), ("GET", 200, subject)]
+    # a token the vault issued for another resource is refused, with the challenge
+    c = Client(srv, token=foreign["access_token"])
+    r, body = c.request("GET", "/secrets/tok-sys")
+    c.close()
+    assert r.status == 401 and r.getheader("WWW-Authenticate") == CHALLENGE
+    assert body["error"]["message"].startswith("AKV10022: Invalid audience")
+    # the log filter is a substring of the path; the whole log without one
+    assert len(auth_log(srv, "/secrets/tok-")) == 7 and len(auth_log(srv, "")) >= 7
 
 
 def test_api_version_missing(cli):
@@ -802,3 +858,92 @@ def test_identity_header_option(state_dir):
         assert r.status == 200 and body["resource"] == "r"
     finally:
         s.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# client-credentials token endpoint (HTTPS port)
+
+
+def _post_form(srv, path: str, form: dict):
+    ctx = ssl.create_default_context(cafile=srv.ca)
+    conn = http.client.HTTPSConnection("localhost", srv.port, context=ctx, timeout=10)
+    try:
+        conn.request("POST", path, body=urllib.parse.urlencode(form),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def _assertion(key, der: bytes, aud: str, iss: str = "cert-app", exp_in: int = 600) -> str:
+    import base64
+    import hashlib
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def b64(b: bytes) -> str:
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+    head = b64(json.dumps({"alg": "RS256", "typ": "JWT", "x5t#S256": b64(hashlib.sha256(der).digest())}).encode())
+    claims = b64(json.dumps({"aud": aud, "iss": iss, "sub": iss, "jti": "j", "nbf": int(time.time()),
+                             "exp": int(time.time()) + exp_in}).encode())
+    sig = key.sign((head + "." + claims).encode(), padding.PKCS1v15(), hashes.SHA256())
+    return head + "." + claims + "." + b64(sig)
+
+
+def test_client_credentials_token_endpoint(state_dir, tmp_path):
+    import datetime as dt
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cert-app")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(hours=1))
+            .sign(key, hashes.SHA256()))
+    pem = tmp_path / "cert.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    srv = Server(state_dir, "--app", "secret-app=s3cret", "--app-cert", "cert-app=%s" % pem)
+    try:
+        path = "/tenant-1/oauth2/v2.0/token"
+        base = {"grant_type": "client_credentials", "scope": "https://localhost/.default"}
+        st, body = _post_form(srv, path, dict(base, client_id="secret-app", client_secret="s3cret"))
+        assert st == 200 and body["token_type"] == "Bearer" and body["expires_in"] == 3600
+        c = Client(srv, token=body["access_token"])
+        r, _ = c.request("PUT", "/secrets/cc-secret", {"value": "v"})
+        c.close()
+        assert r.status == 200
+        assert [(e["status"], e["subject"]) for e in auth_log(srv, "/secrets/cc-secret")] == [(200, "app:tenant-1/secret-app")]
+        st, body = _post_form(srv, path, dict(base, client_id="secret-app", client_secret="wrong"))
+        assert st == 401 and body["error"] == "invalid_client" and "AADSTS7000215" in body["error_description"]
+        st, body = _post_form(srv, path, dict(base, client_id="nobody", client_secret="s3cret"))
+        assert st == 400 and body["error"] == "unauthorized_client"
+        st, body = _post_form(srv, path, dict(base, grant_type="password", client_id="secret-app", client_secret="s3cret"))
+        assert st == 400 and body["error"] == "unsupported_grant_type"
+
+        aud = srv.base + path
+        form = dict(base, client_id="cert-app", client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        st, body = _post_form(srv, path, dict(form, client_assertion=_assertion(key, der, aud)))
+        assert st == 200, body
+        c = Client(srv, token=body["access_token"])
+        r, _ = c.request("PUT", "/secrets/cc-cert", {"value": "v"})
+        c.close()
+        assert [(e["status"], e["subject"]) for e in auth_log(srv, "/secrets/cc-cert")] == [(200, "app:tenant-1/cert-app")]
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        for bad, why in ((_assertion(other, der, aud), "bad signature"), (_assertion(key, der, srv.base + "/x"), "aud"),
+                         (_assertion(key, der, aud, exp_in=-10), "expired"), (_assertion(key, b"other", aud), "x5t#S256"),
+                         (_assertion(key, der, aud, iss="someone"), "iss")):
+            st, body = _post_form(srv, path, dict(form, client_assertion=bad))
+            assert st == 401 and body["error"] == "invalid_client" and why in body["error_description"], (why, body)
+        # a token for another resource is issued, and refused by the vault
+        st, body = _post_form(srv, path, dict(base, scope="https://vault.azure.net/.default", client_id="secret-app",
+                                              client_secret="s3cret"))
+        c = Client(srv, token=body["access_token"])
+        r, body = c.request("GET", "/secrets/cc-secret")
+        c.close()
+        assert r.status == 401 and body["error"]["message"].startswith("AKV10022")
+    finally:
+        srv.stop()

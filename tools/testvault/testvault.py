@@ -11,7 +11,7 @@ It replaces Lowkey Vault for the kv test suite and demo, and it has the same ope
 Usage
 -----
     python3 tools/testvault/testvault.py --port 8443 --http-port 8080 --state-dir DIR \
-        [--page-size 25] [--token-required TOKEN] [--identity-header VALUE] [--delete-delay-ms MS]
+        [--page-size 25] [--seed-token SUBJECT=TOKEN ...] [--identity-header VALUE] [--delete-delay-ms MS]
 
 At start-up it:
   * creates, if any of them is missing, a self-signed CA (EC P-256; basicConstraints critical CA:TRUE,
@@ -22,7 +22,8 @@ At start-up it:
   * serves plain HTTP on 127.0.0.1:--http-port: ``GET /ping`` -> 200 ``pong``,
     ``GET /metadata/default-cert/`` -> the CA certificate (PEM), and two managed-identity token
     endpoints (see "Managed identity" below);
-  * writes DIR/testvault.pid and prints exactly one line, ``testvault ready https://localhost:PORT``,
+  * writes DIR/testvault.pid and DIR/testvault.http-port (the plain HTTP port, useful with
+    --http-port 0), and prints exactly one line, ``testvault ready https://localhost:PORT``,
     to stdout once both ports are listening.
 To stop it: ``kill $(cat DIR/testvault.pid)`` (SIGTERM) or Ctrl-C. It removes the pid file on the way out.
 It logs one line per request to stderr: method, path (without the query string) and status. It never
@@ -33,10 +34,12 @@ Protocol (HTTPS, HTTP/1.1 keep-alive, every response has a Content-Length except
 Checks run in this order:
   1. ``api-version`` query parameter is required (any value accepted), else
      400 BadParameter "The 'api-version' query parameter is missing.".
-  2. ``Authorization: Bearer <non-empty>``, else 401 Unauthorized "AKV10000: Request is missing a
+  2. ``Authorization: Bearer <token>``, else 401 Unauthorized "AKV10000: Request is missing a
      Bearer or PoP token." with ``WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/
-     00000000-0000-0000-0000-000000000000", resource="https://localhost"``. With --token-required TOKEN,
-     any other token gets the same challenge and "AKV10032: Invalid token".
+     00000000-0000-0000-0000-000000000000", resource="https://localhost"``. The token must be one this
+     process issued (its managed-identity endpoints, see "Tokens" below) or seeded with --seed-token;
+     any other token gets the same challenge and "AKV10032: Invalid token", an expired one
+     "AKV10032: Token expired", one issued for another resource "AKV10022: Invalid audience".
   3. A POST with ``X-HTTP-METHOD: PATCH|DELETE|PUT|GET`` is handled as that verb (other values -> 400).
   4. Routing: unknown path -> 404 NotFound; known path, wrong method -> 405 MethodNotAllowed (with Allow).
   5. Object names must be 1-127 characters of [0-9a-zA-Z-], else 400 BadParameter.
@@ -104,8 +107,33 @@ Managed identity (plain HTTP port, like Lowkey Vault's token endpoint)
       App Service form. Needs ``X-IDENTITY-HEADER`` equal to --identity-header (default
       "test-identity-header"), else 401; another api-version or no resource -> 400. Replies
       ``{"access_token":<random>,"expires_on":"<epoch seconds>","resource":<resource>,"token_type":"Bearer"}``.
-  Tokens are random and are not remembered: the vault accepts any bearer token anyway (unless
-  --token-required). Token values are never logged (the log has method, path and status only).
+  Tokens are random; the vault remembers each with its subject (below), resource and expiry.
+  Token values are never logged (the log has method, path and status only).
+
+Tokens (which token reached the vault)
+--------------------------------------
+  The vault accepts only tokens it issued or was given at start:
+  * IMDS tokens have subject ``mi:imds:<identity>`` and App Service tokens ``mi:appservice:<identity>``,
+    where <identity> is ``client_id=..``, ``object_id=..``/``principal_id=..``, ``msi_res_id=..``/
+    ``mi_res_id=..`` as asked, or ``system`` for the system-assigned identity. They expire after
+    3600 s and are valid only for the resource they were issued for (trailing "/" and "/.default"
+    ignored), which must be the challenge's resource, https://localhost.
+  * ``--seed-token SUBJECT=TOKEN`` (repeatable) makes TOKEN valid, for any resource and without
+    expiry, with subject ``SUBJECT``: the static "dev" token of the C examples and the binding tests
+    (scripts/vault.sh seeds a random one and prints it as KV_TOKEN; the test harnesses seed their own).
+  * Client credentials: ``POST /{tenant}/oauth2/v2.0/token`` on the HTTPS port (so a client can use
+    ``https://localhost:PORT`` as its authority host with ca.pem) is an identity-platform stand-in
+    for apps registered with ``--app CLIENT_ID=SECRET`` (form: grant_type=client_credentials,
+    client_id, client_secret, scope=<resource>/.default) or ``--app-cert CLIENT_ID=CERT.pem``
+    (client_assertion: an RS256/PS256 JWT signed by the certificate's key, naming it by x5t or
+    x5t#S256, iss = sub = client id, aud = the token endpoint's URL, not expired). Tokens have
+    subject ``app:<tenant>/<client id>``, the scope's resource and 3600 s. Errors are the identity
+    platform's form: 401 invalid_client (AADSTS7000215 wrong secret, AADSTS700027 bad assertion),
+    400 unauthorized_client (unknown app), unsupported_grant_type, invalid_scope.
+  Test-only endpoint (plain HTTP, not part of the service): ``GET /testvault/auth-log[?path=SUBSTRING]``
+  -> ``{"entries":[{"method":..,"path":..,"status":..,"subject":<subject or null>}, ...]}``, one entry
+  per vault request that reached the token check (oldest first, the last 10000), filtered to paths
+  containing SUBSTRING. A test uses a unique object name and reads which identity reached the vault.
 
 Deviations from the real service (deliberate or simplifications)
 ----------------------------------------------------------------
@@ -129,7 +157,8 @@ Deviations from the real service (deliberate or simplifications)
     object answers 404 and re-create 409 Conflict / ObjectIsBeingRecovered (the stand-in's guess;
     the real answer is not recorded). The service's real delay is seconds. Nothing is ever purged automatically at scheduledPurgeDate. recoveryLevel is always "Recoverable+Purgeable",
     recoverableDays 90.
-  * Tokens are not validated (any non-empty bearer token, or exactly --token-required). The challenge
+  * Tokens are opaque random strings checked against what this process issued or was seeded with
+    (not JWTs; no signature, issuer or tenant). The challenge
     names resource "https://localhost": a client that applies the SDKs' challenge-resource check
     (request host must end with "." + resource host) must turn that check off for this server.
   * api-version is required but its value is not checked.
@@ -911,12 +940,16 @@ class PlainHandler(_Handler):
                 pem = fh.read()
             self._send(200, pem, "application/x-pem-file")
         elif path == "/metadata/identity/oauth2/token":
-            status, payload = _imds_token(self.headers, urllib.parse.urlsplit(self.path).query)
+            status, payload = _imds_token(self.headers, urllib.parse.urlsplit(self.path).query, self.server.tokens)
             self._send(status, _json_bytes(payload), "application/json; charset=utf-8")
         elif path == "/msi/token":
             status, payload = _app_service_token(self.headers, urllib.parse.urlsplit(self.path).query,
-                                                 self.server.identity_header)
+                                                 self.server.identity_header, self.server.tokens)
             self._send(status, _json_bytes(payload), "application/json; charset=utf-8")
+        elif path == "/testvault/auth-log":
+            want = _mi_query(urllib.parse.urlsplit(self.path).query).get("path", "")
+            payload = {"entries": self.server.tokens.log_entries(want)}
+            self._send(200, _json_bytes(payload), "application/json; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
@@ -937,7 +970,155 @@ def _mi_error(status: int, error: str, description: str):
     return status, {"error": error, "error_description": description}
 
 
-def _imds_token(headers, raw_query: str):
+class TokenRegistry:
+    """The tokens this vault accepts (issued by its token endpoints or seeded at start), and a log of
+    which subject each vault request authenticated as (for tests: GET /testvault/auth-log)."""
+
+    LOG_MAX = 10000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, str | None, float | None]] = {}  # token -> (subject, resource, expiry)
+        self._log: list[dict] = []
+
+    def seed(self, subject: str, token: str) -> None:
+        with self._lock:
+            self._tokens[token] = (subject, None, None)
+
+    def issue(self, subject: str, resource: str, lifetime: int) -> str:
+        token = "tv-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = (subject, _audience(resource), time.time() + lifetime)
+        return token
+
+    def check(self, token: str) -> str:
+        """The token's subject; ApiError 401 (with the challenge) unless it is valid for this vault."""
+        challenge = {"WWW-Authenticate": CHALLENGE}
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None:
+            raise ApiError(401, "Unauthorized", "AKV10032: Invalid token", headers=challenge)
+        subject, resource, expiry = entry
+        if expiry is not None and time.time() >= expiry:
+            raise ApiError(401, "Unauthorized", "AKV10032: Token expired", headers=challenge)
+        if resource is not None and resource != VAULT_AUDIENCE:
+            raise ApiError(401, "Unauthorized", "AKV10022: Invalid audience. Expected %s, found: %s"
+                           % (VAULT_AUDIENCE, resource[:200]), headers=challenge)
+        return subject
+
+    def record(self, method: str, path: str, status: int, subject: str | None) -> None:
+        with self._lock:
+            self._log.append({"method": method, "path": path, "status": status, "subject": subject})
+            if len(self._log) > self.LOG_MAX:
+                del self._log[: len(self._log) - self.LOG_MAX]
+
+    def log_entries(self, path_part: str) -> list[dict]:
+        with self._lock:
+            return [dict(e) for e in self._log if path_part in e["path"]]
+
+
+TOKEN_PATH_RE = re.compile(r"^/([0-9A-Za-z._-]{1,100})/oauth2/v2\.0/token$")
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Apps:
+    """Client-credentials token endpoint (an identity-platform stand-in on the vault's HTTPS port):
+    apps registered with --app CLIENT_ID=SECRET or --app-cert CLIENT_ID=CERT.pem get tokens with
+    subject ``app:<tenant>/<client id>``."""
+
+    def __init__(self):
+        self.secrets: dict[str, str] = {}
+        self.certs: dict[str, object] = {}  # client id -> cryptography x509 certificate
+
+    @staticmethod
+    def _error(status: int, error: str, description: str):
+        return status, {"error": error, "error_description": description}
+
+    def token(self, path: str, raw_body: bytes, base_url: str, tokens: TokenRegistry):
+        tenant = TOKEN_PATH_RE.match(path).group(1)
+        form: dict[str, str] = {}
+        for k, v in urllib.parse.parse_qsl(raw_body.decode("utf-8", "replace"), keep_blank_values=True):
+            form.setdefault(k, v)
+        if form.get("grant_type") != "client_credentials":
+            return self._error(400, "unsupported_grant_type", "AADSTS70003: grant_type must be client_credentials.")
+        client_id, scope = form.get("client_id", ""), form.get("scope", "")
+        if not scope.endswith("/.default"):
+            return self._error(400, "invalid_scope", "AADSTS70011: The scope must end with /.default.")
+        if client_id in self.secrets and "client_secret" in form:
+            if not secrets.compare_digest(form["client_secret"].encode(), self.secrets[client_id].encode()):
+                return self._error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+        elif client_id in self.certs and form.get("client_assertion_type") == ASSERTION_TYPE:
+            problem = self._check_assertion(form.get("client_assertion", ""), client_id, base_url + path)
+            if problem:
+                return self._error(401, "invalid_client", "AADSTS700027: Client assertion failed: " + problem)
+        else:
+            return self._error(400, "unauthorized_client",
+                               "AADSTS700016: Application '%s' with these credentials was not found." % client_id[:100])
+        token = tokens.issue("app:%s/%s" % (tenant, client_id), scope, MI_TOKEN_LIFETIME)
+        return 200, {"token_type": "Bearer", "expires_in": MI_TOKEN_LIFETIME, "ext_expires_in": MI_TOKEN_LIFETIME,
+                     "access_token": token}
+
+    def _check_assertion(self, jwt: str, client_id: str, audience: str) -> str | None:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+        try:
+            head_b64, claims_b64, sig_b64 = jwt.split(".")
+            head = json.loads(_b64url_decode(head_b64))
+            claims = json.loads(_b64url_decode(claims_b64))
+            signature = _b64url_decode(sig_b64)
+        except (ValueError, binascii.Error):
+            return "not a JWT"
+        cert = self.certs[client_id]
+        der = cert.public_bytes(serialization.Encoding.DER)
+        thumbs = {"x5t#S256": hashes.SHA256(), "x5t": hashes.SHA1()}
+        named = [k for k in thumbs if k in head]
+        for k in named:
+            h = hashes.Hash(thumbs[k])
+            h.update(der)
+            if _b64url_decode(str(head[k])) != h.finalize():
+                return "%s does not match the registered certificate" % k
+        if not named:
+            return "no x5t or x5t#S256"
+        if head.get("alg") not in ("RS256", "PS256"):
+            return "unsupported alg"
+        pad = padding.PKCS1v15() if head["alg"] == "RS256" else padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+        try:
+            cert.public_key().verify(signature, (head_b64 + "." + claims_b64).encode(), pad, hashes.SHA256())
+        except (InvalidSignature, TypeError, ValueError):
+            return "bad signature"
+        if claims.get("iss") != client_id or claims.get("sub") != client_id:
+            return "iss and sub must be the client id"
+        if claims.get("aud") != audience:
+            return "aud must be the token endpoint"
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
+            return "expired"
+        return None
+
+
+# The resource the challenge names; a token issued for another resource is refused.
+VAULT_AUDIENCE = "https://localhost"
+
+
+def _audience(resource: str) -> str:
+    r = resource.strip()
+    if r.endswith("/.default"):
+        r = r[: -len("/.default")]
+    return r.rstrip("/")
+
+
+def _mi_identity(query: dict[str, str], names: tuple[str, ...]) -> str:
+    for n in names:
+        if query.get(n):
+            return "%s=%s" % (n, query[n][:200])
+    return "system"
+
+
+def _imds_token(headers, raw_query: str, tokens: TokenRegistry):
     """The IMDS token endpoint: Metadata: true, api-version and resource required."""
     if (headers.get("Metadata") or "").strip().lower() != "true":
         return _mi_error(400, "invalid_request", "Required metadata header not specified")
@@ -948,12 +1129,14 @@ def _imds_token(headers, raw_query: str):
     if not resource:
         return _mi_error(400, "invalid_request", "Required query variable 'resource' is missing")
     now = int(time.time())
-    return 200, {"access_token": "mi-" + secrets.token_urlsafe(24), "expires_in": str(MI_TOKEN_LIFETIME),
+    subject = "mi:imds:" + _mi_identity(query, ("client_id", "object_id", "msi_res_id"))
+    token = tokens.issue(subject, resource, MI_TOKEN_LIFETIME)
+    return 200, {"access_token": token, "expires_in": str(MI_TOKEN_LIFETIME),
                  "expires_on": str(now + MI_TOKEN_LIFETIME), "ext_expires_in": str(MI_TOKEN_LIFETIME),
                  "not_before": str(now), "resource": resource, "token_type": "Bearer"}
 
 
-def _app_service_token(headers, raw_query: str, identity_header: str):
+def _app_service_token(headers, raw_query: str, identity_header: str, tokens: TokenRegistry):
     """The App Service (2019-08-01) token endpoint: X-IDENTITY-HEADER must match."""
     sent = headers.get("X-IDENTITY-HEADER")
     if sent is None or not secrets.compare_digest(sent.encode(), identity_header.encode()):
@@ -965,7 +1148,9 @@ def _app_service_token(headers, raw_query: str, identity_header: str):
     if not resource:
         return _mi_error(400, "invalid_request", "Required query variable 'resource' is missing")
     now = int(time.time())
-    return 200, {"access_token": "as-" + secrets.token_urlsafe(24), "expires_on": str(now + MI_TOKEN_LIFETIME),
+    subject = "mi:appservice:" + _mi_identity(query, ("client_id", "principal_id", "mi_res_id"))
+    token = tokens.issue(subject, resource, MI_TOKEN_LIFETIME)
+    return 200, {"access_token": token, "expires_on": str(now + MI_TOKEN_LIFETIME),
                  "resource": resource, "token_type": "Bearer"}
 
 
@@ -973,6 +1158,8 @@ class VaultHandler(_Handler):
     """HTTPS: the Key Vault secrets and keys data planes."""
 
     def _serve(self):
+        self._subject = None
+        self._auth_checked = False
         request_id = str(uuid.uuid4())
         headers = {"x-ms-request-id": request_id}
         crid = self.headers.get("x-ms-client-request-id")
@@ -997,6 +1184,8 @@ class VaultHandler(_Handler):
             log("testvault: internal error:\n" + traceback.format_exc())
             status = 500
             payload = {"error": {"code": "InternalServerError", "message": "Internal server error."}}
+        if self._auth_checked:
+            self.server.tokens.record(self._log_method or self.command, self._log_path or "-", status, self._subject)
         body = None if payload is None else _json_bytes(payload)
         self._send(status, body, "application/json; charset=utf-8", headers)
 
@@ -1004,6 +1193,8 @@ class VaultHandler(_Handler):
 
     def _dispatch(self, raw_path: str, raw_query: str, raw_body: bytes):
         vault: Vault = self.server.vault
+        if TOKEN_PATH_RE.match(raw_path) and self.command == "POST":
+            return self.server.apps.token(raw_path, raw_body, vault.base, self.server.tokens)
         try:
             pairs = urllib.parse.parse_qsl(raw_query, keep_blank_values=True, strict_parsing=False)
         except ValueError:
@@ -1023,12 +1214,11 @@ class VaultHandler(_Handler):
             if scheme.lower() == "bearer" and rest.strip():
                 token = rest.strip()
         challenge = {"WWW-Authenticate": CHALLENGE}
+        self._auth_checked = True
         if token is None:
             raise ApiError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.",
                            headers=challenge)
-        required = self.server.token_required
-        if required is not None and not secrets.compare_digest(token.encode(), required.encode()):
-            raise ApiError(401, "Unauthorized", "AKV10032: Invalid token", headers=challenge)
+        self._subject = self.server.tokens.check(token)
 
         # verb override
         method = self.command
@@ -1158,11 +1348,12 @@ class VaultServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, addr, handler, ssl_context: ssl.SSLContext, vault: Vault, token_required: str | None):
+    def __init__(self, addr, handler, ssl_context: ssl.SSLContext, vault: Vault, tokens: TokenRegistry):
         super().__init__(addr, handler)
         self.ssl_context = ssl_context
         self.vault = vault
-        self.token_required = token_required
+        self.tokens = tokens
+        self.apps = Apps()
 
     def finish_request(self, request, client_address):
         # TLS handshake in the per-connection thread, so a slow client cannot block accept().
@@ -1188,10 +1379,12 @@ class PlainServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr, handler, ca_file: str, identity_header: str = "test-identity-header"):
+    def __init__(self, addr, handler, ca_file: str, identity_header: str = "test-identity-header",
+                 tokens: TokenRegistry | None = None):
         super().__init__(addr, handler)
         self.ca_file = ca_file
         self.identity_header = identity_header
+        self.tokens = tokens if tokens is not None else TokenRegistry()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1205,7 +1398,15 @@ def main(argv=None) -> int:
     ap.add_argument("--http-port", type=int, default=8080, help="plain HTTP port for /ping and the CA certificate")
     ap.add_argument("--state-dir", required=True, help="directory for ca.pem, keys and testvault.pid")
     ap.add_argument("--page-size", type=int, default=25, help="default list page size (1..25)")
-    ap.add_argument("--token-required", default=None, help="accept only this bearer token")
+    ap.add_argument("--seed-token", action="append", default=[], metavar="SUBJECT=TOKEN",
+                    help="also accept TOKEN (for any resource, without expiry) as SUBJECT; repeatable. "
+                         "Without it only tokens from the vault's own token endpoints are accepted")
+    ap.add_argument("--app", action="append", default=[], metavar="CLIENT_ID=SECRET",
+                    help="register an app for the client-credentials token endpoint "
+                         "(POST /{tenant}/oauth2/v2.0/token on the HTTPS port); repeatable")
+    ap.add_argument("--app-cert", action="append", default=[], metavar="CLIENT_ID=CERT.pem",
+                    help="register an app that authenticates with a client assertion signed by the key of "
+                         "this certificate (needs the 'cryptography' package); repeatable")
     ap.add_argument("--identity-header", default="test-identity-header",
                     help="X-IDENTITY-HEADER value the App Service style token endpoint /msi/token requires")
     ap.add_argument("--delete-delay-ms", type=int, default=None,
@@ -1216,8 +1417,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.page_size <= MAX_PAGE:
         ap.error("--page-size must be between 1 and %d" % MAX_PAGE)
-    if args.token_required is not None and not args.token_required.strip():
-        ap.error("--token-required must not be empty")
+    tokens = TokenRegistry()
+    for seed in args.seed_token:
+        subject, sep, token = seed.partition("=")
+        if not sep or not subject.strip() or not token.strip() or token != token.strip() or " " in token:
+            ap.error("--seed-token must be SUBJECT=TOKEN with a non-empty subject and a token without spaces")
+        tokens.seed(subject.strip(), token)
     if not args.identity_header.strip():
         ap.error("--identity-header must not be empty")
     delay_ms = args.delete_delay_ms
@@ -1239,14 +1444,26 @@ def main(argv=None) -> int:
     ctx.load_cert_chain(os.path.join(state_dir, "server.pem"), os.path.join(state_dir, "server.key"))
     ctx.set_alpn_protocols(["http/1.1"])
 
-    https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, args.token_required)
+    https = VaultServer(("127.0.0.1", args.port), VaultHandler, ctx, None, tokens)
+    for app in args.app:
+        client_id, sep, secret = app.partition("=")
+        if not sep or not client_id or not secret:
+            ap.error("--app must be CLIENT_ID=SECRET")
+        https.apps.secrets[client_id] = secret
+    for app in args.app_cert:
+        client_id, sep, path = app.partition("=")
+        if not sep or not client_id or not path:
+            ap.error("--app-cert must be CLIENT_ID=CERT.pem")
+        from cryptography import x509
+        with open(path, "rb") as fh:
+            https.apps.certs[client_id] = x509.load_pem_x509_certificate(fh.read())
     port = https.server_address[1]
     https.vault = Vault("https://localhost:%d" % port, args.page_size)
     https.vault.delay = delay_ms / 1000.0
     if https.vault.keys is not None:
         https.vault.keys.delay = delay_ms / 1000.0
     plain = PlainServer(("127.0.0.1", args.http_port), PlainHandler, os.path.join(state_dir, "ca.pem"),
-                        args.identity_header)
+                        args.identity_header, tokens)
 
     stop = threading.Event()
 
@@ -1270,6 +1487,9 @@ def main(argv=None) -> int:
     pid_file = os.path.join(state_dir, "testvault.pid")
     with open(pid_file, "w") as fh:
         fh.write("%d\n" % os.getpid())
+    # The plain HTTP port (token endpoints, /testvault/auth-log), for harnesses that started it with 0.
+    with open(os.path.join(state_dir, "testvault.http-port"), "w") as fh:
+        fh.write("%d\n" % plain.server_address[1])
     sys.stdout.write("testvault ready https://localhost:%d\n" % port)
     sys.stdout.flush()
 

@@ -1,7 +1,8 @@
 // main.cpp - sets a secret, reads it back, shows the error of a missing one, cleans up.
 //
-// Environment: KV_VAULT_URL (required), KV_TOKEN (default "local-dev-token", fine for the local
-// test vault), KV_CA_FILE (optional: a CA to trust, e.g. the local test vault's ca.pem),
+// Environment: KV_VAULT_URL (required), KV_TOKEN (default "local-dev-token"; the local test
+// vault accepts only the token it was seeded with), KV_CA_FILE (optional: a CA to trust, e.g.
+// the local test vault's ca.pem),
 // KV_VERIFY_CHALLENGE_RESOURCE=0 (emulators only).
 // Usage: app [secret-name]
 #include <kv.hpp>

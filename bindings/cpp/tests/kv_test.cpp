@@ -1,13 +1,15 @@
 // kv_test.cpp - tests of the C++ binding (include/kv.hpp) against a running vault.
 //
 // Self-contained: a tiny assertion harness, no test framework. Each test prints "ok" or "FAIL"
-// (with the failed checks), and the program ends with the line "N passed, M failed"; the exit
+// (with the failed checks), or "skip" with the reason, and the program ends with the line
+// "N passed, M failed, K skipped"; the exit
 // status is non-zero when any test failed.
 //
 // Environment (as for the C examples):
 //   KV_VAULT_URL   the vault (required), e.g. https://localhost:8443 from tools/testvault
 //   KV_CA_FILE     CA certificate file of the vault (optional)
-//   KV_TOKEN       bearer token (default "local-dev-token"; the local vault accepts any)
+//   KV_TOKEN       bearer token (default "local-dev-token"; run_tests.sh seeds the local vault with a
+//                  random one and sets it here: the stand-in accepts no other static token)
 //   KV_VERIFY_CHALLENGE_RESOURCE=0   emulators only
 //   KV_TEST_PAGE_SIZE  the vault's list page size (bindings/cpp/run_tests.sh starts it with 3);
 //                      the paging tests create more items than 2 pages hold
@@ -33,7 +35,9 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -49,6 +53,9 @@ namespace harness {
 struct Abort {};  // thrown by REQUIRE to end the current test
 
 int failures_in_test = 0;
+std::string skipped_because;  // set by SKIP: the test did not run its checks, and says why
+
+struct Skip {};  // thrown by SKIP to end the current test as skipped
 
 inline void fail(const char* file, int line, const std::string& what) {
     ++failures_in_test;
@@ -122,6 +129,13 @@ struct Register {
         if (!thrown_) {                                                                             \
             harness::fail(__FILE__, __LINE__, #expr " did not throw kv::Error");                   \
         }                                                                                           \
+    } while (0)
+
+// Ends the current test as skipped (counted as such in the closing line, never as passed).
+#define SKIP(reason)                              \
+    do {                                          \
+        harness::skipped_because = (reason);      \
+        throw harness::Skip{};                    \
     } while (0)
 
 #define TEST(name)                                                  \
@@ -362,6 +376,96 @@ TEST(client_construction_errors) {
     CHECK_THROWS_KV(kv::Client("https://localhost:1", empty), KV_STATUS_NULL_ARGUMENT, {});
 }
 
+// Removes environment variables for its lifetime and restores them afterwards.
+class EnvGuard {
+public:
+    explicit EnvGuard(std::initializer_list<const char*> names) {
+        for (const char* n : names) {
+            const char* v = std::getenv(n);
+            saved_.emplace_back(n, v != nullptr ? std::optional<std::string>(v) : std::nullopt);
+            ::unsetenv(n);
+        }
+    }
+    EnvGuard(const EnvGuard&) = delete;
+    EnvGuard& operator=(const EnvGuard&) = delete;
+    void set(const char* name, const std::string& value) {
+        saved_.emplace_back(name, std::getenv(name) != nullptr ? std::optional<std::string>(std::getenv(name)) : std::nullopt);
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~EnvGuard() {
+        for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+            if (it->second) {
+                ::setenv(it->first.c_str(), it->second->c_str(), 1);
+            } else {
+                ::unsetenv(it->first.c_str());
+            }
+        }
+    }
+
+private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+// The managed identity credential against the local vault's App Service token endpoint
+// (KV_TEST_IDENTITY_ENDPOINT, set by run_tests.sh): the stand-in accepts only tokens it issued,
+// so a call that succeeds proves the credential's token reached it; a token it did not issue is
+// refused with 401 like the service.
+TEST(managed_identity_reaches_the_vault) {
+    const std::string endpoint = env("KV_TEST_IDENTITY_ENDPOINT");
+    if (endpoint.empty()) {
+        SKIP("KV_TEST_IDENTITY_ENDPOINT is not set (only the local stand-in vault has one)");
+    }
+    EnvGuard guard({"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_TOKEN_CREDENTIALS", "IDENTITY_ENDPOINT",
+                    "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT"});
+    guard.set("IDENTITY_ENDPOINT", endpoint);
+    guard.set("IDENTITY_HEADER", "test-identity-header");
+    const std::string name = unique("mi");
+    {
+        const kv::Client c(env("KV_VAULT_URL"), kv::Credential::managed_identity(), client_options());
+        c.set_secret(name, "set with the managed identity");
+        CHECK(c.get_secret(name).value() == kv::bytes_view(std::string("set with the managed identity")));
+    }
+    kv::CredentialOptions user;
+    user.set_managed_identity_client_id("00000000-0000-0000-0000-000000000001");
+    {
+        const kv::Client c(env("KV_VAULT_URL"), kv::Credential::managed_identity(user), client_options());
+        CHECK(c.get_secret(name).value() == kv::bytes_view(std::string("set with the managed identity")));
+    }
+    guard.set("IDENTITY_HEADER", "wrong");
+    {
+        const kv::Client c(env("KV_VAULT_URL"), kv::Credential::managed_identity(), client_options());
+        CHECK_THROWS_KV(c.get_secret(name), KV_STATUS_AUTHENTICATION_FAILED, {});
+    }
+    const kv::Client forged(env("KV_VAULT_URL"), kv::Credential::static_token("forged-token"), client_options());
+    CHECK_THROWS_KV(forged.get_secret(name), KV_STATUS_UNAUTHORIZED, {
+        CHECK(std::string_view(err.what()).find("AKV10032") != std::string_view::npos);
+    });
+}
+
+// The client-secret credential against the local vault's client-credentials endpoint (app
+// cpp-app, secret in KV_TEST_APP_SECRET from run_tests.sh): the authority host and CA file options
+// are used, the token it gets is one the vault accepts; a wrong secret is refused by the endpoint.
+TEST(client_secret_reaches_the_vault) {
+    const std::string secret = env("KV_TEST_APP_SECRET");
+    if (secret.empty()) {
+        SKIP("KV_TEST_APP_SECRET is not set (only the local stand-in vault has a client-credentials endpoint)");
+    }
+    kv::CredentialOptions opts;
+    opts.set_authority_host(env("KV_VAULT_URL")).set_ca_file(env("KV_CA_FILE")).set_timeout_ms(10000);
+    const std::string name = unique("app");
+    {
+        const kv::Client c(env("KV_VAULT_URL"), kv::Credential::client_secret("tenant-cpp", "cpp-app", secret, opts),
+                           client_options());
+        c.set_secret(name, "set by the app");
+        CHECK(c.get_secret(name).value() == kv::bytes_view(std::string("set by the app")));
+    }
+    const kv::Client wrong(env("KV_VAULT_URL"), kv::Credential::client_secret("tenant-cpp", "cpp-app", "not-it", opts),
+                           client_options());
+    CHECK_THROWS_KV(wrong.get_secret(name), KV_STATUS_AUTHENTICATION_FAILED, {
+        CHECK(std::string_view(err.what()).find("AADSTS7000215") != std::string_view::npos);
+    });
+}
+
 TEST(credential_constructors) {
     // None of these sends anything when created; the authority host keeps any use local.
     kv::CredentialOptions opts;
@@ -386,7 +490,10 @@ TEST(credential_constructors) {
     other.set_managed_identity_object_id("00000000-0000-0000-0000-000000000003");
     other.set_managed_identity_resource_id("/subscriptions/x/resourceGroups/y/providers/"
                                            "Microsoft.ManagedIdentity/userAssignedIdentities/z");
-    if (env("AZURE_CLIENT_ID").empty() && env("AZURE_TOKEN_CREDENTIALS").empty()) {
+    {
+        // Without the credential variables (removed for this block, put back after it).
+        const EnvGuard clean({"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+                              "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS"});
         auto e = kv::Credential::try_environment(opts);
         CHECK_EQ(e.status(), static_cast<kv_status>(KV_STATUS_AUTHENTICATION_FAILED));
         auto w = kv::Credential::try_workload_identity(opts);
@@ -762,8 +869,7 @@ TEST(aes_key_params) {
     opts.set_key_size(256);
     auto created = c.try_create_key(name, kv::KeyType::OCT_HSM, opts);
     if (!created.ok() && env("KV_EXPECT_AES") != "1") {
-        std::cout << "    (skipped: the vault refused an oct-HSM key: " << created.error().what() << ")\n";
-        return;
+        SKIP(std::string("the vault refused an oct-HSM key: ") + created.error().what());
     }
     REQUIRE(created.ok());
     const std::string plaintext = "sixteen byte msg and some more";
@@ -938,7 +1044,7 @@ TEST(callback_credential) {
             if (req.scope.empty()) {
                 throw std::runtime_error("no scope");
             }
-            return kv::AccessToken{"cpp-callback-token", now() + 3600};
+            return kv::AccessToken{env("KV_TOKEN", "local-dev-token"), now() + 3600};
         });
         CHECK_EQ(calls.use_count(), 2L);
         kv::Client c(env("KV_VAULT_URL"), cred, client_options());
@@ -994,7 +1100,7 @@ TEST(raii_moved_from_objects_are_safe) {
     CHECK(!readopt);
 
     // A moved-from client: calls fail with KV_STATUS_NULL_ARGUMENT, never crash.
-    kv::Client c(env("KV_VAULT_URL"), kv::Credential::static_token("t"), client_options());
+    kv::Client c(env("KV_VAULT_URL"), kv::Credential::static_token(env("KV_TOKEN", "local-dev-token")), client_options());
     kv::Client moved = std::move(c);
     CHECK(!c);
     CHECK_EQ(c.try_get_secret(name).status(), static_cast<kv_status>(KV_STATUS_NULL_ARGUMENT));
@@ -1054,13 +1160,17 @@ int main() {
     }
     int passed = 0;
     int failed = 0;
+    int skipped = 0;
     for (const harness::Test& t : harness::registry()) {
         harness::failures_in_test = 0;
+        harness::skipped_because.clear();
         const auto start = std::chrono::steady_clock::now();
         try {
             t.fn();
         } catch (const harness::Abort&) {
             // reported by REQUIRE
+        } catch (const harness::Skip&) {
+            // reported below
         } catch (const kv::Error& e) {
             harness::fail(__FILE__, __LINE__, std::string("unexpected kv::Error: ") + e.to_string());
         } catch (const std::exception& e) {
@@ -1068,7 +1178,10 @@ int main() {
         }
         const auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-        if (harness::failures_in_test == 0) {
+        if (harness::failures_in_test == 0 && !harness::skipped_because.empty()) {
+            ++skipped;
+            std::cout << "skip " << t.name << " (" << harness::skipped_because << ")\n";
+        } else if (harness::failures_in_test == 0) {
             ++passed;
             std::cout << "ok   " << t.name << " (" << ms << " ms)\n";
         } else {
@@ -1076,6 +1189,6 @@ int main() {
             std::cout << "FAIL " << t.name << " (" << harness::failures_in_test << " failed checks)\n";
         }
     }
-    std::cout << passed << " passed, " << failed << " failed\n";
+    std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
     return failed == 0 ? 0 : 1;
 }

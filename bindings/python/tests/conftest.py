@@ -4,12 +4,17 @@ server for the error statuses the local vault cannot produce.
 Environment:
   KV_TEST_VAULT_URL, KV_TEST_VAULT_CA  use that vault instead of starting one (as the Rust tests do)
   KV_VERIFY_CHALLENGE_RESOURCE=0       turn the challenge-resource check off (emulators)
-  KV_TOKEN                             bearer token to present (default "local-dev-token")
+  KV_TOKEN                             bearer token to present to an external vault (default
+                                       "local-dev-token"); the local vault is seeded with a random
+                                       token (--seed-token) and accepts no other unless it issued it
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import urllib.parse
+import urllib.request
 import ssl
 import subprocess
 import sys
@@ -28,6 +33,8 @@ import kv
 ROOT = Path(__file__).resolve().parents[3]
 TESTVAULT = ROOT / "tools" / "testvault" / "testvault.py"
 PAGE_SIZE = 3
+SEEDED_SUBJECT = "python-tests"  # the subject of the token seeded into the local vault
+APP_ID = "py-app"  # the app registered with the local vault's client-credentials endpoint
 
 
 @dataclass
@@ -36,11 +43,24 @@ class Vault:
     ca_file: Optional[str]
     state_dir: Optional[Path]  # None for an external vault
     log_file: Optional[Path]  # the local vault's request log (stderr), None for an external vault
+    token: str = "local-dev-token"  # the bearer token the vault accepts (seeded into the local one)
+    http_port: Optional[int] = None  # the local vault's plain HTTP port (token endpoints, auth log)
+    app_secret: Optional[str] = None  # the secret of APP_ID at the local vault's client-credentials endpoint
 
     def log_lines(self) -> List[str]:
         if self.log_file is None:
             return []
         return self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def auth_log(self, path_part: str) -> List[Tuple[str, int, Optional[str]]]:
+        """(method, status, subject) of each request on a path containing path_part, as the local
+        vault's token check recorded it (subject None: refused); [] for an external vault."""
+        if self.http_port is None:
+            return []
+        url = "http://127.0.0.1:%d/testvault/auth-log?path=%s" % (self.http_port, urllib.parse.quote(path_part, safe=""))
+        with urllib.request.urlopen(url, timeout=10) as r:
+            entries = json.loads(r.read())["entries"]
+        return [(e["method"], e["status"], e["subject"]) for e in entries]
 
 
 def client_kwargs(vault: Vault) -> Dict[str, Any]:
@@ -54,15 +74,19 @@ def client_kwargs(vault: Vault) -> Dict[str, Any]:
 def vault() -> Iterator[Vault]:
     url = os.environ.get("KV_TEST_VAULT_URL")
     if url:
-        yield Vault(url, os.environ.get("KV_TEST_VAULT_CA") or None, None, None)
+        yield Vault(url, os.environ.get("KV_TEST_VAULT_CA") or None, None, None,
+                    token=os.environ.get("KV_TOKEN", "local-dev-token"))
         return
     with tempfile.TemporaryDirectory(prefix="kv-py-vault-") as tmp:
         state = Path(tmp)
         log_path = state / "vault.log"
+        token = "seeded-" + secrets.token_urlsafe(16)
+        app_secret = "app-" + secrets.token_urlsafe(16)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, str(TESTVAULT), "--port", "0", "--http-port", "0", "--state-dir", str(state),
-                 "--page-size", str(PAGE_SIZE), "--exit-on-stdin-eof"],
+                 "--page-size", str(PAGE_SIZE), "--exit-on-stdin-eof", "--seed-token", SEEDED_SUBJECT + "=" + token,
+                 "--app", APP_ID + "=" + app_secret],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -72,7 +96,8 @@ def vault() -> Iterator[Vault]:
                 line = proc.stdout.readline().decode().strip()
                 if not line.startswith("testvault ready "):
                     raise RuntimeError("testvault did not start: %r; log:\n%s" % (line, log_path.read_text()))
-                yield Vault(line.split()[-1], str(state / "ca.pem"), state, log_path)
+                http_port = int((state / "testvault.http-port").read_text())
+                yield Vault(line.split()[-1], str(state / "ca.pem"), state, log_path, token, http_port, app_secret)
             finally:
                 assert proc.stdin is not None
                 proc.stdin.close()  # --exit-on-stdin-eof
@@ -84,8 +109,8 @@ def vault() -> Iterator[Vault]:
 
 
 @pytest.fixture(scope="session")
-def credential() -> Iterator[kv.StaticTokenCredential]:
-    with kv.StaticTokenCredential(os.environ.get("KV_TOKEN", "local-dev-token")) as cred:
+def credential(vault: Vault) -> Iterator[kv.StaticTokenCredential]:
+    with kv.StaticTokenCredential(vault.token) as cred:
         yield cred
 
 
@@ -101,7 +126,8 @@ def unique(prefix: str = "py") -> str:
 
 # ---------------------------------------------------------------------------------------------
 # A scripted HTTPS server: answers 401 with a challenge when no token is sent, else the reply
-# the test set. It uses the local vault's CA-signed certificate for localhost.
+# the test set. It has its own CA and certificate for localhost (made as testvault makes its own),
+# so it runs whichever vault the other tests use.
 
 
 @dataclass
@@ -134,11 +160,19 @@ class Scripted:
         self.reply = (http_status, json.dumps({"error": error}).encode(), dict(headers or {}))
 
 
+def _scripted_certificates(state: Path) -> None:
+    sys.path.insert(0, str(TESTVAULT.parent))
+    try:
+        import testvault  # type: ignore[import-not-found]  # the stand-in's certificate maker
+    finally:
+        sys.path.remove(str(TESTVAULT.parent))
+    testvault.ensure_certificates(str(state))
+
+
 @pytest.fixture(scope="session")
-def scripted(vault: Vault) -> Iterator[Scripted]:
-    if vault.state_dir is None:
-        pytest.skip("the scripted server needs the local vault's certificates")
-    state = vault.state_dir
+def scripted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scripted]:
+    state = tmp_path_factory.mktemp("scripted-certs")
+    _scripted_certificates(state)
     box: Dict[str, Scripted] = {}
 
     class Handler(BaseHTTPRequestHandler):

@@ -5,21 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import base64
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 import kv
 from kv._credentials import live_callbacks
 
-from conftest import Scripted, Vault, client_kwargs, unique
+from conftest import APP_ID, Scripted, Vault, client_kwargs, unique
 
 SECRET_BUNDLE = json.dumps({"value": "from-scripted", "id": "https://localhost/secrets/s/0123456789abcdef",
                             "attributes": {"enabled": True}}).encode()
@@ -66,12 +68,11 @@ def test_callback_credential_from_many_threads(fresh: Scripted) -> None:
 
     cred = kv.CallbackCredential(get_token)
     client = kv.Client(fresh.url, cred, ca_file=fresh.ca_file)
-    threads = [threading.Thread(target=lambda: client.get_secret("s")) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        values = list(pool.map(lambda _: client.get_secret("s").value, range(8)))  # re-raises any failure
+    assert values == ["from-scripted"] * 8
     assert count[0] == 1
+    assert [a for a in vault_requests(fresh) if a] == ["Bearer mt-token"] * 8
     client.close()
     cred.close()
 
@@ -101,7 +102,7 @@ def test_callback_failure_becomes_authentication_failed(fresh: Scripted) -> None
 def test_callback_is_released_after_credential_and_clients(vault: Vault) -> None:
     gc.collect()
     before = live_callbacks()
-    cred = kv.CallbackCredential(lambda scope, tenant, claims: ("t", time.time() + 3600))
+    cred = kv.CallbackCredential(lambda scope, tenant, claims: (vault.token, time.time() + 3600))
     client = kv.Client(vault.url, cred, **client_kwargs(vault))
     assert live_callbacks() == before + 1
     cred.close()
@@ -137,6 +138,10 @@ def test_client_secret_credential_against_a_token_endpoint(fresh: Scripted) -> N
     assert "AADSTS7000215" in info.value.message and "wrong" not in info.value.message
 
 
+def jwt_part(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def self_signed_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kv-python-test")])
@@ -161,12 +166,65 @@ def test_client_certificate_credential(fresh: Scripted, tmp_path: Any) -> None:
             assert client.get_secret("s").value == "from-scripted"
     token_requests = [r for r in fresh.requests if "oauth2" in r.path]
     assert len(token_requests) == 2
-    form = parse_qs(token_requests[0].body.decode())
-    assert form["client_assertion"][0].count(".") == 2
+    assert [a for a in vault_requests(fresh) if a] == ["Bearer entra-token-1"] * 2
+    cert = x509.load_pem_x509_certificate(pem)
+    der = cert.public_bytes(serialization.Encoding.DER)
+    for request, chain_sent in zip(token_requests, (True, False)):
+        form = parse_qs(request.body.decode())
+        assert form["client_id"] == ["app"] and form["grant_type"] == ["client_credentials"]
+        assert form["client_assertion_type"] == ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]
+        header, claims, signature = (jwt_part(p) for p in form["client_assertion"][0].split("."))
+        head = json.loads(header)
+        body = json.loads(claims)
+        # Signed with the certificate's key (RS256 over "header.claims"), naming that certificate.
+        signing_input = form["client_assertion"][0].rsplit(".", 1)[0].encode()
+        public_key = cert.public_key()
+        assert isinstance(public_key, rsa.RSAPublicKey)
+        public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+        assert head["alg"] == "RS256"
+        thumbprints = {"x5t": hashes.SHA1, "x5t#S256": hashes.SHA256}
+        named = [k for k in thumbprints if k in head]
+        assert named, head
+        for k in named:
+            digest = hashes.Hash(thumbprints[k]())
+            digest.update(der)
+            assert jwt_part(head[k]) == digest.finalize()
+        assert ("x5c" in head) == chain_sent, head
+        if chain_sent:
+            assert base64.b64decode(head["x5c"][0]) == der
+        assert body["iss"] == body["sub"] == "app"
+        assert body["aud"].startswith(fresh.url) and "/t1/" in body["aud"]
+        assert request.path.startswith("/t1/oauth2/v2.0/token")
     with pytest.raises(kv.InvalidArgumentError):
         kv.ClientCertificateCredential("t1", "app", certificate_data=b"not a certificate")
     with pytest.raises(TypeError):
         kv.ClientCertificateCredential("t1", "app")
+
+
+def test_environment_credential_reaches_the_vault_as_its_app(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment credential uses its variables and its options: the local vault's
+    client-credentials endpoint (authority_host, trusted through ca_file) issues a token to the app
+    the variables name, and the vault sees that app; a wrong secret is refused."""
+    if vault.http_port is None or vault.app_secret is None:
+        pytest.skip("needs the local vault's client-credentials endpoint")
+    for var in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS",
+                "AZURE_AUTHORITY_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AZURE_TENANT_ID", "tenant-py")
+    monkeypatch.setenv("AZURE_CLIENT_ID", APP_ID)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", vault.app_secret)
+    name = unique("env-app")
+    with kv.EnvironmentCredential(authority_host=vault.url, ca_file=vault.ca_file, timeout=10) as cred, \
+            kv.Client(vault.url, cred, **client_kwargs(vault)) as client:
+        client.set_secret(name, "set by the app")
+    seen = vault.auth_log("/secrets/" + name)
+    assert seen and all(who == "app:tenant-py/" + APP_ID for _, status, who in seen if status != 401), seen
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret")
+    with kv.EnvironmentCredential(authority_host=vault.url, ca_file=vault.ca_file, timeout=10) as cred, \
+            kv.Client(vault.url, cred, **client_kwargs(vault)) as client:
+        with pytest.raises(kv.AuthenticationFailedError) as info:
+            client.get_secret(name)
+    assert "AADSTS7000215" in info.value.message and "not-the-secret" not in info.value.message
 
 
 def test_environment_driven_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,10 +250,9 @@ def test_environment_driven_credentials(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "bogus")
     with pytest.raises(kv.InvalidArgumentError):
         kv.DefaultAzureCredential()
-    try:
-        kv.WorkloadIdentityCredential().close()
-    except kv.AuthenticationFailedError as e:
-        assert "AZURE_FEDERATED_TOKEN_FILE" in e.message
+    with pytest.raises(kv.AuthenticationFailedError) as wi:  # AZURE_FEDERATED_TOKEN_FILE was removed above
+        kv.WorkloadIdentityCredential()
+    assert "AZURE_FEDERATED_TOKEN_FILE" in wi.value.message
     with pytest.raises(kv.InvalidArgumentError):
         kv.ClientSecretCredential("t", "c", "s", authority_host="http://insecure.example")
     with pytest.raises(TypeError):

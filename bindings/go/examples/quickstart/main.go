@@ -5,7 +5,7 @@
 // Environment (as for the C quickstart in examples-c):
 //
 //	KV_VAULT_URL  (required) the vault, e.g. https://myvault.vault.azure.net
-//	KV_TOKEN      bearer token to present (default "local-dev-token", fine for a local vault)
+//	KV_TOKEN      bearer token to present (default "local-dev-token"; the stand-in vault accepts only the token scripts/vault.sh seeds it with and prints)
 //	KV_CA_FILE    (optional) PEM file of an extra CA to trust, e.g. a local test vault's ca.pem
 //	KV_VERIFY_CHALLENGE_RESOURCE=0  (optional) only for emulators whose challenge names
 //	              another host
