@@ -4,7 +4,11 @@ server for the error statuses the local vault cannot produce.
 Environment:
   KV_TEST_VAULT_URL, KV_TEST_VAULT_CA  use that vault instead of starting one (as the Rust tests do)
   KV_VERIFY_CHALLENGE_RESOURCE=0       turn the challenge-resource check off (emulators)
-  KV_TOKEN                             bearer token to present (default "local-dev-token")
+  KV_TOKEN                             bearer token to present (default "local-dev-token"); every
+                                       test that sends requests presents it (vault_token())
+  KV_TEST_VAULT_EMULATOR=1             the vault is the independent emulator of
+                                       ../shared/vault-emulators: tests allow its documented
+                                       departures from the service and skip, by name, what it lacks
 """
 from __future__ import annotations
 
@@ -85,7 +89,7 @@ def vault() -> Iterator[Vault]:
 
 @pytest.fixture(scope="session")
 def credential() -> Iterator[kv.StaticTokenCredential]:
-    with kv.StaticTokenCredential(os.environ.get("KV_TOKEN", "local-dev-token")) as cred:
+    with kv.StaticTokenCredential(vault_token()) as cred:
         yield cred
 
 
@@ -93,6 +97,20 @@ def credential() -> Iterator[kv.StaticTokenCredential]:
 def client(vault: Vault, credential: kv.StaticTokenCredential) -> Iterator[kv.Client]:
     with kv.Client(vault.url, credential, **client_kwargs(vault)) as c:
         yield c
+
+
+def vault_token() -> str:
+    """The bearer token the tests present (a vault that validates tokens needs a real one)."""
+    return os.environ.get("KV_TOKEN", "local-dev-token")
+
+
+# The vault is the independent emulator (scripts/test.sh, stage "independent vault (emulator)").
+EMULATOR = os.environ.get("KV_TEST_VAULT_EMULATOR") == "1"
+
+
+def not_on_emulator(what: str) -> Any:
+    """Skips a test on the independent emulator, which lacks `what` (the service has it)."""
+    return pytest.mark.skipif(EMULATOR, reason="the independent vault emulator lacks %s" % what)
 
 
 def unique(prefix: str = "py") -> str:

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 import kv
 from kv._credentials import live_callbacks
 
-from conftest import Scripted, Vault, client_kwargs, unique
+from conftest import Scripted, Vault, client_kwargs, unique, vault_token
 
 SECRET_BUNDLE = json.dumps({"value": "from-scripted", "id": "https://localhost/secrets/s/0123456789abcdef",
                             "attributes": {"enabled": True}}).encode()
@@ -101,7 +101,7 @@ def test_callback_failure_becomes_authentication_failed(fresh: Scripted) -> None
 def test_callback_is_released_after_credential_and_clients(vault: Vault) -> None:
     gc.collect()
     before = live_callbacks()
-    cred = kv.CallbackCredential(lambda scope, tenant, claims: ("t", time.time() + 3600))
+    cred = kv.CallbackCredential(lambda scope, tenant, claims: (vault_token(), time.time() + 3600))
     client = kv.Client(vault.url, cred, **client_kwargs(vault))
     assert live_callbacks() == before + 1
     cred.close()

@@ -14,7 +14,7 @@ import pytest
 import kv
 from kv._native import live_handles
 
-from conftest import Vault, client_kwargs, unique
+from conftest import Vault, client_kwargs, unique, vault_token
 
 EC_JWK = {"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}
@@ -46,7 +46,7 @@ def test_use_after_close_raises(vault: Vault, credential: kv.Credential) -> None
     with pytest.raises(kv.ClosedError):
         c2.get_random_bytes(4)
 
-    cred = kv.StaticTokenCredential("t")
+    cred = kv.StaticTokenCredential(vault_token())
     cred.close()
     with pytest.raises(kv.ClosedError):
         kv.Client(vault.url, cred)
@@ -59,7 +59,7 @@ def test_use_after_close_raises(vault: Vault, credential: kv.Credential) -> None
 
 
 def test_clients_outlive_their_credential(vault: Vault) -> None:
-    cred = kv.StaticTokenCredential("t")
+    cred = kv.StaticTokenCredential(vault_token())
     client = kv.Client(vault.url, cred, **client_kwargs(vault))
     cred.close()
     del cred
@@ -98,14 +98,14 @@ def test_finalizers_free_what_was_not_closed(vault: Vault, client: kv.Client) ->
 
     def make_garbage() -> None:
         for _ in range(50):
-            cred = kv.StaticTokenCredential("t")
+            cred = kv.StaticTokenCredential(vault_token())
             c = kv.Client(vault.url, cred, **client_kwargs(vault))
             key = kv.Key.from_jwk(EC_JWK)
             it = c.list_properties_of_secret_versions(name)
             finalizers.extend(h._handle._finalizer for h in (cred, c, key, it))
             c.get_secret(name)
         # A reference cycle is collected too.
-        cycle_client = kv.Client(vault.url, kv.StaticTokenCredential("t"), **client_kwargs(vault))
+        cycle_client = kv.Client(vault.url, kv.StaticTokenCredential(vault_token()), **client_kwargs(vault))
         cycle_client.me = cycle_client  # type: ignore[attr-defined]
         finalizers.append(cycle_client._handle._finalizer)
 
@@ -115,7 +115,7 @@ def test_finalizers_free_what_was_not_closed(vault: Vault, client: kv.Client) ->
 
 
 def test_close_frees_exactly_once(vault: Vault) -> None:
-    cred = kv.StaticTokenCredential("t")
+    cred = kv.StaticTokenCredential(vault_token())
     client = kv.Client(vault.url, cred, **client_kwargs(vault))
     fin = client._handle._finalizer
     before = live_handles().get("Client", 0)
