@@ -41,7 +41,7 @@ func TestCallbackCredential(t *testing.T) {
 		mu.Lock()
 		scopes = append(scopes, req.Scope)
 		mu.Unlock()
-		return kv.Token{Token: "token-from-go", ExpiresOn: time.Now().Add(time.Hour)}, nil
+		return kv.Token{Token: testToken(), ExpiresOn: time.Now().Add(time.Hour)}, nil
 	})
 	must(t, "NewCallbackCredential", err)
 	if kv.CallbackHandles() != handlesBefore+1 {
@@ -124,7 +124,7 @@ func TestCallbackCredentialFinalized(t *testing.T) {
 	before := kv.CallbackHandles()
 	func() {
 		cr, err := kv.NewCallbackCredential(func(kv.TokenRequest) (kv.Token, error) {
-			return kv.Token{Token: "t", ExpiresOn: time.Now().Add(time.Hour)}, nil
+			return kv.Token{Token: testToken(), ExpiresOn: time.Now().Add(time.Hour)}, nil
 		})
 		must(t, "NewCallbackCredential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())

@@ -52,7 +52,7 @@ func TestConcurrentClient(t *testing.T) {
 					return
 				}
 				digest := sum256(value)
-				sig, err := c.Sign(keyName, "", kv.SignatureAlgorithmES256, digest)
+				sig, err := c.Sign(keyName, latest(key.Version), kv.SignatureAlgorithmES256, digest)
 				if err != nil {
 					errs <- fmt.Errorf("g%d Sign: %w", g, err)
 					return
@@ -240,7 +240,7 @@ func TestIteratorOutlivesClient(t *testing.T) {
 // makeGarbage creates handles of every kind and drops them without Close.
 func makeGarbage(t *testing.T, n int) {
 	for i := 0; i < n; i++ {
-		cr, err := kv.NewStaticTokenCredential("garbage")
+		cr, err := kv.NewStaticTokenCredential(testToken())
 		must(t, "credential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())
 		must(t, "client", err)
