@@ -108,7 +108,7 @@ def vault_token() -> str:
 EMULATOR = os.environ.get("KV_TEST_VAULT_EMULATOR") == "1"
 
 
-def not_on_emulator(what: str) -> Any:
+def not_on_emulator(what: str) -> pytest.MarkDecorator:
     """Skips a test on the independent emulator, which lacks `what` (the service has it)."""
     return pytest.mark.skipif(EMULATOR, reason="the independent vault emulator lacks %s" % what)
 
