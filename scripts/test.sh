@@ -19,6 +19,10 @@
 #   9. C++ binding and install      bindings/cpp/run_tests.sh (kv.hpp tests, valgrind, make install,
 #                                   CMake find_package and pkg-config consumers)
 #  10. parity                       scripts/parity.py: every kv_client_* of kv.h in every binding
+#      independent vault (emulator)  in CI (where ../shared/vault-emulators exists; elsewhere one
+#                                   "stage skipped" line): C examples, tests/emulator.rs and the
+#                                   Python and Go tests against the emulators, real tokens
+#                                   (KV_EMU_STATE_DIR, KV_EMU_*_PORT: another emulator instance)
 #
 # Environment:
 #   KV_VAULT_IMPL=lowkey              use Lowkey Vault for the C examples and, through
@@ -250,7 +254,7 @@ run_valgrind() {
 # platform in KV_TOKEN). Where the emulator departs from the service (its README) the tests adapt.
 EMULATORS="$ROOT/../shared/vault-emulators"
 run_emulator_stage() {
-    local state=/tmp/kv-vault-emulators was_up=() p
+    local state="${KV_EMU_STATE_DIR:-/tmp/kv-vault-emulators}" was_up=() p
     local ep="${KV_EMU_ENTRA_PORT:-9443}" vp="${KV_EMU_VAULT_PORT:-8444}"
     # Which emulators already run (the checks start.sh makes): those are left running.
     curl -s -o /dev/null --max-time 2 -k "https://localhost:$ep/health" && was_up+=(entra)
@@ -258,16 +262,22 @@ run_emulator_stage() {
     local env_out
     env_out="$(bash "$EMULATORS/start.sh" "$state")"
     eval "$env_out"
-    # The stage runs in a subshell: this trap stops what it started when the stage ends.
+    # The stage runs in a subshell: its EXIT trap stops what this stage started, nothing else.
     local to_stop=""
     for p in entra vault; do
         [[ " ${was_up[*]-} " == *" $p "* ]] && continue
-        echo "started the $p emulator: it is stopped when this stage ends"
+        echo "started the $p emulator (pid $(cat "$state/$p.pid")): it is stopped when this stage ends"
         to_stop+=" $(cat "$state/$p.pid")"
     done
-    # shellcheck disable=SC2064  # the pids are known now
-    [ -n "$to_stop" ] && trap "kill$to_stop 2>/dev/null || true" EXIT
-    [ -z "$to_stop" ] && echo "reusing the running emulators (left running)"
+    if [ "${#was_up[@]}" -eq 0 ]; then
+        # shellcheck disable=SC2064  # the paths are known now
+        trap "bash '$EMULATORS/start.sh' stop '$state'" EXIT
+    elif [ -n "$to_stop" ]; then
+        # shellcheck disable=SC2064  # the pids are known now
+        trap "kill$to_stop 2>/dev/null || true" EXIT
+    else
+        echo "reusing the running emulators (left running)"
+    fi
     echo "vault $KV_EMU_VAULT_URL, identity platform $KV_EMU_AUTHORITY_HOST"
 
     cargo build --release
