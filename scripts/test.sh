@@ -291,6 +291,14 @@ run_emulator_stage() {
             AZURE_TENANT_ID="$KV_EMU_TENANT_ID" AZURE_CLIENT_ID="$KV_EMU_CLIENT_ID" \
             AZURE_CLIENT_SECRET="$KV_EMU_CLIENT_SECRET" KV_DISABLED_SECRET_FORBIDDEN=1 "examples-c/$ex"
     done
+    # The default credential has no CA option: SSL_CERT_FILE (read by rustls-native-certs) makes
+    # its token requests trust the identity platform; the chain is narrowed to managed identity.
+    echo "--- examples-c/quickstart_default (managed identity through the App Service endpoint)"
+    env -u KV_TOKEN -u KV_VERIFY_CHALLENGE_RESOURCE -u AZURE_TENANT_ID -u AZURE_CLIENT_ID -u AZURE_CLIENT_SECRET \
+        -u AZURE_CLIENT_CERTIFICATE_PATH -u AZURE_FEDERATED_TOKEN_FILE -u AZURE_POD_IDENTITY_AUTHORITY_HOST \
+        AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential IDENTITY_ENDPOINT="$KV_EMU_IDENTITY_ENDPOINT" \
+        IDENTITY_HEADER="$KV_EMU_IDENTITY_HEADER" SSL_CERT_FILE="$KV_EMU_CA_FILE" KV_VAULT_URL="$KV_EMU_VAULT_URL" \
+        KV_CA_FILE="$KV_EMU_CA_FILE" examples-c/quickstart_default
 
     echo "--- cargo test --test emulator -- --ignored"
     local out
