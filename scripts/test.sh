@@ -319,6 +319,9 @@ run_emulator_stage() {
     echo "--- Python binding against the emulator"
     env -u KV_VERIFY_CHALLENGE_RESOURCE KV_TEST_VAULT_URL="$KV_EMU_VAULT_URL" KV_TEST_VAULT_CA="$KV_EMU_CA_FILE" \
         KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 bash bindings/python/run_tests.sh
+    echo "--- Python binding credentials against the emulator (bindings/python/tests/emulator_credentials.py)"
+    "${KV_PY_VENV:-$ROOT/bindings/python/.venv}/bin/python" -m pytest -p no:cacheprovider \
+        bindings/python/tests/emulator_credentials.py
     echo "--- Go binding against the emulator"
     env -u KV_VERIFY_CHALLENGE_RESOURCE KV_TEST_VAULT_URL="$KV_EMU_VAULT_URL" KV_TEST_VAULT_CA="$KV_EMU_CA_FILE" \
         KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 bash bindings/go/run_tests.sh
