@@ -322,9 +322,9 @@ run_emulator_stage() {
     echo "--- Python binding credentials against the emulator (bindings/python/tests/emulator_credentials.py)"
     "${KV_PY_VENV:-$ROOT/bindings/python/.venv}/bin/python" -m pytest -p no:cacheprovider \
         bindings/python/tests/emulator_credentials.py
-    echo "--- Go binding against the emulator"
+    echo "--- Go binding against the emulator (with its credential tests: -tags kv_emulator, emulator_test.go)"
     env -u KV_VERIFY_CHALLENGE_RESOURCE KV_TEST_VAULT_URL="$KV_EMU_VAULT_URL" KV_TEST_VAULT_CA="$KV_EMU_CA_FILE" \
-        KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 bash bindings/go/run_tests.sh
+        KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 bash bindings/go/run_tests.sh -tags kv_emulator
 }
 
 # With Lowkey Vault (or a given vault) the Rust tests run against the same vault as the C examples.
