@@ -21,7 +21,8 @@
 #  10. parity                       scripts/parity.py: every kv_client_* of kv.h in every binding
 #      independent vault (emulator)  in CI (where ../shared/vault-emulators exists; elsewhere one
 #                                   "stage skipped" line): C examples, tests/emulator.rs and the
-#                                   Python and Go tests against the emulators, real tokens
+#                                   Python and Go tests (and their credential tests) against the
+#                                   emulators, with real tokens
 #                                   (KV_EMU_STATE_DIR, KV_EMU_*_PORT: another emulator instance)
 #
 # Environment:
