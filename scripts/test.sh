@@ -255,30 +255,24 @@ run_valgrind() {
 # platform in KV_TOKEN). Where the emulator departs from the service (its README) the tests adapt.
 EMULATORS="$ROOT/../shared/vault-emulators"
 run_emulator_stage() {
-    local state="${KV_EMU_STATE_DIR:-/tmp/kv-vault-emulators}" was_up=() p
-    local ep="${KV_EMU_ENTRA_PORT:-9443}" vp="${KV_EMU_VAULT_PORT:-8444}"
+    # Globals of the stage's subshell (the EXIT trap reads them; nothing leaks to other stages).
+    EMU_STATE="${KV_EMU_STATE_DIR:-/tmp/kv-vault-emulators}"
+    EMU_WAS_UP=""
+    local ep="${KV_EMU_ENTRA_PORT:-9443}" vp="${KV_EMU_VAULT_PORT:-8444}" p
     # Which emulators already run (the checks start.sh makes): those are left running.
-    curl -s -o /dev/null --max-time 2 -k "https://localhost:$ep/health" && was_up+=(entra)
-    curl -s -o /dev/null --max-time 2 -k "https://127.0.0.1:$vp/health" && was_up+=(vault)
+    curl -s -o /dev/null --max-time 2 -k "https://localhost:$ep/health" && EMU_WAS_UP+=" entra"
+    curl -s -o /dev/null --max-time 2 -k "https://127.0.0.1:$vp/health" && EMU_WAS_UP+=" vault"
+    # The stage runs in a subshell: this EXIT trap stops what the stage started (also when
+    # start.sh fails half-way), nothing else.
+    trap stop_started_emulators EXIT
     local env_out
-    env_out="$(bash "$EMULATORS/start.sh" "$state")"
+    env_out="$(bash "$EMULATORS/start.sh" "$EMU_STATE")"
     eval "$env_out"
-    # The stage runs in a subshell: its EXIT trap stops what this stage started, nothing else.
-    local to_stop=""
     for p in entra vault; do
-        [[ " ${was_up[*]-} " == *" $p "* ]] && continue
-        echo "started the $p emulator (pid $(cat "$state/$p.pid")): it is stopped when this stage ends"
-        to_stop+=" $(cat "$state/$p.pid")"
+        [[ "$EMU_WAS_UP" == *" $p"* ]] || echo "started the $p emulator: it is stopped when this stage ends"
     done
-    if [ "${#was_up[@]}" -eq 0 ]; then
-        # shellcheck disable=SC2064  # the paths are known now
-        trap "bash '$EMULATORS/start.sh' stop '$state'" EXIT
-    elif [ -n "$to_stop" ]; then
-        # shellcheck disable=SC2064  # the pids are known now
-        trap "kill$to_stop 2>/dev/null || true" EXIT
-    else
+    [ -n "$EMU_WAS_UP" ] && [[ "$EMU_WAS_UP" == *entra* && "$EMU_WAS_UP" == *vault* ]] &&
         echo "reusing the running emulators (left running)"
-    fi
     echo "vault $KV_EMU_VAULT_URL, identity platform $KV_EMU_AUTHORITY_HOST"
 
     cargo build --release
@@ -326,6 +320,24 @@ run_emulator_stage() {
     echo "--- Go binding against the emulator (with its credential tests: -tags kv_emulator, emulator_test.go)"
     env -u KV_VERIFY_CHALLENGE_RESOURCE KV_TEST_VAULT_URL="$KV_EMU_VAULT_URL" KV_TEST_VAULT_CA="$KV_EMU_CA_FILE" \
         KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 bash bindings/go/run_tests.sh -tags kv_emulator
+}
+
+# Stops the emulators the emulator stage started (its EXIT trap), by their pid files, and only a
+# process that runs the emulator binary of that state directory (a pid file may be stale).
+# (Not `start.sh stop`: it stops at the first pid file whose process is gone.)
+stop_started_emulators() {
+    local p pid
+    for p in entra vault; do
+        [[ "$EMU_WAS_UP" == *" $p"* ]] && continue
+        [ -f "$EMU_STATE/$p.pid" ] || continue
+        pid="$(cat "$EMU_STATE/$p.pid")"
+        if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF "$EMU_STATE/bin/$p"; then
+            kill "$pid" 2>/dev/null || true
+            echo "stopped the $p emulator (pid $pid)"
+        fi
+        rm -f "$EMU_STATE/$p.pid"
+    done
+    return 0
 }
 
 # With Lowkey Vault (or a given vault) the Rust tests run against the same vault as the C examples.
