@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "example_credential.h"
 #include "kv.h"
 
 /* How long to wait for a deleted key to reach the deleted collection before purging it. */
@@ -64,21 +65,18 @@ static void delete_and_purge(const kv_client *client, const char *name) {
 
 
 /*
- * Connects as quickstart.c does, from the environment: KV_VAULT_URL (required), KV_TOKEN
- * (default "local-dev-token"), KV_CA_FILE (a PEM file to trust), KV_VERIFY_CHALLENGE_RESOURCE=0
+ * Connects as quickstart.c does, from the environment: KV_VAULT_URL (required), the credential of
+ * credential_from_env (example_credential.h: AZURE_* application variables, else KV_TOKEN, default
+ * "local-dev-token"), KV_CA_FILE (a PEM file to trust), KV_VERIFY_CHALLENGE_RESOURCE=0
  * (emulators only). Returns 0 with *client set, 2 when KV_VAULT_URL is missing, 1 on failure.
  */
 static int connect_from_env(const char *program, kv_client **client) {
     const char *vault_url = getenv("KV_VAULT_URL");
-    const char *token = getenv("KV_TOKEN");
     const char *ca_file = getenv("KV_CA_FILE");
     const char *verify = getenv("KV_VERIFY_CHALLENGE_RESOURCE");
     if (vault_url == NULL || vault_url[0] == '\0') {
         fprintf(stderr, "%s: set KV_VAULT_URL (e.g. eval \"$(scripts/vault.sh start /tmp/kv-vault)\")\n", program);
         return 2;
-    }
-    if (token == NULL || token[0] == '\0') {
-        token = "local-dev-token";
     }
     printf("kv %s, vault %s\n", kv_version(), vault_url);
 
@@ -91,7 +89,7 @@ static int connect_from_env(const char *program, kv_client **client) {
         failures++;
         goto out;
     }
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
+    if (!check("credential_from_env", credential_from_env(&cred, &err), &err))
         goto out;
     if (ca_file != NULL && ca_file[0] != '\0' &&
         !check("kv_client_options_set_ca_file", kv_client_options_set_ca_file(opts, ca_file, &err), &err))

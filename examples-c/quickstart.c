@@ -7,6 +7,9 @@
  * Environment:
  *   KV_VAULT_URL  (required) the vault, e.g. https://myvault.vault.azure.net
  *   KV_TOKEN      bearer token to present (default "local-dev-token"; the stand-in vault accepts only the token scripts/vault.sh seeds it with and prints)
+ *   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (optional) authenticate as this
+ *                 application instead of presenting KV_TOKEN; AZURE_AUTHORITY_HOST names the
+ *                 identity platform (see example_credential.h)
  *   KV_CA_FILE    (optional) PEM file of an extra CA to trust, e.g. a local test vault's ca.pem
  *   KV_VERIFY_CHALLENGE_RESOURCE=0  (optional) turn the 401 challenge-resource check off;
  *                 only for emulators whose challenge names another host (Lowkey Vault)
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "example_credential.h"
 #include "kv.h"
 
 /* Prints everything a kv_error carries. Every kv call that can fail returns a kv_status and,
@@ -49,17 +53,12 @@ static int check(const char *what, kv_status status, kv_error **err) {
 
 int main(int argc, char **argv) {
     const char *vault_url = getenv("KV_VAULT_URL");
-    const char *token = getenv("KV_TOKEN");
     const char *ca_file = getenv("KV_CA_FILE");
     const char *verify = getenv("KV_VERIFY_CHALLENGE_RESOURCE");
     if (vault_url == NULL || vault_url[0] == '\0') {
         fprintf(stderr, "quickstart: set KV_VAULT_URL (e.g. eval \"$(scripts/vault.sh start /tmp/kv-vault)\")\n");
         return 2;
     }
-    if (token == NULL || token[0] == '\0') {
-        token = "local-dev-token";
-    }
-
     char default_name[64];
     snprintf(default_name, sizeof default_name, "quickstart-%ld", (long)getpid());
     const char *name = argc > 1 ? argv[1] : default_name;
@@ -75,8 +74,9 @@ int main(int argc, char **argv) {
 
     printf("kv %s, vault %s\n", kv_version(), vault_url);
 
-    /* 1. A credential that presents a token we already have. */
-    if (!check("kv_credential_static_token_new", kv_credential_static_token_new(token, &cred, &err), &err))
+    /* 1. A credential: an application's client secret when AZURE_CLIENT_ID is set, else a token
+     *    we already have (credential_from_env in example_credential.h). */
+    if (!check("credential_from_env", credential_from_env(&cred, &err), &err))
         goto out;
 
     /* 2. Client options: trust the local vault's CA when one is given. */

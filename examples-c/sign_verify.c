@@ -37,6 +37,7 @@ static void sign_and_verify(const kv_client *client, const char *name, kv_signat
     kv_blob *pem = NULL;
     kv_error *err = NULL;
     kv_bytes sig;
+    const char *version = NULL;
     bool valid = false;
 
     /* A copy of the message with one byte changed. */
@@ -45,18 +46,22 @@ static void sign_and_verify(const kv_client *client, const char *name, kv_signat
 
     printf("\n%s with key %s\n", alg_name, name);
 
-    /* 1. Sign: kv hashes the message locally (SHA-256 for ES256 and PS256) and the vault signs
-     *    the digest. version NULL = the latest version. */
+    /* 1. Fetch the key (public members only): its version pins every call below to the same key
+     *    version (NULL would mean the latest, which may change between calls). */
+    if (!check("kv_client_get_key", kv_client_get_key(client, name, NULL, &key, &err), &err))
+        goto out;
+    version = kv_key_version(key).data; /* borrowed: valid until the key is freed */
+
+    /* 2. Sign: kv hashes the message locally (SHA-256 for ES256 and PS256) and the vault signs
+     *    the digest. */
     if (!check("kv_client_sign_data",
-               kv_client_sign_data(client, name, NULL, alg, (const uint8_t *)message, message_len, &signed_, &err), &err))
+               kv_client_sign_data(client, name, version, alg, (const uint8_t *)message, message_len, &signed_, &err), &err))
         goto out;
     sig = kv_crypto_result_value(signed_); /* borrowed: valid until the result is freed */
     printf("  signed by %s\n  signature: %zu bytes\n", kv_crypto_result_key_id(signed_).data, sig.len);
     require("signature has the expected length", sig.len == signature_len);
 
-    /* 2. Verify locally: fetch the key (public members only) and verify without a request. */
-    if (!check("kv_client_get_key", kv_client_get_key(client, name, NULL, &key, &err), &err))
-        goto out;
+    /* 3. Verify locally with the fetched public key, without a request. */
     valid = false;
     if (check("kv_key_verify_data",
               kv_key_verify_data(key, alg, (const uint8_t *)message, message_len, sig.data, sig.len, &valid, &err), &err))
@@ -66,19 +71,19 @@ static void sign_and_verify(const kv_client *client, const char *name, kv_signat
               kv_key_verify_data(key, alg, (const uint8_t *)tampered, message_len, sig.data, sig.len, &valid, &err), &err))
         require("local verify: tampered message is not valid", !valid);
 
-    /* 3. Verify in the vault. The call succeeds either way; *valid says whether it verified. */
+    /* 4. Verify in the vault. The call succeeds either way; *valid says whether it verified. */
     valid = false;
     if (check("kv_client_verify_data",
-              kv_client_verify_data(client, name, NULL, alg, (const uint8_t *)message, message_len, sig.data, sig.len,
+              kv_client_verify_data(client, name, version, alg, (const uint8_t *)message, message_len, sig.data, sig.len,
                                     &valid, &err), &err))
         require("vault verify: signature is valid", valid);
     valid = true;
     if (check("kv_client_verify_data (tampered)",
-              kv_client_verify_data(client, name, NULL, alg, (const uint8_t *)tampered, message_len, sig.data,
+              kv_client_verify_data(client, name, version, alg, (const uint8_t *)tampered, message_len, sig.data,
                                     sig.len, &valid, &err), &err))
         require("vault verify: tampered message is not valid", !valid);
 
-    /* 4. The public key as PEM, for anyone who verifies with other tools (openssl, ...). */
+    /* 5. The public key as PEM, for anyone who verifies with other tools (openssl, ...). */
     if (check("kv_key_public_pem", kv_key_public_pem(key, &pem, &err), &err)) {
         const char *text = (const char *)kv_blob_bytes(pem).data; /* NUL-terminated */
         require("PEM is a public key", strncmp(text, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);

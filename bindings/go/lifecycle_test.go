@@ -52,7 +52,7 @@ func TestConcurrentClient(t *testing.T) {
 					return
 				}
 				digest := sum256(value)
-				sig, err := c.Sign(keyName, "", kv.SignatureAlgorithmES256, digest)
+				sig, err := c.Sign(keyName, latest(key.Version), kv.SignatureAlgorithmES256, digest)
 				if err != nil {
 					errs <- fmt.Errorf("g%d Sign: %w", g, err)
 					return

@@ -42,7 +42,8 @@ def main() -> int:
 
         with client.create_ec_key(name, curve=kv.KeyCurve.P256) as key:
             message = b"release 1.2.3"
-            signature = client.sign_data(name, kv.SignatureAlgorithm.ES256, message).value
+            # The key's version pins the call to this key version (None would mean the latest).
+            signature = client.sign_data(name, kv.SignatureAlgorithm.ES256, message, version=key.version).value
             print("signature valid (checked locally): %s" % key.verify_data(kv.SignatureAlgorithm.ES256, message,
                                                                              signature))
 

@@ -7,6 +7,9 @@ Environment:
   KV_TOKEN                             bearer token to present to an external vault (default
                                        "local-dev-token"); the local vault is seeded with a random
                                        token (--seed-token) and accepts no other unless it issued it
+  KV_TEST_VAULT_EMULATOR=1             the vault is the independent emulator of
+                                       ../shared/vault-emulators: tests allow its documented
+                                       departures from the service and skip, by name, what it lacks
 """
 from __future__ import annotations
 
@@ -118,6 +121,15 @@ def credential(vault: Vault) -> Iterator[kv.StaticTokenCredential]:
 def client(vault: Vault, credential: kv.StaticTokenCredential) -> Iterator[kv.Client]:
     with kv.Client(vault.url, credential, **client_kwargs(vault)) as c:
         yield c
+
+
+# The vault is the independent emulator (scripts/test.sh, stage "independent vault (emulator)").
+EMULATOR = os.environ.get("KV_TEST_VAULT_EMULATOR") == "1"
+
+
+def not_on_emulator(what: str) -> pytest.MarkDecorator:
+    """Skips a test on the independent emulator, which lacks `what` (the service has it)."""
+    return pytest.mark.skipif(EMULATOR, reason="the independent vault emulator lacks %s" % what)
 
 
 def unique(prefix: str = "py") -> str:

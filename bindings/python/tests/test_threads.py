@@ -30,7 +30,7 @@ def test_sixteen_threads_share_one_client(client: kv.Client) -> None:
             client.set_secret(name, value)
             assert client.get_secret(name).value == value
             digest = hashlib.sha256(value.encode()).digest()
-            sig = client.sign(key_name, kv.SignatureAlgorithm.ES256, digest)
+            sig = client.sign(key_name, kv.SignatureAlgorithm.ES256, digest, version=key.version)
             assert key.verify(kv.SignatureAlgorithm.ES256, digest, sig.value)
             done += 1
         versions = list(client.list_properties_of_secret_versions(name))

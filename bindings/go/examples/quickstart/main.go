@@ -101,7 +101,8 @@ func main() {
 		log.Fatalf("create key: %v", err)
 	}
 	digest := sha256.Sum256([]byte("hello, vault"))
-	sig, err := client.Sign(name, "", kv.SignatureAlgorithmES256, digest[:])
+	// The key's version pins the call to this key version ("" would mean the latest).
+	sig, err := client.Sign(name, key.Version, kv.SignatureAlgorithmES256, digest[:])
 	if err != nil {
 		log.Fatalf("sign: %v", err)
 	}
