@@ -13,6 +13,8 @@ pub mod client;
 pub mod crypto;
 pub mod error;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod keys;
 pub mod model;
