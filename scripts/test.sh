@@ -19,6 +19,8 @@
 #                                   encrypt_decrypt and quickstart_default (default credential,
 #                                   managed identity from the vault's token endpoint) against it
 #   6. C examples: valgrind         each once more under valgrind (leaks and memory errors fail)
+#   6b. ASan+UBSan                  the C examples and the C++ binding tests built with
+#                                   -fsanitize=address,undefined, run against a vault
 #   7. Python binding               bindings/python/run_tests.sh (pip install, mypy --strict, pytest)
 #   8. Go binding                   bindings/go/run_tests.sh (go vet, go test -race, cgocheck2)
 #   9. C++ binding and install      bindings/cpp/run_tests.sh (kv.hpp tests, valgrind, make install,
@@ -409,6 +411,59 @@ stop_started_emulators() {
     return 0
 }
 
+# The C examples and the C++ binding tests (bindings/cpp/tests/kv_test.cpp) built with
+# AddressSanitizer (LeakSanitizer included) and UndefinedBehaviorSanitizer, each run once against
+# a vault: the examples against this script's vault, kv_test against one with 3 items per page
+# (as in bindings/cpp/run_tests.sh), so that its iterators cross pages. kv's Rust code is not
+# instrumented (that needs a nightly compiler), but its allocations go through malloc, so a
+# double free, use after free or leak of kv's objects by C or C++ code is caught.
+# examples-c/sanitizers.supp is where a leak report that is not ours would be suppressed, with
+# its reason (none is needed today).
+run_sanitizers() {
+    [ -f "$VAULT_ENV" ] || { echo "no vault is running (see the earlier stages)"; return 1; }
+    [ -f "$TARGET_DIR/release/libkv.a" ] || { echo "$TARGET_DIR/release/libkv.a is missing (stage C examples: build)"; return 1; }
+    local dir="$VAULT_DIR/sanitize" ex url i rc=0
+    local san=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g -O1)
+    local libs=("$TARGET_DIR/release/libkv.a" -lpthread -ldl -lm)
+    mkdir -p "$dir/examples-c" "$dir/vault"
+    for ex in "${EXAMPLES[@]}"; do
+        cc -std=c11 -Wall -Wextra -Werror "${san[@]}" -Iinclude "examples-c/$ex.c" "${libs[@]}" -o "$dir/examples-c/$ex"
+    done
+    # -Wno-maybe-uninitialized: with -fsanitize GCC 12 reports kv::Result<T>::status() as reading
+    # the Error alternative of a variant that holds a T, which it reads only when index() is 1.
+    g++ -std=c++17 -Wall -Wextra -Werror -Wno-maybe-uninitialized "${san[@]}" -Iinclude bindings/cpp/tests/kv_test.cpp "${libs[@]}" -o "$dir/kv_test"
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=98:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+    export LSAN_OPTIONS="suppressions=$ROOT/examples-c/sanitizers.supp:print_suppressions=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=97"
+    # shellcheck disable=SC1090
+    . "$VAULT_ENV"
+    set_expect_aes
+    for ex in "${EXAMPLES[@]}"; do
+        echo "--- ASan+UBSan examples-c/$ex"
+        (cd "$dir" && run_example "$ex")
+    done
+    if [ -n "${KV_TEST_VAULT_URL:-}" ]; then
+        url="$KV_TEST_VAULT_URL"
+    else
+        python3 tools/testvault/testvault.py --port 0 --http-port 0 --state-dir "$dir/vault" --page-size 3 \
+            </dev/null >"$dir/vault/stdout" 2>"$dir/vault/log" &
+        local vault_pid=$!
+        # shellcheck disable=SC2064 # the pid is meant to be expanded now
+        trap "kill $vault_pid 2>/dev/null || true" EXIT
+        for ((i = 0; i < 120; i++)); do
+            url="$(sed -n 's/^testvault ready \(https:\/\/[^ ]*\).*/\1/p' "$dir/vault/stdout")"
+            [ -n "$url" ] && break
+            kill -0 "$vault_pid" 2>/dev/null || { tail -n 20 "$dir/vault/log"; return 1; }
+            sleep 0.25
+        done
+        [ -n "$url" ] || { echo "the page-size-3 vault did not start"; return 1; }
+        export KV_CA_FILE="$dir/vault/ca.pem" KV_TEST_PAGE_SIZE=3
+    fi
+    echo "--- ASan+UBSan kv_test (C++ binding) against $url"
+    KV_VAULT_URL="$url" "$dir/kv_test" || rc=$?
+    return "$rc"
+}
+
 # With Lowkey Vault (or a given vault) the Rust tests run against the same vault as the C examples.
 VAULT_TRIED=0
 if [ "${KV_VAULT_IMPL:-testvault}" = lowkey ] || [ -n "${KV_TEST_VAULT_URL:-}" ]; then
@@ -433,6 +488,7 @@ if [ "$VAULT_TRIED" -eq 0 ]; then
 fi
 stage "C examples: run ${EXAMPLES[*]}" run_examples
 stage "C examples: valgrind (${EXAMPLES[*]})" run_valgrind
+stage "ASan+UBSan: C examples and C++ binding tests" run_sanitizers
 stage "Python binding (pytest, mypy --strict)" bash bindings/python/run_tests.sh
 stage "Go binding (go vet, go test -race, cgocheck2)" bash bindings/go/run_tests.sh
 if [ -d "$EMULATORS" ]; then stage "independent vault (emulator)" run_emulator_stage; else echo "==> stage skipped: independent vault (emulator): $EMULATORS does not exist (it does in CI)"; fi

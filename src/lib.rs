@@ -14,6 +14,9 @@ pub mod crypto;
 pub mod error;
 pub mod ffi;
 pub mod files;
+
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod keys;
 pub mod model;

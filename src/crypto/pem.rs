@@ -103,6 +103,10 @@ fn pem_block(bytes: &[u8]) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
         let after = &rest[at + BEGIN.len()..];
         let Some(end_of_label) = after.find("-----") else { break };
         let label = after[..end_of_label].trim().to_owned();
+        if !is_pem_label(&label) {
+            // Never quoted: a broken BEGIN line makes the "label" run on into the key's base64.
+            return Err(Error::invalid_argument("the PEM text has a malformed BEGIN line"));
+        }
         let body_start = &after[end_of_label + 5..];
         let end_marker = format!("-----END {label}-----");
         let Some(body_len) = body_start.find(&end_marker) else {
@@ -126,6 +130,15 @@ fn pem_block(bytes: &[u8]) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
     }
     let found = if labels.is_empty() { "no complete block".to_owned() } else { labels.join(", ") };
     Err(Error::invalid_argument(format!("the PEM text holds no private key (found: {found})")))
+}
+
+/// Longest PEM label accepted ("ENCRYPTED PRIVATE KEY" is 21 characters).
+const MAX_PEM_LABEL_CHARS: usize = 64;
+
+/// A label as RFC 7468 allows it (printable ASCII other than `-` at its ends, on one line), and
+/// short: only such a label may be quoted in an error message.
+fn is_pem_label(label: &str) -> bool {
+    label.len() <= MAX_PEM_LABEL_CHARS && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ') && !label.starts_with('-') && !label.ends_with('-')
 }
 
 /// `None` when the bytes are not a PKCS#8 PrivateKeyInfo at all.
