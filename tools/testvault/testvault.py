@@ -1038,6 +1038,8 @@ class VaultHandler(_Handler):
             if _keys is None:
                 return _keys_unavailable(segs)
             return _keys.route(segs)
+        if segs[0] in ("certificates", "deletedcertificates"):  # certificates.py (needs 'cryptography' too)
+            return _keys_unavailable(segs) if _keys is None else __import__("certificates").route(segs)
         if segs[0] == "deletedsecrets":
             if n == 1 or (n == 2 and segs[1] == ""):
                 return {"GET": lambda v, a, b, q, av: (200, v.list_page("deletedsecrets", None, q, av))}, {}
