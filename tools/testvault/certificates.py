@@ -51,7 +51,10 @@ import datetime
 import hashlib
 import ipaddress
 import json
+import os
 import re
+import subprocess
+import tempfile
 import secrets as pysecrets
 import threading
 import time
@@ -115,8 +118,17 @@ class CertVersion:
             for c in [self.cert] + self.chain:
                 out += c.public_bytes(serialization.Encoding.PEM)
             return out.decode("ascii")
-        pfx = pkcs12.serialize_key_and_certificates(None, self.key, self.cert, self.chain or None,
-                                                    serialization.NoEncryption())
+        # Like the service: shrouded key bag and localKeyId, empty password (openssl does this;
+        # cryptography refuses an empty password and writes a plain key bag without one).
+        pem = self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+        pem += b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [self.cert] + self.chain)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "in.pem")
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+                f.write(pem)
+            pfx = subprocess.run(["openssl", "pkcs12", "-export", "-passout", "pass:", "-in", path],
+                                 capture_output=True, check=True).stdout
         return _b64(pfx)
 
     def to_blob(self) -> dict:
@@ -690,10 +702,10 @@ class CertStore(tv.SoftDeleteStore):
             versions = [CertVersion.from_blob(b) for b in doc["versions"]]
         except (ValueError, KeyError, TypeError, zlib.error, binascii.Error, UnicodeDecodeError):
             raise tv.bad("The backup blob is not a certificate backup of this vault.") from None
+        with self.lock, self.vault.lock:
+            self._check_secret_free(None, c.name)
+        out = self._restore(c)  # takes self.lock
         with self.lock:
-            with self.vault.lock:
-                self._check_secret_free(None, c.name)
-            out = self._restore(c)
             for v in versions:
                 self._add_version(c, v)
             return self._bundle(c, c.latest()) if c.latest() else out
