@@ -233,6 +233,22 @@ impl CertificateWithKey {
         Ok(out)
     }
 
+    /// PEM text of the certificates only (leaf first), no key.
+    pub fn chain_pem(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let parts = self.parts()?;
+        let mut out = Zeroizing::new(Vec::new());
+        for der in &parts.chain {
+            out.extend_from_slice(pem_block("CERTIFICATE", der).as_bytes());
+        }
+        Ok(out)
+    }
+
+    /// PEM text of the private key only (`PRIVATE KEY`, PKCS#8).
+    pub fn key_pem(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let parts = self.parts()?;
+        Ok(Zeroizing::new(pem_block("PRIVATE KEY", &parts.private_key).as_bytes().to_vec()))
+    }
+
     /// PKCS#12 bytes protected with `password` (may be empty).
     pub fn to_pkcs12(&self, password: &str) -> Result<Zeroizing<Vec<u8>>> {
         let parts = self.parts()?;
@@ -309,6 +325,11 @@ impl PolicyBuilder {
         let mut b = PolicyBuilder::default();
         b.x509().subject = Some(subject.to_owned());
         b.issuer("Self")
+    }
+
+    /// A builder starting from an existing policy (e.g. one read from the vault).
+    pub fn from_policy(policy: CertificatePolicy) -> PolicyBuilder {
+        PolicyBuilder { policy }
     }
 
     /// A policy that changes only what the setters set (for `update_certificate_policy` and
