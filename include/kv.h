@@ -53,28 +53,6 @@
 #include <stdint.h>
 
 /**
- * Format of `kv_client_download_certificate`.
- */
-typedef enum kv_certificate_format {
-  /**
-   * PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first.
-   */
-  KV_CERTIFICATE_FORMAT_PEM = 0,
-  /**
-   * PKCS#12 bytes protected with the given password ("" or NULL = empty password).
-   */
-  KV_CERTIFICATE_FORMAT_PKCS12 = 1,
-  /**
-   * PEM text of the certificates only (leaf first, then the chain).
-   */
-  KV_CERTIFICATE_FORMAT_CHAIN_PEM = 2,
-  /**
-   * PEM text of the private key only.
-   */
-  KV_CERTIFICATE_FORMAT_KEY_PEM = 3,
-} kv_certificate_format;
-
-/**
  * Owned bytes (a backup, random bytes, a PEM or JSON text). The bytes are followed by a NUL
  * byte (not counted in the length), so text blobs can be used as C strings. Zeroized when freed
  * with `kv_blob_free`.
@@ -289,6 +267,11 @@ typedef struct kv_str {
    */
   size_t len;
 } kv_str;
+
+/**
+ * Formats for `kv_client_download_certificate` (one of `KV_CERTIFICATE_FORMAT_*`).
+ */
+typedef uint32_t kv_certificate_format;
 
 /**
  * A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL.
@@ -567,6 +550,26 @@ typedef uint32_t kv_key_rotation_action;
  * An internal invariant failed. Please report it.
  */
 #define KV_STATUS_INTERNAL 901
+
+/**
+ * PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first.
+ */
+#define KV_CERTIFICATE_FORMAT_PEM 1
+
+/**
+ * PKCS#12 bytes protected with the given password (NULL or "" = empty password).
+ */
+#define KV_CERTIFICATE_FORMAT_PKCS12 2
+
+/**
+ * PEM text of the certificates only (leaf first, then the chain).
+ */
+#define KV_CERTIFICATE_FORMAT_CHAIN_PEM 3
+
+/**
+ * PEM text of the private key only.
+ */
+#define KV_CERTIFICATE_FORMAT_KEY_PEM 4
 
 /**
  * "RS256": RSASSA-PKCS1-v1_5 with SHA-256 (RSA keys).
@@ -1581,7 +1584,7 @@ void kv_certificate_iter_free(struct kv_certificate_iter *it);
 kv_status kv_client_download_certificate(const struct kv_client *c,
                                          const char *name,
                                          const char *version,
-                                         enum kv_certificate_format format,
+                                         kv_certificate_format format,
                                          const char *password,
                                          struct kv_blob **out,
                                          struct kv_error **err_out);

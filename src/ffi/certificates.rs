@@ -18,19 +18,16 @@ use std::ffi::c_char;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Format of `kv_client_download_certificate`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum kv_certificate_format {
-    /// PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first.
-    KV_CERTIFICATE_FORMAT_PEM = 0,
-    /// PKCS#12 bytes protected with the given password ("" or NULL = empty password).
-    KV_CERTIFICATE_FORMAT_PKCS12 = 1,
-    /// PEM text of the certificates only (leaf first, then the chain).
-    KV_CERTIFICATE_FORMAT_CHAIN_PEM = 2,
-    /// PEM text of the private key only.
-    KV_CERTIFICATE_FORMAT_KEY_PEM = 3,
-}
+/// Formats for `kv_client_download_certificate` (one of `KV_CERTIFICATE_FORMAT_*`).
+pub type kv_certificate_format = u32;
+/// PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first.
+pub const KV_CERTIFICATE_FORMAT_PEM: kv_certificate_format = 1;
+/// PKCS#12 bytes protected with the given password (NULL or "" = empty password).
+pub const KV_CERTIFICATE_FORMAT_PKCS12: kv_certificate_format = 2;
+/// PEM text of the certificates only (leaf first, then the chain).
+pub const KV_CERTIFICATE_FORMAT_CHAIN_PEM: kv_certificate_format = 3;
+/// PEM text of the private key only.
+pub const KV_CERTIFICATE_FORMAT_KEY_PEM: kv_certificate_format = 4;
 
 /// A certificate as returned by a call: identifiers, attributes, the DER certificate and its
 /// X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
@@ -912,12 +909,15 @@ pub extern "C" fn kv_client_download_certificate(
         let client = client(c)?;
         let version = optional_string(version, "version")?.unwrap_or("");
         let password = optional_string(password, "password")?.unwrap_or("");
+        if !(KV_CERTIFICATE_FORMAT_PEM..=KV_CERTIFICATE_FORMAT_KEY_PEM).contains(&format) {
+            return Err(Error::invalid_argument(format!("certificate format {format} is not one of KV_CERTIFICATE_FORMAT_*")));
+        }
         let with_key = client.download_certificate(string(name, "name")?, version)?;
         let data = match format {
-            kv_certificate_format::KV_CERTIFICATE_FORMAT_PEM => with_key.to_pem()?,
-            kv_certificate_format::KV_CERTIFICATE_FORMAT_PKCS12 => with_key.to_pkcs12(password)?,
-            kv_certificate_format::KV_CERTIFICATE_FORMAT_CHAIN_PEM => with_key.chain_pem()?,
-            kv_certificate_format::KV_CERTIFICATE_FORMAT_KEY_PEM => with_key.key_pem()?,
+            KV_CERTIFICATE_FORMAT_PEM => with_key.to_pem()?,
+            KV_CERTIFICATE_FORMAT_PKCS12 => with_key.to_pkcs12(password)?,
+            KV_CERTIFICATE_FORMAT_CHAIN_PEM => with_key.chain_pem()?,
+            _ => with_key.key_pem()?,
         };
         *out = into_handle(kv_blob::new(data));
         Ok(())
