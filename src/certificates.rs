@@ -262,7 +262,7 @@ impl CertificateWithKey {
         use sha1::{Digest, Sha1};
         let local_key_id = Sha1::digest(leaf).to_vec();
         let mut store = p12_keystore::KeyStore::new();
-        store.add_entry("certificate", p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(parts.private_key.to_vec(), local_key_id, chain)));
+        store.add_entry("certificate", p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(&parts.private_key, local_key_id, chain)));
         let bytes = store.writer(password).write().map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, format!("cannot write PKCS#12: {e}")))?;
         Ok(Zeroizing::new(bytes))
     }

@@ -238,7 +238,7 @@ fn pending_merge_with_a_test_ca(v: Vault, c: &Client) {
     cleanup(c, &name);
 }
 
-fn cancel_and_delete_pending(v: Vault, c: &Client) {
+fn cancel_and_delete_pending(_v: Vault, c: &Client) {
     let name = unique("cancel");
     let policy = PolicyBuilder::new("CN=cancel").issuer("Unknown").build().unwrap();
     c.create_certificate(&name, &policy, &CertificateProperties::default()).unwrap();
@@ -312,7 +312,7 @@ fn refused_policy_creates_nothing(v: Vault, c: &Client) {
     assert_eq!(PolicyBuilder::new("CN=x").key_size(1024).build().unwrap_err().status, KV_STATUS_INVALID_ARGUMENT, "kv refuses it locally too");
 }
 
-fn delete_recover_purge_backup_restore(v: Vault, c: &Client) {
+fn delete_recover_purge_backup_restore(_v: Vault, c: &Client) {
     let name = unique("lifecycle");
     c.create_certificate(&name, &PolicyBuilder::new("CN=lifecycle").build().unwrap(), &CertificateProperties::default()).unwrap();
     let cert = c.wait_for_certificate(&name, WAIT).unwrap();
@@ -387,7 +387,7 @@ fn issuers_and_contacts(v: Vault, c: &Client) {
     assert_eq!(c.set_certificate_contacts(&contacts).unwrap(), contacts);
     assert_eq!(c.get_certificate_contacts().unwrap(), contacts);
     assert_eq!(c.delete_certificate_contacts().unwrap(), contacts);
-    assert_eq!(c.get_certificate_contacts().map(|c| c.is_empty()).unwrap_or_else(|e| e.http_status == 404), true);
+    assert!(c.get_certificate_contacts().map(|c| c.is_empty()).unwrap_or_else(|e| e.http_status == 404), "no contacts left");
 }
 
 // --- the local stand-in vault -----------------------------------------------------------------

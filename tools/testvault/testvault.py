@@ -109,8 +109,8 @@ Managed identity (plain HTTP port, like Lowkey Vault's token endpoint)
 
 Deviations from the real service (deliberate or simplifications)
 ----------------------------------------------------------------
-  * Secrets and keys only: certificates paths answer 404 NotFound. No ``kid``, ``managed`` or
-    ``previousVersion`` (there are no certificate-backed secrets/keys); ``outContentType`` is validated
+  * Certificates are in certificates.py (its docstring lists its deviations); the secrets that back
+    certificates carry no ``kid`` or ``managed``, and no secret has ``previousVersion``; ``outContentType`` is validated
     against its enum but no PFX->PEM conversion happens.
   * Keys: one vault accepts everything a Key Vault *and* a Managed HSM would (oct keys, AES algorithms,
     software and -HSM key types alike; a real vault refuses oct with 400 KeyTypeNotSupported). nbf/exp
