@@ -521,7 +521,8 @@ class CertificatesMixin:
 
     @contextmanager
     def _issuer_options(self, provider: Optional[str], account_id: Optional[str], password: Optional[str],
-                        organization_id: Optional[str], enabled: Optional[bool]) -> Iterator[Any]:
+                        organization_id: Optional[str], enabled: Optional[bool],
+                        admins: Optional[Sequence[Mapping[str, str]]] = None) -> Iterator[Any]:
         handle = new_handle(_lib.kv_issuer_options_new, _lib.kv_issuer_options_free, "IssuerOptions")
         try:
             with handle.use() as o:
@@ -534,16 +535,22 @@ class CertificatesMixin:
                     call(_lib.kv_issuer_options_set_organization_id, o, text_arg(organization_id, "organization_id"))
                 if enabled is not None:
                     call(_lib.kv_issuer_options_set_enabled, o, bool(enabled))
+                for admin in admins or ():
+                    call(_lib.kv_issuer_options_add_admin, o, opt_text_arg(admin.get("first_name"), "first_name"),
+                         opt_text_arg(admin.get("last_name"), "last_name"), opt_text_arg(admin.get("email"), "email"),
+                         opt_text_arg(admin.get("phone"), "phone"))
                 yield o
         finally:
             handle.close()
 
     def set_certificate_issuer(self, name: str, provider: str, *, account_id: Optional[str] = None,
                                password: Optional[str] = None, organization_id: Optional[str] = None,
-                               enabled: Optional[bool] = None) -> Issuer:
-        """Creates or replaces a certificate issuer."""
+                               enabled: Optional[bool] = None,
+                               admins: Optional[Sequence[Mapping[str, str]]] = None) -> Issuer:
+        """Creates or replaces a certificate issuer. ``admins`` are mappings with ``first_name``,
+        ``last_name``, ``email`` and ``phone`` (each optional)."""
         out = POINTER(kv_issuer)()
-        with self._issuer_options(provider, account_id, password, organization_id, enabled) as o, \
+        with self._issuer_options(provider, account_id, password, organization_id, enabled, admins) as o, \
                 self._handle.use() as c:
             call(_lib.kv_client_set_certificate_issuer, c, text_arg(name, "name"), o, byref(out))
         return _take_issuer(out)

@@ -116,7 +116,8 @@ def test_pending_merge_cancel(client: kv.Client) -> None:
 
 def test_issuers_and_contacts(client: kv.Client) -> None:
     name = unique("pyissuer")
-    issuer = client.set_certificate_issuer(name, "Test", account_id="acct", password="pw", organization_id="org")
+    issuer = client.set_certificate_issuer(name, "Test", account_id="acct", password="pw", organization_id="org",
+                                           admins=[{"first_name": "A", "email": "a@example.com"}])
     assert (issuer.name, issuer.provider, issuer.account_id, issuer.organization_id) == (name, "Test", "acct", "org")
     assert client.update_certificate_issuer(name, enabled=False).enabled is False
     assert client.get_certificate_issuer(name).provider == "Test"
