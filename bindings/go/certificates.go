@@ -323,7 +323,12 @@ func takeIssuer(p *C.kv_issuer) Issuer {
 type IssuerOptions struct {
 	Provider, AccountID, Password, OrganizationID string
 	Enabled                                       *bool
+	// Admins are the organization's administrators.
+	Admins []IssuerAdmin
 }
+
+// IssuerAdmin is an administrator of an issuer's organization (empty fields are not sent).
+type IssuerAdmin struct{ FirstName, LastName, Email, Phone string }
 
 func (o IssuerOptions) native(a *cArgs) (*C.kv_issuer_options, error) {
 	p := C.kv_issuer_options_new()
@@ -355,6 +360,17 @@ func (o IssuerOptions) native(a *cArgs) (*C.kv_issuer_options, error) {
 	}
 	if o.Enabled != nil && err == nil {
 		err = takeError(C.kv_issuer_options_set_enabled(p, C.bool(*o.Enabled), &e), e)
+	}
+	for _, ad := range o.Admins {
+		if err != nil {
+			break
+		}
+		cf, cl, ce, cp := a.optStr("first name", ad.FirstName), a.optStr("last name", ad.LastName), a.optStr("email", ad.Email), a.optStr("phone", ad.Phone)
+		if a.err != nil {
+			err = a.err
+		} else {
+			err = takeError(C.kv_issuer_options_add_admin(p, cf, cl, ce, cp, &e), e)
+		}
 	}
 	if err != nil {
 		C.kv_issuer_options_free(p)
@@ -582,18 +598,23 @@ func (c *Client) MergeCertificate(name string, chain [][]byte, opts *Certificate
 	if a.err != nil {
 		return Certificate{}, a.err
 	}
-	if len(chain) == 0 {
-		return Certificate{}, &Error{Status: StatusInvalidArgument, Message: "MergeCertificate: give the signed certificate and its chain"}
-	}
-	// C memory for the arrays and the certificates: cgo forbids Go pointers to Go pointers.
-	ptrs := (*[1 << 20]*C.uint8_t)(C.malloc(C.size_t(len(chain)) * C.size_t(unsafe.Sizeof(uintptr(0)))))[:len(chain):len(chain)]
-	lens := (*[1 << 20]C.size_t)(C.malloc(C.size_t(len(chain)) * C.size_t(unsafe.Sizeof(C.size_t(0)))))[:len(chain):len(chain)]
-	defer C.free(unsafe.Pointer(&ptrs[0]))
-	defer C.free(unsafe.Pointer(&lens[0]))
-	for i, der := range chain {
-		ptrs[i] = (*C.uint8_t)(C.CBytes(der))
-		lens[i] = C.size_t(len(der))
-		defer C.free(unsafe.Pointer(ptrs[i]))
+	// C memory for the arrays and the certificates: cgo forbids Go pointers to Go pointers. An
+	// empty chain goes to kv as NULL arrays, which kv refuses (after the closed-client check).
+	var ptrs []*C.uint8_t
+	var lens []C.size_t
+	var pptr **C.uint8_t
+	var lptr *C.size_t
+	if len(chain) > 0 {
+		ptrs = (*[1 << 20]*C.uint8_t)(C.malloc(C.size_t(len(chain)) * C.size_t(unsafe.Sizeof(uintptr(0)))))[:len(chain):len(chain)]
+		lens = (*[1 << 20]C.size_t)(C.malloc(C.size_t(len(chain)) * C.size_t(unsafe.Sizeof(C.size_t(0)))))[:len(chain):len(chain)]
+		defer C.free(unsafe.Pointer(&ptrs[0]))
+		defer C.free(unsafe.Pointer(&lens[0]))
+		for i, der := range chain {
+			ptrs[i] = (*C.uint8_t)(C.CBytes(der))
+			lens[i] = C.size_t(len(der))
+			defer C.free(unsafe.Pointer(ptrs[i]))
+		}
+		pptr, lptr = &ptrs[0], &lens[0]
 	}
 	co, err := opts.native()
 	if err != nil {
@@ -601,7 +622,7 @@ func (c *Client) MergeCertificate(name string, chain [][]byte, opts *Certificate
 	}
 	defer C.kv_certificate_options_free(co)
 	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
-		return C.kv_client_merge_certificate(p, n, &ptrs[0], &lens[0], C.size_t(len(chain)), co, out, e)
+		return C.kv_client_merge_certificate(p, n, pptr, lptr, C.size_t(len(chain)), co, out, e)
 	}, takeCertificate)
 }
 

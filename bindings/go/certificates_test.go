@@ -170,7 +170,7 @@ func TestCertificatePendingMergeImportAndLifecycle(t *testing.T) {
 
 func TestCertificateIssuersAndContacts(t *testing.T) {
 	name := uniqueName("go-issuer")
-	iss, err := client.SetCertificateIssuer(name, kv.IssuerOptions{Provider: "Test", AccountID: "acct", Password: "pw", OrganizationID: "org"})
+	iss, err := client.SetCertificateIssuer(name, kv.IssuerOptions{Provider: "Test", AccountID: "acct", Password: "pw", OrganizationID: "org", Admins: []kv.IssuerAdmin{{FirstName: "A", Email: "a@example.com"}}})
 	must(t, "SetCertificateIssuer", err)
 	if iss.Name != name || iss.Provider != "Test" || iss.AccountID != "acct" || iss.OrganizationID != "org" {
 		t.Errorf("issuer %+v", iss)
