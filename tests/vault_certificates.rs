@@ -131,6 +131,9 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
     assert_eq!(cert.bundle.x5t.as_ref().unwrap().0.iter().map(|b| format!("{b:02X}")).collect::<String>(), info.thumbprint);
     assert_eq!(cert.bundle.tags.as_ref().unwrap()["env"], "test");
 
+    let key = c.get_key(&name, &cert.version).unwrap();
+    assert_eq!((key.name.as_str(), key.version.as_str()), (name.as_str(), cert.version.as_str()), "the backing key is a key of the vault");
+
     let with_key = c.download_certificate(&name, &cert.version).unwrap();
     if !v.real_secret {
         cleanup(c, &name);

@@ -38,9 +38,10 @@ Issuers and creation:
 Every certificate version also creates a secret version with the same name and version (what
 DownloadCertificate-with-key reads): PEM text (PKCS#8 ``PRIVATE KEY`` then the chain) or base64 PKCS#12
 without password, per the policy's content type. A secret of the same name that does not back a
-certificate makes create/import answer 409 Conflict. Deviations: no key object is created (``kid`` names
-one that GET /keys does not know); lifetime actions are stored, never run; the secret is not marked
-``managed``.
+certificate makes create/import answer 409 Conflict. The backing key (``kid``) is a key of keys.py with the same
+name and version (sign, verify, ... with the certificate's key); it is deleted, recovered and purged with
+the certificate (a plain key of the same name is replaced, unlike the service). Deviations: lifetime
+actions are stored, never run; the secret and key are not marked ``managed``.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ class Cert:
         self.pending: dict | None = None   # operation (wire form plus private members starting with "_")
         self.deleted_date: int | None = None
         self.secret = tv.Secret(name)
+        self.key = None  # keys.Key backing the certificate, when the keys module is loaded
 
     def latest(self):
         return self.versions[-1] if self.versions else None
@@ -442,6 +444,17 @@ class CertStore(tv.SoftDeleteStore):
         with self.vault.lock:
             c.secret.versions.append(sv)
             self.vault.live[c.name.lower()] = c.secret
+        ks = getattr(self.vault, "keys", None)
+        if ks is not None:  # the backing key: GET /keys/{name}/{version} and crypto with it
+            import keys as _k
+            kty = "EC" if isinstance(v.key, ec.EllipticCurvePrivateKey) else "RSA"
+            with ks.lock:
+                if c.key is None:
+                    c.key = _k.Key(c.name)
+                c.key.versions.append(_k.KeyVersion(
+                    v.version, kty, list(_k.DEFAULT_OPS[kty]), v.key, None, v.enabled, sv.nbf, sv.exp,
+                    bool(c.policy.get("key_props", {}).get("exportable", True)), v.created, v.updated, None))
+                ks.live[c.name.lower()] = c.key
 
     def _get_or_new(self, name: str, policy: dict) -> Cert:
         key = name.lower()
@@ -663,7 +676,22 @@ class CertStore(tv.SoftDeleteStore):
                 self.vault.live.pop(name.lower())
                 c.secret.deleted_date = c.deleted_date
                 self.vault.deleted[name.lower()] = c.secret
+        self._move_key(name, "live", "deleted")
         return out
+
+    def _move_key(self, name: str, src: str, dst: str | None) -> None:
+        """Moves the backing key between the key store's live and deleted maps (dst None = purge)."""
+        ks = getattr(self.vault, "keys", None)
+        c = self.live.get(name.lower()) or self.deleted.get(name.lower())
+        key = c.key if c is not None else None
+        if ks is None or key is None:
+            return
+        with ks.lock:
+            if getattr(ks, src).get(name.lower()) is key:
+                getattr(ks, src).pop(name.lower())
+                key.deleted_date = c.deleted_date if dst == "deleted" else None
+                if dst is not None:
+                    getattr(ks, dst)[name.lower()] = key
 
     def recover(self, name: str) -> dict:
         out = super().recover(name)
@@ -673,11 +701,14 @@ class CertStore(tv.SoftDeleteStore):
                 self.vault.deleted.pop(name.lower())
                 c.secret.deleted_date = None
                 self.vault.live[name.lower()] = c.secret
+        self._move_key(name, "deleted", "live")
         return out
 
     def purge(self, name: str) -> None:
         with self.lock:
             c = self.deleted.get(name.lower())
+        if c is not None:
+            self._move_key(name, "deleted", None)
         super().purge(name)
         with self.vault.lock:
             if c is not None and self.vault.deleted.get(name.lower()) is c.secret:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import time
+import urllib.parse
 
 import pytest
 from cryptography import x509
@@ -63,6 +64,8 @@ def test_self_signed_creation_makes_a_real_certificate_and_secret(cc):
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["tv.example"]
     assert b["sid"].endswith("/secrets/tv1/" + b["id"].rsplit("/", 1)[1])
+    r, k = cc.request("GET", urllib.parse.urlsplit(b["kid"]).path)
+    assert r.status == 200 and k["key"]["kty"] == "RSA", "the backing key is a key of the vault"
     r, s = cc.request("GET", "/secrets/tv1")
     assert s["contentType"] == "application/x-pem-file"
     key = serialization.load_pem_private_key(s["value"].encode(), None)
@@ -137,6 +140,8 @@ def test_issuers_contacts_delete_recover_purge_backup(cc):
     assert r.status == 200 and d["recoveryId"].endswith("/deletedcertificates/tv5")
     r, _ = cc.request("GET", "/secrets/tv5")
     assert r.status == 404, "the backing secret is deleted with the certificate"
+    r, _ = cc.request("GET", "/deletedkeys/tv5")
+    assert r.status == 200, "and the backing key"
     r, _ = cc.request("POST", "/deletedcertificates/tv5/recover")
     assert r.status == 200
     r, _ = cc.request("GET", "/secrets/tv5")
