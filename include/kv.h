@@ -78,6 +78,42 @@
 typedef struct kv_blob kv_blob;
 
 /**
+ * A certificate as returned by a call: identifiers, attributes, the DER certificate and its
+ * X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
+ * thread. Free with `kv_certificate_free`.
+ */
+typedef struct kv_certificate kv_certificate;
+
+/**
+ * Certificate contacts: build a list with `kv_certificate_contacts_new` and
+ * `kv_certificate_contacts_add`, or read what the vault returned.
+ */
+typedef struct kv_certificate_contacts kv_certificate_contacts;
+
+/**
+ * Iterates a certificates list (items carry id, name, version for versions lists, attributes
+ * and tags, no certificate). Use from one thread at a time.
+ */
+typedef struct kv_certificate_iter kv_certificate_iter;
+
+/**
+ * The pending (or finished) creation of a certificate. Immutable. Free with
+ * `kv_certificate_operation_free`.
+ */
+typedef struct kv_certificate_operation kv_certificate_operation;
+
+/**
+ * Properties for create, import, merge and update: enabled and tags; only what is set is sent.
+ */
+typedef struct kv_certificate_options kv_certificate_options;
+
+/**
+ * A certificate policy: build one with `kv_certificate_policy_new` and the setters, or read the
+ * one `kv_client_get_certificate_policy` returns. Not thread-safe: one thread at a time.
+ */
+typedef struct kv_certificate_policy kv_certificate_policy;
+
+/**
  * A Key Vault client for one vault. Thread-safe: every `kv_client_*` call taking a
  * `const kv_client *` may run concurrently from any number of threads. Calls block the calling
  * thread, bounded by the configured timeouts.
@@ -124,6 +160,22 @@ typedef struct kv_crypto_result kv_crypto_result;
  * Owned by the caller; free it with `kv_error_free`. Immutable, so it may be read from any thread.
  */
 typedef struct kv_error kv_error;
+
+/**
+ * A certificate issuer (list items carry name and provider only).
+ */
+typedef struct kv_issuer kv_issuer;
+
+/**
+ * Iterates certificate issuers.
+ */
+typedef struct kv_issuer_iter kv_issuer_iter;
+
+/**
+ * Settings for `kv_client_set_certificate_issuer` / `kv_client_update_certificate_issuer`.
+ * The password is zeroized when freed.
+ */
+typedef struct kv_issuer_options kv_issuer_options;
 
 /**
  * A key as returned by a call: identifiers, public key material, permitted operations and
@@ -222,20 +274,6 @@ typedef int32_t (*kv_token_callback)(void *user_data,
 typedef void (*kv_free_user_data)(void *user_data);
 
 /**
- * A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL.
- */
-typedef struct kv_bytes {
-  /**
-   * First byte; never NULL (points at a static empty buffer when `len` is 0).
-   */
-  const uint8_t *data;
-  /**
-   * Length in bytes.
-   */
-  size_t len;
-} kv_bytes;
-
-/**
  * A borrowed UTF-8 string: `data[len] == 0` always holds, and `data` is never NULL. It may
  * contain NUL bytes before `len` (secret values are binary-safe). Valid as long as the handle it
  * came from.
@@ -250,6 +288,25 @@ typedef struct kv_str {
    */
   size_t len;
 } kv_str;
+
+/**
+ * Formats for `kv_client_download_certificate` (one of `KV_CERTIFICATE_FORMAT_*`).
+ */
+typedef uint32_t kv_certificate_format;
+
+/**
+ * A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL.
+ */
+typedef struct kv_bytes {
+  /**
+   * First byte; never NULL (points at a static empty buffer when `len` is 0).
+   */
+  const uint8_t *data;
+  /**
+   * Length in bytes.
+   */
+  size_t len;
+} kv_bytes;
 
 /**
  * Signature algorithms (one of `KV_SIGNATURE_ALGORITHM_*`). Sign and verify take a digest of the
@@ -534,6 +591,26 @@ typedef uint32_t kv_key_rotation_action;
  * An internal invariant failed. Please report it.
  */
 #define KV_STATUS_INTERNAL 901
+
+/**
+ * PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first.
+ */
+#define KV_CERTIFICATE_FORMAT_PEM 1
+
+/**
+ * PKCS#12 bytes protected with the given password (NULL or "" = empty password).
+ */
+#define KV_CERTIFICATE_FORMAT_PKCS12 2
+
+/**
+ * PEM text of the certificates only (leaf first, then the chain).
+ */
+#define KV_CERTIFICATE_FORMAT_CHAIN_PEM 3
+
+/**
+ * PEM text of the private key only.
+ */
+#define KV_CERTIFICATE_FORMAT_KEY_PEM 4
 
 /**
  * "RS256": RSASSA-PKCS1-v1_5 with SHA-256 (RSA keys).
@@ -1122,6 +1199,838 @@ kv_status kv_credential_options_set_managed_identity_resource_id(struct kv_crede
 kv_status kv_credential_options_set_imds_probe_timeout_ms(struct kv_credential_options *o,
                                                           uint64_t ms,
                                                           struct kv_error **err_out);
+
+/**
+ * New policy for a certificate with this subject (e.g. "CN=example.com"), issuer "Self"; the
+ * service fills in what is not set (RSA 2048, exportable, PKCS#12, 12 months). NULL on a NULL or
+ * non-UTF-8 subject.
+ */
+struct kv_certificate_policy *kv_certificate_policy_new(const char *subject);
+
+/**
+ * New empty policy: only what the setters set is sent (for `kv_client_update_certificate_policy`
+ * and import).
+ */
+struct kv_certificate_policy *kv_certificate_policy_new_empty(void);
+
+/**
+ * Sets the subject, e.g. "CN=example.com, O=Example".
+ */
+kv_status kv_certificate_policy_set_subject(struct kv_certificate_policy *p,
+                                            const char *subject,
+                                            struct kv_error **err_out);
+
+/**
+ * Adds a DNS subject alternative name.
+ */
+kv_status kv_certificate_policy_add_dns_name(struct kv_certificate_policy *p,
+                                             const char *dns_name,
+                                             struct kv_error **err_out);
+
+/**
+ * Adds an e-mail subject alternative name.
+ */
+kv_status kv_certificate_policy_add_email(struct kv_certificate_policy *p,
+                                          const char *email,
+                                          struct kv_error **err_out);
+
+/**
+ * Adds a user principal name subject alternative name.
+ */
+kv_status kv_certificate_policy_add_upn(struct kv_certificate_policy *p,
+                                        const char *upn,
+                                        struct kv_error **err_out);
+
+/**
+ * Adds a URI subject alternative name.
+ */
+kv_status kv_certificate_policy_add_uri(struct kv_certificate_policy *p,
+                                        const char *uri,
+                                        struct kv_error **err_out);
+
+/**
+ * Adds an IP address subject alternative name.
+ */
+kv_status kv_certificate_policy_add_ip_address(struct kv_certificate_policy *p,
+                                               const char *ip_address,
+                                               struct kv_error **err_out);
+
+/**
+ * Sets the key type: "RSA", "RSA-HSM", "EC" or "EC-HSM".
+ */
+kv_status kv_certificate_policy_set_key_type(struct kv_certificate_policy *p,
+                                             const char *key_type,
+                                             struct kv_error **err_out);
+
+/**
+ * Sets the EC curve: "P-256", "P-384", "P-521" or "P-256K".
+ */
+kv_status kv_certificate_policy_set_curve(struct kv_certificate_policy *p,
+                                          const char *curve,
+                                          struct kv_error **err_out);
+
+/**
+ * Sets the secret's content type: "application/x-pem-file" or "application/x-pkcs12".
+ */
+kv_status kv_certificate_policy_set_content_type(struct kv_certificate_policy *p,
+                                                 const char *content_type,
+                                                 struct kv_error **err_out);
+
+/**
+ * Adds a key usage: "digitalSignature", "keyEncipherment", "keyCertSign", ...
+ */
+kv_status kv_certificate_policy_add_key_usage(struct kv_certificate_policy *p,
+                                              const char *key_usage,
+                                              struct kv_error **err_out);
+
+/**
+ * Adds an extended key usage OID, e.g. "1.3.6.1.5.5.7.3.1" (TLS server).
+ */
+kv_status kv_certificate_policy_add_eku(struct kv_certificate_policy *p,
+                                        const char *oid,
+                                        struct kv_error **err_out);
+
+/**
+ * Sets the issuer: "Self" (self-signed), "Unknown" (a pending operation to merge) or the
+ * name of a configured issuer.
+ */
+kv_status kv_certificate_policy_set_issuer(struct kv_certificate_policy *p,
+                                           const char *issuer_name,
+                                           struct kv_error **err_out);
+
+/**
+ * Sets the certificate type the issuer makes, e.g. "OV-SSL".
+ */
+kv_status kv_certificate_policy_set_certificate_type(struct kv_certificate_policy *p,
+                                                     const char *certificate_type,
+                                                     struct kv_error **err_out);
+
+/**
+ * Sets the RSA key size in bits (2048, 3072 or 4096).
+ */
+kv_status kv_certificate_policy_set_key_size(struct kv_certificate_policy *p,
+                                             uint32_t bits,
+                                             struct kv_error **err_out);
+
+/**
+ * Sets whether the private key can be exported (downloaded with `kv_client_download_certificate`).
+ */
+kv_status kv_certificate_policy_set_exportable(struct kv_certificate_policy *p,
+                                               bool exportable,
+                                               struct kv_error **err_out);
+
+/**
+ * Sets whether renewals keep the same key.
+ */
+kv_status kv_certificate_policy_set_reuse_key(struct kv_certificate_policy *p,
+                                              bool reuse_key,
+                                              struct kv_error **err_out);
+
+/**
+ * Sets the validity in months.
+ */
+kv_status kv_certificate_policy_set_validity_months(struct kv_certificate_policy *p,
+                                                    uint32_t months,
+                                                    struct kv_error **err_out);
+
+/**
+ * Sets certificate transparency.
+ */
+kv_status kv_certificate_policy_set_certificate_transparency(struct kv_certificate_policy *p,
+                                                             bool on,
+                                                             struct kv_error **err_out);
+
+/**
+ * Adds a lifetime action: `action` is "AutoRenew" or "EmailContacts"; give exactly one trigger:
+ * `lifetime_percentage` (1-99) or `days_before_expiry` (the other 0).
+ */
+kv_status kv_certificate_policy_add_lifetime_action(struct kv_certificate_policy *p,
+                                                    const char *action,
+                                                    uint32_t lifetime_percentage,
+                                                    uint32_t days_before_expiry,
+                                                    struct kv_error **err_out);
+
+/**
+ * The policy as JSON text (wire form of the REST API), to read every member.
+ */
+kv_status kv_certificate_policy_to_json(const struct kv_certificate_policy *p,
+                                        struct kv_blob **out,
+                                        struct kv_error **err_out);
+
+/**
+ * A policy from JSON text in the REST API's wire form (`json_len` bytes).
+ */
+kv_status kv_certificate_policy_from_json(const uint8_t *json,
+                                          size_t json_len,
+                                          struct kv_certificate_policy **out,
+                                          struct kv_error **err_out);
+
+/**
+ * The subject ("" if not set).
+ */
+struct kv_str kv_certificate_policy_subject(const struct kv_certificate_policy *p);
+
+/**
+ * The issuer name ("" if not set).
+ */
+struct kv_str kv_certificate_policy_issuer_name(const struct kv_certificate_policy *p);
+
+/**
+ * The secret content type ("" if not set).
+ */
+struct kv_str kv_certificate_policy_content_type(const struct kv_certificate_policy *p);
+
+/**
+ * The key type ("" if not set).
+ */
+struct kv_str kv_certificate_policy_key_type(const struct kv_certificate_policy *p);
+
+/**
+ * The validity in months (0 if not set).
+ */
+uint32_t kv_certificate_policy_validity_months(const struct kv_certificate_policy *p);
+
+/**
+ * Frees a policy. NULL is accepted.
+ */
+void kv_certificate_policy_free(struct kv_certificate_policy *p);
+
+/**
+ * New, empty certificate options.
+ */
+struct kv_certificate_options *kv_certificate_options_new(void);
+
+/**
+ * Sets the enabled flag.
+ */
+kv_status kv_certificate_options_set_enabled(struct kv_certificate_options *o,
+                                             bool enabled,
+                                             struct kv_error **err_out);
+
+/**
+ * Adds or replaces a tag; once any tag is set, the call replaces all tags (at most 15).
+ */
+kv_status kv_certificate_options_set_tag(struct kv_certificate_options *o,
+                                         const char *key,
+                                         const char *value,
+                                         struct kv_error **err_out);
+
+/**
+ * Frees certificate options. NULL is accepted.
+ */
+void kv_certificate_options_free(struct kv_certificate_options *o);
+
+/**
+ * Starts creating a certificate (a new version) with `policy` (not consumed) and `opts` (NULL =
+ * none). `out` may be NULL; it receives the pending operation. Wait with
+ * `kv_client_wait_for_certificate`.
+ */
+kv_status kv_client_create_certificate(const struct kv_client *c,
+                                       const char *name,
+                                       const struct kv_certificate_policy *policy,
+                                       const struct kv_certificate_options *opts,
+                                       struct kv_certificate_operation **out,
+                                       struct kv_error **err_out);
+
+/**
+ * Waits until the certificate's creation finishes (polling every 200 ms to 2 s): on success
+ * `*out` (may be NULL) receives the new certificate; a failed operation gives its error mapped
+ * like a service error; KV_STATUS_TIMEOUT after `timeout_ms`.
+ */
+kv_status kv_client_wait_for_certificate(const struct kv_client *c,
+                                         const char *name,
+                                         uint32_t timeout_ms,
+                                         struct kv_certificate **out,
+                                         struct kv_error **err_out);
+
+/**
+ * Imports a certificate with its private key: `data` is PEM text (a PRIVATE KEY block and the
+ * certificates) or PKCS#12 bytes with `password` (NULL = none). `policy` and `opts` may be NULL.
+ * A PEM without a private key is refused with KV_STATUS_INVALID_ARGUMENT before anything is
+ * sent; a wrong PKCS#12 password is the service's KV_STATUS_BAD_PARAMETER.
+ */
+kv_status kv_client_import_certificate(const struct kv_client *c,
+                                       const char *name,
+                                       const uint8_t *data,
+                                       size_t data_len,
+                                       const char *password,
+                                       const struct kv_certificate_policy *policy,
+                                       const struct kv_certificate_options *opts,
+                                       struct kv_certificate **out,
+                                       struct kv_error **err_out);
+
+/**
+ * Gets a certificate (public part); `version` NULL or "" = latest.
+ */
+kv_status kv_client_get_certificate(const struct kv_client *c,
+                                    const char *name,
+                                    const char *version,
+                                    struct kv_certificate **out,
+                                    struct kv_error **err_out);
+
+/**
+ * Updates enabled and tags of a certificate version (`version` NULL or "" = latest). `out` may
+ * be NULL.
+ */
+kv_status kv_client_update_certificate_properties(const struct kv_client *c,
+                                                  const char *name,
+                                                  const char *version,
+                                                  const struct kv_certificate_options *opts,
+                                                  struct kv_certificate **out,
+                                                  struct kv_error **err_out);
+
+/**
+ * Gets a certificate's policy.
+ */
+kv_status kv_client_get_certificate_policy(const struct kv_client *c,
+                                           const char *name,
+                                           struct kv_certificate_policy **out,
+                                           struct kv_error **err_out);
+
+/**
+ * Updates a certificate's policy (only what `policy` sets changes). `out` may be NULL; it
+ * receives the resulting policy.
+ */
+kv_status kv_client_update_certificate_policy(const struct kv_client *c,
+                                              const char *name,
+                                              const struct kv_certificate_policy *policy,
+                                              struct kv_certificate_policy **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Gets the certificate's pending (or last) creation operation.
+ */
+kv_status kv_client_get_certificate_operation(const struct kv_client *c,
+                                              const char *name,
+                                              struct kv_certificate_operation **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Requests cancellation of the pending operation. `out` may be NULL.
+ */
+kv_status kv_client_cancel_certificate_operation(const struct kv_client *c,
+                                                 const char *name,
+                                                 struct kv_certificate_operation **out,
+                                                 struct kv_error **err_out);
+
+/**
+ * Deletes the pending operation. `out` may be NULL.
+ */
+kv_status kv_client_delete_certificate_operation(const struct kv_client *c,
+                                                 const char *name,
+                                                 struct kv_certificate_operation **out,
+                                                 struct kv_error **err_out);
+
+/**
+ * Merges a certificate signed outside the vault into the pending operation: `count` DER
+ * certificates (`ders[i]`, `der_lens[i]` bytes), the signed one first. `opts` and `out` may be
+ * NULL.
+ */
+kv_status kv_client_merge_certificate(const struct kv_client *c,
+                                      const char *name,
+                                      const uint8_t *const *ders,
+                                      const size_t *der_lens,
+                                      size_t count,
+                                      const struct kv_certificate_options *opts,
+                                      struct kv_certificate **out,
+                                      struct kv_error **err_out);
+
+/**
+ * Deletes a certificate and all its versions (soft delete). The move to the deleted collection
+ * may finish later: see `kv_client_wait_for_deleted_certificate`. `out` may be NULL.
+ */
+kv_status kv_client_delete_certificate(const struct kv_client *c,
+                                       const char *name,
+                                       struct kv_certificate **out,
+                                       struct kv_error **err_out);
+
+/**
+ * Waits until a deleted certificate has reached the deleted collection (polling every 200 ms
+ * to 2 s; a 403 counts as done); KV_STATUS_TIMEOUT after `timeout_ms`.
+ */
+kv_status kv_client_wait_for_deleted_certificate(const struct kv_client *c,
+                                                 const char *name,
+                                                 uint32_t timeout_ms,
+                                                 struct kv_error **err_out);
+
+/**
+ * Waits until a recovered certificate is back, polling like
+ * `kv_client_wait_for_deleted_certificate`.
+ */
+kv_status kv_client_wait_for_recovered_certificate(const struct kv_client *c,
+                                                   const char *name,
+                                                   uint32_t timeout_ms,
+                                                   struct kv_error **err_out);
+
+/**
+ * Gets a deleted certificate.
+ */
+kv_status kv_client_get_deleted_certificate(const struct kv_client *c,
+                                            const char *name,
+                                            struct kv_certificate **out,
+                                            struct kv_error **err_out);
+
+/**
+ * Recovers a deleted certificate. `out` may be NULL.
+ */
+kv_status kv_client_recover_deleted_certificate(const struct kv_client *c,
+                                                const char *name,
+                                                struct kv_certificate **out,
+                                                struct kv_error **err_out);
+
+/**
+ * Purges a deleted certificate permanently.
+ */
+kv_status kv_client_purge_deleted_certificate(const struct kv_client *c,
+                                              const char *name,
+                                              struct kv_error **err_out);
+
+/**
+ * Backs up all versions of a certificate into an opaque blob.
+ */
+kv_status kv_client_backup_certificate(const struct kv_client *c,
+                                       const char *name,
+                                       struct kv_blob **out,
+                                       struct kv_error **err_out);
+
+/**
+ * Restores a certificate from a backup blob. `out` may be NULL.
+ */
+kv_status kv_client_restore_certificate(const struct kv_client *c,
+                                        const uint8_t *backup,
+                                        size_t backup_len,
+                                        struct kv_certificate **out,
+                                        struct kv_error **err_out);
+
+/**
+ * Starts listing certificates; `include_pending` adds those whose creation has not finished.
+ */
+kv_status kv_client_list_certificates(const struct kv_client *c,
+                                      bool include_pending,
+                                      struct kv_certificate_iter **out,
+                                      struct kv_error **err_out);
+
+/**
+ * Starts listing the versions of a certificate.
+ */
+kv_status kv_client_list_certificate_versions(const struct kv_client *c,
+                                              const char *name,
+                                              struct kv_certificate_iter **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Starts listing deleted certificates; `include_pending` adds those not yet fully deleted.
+ */
+kv_status kv_client_list_deleted_certificates(const struct kv_client *c,
+                                              bool include_pending,
+                                              struct kv_certificate_iter **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Next item of a certificates list, or NULL at the end.
+ */
+kv_status kv_certificate_iter_next(struct kv_certificate_iter *it,
+                                   struct kv_certificate **item_out,
+                                   struct kv_error **err_out);
+
+/**
+ * Frees a certificates iterator. NULL is accepted.
+ */
+void kv_certificate_iter_free(struct kv_certificate_iter *it);
+
+/**
+ * Downloads a certificate with its private key through its secret (`version` NULL or "" =
+ * latest) in `format`; `password` (NULL = empty) protects KV_CERTIFICATE_FORMAT_PKCS12. The
+ * blob is zeroized when freed. Needs an exportable key and permission to get secrets.
+ */
+kv_status kv_client_download_certificate(const struct kv_client *c,
+                                         const char *name,
+                                         const char *version,
+                                         kv_certificate_format format,
+                                         const char *password,
+                                         struct kv_blob **out,
+                                         struct kv_error **err_out);
+
+/**
+ * The identifier `https://{vault}/certificates/{name}[/{version}]` ("" if absent).
+ */
+struct kv_str kv_certificate_id(const struct kv_certificate *c);
+
+/**
+ * The name.
+ */
+struct kv_str kv_certificate_name(const struct kv_certificate *c);
+
+/**
+ * The version ("" for items of `kv_client_list_certificates` and deleted certificates).
+ */
+struct kv_str kv_certificate_version(const struct kv_certificate *c);
+
+/**
+ * The id of the key backing the certificate ("" if absent).
+ */
+struct kv_str kv_certificate_key_id(const struct kv_certificate *c);
+
+/**
+ * The id of the secret holding the certificate with its key ("" if absent).
+ */
+struct kv_str kv_certificate_secret_id(const struct kv_certificate *c);
+
+/**
+ * The certificate, DER (empty for list items).
+ */
+struct kv_bytes kv_certificate_der(const struct kv_certificate *c);
+
+/**
+ * The certificate as PEM text (one CERTIFICATE block).
+ */
+kv_status kv_certificate_pem(const struct kv_certificate *c,
+                             struct kv_blob **out,
+                             struct kv_error **err_out);
+
+/**
+ * Subject distinguished name, e.g. "CN=example.com" ("" without a certificate).
+ */
+struct kv_str kv_certificate_subject(const struct kv_certificate *c);
+
+/**
+ * Issuer distinguished name.
+ */
+struct kv_str kv_certificate_issuer_name(const struct kv_certificate *c);
+
+/**
+ * Serial number, lower-case hex.
+ */
+struct kv_str kv_certificate_serial(const struct kv_certificate *c);
+
+/**
+ * SHA-1 thumbprint, upper-case hex.
+ */
+struct kv_str kv_certificate_thumbprint(const struct kv_certificate *c);
+
+/**
+ * Start of validity, Unix seconds (0 without a certificate).
+ */
+int64_t kv_certificate_not_before(const struct kv_certificate *c);
+
+/**
+ * End of validity (expiry), Unix seconds (0 without a certificate).
+ */
+int64_t kv_certificate_not_after(const struct kv_certificate *c);
+
+/**
+ * Number of subject alternative names.
+ */
+size_t kv_certificate_san_count(const struct kv_certificate *c);
+
+/**
+ * Subject alternative name `index`, typed like openssl prints it: "DNS:example.com",
+ * "email:a@b", "URI:https://x", "IP:127.0.0.1" ("" when out of range).
+ */
+struct kv_str kv_certificate_san(const struct kv_certificate *c, size_t index);
+
+/**
+ * Whether the certificate is enabled (true when the reply does not say).
+ */
+bool kv_certificate_enabled(const struct kv_certificate *c);
+
+/**
+ * Creation time, Unix seconds (0 when unknown).
+ */
+int64_t kv_certificate_created(const struct kv_certificate *c);
+
+/**
+ * Last update time, Unix seconds (0 when unknown).
+ */
+int64_t kv_certificate_updated(const struct kv_certificate *c);
+
+/**
+ * For deleted certificates: the recovery id ("" otherwise).
+ */
+struct kv_str kv_certificate_recovery_id(const struct kv_certificate *c);
+
+/**
+ * For deleted certificates: deletion time, Unix seconds (0 otherwise).
+ */
+int64_t kv_certificate_deleted_date(const struct kv_certificate *c);
+
+/**
+ * For deleted certificates: scheduled purge time, Unix seconds (0 otherwise).
+ */
+int64_t kv_certificate_scheduled_purge_date(const struct kv_certificate *c);
+
+/**
+ * Number of tags (ordered by name).
+ */
+size_t kv_certificate_tag_count(const struct kv_certificate *c);
+
+/**
+ * Name of tag `index` ("" when out of range).
+ */
+struct kv_str kv_certificate_tag_name(const struct kv_certificate *c, size_t index);
+
+/**
+ * Value of tag `index` ("" when out of range).
+ */
+struct kv_str kv_certificate_tag_value(const struct kv_certificate *c, size_t index);
+
+/**
+ * Frees a certificate. NULL is accepted.
+ */
+void kv_certificate_free(struct kv_certificate *c);
+
+/**
+ * The operation id `https://{vault}/certificates/{name}/pending`.
+ */
+struct kv_str kv_certificate_operation_id(const struct kv_certificate_operation *o);
+
+/**
+ * Status: "inProgress", "completed", "cancelled" or "failed".
+ */
+struct kv_str kv_certificate_operation_status(const struct kv_certificate_operation *o);
+
+/**
+ * Status details ("" if none).
+ */
+struct kv_str kv_certificate_operation_status_details(const struct kv_certificate_operation *o);
+
+/**
+ * Id of the certificate the operation makes.
+ */
+struct kv_str kv_certificate_operation_target(const struct kv_certificate_operation *o);
+
+/**
+ * The issuer's request id ("" if none).
+ */
+struct kv_str kv_certificate_operation_request_id(const struct kv_certificate_operation *o);
+
+/**
+ * The issuer name of the request.
+ */
+struct kv_str kv_certificate_operation_issuer_name(const struct kv_certificate_operation *o);
+
+/**
+ * The certificate signing request, DER (empty when none): sign it and merge the result.
+ */
+struct kv_bytes kv_certificate_operation_csr(const struct kv_certificate_operation *o);
+
+/**
+ * Whether cancellation was requested.
+ */
+bool kv_certificate_operation_cancellation_requested(const struct kv_certificate_operation *o);
+
+/**
+ * The error code of a failed operation ("" otherwise).
+ */
+struct kv_str kv_certificate_operation_error_code(const struct kv_certificate_operation *o);
+
+/**
+ * The error message of a failed operation ("" otherwise).
+ */
+struct kv_str kv_certificate_operation_error_message(const struct kv_certificate_operation *o);
+
+/**
+ * Frees an operation. NULL is accepted.
+ */
+void kv_certificate_operation_free(struct kv_certificate_operation *o);
+
+/**
+ * New, empty issuer options.
+ */
+struct kv_issuer_options *kv_issuer_options_new(void);
+
+/**
+ * Sets the provider, e.g. "DigiCert" (required by `kv_client_set_certificate_issuer`).
+ */
+kv_status kv_issuer_options_set_provider(struct kv_issuer_options *o,
+                                         const char *provider,
+                                         struct kv_error **err_out);
+
+/**
+ * Sets the account credentials at the provider (`password` NULL = none; zeroized on free).
+ */
+kv_status kv_issuer_options_set_credentials(struct kv_issuer_options *o,
+                                            const char *account_id,
+                                            const char *password,
+                                            struct kv_error **err_out);
+
+/**
+ * Sets the organization id.
+ */
+kv_status kv_issuer_options_set_organization_id(struct kv_issuer_options *o,
+                                                const char *organization_id,
+                                                struct kv_error **err_out);
+
+/**
+ * Adds an administrator of the organization (any argument may be NULL).
+ */
+kv_status kv_issuer_options_add_admin(struct kv_issuer_options *o,
+                                      const char *first_name,
+                                      const char *last_name,
+                                      const char *email,
+                                      const char *phone,
+                                      struct kv_error **err_out);
+
+/**
+ * Sets the enabled flag.
+ */
+kv_status kv_issuer_options_set_enabled(struct kv_issuer_options *o,
+                                        bool enabled,
+                                        struct kv_error **err_out);
+
+/**
+ * Frees issuer options, zeroizing the password. NULL is accepted.
+ */
+void kv_issuer_options_free(struct kv_issuer_options *o);
+
+/**
+ * Creates or replaces a certificate issuer. `out` may be NULL.
+ */
+kv_status kv_client_set_certificate_issuer(const struct kv_client *c,
+                                           const char *name,
+                                           const struct kv_issuer_options *opts,
+                                           struct kv_issuer **out,
+                                           struct kv_error **err_out);
+
+/**
+ * Updates a certificate issuer (only what `opts` sets changes). `out` may be NULL.
+ */
+kv_status kv_client_update_certificate_issuer(const struct kv_client *c,
+                                              const char *name,
+                                              const struct kv_issuer_options *opts,
+                                              struct kv_issuer **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Gets a certificate issuer.
+ */
+kv_status kv_client_get_certificate_issuer(const struct kv_client *c,
+                                           const char *name,
+                                           struct kv_issuer **out,
+                                           struct kv_error **err_out);
+
+/**
+ * Deletes a certificate issuer. `out` may be NULL.
+ */
+kv_status kv_client_delete_certificate_issuer(const struct kv_client *c,
+                                              const char *name,
+                                              struct kv_issuer **out,
+                                              struct kv_error **err_out);
+
+/**
+ * Starts listing certificate issuers.
+ */
+kv_status kv_client_list_certificate_issuers(const struct kv_client *c,
+                                             struct kv_issuer_iter **out,
+                                             struct kv_error **err_out);
+
+/**
+ * Next issuer of a list, or NULL at the end.
+ */
+kv_status kv_issuer_iter_next(struct kv_issuer_iter *it,
+                              struct kv_issuer **item_out,
+                              struct kv_error **err_out);
+
+/**
+ * Frees an issuers iterator. NULL is accepted.
+ */
+void kv_issuer_iter_free(struct kv_issuer_iter *it);
+
+/**
+ * The issuer id.
+ */
+struct kv_str kv_issuer_id(const struct kv_issuer *i);
+
+/**
+ * The issuer name.
+ */
+struct kv_str kv_issuer_name(const struct kv_issuer *i);
+
+/**
+ * The provider.
+ */
+struct kv_str kv_issuer_provider(const struct kv_issuer *i);
+
+/**
+ * The account id ("" if none; the password is never returned).
+ */
+struct kv_str kv_issuer_account_id(const struct kv_issuer *i);
+
+/**
+ * The organization id ("" if none).
+ */
+struct kv_str kv_issuer_organization_id(const struct kv_issuer *i);
+
+/**
+ * Whether the issuer is enabled (true when the reply does not say).
+ */
+bool kv_issuer_enabled(const struct kv_issuer *i);
+
+/**
+ * Frees an issuer. NULL is accepted.
+ */
+void kv_issuer_free(struct kv_issuer *i);
+
+/**
+ * New, empty contacts list (for `kv_client_set_certificate_contacts`).
+ */
+struct kv_certificate_contacts *kv_certificate_contacts_new(void);
+
+/**
+ * Adds a contact; any of `email`, `name`, `phone` may be NULL, not all.
+ */
+kv_status kv_certificate_contacts_add(struct kv_certificate_contacts *l,
+                                      const char *email,
+                                      const char *name,
+                                      const char *phone,
+                                      struct kv_error **err_out);
+
+/**
+ * Number of contacts.
+ */
+size_t kv_certificate_contacts_count(const struct kv_certificate_contacts *l);
+
+/**
+ * E-mail of contact `index` ("" when none or out of range).
+ */
+struct kv_str kv_certificate_contacts_email(const struct kv_certificate_contacts *l, size_t index);
+
+/**
+ * Name of contact `index`.
+ */
+struct kv_str kv_certificate_contacts_name(const struct kv_certificate_contacts *l, size_t index);
+
+/**
+ * Phone of contact `index`.
+ */
+struct kv_str kv_certificate_contacts_phone(const struct kv_certificate_contacts *l, size_t index);
+
+/**
+ * Frees a contacts list. NULL is accepted.
+ */
+void kv_certificate_contacts_free(struct kv_certificate_contacts *l);
+
+/**
+ * Sets (replaces) the vault's certificate contacts. `out` may be NULL.
+ */
+kv_status kv_client_set_certificate_contacts(const struct kv_client *c,
+                                             const struct kv_certificate_contacts *contacts,
+                                             struct kv_certificate_contacts **out,
+                                             struct kv_error **err_out);
+
+/**
+ * Gets the vault's certificate contacts.
+ */
+kv_status kv_client_get_certificate_contacts(const struct kv_client *c,
+                                             struct kv_certificate_contacts **out,
+                                             struct kv_error **err_out);
+
+/**
+ * Deletes the vault's certificate contacts. `out` may be NULL; it receives the deleted ones.
+ */
+kv_status kv_client_delete_certificate_contacts(const struct kv_client *c,
+                                                struct kv_certificate_contacts **out,
+                                                struct kv_error **err_out);
 
 /**
  * New, empty crypto parameters. Returns NULL only if memory is exhausted.

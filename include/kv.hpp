@@ -1500,6 +1500,317 @@ private:
 };
 
 /* ---------------------------------------------------------------------------------------------
+ * Certificates: Certificate, CertificateOperation, CertificatePolicy, CertificateOptions,
+ * Issuer, IssuerOptions, Contacts and their iterators
+ * ------------------------------------------------------------------------------------------- */
+
+/// What Client::download_certificate returns (KV_CERTIFICATE_FORMAT_*).
+enum class CertificateFormat : kv_certificate_format {
+    Pem = KV_CERTIFICATE_FORMAT_PEM,            ///< private key (PKCS#8) then the certificates, PEM
+    Pkcs12 = KV_CERTIFICATE_FORMAT_PKCS12,      ///< PKCS#12 bytes protected with the password
+    ChainPem = KV_CERTIFICATE_FORMAT_CHAIN_PEM, ///< the certificates only, PEM
+    KeyPem = KV_CERTIFICATE_FORMAT_KEY_PEM,     ///< the private key only, PEM
+};
+
+/// A certificate (version, list item or deleted certificate): DER, X.509 fields, properties.
+class Certificate : public unique_handle<kv_certificate, kv_certificate_free> {
+public:
+    using unique_handle::unique_handle;
+    Certificate() noexcept = default;
+
+    KV_HPP_TEXT(id, kv_certificate_id(get()))
+    KV_HPP_TEXT(name, kv_certificate_name(get()))
+    KV_HPP_TEXT(version, kv_certificate_version(get()))
+    KV_HPP_TEXT(key_id, kv_certificate_key_id(get()))
+    KV_HPP_TEXT(secret_id, kv_certificate_secret_id(get()))
+    /// The certificate, DER (empty for list items).
+    KV_HPP_BYTES(der, kv_certificate_der(get()))
+    /// The certificate as PEM text.
+    Result<Blob> try_pem() const {
+        return detail::out_call<Blob>([&](kv_blob** out, kv_error** err) { return kv_certificate_pem(get(), out, err); });
+    }
+    Blob pem() const { return try_pem().value(); }
+    KV_HPP_TEXT(subject, kv_certificate_subject(get()))
+    KV_HPP_TEXT(issuer, kv_certificate_issuer_name(get()))
+    KV_HPP_TEXT(serial_number, kv_certificate_serial(get()))
+    /// SHA-1 thumbprint, upper-case hex.
+    KV_HPP_TEXT(thumbprint, kv_certificate_thumbprint(get()))
+    /// Validity, Unix seconds.
+    std::int64_t not_before() const noexcept { return kv_certificate_not_before(get()); }
+    std::int64_t expires() const noexcept { return kv_certificate_not_after(get()); }
+    /// Subject alternative names, typed like openssl prints them ("DNS:x", "IP:x", ...).
+    std::size_t san_count() const noexcept { return kv_certificate_san_count(get()); }
+    KV_HPP_TEXT_AT(san, kv_certificate_san)
+    bool enabled() const noexcept { return kv_certificate_enabled(get()); }
+    std::int64_t created() const noexcept { return kv_certificate_created(get()); }
+    std::int64_t updated() const noexcept { return kv_certificate_updated(get()); }
+    KV_HPP_TEXT(recovery_id, kv_certificate_recovery_id(get()))
+    std::int64_t deleted_date() const noexcept { return kv_certificate_deleted_date(get()); }
+    std::int64_t scheduled_purge_date() const noexcept { return kv_certificate_scheduled_purge_date(get()); }
+    std::size_t tag_count() const noexcept { return kv_certificate_tag_count(get()); }
+    KV_HPP_TEXT_AT(tag_name, kv_certificate_tag_name)
+    KV_HPP_TEXT_AT(tag_value, kv_certificate_tag_value)
+};
+
+/// The pending (or finished) creation of a certificate.
+class CertificateOperation : public unique_handle<kv_certificate_operation, kv_certificate_operation_free> {
+public:
+    using unique_handle::unique_handle;
+    CertificateOperation() noexcept = default;
+
+    KV_HPP_TEXT(id, kv_certificate_operation_id(get()))
+    /// "inProgress", "completed", "cancelled" or "failed".
+    KV_HPP_TEXT(status, kv_certificate_operation_status(get()))
+    KV_HPP_TEXT(status_details, kv_certificate_operation_status_details(get()))
+    KV_HPP_TEXT(target, kv_certificate_operation_target(get()))
+    KV_HPP_TEXT(request_id, kv_certificate_operation_request_id(get()))
+    KV_HPP_TEXT(issuer_name, kv_certificate_operation_issuer_name(get()))
+    /// The DER signing request to sign and merge (issuer "Unknown").
+    KV_HPP_BYTES(csr, kv_certificate_operation_csr(get()))
+    bool cancellation_requested() const noexcept { return kv_certificate_operation_cancellation_requested(get()); }
+    KV_HPP_TEXT(error_code, kv_certificate_operation_error_code(get()))
+    KV_HPP_TEXT(error_message, kv_certificate_operation_error_message(get()))
+};
+
+/// A certificate policy: `kv::CertificatePolicy("CN=example.com").add_dns_name("example.com")`.
+/// Also what get/update policy return (read every member with to_json()).
+class CertificatePolicy : public unique_handle<kv_certificate_policy, kv_certificate_policy_free> {
+public:
+    using unique_handle::unique_handle;
+    /// An empty policy (only what the setters set is sent; for updates and imports). The native
+    /// policy is made by the first setter.
+    CertificatePolicy() noexcept = default;
+    /// A policy for `subject` (e.g. "CN=example.com"), issuer "Self".
+    explicit CertificatePolicy(std::string_view subject) {
+        const std::string s(subject);
+        if (s.find('\0') != std::string::npos) {
+            throw Error(KV_STATUS_INVALID_ARGUMENT, "argument 'subject' contains a NUL byte");
+        }
+        reset(kv_certificate_policy_new(s.c_str()));
+        if (get() == nullptr) {
+            throw std::bad_alloc();
+        }
+    }
+    /// From the REST API's JSON form.
+    static Result<CertificatePolicy> try_from_json(std::string_view json) {
+        const bytes_view b(json);
+        return detail::out_call<CertificatePolicy>([&](kv_certificate_policy** out, kv_error** err) {
+            return kv_certificate_policy_from_json(b.data(), b.size(), out, err);
+        });
+    }
+    /// The REST API's JSON form.
+    Result<Blob> try_to_json() const {
+        return detail::out_call<Blob>([&](kv_blob** out, kv_error** err) { return kv_certificate_policy_to_json(get(), out, err); });
+    }
+    Blob to_json() const { return try_to_json().value(); }
+
+    CertificatePolicy& set_subject(std::string_view v) { return text(v, "subject", kv_certificate_policy_set_subject); }
+    CertificatePolicy& add_dns_name(std::string_view v) { return text(v, "dns_name", kv_certificate_policy_add_dns_name); }
+    CertificatePolicy& add_email(std::string_view v) { return text(v, "email", kv_certificate_policy_add_email); }
+    CertificatePolicy& add_upn(std::string_view v) { return text(v, "upn", kv_certificate_policy_add_upn); }
+    CertificatePolicy& add_uri(std::string_view v) { return text(v, "uri", kv_certificate_policy_add_uri); }
+    CertificatePolicy& add_ip_address(std::string_view v) { return text(v, "ip_address", kv_certificate_policy_add_ip_address); }
+    /// "RSA", "RSA-HSM", "EC" or "EC-HSM".
+    CertificatePolicy& set_key_type(std::string_view v) { return text(v, "key_type", kv_certificate_policy_set_key_type); }
+    /// "P-256", "P-384", "P-521" or "P-256K".
+    CertificatePolicy& set_curve(std::string_view v) { return text(v, "curve", kv_certificate_policy_set_curve); }
+    /// "application/x-pem-file" or "application/x-pkcs12".
+    CertificatePolicy& set_content_type(std::string_view v) { return text(v, "content_type", kv_certificate_policy_set_content_type); }
+    CertificatePolicy& add_key_usage(std::string_view v) { return text(v, "key_usage", kv_certificate_policy_add_key_usage); }
+    CertificatePolicy& add_eku(std::string_view oid) { return text(oid, "oid", kv_certificate_policy_add_eku); }
+    /// "Self", "Unknown" or a configured issuer.
+    CertificatePolicy& set_issuer(std::string_view v) { return text(v, "issuer_name", kv_certificate_policy_set_issuer); }
+    CertificatePolicy& set_certificate_type(std::string_view v) {
+        return text(v, "certificate_type", kv_certificate_policy_set_certificate_type);
+    }
+    CertificatePolicy& set_key_size(std::uint32_t bits) {
+        return done(detail::void_call([&](kv_error** err) { return kv_certificate_policy_set_key_size(handle(), bits, err); }));
+    }
+    CertificatePolicy& set_exportable(bool on) {
+        return done(detail::void_call([&](kv_error** err) { return kv_certificate_policy_set_exportable(handle(), on, err); }));
+    }
+    CertificatePolicy& set_reuse_key(bool on) {
+        return done(detail::void_call([&](kv_error** err) { return kv_certificate_policy_set_reuse_key(handle(), on, err); }));
+    }
+    CertificatePolicy& set_validity_months(std::uint32_t months) {
+        return done(detail::void_call([&](kv_error** err) { return kv_certificate_policy_set_validity_months(handle(), months, err); }));
+    }
+    CertificatePolicy& set_certificate_transparency(bool on) {
+        return done(detail::void_call([&](kv_error** err) { return kv_certificate_policy_set_certificate_transparency(handle(), on, err); }));
+    }
+    /// `action` ("AutoRenew" or "EmailContacts") at a lifetime percentage or days before expiry
+    /// (exactly one non-zero).
+    CertificatePolicy& add_lifetime_action(std::string_view action, std::uint32_t lifetime_percentage, std::uint32_t days_before_expiry) {
+        detail::Args a;
+        const char* c = a.text(action, "action");
+        if (a.failed()) {
+            throw a.error();
+        }
+        return done(detail::void_call([&](kv_error** err) {
+            return kv_certificate_policy_add_lifetime_action(handle(), c, lifetime_percentage, days_before_expiry, err);
+        }));
+    }
+    KV_HPP_TEXT(subject, kv_certificate_policy_subject(get()))
+    KV_HPP_TEXT(issuer_name, kv_certificate_policy_issuer_name(get()))
+    KV_HPP_TEXT(content_type, kv_certificate_policy_content_type(get()))
+    KV_HPP_TEXT(key_type, kv_certificate_policy_key_type(get()))
+    std::uint32_t validity_months() const noexcept { return kv_certificate_policy_validity_months(get()); }
+
+private:
+    kv_certificate_policy* handle() { return ensure<kv_certificate_policy_new_empty>(); }
+    CertificatePolicy& text(std::string_view v, const char* what,
+                            kv_status (*set)(kv_certificate_policy*, const char*, kv_error**)) {
+        detail::Args a;
+        const char* c = a.text(v, what);
+        if (a.failed()) {
+            throw a.error();
+        }
+        return done(detail::void_call([&](kv_error** err) { return set(handle(), c, err); }));
+    }
+    CertificatePolicy& done(const Result<void>& r) {
+        r.value();
+        return *this;
+    }
+};
+
+/// Enabled and tags for create, import, merge and update of certificates.
+class CertificateOptions : public unique_handle<kv_certificate_options, kv_certificate_options_free> {
+public:
+    using unique_handle::unique_handle;
+    CertificateOptions() noexcept = default;
+    CertificateOptions& set_enabled(bool enabled) {
+        kv_certificate_options* o = ensure<kv_certificate_options_new>();
+        detail::void_call([&](kv_error** err) { return kv_certificate_options_set_enabled(o, enabled, err); }).value();
+        return *this;
+    }
+    CertificateOptions& set_tag(std::string_view key, std::string_view value) {
+        detail::Args a;
+        const char* k = a.text(key, "key");
+        const char* v = a.text(value, "value");
+        if (a.failed()) {
+            throw a.error();
+        }
+        kv_certificate_options* o = ensure<kv_certificate_options_new>();
+        detail::void_call([&](kv_error** err) { return kv_certificate_options_set_tag(o, k, v, err); }).value();
+        return *this;
+    }
+};
+
+/// A certificate issuer (list items carry name and provider only).
+class Issuer : public unique_handle<kv_issuer, kv_issuer_free> {
+public:
+    using unique_handle::unique_handle;
+    Issuer() noexcept = default;
+    KV_HPP_TEXT(id, kv_issuer_id(get()))
+    KV_HPP_TEXT(name, kv_issuer_name(get()))
+    KV_HPP_TEXT(provider, kv_issuer_provider(get()))
+    KV_HPP_TEXT(account_id, kv_issuer_account_id(get()))
+    KV_HPP_TEXT(organization_id, kv_issuer_organization_id(get()))
+    bool enabled() const noexcept { return kv_issuer_enabled(get()); }
+};
+
+/// Settings of set/update_certificate_issuer (the password is zeroized when freed).
+class IssuerOptions : public unique_handle<kv_issuer_options, kv_issuer_options_free> {
+public:
+    using unique_handle::unique_handle;
+    IssuerOptions() noexcept = default;
+    IssuerOptions& set_provider(std::string_view provider) {
+        return one(provider, "provider", kv_issuer_options_set_provider);
+    }
+    IssuerOptions& set_organization_id(std::string_view id) {
+        return one(id, "organization_id", kv_issuer_options_set_organization_id);
+    }
+    /// Account credentials; an empty password sends none.
+    IssuerOptions& set_credentials(std::string_view account_id, std::string_view password) {
+        detail::Args a;
+        const char* id = a.text(account_id, "account_id");
+        const char* pw = a.optional(password, "password");
+        if (a.failed()) {
+            throw a.error();
+        }
+        kv_issuer_options* o = ensure<kv_issuer_options_new>();
+        detail::void_call([&](kv_error** err) { return kv_issuer_options_set_credentials(o, id, pw, err); }).value();
+        return *this;
+    }
+    IssuerOptions& add_admin(std::string_view first_name, std::string_view last_name, std::string_view email,
+                             std::string_view phone) {
+        detail::Args a;
+        const char* f = a.optional(first_name, "first_name");
+        const char* l = a.optional(last_name, "last_name");
+        const char* e = a.optional(email, "email");
+        const char* p = a.optional(phone, "phone");
+        if (a.failed()) {
+            throw a.error();
+        }
+        kv_issuer_options* o = ensure<kv_issuer_options_new>();
+        detail::void_call([&](kv_error** err) { return kv_issuer_options_add_admin(o, f, l, e, p, err); }).value();
+        return *this;
+    }
+    IssuerOptions& set_enabled(bool enabled) {
+        kv_issuer_options* o = ensure<kv_issuer_options_new>();
+        detail::void_call([&](kv_error** err) { return kv_issuer_options_set_enabled(o, enabled, err); }).value();
+        return *this;
+    }
+
+private:
+    friend class Client;
+    kv_issuer_options* handle() { return ensure<kv_issuer_options_new>(); }
+    IssuerOptions& one(std::string_view v, const char* what, kv_status (*set)(kv_issuer_options*, const char*, kv_error**)) {
+        detail::Args a;
+        const char* c = a.text(v, what);
+        if (a.failed()) {
+            throw a.error();
+        }
+        kv_issuer_options* o = ensure<kv_issuer_options_new>();
+        detail::void_call([&](kv_error** err) { return set(o, c, err); }).value();
+        return *this;
+    }
+};
+
+/// Certificate contacts: build with add(), or read what the vault returned.
+class Contacts : public unique_handle<kv_certificate_contacts, kv_certificate_contacts_free> {
+public:
+    using unique_handle::unique_handle;
+    Contacts() noexcept = default;
+    /// Adds a contact (empty fields are not sent; at least one is needed).
+    Contacts& add(std::string_view email, std::string_view name = {}, std::string_view phone = {}) {
+        detail::Args a;
+        const char* e = a.optional(email, "email");
+        const char* n = a.optional(name, "name");
+        const char* p = a.optional(phone, "phone");
+        if (a.failed()) {
+            throw a.error();
+        }
+        kv_certificate_contacts* l = ensure<kv_certificate_contacts_new>();
+        detail::void_call([&](kv_error** err) { return kv_certificate_contacts_add(l, e, n, p, err); }).value();
+        return *this;
+    }
+    std::size_t size() const noexcept { return kv_certificate_contacts_count(get()); }
+    KV_HPP_TEXT_AT(email, kv_certificate_contacts_email)
+    KV_HPP_TEXT_AT(name, kv_certificate_contacts_name)
+    KV_HPP_TEXT_AT(phone, kv_certificate_contacts_phone)
+
+private:
+    friend class Client;
+    kv_certificate_contacts* handle() { return ensure<kv_certificate_contacts_new>(); }
+};
+
+/// A certificates list, fetched page by page.
+class CertificateIterator : public detail::basic_iter<Certificate, kv_certificate_iter, kv_certificate_iter_free,
+                                                      kv_certificate_iter_next> {
+public:
+    using basic_iter::basic_iter;
+    CertificateIterator() noexcept = default;
+};
+
+/// An issuers list, fetched page by page.
+class IssuerIterator : public detail::basic_iter<Issuer, kv_issuer_iter, kv_issuer_iter_free, kv_issuer_iter_next> {
+public:
+    using basic_iter::basic_iter;
+    IssuerIterator() noexcept = default;
+};
+
+/* ---------------------------------------------------------------------------------------------
  * Client
  * ------------------------------------------------------------------------------------------- */
 
@@ -2077,6 +2388,264 @@ public:
                             const CryptoParams& params = CryptoParams()) const {
         return try_unwrap_key(name, alg, wrapped_key, params).value();
     }
+
+    /* ---- certificates ----------------------------------------------------------------------- */
+
+    /// Starts creating a certificate (new version); returns the pending operation. Wait with
+    /// wait_for_certificate.
+    Result<CertificateOperation> try_create_certificate(std::string_view name, const CertificatePolicy& policy,
+                                                        const CertificateOptions& opts = CertificateOptions()) const {
+        return name_out<CertificateOperation>(name, [&](const char* n, kv_certificate_operation** out, kv_error** err) {
+            return kv_client_create_certificate(get(), n, policy.get(), opts.get(), out, err);
+        });
+    }
+    CertificateOperation create_certificate(std::string_view name, const CertificatePolicy& policy,
+                                            const CertificateOptions& opts = CertificateOptions()) const {
+        return try_create_certificate(name, policy, opts).value();
+    }
+    /// Waits until the creation finishes; a failed operation is its error as a kv::Error.
+    Result<Certificate> try_wait_for_certificate(std::string_view name,
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        const std::uint32_t ms = detail::clamp_ms(timeout);
+        return name_out<Certificate>(name, [&](const char* n, kv_certificate** out, kv_error** err) {
+            return kv_client_wait_for_certificate(get(), n, ms, out, err);
+        });
+    }
+    Certificate wait_for_certificate(std::string_view name, std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        return try_wait_for_certificate(name, timeout).value();
+    }
+    /// Imports a certificate with its key: PEM, or PKCS#12 bytes with `password` ("" = none).
+    /// `policy` may be nullptr.
+    Result<Certificate> try_import_certificate(std::string_view name, bytes_view data, std::string_view password = {},
+                                               const CertificatePolicy* policy = nullptr,
+                                               const CertificateOptions& opts = CertificateOptions()) const {
+        detail::Args a;
+        const char* n = a.text(name, "name");
+        const char* pw = a.optional(password, "password");
+        if (a.failed()) {
+            return a.error();
+        }
+        return detail::out_call<Certificate>([&](kv_certificate** out, kv_error** err) {
+            return kv_client_import_certificate(get(), n, data.data(), data.size(), pw, policy ? policy->get() : nullptr,
+                                                opts.get(), out, err);
+        });
+    }
+    Certificate import_certificate(std::string_view name, bytes_view data, std::string_view password = {},
+                                   const CertificatePolicy* policy = nullptr,
+                                   const CertificateOptions& opts = CertificateOptions()) const {
+        return try_import_certificate(name, data, password, policy, opts).value();
+    }
+    Result<Certificate> try_get_certificate(std::string_view name, std::string_view version = {}) const {
+        return name_version_out<Certificate>(name, version, [&](const char* n, const char* v, kv_certificate** out, kv_error** err) {
+            return kv_client_get_certificate(get(), n, v, out, err);
+        });
+    }
+    Certificate get_certificate(std::string_view name, std::string_view version = {}) const {
+        return try_get_certificate(name, version).value();
+    }
+    Result<Certificate> try_update_certificate_properties(std::string_view name, std::string_view version,
+                                                          const CertificateOptions& opts) const {
+        return name_version_out<Certificate>(name, version, [&](const char* n, const char* v, kv_certificate** out, kv_error** err) {
+            return kv_client_update_certificate_properties(get(), n, v, opts.get(), out, err);
+        });
+    }
+    Certificate update_certificate_properties(std::string_view name, std::string_view version, const CertificateOptions& opts) const {
+        return try_update_certificate_properties(name, version, opts).value();
+    }
+    Result<CertificatePolicy> try_get_certificate_policy(std::string_view name) const {
+        return name_out<CertificatePolicy>(name, [&](const char* n, kv_certificate_policy** out, kv_error** err) {
+            return kv_client_get_certificate_policy(get(), n, out, err);
+        });
+    }
+    CertificatePolicy get_certificate_policy(std::string_view name) const { return try_get_certificate_policy(name).value(); }
+    Result<CertificatePolicy> try_update_certificate_policy(std::string_view name, const CertificatePolicy& policy) const {
+        return name_out<CertificatePolicy>(name, [&](const char* n, kv_certificate_policy** out, kv_error** err) {
+            return kv_client_update_certificate_policy(get(), n, policy.get(), out, err);
+        });
+    }
+    CertificatePolicy update_certificate_policy(std::string_view name, const CertificatePolicy& policy) const {
+        return try_update_certificate_policy(name, policy).value();
+    }
+    Result<CertificateOperation> try_get_certificate_operation(std::string_view name) const {
+        return name_out<CertificateOperation>(name, [&](const char* n, kv_certificate_operation** out, kv_error** err) {
+            return kv_client_get_certificate_operation(get(), n, out, err);
+        });
+    }
+    CertificateOperation get_certificate_operation(std::string_view name) const { return try_get_certificate_operation(name).value(); }
+    Result<CertificateOperation> try_cancel_certificate_operation(std::string_view name) const {
+        return name_out<CertificateOperation>(name, [&](const char* n, kv_certificate_operation** out, kv_error** err) {
+            return kv_client_cancel_certificate_operation(get(), n, out, err);
+        });
+    }
+    CertificateOperation cancel_certificate_operation(std::string_view name) const {
+        return try_cancel_certificate_operation(name).value();
+    }
+    Result<CertificateOperation> try_delete_certificate_operation(std::string_view name) const {
+        return name_out<CertificateOperation>(name, [&](const char* n, kv_certificate_operation** out, kv_error** err) {
+            return kv_client_delete_certificate_operation(get(), n, out, err);
+        });
+    }
+    CertificateOperation delete_certificate_operation(std::string_view name) const {
+        return try_delete_certificate_operation(name).value();
+    }
+    /// Merges a certificate signed outside the vault: DER certificates, the signed one first.
+    Result<Certificate> try_merge_certificate(std::string_view name, const std::vector<bytes_view>& chain,
+                                              const CertificateOptions& opts = CertificateOptions()) const {
+        std::vector<const std::uint8_t*> ptrs;
+        std::vector<std::size_t> lens;
+        for (const bytes_view& b : chain) {
+            ptrs.push_back(b.data());
+            lens.push_back(b.size());
+        }
+        return name_out<Certificate>(name, [&](const char* n, kv_certificate** out, kv_error** err) {
+            return kv_client_merge_certificate(get(), n, ptrs.data(), lens.data(), ptrs.size(), opts.get(), out, err);
+        });
+    }
+    Certificate merge_certificate(std::string_view name, const std::vector<bytes_view>& chain,
+                                  const CertificateOptions& opts = CertificateOptions()) const {
+        return try_merge_certificate(name, chain, opts).value();
+    }
+    /// Deletes a certificate (soft delete; see wait_for_deleted_certificate).
+    Result<Certificate> try_delete_certificate(std::string_view name) const {
+        return name_out<Certificate>(name, [&](const char* n, kv_certificate** out, kv_error** err) {
+            return kv_client_delete_certificate(get(), n, out, err);
+        });
+    }
+    Certificate delete_certificate(std::string_view name) const { return try_delete_certificate(name).value(); }
+    Result<void> try_wait_for_deleted_certificate(std::string_view name,
+                                                  std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        const std::uint32_t ms = detail::clamp_ms(timeout);
+        return name_void(name, [&](const char* n, kv_error** err) { return kv_client_wait_for_deleted_certificate(get(), n, ms, err); });
+    }
+    void wait_for_deleted_certificate(std::string_view name, std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        try_wait_for_deleted_certificate(name, timeout).value();
+    }
+    Result<void> try_wait_for_recovered_certificate(std::string_view name,
+                                                    std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        const std::uint32_t ms = detail::clamp_ms(timeout);
+        return name_void(name, [&](const char* n, kv_error** err) { return kv_client_wait_for_recovered_certificate(get(), n, ms, err); });
+    }
+    void wait_for_recovered_certificate(std::string_view name, std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+        try_wait_for_recovered_certificate(name, timeout).value();
+    }
+    Result<Certificate> try_get_deleted_certificate(std::string_view name) const {
+        return name_out<Certificate>(name, [&](const char* n, kv_certificate** out, kv_error** err) {
+            return kv_client_get_deleted_certificate(get(), n, out, err);
+        });
+    }
+    Certificate get_deleted_certificate(std::string_view name) const { return try_get_deleted_certificate(name).value(); }
+    Result<Certificate> try_recover_deleted_certificate(std::string_view name) const {
+        return name_out<Certificate>(name, [&](const char* n, kv_certificate** out, kv_error** err) {
+            return kv_client_recover_deleted_certificate(get(), n, out, err);
+        });
+    }
+    Certificate recover_deleted_certificate(std::string_view name) const { return try_recover_deleted_certificate(name).value(); }
+    Result<void> try_purge_deleted_certificate(std::string_view name) const {
+        return name_void(name, [&](const char* n, kv_error** err) { return kv_client_purge_deleted_certificate(get(), n, err); });
+    }
+    void purge_deleted_certificate(std::string_view name) const { try_purge_deleted_certificate(name).value(); }
+    Result<Blob> try_backup_certificate(std::string_view name) const {
+        return name_out<Blob>(name, [&](const char* n, kv_blob** out, kv_error** err) {
+            return kv_client_backup_certificate(get(), n, out, err);
+        });
+    }
+    Blob backup_certificate(std::string_view name) const { return try_backup_certificate(name).value(); }
+    Result<Certificate> try_restore_certificate(bytes_view backup) const {
+        return detail::out_call<Certificate>([&](kv_certificate** out, kv_error** err) {
+            return kv_client_restore_certificate(get(), backup.data(), backup.size(), out, err);
+        });
+    }
+    Certificate restore_certificate(bytes_view backup) const { return try_restore_certificate(backup).value(); }
+    Result<CertificateIterator> try_list_certificates(bool include_pending = false) const {
+        return detail::out_call<CertificateIterator>([&](kv_certificate_iter** out, kv_error** err) {
+            return kv_client_list_certificates(get(), include_pending, out, err);
+        });
+    }
+    CertificateIterator list_certificates(bool include_pending = false) const { return try_list_certificates(include_pending).value(); }
+    Result<CertificateIterator> try_list_certificate_versions(std::string_view name) const {
+        return name_out<CertificateIterator>(name, [&](const char* n, kv_certificate_iter** out, kv_error** err) {
+            return kv_client_list_certificate_versions(get(), n, out, err);
+        });
+    }
+    CertificateIterator list_certificate_versions(std::string_view name) const { return try_list_certificate_versions(name).value(); }
+    Result<CertificateIterator> try_list_deleted_certificates(bool include_pending = false) const {
+        return detail::out_call<CertificateIterator>([&](kv_certificate_iter** out, kv_error** err) {
+            return kv_client_list_deleted_certificates(get(), include_pending, out, err);
+        });
+    }
+    CertificateIterator list_deleted_certificates(bool include_pending = false) const {
+        return try_list_deleted_certificates(include_pending).value();
+    }
+    /// The certificate with its private key (through its secret) in `format`; `password`
+    /// protects PKCS#12. The Blob is zeroized when freed.
+    Result<Blob> try_download_certificate(std::string_view name, std::string_view version = {},
+                                          CertificateFormat format = CertificateFormat::Pem,
+                                          std::string_view password = {}) const {
+        detail::Args a;
+        const char* n = a.text(name, "name");
+        const char* v = a.optional(version, "version");
+        const char* pw = a.optional(password, "password");
+        if (a.failed()) {
+            return a.error();
+        }
+        return detail::out_call<Blob>([&](kv_blob** out, kv_error** err) {
+            return kv_client_download_certificate(get(), n, v, static_cast<kv_certificate_format>(format), pw, out, err);
+        });
+    }
+    Blob download_certificate(std::string_view name, std::string_view version = {},
+                              CertificateFormat format = CertificateFormat::Pem, std::string_view password = {}) const {
+        return try_download_certificate(name, version, format, password).value();
+    }
+    Result<Issuer> try_set_certificate_issuer(std::string_view name, IssuerOptions& opts) const {
+        kv_issuer_options* o = opts.handle();
+        return name_out<Issuer>(name, [&](const char* n, kv_issuer** out, kv_error** err) {
+            return kv_client_set_certificate_issuer(get(), n, o, out, err);
+        });
+    }
+    Issuer set_certificate_issuer(std::string_view name, IssuerOptions& opts) const { return try_set_certificate_issuer(name, opts).value(); }
+    Result<Issuer> try_update_certificate_issuer(std::string_view name, IssuerOptions& opts) const {
+        kv_issuer_options* o = opts.handle();
+        return name_out<Issuer>(name, [&](const char* n, kv_issuer** out, kv_error** err) {
+            return kv_client_update_certificate_issuer(get(), n, o, out, err);
+        });
+    }
+    Issuer update_certificate_issuer(std::string_view name, IssuerOptions& opts) const {
+        return try_update_certificate_issuer(name, opts).value();
+    }
+    Result<Issuer> try_get_certificate_issuer(std::string_view name) const {
+        return name_out<Issuer>(name, [&](const char* n, kv_issuer** out, kv_error** err) {
+            return kv_client_get_certificate_issuer(get(), n, out, err);
+        });
+    }
+    Issuer get_certificate_issuer(std::string_view name) const { return try_get_certificate_issuer(name).value(); }
+    Result<Issuer> try_delete_certificate_issuer(std::string_view name) const {
+        return name_out<Issuer>(name, [&](const char* n, kv_issuer** out, kv_error** err) {
+            return kv_client_delete_certificate_issuer(get(), n, out, err);
+        });
+    }
+    Issuer delete_certificate_issuer(std::string_view name) const { return try_delete_certificate_issuer(name).value(); }
+    Result<IssuerIterator> try_list_certificate_issuers() const {
+        return detail::out_call<IssuerIterator>(
+            [&](kv_issuer_iter** out, kv_error** err) { return kv_client_list_certificate_issuers(get(), out, err); });
+    }
+    IssuerIterator list_certificate_issuers() const { return try_list_certificate_issuers().value(); }
+    Result<Contacts> try_set_certificate_contacts(Contacts& contacts) const {
+        kv_certificate_contacts* l = contacts.handle();
+        return detail::out_call<Contacts>([&](kv_certificate_contacts** out, kv_error** err) {
+            return kv_client_set_certificate_contacts(get(), l, out, err);
+        });
+    }
+    Contacts set_certificate_contacts(Contacts& contacts) const { return try_set_certificate_contacts(contacts).value(); }
+    Result<Contacts> try_get_certificate_contacts() const {
+        return detail::out_call<Contacts>(
+            [&](kv_certificate_contacts** out, kv_error** err) { return kv_client_get_certificate_contacts(get(), out, err); });
+    }
+    Contacts get_certificate_contacts() const { return try_get_certificate_contacts().value(); }
+    Result<Contacts> try_delete_certificate_contacts() const {
+        return detail::out_call<Contacts>(
+            [&](kv_certificate_contacts** out, kv_error** err) { return kv_client_delete_certificate_contacts(get(), out, err); });
+    }
+    Contacts delete_certificate_contacts() const { return try_delete_certificate_contacts().value(); }
 
 private:
     template <typename F>

@@ -203,7 +203,7 @@ build_examples() {
     make -C examples-c CARGO_TARGET_DIR="$TARGET_DIR" PROFILE=release
 }
 
-EXAMPLES=(quickstart errors sign_verify encrypt_decrypt quickstart_default)
+EXAMPLES=(quickstart errors sign_verify encrypt_decrypt quickstart_default certificates)
 
 # Fails unless every C example was built.
 examples_built() {

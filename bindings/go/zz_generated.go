@@ -204,6 +204,37 @@ var statusNames = map[Status]string{
 // String returns the C name of the status, e.g. "KV_STATUS_SECRET_NOT_FOUND".
 func (v Status) String() string { return enumString(statusNames, v, "Status") }
 
+// CertificateFormat mirrors kv_certificate_format: Formats for `kv_client_download_certificate`
+// (one of `KV_CERTIFICATE_FORMAT_*`).
+type CertificateFormat uint32
+
+const (
+	// CertificateFormatPEM is KV_CERTIFICATE_FORMAT_PEM: PEM text: the private key (`PRIVATE KEY`,
+	// PKCS#8) then the certificates, leaf first.
+	CertificateFormatPEM CertificateFormat = 1
+	// CertificateFormatPKCS12 is KV_CERTIFICATE_FORMAT_PKCS12: PKCS#12 bytes protected with the
+	// given password (NULL or "" = empty password).
+	CertificateFormatPKCS12 CertificateFormat = 2
+	// CertificateFormatChainPEM is KV_CERTIFICATE_FORMAT_CHAIN_PEM: PEM text of the certificates
+	// only (leaf first, then the chain).
+	CertificateFormatChainPEM CertificateFormat = 3
+	// CertificateFormatKeyPEM is KV_CERTIFICATE_FORMAT_KEY_PEM: PEM text of the private key only.
+	CertificateFormatKeyPEM CertificateFormat = 4
+)
+
+// certificateFormatNames maps each value to its wire name (or its Go name when it has none).
+var certificateFormatNames = map[CertificateFormat]string{
+	CertificateFormatPEM:      "CertificateFormatPEM",
+	CertificateFormatPKCS12:   "CertificateFormatPKCS12",
+	CertificateFormatChainPEM: "CertificateFormatChainPEM",
+	CertificateFormatKeyPEM:   "CertificateFormatKeyPEM",
+}
+
+// String returns the wire name, e.g. "CertificateFormatPEM".
+func (v CertificateFormat) String() string {
+	return enumString(certificateFormatNames, v, "CertificateFormat")
+}
+
 // SignatureAlgorithm mirrors kv_signature_algorithm: Signature algorithms (one of
 // `KV_SIGNATURE_ALGORITHM_*`). Sign and verify take a digest of the algorithm's hash: 32 bytes
 // (SHA-256) for RS256, PS256, ES256, ES256K; 48 (SHA-384) for RS384, PS384, ES384; 64 (SHA-512)

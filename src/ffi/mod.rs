@@ -13,6 +13,7 @@ pub mod boundary;
 pub mod client;
 pub mod credential;
 pub mod credential_host;
+pub mod certificates;
 pub mod crypto;
 pub mod error;
 pub mod keys;

@@ -1,5 +1,6 @@
 //! Wire-format types (serde) for api-version 2025-07-01, and the encodings the API uses.
 
+pub mod certificate;
 pub mod encoding;
 pub mod key;
 pub mod secret;

@@ -345,7 +345,7 @@ def test_bad_name(cli):
 
 
 def test_unknown_path_wrong_method_malformed_json(cli):
-    r, body = cli.request("GET", "/certificates")
+    r, body = cli.request("GET", "/storage")
     assert r.status == 404 and body["error"]["code"] == "NotFound"
     r, body = cli.request("GET", "/secrets/a/b/c")
     assert r.status == 404 and body["error"]["code"] == "NotFound"

@@ -137,8 +137,8 @@ Tokens (which token reached the vault)
 
 Deviations from the real service (deliberate or simplifications)
 ----------------------------------------------------------------
-  * Secrets and keys only: certificates paths answer 404 NotFound. No ``kid``, ``managed`` or
-    ``previousVersion`` (there are no certificate-backed secrets/keys); ``outContentType`` is validated
+  * Certificates are in certificates.py (its docstring lists its deviations); the secrets that back
+    certificates carry no ``kid`` or ``managed``, and no secret has ``previousVersion``; ``outContentType`` is validated
     against its enum but no PFX->PEM conversion happens.
   * Keys: one vault accepts everything a Key Vault *and* a Managed HSM would (oct keys, AES algorithms,
     software and -HSM key types alike; a real vault refuses oct with 400 KeyTypeNotSupported). nbf/exp
@@ -1290,6 +1290,8 @@ class VaultHandler(_Handler):
             if _keys is None:
                 return _keys_unavailable(segs)
             return _keys.route(segs)
+        if segs[0] in ("certificates", "deletedcertificates"):  # certificates.py (needs 'cryptography' too)
+            return _keys_unavailable(segs) if _keys is None else __import__("certificates").route(segs)
         if segs[0] == "deletedsecrets":
             if n == 1 or (n == 2 and segs[1] == ""):
                 return {"GET": lambda v, a, b, q, av: (200, v.list_page("deletedsecrets", None, q, av))}, {}

@@ -260,6 +260,10 @@ static_assert(move_only_owner<kv::KeyRotationPolicy>());
 static_assert(move_only_owner<kv::CryptoParams>());
 static_assert(move_only_owner<kv::CryptoResult>());
 static_assert(move_only_owner<kv::Blob>());
+static_assert(move_only_owner<kv::Certificate>());
+static_assert(move_only_owner<kv::CertificatePolicy>());
+static_assert(move_only_owner<kv::CertificateIterator>());
+static_assert(move_only_owner<kv::Contacts>());
 static_assert(move_only_owner<kv::ErrorHandle>());
 static_assert(std::is_nothrow_copy_constructible_v<kv::Error>);
 static_assert(std::is_base_of_v<std::runtime_error, kv::Error>);
@@ -1068,6 +1072,109 @@ TEST(callback_credential) {
         kv::Credential::callback([](const kv::TokenRequest&) { return kv::AccessToken{"tok", now() - 10}; });
     kv::Client c3(env("KV_VAULT_URL"), expired, client_options());
     CHECK_EQ(c3.try_get_secret("anything").status(), static_cast<kv_status>(KV_STATUS_AUTHENTICATION_FAILED));
+}
+
+TEST(certificate_create_download_and_lifecycle) {
+    const kv::Client& c = client();
+    const std::string name = unique("cppcert");
+    kv::CertificatePolicy policy("CN=cpp.example");
+    policy.add_dns_name("cpp.example").set_key_type("EC").set_curve("P-256").set_content_type("application/x-pem-file")
+        .set_validity_months(6).add_lifetime_action("AutoRenew", 80, 0);
+    CHECK_EQ(policy.subject(), "CN=cpp.example");
+    kv::CertificateOperation op = c.create_certificate(name, policy, kv::CertificateOptions().set_tag("env", "test"));
+    CHECK(op.id().find("/certificates/" + name + "/pending") != std::string_view::npos);
+    kv::Certificate cert = c.wait_for_certificate(name, std::chrono::seconds(30));
+    CHECK_EQ(cert.subject(), "CN=cpp.example");
+    CHECK_EQ(cert.issuer(), "CN=cpp.example");
+    REQUIRE(cert.san_count() == 1);
+    CHECK_EQ(cert.san(0), "DNS:cpp.example");
+    CHECK(cert.expires() > cert.not_before());
+    CHECK(!cert.der().empty());
+    CHECK_EQ(cert.thumbprint().size(), 40u);
+    kv::Blob pem = c.download_certificate(name);
+    CHECK(pem.text().find("-----BEGIN PRIVATE KEY-----") != std::string_view::npos);
+    CHECK(pem.text().find(cert.pem().text().substr(0, 40)) != std::string_view::npos);
+    kv::Blob chain = c.download_certificate(name, {}, kv::CertificateFormat::ChainPem);
+    CHECK(chain.text().find("PRIVATE KEY") == std::string_view::npos);
+    CHECK(!c.download_certificate(name, {}, kv::CertificateFormat::Pkcs12, "pw").empty());
+    kv::CertificatePolicy got = c.get_certificate_policy(name);
+    CHECK_EQ(got.content_type(), "application/x-pem-file");
+    kv::CertificatePolicy change;
+    change.set_validity_months(3);
+    CHECK_EQ(c.update_certificate_policy(name, change).validity_months(), 3u);
+    CHECK(!c.update_certificate_properties(name, {}, kv::CertificateOptions().set_enabled(false)).enabled());
+
+    int versions = 0;
+    for (kv::Certificate& v : c.list_certificate_versions(name)) {
+        CHECK_EQ(v.name(), name);
+        ++versions;
+    }
+    CHECK_EQ(versions, 1);
+    kv::Blob backup = c.backup_certificate(name);
+    c.delete_certificate(name);
+    c.wait_for_deleted_certificate(name);
+    CHECK(!c.get_deleted_certificate(name).recovery_id().empty());
+    c.recover_deleted_certificate(name);
+    c.wait_for_recovered_certificate(name);
+    c.delete_certificate(name);
+    c.wait_for_deleted_certificate(name);
+    c.purge_deleted_certificate(name);
+    CHECK_THROWS_KV(c.get_certificate(name), KV_STATUS_CERTIFICATE_NOT_FOUND, {});
+    CHECK_EQ(c.restore_certificate(backup).name(), name);
+    for (kv::Certificate& item : c.list_certificates(true)) {
+        (void)item;
+    }
+    for (kv::Certificate& item : c.list_deleted_certificates()) {
+        (void)item;
+    }
+
+    // A PEM without a key is refused before anything is sent.
+    CHECK_THROWS_KV(c.import_certificate(unique("cppnokey"), cert.pem().text()), KV_STATUS_INVALID_ARGUMENT, {
+        CHECK(err.message().find("no private key") != std::string_view::npos);
+    });
+    // Import what was downloaded (PEM with key) under another name.
+    const std::string copy = unique("cppimport");
+    kv::Certificate imported = c.import_certificate(copy, pem.text());
+    CHECK(imported.der() == cert.der());
+
+    // Pending operation: cancel and delete.
+    const std::string pending = unique("cpppending");
+    kv::CertificatePolicy unknown("CN=pending");
+    unknown.set_issuer("Unknown");
+    kv::CertificateOperation pop = c.create_certificate(pending, unknown);
+    CHECK(!pop.csr().empty());
+    CHECK_EQ(c.get_certificate_operation(pending).status(), "inProgress");
+    CHECK(c.cancel_certificate_operation(pending).cancellation_requested());
+    c.delete_certificate_operation(pending);
+    CHECK_THROWS_KV(c.merge_certificate(pending, {kv::bytes_view(cert.der())}), KV_STATUS_CERTIFICATE_NOT_FOUND, {});
+}
+
+TEST(certificate_issuers_and_contacts) {
+    const kv::Client& c = client();
+    const std::string name = unique("cppissuer");
+    kv::IssuerOptions opts;
+    opts.set_provider("Test").set_credentials("acct", "pw").set_organization_id("org").add_admin("A", "B", "a@b.c", "1");
+    kv::Issuer issuer = c.set_certificate_issuer(name, opts);
+    CHECK_EQ(issuer.name(), name);
+    CHECK_EQ(issuer.provider(), "Test");
+    CHECK_EQ(issuer.account_id(), "acct");
+    kv::IssuerOptions disable;
+    disable.set_enabled(false);
+    CHECK(!c.update_certificate_issuer(name, disable).enabled());
+    CHECK_EQ(c.get_certificate_issuer(name).organization_id(), "org");
+    bool listed = false;
+    for (kv::Issuer& i : c.list_certificate_issuers()) {
+        listed = listed || i.name() == name;
+    }
+    CHECK(listed);
+    c.delete_certificate_issuer(name);
+    kv::Contacts contacts;
+    contacts.add("ops@example.com", "Ops");
+    kv::Contacts set = c.set_certificate_contacts(contacts);
+    REQUIRE(set.size() == 1);
+    CHECK_EQ(set.email(0), "ops@example.com");
+    CHECK_EQ(c.get_certificate_contacts().name(0), "Ops");
+    CHECK_EQ(c.delete_certificate_contacts().size(), 1u);
 }
 
 TEST(raii_moved_from_objects_are_safe) {

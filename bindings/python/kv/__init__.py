@@ -15,6 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import errors
+from ._certificates import (
+    Certificate,
+    CertificateFormat,
+    CertificateOperation,
+    CertificatePolicy,
+    Contact,
+    Issuer,
+    LifetimeAction,
+)
 from ._client import Client, ItemIterator
 from ._credentials import (
     AccessToken,
@@ -76,10 +85,16 @@ __all__ = [
     "EnvironmentCredential",
     "ManagedIdentityCredential",
     "WorkloadIdentityCredential",
+    "Certificate",
+    "CertificateFormat",
+    "CertificateOperation",
+    "CertificatePolicy",
     "Client",
+    "Contact",
     "CryptoResult",
     "Credential",
     "EncryptionAlgorithm",
+    "Issuer",
     "ItemIterator",
     "Key",
     "KeyAttestation",
@@ -90,6 +105,7 @@ __all__ = [
     "KeyRotationLifetimeAction",
     "KeyRotationPolicy",
     "KeyType",
+    "LifetimeAction",
     "Secret",
     "SignatureAlgorithm",
     "StaticTokenCredential",

@@ -18,6 +18,7 @@ from typing import (
     Union,
 )
 
+from ._certificates import CertificatesMixin
 from ._credentials import Credential
 from ._ffi import (
     EncryptionAlgorithm,
@@ -245,7 +246,7 @@ def _secret_value(value: Union[str, Buffer]) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
-class Client:
+class Client(CertificatesMixin):
     """A client for one Key Vault (or Managed HSM): secrets, keys and cryptography.
 
     ``Client(vault_url, credential)`` sends no request yet. Every method blocks until the vault has

@@ -18,6 +18,7 @@ from ctypes import (
     c_uint16,
     c_uint32,
     c_uint64,
+    c_uint8,
     c_void_p,
 )
 from typing import Any, Dict, List, Tuple
@@ -33,6 +34,48 @@ class kv_blob(Structure):
     Owned bytes (a backup, random bytes, a PEM or JSON text). The bytes are followed by a NUL
     byte (not counted in the length), so text blobs can be used as C strings. Zeroized when
     freed with `kv_blob_free`.
+    """
+
+
+class kv_certificate(Structure):
+    """
+    A certificate as returned by a call: identifiers, attributes, the DER certificate and its
+    X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
+    thread. Free with `kv_certificate_free`.
+    """
+
+
+class kv_certificate_contacts(Structure):
+    """
+    Certificate contacts: build a list with `kv_certificate_contacts_new` and
+    `kv_certificate_contacts_add`, or read what the vault returned.
+    """
+
+
+class kv_certificate_iter(Structure):
+    """
+    Iterates a certificates list (items carry id, name, version for versions lists, attributes
+    and tags, no certificate). Use from one thread at a time.
+    """
+
+
+class kv_certificate_operation(Structure):
+    """
+    The pending (or finished) creation of a certificate. Immutable. Free with
+    `kv_certificate_operation_free`.
+    """
+
+
+class kv_certificate_options(Structure):
+    """
+    Properties for create, import, merge and update: enabled and tags; only what is set is sent.
+    """
+
+
+class kv_certificate_policy(Structure):
+    """
+    A certificate policy: build one with `kv_certificate_policy_new` and the setters, or read
+    the one `kv_client_get_certificate_policy` returns. Not thread-safe: one thread at a time.
     """
 
 
@@ -88,6 +131,21 @@ class kv_error(Structure):
     """
     Details of a failed call: status, message, service codes, HTTP status and request id. Owned
     by the caller; free it with `kv_error_free`. Immutable, so it may be read from any thread.
+    """
+
+
+class kv_issuer(Structure):
+    """A certificate issuer (list items carry name and provider only)."""
+
+
+class kv_issuer_iter(Structure):
+    """Iterates certificate issuers."""
+
+
+class kv_issuer_options(Structure):
+    """
+    Settings for `kv_client_set_certificate_issuer` / `kv_client_update_certificate_issuer`. The
+    password is zeroized when freed.
     """
 
 
@@ -154,15 +212,6 @@ class kv_token_sink(Structure):
 # Structs passed by value.
 
 
-class kv_bytes(Structure):
-    """A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL."""
-
-    _fields_ = [
-        ("data", c_void_p),  # const uint8_t *
-        ("len", c_size_t),  # size_t
-    ]
-
-
 class kv_str(Structure):
     """
     A borrowed UTF-8 string: `data[len] == 0` always holds, and `data` is never NULL. It may
@@ -176,6 +225,15 @@ class kv_str(Structure):
     ]
 
 
+class kv_bytes(Structure):
+    """A borrowed byte buffer. Valid as long as the handle it came from. `data` is never NULL."""
+
+    _fields_ = [
+        ("data", c_void_p),  # const uint8_t *
+        ("len", c_size_t),  # size_t
+    ]
+
+
 # Callback types.
 kv_token_callback = CFUNCTYPE(c_int32, c_void_p, c_char_p, c_char_p, c_char_p, POINTER(kv_token_sink))
 kv_free_user_data = CFUNCTYPE(None, c_void_p)
@@ -184,6 +242,7 @@ kv_free_user_data = CFUNCTYPE(None, c_void_p)
 # Enumerations: the uint32_t typedefs of kv.h with their KV_* values.
 ENUM_TYPEDEFS: Dict[str, str] = {
     "kv_status": "Status",
+    "kv_certificate_format": "CertificateFormat",
     "kv_signature_algorithm": "SignatureAlgorithm",
     "kv_encryption_algorithm": "EncryptionAlgorithm",
     "kv_key_curve": "KeyCurve",
@@ -364,6 +423,28 @@ class Status(enum.IntEnum):
 
 
 __all__.append("Status")
+
+
+class CertificateFormat(enum.IntEnum):
+    """
+    Formats for `kv_client_download_certificate` (one of `KV_CERTIFICATE_FORMAT_*`). C type:
+    kv_certificate_format.
+    """
+
+    PEM = 1
+    """PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first."""
+
+    PKCS12 = 2
+    """PKCS#12 bytes protected with the given password (NULL or "" = empty password)."""
+
+    CHAIN_PEM = 3
+    """PEM text of the certificates only (leaf first, then the chain)."""
+
+    KEY_PEM = 4
+    """PEM text of the private key only."""
+
+
+__all__.append("CertificateFormat")
 
 
 class SignatureAlgorithm(enum.IntEnum):
@@ -1020,6 +1101,761 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
         [
             POINTER(kv_credential_options),
             c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # struct kv_certificate_policy * kv_certificate_policy_new(const char * subject)
+    "kv_certificate_policy_new": (POINTER(kv_certificate_policy), [c_char_p]),
+    # struct kv_certificate_policy * kv_certificate_policy_new_empty()
+    "kv_certificate_policy_new_empty": (POINTER(kv_certificate_policy), []),
+    # kv_status kv_certificate_policy_set_subject(struct kv_certificate_policy * p, const char * subject, struct kv_error ** err_out)
+    "kv_certificate_policy_set_subject": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_dns_name(struct kv_certificate_policy * p, const char * dns_name, struct kv_error ** err_out)
+    "kv_certificate_policy_add_dns_name": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_email(struct kv_certificate_policy * p, const char * email, struct kv_error ** err_out)
+    "kv_certificate_policy_add_email": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_upn(struct kv_certificate_policy * p, const char * upn, struct kv_error ** err_out)
+    "kv_certificate_policy_add_upn": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_uri(struct kv_certificate_policy * p, const char * uri, struct kv_error ** err_out)
+    "kv_certificate_policy_add_uri": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_ip_address(struct kv_certificate_policy * p, const char * ip_address, struct kv_error ** err_out)
+    "kv_certificate_policy_add_ip_address": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_key_type(struct kv_certificate_policy * p, const char * key_type, struct kv_error ** err_out)
+    "kv_certificate_policy_set_key_type": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_curve(struct kv_certificate_policy * p, const char * curve, struct kv_error ** err_out)
+    "kv_certificate_policy_set_curve": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_content_type(struct kv_certificate_policy * p, const char * content_type, struct kv_error ** err_out)
+    "kv_certificate_policy_set_content_type": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_key_usage(struct kv_certificate_policy * p, const char * key_usage, struct kv_error ** err_out)
+    "kv_certificate_policy_add_key_usage": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_eku(struct kv_certificate_policy * p, const char * oid, struct kv_error ** err_out)
+    "kv_certificate_policy_add_eku": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_issuer(struct kv_certificate_policy * p, const char * issuer_name, struct kv_error ** err_out)
+    "kv_certificate_policy_set_issuer": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_certificate_type(struct kv_certificate_policy * p, const char * certificate_type, struct kv_error ** err_out)
+    "kv_certificate_policy_set_certificate_type": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_key_size(struct kv_certificate_policy * p, uint32_t bits, struct kv_error ** err_out)
+    "kv_certificate_policy_set_key_size": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_exportable(struct kv_certificate_policy * p, bool exportable, struct kv_error ** err_out)
+    "kv_certificate_policy_set_exportable": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_bool,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_reuse_key(struct kv_certificate_policy * p, bool reuse_key, struct kv_error ** err_out)
+    "kv_certificate_policy_set_reuse_key": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_bool,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_validity_months(struct kv_certificate_policy * p, uint32_t months, struct kv_error ** err_out)
+    "kv_certificate_policy_set_validity_months": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_set_certificate_transparency(struct kv_certificate_policy * p, bool on, struct kv_error ** err_out)
+    "kv_certificate_policy_set_certificate_transparency": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_bool,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_add_lifetime_action(struct kv_certificate_policy * p, const char * action, uint32_t lifetime_percentage, uint32_t days_before_expiry, struct kv_error ** err_out)
+    "kv_certificate_policy_add_lifetime_action": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            c_char_p,
+            c_uint32,
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_to_json(const struct kv_certificate_policy * p, struct kv_blob ** out, struct kv_error ** err_out)
+    "kv_certificate_policy_to_json": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_policy),
+            POINTER(POINTER(kv_blob)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_policy_from_json(const uint8_t * json, size_t json_len, struct kv_certificate_policy ** out, struct kv_error ** err_out)
+    "kv_certificate_policy_from_json": (
+        c_uint32,
+        [
+            c_char_p,
+            c_size_t,
+            POINTER(POINTER(kv_certificate_policy)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # struct kv_str kv_certificate_policy_subject(const struct kv_certificate_policy * p)
+    "kv_certificate_policy_subject": (kv_str, [POINTER(kv_certificate_policy)]),
+    # struct kv_str kv_certificate_policy_issuer_name(const struct kv_certificate_policy * p)
+    "kv_certificate_policy_issuer_name": (kv_str, [POINTER(kv_certificate_policy)]),
+    # struct kv_str kv_certificate_policy_content_type(const struct kv_certificate_policy * p)
+    "kv_certificate_policy_content_type": (kv_str, [POINTER(kv_certificate_policy)]),
+    # struct kv_str kv_certificate_policy_key_type(const struct kv_certificate_policy * p)
+    "kv_certificate_policy_key_type": (kv_str, [POINTER(kv_certificate_policy)]),
+    # uint32_t kv_certificate_policy_validity_months(const struct kv_certificate_policy * p)
+    "kv_certificate_policy_validity_months": (c_uint32, [POINTER(kv_certificate_policy)]),
+    # void kv_certificate_policy_free(struct kv_certificate_policy * p)
+    "kv_certificate_policy_free": (None, [POINTER(kv_certificate_policy)]),
+    # struct kv_certificate_options * kv_certificate_options_new()
+    "kv_certificate_options_new": (POINTER(kv_certificate_options), []),
+    # kv_status kv_certificate_options_set_enabled(struct kv_certificate_options * o, bool enabled, struct kv_error ** err_out)
+    "kv_certificate_options_set_enabled": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_options),
+            c_bool,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_options_set_tag(struct kv_certificate_options * o, const char * key, const char * value, struct kv_error ** err_out)
+    "kv_certificate_options_set_tag": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_options),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_certificate_options_free(struct kv_certificate_options * o)
+    "kv_certificate_options_free": (None, [POINTER(kv_certificate_options)]),
+    # kv_status kv_client_create_certificate(const struct kv_client * c, const char * name, const struct kv_certificate_policy * policy, const struct kv_certificate_options * opts, struct kv_certificate_operation ** out, struct kv_error ** err_out)
+    "kv_client_create_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(kv_certificate_policy),
+            POINTER(kv_certificate_options),
+            POINTER(POINTER(kv_certificate_operation)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_wait_for_certificate(const struct kv_client * c, const char * name, uint32_t timeout_ms, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_wait_for_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_uint32,
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_import_certificate(const struct kv_client * c, const char * name, const uint8_t * data, size_t data_len, const char * password, const struct kv_certificate_policy * policy, const struct kv_certificate_options * opts, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_import_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_char_p,
+            c_size_t,
+            c_char_p,
+            POINTER(kv_certificate_policy),
+            POINTER(kv_certificate_options),
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_get_certificate(const struct kv_client * c, const char * name, const char * version, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_get_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_update_certificate_properties(const struct kv_client * c, const char * name, const char * version, const struct kv_certificate_options * opts, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_update_certificate_properties": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_char_p,
+            POINTER(kv_certificate_options),
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_get_certificate_policy(const struct kv_client * c, const char * name, struct kv_certificate_policy ** out, struct kv_error ** err_out)
+    "kv_client_get_certificate_policy": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate_policy)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_update_certificate_policy(const struct kv_client * c, const char * name, const struct kv_certificate_policy * policy, struct kv_certificate_policy ** out, struct kv_error ** err_out)
+    "kv_client_update_certificate_policy": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(kv_certificate_policy),
+            POINTER(POINTER(kv_certificate_policy)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_get_certificate_operation(const struct kv_client * c, const char * name, struct kv_certificate_operation ** out, struct kv_error ** err_out)
+    "kv_client_get_certificate_operation": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate_operation)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_cancel_certificate_operation(const struct kv_client * c, const char * name, struct kv_certificate_operation ** out, struct kv_error ** err_out)
+    "kv_client_cancel_certificate_operation": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate_operation)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_delete_certificate_operation(const struct kv_client * c, const char * name, struct kv_certificate_operation ** out, struct kv_error ** err_out)
+    "kv_client_delete_certificate_operation": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate_operation)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_merge_certificate(const struct kv_client * c, const char * name, const uint8_t *const * ders, const size_t * der_lens, size_t count, const struct kv_certificate_options * opts, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_merge_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(c_uint8)),
+            POINTER(c_size_t),
+            c_size_t,
+            POINTER(kv_certificate_options),
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_delete_certificate(const struct kv_client * c, const char * name, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_delete_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_wait_for_deleted_certificate(const struct kv_client * c, const char * name, uint32_t timeout_ms, struct kv_error ** err_out)
+    "kv_client_wait_for_deleted_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_wait_for_recovered_certificate(const struct kv_client * c, const char * name, uint32_t timeout_ms, struct kv_error ** err_out)
+    "kv_client_wait_for_recovered_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_uint32,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_get_deleted_certificate(const struct kv_client * c, const char * name, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_get_deleted_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_recover_deleted_certificate(const struct kv_client * c, const char * name, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_recover_deleted_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_purge_deleted_certificate(const struct kv_client * c, const char * name, struct kv_error ** err_out)
+    "kv_client_purge_deleted_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_backup_certificate(const struct kv_client * c, const char * name, struct kv_blob ** out, struct kv_error ** err_out)
+    "kv_client_backup_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_blob)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_restore_certificate(const struct kv_client * c, const uint8_t * backup, size_t backup_len, struct kv_certificate ** out, struct kv_error ** err_out)
+    "kv_client_restore_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_size_t,
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_list_certificates(const struct kv_client * c, bool include_pending, struct kv_certificate_iter ** out, struct kv_error ** err_out)
+    "kv_client_list_certificates": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_bool,
+            POINTER(POINTER(kv_certificate_iter)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_list_certificate_versions(const struct kv_client * c, const char * name, struct kv_certificate_iter ** out, struct kv_error ** err_out)
+    "kv_client_list_certificate_versions": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_certificate_iter)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_list_deleted_certificates(const struct kv_client * c, bool include_pending, struct kv_certificate_iter ** out, struct kv_error ** err_out)
+    "kv_client_list_deleted_certificates": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_bool,
+            POINTER(POINTER(kv_certificate_iter)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_certificate_iter_next(struct kv_certificate_iter * it, struct kv_certificate ** item_out, struct kv_error ** err_out)
+    "kv_certificate_iter_next": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_iter),
+            POINTER(POINTER(kv_certificate)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_certificate_iter_free(struct kv_certificate_iter * it)
+    "kv_certificate_iter_free": (None, [POINTER(kv_certificate_iter)]),
+    # kv_status kv_client_download_certificate(const struct kv_client * c, const char * name, const char * version, kv_certificate_format format, const char * password, struct kv_blob ** out, struct kv_error ** err_out)
+    "kv_client_download_certificate": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            c_char_p,
+            c_uint32,
+            c_char_p,
+            POINTER(POINTER(kv_blob)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # struct kv_str kv_certificate_id(const struct kv_certificate * c)
+    "kv_certificate_id": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_name(const struct kv_certificate * c)
+    "kv_certificate_name": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_version(const struct kv_certificate * c)
+    "kv_certificate_version": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_key_id(const struct kv_certificate * c)
+    "kv_certificate_key_id": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_secret_id(const struct kv_certificate * c)
+    "kv_certificate_secret_id": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_bytes kv_certificate_der(const struct kv_certificate * c)
+    "kv_certificate_der": (kv_bytes, [POINTER(kv_certificate)]),
+    # kv_status kv_certificate_pem(const struct kv_certificate * c, struct kv_blob ** out, struct kv_error ** err_out)
+    "kv_certificate_pem": (
+        c_uint32,
+        [
+            POINTER(kv_certificate),
+            POINTER(POINTER(kv_blob)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # struct kv_str kv_certificate_subject(const struct kv_certificate * c)
+    "kv_certificate_subject": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_issuer_name(const struct kv_certificate * c)
+    "kv_certificate_issuer_name": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_serial(const struct kv_certificate * c)
+    "kv_certificate_serial": (kv_str, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_thumbprint(const struct kv_certificate * c)
+    "kv_certificate_thumbprint": (kv_str, [POINTER(kv_certificate)]),
+    # int64_t kv_certificate_not_before(const struct kv_certificate * c)
+    "kv_certificate_not_before": (c_int64, [POINTER(kv_certificate)]),
+    # int64_t kv_certificate_not_after(const struct kv_certificate * c)
+    "kv_certificate_not_after": (c_int64, [POINTER(kv_certificate)]),
+    # size_t kv_certificate_san_count(const struct kv_certificate * c)
+    "kv_certificate_san_count": (c_size_t, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_san(const struct kv_certificate * c, size_t index)
+    "kv_certificate_san": (kv_str, [POINTER(kv_certificate), c_size_t]),
+    # bool kv_certificate_enabled(const struct kv_certificate * c)
+    "kv_certificate_enabled": (c_bool, [POINTER(kv_certificate)]),
+    # int64_t kv_certificate_created(const struct kv_certificate * c)
+    "kv_certificate_created": (c_int64, [POINTER(kv_certificate)]),
+    # int64_t kv_certificate_updated(const struct kv_certificate * c)
+    "kv_certificate_updated": (c_int64, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_recovery_id(const struct kv_certificate * c)
+    "kv_certificate_recovery_id": (kv_str, [POINTER(kv_certificate)]),
+    # int64_t kv_certificate_deleted_date(const struct kv_certificate * c)
+    "kv_certificate_deleted_date": (c_int64, [POINTER(kv_certificate)]),
+    # int64_t kv_certificate_scheduled_purge_date(const struct kv_certificate * c)
+    "kv_certificate_scheduled_purge_date": (c_int64, [POINTER(kv_certificate)]),
+    # size_t kv_certificate_tag_count(const struct kv_certificate * c)
+    "kv_certificate_tag_count": (c_size_t, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_tag_name(const struct kv_certificate * c, size_t index)
+    "kv_certificate_tag_name": (kv_str, [POINTER(kv_certificate), c_size_t]),
+    # struct kv_str kv_certificate_tag_value(const struct kv_certificate * c, size_t index)
+    "kv_certificate_tag_value": (kv_str, [POINTER(kv_certificate), c_size_t]),
+    # void kv_certificate_free(struct kv_certificate * c)
+    "kv_certificate_free": (None, [POINTER(kv_certificate)]),
+    # struct kv_str kv_certificate_operation_id(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_id": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_str kv_certificate_operation_status(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_status": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_str kv_certificate_operation_status_details(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_status_details": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_str kv_certificate_operation_target(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_target": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_str kv_certificate_operation_request_id(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_request_id": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_str kv_certificate_operation_issuer_name(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_issuer_name": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_bytes kv_certificate_operation_csr(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_csr": (kv_bytes, [POINTER(kv_certificate_operation)]),
+    # bool kv_certificate_operation_cancellation_requested(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_cancellation_requested": (
+        c_bool,
+        [
+            POINTER(kv_certificate_operation),
+        ],
+    ),
+    # struct kv_str kv_certificate_operation_error_code(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_error_code": (kv_str, [POINTER(kv_certificate_operation)]),
+    # struct kv_str kv_certificate_operation_error_message(const struct kv_certificate_operation * o)
+    "kv_certificate_operation_error_message": (kv_str, [POINTER(kv_certificate_operation)]),
+    # void kv_certificate_operation_free(struct kv_certificate_operation * o)
+    "kv_certificate_operation_free": (None, [POINTER(kv_certificate_operation)]),
+    # struct kv_issuer_options * kv_issuer_options_new()
+    "kv_issuer_options_new": (POINTER(kv_issuer_options), []),
+    # kv_status kv_issuer_options_set_provider(struct kv_issuer_options * o, const char * provider, struct kv_error ** err_out)
+    "kv_issuer_options_set_provider": (
+        c_uint32,
+        [
+            POINTER(kv_issuer_options),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_issuer_options_set_credentials(struct kv_issuer_options * o, const char * account_id, const char * password, struct kv_error ** err_out)
+    "kv_issuer_options_set_credentials": (
+        c_uint32,
+        [
+            POINTER(kv_issuer_options),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_issuer_options_set_organization_id(struct kv_issuer_options * o, const char * organization_id, struct kv_error ** err_out)
+    "kv_issuer_options_set_organization_id": (
+        c_uint32,
+        [
+            POINTER(kv_issuer_options),
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_issuer_options_add_admin(struct kv_issuer_options * o, const char * first_name, const char * last_name, const char * email, const char * phone, struct kv_error ** err_out)
+    "kv_issuer_options_add_admin": (
+        c_uint32,
+        [
+            POINTER(kv_issuer_options),
+            c_char_p,
+            c_char_p,
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_issuer_options_set_enabled(struct kv_issuer_options * o, bool enabled, struct kv_error ** err_out)
+    "kv_issuer_options_set_enabled": (
+        c_uint32,
+        [
+            POINTER(kv_issuer_options),
+            c_bool,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_issuer_options_free(struct kv_issuer_options * o)
+    "kv_issuer_options_free": (None, [POINTER(kv_issuer_options)]),
+    # kv_status kv_client_set_certificate_issuer(const struct kv_client * c, const char * name, const struct kv_issuer_options * opts, struct kv_issuer ** out, struct kv_error ** err_out)
+    "kv_client_set_certificate_issuer": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(kv_issuer_options),
+            POINTER(POINTER(kv_issuer)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_update_certificate_issuer(const struct kv_client * c, const char * name, const struct kv_issuer_options * opts, struct kv_issuer ** out, struct kv_error ** err_out)
+    "kv_client_update_certificate_issuer": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(kv_issuer_options),
+            POINTER(POINTER(kv_issuer)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_get_certificate_issuer(const struct kv_client * c, const char * name, struct kv_issuer ** out, struct kv_error ** err_out)
+    "kv_client_get_certificate_issuer": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_issuer)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_delete_certificate_issuer(const struct kv_client * c, const char * name, struct kv_issuer ** out, struct kv_error ** err_out)
+    "kv_client_delete_certificate_issuer": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            c_char_p,
+            POINTER(POINTER(kv_issuer)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_list_certificate_issuers(const struct kv_client * c, struct kv_issuer_iter ** out, struct kv_error ** err_out)
+    "kv_client_list_certificate_issuers": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(POINTER(kv_issuer_iter)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_issuer_iter_next(struct kv_issuer_iter * it, struct kv_issuer ** item_out, struct kv_error ** err_out)
+    "kv_issuer_iter_next": (
+        c_uint32,
+        [
+            POINTER(kv_issuer_iter),
+            POINTER(POINTER(kv_issuer)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_issuer_iter_free(struct kv_issuer_iter * it)
+    "kv_issuer_iter_free": (None, [POINTER(kv_issuer_iter)]),
+    # struct kv_str kv_issuer_id(const struct kv_issuer * i)
+    "kv_issuer_id": (kv_str, [POINTER(kv_issuer)]),
+    # struct kv_str kv_issuer_name(const struct kv_issuer * i)
+    "kv_issuer_name": (kv_str, [POINTER(kv_issuer)]),
+    # struct kv_str kv_issuer_provider(const struct kv_issuer * i)
+    "kv_issuer_provider": (kv_str, [POINTER(kv_issuer)]),
+    # struct kv_str kv_issuer_account_id(const struct kv_issuer * i)
+    "kv_issuer_account_id": (kv_str, [POINTER(kv_issuer)]),
+    # struct kv_str kv_issuer_organization_id(const struct kv_issuer * i)
+    "kv_issuer_organization_id": (kv_str, [POINTER(kv_issuer)]),
+    # bool kv_issuer_enabled(const struct kv_issuer * i)
+    "kv_issuer_enabled": (c_bool, [POINTER(kv_issuer)]),
+    # void kv_issuer_free(struct kv_issuer * i)
+    "kv_issuer_free": (None, [POINTER(kv_issuer)]),
+    # struct kv_certificate_contacts * kv_certificate_contacts_new()
+    "kv_certificate_contacts_new": (POINTER(kv_certificate_contacts), []),
+    # kv_status kv_certificate_contacts_add(struct kv_certificate_contacts * l, const char * email, const char * name, const char * phone, struct kv_error ** err_out)
+    "kv_certificate_contacts_add": (
+        c_uint32,
+        [
+            POINTER(kv_certificate_contacts),
+            c_char_p,
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # size_t kv_certificate_contacts_count(const struct kv_certificate_contacts * l)
+    "kv_certificate_contacts_count": (c_size_t, [POINTER(kv_certificate_contacts)]),
+    # struct kv_str kv_certificate_contacts_email(const struct kv_certificate_contacts * l, size_t index)
+    "kv_certificate_contacts_email": (kv_str, [POINTER(kv_certificate_contacts), c_size_t]),
+    # struct kv_str kv_certificate_contacts_name(const struct kv_certificate_contacts * l, size_t index)
+    "kv_certificate_contacts_name": (kv_str, [POINTER(kv_certificate_contacts), c_size_t]),
+    # struct kv_str kv_certificate_contacts_phone(const struct kv_certificate_contacts * l, size_t index)
+    "kv_certificate_contacts_phone": (kv_str, [POINTER(kv_certificate_contacts), c_size_t]),
+    # void kv_certificate_contacts_free(struct kv_certificate_contacts * l)
+    "kv_certificate_contacts_free": (None, [POINTER(kv_certificate_contacts)]),
+    # kv_status kv_client_set_certificate_contacts(const struct kv_client * c, const struct kv_certificate_contacts * contacts, struct kv_certificate_contacts ** out, struct kv_error ** err_out)
+    "kv_client_set_certificate_contacts": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(kv_certificate_contacts),
+            POINTER(POINTER(kv_certificate_contacts)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_get_certificate_contacts(const struct kv_client * c, struct kv_certificate_contacts ** out, struct kv_error ** err_out)
+    "kv_client_get_certificate_contacts": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(POINTER(kv_certificate_contacts)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_client_delete_certificate_contacts(const struct kv_client * c, struct kv_certificate_contacts ** out, struct kv_error ** err_out)
+    "kv_client_delete_certificate_contacts": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(POINTER(kv_certificate_contacts)),
             POINTER(POINTER(kv_error)),
         ],
     ),
