@@ -15,10 +15,10 @@ use crate::model::certificate::{
 use crate::model::{check_tags, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
-use crate::status::KV_STATUS_TIMEOUT;
+use crate::wait::Poll;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// Content type of a PKCS#12 (PFX) certificate secret.
@@ -632,9 +632,6 @@ impl Issuer {
 
 // --- waits --------------------------------------------------------------------------------------
 
-const FIRST_POLL_DELAY: Duration = Duration::from_millis(200);
-const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
-
 /// The pending operation's `error` (`{code, message, innererror}`) mapped like a service error.
 pub fn operation_error(name: &str, op: &CertificateOperation) -> Option<Error> {
     let error = op.error.as_ref().filter(|e| !e.is_null())?;
@@ -855,29 +852,23 @@ impl Client {
     /// it failed, an error when it was cancelled, and `KV_STATUS_TIMEOUT` after `timeout`.
     pub fn wait_for_certificate(&self, name: &str, timeout: Duration) -> Result<Certificate> {
         check_name("certificate", name)?;
-        let deadline = Instant::now() + timeout;
-        let mut delay = FIRST_POLL_DELAY;
-        loop {
-            let op = self.get_certificate_operation(name)?;
-            let status = op.status.as_deref().unwrap_or("");
+        let request = Request::new(Method::Get, format!("/certificates/{}/pending", segment(name)));
+        let version = self.poll_until(&request, timeout, &format!("wait for certificate '{name}'"), |reply| {
+            let op: CertificateOperation = reply?.json()?;
             if let Some(err) = operation_error(name, &op) {
                 return Err(err);
             }
+            let status = op.status.as_deref().unwrap_or("");
             if status.eq_ignore_ascii_case("completed") {
-                let version = op.target.as_deref().map(split_id).map(|(_, v)| v).unwrap_or_default();
-                return self.get_certificate(name, &version);
+                return Ok(Poll::Done(op.target.as_deref().map(split_id).map(|(_, v)| v.to_owned()).unwrap_or_default()));
             }
             if status.eq_ignore_ascii_case("cancelled") || status.eq_ignore_ascii_case("failed") {
                 let detail = op.status_details.unwrap_or_default();
                 return Err(Error::new(crate::status::KV_STATUS_SERVICE_ERROR, format!("certificate operation of '{name}' {status}: {detail}")));
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::new(KV_STATUS_TIMEOUT, format!("wait for certificate '{name}': the operation is still '{status}' after {timeout:?}")));
-            }
-            std::thread::sleep(delay.min(deadline - now));
-            delay = (delay * 2).min(MAX_POLL_DELAY);
-        }
+            Ok(Poll::Pending)
+        })?;
+        self.get_certificate(name, &version)
     }
 
     /// Waits until a deleted certificate shows up in the deleted collection, polling
@@ -885,37 +876,14 @@ impl Client {
     pub fn wait_for_deleted_certificate(&self, name: &str, timeout: Duration) -> Result<()> {
         check_name("certificate", name)?;
         let request = Request::new(Method::Get, format!("/deletedcertificates/{}", segment(name)));
-        self.certificate_poll_until_present(&request, timeout, format_args!("wait for deletion of certificate '{name}'"))
+        self.wait_until_present(&request, timeout, &format!("wait for deletion of certificate '{name}'"))
     }
 
     /// Waits until a recovered certificate is back, polling `GET /certificates/{name}/`.
     pub fn wait_for_recovered_certificate(&self, name: &str, timeout: Duration) -> Result<()> {
         check_name("certificate", name)?;
         let request = Request::new(Method::Get, format!("/certificates/{}/", segment(name)));
-        self.certificate_poll_until_present(&request, timeout, format_args!("wait for recovery of certificate '{name}'"))
-    }
-
-    /// Polls `request` until it succeeds (or 403), while it answers 404; `KV_STATUS_TIMEOUT`
-    /// after `timeout`. Same shape as the keys module's poll: to be replaced by the shared
-    /// poll-until helper at merge.
-    fn certificate_poll_until_present(&self, request: &Request, timeout: Duration, what: std::fmt::Arguments<'_>) -> Result<()> {
-        let what = what.to_string();
-        let deadline = Instant::now() + timeout;
-        let mut delay = FIRST_POLL_DELAY;
-        loop {
-            match self.pipeline.send(request) {
-                Ok(_) => return Ok(()),
-                Err(e) if e.http_status == 403 => return Ok(()),
-                Err(e) if e.http_status == 404 => {}
-                Err(e) => return Err(e.context(&what)),
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::new(KV_STATUS_TIMEOUT, format!("{what}: still not done after {timeout:?}")));
-            }
-            std::thread::sleep(delay.min(deadline - now));
-            delay = (delay * 2).min(MAX_POLL_DELAY);
-        }
+        self.wait_until_present(&request, timeout, &format!("wait for recovery of certificate '{name}'"))
     }
 
     // --- issuers --------------------------------------------------------------------------------

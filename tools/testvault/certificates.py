@@ -361,6 +361,9 @@ class CertStore(tv.SoftDeleteStore):
         self.lock = threading.Lock()
         self.live: dict[str, Cert] = {}
         self.deleted: dict[str, Cert] = {}
+        # Certificates are deleted and recovered at once (delay 0): their backing secret and key
+        # move with them in delete/recover/purge below, which an asynchronous move would split.
+        self._init_pending()
         self.issuers: dict[str, dict] = {}
         self.contacts: list | None = None
 
