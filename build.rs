@@ -5,17 +5,21 @@
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let crate_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     // The shared library carries a soname (libkv.so.MAJOR) so installed copies can be versioned.
-    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
+    let major =
+        std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libkv.so.{major}");
+        soname_link(&out_dir, &major);
     }
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml is valid");
     // Only the C boundary and the status list are public C API; the rest of the crate is not.
     // `src/ffi/mod.rs` brings in its submodules.
     let builder = cbindgen::Builder::new()
@@ -38,7 +42,30 @@ fn main() {
 fn copy_if_changed(from: &Path, to: &Path) {
     let new = std::fs::read(from).expect("generated header is readable");
     if std::fs::read(to).ok().as_deref() != Some(new.as_slice()) {
-        std::fs::create_dir_all(to.parent().expect("include/ has a parent")).expect("can create include/");
+        std::fs::create_dir_all(to.parent().expect("include/ has a parent"))
+            .expect("can create include/");
         std::fs::write(to, new).expect("can write include/kv.h");
+    }
+}
+
+/// Makes `libkv.so.MAJOR -> libkv.so` next to the library cargo builds (target/<profile>/), so a
+/// program linked with `-Ltarget/release -lkv` finds the soname its dynamic loader looks for.
+/// OUT_DIR is `<target>/<profile>/build/kv-<hash>/out`; the link is made before the library is
+/// linked and resolves once it is. Best effort: an unusual layout only loses the convenience link.
+fn soname_link(out_dir: &Path, major: &str) {
+    let Some(profile_dir) = out_dir.ancestors().nth(3) else {
+        return;
+    };
+    if !profile_dir.join("build").is_dir() {
+        return;
+    }
+    let link = profile_dir.join(format!("libkv.so.{major}"));
+    if std::fs::read_link(&link).ok().as_deref() == Some(Path::new("libkv.so")) {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    #[cfg(unix)]
+    if let Err(e) = std::os::unix::fs::symlink("libkv.so", &link) {
+        println!("cargo:warning=could not create {}: {e}", link.display());
     }
 }
