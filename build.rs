@@ -5,12 +5,10 @@
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let crate_dir =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     // The shared library carries a soname (libkv.so.MAJOR) so installed copies can be versioned.
-    let major =
-        std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libkv.so.{major}");
         soname_link(&out_dir, &major);
@@ -18,8 +16,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
-        .expect("cbindgen.toml is valid");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     // Only the C boundary and the status list are public C API; the rest of the crate is not.
     // `src/ffi/mod.rs` brings in its submodules.
     let builder = cbindgen::Builder::new()
@@ -42,8 +39,7 @@ fn main() {
 fn copy_if_changed(from: &Path, to: &Path) {
     let new = std::fs::read(from).expect("generated header is readable");
     if std::fs::read(to).ok().as_deref() != Some(new.as_slice()) {
-        std::fs::create_dir_all(to.parent().expect("include/ has a parent"))
-            .expect("can create include/");
+        std::fs::create_dir_all(to.parent().expect("include/ has a parent")).expect("can create include/");
         std::fs::write(to, new).expect("can write include/kv.h");
     }
 }
