@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-import kv
+import kv_keyvault as kv
 
 from conftest import PAGE_SIZE, Vault, unique
 
