@@ -15,7 +15,9 @@
 #   bash scripts/test_install.sh go       make install into a temporary prefix; a Go module in a
 #                                         directory outside the repository (go.mod replace pointing
 #                                         at this checkout, GOPROXY=off) builds README's Go
-#                                         quickstart with `#cgo pkg-config: kv` and runs it
+#                                         quickstart with `#cgo pkg-config: kv` and runs it; then
+#                                         again with plain `go get ...@latest` from a file proxy
+#                                         that holds bindings/go as a module zip (as published)
 #   bash scripts/test_install.sh readme   python3 scripts/readme.py check (every shell command of
 #                                         README.md is run by a test), bash scripts/demo.sh, and
 #                                         README's "by hand" commands for the C examples
@@ -49,6 +51,7 @@ cleanup() {
         scripts/vault.sh stop "$VAULT_DIR" >/dev/null 2>&1 || true
     fi
     rm -f "$ROOT/app" "$ROOT/app.c"
+    chmod -R u+w "$SCRATCH" 2>/dev/null || true   # Go's module cache is read-only
     rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
@@ -180,12 +183,44 @@ test_go() {
     python3 scripts/readme.py block main.go >"$SCRATCH/goapp/main.go"
     cd "$SCRATCH/goapp"
     # Nothing is fetched: the module comes from the checkout (replace), the C library from PREFIX.
-    export GOPROXY=off GOFLAGS=-mod=mod
+    # A build cache of its own: Go's cache keeps the pkg-config link flags of an earlier build
+    # (another prefix) and would link against a prefix that no longer exists.
+    export GOPROXY=off GOFLAGS=-mod=mod GOCACHE="$SCRATCH/gocache"
     go mod init example.com/app
     go mod edit -require=github.com/kv-sdk/kv/bindings/go@v0.0.0 -replace=github.com/kv-sdk/kv/bindings/go="$KV_CHECKOUT/bindings/go"
     go build -o app .
     readelf -d app | grep -q 'NEEDED.*\[libkv.so.0\]' || fail "the Go program does not link libkv.so.0 (pkg-config)"
     expect_quickstart "$(LD_LIBRARY_PATH="$PREFIX/lib" ./app)" "the Go quickstart"
+
+    # As if published: the module as the proxy would serve it (only bindings/go's tracked files,
+    # none of the repository around it) from a file proxy, fetched with plain `go get`.
+    say "go get from a file proxy holding the module as published"
+    local version proxy
+    version="v$(sed -n 's/^version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$ROOT/Cargo.toml" | head -n 1)"
+    proxy="$SCRATCH/goproxy"
+    python3 - "$ROOT" "$proxy" "$version" <<'PY'
+import json, subprocess, sys, zipfile
+from pathlib import Path
+root, proxy, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+mod = "github.com/kv-sdk/kv/bindings/go"
+files = subprocess.run(["git", "-C", str(root), "ls-files", "bindings/go"], check=True,
+                       capture_output=True, text=True).stdout.split()
+d = proxy / mod / "@v"
+d.mkdir(parents=True)
+with zipfile.ZipFile(d / (version + ".zip"), "w") as z:
+    for f in files:
+        z.write(root / f, "%s@%s/%s" % (mod, version, f[len("bindings/go/"):]))
+(d / (version + ".mod")).write_bytes((root / "bindings/go/go.mod").read_bytes())
+(d / (version + ".info")).write_text(json.dumps({"Version": version, "Time": "2026-01-01T00:00:00Z"}))
+(d / "list").write_text(version + "\n")
+PY
+    mkdir -p "$SCRATCH/goget"
+    cp "$SCRATCH/goapp/main.go" "$SCRATCH/goget/main.go"
+    cd "$SCRATCH/goget"
+    GOPROXY="file://$proxy" GONOSUMDB=github.com/kv-sdk GOFLAGS=-mod=mod GOMODCACHE="$SCRATCH/gomodcache" \
+        bash -c 'go mod init example.com/app && go get github.com/kv-sdk/kv/bindings/go/kv@latest && go build -o app .'
+    grep -q "github.com/kv-sdk/kv/bindings/go $version" go.mod || fail "go get did not record $version"
+    expect_quickstart "$(LD_LIBRARY_PATH="$PREFIX/lib" ./app)" "the Go quickstart fetched with go get"
 }
 
 test_readme() {
