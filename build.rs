@@ -11,6 +11,7 @@ fn main() {
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libkv.so.{major}");
+        soname_link(&out_dir, &major);
     }
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
@@ -40,5 +41,27 @@ fn copy_if_changed(from: &Path, to: &Path) {
     if std::fs::read(to).ok().as_deref() != Some(new.as_slice()) {
         std::fs::create_dir_all(to.parent().expect("include/ has a parent")).expect("can create include/");
         std::fs::write(to, new).expect("can write include/kv.h");
+    }
+}
+
+/// Makes `libkv.so.MAJOR -> libkv.so` next to the library cargo builds (target/<profile>/), so a
+/// program linked with `-Ltarget/release -lkv` finds the soname its dynamic loader looks for.
+/// OUT_DIR is `<target>/<profile>/build/kv-<hash>/out`; the link is made before the library is
+/// linked and resolves once it is. Best effort: an unusual layout only loses the convenience link.
+fn soname_link(out_dir: &Path, major: &str) {
+    let Some(profile_dir) = out_dir.ancestors().nth(3) else {
+        return;
+    };
+    if !profile_dir.join("build").is_dir() {
+        return;
+    }
+    let link = profile_dir.join(format!("libkv.so.{major}"));
+    if std::fs::read_link(&link).ok().as_deref() == Some(Path::new("libkv.so")) {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    #[cfg(unix)]
+    if let Err(e) = std::os::unix::fs::symlink("libkv.so", &link) {
+        println!("cargo:warning=could not create {}: {e}", link.display());
     }
 }

@@ -31,6 +31,12 @@
 #                                   Python and Go tests (and their credential tests) against the
 #                                   emulators, with real tokens
 #                                   (KV_EMU_STATE_DIR, KV_EMU_*_PORT: another emulator instance)
+
+#  11-14. install and README        scripts/test_install.sh c | python | go | readme: README's C
+#                                   recipes, the wheel (scripts/build_wheel.sh) in a fresh venv
+#                                   without cargo, a Go program outside the repository against an
+#                                   installed prefix, the demo and every README command
+#  15. API reference                scripts/gen_api_docs.py --check: docs/api/kv.md is current
 #
 # Environment:
 #   KV_VAULT_IMPL=lowkey              use Lowkey Vault for the C examples and, through
@@ -494,6 +500,11 @@ stage "Go binding (go vet, go test -race, cgocheck2)" bash bindings/go/run_tests
 if [ -d "$EMULATORS" ]; then stage "independent vault (emulator)" run_emulator_stage; else echo "==> stage skipped: independent vault (emulator): $EMULATORS does not exist (it does in CI)"; fi
 stage "C++ binding, make install, CMake and pkg-config consumers" bash bindings/cpp/run_tests.sh
 stage "binding parity with kv.h" python3 scripts/parity.py
+stage "install: README's C recipes (shared, static), make install layout, pkg-config" bash scripts/test_install.sh c
+stage "install: manylinux wheel into a fresh venv without cargo, Python quickstart" bash scripts/test_install.sh python
+stage "install: Go program outside the repository against an installed prefix" bash scripts/test_install.sh go
+stage "README: demo, commands by hand, every shell command tested" bash scripts/test_install.sh readme
+stage "API reference docs/api/kv.md current with kv.h" python3 scripts/gen_api_docs.py --check
 
 # Stop the vault now so that the summary line is the last line printed.
 cleanup

@@ -7,7 +7,7 @@
 #
 # Steps:
 #   1. cargo build --release when target/release/libkv.a is missing or older than the Rust
-#      sources or include/kv.h (the package links it statically).
+#      sources or include/kv.h (the package links it statically, -tags kv_repo).
 #   2. gofmt -l (every file formatted) and go vet ./...
 #   3. go test -race -count=1 -json ./... with GOEXPERIMENT=cgocheck2 when this Go supports it
 #      (full checks of Go pointers passed to and stored by C); otherwise GODEBUG=cgocheck=1.
@@ -59,10 +59,12 @@ if [ -n "$stale" ]; then
 fi
 [ -f "$LIB" ] || { echo "run_tests.sh: $LIB was not built" >&2; exit 1; }
 
-BUILD_FLAGS=()
+# -tags kv_repo: the repository's include/kv.h and target/release/libkv.a (the package's default,
+# pkg-config, is for an installed library: scripts/test_install.sh go tests that).
+BUILD_FLAGS=(-tags kv_repo)
 if [ "$TARGET_DIR/release/libkv.a" != "$ROOT/target/release/libkv.a" ]; then
     BUILD_FLAGS=(-tags kv_external)
-    export CGO_LDFLAGS="$LIB -ldl -lm -lpthread ${CGO_LDFLAGS:-}"
+    export CGO_LDFLAGS="$LIB -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc ${CGO_LDFLAGS:-}"
     echo "==> linking $LIB (-tags kv_external)"
 fi
 

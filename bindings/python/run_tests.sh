@@ -7,7 +7,7 @@
 # 2. a virtual environment ($KV_PY_VENV, default bindings/python/.venv) that sees the system's
 #    site-packages, with pytest, mypy and cryptography (installed from PyPI only when missing)
 # 3. pip install bindings/python into it: the real install path, which bundles libkv.so
-# 4. tools/gen_ffi.py --check: kv/_ffi.py and kv/errors.py are what include/kv.h generates
+# 4. tools/gen_ffi.py --check: kv_keyvault/_ffi.py and kv_keyvault/errors.py are what include/kv.h generates
 # 5. mypy --strict: the package (as Python 3.10, the oldest supported), the tests and the example; and the example again
 #    against the installed package (py.typed)
 # 6. pytest bindings/python/tests against the installed package; the tests start their own local
@@ -65,12 +65,12 @@ say "generated modules are current (tools/gen_ffi.py --check)"
 "$PY" "$HERE/tools/gen_ffi.py" --check
 
 say "mypy --strict"
-(cd "$HERE" && "$PY" -m mypy --strict --python-version 3.10 kv)
-(cd "$HERE" && "$PY" -m mypy --strict kv tests examples tools)
+(cd "$HERE" && "$PY" -m mypy --strict --python-version 3.10 kv_keyvault)
+(cd "$HERE" && "$PY" -m mypy --strict kv_keyvault tests examples tools)
 # From outside the source tree, so that the installed package (and its py.typed) is checked.
 (cd "$ROOT" && "$PY" -m mypy --strict --no-incremental "$HERE/examples/quickstart.py")
 
 say "pytest"
-# From the repository root, so that `import kv` is the installed package, not bindings/python/kv.
+# From the repository root, so that `import kv_keyvault` is the installed package, not bindings/python/kv_keyvault.
 cd "$ROOT"
 KV_TEST_EXPECT_BUNDLED=1 "$PY" -m pytest -p no:cacheprovider "$HERE/tests" "$@"

@@ -16,7 +16,7 @@ import os
 import sys
 import uuid
 
-import kv
+import kv_keyvault as kv
 
 
 def main() -> int:

@@ -31,7 +31,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-import kv
+import kv_keyvault as kv
 
 ROOT = Path(__file__).resolve().parents[3]
 TESTVAULT = ROOT / "tools" / "testvault" / "testvault.py"

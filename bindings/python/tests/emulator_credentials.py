@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-import kv
+import kv_keyvault as kv
 from conftest import unique
 
 

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-import kv
-from kv._credentials import live_callbacks
+import kv_keyvault as kv
+from kv_keyvault._credentials import live_callbacks
 
 from conftest import APP_ID, Scripted, Vault, client_kwargs, unique
 

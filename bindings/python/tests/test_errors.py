@@ -7,8 +7,8 @@ from typing import Any, List, Optional, Type
 
 import pytest
 
-import kv
-from kv import _native
+import kv_keyvault as kv
+from kv_keyvault import _native
 
 from conftest import EMULATOR, Scripted, Vault, client_kwargs, unique
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import kv
+import kv_keyvault as kv
 
 from conftest import Vault
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Dict, Set
 
-import kv
-from kv import _ffi
+import kv_keyvault as kv
+from kv_keyvault import _ffi
 
 HERE = Path(__file__).resolve().parent
 PY_ROOT = HERE.parent
 ROOT = PY_ROOT.parent.parent
 HEADER = ROOT / "include" / "kv.h"
-SOURCE_PKG = PY_ROOT / "kv"
+SOURCE_PKG = PY_ROOT / "kv_keyvault"
 
 # Functions of kv.h the binding deliberately does not call, with the reason.
 NOT_CALLED: Dict[str, str] = {
@@ -76,7 +76,7 @@ def package_sources() -> Dict[str, str]:
 def test_generated_modules_match_header() -> None:
     gen = load_generator()
     files = gen.generate(HEADER)
-    assert set(files) == {"kv/_ffi.py", "kv/errors.py"}
+    assert set(files) == {"kv_keyvault/_ffi.py", "kv_keyvault/errors.py"}
     for rel, content in files.items():
         current = (PY_ROOT / rel).read_text(encoding="utf-8")
         assert current == content, (
@@ -89,7 +89,7 @@ def test_every_header_function_is_declared() -> None:
     assert names, "no functions found in kv.h"
     assert names == set(_ffi.FUNCTIONS), sorted(names ^ set(_ffi.FUNCTIONS))
     # ...and bound on the loaded library with argtypes and restype.
-    from kv._native import lib
+    from kv_keyvault._native import lib
 
     for name in names:
         fn = getattr(lib, name)
@@ -173,4 +173,4 @@ def test_generator_picks_up_a_new_function(tmp_path: Path) -> None:
         "kv_status kv_client_frobnicate(const struct kv_client *c, uint32_t n, struct kv_error **err_out);"))
     files = gen.generate(changed)
     assert '"kv_client_frobnicate": (c_uint32, [POINTER(kv_client), c_uint32, POINTER(POINTER(kv_error))])' \
-        in files["kv/_ffi.py"]
+        in files["kv_keyvault/_ffi.py"]

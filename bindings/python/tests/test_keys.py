@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-import kv
+import kv_keyvault as kv
 
 from conftest import EMULATOR, PAGE_SIZE, not_on_emulator, unique
 

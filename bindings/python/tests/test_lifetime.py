@@ -11,8 +11,8 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-import kv
-from kv._native import live_handles
+import kv_keyvault as kv
+from kv_keyvault._native import live_handles
 
 from conftest import Vault, client_kwargs, unique
 

@@ -10,8 +10,8 @@ from typing import Dict, Optional
 
 import pytest
 
-import kv
-from kv import _native
+import kv_keyvault as kv
+from kv_keyvault import _native
 
 
 def run_import(code: str, env_extra: Dict[str, Optional[str]]) -> subprocess.CompletedProcess[str]:
@@ -38,14 +38,14 @@ def test_loaded_library_is_reported() -> None:
 
 
 def test_kv_library_is_used_exclusively() -> None:
-    r = run_import("import kv; print(kv.library_path())", {"KV_LIBRARY": str(kv.library_path())})
+    r = run_import("import kv_keyvault as kv; print(kv.library_path())", {"KV_LIBRARY": str(kv.library_path())})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(kv.library_path())
 
 
 def test_missing_library_lists_what_was_tried(tmp_path: Path) -> None:
     missing = tmp_path / "nope" / "libkv.so"
-    r = run_import("import kv", {"KV_LIBRARY": str(missing)})
+    r = run_import("import kv_keyvault", {"KV_LIBRARY": str(missing)})
     assert r.returncode != 0
     assert "ImportError" in r.stderr
     assert "KV_LIBRARY: %s (not found)" % missing in r.stderr
@@ -58,7 +58,7 @@ def test_a_library_that_is_not_kv_is_refused() -> None:
     path = getattr(_ctypes, "__file__", None)
     if not path:
         pytest.skip("_ctypes is built into this interpreter")
-    r = run_import("import kv", {"KV_LIBRARY": path})
+    r = run_import("import kv_keyvault", {"KV_LIBRARY": path})
     assert r.returncode != 0
     assert "ImportError" in r.stderr
     assert "KV_LIBRARY: %s (not a kv library: no kv_version)" % path in r.stderr
@@ -67,9 +67,9 @@ def test_a_library_that_is_not_kv_is_refused() -> None:
 def test_version_mismatch_is_refused() -> None:
     code = (
         "import sys, types\n"
-        "fake = types.ModuleType('kv._version'); fake.__version__ = '9.9.9'\n"
-        "sys.modules['kv._version'] = fake\n"
-        "import kv\n"
+        "fake = types.ModuleType('kv_keyvault._version'); fake.__version__ = '9.9.9'\n"
+        "sys.modules['kv_keyvault._version'] = fake\n"
+        "import kv_keyvault\n"
     )
     r = run_import(code, {"KV_LIBRARY": str(kv.library_path())})
     assert r.returncode != 0
@@ -78,7 +78,7 @@ def test_version_mismatch_is_refused() -> None:
 
 def test_search_order() -> None:
     r = run_import(
-        "from kv import _native; print('\\n'.join('%s|%s' % c for c in _native.library_candidates()))",
+        "from kv_keyvault import _native; print('\\n'.join('%s|%s' % c for c in _native.library_candidates()))",
         {"KV_LIBRARY": None},
     )
     assert r.returncode == 0, r.stderr

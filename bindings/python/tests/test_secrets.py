@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-import kv
+import kv_keyvault as kv
 
 from conftest import EMULATOR, PAGE_SIZE, Scripted, Vault, unique
 

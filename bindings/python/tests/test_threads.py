@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
-import kv
+import kv_keyvault as kv
 
 from conftest import unique
 

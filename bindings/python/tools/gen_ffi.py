@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Generates the kv Python binding's declarations from include/kv.h.
 
-    python3 bindings/python/tools/gen_ffi.py            # rewrite kv/_ffi.py and kv/errors.py
+    python3 bindings/python/tools/gen_ffi.py            # rewrite kv_keyvault/_ffi.py and kv_keyvault/errors.py
     python3 bindings/python/tools/gen_ffi.py --check    # exit 1 when either differs from kv.h
 
 It reads the header that cbindgen generates and writes two modules of the `kv` package:
 
-* ``kv/_ffi.py``: the ctypes declarations -- the opaque handle types, the by-value structs
+* ``kv_keyvault/_ffi.py``: the ctypes declarations -- the opaque handle types, the by-value structs
   (``kv_str``, ``kv_bytes``), callback typedefs if any, ``argtypes`` and ``restype`` for EVERY
   function, the ``uint32_t`` enumeration typedefs as ``enum.IntEnum`` classes with their
   ``#define`` values (``Status``, ``SignatureAlgorithm``, ``KeyType``, ...) and every other
   ``#define``.
-* ``kv/errors.py``: one exception class per ``KV_STATUS_*`` value (except OK) under ``KvError``,
+* ``kv_keyvault/errors.py``: one exception class per ``KV_STATUS_*`` value (except OK) under ``KvError``,
   grouped by the status ranges of the header's conventions.
 
 A C type it does not know is an error (the generator stops), so a header change can never be
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
-PKG_DIR = HERE.parent / "kv"
+PKG_DIR = HERE.parent / "kv_keyvault"
 DEFAULT_HEADER = HERE.parent.parent.parent / "include" / "kv.h"
 
 # C scalar types -> ctypes names.
@@ -553,7 +553,7 @@ def error_class(status: int) -> Type[KvError]:
 def generate(header_path: Path = DEFAULT_HEADER) -> Dict[str, str]:
     """Returns {path relative to bindings/python: content} for every generated module."""
     h = parse_header(header_path.read_text(encoding="utf-8"))
-    return {"kv/_ffi.py": generate_ffi(h), "kv/errors.py": generate_errors(h)}
+    return {"kv_keyvault/_ffi.py": generate_ffi(h), "kv_keyvault/errors.py": generate_errors(h)}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

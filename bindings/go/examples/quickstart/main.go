@@ -10,9 +10,10 @@
 //	KV_VERIFY_CHALLENGE_RESOURCE=0  (optional) only for emulators whose challenge names
 //	              another host
 //
-// Run from bindings/go after `cargo build --release` in the repository root:
+// Run from bindings/go after `cargo build --release` in the repository root (-tags kv_repo
+// links the repository's libkv.a; without it, the installed library found by pkg-config):
 //
-//	go run ./examples/quickstart
+//	go run -tags kv_repo ./examples/quickstart
 package main
 
 import (
@@ -23,7 +24,7 @@ import (
 	"os"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 func main() {

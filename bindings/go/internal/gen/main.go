@@ -1,5 +1,5 @@
 // Command gen regenerates zz_generated.go (statuses, sentinel errors and enumerations) from
-// kv.h. Run it through `go generate` in bindings/go:
+// kv.h. Run it through `go generate` in bindings/go/kv:
 //
 //	go generate ./...
 package main
@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	header := flag.String("header", "../../include/kv.h", "path of kv.h")
+	header := flag.String("header", "../../../include/kv.h", "path of kv.h")
 	out := flag.String("out", "zz_generated.go", "Go file to write")
 	check := flag.Bool("check", false, "only check that -out is up to date (exit status 1 if not)")
 	flag.Parse()
@@ -32,7 +32,7 @@ func main() {
 	if *check {
 		old, _ := os.ReadFile(*out)
 		if !bytes.Equal(old, code) {
-			fmt.Fprintf(os.Stderr, "gen: %s is out of date with %s: run `go generate` in bindings/go\n", *out, *header)
+			fmt.Fprintf(os.Stderr, "gen: %s is out of date with %s: run `go generate` in bindings/go/kv\n", *out, *header)
 			os.Exit(1)
 		}
 		return

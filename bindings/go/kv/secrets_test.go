@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 func TestSecretRoundTrip(t *testing.T) {

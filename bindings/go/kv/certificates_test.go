@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 func TestCertificateSelfSignedDownloadLoadsInCryptoTLS(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 // headerStatuses reads every KV_STATUS_* value of kv.h (independently of the generator).

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 // The tests run against one local vault that TestMain starts: tools/testvault/testvault.py on
@@ -218,9 +218,9 @@ func testOptions() *kv.ClientOptions {
 	}
 }
 
-// repoRoot is the kv repository (bindings/go is two levels down).
+// repoRoot is the kv repository (bindings/go/kv is three levels down).
 func repoRoot() string {
-	dir, _ := filepath.Abs(filepath.Join("..", ".."))
+	dir, _ := filepath.Abs(filepath.Join("..", "..", ".."))
 	return dir
 }
 

@@ -42,7 +42,7 @@ func TestGeneratedCodeUpToDate(t *testing.T) {
 				break
 			}
 		}
-		t.Fatalf("zz_generated.go is out of date with include/kv.h: run `go generate` in bindings/go")
+		t.Fatalf("zz_generated.go is out of date with include/kv.h: run `go generate` in bindings/go/kv")
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 // TestConcurrentClient shares one client between 32 goroutines (run with -race).

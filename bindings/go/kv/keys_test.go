@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 var allOps = []string{kv.KeyOperationSign, kv.KeyOperationVerify, kv.KeyOperationEncrypt,

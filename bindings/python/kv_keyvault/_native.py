@@ -6,11 +6,11 @@ Where the library comes from, in this order (the first that loads, matches the p
 exports every function of kv.h is used):
 
 1. ``KV_LIBRARY``: when this environment variable is set, that file and nothing else;
-2. the library installed inside the package (``pip install`` copies ``libkv.so`` into ``kv/``);
+2. the library installed inside the package (``pip install`` copies ``libkv.so`` into ``kv_keyvault/``);
 3. the repository's build, when the package is imported from a kv source tree:
    ``$CARGO_TARGET_DIR`` (if set), then ``target/``, release before debug.
 
-If none does, ``import kv`` raises ImportError listing every path tried and why each failed.
+If none does, ``import kv_keyvault`` raises ImportError listing every path tried and why each failed.
 
 The GIL: every function is called through ``ctypes.CDLL``, which releases the GIL for the duration
 of each foreign call (only ``ctypes.PyDLL`` keeps it). A blocking vault request therefore never
@@ -57,7 +57,7 @@ def library_candidates() -> List[Tuple[str, Path]]:
     name = _library_filename()
     pkg = Path(__file__).resolve().parent
     out = [("installed package", pkg / name)]
-    root = pkg.parent.parent.parent  # kv/ -> bindings/python -> bindings -> repository root
+    root = pkg.parent.parent.parent  # kv_keyvault/ -> bindings/python -> bindings -> repository root
     if (root / "Cargo.toml").is_file() and (root / "include" / "kv.h").is_file():
         targets: List[Path] = []
         custom = os.environ.get("CARGO_TARGET_DIR")

@@ -13,3 +13,6 @@ func StatusNames() map[Status]string { return statusNames }
 
 // CallbackHandles returns how many callback credentials kv has not released yet.
 func CallbackHandles() int64 { return callbackHandles.Load() }
+
+// BuildTags is the -tags value of the link mode this test binary was built with.
+const BuildTags = buildTags

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 // unsetEnv unsets variables for the test and restores them afterwards.

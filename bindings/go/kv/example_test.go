@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 // Example shows the shape of a program using the binding (compiled by go test, not run: it
@@ -52,9 +52,10 @@ func TestQuickstartExample(t *testing.T) {
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "quickstart")
-	build := exec.Command(goCmd, "build", "-o", bin, "./examples/quickstart")
+	// The same link mode as this test binary (kv.BuildTags, from the link_*.go file in use).
+	build := exec.Command(goCmd, "build", "-tags", kv.BuildTags, "-o", bin, "../examples/quickstart")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./examples/quickstart: %v\n%s", err, out)
+		t.Fatalf("go build -tags %q ../examples/quickstart: %v\n%s", kv.BuildTags, err, out)
 	}
 	run := exec.Command(bin)
 	run.Env = append(os.Environ(), "KV_VAULT_URL="+vaultURL, "KV_CA_FILE="+vaultCA, "KV_TOKEN="+testToken())

@@ -1,14 +1,17 @@
-"""kv: an Azure Key Vault client (secrets, keys, cryptography) over the kv C library.
+"""kv_keyvault: an Azure Key Vault client (secrets, keys, cryptography) over the kv C library.
 
-    import kv
+The distribution is ``kv-keyvault``; the import name ``kv_keyvault`` (``kv`` is an unrelated
+project on PyPI). Import it as ``kv`` in your own code if you like:
+
+    import kv_keyvault as kv
 
     with kv.StaticTokenCredential(token) as cred, kv.Client("https://myvault.vault.azure.net", cred) as client:
         client.set_secret("db", "s3cr3t")
         print(client.get_secret("db").value)
 
-Every failed call raises a :class:`KvError` subclass (``kv.errors``), one per ``KV_STATUS_*`` of
+Every failed call raises a :class:`KvError` subclass (``kv_keyvault.errors``), one per ``KV_STATUS_*`` of
 kv.h. The native library is found through ``KV_LIBRARY``, then inside the installed package, then
-in the kv repository's build (see ``kv._native``); its version must equal ``kv.__version__``.
+in the kv repository's build (see ``kv_keyvault._native``); its version must equal ``kv.__version__``.
 """
 from __future__ import annotations
 

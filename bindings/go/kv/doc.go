@@ -42,9 +42,11 @@
 //
 // # Building
 //
-// The package links the static library target/release/libkv.a of the repository by default
-// (build it with `cargo build --release` in the repository root); build tags select dynamic
-// linking or flags of your own. See README.md.
+// By default the package finds the installed C library with pkg-config (`#cgo pkg-config: kv`:
+// install it with `make install` in the kv repository and, for a prefix pkg-config does not
+// search, set PKG_CONFIG_PATH=<prefix>/lib/pkgconfig). Inside a kv checkout, -tags kv_repo links
+// the repository's target/release/libkv.a statically and -tags kv_dynamic its libkv.so;
+// -tags kv_external takes link flags from CGO_LDFLAGS only. See README.md.
 package kv
 
-//go:generate go run ./internal/gen -header ../../include/kv.h -out zz_generated.go
+//go:generate go run ../internal/gen -header ../../../include/kv.h -out zz_generated.go

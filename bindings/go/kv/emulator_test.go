@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	kv "github.com/kv-sdk/kv/bindings/go"
+	"github.com/kv-sdk/kv/bindings/go/kv"
 )
 
 func emu(t *testing.T, name string) string {

@@ -1,7 +1,6 @@
 package kv
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include <string.h>
 #include "kv.h"
