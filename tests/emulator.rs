@@ -3,13 +3,13 @@
 //! token (RS256 signature against the identity platform's keys, issuer, audience, expiry), so
 //! these tests prove which token arrived, not only that one did.
 //!
-//! Every test is `#[ignore]`d: `cargo test --all-targets` lists them as ignored instead of
-//! passing them without a vault. `scripts/test.sh` (stage "independent vault (emulator)") runs
-//! them with the emulators' `KV_EMU_*` variables:
+//! The tests are compiled only with the cargo feature `emulator-tests`, so `cargo test
+//! --all-targets` neither runs nor counts them. `scripts/test.sh` (stage "independent vault
+//! (emulator)") runs them with the feature and the emulators' `KV_EMU_*` variables:
 //!
 //! ```sh
 //! eval "$(bash ../shared/vault-emulators/start.sh)"
-//! cargo test --test emulator -- --ignored
+//! cargo test --features emulator-tests --test emulator
 //! ```
 //!
 //! Without the `KV_EMU_*` variables each test fails, naming what is missing.
@@ -19,6 +19,8 @@
 //! a disabled secret may answer `Forbidden` without the `SecretDisabled` inner code, a name in
 //! the deleted state may answer plain `Conflict`, and deletion is instant (the tests still wait
 //! where the service requires it).
+
+#![cfg(feature = "emulator-tests")]
 
 mod support;
 
@@ -53,7 +55,7 @@ struct Emu {
 
 fn emu() -> Emu {
     let get = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: start the emulators (eval \"$(bash ../shared/vault-emulators/start.sh)\") and run with --ignored"))
+        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: start the emulators (eval \"$(bash ../shared/vault-emulators/start.sh)\") and run with --features emulator-tests"))
     };
     Emu {
         vault_url: get("KV_EMU_VAULT_URL"),
@@ -148,7 +150,6 @@ fn jwt_part(token: &str, i: usize) -> Value {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn client_secret_credential_gets_a_token_the_vault_accepts() {
     let c = client();
     let name = unique("emu-cs");
@@ -165,7 +166,6 @@ fn client_secret_credential_gets_a_token_the_vault_accepts() {
 /// The C ABI reads them from the process environment: they are set once here, before any
 /// managed identity credential of this test binary is built (nothing else here reads them).
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn managed_identity_through_the_app_service_endpoint() {
     static ENV: Once = Once::new();
     let e = emu();
@@ -191,7 +191,6 @@ fn managed_identity_through_the_app_service_endpoint() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn a_wrong_client_secret_is_a_clear_authentication_failure() {
     let e = emu();
     let wrong = "not-the-secret~Zq8";
@@ -218,7 +217,6 @@ fn a_wrong_client_secret_is_a_clear_authentication_failure() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn a_self_signed_token_is_refused_by_the_vault() {
     // Same header (kid) and claims as a real token, signed with a key of our own.
     let real = raw_token(VAULT_SCOPE);
@@ -266,7 +264,6 @@ fn a_self_signed_token_is_refused_by_the_vault() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn a_token_for_another_audience_is_refused_by_the_vault() {
     let storage = raw_token("https://storage.azure.com/.default");
     assert_eq!(
@@ -292,7 +289,6 @@ fn a_token_for_another_audience_is_refused_by_the_vault() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn secrets_versions_properties_and_lists() {
     let c = client();
     let name = unique("emu-sec");
@@ -354,7 +350,6 @@ fn secrets_versions_properties_and_lists() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn disabled_secret_cannot_be_read() {
     let c = client();
     let name = unique("emu-dis");
@@ -403,7 +398,6 @@ fn eventually<T>(what: &str, mut f: impl FnMut() -> Result<T, CallError>) -> T {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn secret_soft_delete_recover_purge_backup_restore() {
     let c = client();
     let name = unique("emu-del");
@@ -447,7 +441,6 @@ fn secret_soft_delete_recover_purge_backup_restore() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn keys_create_update_rotate_list_delete_recover_backup_restore() {
     let c = client();
     let keys = KeyApi(&c);
@@ -523,7 +516,6 @@ fn keys_create_update_rotate_list_delete_recover_backup_restore() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn rsa_and_ec_sign_verify_in_the_vault_and_locally() {
     let c = client();
     let (keys, crypto) = (KeyApi(&c), CryptoApi(&c));
@@ -626,7 +618,6 @@ fn rsa_and_ec_sign_verify_in_the_vault_and_locally() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn rsa_encrypt_decrypt_wrap_unwrap_in_the_vault_and_locally() {
     let c = client();
     let (keys, crypto) = (KeyApi(&c), CryptoApi(&c));
@@ -716,7 +707,6 @@ fn rsa_encrypt_decrypt_wrap_unwrap_in_the_vault_and_locally() {
 }
 
 #[test]
-#[ignore = "needs the independent vault emulator: run by scripts/test.sh (stage \"independent vault (emulator)\")"]
 fn imported_key_signs_what_an_independent_verifier_accepts() {
     // A key made here (rsa crate), imported as JWK; the vault's signature is checked with the
     // public half outside kv.

@@ -1,7 +1,7 @@
 //! Certificates against real vaults: every certificate operation of the Rust core against the
 //! local stand-in vault (tools/testvault), and the same scenarios against the independent vault
-//! emulator (`#[ignore]`: run with `--ignored` when the KV_EMU_* variables are set). What kv
-//! downloads is checked with the `openssl` command-line tool.
+//! emulator (with the cargo feature `emulator-tests` and the KV_EMU_* variables set, as the
+//! emulator stage of scripts/test.sh does). What kv downloads is checked with the `openssl` command-line tool.
 
 mod support;
 
@@ -35,6 +35,7 @@ struct Vault {
 }
 
 const LOCAL: Vault = Vault { real_secret: true, patch_merges: true, strict: true };
+#[cfg(feature = "emulator-tests")]
 const EMULATOR: Vault = Vault { real_secret: false, patch_merges: false, strict: false };
 
 fn local() -> Client {
@@ -45,6 +46,7 @@ fn local() -> Client {
 }
 
 /// The independent emulator, from KV_EMU_* (see ../shared/vault-emulators/README.md).
+#[cfg(feature = "emulator-tests")]
 fn emulator() -> Client {
     let var = |n: &str| std::env::var(n).unwrap_or_else(|_| panic!("{n} is not set: source /tmp/emu.env (or start the emulators) first"));
     let ca = var("KV_EMU_CA_FILE");
@@ -455,10 +457,10 @@ fn local_failed_operation_error_is_mapped_like_a_service_error() {
     cleanup(&c, &name);
 }
 
-// --- the independent emulator (run with --ignored, KV_EMU_* set) -------------------------------
+// --- the independent emulator (feature emulator-tests, KV_EMU_* set) ------------------------------
 
 #[test]
-#[ignore = "needs the vault emulator: source /tmp/emu.env; cargo test --test vault_certificates -- --ignored"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_self_signed_pem_and_pkcs12() {
     let c = emulator();
     self_signed_create_wait_download(EMULATOR, &c, CONTENT_TYPE_PEM);
@@ -466,43 +468,43 @@ fn emulator_self_signed_pem_and_pkcs12() {
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_versions_update_policy_and_lists() {
     versions_update_policy_and_lists(EMULATOR, &emulator());
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_pending_merge_with_a_test_ca() {
     pending_merge_with_a_test_ca(EMULATOR, &emulator());
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_cancel_and_delete_pending() {
     cancel_and_delete_pending(EMULATOR, &emulator());
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_import_pem_and_pkcs12() {
     import_pem_and_pkcs12_made_by_openssl(EMULATOR, &emulator());
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_refused_policy_creates_nothing() {
     refused_policy_creates_nothing(EMULATOR, &emulator());
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_delete_recover_purge_backup_restore() {
     delete_recover_purge_backup_restore(EMULATOR, &emulator());
 }
 
 #[test]
-#[ignore = "needs the vault emulator"]
+#[cfg(feature = "emulator-tests")]
 fn emulator_issuers_and_contacts() {
     issuers_and_contacts(EMULATOR, &emulator());
 }

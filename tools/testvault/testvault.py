@@ -132,7 +132,7 @@ Tokens (which token reached the vault)
     400 unauthorized_client (unknown app), unsupported_grant_type, invalid_scope.
   Test-only endpoint (plain HTTP, not part of the service): ``GET /testvault/auth-log[?path=SUBSTRING]``
   -> ``{"entries":[{"method":..,"path":..,"status":..,"subject":<subject or null>}, ...]}``, one entry
-  per vault request that reached the token check (oldest first, the last 10000), filtered to paths
+  per vault request that reached the token check (oldest first, the last 200000), filtered to paths
   containing SUBSTRING. A test uses a unique object name and reads which identity reached the vault.
 
 Deviations from the real service (deliberate or simplifications)
@@ -974,7 +974,7 @@ class TokenRegistry:
     """The tokens this vault accepts (issued by its token endpoints or seeded at start), and a log of
     which subject each vault request authenticated as (for tests: GET /testvault/auth-log)."""
 
-    LOG_MAX = 10000
+    LOG_MAX = 200000
 
     def __init__(self):
         self._lock = threading.Lock()

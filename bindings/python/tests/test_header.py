@@ -27,6 +27,8 @@ NOT_CALLED: Dict[str, str] = {
     "kv_key_tag_get": "Key.tags is copied whole (kv_key_tag_name/_value by index)",
     "kv_client_delete_secret": "delete_secret calls kv_client_delete_secret_out (the same request; it hands back "
                                "the deleted secret)",
+    "kv_certificate_policy_add_dns_name": "kv.CertificatePolicy crosses as JSON (kv_certificate_policy_from_json/_to_json)",
+    "kv_certificate_policy_add_eku": "kv.CertificatePolicy crosses as JSON (kv_certificate_policy_from_json/_to_json)",
     "kv_certificate_policy_add_email": "kv.CertificatePolicy crosses as JSON (kv_certificate_policy_from_json/_to_json)",
     "kv_certificate_policy_add_ip_address": "kv.CertificatePolicy crosses as JSON (kv_certificate_policy_from_json/_to_json)",
     "kv_certificate_policy_add_key_usage": "kv.CertificatePolicy crosses as JSON (kv_certificate_policy_from_json/_to_json)",

