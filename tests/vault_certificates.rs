@@ -5,9 +5,7 @@
 
 mod support;
 
-use kv::auth::client_secret::ClientSecretCredential;
 use kv::auth::credential::Credential;
-use kv::auth::options::CredentialOptions;
 use kv::auth::static_token::StaticToken;
 use kv::certificates::*;
 use kv::model::certificate::Contact;
@@ -42,12 +40,14 @@ fn local() -> Client {
     let v = vault();
     let mut options = ClientOptions::default();
     options.pipeline.transport.ca_file = Some(v.ca_file.clone());
-    Client::new(&v.url, Credential::new(StaticToken::new("local-test-token", None).unwrap()), &options).unwrap()
+    Client::new(&v.url, Credential::new(StaticToken::new(&v.token, None).unwrap()), &options).unwrap()
 }
 
 /// The independent emulator, from KV_EMU_* (see ../shared/vault-emulators/README.md).
 #[cfg(feature = "emulator-tests")]
 fn emulator() -> Client {
+    use kv::auth::client_secret::ClientSecretCredential;
+    use kv::auth::options::CredentialOptions;
     let var = |n: &str| std::env::var(n).unwrap_or_else(|_| panic!("{n} is not set: source /tmp/emu.env (or start the emulators) first"));
     let ca = var("KV_EMU_CA_FILE");
     let cred_options = CredentialOptions { authority_host: Some(var("KV_EMU_AUTHORITY_HOST")), ca_file: Some(ca.clone()), ..CredentialOptions::default() };
