@@ -97,7 +97,7 @@ fn a_long_secret_echoed_by_a_gateway_page_leaves_no_slice_in_the_error() {
     let server = echoing_gateway(502);
     let e = expect_status(
         client(&server).set("name", value.as_bytes()).map(drop),
-        KV_STATUS_SERVER_ERROR,
+        KV_STATUS_OUTCOME_UNKNOWN // a 502 after a set may have taken effect (resend policy),
     );
     assert!(
         String::from_utf8_lossy(&server.requests().last().unwrap().body).contains(&value),
@@ -157,7 +157,7 @@ fn an_imported_private_key_echoed_by_a_gateway_leaves_no_slice_of_d() {
         KeyApi(&client(&server))
             .import_jwk("imported", RSA_JWK, None)
             .map(drop),
-        KV_STATUS_SERVER_ERROR,
+        KV_STATUS_OUTCOME_UNKNOWN // a 502 after an import may have taken effect,
     );
     for member in ["d", "p", "q", "dp", "dq", "qi"] {
         let text = jwk[member].as_str().unwrap();
