@@ -413,7 +413,7 @@ run_emulator_stage() {
         bindings/python/tests/emulator_credentials.py
     echo "--- Go binding against the emulator (with its credential tests: -tags kv_emulator, emulator_test.go)"
     env -u KV_VERIFY_CHALLENGE_RESOURCE KV_TEST_VAULT_URL="$KV_EMU_VAULT_URL" KV_TEST_VAULT_CA="$KV_EMU_CA_FILE" \
-        KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 bash bindings/go/run_tests.sh -tags kv_emulator
+        KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 KV_GO_EXTRA_TAGS=kv_emulator bash bindings/go/run_tests.sh
 }
 
 # Stops the emulators the emulator stage started (its EXIT trap), by their pid files, and only a

@@ -61,9 +61,11 @@ fi
 
 # -tags kv_repo: the repository's include/kv.h and target/release/libkv.a (the package's default,
 # pkg-config, is for an installed library: scripts/test_install.sh go tests that).
-BUILD_FLAGS=(-tags kv_repo)
+# KV_GO_EXTRA_TAGS (comma-separated) adds build tags, e.g. kv_emulator for the emulator stage.
+EXTRA_TAGS="${KV_GO_EXTRA_TAGS:+,$KV_GO_EXTRA_TAGS}"
+BUILD_FLAGS=(-tags "kv_repo$EXTRA_TAGS")
 if [ "$TARGET_DIR/release/libkv.a" != "$ROOT/target/release/libkv.a" ]; then
-    BUILD_FLAGS=(-tags kv_external)
+    BUILD_FLAGS=(-tags "kv_external$EXTRA_TAGS")
     export CGO_LDFLAGS="$LIB -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc ${CGO_LDFLAGS:-}"
     echo "==> linking $LIB (-tags kv_external)"
 fi
