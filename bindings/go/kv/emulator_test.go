@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kv-sdk/kv/bindings/go/kv"
 )
@@ -66,7 +67,9 @@ func roundTrip(t *testing.T, c *kv.Client, prefix, value string) {
 	if string(got.Value) != value {
 		t.Errorf("value %q", got.Value)
 	}
-	must(t, "DeleteSecret", c.DeleteSecret(name))
+	_, err = c.DeleteSecret(name)
+	must(t, "DeleteSecret", err)
+	must(t, "WaitForDeletedSecret", c.WaitForDeletedSecret(name, 30*time.Second))
 	must(t, "PurgeDeletedSecret", c.PurgeDeletedSecret(name))
 }
 
