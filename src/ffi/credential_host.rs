@@ -254,6 +254,7 @@ pub extern "C" fn kv_credential_azure_cli_new(
 ///   certificate file); the identity platform refusing the credential (`invalid_client`, an
 ///   expired certificate), answering 5xx or not in time; an unreadable federated token file; an
 ///   App Service identity endpoint error; any other Azure CLI error.
+///
 /// So a wrong client secret never silently turns into the host's managed identity or a
 /// developer's `az` account. The first credential that produces a token is used from then on.
 /// When every credential is unavailable, the KV_STATUS_AUTHENTICATION_FAILED message lists each
