@@ -71,6 +71,21 @@
 #include <stdint.h>
 
 /**
+ * Major version of kv this header belongs to (the crate version in Cargo.toml).
+ */
+#define KV_VERSION_MAJOR 0
+
+/**
+ * Minor version of kv this header belongs to (the crate version in Cargo.toml).
+ */
+#define KV_VERSION_MINOR 1
+
+/**
+ * Patch version of kv this header belongs to (the crate version in Cargo.toml).
+ */
+#define KV_VERSION_PATCH 0
+
+/**
  * Owned bytes (a backup, random bytes, a PEM or JSON text). The bytes are followed by a NUL
  * byte (not counted in the length), so text blobs can be used as C strings. Zeroized when freed
  * with `kv_blob_free`.

@@ -244,19 +244,38 @@ fn every_exported_function_runs_inside_the_panic_boundary() {
     assert_eq!(checked, declared, "the functions checked are exactly those kv.h declares");
 }
 
-/// The checked-in header is what the sources generate.
+/// The header in include/ is what the sources generate (the file as it is on disk, without asking
+/// git; scripts/test.sh's header check also compares the copy checked out before anything built).
 #[test]
 fn checked_in_header_matches_the_sources() {
     let generated = include_str!(concat!(env!("OUT_DIR"), "/kv.h"));
-    let root = env!("CARGO_MANIFEST_DIR");
-    let committed = std::process::Command::new("git").args(["-C", root, "show", "HEAD:include/kv.h"]).output();
-    let reference = match committed {
-        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap(),
-        // Outside a git checkout (a source tarball), compare with the file on disk.
-        _ => std::fs::read_to_string(format!("{root}/include/kv.h")).unwrap(),
-    };
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/kv.h")).unwrap();
     assert!(
-        reference == generated,
+        on_disk == generated,
         "include/kv.h differs from what the sources generate: build, then commit include/kv.h"
     );
+}
+
+/// kv.h's KV_VERSION_MAJOR/MINOR/PATCH are the crate version in Cargo.toml.
+#[test]
+fn header_version_is_the_crate_version() {
+    let define = |header: &str, name: &str| -> String {
+        let prefix = format!("#define {name} ");
+        let lines: Vec<&str> = header.lines().filter_map(|l| l.strip_prefix(prefix.as_str())).collect();
+        assert_eq!(lines.len(), 1, "kv.h defines {name} once");
+        lines[0].trim().to_owned()
+    };
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/kv.h")).unwrap();
+    for header in [include_str!(concat!(env!("OUT_DIR"), "/kv.h")), on_disk.as_str()] {
+        assert_eq!(define(header, "KV_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MAJOR"));
+        assert_eq!(define(header, "KV_VERSION_MINOR"), env!("CARGO_PKG_VERSION_MINOR"));
+        assert_eq!(define(header, "KV_VERSION_PATCH"), env!("CARGO_PKG_VERSION_PATCH"));
+    }
+    let version = format!(
+        "{}.{}.{}",
+        define(&on_disk, "KV_VERSION_MAJOR"),
+        define(&on_disk, "KV_VERSION_MINOR"),
+        define(&on_disk, "KV_VERSION_PATCH")
+    );
+    assert!(env!("CARGO_PKG_VERSION").starts_with(&version), "{version} is the start of Cargo's version");
 }
