@@ -16,7 +16,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    config.after_includes = Some(version_defines());
     // Only the C boundary and the status list are public C API; the rest of the crate is not.
     // `src/ffi/mod.rs` brings in its submodules.
     let builder = cbindgen::Builder::new()
@@ -34,6 +35,21 @@ fn main() {
     let generated = out_dir.join("kv.h");
     bindings.write_to_file(&generated);
     copy_if_changed(&generated, &crate_dir.join("include").join("kv.h"));
+}
+
+/// `KV_VERSION_MAJOR/MINOR/PATCH` for kv.h, from the crate version in Cargo.toml (the one source of
+/// the version; tests/ffi_safety.rs checks the header against it).
+fn version_defines() -> String {
+    let mut defines = String::new();
+    for (part, what) in [("MAJOR", "Major"), ("MINOR", "Minor"), ("PATCH", "Patch")] {
+        let value = std::env::var(format!("CARGO_PKG_VERSION_{part}")).expect("cargo sets CARGO_PKG_VERSION_*");
+        defines.push_str(&format!(
+            "\n/**\n * {what} version of kv this header belongs to (the crate version in Cargo.toml).\n */\n\
+             #define KV_VERSION_{part} {value}\n"
+        ));
+    }
+    defines.pop();
+    defines
 }
 
 fn copy_if_changed(from: &Path, to: &Path) {

@@ -77,7 +77,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             h.join().map_err(|_| "thread panicked")??;
         }
         let calls = (per_thread * threads) as f64;
-        println!("get_secret throughput, {threads:>2} threads, one client: {:>8.0} calls/s", calls / t.elapsed().as_secs_f64());
+        println!(
+            "get_secret throughput, {threads:>2} threads, one client: {:>8.0} calls/s",
+            calls / t.elapsed().as_secs_f64()
+        );
     }
 
     let key_name = format!("bench-key-{run}");

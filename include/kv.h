@@ -71,6 +71,21 @@
 #include <stdint.h>
 
 /**
+ * Major version of kv this header belongs to (the crate version in Cargo.toml).
+ */
+#define KV_VERSION_MAJOR 0
+
+/**
+ * Minor version of kv this header belongs to (the crate version in Cargo.toml).
+ */
+#define KV_VERSION_MINOR 1
+
+/**
+ * Patch version of kv this header belongs to (the crate version in Cargo.toml).
+ */
+#define KV_VERSION_PATCH 0
+
+/**
  * Owned bytes (a backup, random bytes, a PEM or JSON text). The bytes are followed by a NUL
  * byte (not counted in the length), so text blobs can be used as C strings. Zeroized when freed
  * with `kv_blob_free`.
@@ -1149,6 +1164,7 @@ kv_status kv_credential_azure_cli_new(const struct kv_credential_options *opts,
  *   certificate file); the identity platform refusing the credential (`invalid_client`, an
  *   expired certificate), answering 5xx or not in time; an unreadable federated token file; an
  *   App Service identity endpoint error; any other Azure CLI error.
+ *
  * So a wrong client secret never silently turns into the host's managed identity or a
  * developer's `az` account. The first credential that produces a token is used from then on.
  * When every credential is unavailable, the KV_STATUS_AUTHENTICATION_FAILED message lists each

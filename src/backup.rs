@@ -13,7 +13,11 @@ impl Client {
     /// Backs up all versions of object `name` of `collection` (`secrets`, `keys`, ...).
     pub(crate) fn backup_object(&self, collection: &str, what: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
         check_name(what, name)?;
-        let request = Request::with_json(Method::Post, format!("/{collection}/{}/backup", path_segment(name)), &serde_json::json!({}))?;
+        let request = Request::with_json(
+            Method::Post,
+            format!("/{collection}/{}/backup", path_segment(name)),
+            &serde_json::json!({}),
+        )?;
         let context = format!("backup {what} '{name}'");
         let response = self.pipeline.send(&request).map_err(|e| e.context(&context))?;
         let mut backup: BackupBlob = response.json().map_err(|e| e.context(&context))?;

@@ -8,9 +8,11 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
 use crate::model::certificate::{
-    CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateKeyProperties, CertificateMergeParameters, CertificateOperation, CertificatePolicy,
-    CertificateSecretProperties, CertificateUpdateParameters, Contact, Contacts, IssuerAttributes, IssuerBundle, IssuerCredentials, IssuerParameters, LifetimeAction,
-    LifetimeActionType, LifetimeTrigger, OrganizationDetails, SubjectAlternativeNames, X509Properties,
+    CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateKeyProperties,
+    CertificateMergeParameters, CertificateOperation, CertificatePolicy, CertificateSecretProperties,
+    CertificateUpdateParameters, Contact, Contacts, IssuerAttributes, IssuerBundle, IssuerCredentials,
+    IssuerParameters, LifetimeAction, LifetimeActionType, LifetimeTrigger, OrganizationDetails,
+    SubjectAlternativeNames, X509Properties,
 };
 use crate::model::{check_tags, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
@@ -53,7 +55,10 @@ impl Certificate {
     /// The certificate as one PEM `CERTIFICATE` block.
     pub fn pem(&self) -> Result<String> {
         if self.der().is_empty() {
-            return Err(Error::invalid_argument(format!("certificate '{}': the reply carried no certificate (cer)", self.name)));
+            return Err(Error::invalid_argument(format!(
+                "certificate '{}': the reply carried no certificate (cer)",
+                self.name
+            )));
         }
         Ok(pem_block("CERTIFICATE", self.der()).to_string())
     }
@@ -97,7 +102,8 @@ impl CertificateInfo {
         if der.is_empty() {
             return Err(Error::invalid_argument("no certificate to read"));
         }
-        let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| Error::invalid_argument(format!("not a valid X.509 certificate: {e}")))?;
+        let (_, cert) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| Error::invalid_argument(format!("not a valid X.509 certificate: {e}")))?;
         let mut info = CertificateInfo {
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
@@ -163,7 +169,9 @@ fn pem_blocks(text: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
             if begin != label {
                 return Err(Error::invalid_argument(format!("the PEM block BEGIN {begin} ends with END {label}")));
             }
-            let der = STANDARD.decode(body.as_bytes()).map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
+            let der = STANDARD
+                .decode(body.as_bytes())
+                .map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
             blocks.push((begin, Zeroizing::new(der)));
         } else if let Some((_, body)) = current.as_mut() {
             if !line.contains(':') {
@@ -262,8 +270,18 @@ impl CertificateWithKey {
         use sha1::{Digest, Sha1};
         let local_key_id = Sha1::digest(leaf).to_vec();
         let mut store = p12_keystore::KeyStore::new();
-        store.add_entry("certificate", p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(&parts.private_key, local_key_id, chain)));
-        let bytes = store.writer(password).write().map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, format!("cannot write PKCS#12: {e}")))?;
+        store.add_entry(
+            "certificate",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
+                &parts.private_key,
+                local_key_id,
+                chain,
+            )),
+        );
+        let bytes = store
+            .writer(password)
+            .write()
+            .map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, format!("cannot write PKCS#12: {e}")))?;
         Ok(Zeroizing::new(bytes))
     }
 }
@@ -276,8 +294,14 @@ fn pem_parts(data: &[u8]) -> Result<CertificateParts> {
             "CERTIFICATE" => chain.push(der.to_vec()),
             "PRIVATE KEY" if key.is_none() => key = Some(der),
             "PRIVATE KEY" => return Err(Error::invalid_argument("the PEM text holds more than one private key")),
-            "RSA PRIVATE KEY" | "EC PRIVATE KEY" => return Err(Error::invalid_argument(format!("the PEM private key is a {label} block; a PKCS#8 PRIVATE KEY block is needed"))),
-            "ENCRYPTED PRIVATE KEY" => return Err(Error::invalid_argument("encrypted PEM private keys are not supported")),
+            "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                return Err(Error::invalid_argument(format!(
+                    "the PEM private key is a {label} block; a PKCS#8 PRIVATE KEY block is needed"
+                )))
+            }
+            "ENCRYPTED PRIVATE KEY" => {
+                return Err(Error::invalid_argument("encrypted PEM private keys are not supported"))
+            }
             _ => {}
         }
     }
@@ -301,7 +325,10 @@ fn pkcs12_parts(data: &[u8], password: &str) -> Result<CertificateParts> {
     let Some((_, chain)) = store.private_key_chain() else {
         return Err(Error::invalid_argument("the PKCS#12 data holds no private key with its certificate"));
     };
-    Ok(CertificateParts { private_key: Zeroizing::new(chain.key().to_vec()), chain: chain.chain().iter().map(|c| c.as_der().to_vec()).collect() })
+    Ok(CertificateParts {
+        private_key: Zeroizing::new(chain.key().to_vec()),
+        chain: chain.chain().iter().map(|c| c.as_der().to_vec()).collect(),
+    })
 }
 
 /// Checks that PEM text to import holds a private key and a certificate (the service would refuse
@@ -443,7 +470,10 @@ impl PolicyBuilder {
     /// Adds a lifetime action: `action` (`AutoRenew` or `EmailContacts`) at `lifetime_percentage`
     /// of the lifetime.
     pub fn action_at_percentage(mut self, action: &str, lifetime_percentage: u32) -> PolicyBuilder {
-        self.push_action(action, LifetimeTrigger { lifetime_percentage: Some(lifetime_percentage), days_before_expiry: None });
+        self.push_action(
+            action,
+            LifetimeTrigger { lifetime_percentage: Some(lifetime_percentage), days_before_expiry: None },
+        );
         self
     }
 
@@ -454,7 +484,10 @@ impl PolicyBuilder {
     }
 
     fn push_action(&mut self, action: &str, trigger: LifetimeTrigger) {
-        self.policy.lifetime_actions.get_or_insert_with(Vec::new).push(LifetimeAction { trigger, action: LifetimeActionType { action_type: Some(action.to_owned()) } });
+        self.policy
+            .lifetime_actions
+            .get_or_insert_with(Vec::new)
+            .push(LifetimeAction { trigger, action: LifetimeActionType { action_type: Some(action.to_owned()) } });
     }
 
     /// Sets the issuer name: `Self` (self-signed), `Unknown` (a pending operation to merge) or
@@ -496,8 +529,17 @@ impl PolicyBuilder {
 
 const KEY_TYPES: &[&str] = &["RSA", "RSA-HSM", "EC", "EC-HSM"];
 const CURVES: &[&str] = &["P-256", "P-384", "P-521", "P-256K"];
-const KEY_USAGES: &[&str] =
-    &["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"];
+const KEY_USAGES: &[&str] = &[
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+    "encipherOnly",
+    "decipherOnly",
+];
 const ACTIONS: &[&str] = &["AutoRenew", "EmailContacts"];
 
 /// Checks a policy locally: known key types, curves, key usages, content types and actions; one
@@ -506,7 +548,10 @@ pub fn check_policy(p: &CertificatePolicy) -> Result<()> {
     if let Some(k) = &p.key_props {
         if let Some(kty) = &k.kty {
             if !KEY_TYPES.contains(&kty.as_str()) {
-                return Err(Error::invalid_argument(format!("certificate key type '{kty}' is not one of {}", KEY_TYPES.join(", "))));
+                return Err(Error::invalid_argument(format!(
+                    "certificate key type '{kty}' is not one of {}",
+                    KEY_TYPES.join(", ")
+                )));
             }
             if kty.starts_with("EC") && k.key_size.is_some() {
                 return Err(Error::invalid_argument("a key size applies to RSA keys; EC keys take a curve"));
@@ -528,7 +573,9 @@ pub fn check_policy(p: &CertificatePolicy) -> Result<()> {
     }
     if let Some(ct) = p.secret_props.as_ref().and_then(|s| s.content_type.as_deref()) {
         if ct != CONTENT_TYPE_PEM && ct != CONTENT_TYPE_PKCS12 {
-            return Err(Error::invalid_argument(format!("content type '{ct}' is not {CONTENT_TYPE_PEM} or {CONTENT_TYPE_PKCS12}")));
+            return Err(Error::invalid_argument(format!(
+                "content type '{ct}' is not {CONTENT_TYPE_PEM} or {CONTENT_TYPE_PKCS12}"
+            )));
         }
     }
     if let Some(x) = &p.x509_props {
@@ -542,14 +589,20 @@ pub fn check_policy(p: &CertificatePolicy) -> Result<()> {
     for a in p.lifetime_actions.iter().flatten() {
         let action = a.action.action_type.as_deref().unwrap_or("");
         if !ACTIONS.contains(&action) {
-            return Err(Error::invalid_argument(format!("lifetime action '{action}' is not AutoRenew or EmailContacts")));
+            return Err(Error::invalid_argument(format!(
+                "lifetime action '{action}' is not AutoRenew or EmailContacts"
+            )));
         }
         match (a.trigger.lifetime_percentage, a.trigger.days_before_expiry) {
             (Some(p), None) if (1..=99).contains(&p) => {}
             (None, Some(d)) if d >= 1 => {}
             (Some(_), None) => return Err(Error::invalid_argument("a lifetime percentage must be 1-99")),
             (None, Some(_)) => return Err(Error::invalid_argument("days before expiry must be at least 1")),
-            _ => return Err(Error::invalid_argument("a lifetime action needs exactly one trigger: a lifetime percentage or days before expiry")),
+            _ => {
+                return Err(Error::invalid_argument(
+                    "a lifetime action needs exactly one trigger: a lifetime percentage or days before expiry",
+                ))
+            }
         }
     }
     Ok(())
@@ -599,9 +652,10 @@ pub struct IssuerOptions {
 
 impl IssuerOptions {
     fn bundle(&self) -> IssuerBundle {
-        let credentials = (self.account_id.is_some() || self.password.is_some()).then(|| IssuerCredentials { account_id: self.account_id.clone(), pwd: self.password.clone() });
-        let org_details =
-            (self.organization_id.is_some() || !self.admins.is_empty()).then(|| OrganizationDetails { id: self.organization_id.clone(), admin_details: self.admins.clone() });
+        let credentials = (self.account_id.is_some() || self.password.is_some())
+            .then(|| IssuerCredentials { account_id: self.account_id.clone(), pwd: self.password.clone() });
+        let org_details = (self.organization_id.is_some() || !self.admins.is_empty())
+            .then(|| OrganizationDetails { id: self.organization_id.clone(), admin_details: self.admins.clone() });
         IssuerBundle {
             id: None,
             provider: self.provider.clone(),
@@ -636,7 +690,10 @@ impl Issuer {
 pub fn operation_error(name: &str, op: &CertificateOperation) -> Option<Error> {
     let error = op.error.as_ref().filter(|e| !e.is_null())?;
     let body = serde_json::to_vec(&serde_json::json!({ "error": error })).unwrap_or_default();
-    Some(Error::from_reply(0, &body, op.request_id.as_deref().unwrap_or("")).context(format_args!("certificate operation of '{name}' failed")))
+    Some(
+        Error::from_reply(0, &body, op.request_id.as_deref().unwrap_or(""))
+            .context(format_args!("certificate operation of '{name}' failed")),
+    )
 }
 
 impl Client {
@@ -645,12 +702,18 @@ impl Client {
     /// Starts creating a certificate (a new version) with `policy`; returns the pending operation.
     /// A `Self`-issued certificate completes quickly; an `Unknown` issuer leaves the operation
     /// pending until [`Client::merge_certificate`]. Wait with [`Client::wait_for_certificate`].
-    pub fn create_certificate(&self, name: &str, policy: &CertificatePolicy, properties: &CertificateProperties) -> Result<CertificateOperation> {
+    pub fn create_certificate(
+        &self,
+        name: &str,
+        policy: &CertificatePolicy,
+        properties: &CertificateProperties,
+    ) -> Result<CertificateOperation> {
         check_name("certificate", name)?;
         check_policy(policy)?;
         properties.check()?;
         let attributes = properties.attributes();
-        let body = CertificateCreateParameters { policy, attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
+        let body =
+            CertificateCreateParameters { policy, attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
         let request = Request::with_json(Method::Post, format!("/certificates/{}/create", segment(name)), &body)?;
         self.operation_call(&request, format_args!("create certificate '{name}'"))
     }
@@ -679,13 +742,26 @@ impl Client {
         let value: Zeroizing<String> = if is_pem {
             check_pem_import(data)?;
             let p = policy.get_or_insert_with(CertificatePolicy::default);
-            p.secret_props.get_or_insert_with(Default::default).content_type.get_or_insert_with(|| CONTENT_TYPE_PEM.to_owned());
-            Zeroizing::new(std::str::from_utf8(data).map_err(|_| Error::invalid_argument("import certificate: the PEM text is not UTF-8"))?.to_owned())
+            p.secret_props
+                .get_or_insert_with(Default::default)
+                .content_type
+                .get_or_insert_with(|| CONTENT_TYPE_PEM.to_owned());
+            Zeroizing::new(
+                std::str::from_utf8(data)
+                    .map_err(|_| Error::invalid_argument("import certificate: the PEM text is not UTF-8"))?
+                    .to_owned(),
+            )
         } else {
             Zeroizing::new(STANDARD.encode(data))
         };
         let attributes = properties.attributes();
-        let body = CertificateImportParameters { value: &value, pwd: password, policy: policy.as_ref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
+        let body = CertificateImportParameters {
+            value: &value,
+            pwd: password,
+            policy: policy.as_ref(),
+            attributes: attributes.as_ref(),
+            tags: properties.tags.as_ref(),
+        };
         let request = Request::with_json(Method::Post, format!("/certificates/{}/import", segment(name)), &body)?;
         let secrets: Vec<&str> = password.into_iter().filter(|p| !p.is_empty()).collect();
         self.certificate_call(&request, format_args!("import certificate '{name}'")).map_err(|e| e.redact(&secrets))
@@ -700,13 +776,19 @@ impl Client {
     }
 
     /// Updates properties (enabled, tags) of a certificate version (`version` empty = latest).
-    pub fn update_certificate_properties(&self, name: &str, version: &str, properties: &CertificateProperties) -> Result<Certificate> {
+    pub fn update_certificate_properties(
+        &self,
+        name: &str,
+        version: &str,
+        properties: &CertificateProperties,
+    ) -> Result<Certificate> {
         check_name("certificate", name)?;
         check_version("certificate", version)?;
         properties.check()?;
         let attributes = properties.attributes();
         let body = CertificateUpdateParameters { attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
-        let request = Request::with_json(Method::Patch, format!("/certificates/{}/{}", segment(name), segment(version)), &body)?;
+        let request =
+            Request::with_json(Method::Patch, format!("/certificates/{}/{}", segment(name), segment(version)), &body)?;
         self.certificate_call(&request, format_args!("update certificate '{name}'"))
     }
 
@@ -735,7 +817,11 @@ impl Client {
     /// Requests cancellation of the pending operation.
     pub fn cancel_certificate_operation(&self, name: &str) -> Result<CertificateOperation> {
         check_name("certificate", name)?;
-        let request = Request::with_json(Method::Patch, format!("/certificates/{}/pending", segment(name)), &serde_json::json!({"cancellation_requested": true}))?;
+        let request = Request::with_json(
+            Method::Patch,
+            format!("/certificates/{}/pending", segment(name)),
+            &serde_json::json!({"cancellation_requested": true}),
+        )?;
         self.operation_call(&request, format_args!("cancel operation of certificate '{name}'"))
     }
 
@@ -748,15 +834,25 @@ impl Client {
 
     /// Merges a certificate signed outside the vault (for the pending CSR of an `Unknown` issuer):
     /// `chain` holds DER certificates, the signed one first.
-    pub fn merge_certificate(&self, name: &str, chain: &[&[u8]], properties: &CertificateProperties) -> Result<Certificate> {
+    pub fn merge_certificate(
+        &self,
+        name: &str,
+        chain: &[&[u8]],
+        properties: &CertificateProperties,
+    ) -> Result<Certificate> {
         check_name("certificate", name)?;
         properties.check()?;
         if chain.is_empty() || chain.iter().any(|c| c.is_empty()) {
             return Err(Error::invalid_argument("merge certificate: give the signed certificate (DER) and its chain"));
         }
         let attributes = properties.attributes();
-        let body = CertificateMergeParameters { x5c: chain.iter().map(|c| STANDARD.encode(c)).collect(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
-        let request = Request::with_json(Method::Post, format!("/certificates/{}/pending/merge", segment(name)), &body)?;
+        let body = CertificateMergeParameters {
+            x5c: chain.iter().map(|c| STANDARD.encode(c)).collect(),
+            attributes: attributes.as_ref(),
+            tags: properties.tags.as_ref(),
+        };
+        let request =
+            Request::with_json(Method::Post, format!("/certificates/{}/pending/merge", segment(name)), &body)?;
         self.certificate_call(&request, format_args!("merge certificate '{name}'"))
     }
 
@@ -779,7 +875,11 @@ impl Client {
     /// Recovers a deleted certificate; returns it.
     pub fn recover_deleted_certificate(&self, name: &str) -> Result<Certificate> {
         check_name("certificate", name)?;
-        let request = Request::with_json(Method::Post, format!("/deletedcertificates/{}/recover", segment(name)), &serde_json::json!({}))?;
+        let request = Request::with_json(
+            Method::Post,
+            format!("/deletedcertificates/{}/recover", segment(name)),
+            &serde_json::json!({}),
+        )?;
         self.certificate_call(&request, format_args!("recover deleted certificate '{name}'"))
     }
 
@@ -787,7 +887,10 @@ impl Client {
     pub fn purge_deleted_certificate(&self, name: &str) -> Result<()> {
         check_name("certificate", name)?;
         let request = Request::new(Method::Delete, format!("/deletedcertificates/{}", segment(name)));
-        self.pipeline.send(&request).map(|_| ()).map_err(|e| e.context(format_args!("purge deleted certificate '{name}'")))
+        self.pipeline
+            .send(&request)
+            .map(|_| ())
+            .map_err(|e| e.context(format_args!("purge deleted certificate '{name}'")))
     }
 
     /// Backs up all versions of a certificate into an opaque blob.
@@ -813,7 +916,11 @@ impl Client {
     /// Lists the versions of a certificate.
     pub fn list_certificate_versions(&self, name: &str) -> Result<Pager<CertificateBundle>> {
         check_name("certificate", name)?;
-        Ok(Pager::new(self.pipeline.clone(), Request::new(Method::Get, format!("/certificates/{}/versions", segment(name))), format!("list versions of certificate '{name}'")))
+        Ok(Pager::new(
+            self.pipeline.clone(),
+            Request::new(Method::Get, format!("/certificates/{}/versions", segment(name))),
+            format!("list versions of certificate '{name}'"),
+        ))
     }
 
     /// Lists deleted certificates; `include_pending` adds those whose deletion has not finished.
@@ -860,11 +967,16 @@ impl Client {
             }
             let status = op.status.as_deref().unwrap_or("");
             if status.eq_ignore_ascii_case("completed") {
-                return Ok(Poll::Done(op.target.as_deref().map(split_id).map(|(_, v)| v.to_owned()).unwrap_or_default()));
+                return Ok(Poll::Done(
+                    op.target.as_deref().map(split_id).map(|(_, v)| v.to_owned()).unwrap_or_default(),
+                ));
             }
             if status.eq_ignore_ascii_case("cancelled") || status.eq_ignore_ascii_case("failed") {
                 let detail = op.status_details.unwrap_or_default();
-                return Err(Error::new(crate::status::KV_STATUS_SERVICE_ERROR, format!("certificate operation of '{name}' {status}: {detail}")));
+                return Err(Error::new(
+                    crate::status::KV_STATUS_SERVICE_ERROR,
+                    format!("certificate operation of '{name}' {status}: {detail}"),
+                ));
             }
             Ok(Poll::Pending)
         })?;
@@ -904,28 +1016,37 @@ impl Client {
     }
 
     fn issuer_write(&self, method: Method, name: &str, options: &IssuerOptions, verb: &str) -> Result<Issuer> {
-        let request = Request::with_json(method, format!("/certificates/issuers/{}", segment(name)), &options.bundle())?;
+        let request =
+            Request::with_json(method, format!("/certificates/issuers/{}", segment(name)), &options.bundle())?;
         let secrets: Vec<&str> = options.password.iter().map(|p| p.as_str()).filter(|p| !p.is_empty()).collect();
-        self.json_call::<IssuerBundle>(&request, format_args!("{verb} certificate issuer '{name}'")).map(Issuer::from_bundle).map_err(|e| e.redact(&secrets))
+        self.json_call::<IssuerBundle>(&request, format_args!("{verb} certificate issuer '{name}'"))
+            .map(Issuer::from_bundle)
+            .map_err(|e| e.redact(&secrets))
     }
 
     /// Gets a certificate issuer.
     pub fn get_certificate_issuer(&self, name: &str) -> Result<Issuer> {
         check_name("issuer", name)?;
         let request = Request::new(Method::Get, format!("/certificates/issuers/{}", segment(name)));
-        self.json_call::<IssuerBundle>(&request, format_args!("get certificate issuer '{name}'")).map(Issuer::from_bundle)
+        self.json_call::<IssuerBundle>(&request, format_args!("get certificate issuer '{name}'"))
+            .map(Issuer::from_bundle)
     }
 
     /// Deletes a certificate issuer; returns it.
     pub fn delete_certificate_issuer(&self, name: &str) -> Result<Issuer> {
         check_name("issuer", name)?;
         let request = Request::new(Method::Delete, format!("/certificates/issuers/{}", segment(name)));
-        self.json_call::<IssuerBundle>(&request, format_args!("delete certificate issuer '{name}'")).map(Issuer::from_bundle)
+        self.json_call::<IssuerBundle>(&request, format_args!("delete certificate issuer '{name}'"))
+            .map(Issuer::from_bundle)
     }
 
     /// Lists certificate issuers (items carry id and provider).
     pub fn list_certificate_issuers(&self) -> Pager<IssuerBundle> {
-        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/certificates/issuers"), "list certificate issuers")
+        Pager::new(
+            self.pipeline.clone(),
+            Request::new(Method::Get, "/certificates/issuers"),
+            "list certificate issuers",
+        )
     }
 
     // --- contacts -------------------------------------------------------------------------------
@@ -933,7 +1054,9 @@ impl Client {
     /// Sets the vault's certificate contacts (replacing them); returns them.
     pub fn set_certificate_contacts(&self, contacts: &[Contact]) -> Result<Vec<Contact>> {
         if contacts.is_empty() {
-            return Err(Error::invalid_argument("set certificate contacts: give at least one contact (delete them with delete_certificate_contacts)"));
+            return Err(Error::invalid_argument(
+                "set certificate contacts: give at least one contact (delete them with delete_certificate_contacts)",
+            ));
         }
         let body = Contacts { id: None, contacts: contacts.to_vec() };
         let request = Request::with_json(Method::Put, "/certificates/contacts", &body)?;
@@ -1003,7 +1126,8 @@ mod tests {
     #[test]
     fn pem_and_pkcs12_convert_both_ways() {
         let (pem, der) = self_signed();
-        let with_key = CertificateWithKey { content_type: CONTENT_TYPE_PEM.into(), data: Zeroizing::new(pem.into_bytes()) };
+        let with_key =
+            CertificateWithKey { content_type: CONTENT_TYPE_PEM.into(), data: Zeroizing::new(pem.into_bytes()) };
         let parts = with_key.parts().unwrap();
         assert_eq!(parts.chain, vec![der.clone()]);
         let p12 = with_key.to_pkcs12("pw").unwrap();
@@ -1011,14 +1135,16 @@ mod tests {
         let back = pkcs12_parts(&p12, "pw").unwrap();
         assert_eq!(back.chain, vec![der]);
         assert_eq!(back.private_key.as_slice(), parts.private_key.as_slice());
-        let p12_nopw = CertificateWithKey { content_type: CONTENT_TYPE_PKCS12.into(), data: with_key.to_pkcs12("").unwrap() };
+        let p12_nopw =
+            CertificateWithKey { content_type: CONTENT_TYPE_PKCS12.into(), data: with_key.to_pkcs12("").unwrap() };
         assert_eq!(p12_nopw.to_pem().unwrap().as_slice(), with_key.to_pem().unwrap().as_slice());
     }
 
     #[test]
     fn pem_without_a_key_is_refused_before_sending() {
         let (pem, _) = self_signed();
-        let cert_only: String = pem.split_inclusive('\n').skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE")).collect();
+        let cert_only: String =
+            pem.split_inclusive('\n').skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE")).collect();
         let e = check_pem_import(cert_only.as_bytes()).unwrap_err();
         assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
         assert!(e.message.contains("no private key"), "{}", e.message);
@@ -1057,12 +1183,16 @@ mod tests {
 
     #[test]
     fn operation_errors_map_like_service_errors() {
-        let op: CertificateOperation = serde_json::from_value(serde_json::json!({"status": "failed", "error": {"code": "BadParameter", "message": "subject is invalid"}})).unwrap();
+        let op: CertificateOperation = serde_json::from_value(
+            serde_json::json!({"status": "failed", "error": {"code": "BadParameter", "message": "subject is invalid"}}),
+        )
+        .unwrap();
         let e = operation_error("c", &op).unwrap();
         assert_eq!(e.status, crate::status::KV_STATUS_BAD_PARAMETER);
         assert_eq!(e.service_code, "BadParameter");
         assert!(e.message.contains("subject is invalid") && e.message.contains("'c'"));
-        let ok: CertificateOperation = serde_json::from_value(serde_json::json!({"status": "completed", "error": null})).unwrap();
+        let ok: CertificateOperation =
+            serde_json::from_value(serde_json::json!({"status": "completed", "error": null})).unwrap();
         assert!(operation_error("c", &ok).is_none());
     }
 }

@@ -18,7 +18,9 @@ impl ClientOptions {
     /// Sets the api-version; it must be non-empty and URL-safe.
     pub fn set_api_version(&mut self, version: &str) -> Result<()> {
         if version.is_empty() || !version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-            return Err(Error::invalid_argument(format!("api-version '{version}' must be non-empty and only letters, digits, '-' and '.'")));
+            return Err(Error::invalid_argument(format!(
+                "api-version '{version}' must be non-empty and only letters, digits, '-' and '.'"
+            )));
         }
         self.pipeline.api_version = version.to_owned();
         Ok(())

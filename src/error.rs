@@ -67,12 +67,7 @@ impl Error {
     /// Builds the error for a non-2xx reply to a request that carried `secrets`: every form of
     /// every secret is removed from the reply's text *before* it is cut to length, so neither a
     /// whole secret nor a slice of one can reach the message or codes.
-    pub fn from_reply_redacted(
-        http_status: u16,
-        body: &[u8],
-        request_id: &str,
-        secrets: &Redactions,
-    ) -> Error {
+    pub fn from_reply_redacted(http_status: u16, body: &[u8], request_id: &str, secrets: &Redactions) -> Error {
         let mut err = match parse_error_body(body) {
             Some(mut chain) => {
                 for link in &mut chain {
@@ -83,10 +78,7 @@ impl Error {
             }
             None => Error::new(
                 status::from_http_status(http_status),
-                format!(
-                    "HTTP {http_status}: {}",
-                    body_excerpt(&secrets.redact_whole(&String::from_utf8_lossy(body)))
-                ),
+                format!("HTTP {http_status}: {}", body_excerpt(&secrets.redact_whole(&String::from_utf8_lossy(body)))),
             ),
         };
         err.http_status = http_status;
@@ -290,8 +282,7 @@ impl Redactions {
             return text.to_owned();
         }
         // Where each window of the text starts (the text is short: it is a capped message).
-        let mut starts: std::collections::HashMap<&[u8], Vec<usize>> =
-            std::collections::HashMap::new();
+        let mut starts: std::collections::HashMap<&[u8], Vec<usize>> = std::collections::HashMap::new();
         for (i, window) in bytes.windows(MIN_SLICE_BYTES).enumerate() {
             starts.entry(window).or_default().push(i);
         }
@@ -515,7 +506,10 @@ mod tests {
 
     #[test]
     fn plain_code_maps_to_its_status() {
-        let e = reply(404, r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}"#);
+        let e = reply(
+            404,
+            r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_SECRET_NOT_FOUND);
         assert_eq!(e.service_code, "SecretNotFound");
         assert_eq!(e.inner_code, "");
@@ -526,21 +520,36 @@ mod tests {
 
     #[test]
     fn inner_code_wins_over_outer() {
-        let e = reply(409, r#"{"error":{"code":"Conflict","message":"Key is currently being deleted.","innererror":{"code":"ObjectIsBeingDeleted"}}}"#);
+        let e = reply(
+            409,
+            r#"{"error":{"code":"Conflict","message":"Key is currently being deleted.","innererror":{"code":"ObjectIsBeingDeleted"}}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_OBJECT_IS_BEING_DELETED);
         assert_eq!(e.service_code, "Conflict");
         assert_eq!(e.inner_code, "ObjectIsBeingDeleted");
-        let e = reply(403, r#"{"error":{"code":"Forbidden","message":"Caller is not authorized","innererror":{"code":"ForbiddenByRbac"}}}"#);
+        let e = reply(
+            403,
+            r#"{"error":{"code":"Forbidden","message":"Caller is not authorized","innererror":{"code":"ForbiddenByRbac"}}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_FORBIDDEN_BY_RBAC);
-        let e = reply(403, r#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#);
+        let e = reply(
+            403,
+            r#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_SECRET_DISABLED);
-        let e = reply(400, r#"{"error":{"code":"BadParameter","message":"Invalid kty value: oct","innererror":{"code":"KeyTypeNotSupported"}}}"#);
+        let e = reply(
+            400,
+            r#"{"error":{"code":"BadParameter","message":"Invalid kty value: oct","innererror":{"code":"KeyTypeNotSupported"}}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_KEY_TYPE_NOT_SUPPORTED);
     }
 
     #[test]
     fn innermost_known_code_in_a_deep_chain_decides() {
-        let e = reply(403, r#"{"error":{"code":"Forbidden","message":"m","innererror":{"code":"AccessDenied","innererror":{"code":"SomethingUnknown"}}}}"#);
+        let e = reply(
+            403,
+            r#"{"error":{"code":"Forbidden","message":"m","innererror":{"code":"AccessDenied","innererror":{"code":"SomethingUnknown"}}}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_ACCESS_DENIED);
         assert_eq!(e.inner_code, "SomethingUnknown");
     }
@@ -550,7 +559,10 @@ mod tests {
         let e = reply(400, r#"{"error":{"code":"BrandNewCode","message":"m"}}"#);
         assert_eq!(e.status, KV_STATUS_BAD_REQUEST);
         assert_eq!(e.service_code, "BrandNewCode");
-        let e = reply(429, r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#);
+        let e = reply(
+            429,
+            r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#,
+        );
         assert_eq!(e.status, KV_STATUS_THROTTLED);
         let e = reply(500, r#"{"error":{"code":"InternalError"}}"#);
         assert_eq!(e.status, KV_STATUS_SERVER_ERROR);
@@ -580,7 +592,13 @@ mod tests {
         let r = Redactions::of(&[secret, ""]);
         let json = serde_json::to_string(secret).unwrap().trim_matches('"').to_owned();
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for text in [secret.to_owned(), json.clone(), form.clone(), form.replace('+', "%20").to_lowercase(), encoded(secret, html_piece).to_string()] {
+        for text in [
+            secret.to_owned(),
+            json.clone(),
+            form.clone(),
+            form.replace('+', "%20").to_lowercase(),
+            encoded(secret, html_piece).to_string(),
+        ] {
             let out = r.apply(&format!("before {text} after"));
             assert_eq!(out, "before <redacted> after", "{text}");
         }

@@ -12,18 +12,11 @@ use zeroize::Zeroizing;
 /// The content of the regular file at `path` (symbolic links followed), at most `max_bytes`.
 /// `what` names the file in errors ("the certificate file"), which are `KV_STATUS_FILE_ERROR`.
 pub fn read_capped(path: &Path, max_bytes: usize, what: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let failed = |why: String| {
-        Error::new(
-            KV_STATUS_FILE_ERROR,
-            format!("{what} '{}' {why}", path.display()),
-        )
-    };
+    let failed = |why: String| Error::new(KV_STATUS_FILE_ERROR, format!("{what} '{}' {why}", path.display()));
     // Checked before opening: opening a FIFO would block until a writer comes.
     let metadata = std::fs::metadata(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
     if !metadata.is_file() {
-        return Err(failed(
-            "is not a regular file (devices, FIFOs and directories are refused)".to_owned(),
-        ));
+        return Err(failed("is not a regular file (devices, FIFOs and directories are refused)".to_owned()));
     }
     if metadata.len() > max_bytes as u64 {
         return Err(failed(format!("is larger than {max_bytes} bytes")));
@@ -32,9 +25,7 @@ pub fn read_capped(path: &Path, max_bytes: usize, what: &str) -> Result<Zeroizin
     // Exactly the room needed (plus one byte to notice growth), so no reallocation leaves an
     // unzeroized copy behind.
     let mut data = Zeroizing::new(Vec::with_capacity(metadata.len() as usize + 1));
-    file.take(max_bytes as u64 + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| failed(format!("cannot be read: {e}")))?;
+    file.take(max_bytes as u64 + 1).read_to_end(&mut data).map_err(|e| failed(format!("cannot be read: {e}")))?;
     if data.len() > max_bytes {
         return Err(failed(format!("is larger than {max_bytes} bytes")));
     }
@@ -49,33 +40,17 @@ mod tests {
     fn only_regular_files_of_bounded_size_are_read() {
         let path = std::env::temp_dir().join(format!("kv-files-unit-{}", std::process::id()));
         std::fs::write(&path, b"0123456789").unwrap();
-        assert_eq!(
-            read_capped(&path, 10, "the file").unwrap().as_slice(),
-            b"0123456789"
-        );
+        assert_eq!(read_capped(&path, 10, "the file").unwrap().as_slice(), b"0123456789");
         let e = read_capped(&path, 9, "the test file").unwrap_err();
         assert_eq!(e.status, KV_STATUS_FILE_ERROR);
-        assert!(
-            e.message.contains("the test file") && e.message.contains("larger than 9 bytes"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("the test file") && e.message.contains("larger than 9 bytes"), "{}", e.message);
         let _ = std::fs::remove_file(&path);
-        assert!(read_capped(&path, 10, "f")
-            .unwrap_err()
-            .message
-            .contains("cannot be read"));
+        assert!(read_capped(&path, 10, "f").unwrap_err().message.contains("cannot be read"));
         #[cfg(unix)]
         {
             let started = std::time::Instant::now();
-            assert!(read_capped(Path::new("/dev/zero"), 10, "f")
-                .unwrap_err()
-                .message
-                .contains("not a regular file"));
-            assert!(read_capped(&std::env::temp_dir(), 10, "f")
-                .unwrap_err()
-                .message
-                .contains("not a regular file"));
+            assert!(read_capped(Path::new("/dev/zero"), 10, "f").unwrap_err().message.contains("not a regular file"));
+            assert!(read_capped(&std::env::temp_dir(), 10, "f").unwrap_err().message.contains("not a regular file"));
             assert!(started.elapsed() < std::time::Duration::from_secs(1));
         }
     }

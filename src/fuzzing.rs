@@ -38,10 +38,7 @@ pub fn challenge(data: &[u8]) {
                 c.authority.is_some() || c.claims.is_some(),
                 "a challenge without authority or claims was accepted"
             );
-            assert!(
-                c.scope.is_some() || c.claims.is_some(),
-                "a challenge without scope or claims was accepted"
-            );
+            assert!(c.scope.is_some() || c.claims.is_some(), "a challenge without scope or claims was accepted");
             if c.tenant.is_some() {
                 assert!(c.authority.is_some(), "a tenant without an authority");
             }
@@ -88,31 +85,21 @@ pub fn jwk(data: &[u8]) {
         },
     };
     let public_json = pem::public_jwk_json(&jwk);
-    let reparsed: JsonWebKey =
-        serde_json::from_str(&public_json).expect("the public-only JWK is valid JSON for a JWK");
+    let reparsed: JsonWebKey = serde_json::from_str(&public_json).expect("the public-only JWK is valid JSON for a JWK");
     let pem_text = pem::public_key_pem(&jwk);
     let key = match LocalKey::new(&jwk, None) {
         Ok(k) => k,
         Err(e) => {
             assert_short(&e.message);
-            assert!(
-                pem_text.is_err(),
-                "a key that does not load still gave a public PEM"
-            );
+            assert!(pem_text.is_err(), "a key that does not load still gave a public PEM");
             return;
         }
     };
     LocalKey::new(&reparsed, None).expect("a key that loads must load from its public-only JWK");
     let symmetric = matches!(jwk.kty.as_deref(), Some("oct" | "oct-HSM"));
-    assert_eq!(
-        pem_text.is_ok(),
-        !symmetric,
-        "a public PEM exactly for every asymmetric key"
-    );
+    assert_eq!(pem_text.is_ok(), !symmetric, "a public PEM exactly for every asymmetric key");
     let _ = key.kid();
-    for wire in [
-        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES256K", "ES384", "ES512",
-    ] {
+    for wire in ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES256K", "ES384", "ES512"] {
         let alg = SignatureAlgorithm::from_wire(wire).expect("a known algorithm");
         let _ = key.verify_data(alg, data, data);
     }
@@ -137,10 +124,7 @@ pub fn certificate_pem(data: &[u8]) {
         return;
     }
     match client_certificate::load_certificate(data, None) {
-        Ok(loaded) => assert!(
-            !loaded.chain.is_empty(),
-            "a certificate key without certificates"
-        ),
+        Ok(loaded) => assert!(!loaded.chain.is_empty(), "a certificate key without certificates"),
         Err(e) => assert_short(&e.message),
     }
 }
@@ -164,16 +148,9 @@ impl PageSource for FuzzPages {
             ));
         }
         let Some(body) = self.pages.get(asked.len() - 1) else {
-            return Err(Error::new(
-                crate::status::KV_STATUS_TRANSPORT,
-                "no more pages in the fuzz input",
-            ));
+            return Err(Error::new(crate::status::KV_STATUS_TRANSPORT, "no more pages in the fuzz input"));
         };
-        Ok(Response {
-            status: 200,
-            body: Zeroizing::new(body.clone()),
-            request_id: String::new(),
-        })
+        Ok(Response { status: 200, body: Zeroizing::new(body.clone()), request_id: String::new() })
     }
 }
 
@@ -196,8 +173,7 @@ fn drain<T: DeserializeOwned>(data: &[u8], first: &str) {
     let pages: Vec<Vec<u8>> = data.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
     let count = pages.len();
     let source = Arc::new(FuzzPages {
-        vault: VaultUrl::parse("https://myvault.vault.azure.net", false)
-            .expect("a valid vault URL"),
+        vault: VaultUrl::parse("https://myvault.vault.azure.net", false).expect("a valid vault URL"),
         pages,
         asked: Mutex::new(Vec::new()),
     });
@@ -212,24 +188,15 @@ fn drain<T: DeserializeOwned>(data: &[u8], first: &str) {
                 break;
             }
         }
-        assert!(
-            source.asked.lock().len() <= count + 1,
-            "the pager asked for more pages than it was given"
-        );
+        assert!(source.asked.lock().len() <= count + 1, "the pager asked for more pages than it was given");
     }
     let asked = source.asked.lock();
-    assert!(
-        asked.len() <= count + 1,
-        "the pager asked for more pages than it was given"
-    );
+    assert!(asked.len() <= count + 1, "the pager asked for more pages than it was given");
     assert_eq!(asked[0], first);
     let _ = items;
 }
 
 fn assert_short(message: &str) {
     let n = message.chars().count();
-    assert!(
-        n <= MAX_MESSAGE_CHARS,
-        "an error message of {n} characters from untrusted input"
-    );
+    assert!(n <= MAX_MESSAGE_CHARS, "an error message of {n} characters from untrusted input");
 }

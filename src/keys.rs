@@ -7,8 +7,8 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
 use crate::model::key::{
-    JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters, KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy,
-    KeyUpdateParameters, RandomBytesRequest, B64,
+    JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters,
+    KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy, KeyUpdateParameters, RandomBytesRequest, B64,
 };
 use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
@@ -125,7 +125,8 @@ pub enum KeyCurve {
 }
 
 /// Every curve with its wire name.
-pub const KEY_CURVES: &[(KeyCurve, &str)] = &[(KeyCurve::P256, "P-256"), (KeyCurve::P384, "P-384"), (KeyCurve::P521, "P-521"), (KeyCurve::P256K, "P-256K")];
+pub const KEY_CURVES: &[(KeyCurve, &str)] =
+    &[(KeyCurve::P256, "P-256"), (KeyCurve::P384, "P-384"), (KeyCurve::P521, "P-521"), (KeyCurve::P256K, "P-256K")];
 
 impl KeyCurve {
     /// The wire name, e.g. `P-256K`.
@@ -174,7 +175,8 @@ pub enum RotationAction {
 }
 
 /// Every rotation action with its wire name.
-pub const ROTATION_ACTIONS: &[(RotationAction, &str)] = &[(RotationAction::Rotate, "Rotate"), (RotationAction::Notify, "Notify")];
+pub const ROTATION_ACTIONS: &[(RotationAction, &str)] =
+    &[(RotationAction::Rotate, "Rotate"), (RotationAction::Notify, "Notify")];
 
 impl RotationAction {
     /// The wire name.
@@ -189,7 +191,8 @@ impl RotationAction {
 }
 
 /// The permitted-operation names a key may carry (`JsonWebKeyOperation`).
-pub const KEY_OPERATIONS: &[&str] = &["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export"];
+pub const KEY_OPERATIONS: &[&str] =
+    &["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export"];
 
 fn wire_of<T: PartialEq + Copy>(table: &'static [(T, &'static str)], value: T) -> &'static str {
     table.iter().find(|(v, _)| *v == value).map(|(_, w)| *w).unwrap_or("")
@@ -205,7 +208,10 @@ pub fn check_key_operation(op: &str) -> Result<()> {
         Ok(())
     } else {
         let shown: String = op.chars().take(40).collect();
-        Err(Error::invalid_argument(format!("'{shown}' is not a key operation; use one of {}", KEY_OPERATIONS.join(", "))))
+        Err(Error::invalid_argument(format!(
+            "'{shown}' is not a key operation; use one of {}",
+            KEY_OPERATIONS.join(", ")
+        )))
     }
 }
 
@@ -278,7 +284,12 @@ impl KeyProperties {
             return None;
         }
         Some(KeyAttributes {
-            common: Attributes { enabled: self.enabled, nbf: self.not_before, exp: self.expires, ..Attributes::default() },
+            common: Attributes {
+                enabled: self.enabled,
+                nbf: self.not_before,
+                exp: self.expires,
+                ..Attributes::default()
+            },
             exportable: self.exportable,
             ..KeyAttributes::default()
         })
@@ -321,7 +332,13 @@ pub struct CreateKeyOptions {
 impl CreateKeyOptions {
     /// Options for a key of type `kty` with defaults for everything else.
     pub fn new(kty: KeyType) -> CreateKeyOptions {
-        CreateKeyOptions { kty, key_size: None, public_exponent: None, curve: None, properties: KeyProperties::default() }
+        CreateKeyOptions {
+            kty,
+            key_size: None,
+            public_exponent: None,
+            curve: None,
+            properties: KeyProperties::default(),
+        }
     }
 
     fn check(&self) -> Result<()> {
@@ -334,10 +351,14 @@ impl CreateKeyOptions {
                 KeyFamily::Ec => &[],
             };
             if allowed.is_empty() {
-                return Err(Error::invalid_argument(format!("a key size does not apply to {kty} keys; choose a curve")));
+                return Err(Error::invalid_argument(format!(
+                    "a key size does not apply to {kty} keys; choose a curve"
+                )));
             }
             if !allowed.contains(&size) {
-                return Err(Error::invalid_argument(format!("{size} bits is not a {kty} key size; use one of {allowed:?}")));
+                return Err(Error::invalid_argument(format!(
+                    "{size} bits is not a {kty} key size; use one of {allowed:?}"
+                )));
             }
         }
         if let Some(exp) = self.public_exponent {
@@ -380,7 +401,13 @@ impl Client {
 
     /// Imports a JSON Web Key with its private members (or a BYOK `key_hsm` blob). `hsm` asks
     /// for HSM protection; `properties.key_ops`, when set, replaces the JWK's `key_ops`.
-    pub fn import_key(&self, name: &str, mut key: JsonWebKey, hsm: Option<bool>, properties: &KeyProperties) -> Result<Key> {
+    pub fn import_key(
+        &self,
+        name: &str,
+        mut key: JsonWebKey,
+        hsm: Option<bool>,
+        properties: &KeyProperties,
+    ) -> Result<Key> {
         check_name("key", name)?;
         properties.check()?;
         match key.kty.as_deref() {
@@ -388,7 +415,10 @@ impl Client {
             Some(kty) if KeyType::from_wire(kty).is_none() => {
                 let shown: String = kty.chars().take(20).collect();
                 let known: Vec<&str> = KEY_TYPES.iter().map(|(_, w)| *w).collect();
-                return Err(Error::invalid_argument(format!("the key to import has kty '{shown}'; use one of {}", known.join(", "))));
+                return Err(Error::invalid_argument(format!(
+                    "the key to import has kty '{shown}'; use one of {}",
+                    known.join(", ")
+                )));
             }
             Some(_) => {}
         }
@@ -398,20 +428,33 @@ impl Client {
         for op in key.key_ops.iter().flatten() {
             check_key_operation(op)?;
         }
-        let body = KeyImportParameters { hsm, key, attributes: properties.attributes(), tags: properties.tags.clone(), release_policy: properties.release_policy.clone() };
+        let body = KeyImportParameters {
+            hsm,
+            key,
+            attributes: properties.attributes(),
+            tags: properties.tags.clone(),
+            release_policy: properties.release_policy.clone(),
+        };
         // The body carries private key material; with_json serializes it into zeroized storage.
         let request = Request::with_json(Method::Put, format!("/keys/{}", segment(name)), &body)?;
         self.key_call(&request, format_args!("import key '{name}'"))
     }
 
     /// Imports a private key given as PEM or DER (PKCS#1, PKCS#8 or SEC1).
-    pub fn import_key_pem(&self, name: &str, pem_or_der: &[u8], hsm: Option<bool>, properties: &KeyProperties) -> Result<Key> {
+    pub fn import_key_pem(
+        &self,
+        name: &str,
+        pem_or_der: &[u8],
+        hsm: Option<bool>,
+        properties: &KeyProperties,
+    ) -> Result<Key> {
         check_name("key", name)?;
         properties.check()?;
         if pem_or_der.is_empty() {
             return Err(Error::invalid_argument("the private key is empty"));
         }
-        let jwk = crate::crypto::pem::private_key_to_jwk(pem_or_der).map_err(|e| e.context(format_args!("import key '{name}'")))?;
+        let jwk = crate::crypto::pem::private_key_to_jwk(pem_or_der)
+            .map_err(|e| e.context(format_args!("import key '{name}'")))?;
         self.import_key(name, jwk, hsm, properties)
     }
 
@@ -434,7 +477,8 @@ impl Client {
             tags: properties.tags.clone(),
             release_policy: properties.release_policy.clone(),
         };
-        let request = Request::with_json(Method::Patch, format!("/keys/{}/{}", segment(name), segment(version)), &body)?;
+        let request =
+            Request::with_json(Method::Patch, format!("/keys/{}/{}", segment(name), segment(version)), &body)?;
         self.key_call(&request, format_args!("update key '{name}'"))
     }
 
@@ -455,7 +499,11 @@ impl Client {
     /// Recovers a deleted key; returns it.
     pub fn recover_deleted_key(&self, name: &str) -> Result<Key> {
         check_name("key", name)?;
-        let request = Request::with_json(Method::Post, format!("/deletedkeys/{}/recover", segment(name)), &serde_json::json!({}))?;
+        let request = Request::with_json(
+            Method::Post,
+            format!("/deletedkeys/{}/recover", segment(name)),
+            &serde_json::json!({}),
+        )?;
         self.key_call(&request, format_args!("recover deleted key '{name}'"))
     }
 
@@ -479,7 +527,8 @@ impl Client {
     /// Creates a new version of a key with the same parameters (as its rotation policy would).
     pub fn rotate_key(&self, name: &str) -> Result<Key> {
         check_name("key", name)?;
-        let request = Request::with_json(Method::Post, format!("/keys/{}/rotate", segment(name)), &serde_json::json!({}))?;
+        let request =
+            Request::with_json(Method::Post, format!("/keys/{}/rotate", segment(name)), &serde_json::json!({}))?;
         self.key_call(&request, format_args!("rotate key '{name}'"))
     }
 
@@ -504,14 +553,26 @@ impl Client {
 
     /// Releases an exportable key to an attested target (`version` empty = latest). `target` is
     /// the attestation token; returns the signed release value (a JWS/JWT text).
-    pub fn release_key(&self, name: &str, version: &str, target: &str, nonce: Option<&str>, enc: Option<KeyReleaseAlgorithm>) -> Result<Zeroizing<String>> {
+    pub fn release_key(
+        &self,
+        name: &str,
+        version: &str,
+        target: &str,
+        nonce: Option<&str>,
+        enc: Option<KeyReleaseAlgorithm>,
+    ) -> Result<Zeroizing<String>> {
         check_name("key", name)?;
         check_version("key", version)?;
         if target.is_empty() {
             return Err(Error::invalid_argument("the release target (attestation token) is empty"));
         }
-        let body = KeyReleaseParameters { target: target.to_owned(), nonce: nonce.map(str::to_owned), enc: enc.map(|a| a.wire().to_owned()) };
-        let request = Request::with_json(Method::Post, format!("/keys/{}/{}/release", segment(name), segment(version)), &body)?;
+        let body = KeyReleaseParameters {
+            target: target.to_owned(),
+            nonce: nonce.map(str::to_owned),
+            enc: enc.map(|a| a.wire().to_owned()),
+        };
+        let request =
+            Request::with_json(Method::Post, format!("/keys/{}/{}/release", segment(name), segment(version)), &body)?;
         let what = format!("release key '{name}'");
         let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
         let result: KeyReleaseResult = response.json().map_err(|e| e.context(&what))?;
@@ -522,7 +583,9 @@ impl Client {
     /// Gets `count` (1 to 128) random bytes from the vault's HSM.
     pub fn get_random_bytes(&self, count: u32) -> Result<Zeroizing<Vec<u8>>> {
         if !(1..=MAX_RANDOM_BYTES).contains(&count) {
-            return Err(Error::invalid_argument(format!("{count} random bytes asked for; ask for 1 to {MAX_RANDOM_BYTES}")));
+            return Err(Error::invalid_argument(format!(
+                "{count} random bytes asked for; ask for 1 to {MAX_RANDOM_BYTES}"
+            )));
         }
         let request = Request::with_json(Method::Post, "/rng", &RandomBytesRequest { count })?;
         let what = "get random bytes";
@@ -532,9 +595,14 @@ impl Client {
             value: Option<B64>,
         }
         let mut reply: RandomBytes = response.json().map_err(|e| e.context(what))?;
-        let bytes = reply.value.as_mut().map(|v| std::mem::take(&mut v.0)).ok_or_else(|| Error::unparseable("the reply has no value").context(what))?;
+        let bytes = reply
+            .value
+            .as_mut()
+            .map(|v| std::mem::take(&mut v.0))
+            .ok_or_else(|| Error::unparseable("the reply has no value").context(what))?;
         if bytes.len() != count as usize {
-            return Err(Error::unparseable(format!("{} random bytes came back, {count} were asked for", bytes.len())).context(what));
+            return Err(Error::unparseable(format!("{} random bytes came back, {count} were asked for", bytes.len()))
+                .context(what));
         }
         Ok(Zeroizing::new(bytes))
     }
@@ -555,7 +623,11 @@ impl Client {
     /// Lists the versions of a key.
     pub fn list_key_versions(&self, name: &str) -> Result<Pager<KeyBundle>> {
         check_name("key", name)?;
-        Ok(Pager::new(self.pipeline.clone(), Request::new(Method::Get, format!("/keys/{}/versions", segment(name))), format!("list versions of key '{name}'")))
+        Ok(Pager::new(
+            self.pipeline.clone(),
+            Request::new(Method::Get, format!("/keys/{}/versions", segment(name))),
+            format!("list versions of key '{name}'"),
+        ))
     }
 
     /// Lists deleted keys.
@@ -595,15 +667,21 @@ pub fn check_rotation_policy(policy: &KeyRotationPolicy) -> Result<()> {
     for (i, action) in policy.lifetime_actions.iter().enumerate() {
         let Some(kind) = RotationAction::from_wire(&action.action.kind) else {
             let shown: String = action.action.kind.chars().take(20).collect();
-            return Err(Error::invalid_argument(format!("lifetime action {i} has type '{shown}'; use Rotate or Notify")));
+            return Err(Error::invalid_argument(format!(
+                "lifetime action {i} has type '{shown}'; use Rotate or Notify"
+            )));
         };
         let t = &action.trigger;
         if kind == RotationAction::Notify && t.time_after_create.is_some() {
-            return Err(Error::invalid_argument(format!("lifetime action {i}: Notify is triggered by time before expiry only")));
+            return Err(Error::invalid_argument(format!(
+                "lifetime action {i}: Notify is triggered by time before expiry only"
+            )));
         }
         match (&t.time_after_create, &t.time_before_expiry) {
             (Some(_), Some(_)) | (None, None) => {
-                return Err(Error::invalid_argument(format!("lifetime action {i} needs exactly one trigger: time after create or time before expiry")));
+                return Err(Error::invalid_argument(format!(
+                    "lifetime action {i} needs exactly one trigger: time after create or time before expiry"
+                )));
             }
             (Some(d), None) => check_duration("time after create", d)?,
             (None, Some(d)) => check_duration("time before expiry", d)?,
@@ -688,21 +766,33 @@ mod tests {
         assert_eq!(p.check().unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
         let p = KeyProperties { not_before: Some(10), expires: Some(5), ..Default::default() };
         assert!(p.check().is_err());
-        let p = KeyProperties { tags: Some((0..16).map(|i| (format!("t{i}"), String::new())).collect()), ..Default::default() };
+        let p = KeyProperties {
+            tags: Some((0..16).map(|i| (format!("t{i}"), String::new())).collect()),
+            ..Default::default()
+        };
         assert!(p.check().is_err());
         let p = KeyProperties { release_policy: Some(KeyReleasePolicy::default()), ..Default::default() };
         assert!(p.check().is_err());
-        assert_eq!(KeyProperties { exportable: Some(true), ..Default::default() }.attributes().unwrap().exportable, Some(true));
+        assert_eq!(
+            KeyProperties { exportable: Some(true), ..Default::default() }.attributes().unwrap().exportable,
+            Some(true)
+        );
         assert!(KeyProperties::default().attributes().is_none());
     }
 
     #[test]
     fn rotation_policies_are_checked() {
         let action = |kind: &str, after: Option<&str>, before: Option<&str>| LifetimeAction {
-            trigger: LifetimeActionTrigger { time_after_create: after.map(Into::into), time_before_expiry: before.map(Into::into) },
+            trigger: LifetimeActionTrigger {
+                time_after_create: after.map(Into::into),
+                time_before_expiry: before.map(Into::into),
+            },
             action: LifetimeActionType { kind: kind.into() },
         };
-        let mut p = KeyRotationPolicy { lifetime_actions: vec![action("Rotate", Some("P90D"), None), action("Notify", None, Some("P30D"))], ..Default::default() };
+        let mut p = KeyRotationPolicy {
+            lifetime_actions: vec![action("Rotate", Some("P90D"), None), action("Notify", None, Some("P30D"))],
+            ..Default::default()
+        };
         assert!(check_rotation_policy(&p).is_ok());
         p.lifetime_actions.push(action("Explode", Some("P1D"), None));
         assert!(check_rotation_policy(&p).is_err());
@@ -717,4 +807,3 @@ mod tests {
         assert!(check_rotation_policy(&p).is_err());
     }
 }
-

@@ -25,7 +25,10 @@ fn check(what: &str, part: &str, text: &str) -> Result<()> {
         return Err(Error::new(KV_STATUS_INVALID_NAME, format!("{what} {part} is empty")));
     }
     if text.len() > MAX_NAME_LEN {
-        return Err(Error::new(KV_STATUS_INVALID_NAME, format!("{what} {part} is {} characters long; at most {MAX_NAME_LEN} are allowed", text.len())));
+        return Err(Error::new(
+            KV_STATUS_INVALID_NAME,
+            format!("{what} {part} is {} characters long; at most {MAX_NAME_LEN} are allowed", text.len()),
+        ));
     }
     if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
         let shown: String = text.chars().take(40).collect();

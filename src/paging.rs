@@ -45,7 +45,15 @@ pub struct Pager<T> {
 impl<T: DeserializeOwned> Pager<T> {
     /// A pager whose first page is fetched with `first`.
     pub fn new(source: Arc<dyn PageSource>, first: Request, what: impl Into<String>) -> Pager<T> {
-        Pager { source, next: Some(first), buffer: VecDeque::new(), what: what.into(), seen: HashSet::new(), pages: 0, max_pages: MAX_PAGES }
+        Pager {
+            source,
+            next: Some(first),
+            buffer: VecDeque::new(),
+            what: what.into(),
+            seen: HashSet::new(),
+            pages: 0,
+            max_pages: MAX_PAGES,
+        }
     }
 
     /// The same pager with another bound on its pages.
@@ -64,7 +72,10 @@ impl<T: DeserializeOwned> Pager<T> {
             }
             let Some(request) = self.next.as_ref() else { return Ok(None) };
             if self.pages >= self.max_pages {
-                return Err(Error::new(KV_STATUS_UNPARSEABLE_RESPONSE, format!("{}: the list goes on for more than {} pages; stopped", self.what, self.max_pages)));
+                return Err(Error::new(
+                    KV_STATUS_UNPARSEABLE_RESPONSE,
+                    format!("{}: the list goes on for more than {} pages; stopped", self.what, self.max_pages),
+                ));
             }
             let response = self.source.fetch_page(request).map_err(|e| e.context(&self.what))?;
             let page: Page<T> = response.json().map_err(|e| e.context(&self.what))?;
@@ -72,19 +83,29 @@ impl<T: DeserializeOwned> Pager<T> {
             let this_page = link_hash(&request.target);
             if let Some(link) = &next_link {
                 if link_hash(link) == this_page {
-                    return Err(Error::new(KV_STATUS_UNPARSEABLE_RESPONSE, format!("{}: the service returned a nextLink pointing at the same page", self.what)));
+                    return Err(Error::new(
+                        KV_STATUS_UNPARSEABLE_RESPONSE,
+                        format!("{}: the service returned a nextLink pointing at the same page", self.what),
+                    ));
                 }
                 if self.seen.contains(&link_hash(link)) {
                     return Err(Error::new(
                         KV_STATUS_UNPARSEABLE_RESPONSE,
-                        format!("{}: the service's nextLinks form a cycle (page {} links back to an earlier page); stopped", self.what, self.pages + 1),
+                        format!(
+                            "{}: the service's nextLinks form a cycle (page {} links back to an earlier page); stopped",
+                            self.what,
+                            self.pages + 1
+                        ),
                     ));
                 }
             }
             if page.value.is_empty() {
                 empty_pages += 1;
                 if empty_pages > MAX_EMPTY_PAGES_IN_A_ROW {
-                    return Err(Error::new(KV_STATUS_UNPARSEABLE_RESPONSE, format!("{}: more than {MAX_EMPTY_PAGES_IN_A_ROW} empty pages in a row", self.what)));
+                    return Err(Error::new(
+                        KV_STATUS_UNPARSEABLE_RESPONSE,
+                        format!("{}: more than {MAX_EMPTY_PAGES_IN_A_ROW} empty pages in a row", self.what),
+                    ));
                 }
             }
             self.buffer.extend(page.value);
@@ -137,7 +158,10 @@ mod tests {
         let source = Arc::new(CannedPages {
             pages: vec![
                 ("/items", r#"{"value":[1,2],"nextLink":"https://v.example:443/items?$skiptoken=A&maxresults=2"}"#),
-                ("https://v.example:443/items?$skiptoken=A&maxresults=2", r#"{"value":[],"nextLink":"https://v.example:443/items?$skiptoken=B"}"#),
+                (
+                    "https://v.example:443/items?$skiptoken=A&maxresults=2",
+                    r#"{"value":[],"nextLink":"https://v.example:443/items?$skiptoken=B"}"#,
+                ),
                 ("https://v.example:443/items?$skiptoken=B", r#"{"value":[3],"nextLink":null}"#),
             ],
             asked: Mutex::new(Vec::new()),
@@ -145,24 +169,42 @@ mod tests {
         assert_eq!(drain(source.clone()).unwrap(), vec![1, 2, 3]);
         let asked = source.asked.lock().clone();
         assert_eq!(asked.len(), 3);
-        assert_eq!(asked[1], "https://v.example:443/items?$skiptoken=A&maxresults=2", "the nextLink is followed exactly as given");
+        assert_eq!(
+            asked[1], "https://v.example:443/items?$skiptoken=A&maxresults=2",
+            "the nextLink is followed exactly as given"
+        );
     }
 
     #[test]
     fn a_missing_next_link_ends_the_list_and_bad_pages_are_errors() {
-        let source = Arc::new(CannedPages { pages: vec![("/items", r#"{"value":[7]}"#)], asked: Mutex::new(Vec::new()) });
+        let source =
+            Arc::new(CannedPages { pages: vec![("/items", r#"{"value":[7]}"#)], asked: Mutex::new(Vec::new()) });
         assert_eq!(drain(source).unwrap(), vec![7]);
-        let source = Arc::new(CannedPages { pages: vec![("/items", r#"{"value":[7],"nextLink":"/nowhere"}"#)], asked: Mutex::new(Vec::new()) });
+        let source = Arc::new(CannedPages {
+            pages: vec![("/items", r#"{"value":[7],"nextLink":"/nowhere"}"#)],
+            asked: Mutex::new(Vec::new()),
+        });
         assert_eq!(drain(source).unwrap_err().status, KV_STATUS_UNPARSEABLE_RESPONSE);
-        let source = Arc::new(CannedPages { pages: vec![("/items", r#"{"value":[],"nextLink":"/items"}"#)], asked: Mutex::new(Vec::new()) });
-        assert_eq!(drain(source).unwrap_err().status, KV_STATUS_UNPARSEABLE_RESPONSE, "a link to the same page is not looped on");
+        let source = Arc::new(CannedPages {
+            pages: vec![("/items", r#"{"value":[],"nextLink":"/items"}"#)],
+            asked: Mutex::new(Vec::new()),
+        });
+        assert_eq!(
+            drain(source).unwrap_err().status,
+            KV_STATUS_UNPARSEABLE_RESPONSE,
+            "a link to the same page is not looped on"
+        );
     }
 
     /// Review finding 8: a cycle longer than one page (A → B → C → A) repeated its items forever.
     #[test]
     fn cycles_of_any_length_and_endless_lists_are_stopped() {
         let source = Arc::new(CannedPages {
-            pages: vec![("/items", r#"{"value":[1],"nextLink":"https://v/B"}"#), ("https://v/B", r#"{"value":[2],"nextLink":"https://v/C"}"#), ("https://v/C", r#"{"value":[3],"nextLink":"https://v/B"}"#)],
+            pages: vec![
+                ("/items", r#"{"value":[1],"nextLink":"https://v/B"}"#),
+                ("https://v/B", r#"{"value":[2],"nextLink":"https://v/C"}"#),
+                ("https://v/C", r#"{"value":[3],"nextLink":"https://v/B"}"#),
+            ],
             asked: Mutex::new(Vec::new()),
         });
         let e = drain(source.clone()).unwrap_err();
@@ -178,7 +220,8 @@ mod tests {
                 Ok(Response { status: 200, body: Zeroizing::new(body.into_bytes()), request_id: String::new() })
             }
         }
-        let mut pager: Pager<u32> = Pager::new(Arc::new(Endless), Request::new(Method::Get, "/items"), "list items").with_max_pages(50);
+        let mut pager: Pager<u32> =
+            Pager::new(Arc::new(Endless), Request::new(Method::Get, "/items"), "list items").with_max_pages(50);
         let mut items = 0;
         let e = loop {
             match pager.next_item() {

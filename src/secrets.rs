@@ -85,10 +85,18 @@ impl Client {
             Error::new(KV_STATUS_INVALID_ARGUMENT, format!("the secret value is not valid UTF-8 (invalid byte at offset {}); Key Vault stores text: encode binary values, e.g. as base64", e.valid_up_to()))
         })?;
         if value.len() > MAX_SECRET_VALUE_BYTES {
-            return Err(Error::invalid_argument(format!("the secret value is {} bytes; at most {MAX_SECRET_VALUE_BYTES} are allowed", value.len())));
+            return Err(Error::invalid_argument(format!(
+                "the secret value is {} bytes; at most {MAX_SECRET_VALUE_BYTES} are allowed",
+                value.len()
+            )));
         }
         let attributes = properties.attributes();
-        let body = SecretSetParameters { value, content_type: properties.content_type.as_deref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
+        let body = SecretSetParameters {
+            value,
+            content_type: properties.content_type.as_deref(),
+            attributes: attributes.as_ref(),
+            tags: properties.tags.as_ref(),
+        };
         let request = Request::with_json(Method::Put, format!("/secrets/{}", segment(name)), &body)?;
         self.secret_call(&request, format_args!("set secret '{name}'"))
     }
@@ -107,8 +115,13 @@ impl Client {
         check_version("secret", version)?;
         properties.check()?;
         let attributes = properties.attributes();
-        let body = SecretUpdateParameters { content_type: properties.content_type.as_deref(), attributes: attributes.as_ref(), tags: properties.tags.as_ref() };
-        let request = Request::with_json(Method::Patch, format!("/secrets/{}/{}", segment(name), segment(version)), &body)?;
+        let body = SecretUpdateParameters {
+            content_type: properties.content_type.as_deref(),
+            attributes: attributes.as_ref(),
+            tags: properties.tags.as_ref(),
+        };
+        let request =
+            Request::with_json(Method::Patch, format!("/secrets/{}/{}", segment(name), segment(version)), &body)?;
         self.secret_call(&request, format_args!("update secret '{name}'"))
     }
 
@@ -133,7 +146,11 @@ impl Client {
     /// asynchronously: see [`Client::wait_for_recovered_secret`] before using the secret.
     pub fn recover_deleted_secret(&self, name: &str) -> Result<Secret> {
         check_name("secret", name)?;
-        let request = Request::with_json(Method::Post, format!("/deletedsecrets/{}/recover", segment(name)), &serde_json::json!({}))?;
+        let request = Request::with_json(
+            Method::Post,
+            format!("/deletedsecrets/{}/recover", segment(name)),
+            &serde_json::json!({}),
+        )?;
         self.secret_call(&request, format_args!("recover deleted secret '{name}'"))
     }
 
@@ -162,7 +179,11 @@ impl Client {
     /// Lists the versions of a secret.
     pub fn list_secret_versions(&self, name: &str) -> Result<Pager<SecretBundle>> {
         check_name("secret", name)?;
-        Ok(Pager::new(self.pipeline.clone(), Request::new(Method::Get, format!("/secrets/{}/versions", segment(name))), format!("list versions of secret '{name}'")))
+        Ok(Pager::new(
+            self.pipeline.clone(),
+            Request::new(Method::Get, format!("/secrets/{}/versions", segment(name))),
+            format!("list versions of secret '{name}'"),
+        ))
     }
 
     /// Lists deleted secrets.

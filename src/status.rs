@@ -172,7 +172,12 @@ pub static STATUS_TABLE: &[StatusInfo] = &[
     row!(KV_STATUS_TOO_MANY_REDIRECTS, "TOO_MANY_REDIRECTS", None, "too many redirects, or a redirect loop"),
     row!(KV_STATUS_REDIRECT_REFUSED, "REDIRECT_REFUSED", None, "a redirect to another origin was not followed"),
     row!(KV_STATUS_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED", None, "the credential could not get a token"),
-    row!(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, "CHALLENGE_RESOURCE_MISMATCH", None, "the challenge resource does not match the vault host"),
+    row!(
+        KV_STATUS_CHALLENGE_RESOURCE_MISMATCH,
+        "CHALLENGE_RESOURCE_MISMATCH",
+        None,
+        "the challenge resource does not match the vault host"
+    ),
     row!(KV_STATUS_INVALID_CHALLENGE, "INVALID_CHALLENGE", None, "missing or malformed authentication challenge"),
     row!(KV_STATUS_SERVICE_ERROR, "SERVICE_ERROR", None, "the service returned an error"),
     row!(KV_STATUS_BAD_REQUEST, "BAD_REQUEST", None, "bad request"),
@@ -184,15 +189,40 @@ pub static STATUS_TABLE: &[StatusInfo] = &[
     row!(KV_STATUS_ACCESS_DENIED, "ACCESS_DENIED", Some("AccessDenied"), "access denied by the access policy"),
     row!(KV_STATUS_FORBIDDEN_BY_POLICY, "FORBIDDEN_BY_POLICY", Some("ForbiddenByPolicy"), "forbidden by policy"),
     row!(KV_STATUS_FORBIDDEN_BY_RBAC, "FORBIDDEN_BY_RBAC", Some("ForbiddenByRbac"), "forbidden by RBAC"),
-    row!(KV_STATUS_FORBIDDEN_BY_FIREWALL, "FORBIDDEN_BY_FIREWALL", Some("ForbiddenByFirewall"), "forbidden by the vault firewall"),
+    row!(
+        KV_STATUS_FORBIDDEN_BY_FIREWALL,
+        "FORBIDDEN_BY_FIREWALL",
+        Some("ForbiddenByFirewall"),
+        "forbidden by the vault firewall"
+    ),
     row!(KV_STATUS_KEY_NOT_FOUND, "KEY_NOT_FOUND", Some("KeyNotFound"), "key not found"),
     row!(KV_STATUS_SECRET_NOT_FOUND, "SECRET_NOT_FOUND", Some("SecretNotFound"), "secret not found"),
-    row!(KV_STATUS_CERTIFICATE_NOT_FOUND, "CERTIFICATE_NOT_FOUND", Some("CertificateNotFound"), "certificate not found"),
+    row!(
+        KV_STATUS_CERTIFICATE_NOT_FOUND,
+        "CERTIFICATE_NOT_FOUND",
+        Some("CertificateNotFound"),
+        "certificate not found"
+    ),
     row!(KV_STATUS_CONFLICT, "CONFLICT", Some("Conflict"), "conflict"),
-    row!(KV_STATUS_OBJECT_IS_BEING_DELETED, "OBJECT_IS_BEING_DELETED", Some("ObjectIsBeingDeleted"), "the object is being deleted"),
-    row!(KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE, "OBJECT_IS_DELETED_BUT_RECOVERABLE", Some("ObjectIsDeletedButRecoverable"), "the object is deleted but recoverable"),
+    row!(
+        KV_STATUS_OBJECT_IS_BEING_DELETED,
+        "OBJECT_IS_BEING_DELETED",
+        Some("ObjectIsBeingDeleted"),
+        "the object is being deleted"
+    ),
+    row!(
+        KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE,
+        "OBJECT_IS_DELETED_BUT_RECOVERABLE",
+        Some("ObjectIsDeletedButRecoverable"),
+        "the object is deleted but recoverable"
+    ),
     row!(KV_STATUS_THROTTLED, "THROTTLED", Some("Throttled"), "throttled"),
-    row!(KV_STATUS_KEY_TYPE_NOT_SUPPORTED, "KEY_TYPE_NOT_SUPPORTED", Some("KeyTypeNotSupported"), "key type not supported"),
+    row!(
+        KV_STATUS_KEY_TYPE_NOT_SUPPORTED,
+        "KEY_TYPE_NOT_SUPPORTED",
+        Some("KeyTypeNotSupported"),
+        "key type not supported"
+    ),
     row!(KV_STATUS_SECRET_DISABLED, "SECRET_DISABLED", Some("SecretDisabled"), "the secret is disabled"),
     row!(KV_STATUS_KEY_DISABLED, "KEY_DISABLED", Some("KeyDisabled"), "the key is disabled"),
     row!(KV_STATUS_PANIC, "PANIC", None, "internal panic caught at the C boundary"),
@@ -209,11 +239,7 @@ pub fn info(status: kv_status) -> Option<&'static StatusInfo> {
 pub fn from_service_code(code: &str) -> Option<kv_status> {
     let exact = STATUS_TABLE.iter().find(|row| row.service_code == Some(code));
     exact
-        .or_else(|| {
-            STATUS_TABLE
-                .iter()
-                .find(|row| row.service_code.is_some_and(|c| c.eq_ignore_ascii_case(code)))
-        })
+        .or_else(|| STATUS_TABLE.iter().find(|row| row.service_code.is_some_and(|c| c.eq_ignore_ascii_case(code))))
         .map(|row| row.status)
 }
 

@@ -42,7 +42,13 @@ pub fn until_present(reply: Result<Response>) -> Result<Poll<()>> {
 
 /// The message of a wait that ran out of time; names the deadline.
 fn timeout_error(what: &str, timeout: Duration, polls: u32) -> Error {
-    Error::new(KV_STATUS_TIMEOUT, format!("{what}: not finished by the deadline of {} ms (polled {polls} times); wait longer or check the vault", timeout.as_millis()))
+    Error::new(
+        KV_STATUS_TIMEOUT,
+        format!(
+            "{what}: not finished by the deadline of {} ms (polled {polls} times); wait longer or check the vault",
+            timeout.as_millis()
+        ),
+    )
 }
 
 impl Client {
@@ -50,7 +56,13 @@ impl Client {
     /// doubling up to 2 s, between polls. Polls at least once; when `timeout` has passed and the
     /// change is still pending, fails with `KV_STATUS_TIMEOUT` and a message naming `what` and the
     /// deadline. Errors from `judge` get `what` as context.
-    pub fn poll_until<T>(&self, request: &Request, timeout: Duration, what: &str, mut judge: impl FnMut(Result<Response>) -> Result<Poll<T>>) -> Result<T> {
+    pub fn poll_until<T>(
+        &self,
+        request: &Request,
+        timeout: Duration,
+        what: &str,
+        mut judge: impl FnMut(Result<Response>) -> Result<Poll<T>>,
+    ) -> Result<T> {
         let deadline = Instant::now().checked_add(timeout);
         let mut delay = FIRST_POLL_DELAY;
         let mut polls = 0u32;
@@ -89,43 +101,19 @@ mod tests {
 
     #[test]
     fn until_present_judges_replies() {
-        let ok = Response {
-            status: 200,
-            body: Default::default(),
-            request_id: String::new(),
-        };
+        let ok = Response { status: 200, body: Default::default(), request_id: String::new() };
         assert!(matches!(until_present(Ok(ok)), Ok(Poll::Done(()))));
-        assert!(matches!(
-            until_present(Err(http_error(403))),
-            Ok(Poll::Done(()))
-        ));
-        assert!(matches!(
-            until_present(Err(http_error(404))),
-            Ok(Poll::Pending)
-        ));
-        assert_eq!(
-            until_present(Err(http_error(409))).unwrap_err().http_status,
-            409
-        );
-        assert_eq!(
-            until_present(Err(http_error(0))).unwrap_err().http_status,
-            0
-        );
+        assert!(matches!(until_present(Err(http_error(403))), Ok(Poll::Done(()))));
+        assert!(matches!(until_present(Err(http_error(404))), Ok(Poll::Pending)));
+        assert_eq!(until_present(Err(http_error(409))).unwrap_err().http_status, 409);
+        assert_eq!(until_present(Err(http_error(0))).unwrap_err().http_status, 0);
     }
 
     #[test]
     fn timeout_message_names_the_deadline() {
-        let e = timeout_error(
-            "wait for deletion of secret 's'",
-            Duration::from_millis(1500),
-            4,
-        );
+        let e = timeout_error("wait for deletion of secret 's'", Duration::from_millis(1500), 4);
         assert_eq!(e.status, KV_STATUS_TIMEOUT);
-        assert!(
-            e.message.contains("wait for deletion of secret 's'"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("wait for deletion of secret 's'"), "{}", e.message);
         assert!(e.message.contains("deadline of 1500 ms"), "{}", e.message);
     }
 }

@@ -56,10 +56,7 @@ fn env(vars: &[(&str, String)]) -> Env {
         std::env::remove_var(k);
     }
     std::env::set_var("PATH", std::env::temp_dir().join("kv-no-such-dir-for-az"));
-    std::env::set_var(
-        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-        format!("http://127.0.0.1:{}", closed_port()),
-    );
+    std::env::set_var("AZURE_POD_IDENTITY_AUTHORITY_HOST", format!("http://127.0.0.1:{}", closed_port()));
     for (k, v) in vars {
         std::env::set_var(k, v);
     }
@@ -78,18 +75,11 @@ impl Drop for Env {
 }
 
 fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// A vault accepting only `Bearer <token>`; anything else gets the challenge.
@@ -139,10 +129,7 @@ fn invalid_client() -> Reply {
 }
 
 fn entra_token(token: &str) -> Reply {
-    Reply::json(
-        200,
-        &format!(r#"{{"token_type":"Bearer","expires_in":3600,"access_token":"{token}"}}"#),
-    )
+    Reply::json(200, &format!(r#"{{"token_type":"Bearer","expires_in":3600,"access_token":"{token}"}}"#))
 }
 
 struct CredOptions(*mut kv_credential_options);
@@ -155,14 +142,7 @@ impl Drop for CredOptions {
 /// The default chain with the identity platform's CA trusted.
 fn default_chain(authority: &ScriptedServer) -> Credential {
     let opts = CredOptions(kv_credential_options_new());
-    call(|e| {
-        kv_credential_options_set_ca_file(
-            opts.0,
-            c(&authority.ca_file().to_string_lossy()).as_ptr(),
-            e,
-        )
-    })
-    .unwrap();
+    call(|e| kv_credential_options_set_ca_file(opts.0, c(&authority.ca_file().to_string_lossy()).as_ptr(), e)).unwrap();
     let mut out = null_mut();
     call(|e| kv_credential_default_with_options_new(opts.0, &mut out, e)).expect("default chain");
     Credential(out)
@@ -170,12 +150,8 @@ fn default_chain(authority: &ScriptedServer) -> Credential {
 
 fn get_with(vault: &ScriptedServer, cred: &Credential) -> Result<(), CallError> {
     let mut out = null_mut();
-    let opts = Options::new()
-        .ca_file(&vault.ca_file().to_string_lossy())
-        .retries(0, 10, 50);
-    call(|e| {
-        kv::ffi::client::kv_client_new(c(&vault.url()).as_ptr(), cred.0, opts.0, &mut out, e)
-    })?;
+    let opts = Options::new().ca_file(&vault.ca_file().to_string_lossy()).retries(0, 10, 50);
+    call(|e| kv::ffi::client::kv_client_new(c(&vault.url()).as_ptr(), cred.0, opts.0, &mut out, e))?;
     let client = Client(out);
     client.get("name", None).map(drop)
 }
@@ -196,33 +172,16 @@ fn a_wrong_client_secret_stops_the_chain_instead_of_falling_back_to_managed_iden
     let authority = entra(|_| invalid_client());
     let app_service = identity_endpoint("mi-token");
     let mut vars = service_principal(&authority, "wrong-secret");
-    vars.push((
-        "IDENTITY_ENDPOINT",
-        format!("{}/msi/token", plain_url(&app_service)),
-    ));
+    vars.push(("IDENTITY_ENDPOINT", format!("{}/msi/token", plain_url(&app_service))));
     vars.push(("IDENTITY_HEADER", "header".to_owned()));
     let _env = env(&vars);
     let vault = vault_accepting("mi-token");
     let cred = default_chain(&authority);
     let e = expect_status(get_with(&vault, &cred), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(
-        e.message.contains("EnvironmentCredential") && e.message.contains("invalid_client"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("EnvironmentCredential") && e.message.contains("invalid_client"), "{}", e.message);
     assert!(!e.message.contains("wrong-secret"), "{}", e.message);
-    assert_eq!(
-        app_service.request_count(),
-        0,
-        "managed identity was not tried"
-    );
-    assert!(
-        vault
-            .requests()
-            .iter()
-            .all(|r| r.header("authorization").is_none()),
-        "no token reached the vault"
-    );
+    assert_eq!(app_service.request_count(), 0, "managed identity was not tried");
+    assert!(vault.requests().iter().all(|r| r.header("authorization").is_none()), "no token reached the vault");
     // Still the environment credential next time (after the 1 s the cache remembers a failure):
     // nothing fell back and stuck.
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -249,11 +208,7 @@ fn an_identity_platform_outage_stops_the_chain_and_the_chain_recovers_with_it() 
     let cred = default_chain(&authority);
     let vault = vault_accepting("env-token");
     let e = expect_status(get_with(&vault, &cred), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(
-        e.message.contains("EnvironmentCredential") && e.message.contains("503"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("EnvironmentCredential") && e.message.contains("503"), "{}", e.message);
     assert_eq!(imds.request_count(), 0, "managed identity was not tried");
     std::thread::sleep(std::time::Duration::from_millis(1100)); // the cache remembers a failure for 1 s
     get_with(&vault, &cred).expect("the environment credential, once the platform answers");
@@ -269,23 +224,13 @@ fn a_set_but_unusable_certificate_variable_stops_the_chain() {
     let _env = env(&[
         ("AZURE_TENANT_ID", TENANT.to_owned()),
         ("AZURE_CLIENT_ID", CLIENT_ID.to_owned()),
-        (
-            "AZURE_CLIENT_CERTIFICATE_PATH",
-            "/nonexistent/kv-test-cert.pem".to_owned(),
-        ),
+        ("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/kv-test-cert.pem".to_owned()),
         ("AZURE_AUTHORITY_HOST", authority.url()),
         ("AZURE_POD_IDENTITY_AUTHORITY_HOST", plain_url(&imds)),
     ]);
     let cred = default_chain(&authority);
-    let e = expect_status(
-        get_with(&vault_accepting("mi-token"), &cred),
-        KV_STATUS_AUTHENTICATION_FAILED,
-    );
-    assert!(
-        e.message.contains("EnvironmentCredential") && e.message.contains("kv-test-cert.pem"),
-        "{}",
-        e.message
-    );
+    let e = expect_status(get_with(&vault_accepting("mi-token"), &cred), KV_STATUS_AUTHENTICATION_FAILED);
+    assert!(e.message.contains("EnvironmentCredential") && e.message.contains("kv-test-cert.pem"), "{}", e.message);
     assert_eq!(imds.request_count(), 0, "managed identity was not tried");
 }
 
@@ -297,8 +242,7 @@ fn unavailable_credentials_are_passed_over() {
     let imds = identity_endpoint("mi-token");
     let _env = env(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", plain_url(&imds))]);
     let cred = default_chain(&authority);
-    get_with(&vault_accepting("mi-token"), &cred)
-        .expect("managed identity after two unconfigured credentials");
+    get_with(&vault_accepting("mi-token"), &cred).expect("managed identity after two unconfigured credentials");
     assert_eq!(authority.request_count(), 0);
 }
 
@@ -308,17 +252,11 @@ fn unavailable_credentials_are_passed_over() {
 fn imds_without_an_assigned_identity_is_unavailable() {
     let authority = entra(|_| entra_token("unused"));
     let imds = ScriptedServer::start_plain(|_, _| {
-        Reply::json(
-            400,
-            r#"{"error":"invalid_request","error_description":"Identity not found"}"#,
-        )
+        Reply::json(400, r#"{"error":"invalid_request","error_description":"Identity not found"}"#)
     });
     let _env = env(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", plain_url(&imds))]);
     let cred = default_chain(&authority);
-    let e = expect_status(
-        get_with(&vault_accepting("x"), &cred),
-        KV_STATUS_AUTHENTICATION_FAILED,
-    );
+    let e = expect_status(get_with(&vault_accepting("x"), &cred), KV_STATUS_AUTHENTICATION_FAILED);
     for expected in [
         "EnvironmentCredential",
         "WorkloadIdentityCredential",
@@ -326,10 +264,6 @@ fn imds_without_an_assigned_identity_is_unavailable() {
         "Identity not found",
         "AzureCliCredential",
     ] {
-        assert!(
-            e.message.contains(expected),
-            "missing {expected:?} in {}",
-            e.message
-        );
+        assert!(e.message.contains(expected), "missing {expected:?} in {}", e.message);
     }
 }

@@ -104,7 +104,11 @@ impl Drop for Env {
 
 fn temp_dir(what: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("kv-cred-host-{what}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "kv-cred-host-{what}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -142,7 +146,14 @@ fn vault() -> &'static LocalVault {
             }
             let mut child = Command::new("python3")
                 .arg(format!("{root}/tools/testvault/testvault.py"))
-                .args(["--port", &port.to_string(), "--http-port", &http_port.to_string(), "--exit-on-stdin-eof", "--state-dir"])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--http-port",
+                    &http_port.to_string(),
+                    "--exit-on-stdin-eof",
+                    "--state-dir",
+                ])
                 .arg(&state)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
@@ -180,7 +191,10 @@ impl CredOptions {
         assert!(!o.is_null());
         CredOptions(o)
     }
-    fn with(self, f: impl FnOnce(*mut kv_credential_options, *mut *mut kv::ffi::error::kv_error) -> kv_status) -> CredOptions {
+    fn with(
+        self,
+        f: impl FnOnce(*mut kv_credential_options, *mut *mut kv::ffi::error::kv_error) -> kv_status,
+    ) -> CredOptions {
         call(|e| f(self.0, e)).expect("credential option");
         self
     }
@@ -192,7 +206,9 @@ impl Drop for CredOptions {
     }
 }
 
-fn new_credential(f: impl FnOnce(*mut *mut kv_credential, *mut *mut kv::ffi::error::kv_error) -> kv_status) -> Result<Credential, CallError> {
+fn new_credential(
+    f: impl FnOnce(*mut *mut kv_credential, *mut *mut kv::ffi::error::kv_error) -> kv_status,
+) -> Result<Credential, CallError> {
     let mut out = null_mut();
     call(|e| f(&mut out, e))?;
     assert!(!out.is_null());
@@ -212,7 +228,8 @@ fn local_client(cred: &Credential) -> Client {
 /// A set + get round trip against the local vault, on a fresh name; returns the name.
 fn round_trip(c: &Client) -> Result<String, CallError> {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let name = format!("cred-host-{}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), now_unix() % 100_000);
+    let name =
+        format!("cred-host-{}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst), now_unix() % 100_000);
     c.set(&name, b"round-trip-value")?;
     assert_eq!(c.get(&name, None)?.value(), b"round-trip-value");
     Ok(name)
@@ -222,7 +239,10 @@ fn round_trip(c: &Client) -> Result<String, CallError> {
 /// requests on secret `name`, with their statuses (the first request of a new client is the
 /// unauthenticated challenge probe, recorded with no subject).
 fn subjects_seen(name: &str) -> Vec<(u16, Option<String>)> {
-    support::local_vault::auth_log(vault().http_port, &format!("/secrets/{name}")).into_iter().map(|e| (e.status, e.subject)).collect()
+    support::local_vault::auth_log(vault().http_port, &format!("/secrets/{name}"))
+        .into_iter()
+        .map(|e| (e.status, e.subject))
+        .collect()
 }
 
 /// Asserts that every authenticated request on `name` carried a token the vault issued to `subject`.
@@ -231,7 +251,11 @@ fn assert_reached_as(name: &str, subject: &str) {
     let authenticated: Vec<_> = seen.iter().filter(|(status, _)| *status != 401).collect();
     assert!(authenticated.len() >= 2, "set and get reached the vault: {seen:?}");
     for (status, who) in &authenticated {
-        assert_eq!((*status, who.as_deref()), (200, Some(subject)), "every request authenticated as {subject}: {seen:?}");
+        assert_eq!(
+            (*status, who.as_deref()),
+            (200, Some(subject)),
+            "every request authenticated as {subject}: {seen:?}"
+        );
     }
 }
 
@@ -247,7 +271,10 @@ fn fake_vault_for(token: &str, tenant: &str) -> ScriptedServer {
     let tenant = tenant.to_owned();
     ScriptedServer::start(move |_, req| {
         if req.header("authorization") == Some(expected.as_str()) {
-            Reply::json(200, r#"{"value":"s3cret","id":"https://localhost/secrets/name/0123456789abcdef0123456789abcdef","attributes":{"enabled":true}}"#)
+            Reply::json(
+                200,
+                r#"{"value":"s3cret","id":"https://localhost/secrets/name/0123456789abcdef0123456789abcdef","attributes":{"enabled":true}}"#,
+            )
         } else {
             Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}"#).with_header(
                 "WWW-Authenticate",
@@ -262,7 +289,10 @@ fn fake_client(server: &ScriptedServer, cred: &Credential) -> Client {
 }
 
 fn token_json(token: &str) -> String {
-    format!(r#"{{"access_token":"{token}","expires_in":"3600","expires_on":"{}","resource":"https://localhost","token_type":"Bearer"}}"#, now_unix() + 3600)
+    format!(
+        r#"{{"access_token":"{token}","expires_in":"3600","expires_on":"{}","resource":"https://localhost","token_type":"Bearer"}}"#,
+        now_unix() + 3600
+    )
 }
 
 /// A plain-HTTP IMDS stand-in: 400 without `Metadata: true`, else a token.
@@ -272,7 +302,10 @@ fn imds_server(token: &str) -> ScriptedServer {
         if req.header("metadata") == Some("true") {
             Reply::json(200, &body)
         } else {
-            Reply::json(400, r#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#)
+            Reply::json(
+                400,
+                r#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#,
+            )
         }
     })
 }
@@ -282,7 +315,11 @@ fn host_of(server: &ScriptedServer) -> String {
 }
 
 fn token_requests(server: &ScriptedServer) -> Vec<RecordedRequest> {
-    server.requests().into_iter().filter(|r| r.header("metadata").is_some() || r.header("x-identity-header").is_some()).collect()
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.header("metadata").is_some() || r.header("x-identity-header").is_some())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +333,8 @@ fn managed_identity_imds_against_the_local_vault_end_to_end() {
     let name = round_trip(&local_client(&cred)).expect("client -> challenge -> IMDS token -> vault");
     assert_reached_as(&name, "mi:imds:system");
     // A user-assigned identity by client id, through the options: the vault sees that identity.
-    let opts = CredOptions::new().with(|o, e| kv_credential_options_set_managed_identity_client_id(o, c(CLIENT_ID).as_ptr(), e));
+    let opts = CredOptions::new()
+        .with(|o, e| kv_credential_options_set_managed_identity_client_id(o, c(CLIENT_ID).as_ptr(), e));
     let cred = new_credential(|out, e| kv_credential_managed_identity_new(opts.0, out, e)).unwrap();
     let name = round_trip(&local_client(&cred)).unwrap();
     assert_reached_as(&name, &format!("mi:imds:client_id={CLIENT_ID}"));
@@ -356,7 +394,11 @@ fn imds_is_probed_once_then_asked_with_metadata_and_the_identity() {
     // User-assigned identities: object id, resource id.
     for (setter, param, value) in [
         (kv_credential_options_set_managed_identity_object_id as extern "C" fn(_, _, _) -> _, "object_id", "0b1ec7-1d"),
-        (kv_credential_options_set_managed_identity_resource_id, "msi_res_id", "/subscriptions/s/resourcegroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"),
+        (
+            kv_credential_options_set_managed_identity_resource_id,
+            "msi_res_id",
+            "/subscriptions/s/resourcegroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u",
+        ),
         (kv_credential_options_set_managed_identity_client_id, "client_id", CLIENT_ID),
     ] {
         let imds = imds_server("imds-token-1");
@@ -373,7 +415,10 @@ fn imds_is_probed_once_then_asked_with_metadata_and_the_identity() {
 #[test]
 fn app_service_form_sends_the_identity_header_and_no_probe() {
     let _env = env(&[("IDENTITY_HEADER", "the-header-value")]);
-    let body = format!(r#"{{"access_token":"as-token","expires_on":"{}","resource":"https://localhost","token_type":"Bearer"}}"#, now_unix() + 3600);
+    let body = format!(
+        r#"{{"access_token":"as-token","expires_on":"{}","resource":"https://localhost","token_type":"Bearer"}}"#,
+        now_unix() + 3600
+    );
     let endpoint = ScriptedServer::start_plain(move |_, req| {
         if req.header("x-identity-header") == Some("the-header-value") {
             Reply::json(200, &body)
@@ -424,7 +469,10 @@ fn imds_unreachable_fails_fast_within_the_probe_timeout() {
 
     // A listener that never answers: bounded by the probe timeout, not the 30 s request timeout.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    std::env::set_var("AZURE_POD_IDENTITY_AUTHORITY_HOST", format!("http://127.0.0.1:{}", silent.local_addr().unwrap().port()));
+    std::env::set_var(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        format!("http://127.0.0.1:{}", silent.local_addr().unwrap().port()),
+    );
     let opts = CredOptions::new().with(|o, e| kv_credential_options_set_imds_probe_timeout_ms(o, 300, e));
     let cred = new_credential(|out, e| kv_credential_managed_identity_new(opts.0, out, e)).unwrap();
     let started = Instant::now();
@@ -437,9 +485,18 @@ fn imds_unreachable_fails_fast_within_the_probe_timeout() {
     // Probe timeout setter validation.
     let opts = CredOptions::new();
     expect_status(call(|e| kv_credential_options_set_imds_probe_timeout_ms(opts.0, 0, e)), KV_STATUS_INVALID_ARGUMENT);
-    expect_status(call(|e| kv_credential_options_set_imds_probe_timeout_ms(null_mut(), 10, e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_credential_options_set_managed_identity_client_id(opts.0, c(" ").as_ptr(), e)), KV_STATUS_INVALID_ARGUMENT);
-    expect_status(call(|e| kv_credential_options_set_managed_identity_client_id(opts.0, std::ptr::null(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_options_set_imds_probe_timeout_ms(null_mut(), 10, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_credential_options_set_managed_identity_client_id(opts.0, c(" ").as_ptr(), e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_credential_options_set_managed_identity_client_id(opts.0, std::ptr::null(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
 }
 
 #[test]
@@ -449,7 +506,10 @@ fn imds_errors_are_retried_or_reported() {
     let body = token_json("late-token");
     // probe 400, then 503, then the token.
     let imds = ScriptedServer::start_plain(move |i, _| match i {
-        0 => Reply::json(400, r#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#),
+        0 => Reply::json(
+            400,
+            r#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#,
+        ),
         1 => Reply::json(503, r#"{"error":"busy"}"#).with_header("Retry-After", "0"),
         _ => Reply::json(200, &body),
     });
@@ -459,7 +519,9 @@ fn imds_errors_are_retried_or_reported() {
     assert_eq!(imds.request_count(), 3);
 
     // 400 "Identity not found" is reported with the endpoint's description.
-    let imds = ScriptedServer::start_plain(|_, _| Reply::json(400, r#"{"error":"invalid_request","error_description":"Identity not found"}"#));
+    let imds = ScriptedServer::start_plain(|_, _| {
+        Reply::json(400, r#"{"error":"invalid_request","error_description":"Identity not found"}"#)
+    });
     std::env::set_var("AZURE_POD_IDENTITY_AUTHORITY_HOST", host_of(&imds));
     let cred = new_credential(|out, e| kv_credential_managed_identity_new(std::ptr::null(), out, e)).unwrap();
     let e = expect_status(fake_client(&vault, &cred).get("name", None).map(drop), KV_STATUS_AUTHENTICATION_FAILED);
@@ -467,7 +529,10 @@ fn imds_errors_are_retried_or_reported() {
 
     // A bad endpoint variable is refused when the credential is built.
     std::env::set_var("AZURE_POD_IDENTITY_AUTHORITY_HOST", "not a url");
-    expect_status(new_credential(|out, e| kv_credential_managed_identity_new(std::ptr::null(), out, e)).map(drop), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        new_credential(|out, e| kv_credential_managed_identity_new(std::ptr::null(), out, e)).map(drop),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,7 +553,13 @@ fn working_az(dir: &Path, token: &str) {
         r#"{{"accessToken":"{token}","expiresOn":"2099-01-01 00:00:00.000000","expires_on":{},"subscription":"sub","tenant":"{TENANT}","tokenType":"Bearer"}}"#,
         now_unix() + 3600
     );
-    stand_in_az(dir, &format!("printf '%s\\n' \"$@\" > '{dir}/args'\necho run >> '{dir}/runs'\nprintf '%s\\n' '{json}'", dir = dir.display()));
+    stand_in_az(
+        dir,
+        &format!(
+            "printf '%s\\n' \"$@\" > '{dir}/args'\necho run >> '{dir}/runs'\nprintf '%s\\n' '{json}'",
+            dir = dir.display()
+        ),
+    );
 }
 
 fn runs(dir: &Path) -> usize {
@@ -510,7 +581,19 @@ fn azure_cli_with_a_stand_in_az() {
     let c = fake_client(&vault, &cred);
     assert_eq!(c.get("name", None).unwrap().value(), b"s3cret");
     let args: Vec<String> = std::fs::read_to_string(bin.join("args")).unwrap().lines().map(str::to_owned).collect();
-    assert_eq!(args, ["account", "get-access-token", "--output", "json", "--scope", "https://localhost/.default", "--tenant", TENANT]);
+    assert_eq!(
+        args,
+        [
+            "account",
+            "get-access-token",
+            "--output",
+            "json",
+            "--scope",
+            "https://localhost/.default",
+            "--tenant",
+            TENANT
+        ]
+    );
     c.get("name", None).unwrap();
     assert_eq!(runs(&bin), 1, "the token is cached");
 
@@ -552,7 +635,9 @@ fn azure_cli_that_hangs_is_stopped_at_the_timeout() {
     let pid = std::fs::read_to_string(bin.join("sleep.pid")).unwrap().trim().to_owned();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next().unwrap_or('?')));
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next().unwrap_or('?')));
         if matches!(state, None | Some('Z') | Some('X')) {
             break;
         }
@@ -609,14 +694,26 @@ fn opt_str(p: *const c_char) -> Option<String> {
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned())
 }
 
-unsafe extern "C" fn token_callback(user_data: *mut c_void, scope: *const c_char, tenant: *const c_char, claims: *const c_char, sink: *mut kv_token_sink) -> i32 {
+unsafe extern "C" fn token_callback(
+    user_data: *mut c_void,
+    scope: *const c_char,
+    tenant: *const c_char,
+    claims: *const c_char,
+    sink: *mut kv_token_sink,
+) -> i32 {
     let state = &*(user_data as *const CallbackState);
     if state.in_flight.fetch_add(1, Ordering::SeqCst) > 0 {
         state.overlapped.store(true, Ordering::SeqCst);
     }
     state.calls.fetch_add(1, Ordering::SeqCst);
     let expires = now_unix() + state.lifetime_secs;
-    state.log.lock().unwrap().push((SystemTime::now(), expires, opt_str(scope).unwrap(), opt_str(tenant), opt_str(claims)));
+    state.log.lock().unwrap().push((
+        SystemTime::now(),
+        expires,
+        opt_str(scope).unwrap(),
+        opt_str(tenant),
+        opt_str(claims),
+    ));
     std::thread::sleep(Duration::from_millis(20)); // let other threads pile up behind the fetch
     let rc = match state.mode {
         Mode::Deliver | Mode::DeliverFromVault => {
@@ -652,7 +749,8 @@ unsafe extern "C" fn free_state(user_data: *mut c_void) {
 
 fn callback_credential(state: &Arc<CallbackState>) -> Credential {
     let user_data = Arc::into_raw(state.clone()) as *mut c_void;
-    new_credential(|out, e| kv_credential_callback_new(Some(token_callback), user_data, Some(free_state), out, e)).expect("callback credential")
+    new_credential(|out, e| kv_credential_callback_new(Some(token_callback), user_data, Some(free_state), out, e))
+        .expect("callback credential")
 }
 
 #[test]
@@ -688,7 +786,10 @@ fn callback_errors_are_propagated() {
     let cred = callback_credential(&state);
     let e = expect_status(fake_client(&vault, &cred).get("name", None).map(drop), KV_STATUS_AUTHENTICATION_FAILED);
     assert!(e.message.contains("returned 7") && e.message.contains("no token for you"), "{}", e.message);
-    assert_eq!(*state.bad_input_statuses.lock().unwrap(), [KV_STATUS_INVALID_ARGUMENT, KV_STATUS_INVALID_ARGUMENT, KV_STATUS_NULL_ARGUMENT]);
+    assert_eq!(
+        *state.bad_input_statuses.lock().unwrap(),
+        [KV_STATUS_INVALID_ARGUMENT, KV_STATUS_INVALID_ARGUMENT, KV_STATUS_NULL_ARGUMENT]
+    );
 
     let state = CallbackState::new(Mode::ZeroWithoutToken, "unused", 3600);
     let cred2 = callback_credential(&state);
@@ -699,18 +800,25 @@ fn callback_errors_are_propagated() {
     let state = CallbackState::new(Mode::Deliver, "t", 3600);
     let user_data = Arc::into_raw(state.clone()) as *mut c_void;
     let mut out = null_mut();
-    expect_status(call(|e| kv_credential_callback_new(None, user_data, Some(free_state), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_callback_new(None, user_data, Some(free_state), &mut out, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(out.is_null());
     assert_eq!(state.frees.load(Ordering::SeqCst), 0);
     unsafe { drop(Arc::from_raw(user_data as *const CallbackState)) };
     // A NULL free_user_data is fine.
     let state = CallbackState::new(Mode::Deliver, "cb-token", 3600);
     let user_data = Arc::as_ptr(&state) as *mut c_void;
-    let cred3 = new_credential(|out, e| kv_credential_callback_new(Some(token_callback), user_data, None, out, e)).unwrap();
+    let cred3 =
+        new_credential(|out, e| kv_credential_callback_new(Some(token_callback), user_data, None, out, e)).unwrap();
     fake_client(&vault, &cred3).get("name", None).unwrap();
     drop(cred3);
     // Sink calls outside a callback: NULL sink.
-    expect_status(call(|e| kv_token_sink_set(null_mut(), c("t").as_ptr(), now_unix() + 60, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_token_sink_set(null_mut(), c("t").as_ptr(), now_unix() + 60, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_token_sink_set_error(null_mut(), c("m").as_ptr(), e)), KV_STATUS_NULL_ARGUMENT);
 }
 
@@ -763,7 +871,9 @@ fn sixteen_threads_share_one_client_across_token_expiries() {
     let seen = subjects_seen(&name);
     let authenticated: Vec<_> = seen.iter().filter(|(status, _)| *status != 401).collect();
     assert_eq!(authenticated.len(), calls_made.load(Ordering::SeqCst) + 1, "the set and every get reached the vault");
-    assert!(authenticated.iter().all(|(status, who)| *status == 200 && who.as_deref() == Some("mi:imds:client_id=rotating")));
+    assert!(authenticated
+        .iter()
+        .all(|(status, who)| *status == 200 && who.as_deref() == Some("mi:imds:client_id=rotating")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -828,16 +938,27 @@ fn default_chain_picks_the_first_configured_credential_and_keeps_it() {
     drop(imds);
     let other = fake_vault_for("cli-token", "11111111-2222-3333-4444-555555555555");
     let e = expect_status(fake_client(&other, &cred).get("name", None).map(drop), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(e.message.contains("ManagedIdentityCredential") && !e.message.contains("AzureCliCredential"), "{}", e.message);
+    assert!(
+        e.message.contains("ManagedIdentityCredential") && !e.message.contains("AzureCliCredential"),
+        "{}",
+        e.message
+    );
     assert_eq!(runs(&bin), 1, "the CLI was not run");
 
     // Workload identity and environment, against a stand-in identity platform (HTTPS).
     let authority = ScriptedServer::start(|_, req| {
         let body = String::from_utf8_lossy(&req.body).into_owned();
-        let token = if body.contains("client_assertion=federated-assertion") { "wi-token" } else if body.contains("client_secret=") { "env-token" } else { "unknown" };
+        let token = if body.contains("client_assertion=federated-assertion") {
+            "wi-token"
+        } else if body.contains("client_secret=") {
+            "env-token"
+        } else {
+            "unknown"
+        };
         Reply::json(200, &format!(r#"{{"token_type":"Bearer","expires_in":3600,"access_token":"{token}"}}"#))
     });
-    let opts = CredOptions::new().with(|o, e| kv_credential_options_set_ca_file(o, c(&authority.ca_file().to_string_lossy()).as_ptr(), e));
+    let opts = CredOptions::new()
+        .with(|o, e| kv_credential_options_set_ca_file(o, c(&authority.ca_file().to_string_lossy()).as_ptr(), e));
     let token_file = env.dir.join("federated-token");
     std::fs::write(&token_file, "federated-assertion\n").unwrap();
     env.set("AZURE_AUTHORITY_HOST", &authority.url());
@@ -889,8 +1010,17 @@ fn azure_token_credentials_selects_part_of_the_chain() {
     env.set("AZURE_TOKEN_CREDENTIALS", "prod");
     env.set("AZURE_POD_IDENTITY_AUTHORITY_HOST", &format!("http://127.0.0.1:{}", closed_port()));
     let cred = default_credential().unwrap();
-    let e = expect_status(fake_client(&fake_vault("cli-token"), &cred).get("name", None).map(drop), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(e.message.contains("EnvironmentCredential") && e.message.contains("WorkloadIdentityCredential") && e.message.contains("ManagedIdentityCredential"), "{}", e.message);
+    let e = expect_status(
+        fake_client(&fake_vault("cli-token"), &cred).get("name", None).map(drop),
+        KV_STATUS_AUTHENTICATION_FAILED,
+    );
+    assert!(
+        e.message.contains("EnvironmentCredential")
+            && e.message.contains("WorkloadIdentityCredential")
+            && e.message.contains("ManagedIdentityCredential"),
+        "{}",
+        e.message
+    );
     assert!(!e.message.contains("AzureCliCredential"), "{}", e.message);
     assert_eq!(runs(&bin), 1);
 
@@ -899,15 +1029,26 @@ fn azure_token_credentials_selects_part_of_the_chain() {
     env.remove("PATH");
     env.set("PATH", &env.dir.join("nothing-here").to_string_lossy());
     let cred = default_credential().unwrap();
-    let e = expect_status(fake_client(&fake_vault("x"), &cred).get("name", None).map(drop), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(e.message.contains("AzureCliCredential: Azure CLI not found on PATH") && !e.message.contains("ManagedIdentityCredential"), "{}", e.message);
+    let e = expect_status(
+        fake_client(&fake_vault("x"), &cred).get("name", None).map(drop),
+        KV_STATUS_AUTHENTICATION_FAILED,
+    );
+    assert!(
+        e.message.contains("AzureCliCredential: Azure CLI not found on PATH")
+            && !e.message.contains("ManagedIdentityCredential"),
+        "{}",
+        e.message
+    );
 
     // Unknown value: refused when the credential is created.
     env.set("AZURE_TOKEN_CREDENTIALS", "InteractiveBrowserCredential");
     let e = expect_status(default_credential().map(drop), KV_STATUS_INVALID_ARGUMENT);
     assert!(e.message.contains("AZURE_TOKEN_CREDENTIALS"), "{}", e.message);
     let mut out = null_mut();
-    expect_status(call(|e| kv_credential_default_with_options_new(std::ptr::null(), &mut out, e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_default_with_options_new(std::ptr::null(), &mut out, e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(out.is_null());
     expect_status(call(|e| kv_credential_default_new(null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
 }

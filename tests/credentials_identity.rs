@@ -36,7 +36,8 @@ const SECRET: &str = "s3cr3t&=+ %?value~from-the-portal";
 const VAULT_SCOPE: &str = "https://vault.azure.net/.default";
 const P12_PASSWORD: &str = "p12 pass&word";
 /// Claims of a CAE challenge (as the service sends them, before base64).
-const CAE_CLAIMS: &str = r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"},"xms_caeerror":{"value":"10012"}}}"#;
+const CAE_CLAIMS: &str =
+    r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"},"xms_caeerror":{"value":"10012"}}}"#;
 
 /// The environment is process-wide: tests that change `AZURE_*` variables hold it for writing
 /// (one at a time, and alone); every other test holds it for reading, so that no variable
@@ -61,7 +62,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 enum Proof {
     Secret(String),
     /// A client assertion signed by the certificate's key, naming it by thumbprints.
-    Certificate { public_key: RsaPublicKey, x5t_s256: String, x5t: String, x5c: Option<Vec<String>> },
+    Certificate {
+        public_key: RsaPublicKey,
+        x5t_s256: String,
+        x5t: String,
+        x5c: Option<Vec<String>>,
+    },
     /// A federated (workload identity) assertion: exactly this text.
     Federated(String),
 }
@@ -179,7 +185,8 @@ fn token_endpoint(state: &EntraState, req: &RecordedRequest) -> Reply {
     if content_type.split(';').next().map(str::trim) != Some("application/x-www-form-urlencoded") {
         problems.push(format!("content-type {content_type:?}"));
     }
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&req.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let fields: Vec<(String, String)> =
+        url::form_urlencoded::parse(&req.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let get = |name: &str| -> Option<String> {
         let values: Vec<&String> = fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v).collect();
         values.first().map(|v| v.to_string())
@@ -214,15 +221,27 @@ fn token_endpoint(state: &EntraState, req: &RecordedRequest) -> Reply {
         }
         Proof::Certificate { .. } | Proof::Federated(_) => {
             expected.extend(["client_assertion_type", "client_assertion"]);
-            if get("client_assertion_type").as_deref() != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+            if get("client_assertion_type").as_deref() != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            {
                 problems.push(format!("client_assertion_type {:?}", get("client_assertion_type")));
             }
             let assertion = get("client_assertion").unwrap_or_default();
             match &proof {
-                Proof::Federated(want) if &assertion != want => problems.push(format!("client_assertion {assertion:?} instead of {want:?}")),
+                Proof::Federated(want) if &assertion != want => {
+                    problems.push(format!("client_assertion {assertion:?} instead of {want:?}"))
+                }
                 Proof::Certificate { public_key, x5t_s256, x5t, x5c } => {
                     let audience = format!("{}/{tenant}/oauth2/v2.0/token", state.base_url.get().unwrap());
-                    check_certificate_assertion(state, &assertion, &audience, public_key, x5t_s256, x5t, x5c.as_ref(), &mut problems);
+                    check_certificate_assertion(
+                        state,
+                        &assertion,
+                        &audience,
+                        public_key,
+                        x5t_s256,
+                        x5t,
+                        x5c.as_ref(),
+                        &mut problems,
+                    );
                 }
                 _ => {}
             }
@@ -283,7 +302,8 @@ fn check_certificate_assertion(
         return;
     }
     let decode = |p: &str| URL_SAFE_NO_PAD.decode(p).ok();
-    let json = |p: &str| decode(p).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()).unwrap_or_default();
+    let json =
+        |p: &str| decode(p).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()).unwrap_or_default();
     let header = json(parts[0]);
     let claims = json(parts[1]);
     if header["alg"] != "RS256" || header["typ"] != "JWT" {
@@ -307,7 +327,11 @@ fn check_certificate_assertion(
         problems.push(format!("iss {} sub {}", claims["iss"], claims["sub"]));
     }
     let now = now_secs();
-    let (exp, nbf, iat) = (claims["exp"].as_u64().unwrap_or(0), claims["nbf"].as_u64().unwrap_or(u64::MAX), claims["iat"].as_u64().unwrap_or(u64::MAX));
+    let (exp, nbf, iat) = (
+        claims["exp"].as_u64().unwrap_or(0),
+        claims["nbf"].as_u64().unwrap_or(u64::MAX),
+        claims["iat"].as_u64().unwrap_or(u64::MAX),
+    );
     if exp <= now || exp > now + 610 {
         problems.push(format!("exp {exp} is not within 10 minutes from now ({now})"));
     }
@@ -323,7 +347,9 @@ fn check_certificate_assertion(
         _ => problems.push("no jti".into()),
     }
     let verified = decode(parts[2]).and_then(|sig| Signature::try_from(sig.as_slice()).ok()).is_some_and(|sig| {
-        VerifyingKey::<Sha256>::new(public_key.clone()).verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).is_ok()
+        VerifyingKey::<Sha256>::new(public_key.clone())
+            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
+            .is_ok()
     });
     if !verified {
         problems.push("the assertion's signature does not verify with the certificate's public key".into());
@@ -344,7 +370,8 @@ fn cae_challenge() -> Reply {
         r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="{}""#,
         STANDARD.encode(CAE_CLAIMS)
     );
-    Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"Token has been revoked."}}"#).with_header("WWW-Authenticate", &header)
+    Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"Token has been revoked."}}"#)
+        .with_header("WWW-Authenticate", &header)
 }
 
 /// A vault whose challenge names `tenant`; its first `cae` authorized requests get a CAE claims
@@ -360,7 +387,12 @@ fn vault(tenant: &str, cae: usize) -> ScriptedServer {
             return cae_challenge();
         }
         let origin = format!("https://{}", req.header("host").unwrap_or("localhost"));
-        Reply::json(200, &format!(r#"{{"value":"the-value","id":"{origin}/secrets/name/0123456789abcdef","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#))
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"value":"the-value","id":"{origin}/secrets/name/0123456789abcdef","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#
+            ),
+        )
     })
 }
 
@@ -425,7 +457,8 @@ fn public_key_of(dir: &Path, cert: &str) -> RsaPublicKey {
 
 fn temp_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("kv-cred-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir =
+        std::env::temp_dir().join(format!("kv-cred-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -437,25 +470,110 @@ fn test_cert() -> &'static TestCert {
         let d = dir.as_path();
         let pass = format!("pass:{P12_PASSWORD}");
         let p12_args = |inp: &str, key: &str, out: &str, extra: &[&str]| {
-            let mut args = vec!["pkcs12", "-export", "-in", inp, "-inkey", key, "-out", out, "-passout", &pass, "-keypbe", "AES-256-CBC", "-certpbe", "AES-256-CBC", "-macalg", "sha256"];
+            let mut args = vec![
+                "pkcs12",
+                "-export",
+                "-in",
+                inp,
+                "-inkey",
+                key,
+                "-out",
+                out,
+                "-passout",
+                &pass,
+                "-keypbe",
+                "AES-256-CBC",
+                "-certpbe",
+                "AES-256-CBC",
+                "-macalg",
+                "sha256",
+            ];
             args.extend_from_slice(extra);
             openssl(d, &args);
         };
-        openssl(d, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj", "/CN=kv-test-app"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=kv-test-app",
+            ],
+        );
         openssl(d, &["rsa", "-in", "key.pem", "-traditional", "-out", "key1.pem"]);
         p12_args("cert.pem", "key.pem", "cert.p12", &[]);
         openssl(d, &["x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der"]);
         // A CA and a leaf it issued.
-        openssl(d, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=kv-test-ca"]);
-        openssl(d, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=kv-test-leaf"]);
-        openssl(d, &["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "2"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=kv-test-ca",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=kv-test-leaf",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.pem",
+                "-days",
+                "2",
+            ],
+        );
         p12_args("leaf.pem", "leaf.key", "chain.p12", &["-certfile", "ca.pem"]);
         openssl(d, &["x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der"]);
         openssl(d, &["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
 
         let key = read(d, "key.pem");
         let key1 = read(d, "key1.pem");
-        assert!(String::from_utf8_lossy(&key).contains("BEGIN PRIVATE KEY") && String::from_utf8_lossy(&key1).contains("BEGIN RSA PRIVATE KEY"));
+        assert!(
+            String::from_utf8_lossy(&key).contains("BEGIN PRIVATE KEY")
+                && String::from_utf8_lossy(&key1).contains("BEGIN RSA PRIVATE KEY")
+        );
         let cert_pem = read(d, "cert.pem");
         let cert = TestCert {
             pem: [cert_pem.clone(), key].concat(),
@@ -484,7 +602,12 @@ fn cert_proof(x5c: Option<Vec<String>>) -> Proof {
 
 fn chained_cert_proof(x5c: Option<Vec<String>>) -> Proof {
     let t = test_cert();
-    Proof::Certificate { public_key: t.chained_public_key.clone(), x5t_s256: t.chained_x5t_s256.clone(), x5t: t.chained_x5t.clone(), x5c }
+    Proof::Certificate {
+        public_key: t.chained_public_key.clone(),
+        x5t_s256: t.chained_x5t_s256.clone(),
+        x5t: t.chained_x5t.clone(),
+        x5c,
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -622,7 +745,9 @@ fn tenant_discovery_uses_the_challenge_tenant_only_when_allowed() {
     let cred = client_secret(TENANT, CLIENT_ID, SECRET, Some(&entra.options().allow_tenant("*"))).unwrap();
     client_for(&vault_b, &cred).get("name", None).unwrap();
     // Not allowed: the configured tenant is used.
-    let cred = client_secret(TENANT, CLIENT_ID, SECRET, Some(&entra.options().allow_tenant("fabrikam.onmicrosoft.com"))).unwrap();
+    let cred =
+        client_secret(TENANT, CLIENT_ID, SECRET, Some(&entra.options().allow_tenant("fabrikam.onmicrosoft.com")))
+            .unwrap();
     client_for(&vault_b, &cred).get("name", None).unwrap();
     // The challenge names the configured tenant: no allow-list needed.
     let vault_a = vault(TENANT, 0);
@@ -649,7 +774,8 @@ fn a_claims_challenge_gets_a_token_with_the_claims_and_one_retry_only() {
     let seen = entra.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].field("claims"), None);
-    let claims: serde_json::Value = serde_json::from_str(seen[1].field("claims").expect("the second token request carries the claims")).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_str(seen[1].field("claims").expect("the second token request carries the claims")).unwrap();
     assert_eq!(claims, serde_json::from_str::<serde_json::Value>(CAE_CLAIMS).unwrap());
     let (first, second) = (seen[0].issued.clone().unwrap(), seen[1].issued.clone().unwrap());
     assert_eq!(bearers(&vault1), vec![None, Some(format!("Bearer {first}")), Some(format!("Bearer {second}"))]);
@@ -681,7 +807,12 @@ fn after_a_claims_challenge_the_revoked_token_is_not_sent_again() {
             return cae_challenge();
         }
         let origin = format!("https://{}", req.header("host").unwrap_or("localhost"));
-        Reply::json(200, &format!(r#"{{"value":"the-value","id":"{origin}/secrets/name/0123456789abcdef","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#))
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"value":"the-value","id":"{origin}/secrets/name/0123456789abcdef","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#
+            ),
+        )
     });
     let cred = client_secret(TENANT, CLIENT_ID, SECRET, Some(&entra.options())).unwrap();
     let client = client_for(&vault, &cred);
@@ -711,7 +842,10 @@ fn an_error_reply_fails_with_its_description_and_never_the_secret() {
     assert!(e.message.contains("AADSTS7000215: Invalid client secret provided"), "{}", e.message);
     assert!(e.message.contains("Trace ID: 0f1e2d3c"), "{}", e.message);
     assert!(!e.message.contains(SECRET) && !e.message.contains("s3cr3t"), "the secret leaked: {}", e.message);
-    assert_eq!((e.service_code.as_str(), e.inner_code.as_str(), e.http_status), ("invalid_client", "AADSTS7000215", 401));
+    assert_eq!(
+        (e.service_code.as_str(), e.inner_code.as_str(), e.http_status),
+        ("invalid_client", "AADSTS7000215", 401)
+    );
     assert_eq!(bearers(&vault), vec![None], "no token reached the vault");
     entra.assert_all_valid();
 }
@@ -720,7 +854,8 @@ fn an_error_reply_fails_with_its_description_and_never_the_secret() {
 fn transient_endpoint_failures_are_retried() {
     let _env = steady_env();
     let entra = Entra::start(CLIENT_ID, Proof::Secret(SECRET.into()));
-    entra.fail_next(vec![Reply::json(503, r#"{"error":"temporarily_unavailable","error_description":"busy"}"#).with_header("Retry-After", "0")]);
+    entra.fail_next(vec![Reply::json(503, r#"{"error":"temporarily_unavailable","error_description":"busy"}"#)
+        .with_header("Retry-After", "0")]);
     let vault = vault(TENANT, 0);
     let cred = client_secret(TENANT, CLIENT_ID, SECRET, Some(&entra.options())).unwrap();
     client_for(&vault, &cred).get("name", None).unwrap();
@@ -739,7 +874,11 @@ fn an_untrusted_endpoint_certificate_is_a_tls_failure() {
     let opts = CredOptions::new().authority_host(&entra.url()).timeout_ms(5000);
     let cred = client_secret(TENANT, CLIENT_ID, SECRET, Some(&opts)).unwrap();
     let e = expect_status(client_for(&vault, &cred).get("name", None).map(|_| ()), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(e.message.to_lowercase().contains("tls") || e.message.to_lowercase().contains("certificate"), "{}", e.message);
+    assert!(
+        e.message.to_lowercase().contains("tls") || e.message.to_lowercase().contains("certificate"),
+        "{}",
+        e.message
+    );
     assert!(!e.message.contains(SECRET));
     assert_eq!(entra.seen().len(), 0);
 }
@@ -776,7 +915,11 @@ fn certificate_from_pkcs12_with_password_and_chain() {
     let cred = client_certificate(TENANT, CLIENT_ID, &t.p12, Some(P12_PASSWORD), Some(&opts)).unwrap();
     client_for(&vault, &cred).get("name", None).unwrap();
     entra.assert_all_valid();
-    assert_eq!(entra.seen()[0].tenant, OTHER_TENANT, "the audience follows the discovered tenant (checked by the endpoint)");
+    assert_eq!(
+        entra.seen()[0].tenant,
+        OTHER_TENANT,
+        "the audience follows the discovered tenant (checked by the endpoint)"
+    );
 
     // A leaf issued by a CA: x5c is the leaf, then the CA; the thumbprints are the leaf's.
     entra.set_proof(chained_cert_proof(Some(vec![STANDARD.encode(&t.chained_leaf_der), STANDARD.encode(&t.ca_der)])));
@@ -795,16 +938,45 @@ fn unusable_certificates_are_refused_without_leaking_the_password() {
     let _env = steady_env();
     let t = test_cert();
     let opts = CredOptions::new().authority_host("https://login.example");
-    let e = expect_status(client_certificate(TENANT, CLIENT_ID, &t.p12, Some("wrong horse battery"), Some(&opts)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    let e = expect_status(
+        client_certificate(TENANT, CLIENT_ID, &t.p12, Some("wrong horse battery"), Some(&opts)).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(e.message.contains("password") && !e.message.contains("wrong horse"), "{}", e.message);
-    expect_status(client_certificate(TENANT, CLIENT_ID, &t.p12, None, Some(&opts)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        client_certificate(TENANT, CLIENT_ID, &t.p12, None, Some(&opts)).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     let cert_only = String::from_utf8_lossy(&t.pem).split("-----BEGIN PRIVATE KEY-----").next().unwrap().to_owned();
-    let e = expect_status(client_certificate(TENANT, CLIENT_ID, cert_only.as_bytes(), None, Some(&opts)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    let e = expect_status(
+        client_certificate(TENANT, CLIENT_ID, cert_only.as_bytes(), None, Some(&opts)).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(e.message.contains("no private key"), "{}", e.message);
-    expect_status(client_certificate(TENANT, CLIENT_ID, b"not a certificate", None, Some(&opts)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-    expect_status(client_certificate(TENANT, CLIENT_ID, b"", None, Some(&opts)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        client_certificate(TENANT, CLIENT_ID, b"not a certificate", None, Some(&opts)).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
+    expect_status(
+        client_certificate(TENANT, CLIENT_ID, b"", None, Some(&opts)).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     let mut out = null_mut();
-    expect_status(call(|e| kv_credential_client_certificate_new(c(TENANT).as_ptr(), c(CLIENT_ID).as_ptr(), null(), 10, null(), null(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| {
+            kv_credential_client_certificate_new(
+                c(TENANT).as_ptr(),
+                c(CLIENT_ID).as_ptr(),
+                null(),
+                10,
+                null(),
+                null(),
+                &mut out,
+                e,
+            )
+        }),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(out.is_null());
 }
 
@@ -838,7 +1010,10 @@ fn workload_identity_reads_the_token_file_for_every_request() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].field("client_assertion"), Some("federated-assertion-one"));
     assert_eq!(seen[1].field("client_assertion"), Some("federated-assertion-two"));
-    assert_eq!(bearers(&vault).last().unwrap().as_deref(), Some(format!("Bearer {}", seen[1].issued.as_deref().unwrap()).as_str()));
+    assert_eq!(
+        bearers(&vault).last().unwrap().as_deref(),
+        Some(format!("Bearer {}", seen[1].issued.as_deref().unwrap()).as_str())
+    );
 
     // A vanished token file fails the token request, naming the file but not its content. (A
     // credential still holding an unexpired token keeps using it: the cache prefers it to a failed
@@ -862,7 +1037,11 @@ fn workload_identity_names_the_missing_variables() {
     env.set("AZURE_CLIENT_ID", CLIENT_ID);
     env.set("AZURE_FEDERATED_TOKEN_FILE", "");
     let e = expect_status(workload_identity(None).map(|_| ()), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(e.message.contains("AZURE_FEDERATED_TOKEN_FILE") && !e.message.contains("AZURE_TENANT_ID"), "{}", e.message);
+    assert!(
+        e.message.contains("AZURE_FEDERATED_TOKEN_FILE") && !e.message.contains("AZURE_TENANT_ID"),
+        "{}",
+        e.message
+    );
     env.set("AZURE_FEDERATED_TOKEN_FILE", "/nonexistent/token");
     env.set("AZURE_TENANT_ID", "bad/tenant");
     let e = expect_status(workload_identity(None).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
@@ -936,7 +1115,12 @@ fn environment_credential_explains_what_is_missing_or_wrong() {
     env.set("AZURE_TENANT_ID", TENANT);
     env.set("AZURE_CLIENT_ID", CLIENT_ID);
     let e = expect_status(environment(None).map(|_| ()), KV_STATUS_AUTHENTICATION_FAILED);
-    assert!(e.message.contains("AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH") && !e.message.contains("AZURE_TENANT_ID"), "{}", e.message);
+    assert!(
+        e.message.contains("AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+            && !e.message.contains("AZURE_TENANT_ID"),
+        "{}",
+        e.message
+    );
     env.set("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem");
     let e = expect_status(environment(None).map(|_| ()), KV_STATUS_FILE_ERROR);
     assert!(e.message.contains("/nonexistent/cert.pem"), "{}", e.message);
@@ -963,7 +1147,13 @@ fn environment_credential_explains_what_is_missing_or_wrong() {
 fn arguments_and_options_are_checked_before_any_request() {
     let _env = steady_env();
     let o = CredOptions::new();
-    for bad in ["http://login.example", "login.microsoftonline.com", "https://user:pw@login.example", "https://login.example/?x=1", ""] {
+    for bad in [
+        "http://login.example",
+        "login.microsoftonline.com",
+        "https://user:pw@login.example",
+        "https://login.example/?x=1",
+        "",
+    ] {
         expect_status(o.try_authority_host(bad), KV_STATUS_INVALID_ARGUMENT);
     }
     o.try_authority_host("https://login.microsoftonline.us/").unwrap();
@@ -975,7 +1165,8 @@ fn arguments_and_options_are_checked_before_any_request() {
     o.try_timeout_ms(1500).unwrap();
 
     for tenant in ["", "tenant/../x", "a b", "tenant?x=1", "t\u{e9}nant"] {
-        let e = expect_status(client_secret(tenant, CLIENT_ID, SECRET, Some(&o)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+        let e =
+            expect_status(client_secret(tenant, CLIENT_ID, SECRET, Some(&o)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
         assert!(e.message.contains("tenant"), "{}", e.message);
     }
     expect_status(client_secret(TENANT, "", SECRET, Some(&o)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
@@ -985,19 +1176,42 @@ fn arguments_and_options_are_checked_before_any_request() {
 
     let mut out: *mut kv_credential = null_mut();
     let (t, id, s) = (c(TENANT), c(CLIENT_ID), c(SECRET));
-    expect_status(call(|e| kv_credential_client_secret_new(null(), id.as_ptr(), s.as_ptr(), null(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_credential_client_secret_new(t.as_ptr(), null(), s.as_ptr(), null(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
-    let e = expect_status(call(|e| kv_credential_client_secret_new(t.as_ptr(), id.as_ptr(), null(), null(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_client_secret_new(null(), id.as_ptr(), s.as_ptr(), null(), &mut out, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_credential_client_secret_new(t.as_ptr(), null(), s.as_ptr(), null(), &mut out, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    let e = expect_status(
+        call(|e| kv_credential_client_secret_new(t.as_ptr(), id.as_ptr(), null(), null(), &mut out, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(e.message.contains("client_secret"));
-    expect_status(call(|e| kv_credential_client_secret_new(t.as_ptr(), id.as_ptr(), s.as_ptr(), o.0, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_client_secret_new(t.as_ptr(), id.as_ptr(), s.as_ptr(), o.0, null_mut(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_credential_workload_identity_new(null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_credential_environment_new(null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_credential_options_set_authority_host(null_mut(), t.as_ptr(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_options_set_authority_host(null_mut(), t.as_ptr(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_credential_options_set_timeout_ms(null_mut(), 5, e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_credential_options_set_send_certificate_chain(null_mut(), true, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_credential_options_set_send_certificate_chain(null_mut(), true, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_credential_options_add_allowed_tenant(o.0, null(), e)), KV_STATUS_NULL_ARGUMENT);
     let bad_utf8 = [0x66u8, 0xff, 0x00];
-    expect_status(call(|e| kv_credential_client_secret_new(bad_utf8.as_ptr().cast(), id.as_ptr(), s.as_ptr(), null(), &mut out, e)), KV_STATUS_INVALID_UTF8);
+    expect_status(
+        call(|e| {
+            kv_credential_client_secret_new(bad_utf8.as_ptr().cast(), id.as_ptr(), s.as_ptr(), null(), &mut out, e)
+        }),
+        KV_STATUS_INVALID_UTF8,
+    );
     assert!(out.is_null(), "outputs are written only on success");
     kv_credential_options_free(null_mut());
 }

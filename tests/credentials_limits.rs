@@ -35,12 +35,8 @@ fn vault_accepting(token: &str) -> ScriptedServer {
 
 fn get_with(vault: &ScriptedServer, cred: &Credential) -> Result<(), CallError> {
     let mut out = null_mut();
-    let opts = Options::new()
-        .ca_file(&vault.ca_file().to_string_lossy())
-        .retries(0, 10, 50);
-    call(|e| {
-        kv::ffi::client::kv_client_new(c(&vault.url()).as_ptr(), cred.0, opts.0, &mut out, e)
-    })?;
+    let opts = Options::new().ca_file(&vault.ca_file().to_string_lossy()).retries(0, 10, 50);
+    call(|e| kv::ffi::client::kv_client_new(c(&vault.url()).as_ptr(), cred.0, opts.0, &mut out, e))?;
     Client(out).get("name", None).map(drop)
 }
 
@@ -53,16 +49,8 @@ impl Drop for CredOptions {
 
 fn entra_options(authority: &ScriptedServer) -> CredOptions {
     let opts = CredOptions(kv_credential_options_new());
-    call(|e| kv_credential_options_set_authority_host(opts.0, c(&authority.url()).as_ptr(), e))
-        .unwrap();
-    call(|e| {
-        kv_credential_options_set_ca_file(
-            opts.0,
-            c(&authority.ca_file().to_string_lossy()).as_ptr(),
-            e,
-        )
-    })
-    .unwrap();
+    call(|e| kv_credential_options_set_authority_host(opts.0, c(&authority.url()).as_ptr(), e)).unwrap();
+    call(|e| kv_credential_options_set_ca_file(opts.0, c(&authority.ca_file().to_string_lossy()).as_ptr(), e)).unwrap();
     opts
 }
 
@@ -100,38 +88,25 @@ fn huge_token_lifetimes_from_the_identity_platform_are_capped_not_a_panic() {
         let vault = vault_accepting("big-lifetime");
         get_with(&vault, &cred).unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
         get_with(&vault, &cred).unwrap();
-        assert_eq!(
-            authority.request_count(),
-            1,
-            "{expiry}: the capped token is cached"
-        );
+        assert_eq!(authority.request_count(), 1, "{expiry}: the capped token is cached");
     }
 }
 
 #[test]
 fn huge_token_lifetimes_from_managed_identity_are_capped_not_a_panic() {
     let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    for expiry in [
-        r#""expires_on":"99999999999999999999""#,
-        r#""expires_on":1e300"#,
-        r#""expires_in":1e300"#,
-    ] {
-        let body = format!(
-            r#"{{"access_token":"mi-big",{expiry},"resource":"https://localhost","token_type":"Bearer"}}"#
-        );
+    for expiry in [r#""expires_on":"99999999999999999999""#, r#""expires_on":1e300"#, r#""expires_in":1e300"#] {
+        let body =
+            format!(r#"{{"access_token":"mi-big",{expiry},"resource":"https://localhost","token_type":"Bearer"}}"#);
         let endpoint = ScriptedServer::start_plain(move |_, _| Reply::json(200, &body));
-        std::env::set_var(
-            "IDENTITY_ENDPOINT",
-            format!("http://127.0.0.1:{}/msi/token", endpoint.addr().port()),
-        );
+        std::env::set_var("IDENTITY_ENDPOINT", format!("http://127.0.0.1:{}/msi/token", endpoint.addr().port()));
         std::env::set_var("IDENTITY_HEADER", "h");
         let mut out = null_mut();
         let built = call(|e| kv_credential_managed_identity_new(std::ptr::null(), &mut out, e));
         std::env::remove_var("IDENTITY_ENDPOINT");
         std::env::remove_var("IDENTITY_HEADER");
         built.unwrap();
-        get_with(&vault_accepting("mi-big"), &Credential(out))
-            .unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
+        get_with(&vault_accepting("mi-big"), &Credential(out)).unwrap_or_else(|e| panic!("{expiry}: {e:?}"));
     }
 }
 
@@ -143,10 +118,7 @@ fn temp_path(name: &str) -> std::path::PathBuf {
 
 fn mkfifo(path: &std::path::Path) {
     let _ = std::fs::remove_file(path);
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo runs");
+    let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
     assert!(status.success());
 }
 
@@ -156,10 +128,7 @@ fn mkfifo(path: &std::path::Path) {
 fn the_federated_token_file_is_read_capped_and_only_if_regular() {
     let _lock = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let authority = ScriptedServer::start(|_, _| {
-        Reply::json(
-            200,
-            r#"{"token_type":"Bearer","expires_in":3600,"access_token":"wi-token"}"#,
-        )
+        Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"wi-token"}"#)
     });
     let big = temp_path("big-token");
     std::fs::write(&big, "a".repeat(2 * 1024 * 1024)).unwrap();
@@ -177,26 +146,14 @@ fn the_federated_token_file_is_read_capped_and_only_if_regular() {
         let opts = entra_options(&authority);
         let mut out = null_mut();
         let built = call(|e| kv_credential_workload_identity_new(opts.0, &mut out, e));
-        for k in [
-            "AZURE_TENANT_ID",
-            "AZURE_CLIENT_ID",
-            "AZURE_FEDERATED_TOKEN_FILE",
-        ] {
+        for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_FEDERATED_TOKEN_FILE"] {
             std::env::remove_var(k);
         }
         built.unwrap();
         let started = std::time::Instant::now();
         let e = get_with(&vault_accepting("wi-token"), &Credential(out)).expect_err(&file);
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "{file}: {:?}",
-            started.elapsed()
-        );
-        assert!(
-            e.message.contains("federated token file") && e.message.contains(expected),
-            "{file}: {}",
-            e.message
-        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
+        assert!(e.message.contains("federated token file") && e.message.contains(expected), "{file}: {}", e.message);
     }
     assert_eq!(authority.request_count(), 0, "nothing was sent");
     let _ = std::fs::remove_file(&big);
@@ -223,24 +180,12 @@ fn the_certificate_file_is_read_capped_and_only_if_regular() {
         let started = std::time::Instant::now();
         let mut out = null_mut();
         let built = call(|e| kv_credential_environment_new(std::ptr::null(), &mut out, e));
-        for k in [
-            "AZURE_TENANT_ID",
-            "AZURE_CLIENT_ID",
-            "AZURE_CLIENT_CERTIFICATE_PATH",
-        ] {
+        for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_CERTIFICATE_PATH"] {
             std::env::remove_var(k);
         }
         let e = expect_status(built, kv::status::KV_STATUS_FILE_ERROR);
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "{file}: {:?}",
-            started.elapsed()
-        );
-        assert!(
-            e.message.contains(expected) && e.message.contains(&file),
-            "{file}: {}",
-            e.message
-        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
+        assert!(e.message.contains(expected) && e.message.contains(&file), "{file}: {}", e.message);
     }
     let _ = std::fs::remove_file(&big);
     let _ = std::fs::remove_file(&fifo);
@@ -278,23 +223,15 @@ fn a_long_client_secret_echoed_form_encoded_by_a_gateway_leaves_no_slice_in_the_
         )
     })
     .unwrap();
-    let e =
-        get_with(&vault_accepting("never"), &Credential(out)).expect_err("the token request fails");
-    assert!(
-        String::from_utf8_lossy(&authority.requests()[0].body).contains("%7E"),
-        "the secret was sent form-encoded"
-    );
+    let e = get_with(&vault_accepting("never"), &Credential(out)).expect_err("the token request fails");
+    assert!(String::from_utf8_lossy(&authority.requests()[0].body).contains("%7E"), "the secret was sent form-encoded");
     assert!(e.message.contains("502 Bad Gateway"), "{}", e.message);
     let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     for form in [secret.as_str(), encoded.as_str()] {
         let chars: Vec<char> = form.chars().collect();
         for window in chars.windows(20) {
             let slice: String = window.iter().collect();
-            assert!(
-                !e.message.contains(&slice),
-                "slice {slice:?} in {}",
-                e.message
-            );
+            assert!(!e.message.contains(&slice), "slice {slice:?} in {}", e.message);
         }
     }
 }
@@ -305,23 +242,12 @@ fn a_long_client_secret_echoed_form_encoded_by_a_gateway_leaves_no_slice_in_the_
 fn the_ca_file_is_read_capped_and_only_if_regular() {
     let started = std::time::Instant::now();
     let opts = Options::new();
-    let e = call(|e| {
-        kv::ffi::client::kv_client_options_set_ca_file(opts.0, c("/dev/zero").as_ptr(), e)
-    })
-    .expect_err("refused");
-    assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
-    assert!(
-        e.message.contains("not a regular file") && e.message.contains("/dev/zero"),
-        "{}",
-        e.message
-    );
-    let cred_opts = CredOptions(kv_credential_options_new());
-    let e = call(|e| kv_credential_options_set_ca_file(cred_opts.0, c("/dev/zero").as_ptr(), e))
+    let e = call(|e| kv::ffi::client::kv_client_options_set_ca_file(opts.0, c("/dev/zero").as_ptr(), e))
         .expect_err("refused");
     assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(e.message.contains("not a regular file") && e.message.contains("/dev/zero"), "{}", e.message);
+    let cred_opts = CredOptions(kv_credential_options_new());
+    let e = call(|e| kv_credential_options_set_ca_file(cred_opts.0, c("/dev/zero").as_ptr(), e)).expect_err("refused");
+    assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }

@@ -14,15 +14,9 @@ const VALUE: &str = "hunter2-the-secret-value";
 #[track_caller]
 fn assert_hidden(debug: String) {
     assert!(!debug.contains(VALUE), "the secret is printed: {debug}");
-    assert!(
-        !debug.contains("hunter2"),
-        "part of the secret is printed: {debug}"
-    );
+    assert!(!debug.contains("hunter2"), "part of the secret is printed: {debug}");
     let bytes: Vec<String> = VALUE.bytes().take(6).map(|b| b.to_string()).collect();
-    assert!(
-        !debug.contains(&bytes.join(", ")),
-        "the secret's bytes are printed: {debug}"
-    );
+    assert!(!debug.contains(&bytes.join(", ")), "the secret's bytes are printed: {debug}");
 }
 
 #[test]
@@ -33,16 +27,9 @@ fn debug_of_public_types_never_prints_secret_material() {
         ..SecretBundle::default()
     };
     let debug = format!("{bundle:?}");
-    assert!(
-        debug.contains("https://v/secrets/name/1"),
-        "the rest is still shown: {debug}"
-    );
+    assert!(debug.contains("https://v/secrets/name/1"), "the rest is still shown: {debug}");
     assert_hidden(debug);
-    let secret = Secret {
-        bundle,
-        name: "name".into(),
-        version: "1".into(),
-    };
+    let secret = Secret { bundle, name: "name".into(), version: "1".into() };
     assert_hidden(format!("{secret:?}"));
     assert_hidden(format!("{secret:#?}"));
 
@@ -51,23 +38,14 @@ fn debug_of_public_types_never_prints_secret_material() {
     result.value = Zeroizing::new(VALUE.as_bytes().to_vec());
     assert_hidden(format!("{result:?}"));
 
-    let jwk = kv::model::key::JsonWebKey {
-        d: Some(kv::model::key::B64(VALUE.as_bytes().to_vec())),
-        ..Default::default()
-    };
+    let jwk =
+        kv::model::key::JsonWebKey { d: Some(kv::model::key::B64(VALUE.as_bytes().to_vec())), ..Default::default() };
     assert_hidden(format!("{jwk:?}"));
 
-    let released = KeyReleaseResult {
-        value: Some(VALUE.to_owned()),
-    };
+    let released = KeyReleaseResult { value: Some(VALUE.to_owned()) };
     assert_hidden(format!("{released:?}"));
 
-    let request = Request::with_json(
-        Method::Put,
-        "/secrets/name",
-        &serde_json::json!({ "value": VALUE }),
-    )
-    .unwrap();
+    let request = Request::with_json(Method::Put, "/secrets/name", &serde_json::json!({ "value": VALUE })).unwrap();
     assert_hidden(format!("{request:?}"));
     let response = Response {
         status: 200,
@@ -75,10 +53,6 @@ fn debug_of_public_types_never_prints_secret_material() {
         request_id: "r".into(),
     };
     assert_hidden(format!("{response:?}"));
-    let raw = RawReply {
-        status: 200,
-        headers: Default::default(),
-        body: Zeroizing::new(VALUE.as_bytes().to_vec()),
-    };
+    let raw = RawReply { status: 200, headers: Default::default(), body: Zeroizing::new(VALUE.as_bytes().to_vec()) };
     assert_hidden(format!("{raw:?}"));
 }

@@ -76,21 +76,14 @@ fn options(e: &Emu) -> Options {
 }
 
 fn cred_options(e: &Emu) -> CredOptions {
-    CredOptions::new()
-        .authority_host(&e.authority_host)
-        .ca_file(&e.ca_file)
+    CredOptions::new().authority_host(&e.authority_host).ca_file(&e.ca_file)
 }
 
 /// A client authenticating with the client-secret credential through the identity platform.
 fn client() -> Client {
     let e = emu();
-    let cred = client_secret(
-        &e.tenant_id,
-        &e.client_id,
-        &e.client_secret,
-        Some(&cred_options(&e)),
-    )
-    .expect("client secret credential");
+    let cred = client_secret(&e.tenant_id, &e.client_id, &e.client_secret, Some(&cred_options(&e)))
+        .expect("client secret credential");
     client_with(&e.vault_url, &cred, &options(&e)).expect("client")
 }
 
@@ -106,43 +99,18 @@ fn raw_token(scope: &str) -> String {
     let e = emu();
     let out = std::process::Command::new("curl")
         .args(["-sS", "--max-time", "20", "--cacert", &e.ca_file])
-        .args([
-            "-d",
-            "grant_type=client_credentials",
-            "-d",
-            &format!("client_id={}", e.client_id),
-        ])
-        .args([
-            "-d",
-            &format!("client_secret={}", e.client_secret),
-            "-d",
-            &format!("scope={scope}"),
-        ])
-        .arg(format!(
-            "{}/{}/oauth2/v2.0/token",
-            e.authority_host, e.tenant_id
-        ))
+        .args(["-d", "grant_type=client_credentials", "-d", &format!("client_id={}", e.client_id)])
+        .args(["-d", &format!("client_secret={}", e.client_secret), "-d", &format!("scope={scope}")])
+        .arg(format!("{}/{}/oauth2/v2.0/token", e.authority_host, e.tenant_id))
         .output()
         .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "curl: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "curl: {}", String::from_utf8_lossy(&out.stderr));
     let reply: Value = serde_json::from_slice(&out.stdout).expect("a JSON token reply");
-    reply["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no access_token in {reply}"))
-        .to_owned()
+    reply["access_token"].as_str().unwrap_or_else(|| panic!("no access_token in {reply}")).to_owned()
 }
 
 fn jwt_part(token: &str, i: usize) -> Value {
-    serde_json::from_slice(
-        &B64URL
-            .decode(token.split('.').nth(i).expect("a JWT"))
-            .expect("base64url"),
-    )
-    .expect("JSON")
+    serde_json::from_slice(&B64URL.decode(token.split('.').nth(i).expect("a JWT")).expect("base64url")).expect("JSON")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,10 +122,7 @@ fn client_secret_credential_gets_a_token_the_vault_accepts() {
     let c = client();
     let name = unique("emu-cs");
     let s = c.set(&name, b"via client secret").unwrap();
-    assert_eq!(
-        c.get(&name, Some(&s.version())).unwrap().value(),
-        b"via client secret"
-    );
+    assert_eq!(c.get(&name, Some(&s.version())).unwrap().value(), b"via client secret");
     c.delete(&name).unwrap();
     c.purge(&name).unwrap();
 }
@@ -182,10 +147,7 @@ fn managed_identity_through_the_app_service_endpoint() {
     let name = unique("emu-mi");
     let s = c.set(&name, b"via managed identity").unwrap();
     assert_eq!(c.get(&name, None).unwrap().value(), b"via managed identity");
-    assert_eq!(
-        c.get(&name, Some(&s.version())).unwrap().version(),
-        s.version()
-    );
+    assert_eq!(c.get(&name, Some(&s.version())).unwrap().version(), s.version());
     c.delete(&name).unwrap();
     c.purge(&name).unwrap();
 }
@@ -196,24 +158,14 @@ fn a_wrong_client_secret_is_a_clear_authentication_failure() {
     let wrong = "not-the-secret~Zq8";
     let cred = client_secret(&e.tenant_id, &e.client_id, wrong, Some(&cred_options(&e))).unwrap();
     let c = client_with(&e.vault_url, &cred, &options(&e)).unwrap();
-    let err = expect_status(
-        c.get(&unique("emu-wrong"), None).map(|_| ()),
-        KV_STATUS_AUTHENTICATION_FAILED,
-    );
-    assert_eq!(
-        err.http_status, 401,
-        "the identity platform's status: {err:?}"
-    );
+    let err = expect_status(c.get(&unique("emu-wrong"), None).map(|_| ()), KV_STATUS_AUTHENTICATION_FAILED);
+    assert_eq!(err.http_status, 401, "the identity platform's status: {err:?}");
     assert!(
         err.message.contains("invalid_client") || err.message.contains("AADSTS7000215"),
         "names the identity platform's reason: {}",
         err.message
     );
-    assert!(
-        !err.message.contains(wrong),
-        "the secret never appears in an error: {}",
-        err.message
-    );
+    assert!(!err.message.contains(wrong), "the secret never appears in an error: {}", err.message);
 }
 
 #[test]
@@ -228,12 +180,8 @@ fn a_self_signed_token_is_refused_by_the_vault() {
     use signature::{SignatureEncoding, Signer};
     let sig = signer.sign(signing_input.as_bytes()).to_vec();
     let forged = format!("{signing_input}.{}", B64URL.encode(sig));
-    let err = expect_status(
-        client_with_token(&forged)
-            .get(&unique("emu-forged"), None)
-            .map(|_| ()),
-        KV_STATUS_UNAUTHORIZED,
-    );
+    let err =
+        expect_status(client_with_token(&forged).get(&unique("emu-forged"), None).map(|_| ()), KV_STATUS_UNAUTHORIZED);
     assert_eq!(err.http_status, 401);
     assert_eq!(err.service_code, "Unauthorized");
 
@@ -241,47 +189,26 @@ fn a_self_signed_token_is_refused_by_the_vault() {
     let mut changed = jwt_part(&real, 1);
     changed["sub"] = json!("someone-else");
     let parts: Vec<&str> = real.split('.').collect();
-    let tampered = format!(
-        "{}.{}.{}",
-        parts[0],
-        B64URL.encode(changed.to_string()),
-        parts[2]
-    );
+    let tampered = format!("{}.{}.{}", parts[0], B64URL.encode(changed.to_string()), parts[2]);
     let err = expect_status(
-        client_with_token(&tampered)
-            .get(&unique("emu-tampered"), None)
-            .map(|_| ()),
+        client_with_token(&tampered).get(&unique("emu-tampered"), None).map(|_| ()),
         KV_STATUS_UNAUTHORIZED,
     );
     assert_eq!(err.http_status, 401);
 
     // The real token itself is accepted: the refusals above are about the forgery.
     let c = client_with_token(&real);
-    expect_status(
-        c.get(&unique("emu-real"), None).map(|_| ()),
-        KV_STATUS_SECRET_NOT_FOUND,
-    );
+    expect_status(c.get(&unique("emu-real"), None).map(|_| ()), KV_STATUS_SECRET_NOT_FOUND);
 }
 
 #[test]
 fn a_token_for_another_audience_is_refused_by_the_vault() {
     let storage = raw_token("https://storage.azure.com/.default");
-    assert_eq!(
-        jwt_part(&storage, 1)["aud"],
-        "https://storage.azure.com",
-        "a genuine token, for another resource"
-    );
-    let err = expect_status(
-        client_with_token(&storage)
-            .get(&unique("emu-aud"), None)
-            .map(|_| ()),
-        KV_STATUS_UNAUTHORIZED,
-    );
+    assert_eq!(jwt_part(&storage, 1)["aud"], "https://storage.azure.com", "a genuine token, for another resource");
+    let err =
+        expect_status(client_with_token(&storage).get(&unique("emu-aud"), None).map(|_| ()), KV_STATUS_UNAUTHORIZED);
     assert_eq!(err.http_status, 401);
-    assert!(
-        !err.message.contains(&storage),
-        "the token never appears in an error"
-    );
+    assert!(!err.message.contains(&storage), "the token never appears in an error");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,21 +222,9 @@ fn secrets_versions_properties_and_lists() {
     let v1: &[u8] = b"first";
     let v2: &[u8] = b"second\0with NUL, \xc3\xa9 and \"quotes\"\n";
     let s1 = c.set(&name, v1).unwrap();
-    let s2 = c
-        .set_with(
-            &name,
-            v2,
-            &SecretOptions::new()
-                .content_type("text/plain")
-                .tag("env", "emu"),
-        )
-        .unwrap();
+    let s2 = c.set_with(&name, v2, &SecretOptions::new().content_type("text/plain").tag("env", "emu")).unwrap();
     assert_ne!(s1.version(), s2.version());
-    assert_eq!(
-        c.get(&name, None).unwrap().value(),
-        v2,
-        "latest, byte for byte"
-    );
+    assert_eq!(c.get(&name, None).unwrap().value(), v2, "latest, byte for byte");
     assert_eq!(c.get(&name, Some(&s1.version())).unwrap().value(), v1);
     let latest = c.get(&name, None).unwrap();
     assert_eq!(latest.content_type(), "text/plain");
@@ -317,21 +232,11 @@ fn secrets_versions_properties_and_lists() {
 
     // Update by explicit version (the emulator answers PATCH /secrets/{name}/ with 405).
     let u = c
-        .update(
-            &name,
-            Some(&s2.version()),
-            &SecretOptions::new()
-                .content_type("application/json")
-                .tag("env", "prod"),
-        )
+        .update(&name, Some(&s2.version()), &SecretOptions::new().content_type("application/json").tag("env", "prod"))
         .unwrap();
     assert_eq!(u.content_type(), "application/json");
     assert_eq!(u.tags(), vec![("env".into(), "prod".into())]);
-    assert_eq!(
-        c.get(&name, None).unwrap().value(),
-        v2,
-        "an update keeps the value"
-    );
+    assert_eq!(c.get(&name, None).unwrap().value(), v2, "an update keeps the value");
 
     let versions = c.list_versions(&name).unwrap();
     let mut got: Vec<String> = versions.iter().map(|s| s.version()).collect();
@@ -341,10 +246,7 @@ fn secrets_versions_properties_and_lists() {
     assert_eq!(got, want);
     assert!(c.list().unwrap().iter().any(|s| s.name() == name), "listed");
 
-    expect_status(
-        c.get(&unique("emu-missing"), None).map(|_| ()),
-        KV_STATUS_SECRET_NOT_FOUND,
-    );
+    expect_status(c.get(&unique("emu-missing"), None).map(|_| ()), KV_STATUS_SECRET_NOT_FOUND);
     c.delete(&name).unwrap();
     c.purge(&name).unwrap();
 }
@@ -354,28 +256,12 @@ fn disabled_secret_cannot_be_read() {
     let c = client();
     let name = unique("emu-dis");
     let s = c.set(&name, b"hidden").unwrap();
-    c.update(
-        &name,
-        Some(&s.version()),
-        &SecretOptions::new().enabled(false),
-    )
-    .unwrap();
-    let err = c
-        .get(&name, None)
-        .map(|_| ())
-        .expect_err("a disabled secret is not readable");
+    c.update(&name, Some(&s.version()), &SecretOptions::new().enabled(false)).unwrap();
+    let err = c.get(&name, None).map(|_| ()).expect_err("a disabled secret is not readable");
     // The service says Forbidden/SecretDisabled; the emulator only Forbidden (its README).
-    assert!(
-        err.status == KV_STATUS_SECRET_DISABLED || err.status == KV_STATUS_FORBIDDEN,
-        "{err:?}"
-    );
+    assert!(err.status == KV_STATUS_SECRET_DISABLED || err.status == KV_STATUS_FORBIDDEN, "{err:?}");
     assert_eq!(err.http_status, 403);
-    c.update(
-        &name,
-        Some(&s.version()),
-        &SecretOptions::new().enabled(true),
-    )
-    .unwrap();
+    c.update(&name, Some(&s.version()), &SecretOptions::new().enabled(true)).unwrap();
     assert_eq!(c.get(&name, None).unwrap().value(), b"hidden");
     c.delete(&name).unwrap();
     c.purge(&name).unwrap();
@@ -406,16 +292,9 @@ fn secret_soft_delete_recover_purge_backup_restore() {
     let deleted = eventually("get deleted secret", || c.get_deleted(&name));
     assert_eq!(deleted.name(), name);
     expect_status(c.get(&name, None).map(|_| ()), KV_STATUS_SECRET_NOT_FOUND);
-    let err = c
-        .set(&name, b"again")
-        .map(|_| ())
-        .expect_err("a deleted name cannot be set");
+    let err = c.set(&name, b"again").map(|_| ()).expect_err("a deleted name cannot be set");
     // The service: 409 ObjectIsDeletedButRecoverable; the emulator: 409 Conflict.
-    assert!(
-        err.status == KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE
-            || err.status == KV_STATUS_CONFLICT,
-        "{err:?}"
-    );
+    assert!(err.status == KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE || err.status == KV_STATUS_CONFLICT, "{err:?}");
     assert_eq!(err.http_status, 409);
     assert!(c.list_deleted().unwrap().iter().any(|s| s.name() == name));
 
@@ -445,13 +324,7 @@ fn keys_create_update_rotate_list_delete_recover_backup_restore() {
     let c = client();
     let keys = KeyApi(&c);
     let name = unique("emu-key");
-    let k1 = keys
-        .create(
-            &name,
-            KV_KEY_TYPE_RSA,
-            Some(&KeyOptions::new().key_size(2048).tag("env", "emu")),
-        )
-        .unwrap();
+    let k1 = keys.create(&name, KV_KEY_TYPE_RSA, Some(&KeyOptions::new().key_size(2048).tag("env", "emu"))).unwrap();
     assert_eq!(k1.kty(), "RSA");
     assert_eq!(k1.n().len(), 256);
     assert_eq!(k1.e(), vec![1, 0, 1]);
@@ -463,33 +336,14 @@ fn keys_create_update_rotate_list_delete_recover_backup_restore() {
     assert_eq!(keys.list_versions(&name).unwrap().len(), 2);
     assert!(keys.list().unwrap().iter().any(|k| k.name() == name));
 
-    let u = keys
-        .update(
-            &name,
-            Some(&k2.version()),
-            &KeyOptions::new().enabled(false).tag("env", "prod"),
-        )
-        .unwrap();
+    let u = keys.update(&name, Some(&k2.version()), &KeyOptions::new().enabled(false).tag("env", "prod")).unwrap();
     assert!(!u.enabled());
     assert_eq!(u.tags(), vec![("env".into(), "prod".into())]);
-    keys.update(&name, Some(&k2.version()), &KeyOptions::new().enabled(true))
-        .unwrap();
+    keys.update(&name, Some(&k2.version()), &KeyOptions::new().enabled(true)).unwrap();
 
-    let ec = keys
-        .create(
-            &unique("emu-ec"),
-            KV_KEY_TYPE_EC,
-            Some(&KeyOptions::new().curve(KV_KEY_CURVE_P384)),
-        )
-        .unwrap();
-    assert_eq!(
-        (ec.kty().as_str(), ec.crv().as_str(), ec.x().len()),
-        ("EC", "P-384", 48)
-    );
-    expect_status(
-        keys.get(&unique("emu-nokey"), None).map(|_| ()),
-        KV_STATUS_KEY_NOT_FOUND,
-    );
+    let ec = keys.create(&unique("emu-ec"), KV_KEY_TYPE_EC, Some(&KeyOptions::new().curve(KV_KEY_CURVE_P384))).unwrap();
+    assert_eq!((ec.kty().as_str(), ec.crv().as_str(), ec.x().len()), ("EC", "P-384", 48));
+    expect_status(keys.get(&unique("emu-nokey"), None).map(|_| ()), KV_STATUS_KEY_NOT_FOUND);
 
     let blob = keys.backup(&name).unwrap();
     keys.delete(&name).unwrap();
@@ -503,11 +357,7 @@ fn keys_create_update_rotate_list_delete_recover_backup_restore() {
     keys.purge(&name).unwrap();
     let restored = eventually("restore after purge", || keys.restore(&blob));
     assert_eq!(restored.name(), name);
-    assert_eq!(
-        keys.list_versions(&name).unwrap().len(),
-        2,
-        "a restore brings back every version"
-    );
+    assert_eq!(keys.list_versions(&name).unwrap().len(), 2, "a restore brings back every version");
     for n in [name, ec.name()] {
         keys.delete(&n).unwrap();
         keys.wait_deleted(&n, 60_000).unwrap();
@@ -519,48 +369,12 @@ fn keys_create_update_rotate_list_delete_recover_backup_restore() {
 fn rsa_and_ec_sign_verify_in_the_vault_and_locally() {
     let c = client();
     let (keys, crypto) = (KeyApi(&c), CryptoApi(&c));
-    let cases: [(
-        kv_key_type,
-        Option<kv_key_curve>,
-        kv_signature_algorithm,
-        u32,
-        usize,
-    ); 5] = [
-        (
-            KV_KEY_TYPE_RSA,
-            None,
-            KV_SIGNATURE_ALGORITHM_RS256,
-            256,
-            256,
-        ),
-        (
-            KV_KEY_TYPE_RSA,
-            None,
-            KV_SIGNATURE_ALGORITHM_PS384,
-            384,
-            256,
-        ),
-        (
-            KV_KEY_TYPE_EC,
-            Some(KV_KEY_CURVE_P256),
-            KV_SIGNATURE_ALGORITHM_ES256,
-            256,
-            64,
-        ),
-        (
-            KV_KEY_TYPE_EC,
-            Some(KV_KEY_CURVE_P384),
-            KV_SIGNATURE_ALGORITHM_ES384,
-            384,
-            96,
-        ),
-        (
-            KV_KEY_TYPE_EC,
-            Some(KV_KEY_CURVE_P521),
-            KV_SIGNATURE_ALGORITHM_ES512,
-            512,
-            132,
-        ),
+    let cases: [(kv_key_type, Option<kv_key_curve>, kv_signature_algorithm, u32, usize); 5] = [
+        (KV_KEY_TYPE_RSA, None, KV_SIGNATURE_ALGORITHM_RS256, 256, 256),
+        (KV_KEY_TYPE_RSA, None, KV_SIGNATURE_ALGORITHM_PS384, 384, 256),
+        (KV_KEY_TYPE_EC, Some(KV_KEY_CURVE_P256), KV_SIGNATURE_ALGORITHM_ES256, 256, 64),
+        (KV_KEY_TYPE_EC, Some(KV_KEY_CURVE_P384), KV_SIGNATURE_ALGORITHM_ES384, 384, 96),
+        (KV_KEY_TYPE_EC, Some(KV_KEY_CURVE_P521), KV_SIGNATURE_ALGORITHM_ES512, 512, 132),
     ];
     for (kty, curve, alg, bits, sig_len) in cases {
         let name = unique("emu-sign");
@@ -570,21 +384,10 @@ fn rsa_and_ec_sign_verify_in_the_vault_and_locally() {
         let data = format!("signed in the emulator with algorithm {alg}");
         let d = openssl_digest(bits, data.as_bytes());
         // Explicit version: the emulator answers POST /keys/{name}//sign with 307 (its README).
-        let signed = crypto
-            .sign(&name, Some(&version), alg, &d)
-            .unwrap_or_else(|e| panic!("{alg}: {e:?}"));
+        let signed = crypto.sign(&name, Some(&version), alg, &d).unwrap_or_else(|e| panic!("{alg}: {e:?}"));
         assert_eq!(signed.value.len(), sig_len, "{alg}");
-        assert_eq!(
-            signed.kid,
-            key.id(),
-            "{alg}: the result names the key version"
-        );
-        assert!(
-            crypto
-                .verify(&name, Some(&version), alg, &d, &signed.value)
-                .unwrap(),
-            "{alg}: the vault verifies"
-        );
+        assert_eq!(signed.kid, key.id(), "{alg}: the result names the key version");
+        assert!(crypto.verify(&name, Some(&version), alg, &d, &signed.value).unwrap(), "{alg}: the vault verifies");
         assert!(
             local_verify(&key, alg, &d, &signed.value).unwrap(),
             "{alg}: kv verifies the vault's signature locally"
@@ -592,25 +395,16 @@ fn rsa_and_ec_sign_verify_in_the_vault_and_locally() {
         let mut tampered = signed.value.clone();
         tampered[sig_len / 2] ^= 1;
         assert!(
-            !crypto
-                .verify(&name, Some(&version), alg, &d, &tampered)
-                .unwrap(),
+            !crypto.verify(&name, Some(&version), alg, &d, &tampered).unwrap(),
             "{alg}: the vault rejects a tampered signature"
         );
-        assert!(
-            !local_verify(&key, alg, &d, &tampered).unwrap(),
-            "{alg}: locally too"
-        );
-        let by_data = crypto
-            .sign_data(&name, Some(&version), alg, data.as_bytes())
-            .unwrap();
+        assert!(!local_verify(&key, alg, &d, &tampered).unwrap(), "{alg}: locally too");
+        let by_data = crypto.sign_data(&name, Some(&version), alg, data.as_bytes()).unwrap();
         assert!(
             local_verify_data(&key, alg, data.as_bytes(), &by_data.value).unwrap(),
             "{alg}: sign_data hashed as the algorithm says"
         );
-        assert!(crypto
-            .verify_data(&name, Some(&version), alg, data.as_bytes(), &by_data.value)
-            .unwrap());
+        assert!(crypto.verify_data(&name, Some(&version), alg, data.as_bytes(), &by_data.value).unwrap());
         keys.delete(&name).unwrap();
         keys.wait_deleted(&name, 60_000).unwrap();
         keys.purge(&name).unwrap();
@@ -622,82 +416,35 @@ fn rsa_encrypt_decrypt_wrap_unwrap_in_the_vault_and_locally() {
     let c = client();
     let (keys, crypto) = (KeyApi(&c), CryptoApi(&c));
     let name = unique("emu-enc");
-    let key = keys
-        .create(
-            &name,
-            KV_KEY_TYPE_RSA,
-            Some(&KeyOptions::new().key_size(2048)),
-        )
-        .unwrap();
+    let key = keys.create(&name, KV_KEY_TYPE_RSA, Some(&KeyOptions::new().key_size(2048))).unwrap();
     let version = key.version();
     let secret = b"a 32-byte data encryption key!!!";
-    for alg in [
-        KV_ENCRYPTION_ALGORITHM_RSA_OAEP,
-        KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256,
-        KV_ENCRYPTION_ALGORITHM_RSA1_5,
-    ] {
-        let enc = crypto
-            .encrypt(&name, Some(&version), alg, secret, None)
-            .unwrap_or_else(|e| panic!("{alg}: {e:?}"));
+    for alg in [KV_ENCRYPTION_ALGORITHM_RSA_OAEP, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, KV_ENCRYPTION_ALGORITHM_RSA1_5]
+    {
+        let enc = crypto.encrypt(&name, Some(&version), alg, secret, None).unwrap_or_else(|e| panic!("{alg}: {e:?}"));
         assert_eq!(enc.value.len(), 256);
         assert_ne!(&enc.value[..secret.len()], secret);
-        assert_eq!(
-            crypto
-                .decrypt(&name, Some(&version), alg, &enc.value, None)
-                .unwrap()
-                .value,
-            secret,
-            "{alg}"
-        );
+        assert_eq!(crypto.decrypt(&name, Some(&version), alg, &enc.value, None).unwrap().value, secret, "{alg}");
         let local = local_encrypt(&key, alg, secret).unwrap();
         assert_eq!(
-            crypto
-                .decrypt(&name, Some(&version), alg, &local.value, None)
-                .unwrap()
-                .value,
+            crypto.decrypt(&name, Some(&version), alg, &local.value, None).unwrap().value,
             secret,
             "{alg}: the vault decrypts kv's local encryption"
         );
-        let wrapped = crypto
-            .wrap(&name, Some(&version), alg, secret, None)
-            .unwrap();
-        assert_eq!(
-            crypto
-                .unwrap(&name, Some(&version), alg, &wrapped.value, None)
-                .unwrap()
-                .value,
-            secret,
-            "{alg}"
-        );
+        let wrapped = crypto.wrap(&name, Some(&version), alg, secret, None).unwrap();
+        assert_eq!(crypto.unwrap(&name, Some(&version), alg, &wrapped.value, None).unwrap().value, secret, "{alg}");
         let local_wrapped = local_wrap(&key, alg, secret).unwrap();
         assert_eq!(
-            crypto
-                .unwrap(&name, Some(&version), alg, &local_wrapped.value, None)
-                .unwrap()
-                .value,
+            crypto.unwrap(&name, Some(&version), alg, &local_wrapped.value, None).unwrap().value,
             secret,
             "{alg}: the vault unwraps kv's local wrap"
         );
     }
-    let mut bad = crypto
-        .encrypt(
-            &name,
-            Some(&version),
-            KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256,
-            secret,
-            None,
-        )
-        .unwrap()
-        .value;
+    let mut bad =
+        crypto.encrypt(&name, Some(&version), KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, secret, None).unwrap().value;
     bad[10] ^= 0x40;
     let err = crypto
-        .decrypt(
-            &name,
-            Some(&version),
-            KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256,
-            &bad,
-            None,
-        )
+        .decrypt(&name, Some(&version), KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, &bad, None)
         .map(|_| ())
         .expect_err("a damaged ciphertext does not decrypt");
     assert!(err.http_status >= 400, "{err:?}");
@@ -727,20 +474,11 @@ fn imported_key_signs_what_an_independent_verifier_accepts() {
     let key = keys.import_jwk(&name, &jwk.to_string(), None).unwrap();
     assert_eq!(key.n(), public.n().to_bytes_be());
     let d = sha2::Sha256::digest(b"independently verified").to_vec();
-    let sig = crypto
-        .sign(
-            &name,
-            Some(&key.version()),
-            KV_SIGNATURE_ALGORITHM_RS256,
-            &d,
-        )
-        .unwrap();
+    let sig = crypto.sign(&name, Some(&key.version()), KV_SIGNATURE_ALGORITHM_RS256, &d).unwrap();
     let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public);
     use signature::Verifier;
     let parsed = rsa::pkcs1v15::Signature::try_from(sig.value.as_slice()).unwrap();
-    verifier
-        .verify(b"independently verified", &parsed)
-        .expect("the rsa crate accepts the vault's signature");
+    verifier.verify(b"independently verified", &parsed).expect("the rsa crate accepts the vault's signature");
     keys.delete(&name).unwrap();
     keys.wait_deleted(&name, 60_000).unwrap();
     keys.purge(&name).unwrap();

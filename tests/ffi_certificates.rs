@@ -44,33 +44,67 @@ fn authorized(server: &ScriptedServer) -> Vec<RecordedRequest> {
 
 #[test]
 fn nulls_and_bad_input_are_refused_before_any_request() {
-    let server = ScriptedServer::start(|_, _| Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#));
+    let server = ScriptedServer::start(|_, _| {
+        Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#)
+    });
     let client = client_for(&server);
     let name = c("cert");
     let mut op: *mut kv_certificate_operation = SENTINEL as *mut _;
     let mut cert: *mut kv_certificate = SENTINEL as *mut _;
     let mut blob: *mut kv_blob = SENTINEL as *mut _;
 
-    let e = expect_status(call(|e| kv_client_create_certificate(client.0, name.as_ptr(), null(), null(), &mut op, e)), KV_STATUS_NULL_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_create_certificate(client.0, name.as_ptr(), null(), null(), &mut op, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(e.message.contains("policy"), "{}", e.message);
-    expect_status(call(|e| kv_client_wait_for_certificate(null(), name.as_ptr(), 10, &mut cert, e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_merge_certificate(client.0, name.as_ptr(), null(), null(), 0, null(), &mut cert, e)), KV_STATUS_NULL_ARGUMENT);
-    let e = expect_status(call(|e| kv_client_download_certificate(client.0, name.as_ptr(), null(), 9, null(), &mut blob, e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_wait_for_certificate(null(), name.as_ptr(), 10, &mut cert, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_client_merge_certificate(client.0, name.as_ptr(), null(), null(), 0, null(), &mut cert, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    let e = expect_status(
+        call(|e| kv_client_download_certificate(client.0, name.as_ptr(), null(), 9, null(), &mut blob, e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(e.message.contains("KV_CERTIFICATE_FORMAT_"), "{}", e.message);
 
     // A PEM without a private key: refused locally with a clear message.
     let pem = b"-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n";
-    let e =
-        expect_status(call(|e| kv_client_import_certificate(client.0, name.as_ptr(), pem.as_ptr(), pem.len(), null(), null(), null(), &mut cert, e)), KV_STATUS_INVALID_ARGUMENT);
+    let e = expect_status(
+        call(|e| {
+            kv_client_import_certificate(
+                client.0,
+                name.as_ptr(),
+                pem.as_ptr(),
+                pem.len(),
+                null(),
+                null(),
+                null(),
+                &mut cert,
+                e,
+            )
+        }),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(e.message.contains("no private key"), "{}", e.message);
 
     // Policy builder checks.
     let policy = kv_certificate_policy_new(c("CN=x").as_ptr());
     assert!(!policy.is_null());
     assert!(kv_certificate_policy_new(null()).is_null());
-    expect_status(call(|e| kv_certificate_policy_add_lifetime_action(policy, c("AutoRenew").as_ptr(), 80, 30, e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_certificate_policy_add_lifetime_action(policy, c("AutoRenew").as_ptr(), 80, 30, e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     call(|e| kv_certificate_policy_set_key_size(policy, 1024, e)).unwrap();
-    let e = expect_status(call(|e| kv_client_create_certificate(client.0, name.as_ptr(), policy, null(), &mut op, e)), KV_STATUS_INVALID_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_create_certificate(client.0, name.as_ptr(), policy, null(), &mut op, e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(e.message.contains("1024"), "a policy kv knows the service refuses is refused locally: {}", e.message);
     kv_certificate_policy_free(policy);
 
@@ -96,7 +130,9 @@ fn nulls_and_bad_input_are_refused_before_any_request() {
 #[test]
 fn create_sends_the_policy_and_a_failed_operation_is_a_service_error() {
     let (server, client) = scripted(|i, r| match (i, r.method.as_str()) {
-        (0, "POST") => Reply::json(202, r#"{"id":"https://v/certificates/c/pending","status":"inProgress","csr":"MIIB"}"#),
+        (0, "POST") => {
+            Reply::json(202, r#"{"id":"https://v/certificates/c/pending","status":"inProgress","csr":"MIIB"}"#)
+        }
         (1, "GET") => Reply::json(200, r#"{"id":"https://v/certificates/c/pending","status":"inProgress"}"#),
         _ => Reply::json(
             200,
@@ -125,22 +161,34 @@ fn create_sends_the_policy_and_a_failed_operation_is_a_service_error() {
     assert_eq!(body["policy"]["lifetime_actions"][0]["action"]["action_type"], "EmailContacts");
 
     let mut cert: *mut kv_certificate = SENTINEL as *mut _;
-    let e = expect_status(call(|e| kv_client_wait_for_certificate(client.0, c("c").as_ptr(), 20_000, &mut cert, e)), KV_STATUS_BAD_PARAMETER);
+    let e = expect_status(
+        call(|e| kv_client_wait_for_certificate(client.0, c("c").as_ptr(), 20_000, &mut cert, e)),
+        KV_STATUS_BAD_PARAMETER,
+    );
     assert_eq!(e.service_code, "BadParameter");
-    assert!(e.message.contains("The subject is not allowed by the issuer.") && e.message.contains("'c'"), "{}", e.message);
+    assert!(
+        e.message.contains("The subject is not allowed by the issuer.") && e.message.contains("'c'"),
+        "{}",
+        e.message
+    );
     assert_eq!(cert as usize, SENTINEL);
     assert_eq!(authorized(&server).len(), 3, "create, one poll in progress, one poll failed");
 }
 
 #[test]
 fn merge_sends_standard_base64_and_policy_json_round_trips() {
-    let (server, client) = scripted(|_, _| Reply::json(201, r#"{"id":"https://v/certificates/m/0123456789abcdef0123456789abcdef","cer":"AQID"}"#));
+    let (server, client) = scripted(|_, _| {
+        Reply::json(201, r#"{"id":"https://v/certificates/m/0123456789abcdef0123456789abcdef","cer":"AQID"}"#)
+    });
     let a: &[u8] = &[0xfb, 0xff, 0x01];
     let b: &[u8] = &[0x02];
     let ptrs = [a.as_ptr(), b.as_ptr()];
     let lens = [a.len(), b.len()];
     let mut cert: *mut kv_certificate = null_mut();
-    call(|e| kv_client_merge_certificate(client.0, c("m").as_ptr(), ptrs.as_ptr(), lens.as_ptr(), 2, null(), &mut cert, e)).unwrap();
+    call(|e| {
+        kv_client_merge_certificate(client.0, c("m").as_ptr(), ptrs.as_ptr(), lens.as_ptr(), 2, null(), &mut cert, e)
+    })
+    .unwrap();
     assert_eq!(text(kv_certificate_version(cert)), "0123456789abcdef0123456789abcdef");
     assert_eq!(blob_bytes(kv_certificate_der(cert)), vec![1, 2, 3]);
     kv_certificate_free(cert);
@@ -162,5 +210,8 @@ fn merge_sends_standard_base64_and_policy_json_round_trips() {
     assert_eq!(back, serde_json::from_slice::<Value>(json).unwrap());
     kv_blob_free(out);
     kv_certificate_policy_free(policy);
-    expect_status(call(|e| kv_certificate_policy_from_json(b"{".as_ptr(), 1, &mut policy, e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_certificate_policy_from_json(b"{".as_ptr(), 1, &mut policy, e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
 }

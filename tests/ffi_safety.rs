@@ -16,8 +16,11 @@ use support::scripted_server::{Reply, ScriptedServer};
 
 /// A server that must never be reached.
 fn untouchable() -> (ScriptedServer, Client) {
-    let server = ScriptedServer::start(|_, _| Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#));
-    let client = Client::new(&server.url(), "tok", &Options::new().ca_file(&server.ca_file().to_string_lossy())).unwrap();
+    let server = ScriptedServer::start(|_, _| {
+        Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#)
+    });
+    let client =
+        Client::new(&server.url(), "tok", &Options::new().ca_file(&server.ca_file().to_string_lossy())).unwrap();
     (server, client)
 }
 
@@ -30,13 +33,28 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     let mut secret: *mut kv_secret = SENTINEL as *mut kv_secret;
     let mut iter: *mut kv_secret_iter = SENTINEL as *mut kv_secret_iter;
 
-    let e = expect_status(call(|e| kv_client_get_secret(null(), name.as_ptr(), null(), &mut secret, e)), KV_STATUS_NULL_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_get_secret(null(), name.as_ptr(), null(), &mut secret, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(e.message.contains("client"), "the message names the argument: {}", e.message);
-    let e = expect_status(call(|e| kv_client_get_secret(client.0, null(), null(), &mut secret, e)), KV_STATUS_NULL_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_get_secret(client.0, null(), null(), &mut secret, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(e.message.contains("name"));
-    expect_status(call(|e| kv_client_get_secret(client.0, name.as_ptr(), null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_set_secret(client.0, name.as_ptr(), null(), 5, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_update_secret_properties(client.0, name.as_ptr(), null(), null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_get_secret(client.0, name.as_ptr(), null(), null_mut(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_client_set_secret(client.0, name.as_ptr(), null(), 5, null_mut(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_client_update_secret_properties(client.0, name.as_ptr(), null(), null(), null_mut(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_client_list_secrets(client.0, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_list_secrets(null(), &mut iter, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_secret_iter_next(null_mut(), &mut secret, e)), KV_STATUS_NULL_ARGUMENT);
@@ -44,7 +62,10 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     expect_status(call(|e| kv_client_new(null(), null(), null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_credential_static_token_new(null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_options_set_api_version(null_mut(), name.as_ptr(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_secret_options_set_tag(null_mut(), name.as_ptr(), name.as_ptr(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_secret_options_set_tag(null_mut(), name.as_ptr(), name.as_ptr(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     // err_out itself may be NULL.
     assert_eq!(kv_client_get_secret(null(), null(), null(), null_mut(), null_mut()), KV_STATUS_NULL_ARGUMENT);
     assert_eq!(secret as usize, SENTINEL, "outputs are untouched on failure");
@@ -78,30 +99,54 @@ fn invalid_utf8_and_invalid_names_are_refused_before_any_request() {
     let (server, client) = untouchable();
     let mut out = SENTINEL as *mut kv_secret;
     let bad_utf8 = b"caf\xe9\0";
-    let e = expect_status(call(|e| kv_client_get_secret(client.0, bad_utf8.as_ptr().cast(), null(), &mut out, e)), KV_STATUS_INVALID_UTF8);
+    let e = expect_status(
+        call(|e| kv_client_get_secret(client.0, bad_utf8.as_ptr().cast(), null(), &mut out, e)),
+        KV_STATUS_INVALID_UTF8,
+    );
     assert!(e.message.contains("name"));
     for bad in ["", "has space", "under_score", "dots.are.bad", "slash/inside", "../etc", &"a".repeat(128)] {
         let n = c(bad);
-        expect_status(call(|e| kv_client_get_secret(client.0, n.as_ptr(), null(), &mut out, e)), KV_STATUS_INVALID_NAME);
-        expect_status(call(|e| kv_client_set_secret(client.0, n.as_ptr(), b"v".as_ptr(), 1, null_mut(), e)), KV_STATUS_INVALID_NAME);
+        expect_status(
+            call(|e| kv_client_get_secret(client.0, n.as_ptr(), null(), &mut out, e)),
+            KV_STATUS_INVALID_NAME,
+        );
+        expect_status(
+            call(|e| kv_client_set_secret(client.0, n.as_ptr(), b"v".as_ptr(), 1, null_mut(), e)),
+            KV_STATUS_INVALID_NAME,
+        );
         expect_status(call(|e| kv_client_delete_secret(client.0, n.as_ptr(), e)), KV_STATUS_INVALID_NAME);
         expect_status(call(|e| kv_client_delete_secret_out(client.0, n.as_ptr(), &mut out, e)), KV_STATUS_INVALID_NAME);
         expect_status(call(|e| kv_client_wait_for_deleted_secret(client.0, n.as_ptr(), 10, e)), KV_STATUS_INVALID_NAME);
-        expect_status(call(|e| kv_client_wait_for_recovered_secret(client.0, n.as_ptr(), 10, e)), KV_STATUS_INVALID_NAME);
+        expect_status(
+            call(|e| kv_client_wait_for_recovered_secret(client.0, n.as_ptr(), 10, e)),
+            KV_STATUS_INVALID_NAME,
+        );
     }
     let ok = c("fine-name");
     expect_status(call(|e| kv_client_delete_secret_out(null(), ok.as_ptr(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_wait_for_deleted_secret(client.0, null(), 10, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_wait_for_recovered_secret(null(), ok.as_ptr(), 10, e)), KV_STATUS_NULL_ARGUMENT);
     let bad_version = c("v/1");
-    expect_status(call(|e| kv_client_get_secret(client.0, ok.as_ptr(), bad_version.as_ptr(), &mut out, e)), KV_STATUS_INVALID_NAME);
+    expect_status(
+        call(|e| kv_client_get_secret(client.0, ok.as_ptr(), bad_version.as_ptr(), &mut out, e)),
+        KV_STATUS_INVALID_NAME,
+    );
     // Values must be UTF-8 (Key Vault stores text); the value never appears in the message.
     let value = b"\xff\xfesecret-bytes";
-    let e = expect_status(call(|e| kv_client_set_secret(client.0, ok.as_ptr(), value.as_ptr(), value.len(), null_mut(), e)), KV_STATUS_INVALID_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_set_secret(client.0, ok.as_ptr(), value.as_ptr(), value.len(), null_mut(), e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(!e.message.contains("secret-bytes"));
     let big = vec![b'a'; 25 * 1024 + 1];
-    expect_status(call(|e| kv_client_set_secret(client.0, ok.as_ptr(), big.as_ptr(), big.len(), null_mut(), e)), KV_STATUS_INVALID_ARGUMENT);
-    expect_status(call(|e| kv_client_restore_secret(client.0, b"".as_ptr(), 0, null_mut(), e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_set_secret(client.0, ok.as_ptr(), big.as_ptr(), big.len(), null_mut(), e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_client_restore_secret(client.0, b"".as_ptr(), 0, null_mut(), e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert_eq!(out as usize, SENTINEL);
     assert_eq!(server.request_count(), 0, "nothing reached the wire");
 }
@@ -114,7 +159,10 @@ fn options_and_client_construction_validate_their_inputs() {
     let not_pem = c("Cargo.toml");
     expect_status(call(|e| kv_client_options_set_ca_file(opts.0, not_pem.as_ptr(), e)), KV_STATUS_FILE_ERROR);
     let bad_version = c("2025-07-01&x=y");
-    expect_status(call(|e| kv_client_options_set_api_version(opts.0, bad_version.as_ptr(), e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_options_set_api_version(opts.0, bad_version.as_ptr(), e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     expect_status(call(|e| kv_client_options_set_read_timeout_ms(opts.0, 0, e)), KV_STATUS_INVALID_ARGUMENT);
     expect_status(call(|e| kv_client_options_set_retry_delay_ms(opts.0, 100, 10, e)), KV_STATUS_INVALID_ARGUMENT);
     expect_status(call(|e| kv_client_options_set_max_retries(opts.0, 1000, e)), KV_STATUS_INVALID_ARGUMENT);
@@ -163,11 +211,17 @@ fn every_exported_function_runs_inside_the_panic_boundary() {
         let mut rest = src.as_str();
         while let Some(pos) = rest.find("extern \"C\" fn ") {
             rest = &rest[pos..];
-            let name: String = rest["extern \"C\" fn ".len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let name: String =
+                rest["extern \"C\" fn ".len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
             let body_start = rest.find('{').unwrap();
             let body = rest[body_start + 1..].trim_start();
-            let delegates = body.starts_with("kv_") && body.split('(').next().is_some_and(|f| f.chars().all(|c| c.is_alphanumeric() || c == '_'));
-            if !(body.starts_with("ffi_status!(") || body.starts_with("ffi_value!(") || body.starts_with("ffi_free!(") || delegates) {
+            let delegates = body.starts_with("kv_")
+                && body.split('(').next().is_some_and(|f| f.chars().all(|c| c.is_alphanumeric() || c == '_'));
+            if !(body.starts_with("ffi_status!(")
+                || body.starts_with("ffi_value!(")
+                || body.starts_with("ffi_free!(")
+                || delegates)
+            {
                 missing.push(format!("{}: {name}", path.display()));
             }
             checked.insert(name);
@@ -190,16 +244,38 @@ fn every_exported_function_runs_inside_the_panic_boundary() {
     assert_eq!(checked, declared, "the functions checked are exactly those kv.h declares");
 }
 
-/// The checked-in header is what the sources generate.
+/// The header in include/ is what the sources generate (the file as it is on disk, without asking
+/// git; scripts/test.sh's header check also compares the copy checked out before anything built).
 #[test]
 fn checked_in_header_matches_the_sources() {
     let generated = include_str!(concat!(env!("OUT_DIR"), "/kv.h"));
-    let root = env!("CARGO_MANIFEST_DIR");
-    let committed = std::process::Command::new("git").args(["-C", root, "show", "HEAD:include/kv.h"]).output();
-    let reference = match committed {
-        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap(),
-        // Outside a git checkout (a source tarball), compare with the file on disk.
-        _ => std::fs::read_to_string(format!("{root}/include/kv.h")).unwrap(),
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/kv.h")).unwrap();
+    assert!(
+        on_disk == generated,
+        "include/kv.h differs from what the sources generate: build, then commit include/kv.h"
+    );
+}
+
+/// kv.h's KV_VERSION_MAJOR/MINOR/PATCH are the crate version in Cargo.toml.
+#[test]
+fn header_version_is_the_crate_version() {
+    let define = |header: &str, name: &str| -> String {
+        let prefix = format!("#define {name} ");
+        let lines: Vec<&str> = header.lines().filter_map(|l| l.strip_prefix(prefix.as_str())).collect();
+        assert_eq!(lines.len(), 1, "kv.h defines {name} once");
+        lines[0].trim().to_owned()
     };
-    assert!(reference == generated, "include/kv.h differs from what the sources generate: build, then commit include/kv.h");
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/kv.h")).unwrap();
+    for header in [include_str!(concat!(env!("OUT_DIR"), "/kv.h")), on_disk.as_str()] {
+        assert_eq!(define(header, "KV_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MAJOR"));
+        assert_eq!(define(header, "KV_VERSION_MINOR"), env!("CARGO_PKG_VERSION_MINOR"));
+        assert_eq!(define(header, "KV_VERSION_PATCH"), env!("CARGO_PKG_VERSION_PATCH"));
+    }
+    let version = format!(
+        "{}.{}.{}",
+        define(&on_disk, "KV_VERSION_MAJOR"),
+        define(&on_disk, "KV_VERSION_MINOR"),
+        define(&on_disk, "KV_VERSION_PATCH")
+    );
+    assert!(env!("CARGO_PKG_VERSION").starts_with(&version), "{version} is the start of Cargo's version");
 }

@@ -16,19 +16,11 @@ fn replay(target: &str, check: fn(&[u8])) {
             let path = entry.unwrap().path();
             let data = std::fs::read(&path).unwrap();
             let outcome = std::panic::catch_unwind(|| check(&data));
-            assert!(
-                outcome.is_ok(),
-                "fuzz input {} fails the {target} checks",
-                path.display()
-            );
+            assert!(outcome.is_ok(), "fuzz input {} fails the {target} checks", path.display());
             count += 1;
         }
     }
-    assert!(
-        count > 0,
-        "no inputs for the {target} target under {}",
-        root.display()
-    );
+    assert!(count > 0, "no inputs for the {target} target under {}", root.display());
 }
 
 #[test]
@@ -73,11 +65,7 @@ fn a_broken_pem_begin_line_never_quotes_the_key() {
     ] {
         let e = kv::crypto::pem::private_key_to_jwk(broken.as_bytes()).unwrap_err();
         assert_eq!(e.status, kv::status::KV_STATUS_INVALID_ARGUMENT);
-        assert!(
-            !e.message.contains("secretsecret"),
-            "key text quoted: {}",
-            e.message
-        );
+        assert!(!e.message.contains("secretsecret"), "key text quoted: {}", e.message);
         assert!(e.message.len() < 300, "{} characters", e.message.len());
     }
 }

@@ -135,16 +135,50 @@ const SIG_CASES: [SigCase; 8] = [
     SigCase { alg: KV_SIGNATURE_ALGORITHM_RS512, wire: "RS512", bits: 512, ec: None, pss: false },
     SigCase { alg: KV_SIGNATURE_ALGORITHM_PS256, wire: "PS256", bits: 256, ec: None, pss: true },
     SigCase { alg: KV_SIGNATURE_ALGORITHM_PS384, wire: "PS384", bits: 384, ec: None, pss: true },
-    SigCase { alg: KV_SIGNATURE_ALGORITHM_ES256, wire: "ES256", bits: 256, ec: Some((KV_KEY_CURVE_P256, "prime256v1", 32)), pss: false },
-    SigCase { alg: KV_SIGNATURE_ALGORITHM_ES256K, wire: "ES256K", bits: 256, ec: Some((KV_KEY_CURVE_P256K, "secp256k1", 32)), pss: false },
-    SigCase { alg: KV_SIGNATURE_ALGORITHM_ES384, wire: "ES384", bits: 384, ec: Some((KV_KEY_CURVE_P384, "secp384r1", 48)), pss: false },
-    SigCase { alg: KV_SIGNATURE_ALGORITHM_ES512, wire: "ES512", bits: 512, ec: Some((KV_KEY_CURVE_P521, "secp521r1", 66)), pss: false },
+    SigCase {
+        alg: KV_SIGNATURE_ALGORITHM_ES256,
+        wire: "ES256",
+        bits: 256,
+        ec: Some((KV_KEY_CURVE_P256, "prime256v1", 32)),
+        pss: false,
+    },
+    SigCase {
+        alg: KV_SIGNATURE_ALGORITHM_ES256K,
+        wire: "ES256K",
+        bits: 256,
+        ec: Some((KV_KEY_CURVE_P256K, "secp256k1", 32)),
+        pss: false,
+    },
+    SigCase {
+        alg: KV_SIGNATURE_ALGORITHM_ES384,
+        wire: "ES384",
+        bits: 384,
+        ec: Some((KV_KEY_CURVE_P384, "secp384r1", 48)),
+        pss: false,
+    },
+    SigCase {
+        alg: KV_SIGNATURE_ALGORITHM_ES512,
+        wire: "ES512",
+        bits: 512,
+        ec: Some((KV_KEY_CURVE_P521, "secp521r1", 66)),
+        pss: false,
+    },
 ];
 
 fn dgst_args(case: &SigCase) -> Vec<String> {
     let mut args = vec!["dgst".to_owned(), format!("-sha{}", case.bits)];
     if case.pss {
-        args.extend(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest", "-sigopt", &format!("rsa_mgf1_md:sha{}", case.bits)].map(str::to_owned));
+        args.extend(
+            [
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:digest",
+                "-sigopt",
+                &format!("rsa_mgf1_md:sha{}", case.bits),
+            ]
+            .map(str::to_owned),
+        );
     }
     args
 }
@@ -159,7 +193,12 @@ fn openssl_verifies(dir: &TempDir, case: &SigCase, pem: &str, data: &[u8], sig: 
     args.extend(["-verify".to_owned(), pub_path, "-signature".to_owned(), sig_path, data_path]);
     let out = run_openssl(&args.iter().map(String::as_str).collect::<Vec<_>>(), &dir.0);
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.success(), said.contains("Verified OK"), "openssl said {said:?} / {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.success(),
+        said.contains("Verified OK"),
+        "openssl said {said:?} / {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.status.success()
 }
 
@@ -183,12 +222,25 @@ fn vault_signatures_verify_with_openssl_using_the_exported_pem() {
         let pem = public_pem(key).unwrap();
         // The PEM is canonical: openssl re-encodes it byte for byte.
         let pem_path = dir.write("export.pem", pem.as_bytes());
-        assert_eq!(String::from_utf8(openssl(&["pkey", "-pubin", "-in", &pem_path, "-pubout"], &dir.0)).unwrap(), pem, "{}", case.wire);
+        assert_eq!(
+            String::from_utf8(openssl(&["pkey", "-pubin", "-in", &pem_path, "-pubout"], &dir.0)).unwrap(),
+            pem,
+            "{}",
+            case.wire
+        );
 
         let data = format!("signed by the vault with {}", case.wire).into_bytes();
         let sig = api.sign_data(&name, None, case.alg, &data).unwrap().value;
-        assert!(openssl_verifies(&dir, case, &pem, &data, &sig), "{}: openssl accepts the vault's signature", case.wire);
-        assert!(!openssl_verifies(&dir, case, &pem, b"other data", &sig), "{}: and rejects it for other data", case.wire);
+        assert!(
+            openssl_verifies(&dir, case, &pem, &data, &sig),
+            "{}: openssl accepts the vault's signature",
+            case.wire
+        );
+        assert!(
+            !openssl_verifies(&dir, case, &pem, b"other data", &sig),
+            "{}: and rejects it for other data",
+            case.wire
+        );
         // The digest kv sends for sign_data is the one openssl computes.
         let digest = openssl_digest(case.bits, &data);
         assert!(api.verify(&name, None, case.alg, &digest, &sig).unwrap(), "{}", case.wire);
@@ -221,8 +273,17 @@ print("ok")
         let jwk = public_jwk(&key).unwrap();
         let data = b"verified by python";
         let sig = api.sign_data(&name, None, case.alg, data).unwrap().value;
-        let out = Command::new("python3").args(["-c", script, &jwk, &hex(&sig), &hex(data)]).stderr(Stdio::piped()).output().expect("python3 runs");
-        assert!(out.status.success() && out.stdout.starts_with(b"ok"), "{}: {}", case.wire, String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("python3")
+            .args(["-c", script, &jwk, &hex(&sig), &hex(data)])
+            .stderr(Stdio::piped())
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success() && out.stdout.starts_with(b"ok"),
+            "{}: {}",
+            case.wire,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -236,14 +297,30 @@ fn local_encryption_decrypts_in_the_vault_and_with_openssl() {
     let key = KeyApi(&c).import_pem(&name, &dir.read("rsa.pem"), None).unwrap();
     let secret = b"content encryption key, 32 bytes";
     for (alg, wire, pkeyopts) in [
-        (KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, "RSA-OAEP-256", &["rsa_padding_mode:oaep", "rsa_oaep_md:sha256", "rsa_mgf1_md:sha256"][..]),
-        (KV_ENCRYPTION_ALGORITHM_RSA_OAEP, "RSA-OAEP", &["rsa_padding_mode:oaep", "rsa_oaep_md:sha1", "rsa_mgf1_md:sha1"][..]),
+        (
+            KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256,
+            "RSA-OAEP-256",
+            &["rsa_padding_mode:oaep", "rsa_oaep_md:sha256", "rsa_mgf1_md:sha256"][..],
+        ),
+        (
+            KV_ENCRYPTION_ALGORITHM_RSA_OAEP,
+            "RSA-OAEP",
+            &["rsa_padding_mode:oaep", "rsa_oaep_md:sha1", "rsa_mgf1_md:sha1"][..],
+        ),
         (KV_ENCRYPTION_ALGORITHM_RSA1_5, "RSA1_5", &["rsa_padding_mode:pkcs1"][..]),
     ] {
         let enc = local_encrypt(&key, alg, secret).unwrap();
-        assert_eq!(api.decrypt(&name, None, alg, &enc.value, None).unwrap().value, secret, "{wire}: the vault decrypts kv's local encryption");
+        assert_eq!(
+            api.decrypt(&name, None, alg, &enc.value, None).unwrap().value,
+            secret,
+            "{wire}: the vault decrypts kv's local encryption"
+        );
         let wrapped = local_wrap(&key, alg, secret).unwrap();
-        assert_eq!(api.unwrap(&name, None, alg, &wrapped.value, None).unwrap().value, secret, "{wire}: the vault unwraps kv's local wrapping");
+        assert_eq!(
+            api.unwrap(&name, None, alg, &wrapped.value, None).unwrap().value,
+            secret,
+            "{wire}: the vault unwraps kv's local wrapping"
+        );
 
         let ct = dir.write("ct.bin", &enc.value);
         let mut args = vec!["pkeyutl", "-decrypt", "-inkey", "rsa.pem", "-in", &ct];
@@ -278,7 +355,8 @@ fn import_openssl_key(c: &Client, dir: &TempDir, case: &SigCase, opts: Option<&K
         }
     };
     let name = unique("interop-import");
-    let key = KeyApi(c).import_pem(&name, &dir.read(&import_file), opts).unwrap_or_else(|e| panic!("{tag}: import: {e:?}"));
+    let key =
+        KeyApi(c).import_pem(&name, &dir.read(&import_file), opts).unwrap_or_else(|e| panic!("{tag}: import: {e:?}"));
     (name, key, pem)
 }
 
@@ -306,7 +384,11 @@ fn openssl_signatures_verify_locally_with_an_imported_key() {
 
         let data = format!("signed by openssl with {}", case.wire).into_bytes();
         let sig = openssl_sign(&dir, case, &private_pem, &data);
-        assert!(local_verify_data(&key, case.alg, &data, &sig).unwrap(), "{}: kv's local verify accepts openssl's signature", case.wire);
+        assert!(
+            local_verify_data(&key, case.alg, &data, &sig).unwrap(),
+            "{}: kv's local verify accepts openssl's signature",
+            case.wire
+        );
         let digest = openssl_digest(case.bits, &data);
         assert!(local_verify(&key, case.alg, &digest, &sig).unwrap(), "{}", case.wire);
         assert!(!local_verify_data(&key, case.alg, b"tampered", &sig).unwrap(), "{}", case.wire);
@@ -328,7 +410,10 @@ fn local_verify_refuses_keys_without_verify_expired_or_not_yet_valid() {
     let (_, sign_only, pem) = import_openssl_key(&c, &dir, case, Some(&KeyOptions::new().op("sign")));
     assert_eq!(sign_only.ops(), ["sign"]);
     let sig = openssl_sign(&dir, case, &pem, data);
-    let e = expect_status(local_verify_data(&sign_only, case.alg, data, &sig).map(|_| ()), KV_STATUS_OPERATION_NOT_PERMITTED);
+    let e = expect_status(
+        local_verify_data(&sign_only, case.alg, data, &sig).map(|_| ()),
+        KV_STATUS_OPERATION_NOT_PERMITTED,
+    );
     assert!(e.message.contains("verify"), "{}", e.message);
 
     let (_, expired, pem) = import_openssl_key(&c, &dir, case, Some(&KeyOptions::new().expires(now - 3600)));

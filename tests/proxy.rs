@@ -54,8 +54,10 @@ fn https_proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
     let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
     let server = ScriptedServer::start(|_, req: &RecordedRequest| {
         if req.header("authorization").is_none() {
-            return Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no token"}}"#)
-                .with_header("WWW-Authenticate", r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://localhost""#);
+            return Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no token"}}"#).with_header(
+                "WWW-Authenticate",
+                r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://localhost""#,
+            );
         }
         Reply::json(200, r#"{"value":"via proxy","id":"https://localhost/secrets/p/0123456789abcdef0123456789abcdef"}"#)
     });
@@ -111,13 +113,19 @@ fn fault_proxy_failure_is_a_transport_error() {
     }
     for proxy in [&refusing_url, &closed_url] {
         std::env::set_var("HTTPS_PROXY", proxy);
-        let client = Client::new(&server.url(), "tok", &Options::new().ca_file(&ca).retries(2, 10, 20).call_timeout_ms(5000)).unwrap();
+        let client =
+            Client::new(&server.url(), "tok", &Options::new().ca_file(&ca).retries(2, 10, 20).call_timeout_ms(5000))
+                .unwrap();
         let started = std::time::Instant::now();
         let e = client.set("p", b"v").map(|_| ()).expect_err("the proxy fails");
         assert_eq!(e.status, kv::status::KV_STATUS_TRANSPORT, "{proxy}: {e:?}");
         assert!(started.elapsed() < std::time::Duration::from_secs(3), "{proxy}: {:?}", started.elapsed());
     }
     std::env::remove_var("HTTPS_PROXY");
-    assert_eq!(*connects.lock().unwrap(), 3, "the refused tunnel was asked for again (1 + 2 retries): nothing reached the vault");
+    assert_eq!(
+        *connects.lock().unwrap(),
+        3,
+        "the refused tunnel was asked for again (1 + 2 retries): nothing reached the vault"
+    );
     assert_eq!(server.request_count(), 0);
 }

@@ -54,7 +54,9 @@ fn origin_of(req: &RecordedRequest) -> String {
 }
 
 fn secret_json(origin: &str, name: &str, value: &str) -> String {
-    format!(r#"{{"value":"{value}","id":"{origin}/secrets/{name}/{VERSION}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#)
+    format!(
+        r#"{{"value":"{value}","id":"{origin}/secrets/{name}/{VERSION}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#
+    )
 }
 
 fn secret_reply(req: &RecordedRequest, name: &str, value: &str) -> Reply {
@@ -121,7 +123,11 @@ fn challenge_flow_probes_without_token_and_body_then_authorizes() {
     assert_eq!(real.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
     let body: serde_json::Value = serde_json::from_slice(&real.body).expect("JSON body");
     assert_eq!(body["value"], "hello", "body: {body}");
-    assert_eq!(real.header("x-ms-client-request-id"), probe.header("x-ms-client-request-id"), "one call, one client request id");
+    assert_eq!(
+        real.header("x-ms-client-request-id"),
+        probe.header("x-ms-client-request-id"),
+        "one call, one client request id"
+    );
 
     // The challenge is learned: the next call goes straight out with the token.
     let got = ok(client.get("name", None));
@@ -194,7 +200,8 @@ fn a_401_for_the_token_itself_is_reported_not_looped() {
 
 #[test]
 fn a_401_probe_without_a_challenge_is_an_invalid_challenge() {
-    let server = ScriptedServer::start(|_, _| Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no challenge"}}"#));
+    let server =
+        ScriptedServer::start(|_, _| Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no challenge"}}"#));
     let client = new_client(&server, &options(&server, 3));
     expect_status(err(client.get("name", None)), KV_STATUS_INVALID_CHALLENGE);
     assert_eq!(server.request_count(), 1);
@@ -229,26 +236,159 @@ fn one_error(reply: Reply) -> (CallError, ScriptedServer) {
 #[test]
 fn real_error_bodies_map_to_exact_statuses_with_codes_and_request_id() {
     let rows = [
-        Row { http: 400, body: r#"{"error":{"code":"BadParameter","message":"The property \"key\" must be a valid JsonWebKey object."}}"#, status: KV_STATUS_BAD_PARAMETER, code: "BadParameter", inner: "", message_part: "JsonWebKey" },
-        Row { http: 400, body: r#"{"error":{"code":"BadParameter","message":"Invalid kty value: oct","innererror":{"code":"KeyTypeNotSupported"}}}"#, status: KV_STATUS_KEY_TYPE_NOT_SUPPORTED, code: "BadParameter", inner: "KeyTypeNotSupported", message_part: "Invalid kty" },
-        Row { http: 401, body: r#"{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}"#, status: KV_STATUS_UNAUTHORIZED, code: "Unauthorized", inner: "", message_part: "Invalid issuer" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"The user, group or application does not have secrets get permission on key vault 'v;location=westeurope'.","innererror":{"code":"AccessDenied"}}}"#, status: KV_STATUS_ACCESS_DENIED, code: "Forbidden", inner: "AccessDenied", message_part: "does not have secrets get permission" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Caller is not authorized to perform action on resource. DecisionReason: 'DeniedWithNoValidRBAC'","innererror":{"code":"ForbiddenByRbac"}}}"#, status: KV_STATUS_FORBIDDEN_BY_RBAC, code: "Forbidden", inner: "ForbiddenByRbac", message_part: "DeniedWithNoValidRBAC" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Client address is not authorized and caller is not a trusted service.","innererror":{"code":"ForbiddenByFirewall"}}}"#, status: KV_STATUS_FORBIDDEN_BY_FIREWALL, code: "Forbidden", inner: "ForbiddenByFirewall", message_part: "Client address" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"The user does not have keys purge permission.","innererror":{"code":"ForbiddenByPolicy"}}}"#, status: KV_STATUS_FORBIDDEN_BY_POLICY, code: "Forbidden", inner: "ForbiddenByPolicy", message_part: "purge permission" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#, status: KV_STATUS_SECRET_DISABLED, code: "Forbidden", inner: "SecretDisabled", message_part: "disabled secret" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"Operation \"purge\" is not allowed because purge protection is enabled."}}"#, status: KV_STATUS_FORBIDDEN, code: "Forbidden", inner: "", message_part: "purge protection" },
-        Row { http: 404, body: r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#, status: KV_STATUS_SECRET_NOT_FOUND, code: "SecretNotFound", inner: "", message_part: "was not found" },
-        Row { http: 409, body: r#"{"error":{"code":"Conflict","message":"Secret is currently being deleted.","innererror":{"code":"ObjectIsBeingDeleted"}}}"#, status: KV_STATUS_OBJECT_IS_BEING_DELETED, code: "Conflict", inner: "ObjectIsBeingDeleted", message_part: "being deleted" },
-        Row { http: 409, body: r#"{"error":{"code":"Conflict","message":"Secret name is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.","innererror":{"code":"ObjectIsDeletedButRecoverable"}}}"#, status: KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE, code: "Conflict", inner: "ObjectIsDeletedButRecoverable", message_part: "recoverable" },
-        Row { http: 429, body: r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#, status: KV_STATUS_THROTTLED, code: "Throttled", inner: "", message_part: "VaultRequestTypeLimitReached" },
+        Row {
+            http: 400,
+            body: r#"{"error":{"code":"BadParameter","message":"The property \"key\" must be a valid JsonWebKey object."}}"#,
+            status: KV_STATUS_BAD_PARAMETER,
+            code: "BadParameter",
+            inner: "",
+            message_part: "JsonWebKey",
+        },
+        Row {
+            http: 400,
+            body: r#"{"error":{"code":"BadParameter","message":"Invalid kty value: oct","innererror":{"code":"KeyTypeNotSupported"}}}"#,
+            status: KV_STATUS_KEY_TYPE_NOT_SUPPORTED,
+            code: "BadParameter",
+            inner: "KeyTypeNotSupported",
+            message_part: "Invalid kty",
+        },
+        Row {
+            http: 401,
+            body: r#"{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}"#,
+            status: KV_STATUS_UNAUTHORIZED,
+            code: "Unauthorized",
+            inner: "",
+            message_part: "Invalid issuer",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"The user, group or application does not have secrets get permission on key vault 'v;location=westeurope'.","innererror":{"code":"AccessDenied"}}}"#,
+            status: KV_STATUS_ACCESS_DENIED,
+            code: "Forbidden",
+            inner: "AccessDenied",
+            message_part: "does not have secrets get permission",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"Caller is not authorized to perform action on resource. DecisionReason: 'DeniedWithNoValidRBAC'","innererror":{"code":"ForbiddenByRbac"}}}"#,
+            status: KV_STATUS_FORBIDDEN_BY_RBAC,
+            code: "Forbidden",
+            inner: "ForbiddenByRbac",
+            message_part: "DeniedWithNoValidRBAC",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"Client address is not authorized and caller is not a trusted service.","innererror":{"code":"ForbiddenByFirewall"}}}"#,
+            status: KV_STATUS_FORBIDDEN_BY_FIREWALL,
+            code: "Forbidden",
+            inner: "ForbiddenByFirewall",
+            message_part: "Client address",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"The user does not have keys purge permission.","innererror":{"code":"ForbiddenByPolicy"}}}"#,
+            status: KV_STATUS_FORBIDDEN_BY_POLICY,
+            code: "Forbidden",
+            inner: "ForbiddenByPolicy",
+            message_part: "purge permission",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#,
+            status: KV_STATUS_SECRET_DISABLED,
+            code: "Forbidden",
+            inner: "SecretDisabled",
+            message_part: "disabled secret",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"Operation \"purge\" is not allowed because purge protection is enabled."}}"#,
+            status: KV_STATUS_FORBIDDEN,
+            code: "Forbidden",
+            inner: "",
+            message_part: "purge protection",
+        },
+        Row {
+            http: 404,
+            body: r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#,
+            status: KV_STATUS_SECRET_NOT_FOUND,
+            code: "SecretNotFound",
+            inner: "",
+            message_part: "was not found",
+        },
+        Row {
+            http: 409,
+            body: r#"{"error":{"code":"Conflict","message":"Secret is currently being deleted.","innererror":{"code":"ObjectIsBeingDeleted"}}}"#,
+            status: KV_STATUS_OBJECT_IS_BEING_DELETED,
+            code: "Conflict",
+            inner: "ObjectIsBeingDeleted",
+            message_part: "being deleted",
+        },
+        Row {
+            http: 409,
+            body: r#"{"error":{"code":"Conflict","message":"Secret name is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.","innererror":{"code":"ObjectIsDeletedButRecoverable"}}}"#,
+            status: KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE,
+            code: "Conflict",
+            inner: "ObjectIsDeletedButRecoverable",
+            message_part: "recoverable",
+        },
+        Row {
+            http: 429,
+            body: r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#,
+            status: KV_STATUS_THROTTLED,
+            code: "Throttled",
+            inner: "",
+            message_part: "VaultRequestTypeLimitReached",
+        },
         // Unknown codes fall back by HTTP status and keep the raw code.
-        Row { http: 418, body: r#"{"error":{"code":"ImATeapot","message":"short and stout"}}"#, status: KV_STATUS_SERVICE_ERROR, code: "ImATeapot", inner: "", message_part: "short and stout" },
-        Row { http: 400, body: r#"{"error":{"code":"BrandNewCode","message":"something new"}}"#, status: KV_STATUS_BAD_REQUEST, code: "BrandNewCode", inner: "", message_part: "something new" },
-        Row { http: 404, body: r#"{"error":{"code":"VaultGone","message":"nothing here"}}"#, status: KV_STATUS_NOT_FOUND, code: "VaultGone", inner: "", message_part: "nothing here" },
-        Row { http: 409, body: r#"{"error":{"code":"ConflictError","message":"clash"}}"#, status: KV_STATUS_CONFLICT, code: "ConflictError", inner: "", message_part: "clash" },
-        Row { http: 500, body: r#"{"error":{"code":"InternalError","message":"oops"}}"#, status: KV_STATUS_SERVER_ERROR, code: "InternalError", inner: "", message_part: "oops" },
-        Row { http: 403, body: r#"{"error":{"code":"Forbidden","message":"m","innererror":{"code":"AccessDenied","innererror":{"code":"SomethingUnknown"}}}}"#, status: KV_STATUS_ACCESS_DENIED, code: "Forbidden", inner: "SomethingUnknown", message_part: "" },
+        Row {
+            http: 418,
+            body: r#"{"error":{"code":"ImATeapot","message":"short and stout"}}"#,
+            status: KV_STATUS_SERVICE_ERROR,
+            code: "ImATeapot",
+            inner: "",
+            message_part: "short and stout",
+        },
+        Row {
+            http: 400,
+            body: r#"{"error":{"code":"BrandNewCode","message":"something new"}}"#,
+            status: KV_STATUS_BAD_REQUEST,
+            code: "BrandNewCode",
+            inner: "",
+            message_part: "something new",
+        },
+        Row {
+            http: 404,
+            body: r#"{"error":{"code":"VaultGone","message":"nothing here"}}"#,
+            status: KV_STATUS_NOT_FOUND,
+            code: "VaultGone",
+            inner: "",
+            message_part: "nothing here",
+        },
+        Row {
+            http: 409,
+            body: r#"{"error":{"code":"ConflictError","message":"clash"}}"#,
+            status: KV_STATUS_CONFLICT,
+            code: "ConflictError",
+            inner: "",
+            message_part: "clash",
+        },
+        Row {
+            http: 500,
+            body: r#"{"error":{"code":"InternalError","message":"oops"}}"#,
+            status: KV_STATUS_SERVER_ERROR,
+            code: "InternalError",
+            inner: "",
+            message_part: "oops",
+        },
+        Row {
+            http: 403,
+            body: r#"{"error":{"code":"Forbidden","message":"m","innererror":{"code":"AccessDenied","innererror":{"code":"SomethingUnknown"}}}}"#,
+            status: KV_STATUS_ACCESS_DENIED,
+            code: "Forbidden",
+            inner: "SomethingUnknown",
+            message_part: "",
+        },
     ];
     for (i, row) in rows.iter().enumerate() {
         let rid = format!("rid-{i}-{}", row.http);
@@ -266,9 +406,8 @@ fn real_error_bodies_map_to_exact_statuses_with_codes_and_request_id() {
 
 #[test]
 fn html_502_body_is_a_server_error_naming_the_status() {
-    let mut reply = Reply::empty(502)
-        .with_header("Content-Type", "text/html")
-        .with_header("x-ms-request-id", "rid-502");
+    let mut reply =
+        Reply::empty(502).with_header("Content-Type", "text/html").with_header("x-ms-request-id", "rid-502");
     reply.body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>".to_vec();
     let (e, _server) = one_error(reply);
     assert_eq!(e.status, KV_STATUS_SERVER_ERROR, "{e:?}");
@@ -369,7 +508,13 @@ fn endless_throttling_gives_up_after_max_retries() {
 #[test]
 fn every_retriable_status_is_retried_and_others_are_not() {
     for http in [408u16, 429, 500, 502, 503, 504] {
-        let server = vault(move |i, req| if i == 0 { Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#) } else { secret_reply(req, "name", "v") });
+        let server = vault(move |i, req| {
+            if i == 0 {
+                Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#)
+            } else {
+                secret_reply(req, "name", "v")
+            }
+        });
         let client = new_client(&server, &options(&server, 2));
         ok(client.get("name", None));
         assert_eq!(authorized(&server).len(), 2, "HTTP {http} is retried once");
@@ -490,10 +635,7 @@ fn read_timeout_expires() {
 #[test]
 fn call_timeout_bounds_the_retries() {
     let server = vault(|_, _| Reply::json(503, UNAVAILABLE));
-    let opts = Options::new()
-        .ca_file(&server.ca_file().to_string_lossy())
-        .retries(50, 100, 400)
-        .call_timeout_ms(500);
+    let opts = Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(50, 100, 400).call_timeout_ms(500);
     let client = new_client(&server, &opts);
     let started = Instant::now();
     let e = err(client.get("name", None)).expect_err("always 503");
@@ -518,9 +660,14 @@ fn wire_vault() -> ScriptedServer {
         match (req.method.as_str(), req.path()) {
             ("GET", "/secrets") if req.query_param("$skiptoken").is_none() => Reply::json(
                 200,
-                &format!(r#"{{"value":[{}],"nextLink":"{origin}/secrets?$skiptoken=page2&maxresults=1"}}"#, item_json(&origin, "a")),
+                &format!(
+                    r#"{{"value":[{}],"nextLink":"{origin}/secrets?$skiptoken=page2&maxresults=1"}}"#,
+                    item_json(&origin, "a")
+                ),
             ),
-            ("GET", "/secrets") => Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":null}}"#, item_json(&origin, "b"))),
+            ("GET", "/secrets") => {
+                Reply::json(200, &format!(r#"{{"value":[{}],"nextLink":null}}"#, item_json(&origin, "b")))
+            }
             _ => secret_reply(req, "name", "v"),
         }
     })
@@ -581,7 +728,11 @@ fn a_configured_api_version_is_sent_everywhere() {
 
 #[test]
 fn a_foreign_next_link_is_refused_and_not_requested() {
-    for foreign in ["https://evil.example/secrets?$skiptoken=abc", "http://localhost:{port}/secrets?$skiptoken=abc", "https://localhost:1/secrets?$skiptoken=abc"] {
+    for foreign in [
+        "https://evil.example/secrets?$skiptoken=abc",
+        "http://localhost:{port}/secrets?$skiptoken=abc",
+        "https://localhost:1/secrets?$skiptoken=abc",
+    ] {
         let server = vault(move |_, req| {
             let origin = origin_of(req);
             let port = req.header("host").unwrap().rsplit(':').next().unwrap().to_owned();
@@ -668,7 +819,8 @@ fn plain_http_needs_explicit_permission() {
     }
     assert_eq!(server.request_count(), 0, "nothing is sent over plain HTTP without permission");
 
-    let client = Client::new(&server.url(), TOKEN, &Options::new().retries(0, 10, 50).insecure_http(true)).expect("client");
+    let client =
+        Client::new(&server.url(), TOKEN, &Options::new().retries(0, 10, 50).insecure_http(true)).expect("client");
     let got = ok(client.get("name", None));
     assert_eq!(got.value(), b"v");
     assert_eq!(server.request_count(), 2);
@@ -677,7 +829,8 @@ fn plain_http_needs_explicit_permission() {
 #[test]
 fn a_2xx_body_that_is_not_json_is_unparseable() {
     let server = vault(|_, _| {
-        let mut r = Reply::empty(200).with_header("Content-Type", "text/plain").with_header("x-ms-request-id", "rid-junk");
+        let mut r =
+            Reply::empty(200).with_header("Content-Type", "text/plain").with_header("x-ms-request-id", "rid-junk");
         r.body = b"this is not json".to_vec();
         r
     });
@@ -742,7 +895,8 @@ fn secret_values_and_tokens_never_appear_in_errors() {
     };
 
     // 500 (a set secret is not resent after it: its outcome is unknown).
-    let server = vault(|_, _| Reply::json(500, r#"{"error":{"code":"InternalServerError","message":"something went wrong"}}"#));
+    let server =
+        vault(|_, _| Reply::json(500, r#"{"error":{"code":"InternalServerError","message":"something went wrong"}}"#));
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 1)).expect("client");
     let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_OUTCOME_UNKNOWN);
     check(&e);
@@ -764,12 +918,22 @@ fn secret_values_and_tokens_never_appear_in_errors() {
     // A gateway whose error page echoes the request body (not the service's error shape).
     let server = vault(|_, req| {
         let page = format!("<html>400 Bad Request: {}</html>", String::from_utf8_lossy(&req.body));
-        Reply { status: 400, headers: vec![("Content-Type".into(), "text/html".into())], body: page.into_bytes(), delay: std::time::Duration::ZERO, hang_up: false }
+        Reply {
+            status: 400,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: page.into_bytes(),
+            delay: std::time::Duration::ZERO,
+            hang_up: false,
+        }
     });
     let client = Client::new(&server.url(), SECRET_TOKEN, &options(&server, 0)).expect("client");
     let e = expect_status(err(client.set("name", VALUE.as_bytes())), KV_STATUS_BAD_REQUEST);
     check(&e);
-    assert!(e.message.contains("<redacted>") && e.message.contains("400 Bad Request"), "the page is still quoted: {}", e.message);
+    assert!(
+        e.message.contains("<redacted>") && e.message.contains("400 Bad Request"),
+        "the page is still quoted: {}",
+        e.message
+    );
 
     // A refused token.
     let server = ScriptedServer::start(|_, _| challenge());
@@ -809,7 +973,10 @@ fn connections_are_reused_across_calls_and_threads() {
 // ---------------------------------------------------------------------------------------------
 
 use kv::ffi::client::kv_client_new;
-use kv::ffi::credential::{kv_credential, kv_credential_client_secret_new, kv_credential_options_free, kv_credential_options_new, kv_credential_options_set_authority_host, kv_credential_options_set_ca_file};
+use kv::ffi::credential::{
+    kv_credential, kv_credential_client_secret_new, kv_credential_options_free, kv_credential_options_new,
+    kv_credential_options_set_authority_host, kv_credential_options_set_ca_file,
+};
 use kv::ffi::credential_host::{kv_credential_callback_new, kv_token_sink, kv_token_sink_set};
 use std::ffi::{c_char, c_void};
 
@@ -823,7 +990,13 @@ fn client_with(server: &ScriptedServer, cred: *mut kv_credential, opts: &Options
 static SLOW_CALLBACK_CALLS: AtomicUsize = AtomicUsize::new(0);
 
 /// A host token callback that takes `user_data` milliseconds, then delivers TOKEN.
-unsafe extern "C" fn slow_token_callback(user_data: *mut c_void, _: *const c_char, _: *const c_char, _: *const c_char, sink: *mut kv_token_sink) -> i32 {
+unsafe extern "C" fn slow_token_callback(
+    user_data: *mut c_void,
+    _: *const c_char,
+    _: *const c_char,
+    _: *const c_char,
+    sink: *mut kv_token_sink,
+) -> i32 {
     SLOW_CALLBACK_CALLS.fetch_add(1, Ordering::SeqCst);
     std::thread::sleep(Duration::from_millis(user_data as u64));
     let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
@@ -862,14 +1035,24 @@ fn a_slow_token_callback_is_bounded_by_the_call_timeout() {
 #[test]
 fn a_slow_identity_platform_is_bounded_by_the_call_timeout() {
     let entra = ScriptedServer::start(|_, _| {
-        Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"tok-1"}"#).with_delay(Duration::from_secs(3))
+        Reply::json(200, r#"{"token_type":"Bearer","expires_in":3600,"access_token":"tok-1"}"#)
+            .with_delay(Duration::from_secs(3))
     });
     let server = vault(|_, req| secret_reply(req, "name", "v"));
     let copts = kv_credential_options_new();
     ok(call(|e| kv_credential_options_set_authority_host(copts, c(&entra.url()).as_ptr(), e)));
     ok(call(|e| kv_credential_options_set_ca_file(copts, c(&entra.ca_file().to_string_lossy()).as_ptr(), e)));
     let mut cred = std::ptr::null_mut();
-    ok(call(|e| kv_credential_client_secret_new(c("72f988bf-86f1-41af-91ab-2d7cd011db47").as_ptr(), c("app").as_ptr(), c("pw").as_ptr(), copts, &mut cred, e)));
+    ok(call(|e| {
+        kv_credential_client_secret_new(
+            c("72f988bf-86f1-41af-91ab-2d7cd011db47").as_ptr(),
+            c("app").as_ptr(),
+            c("pw").as_ptr(),
+            copts,
+            &mut cred,
+            e,
+        )
+    }));
     kv_credential_options_free(copts);
     let client = client_with(&server, cred, &options(&server, 0).call_timeout_ms(500));
     let started = Instant::now();
@@ -900,7 +1083,12 @@ pub unsafe extern "C" fn pthread_create(
     start: extern "C" fn(*mut c_void) -> *mut c_void,
     arg: *mut c_void,
 ) -> libc::c_int {
-    type Create = unsafe extern "C" fn(*mut libc::pthread_t, *const libc::pthread_attr_t, extern "C" fn(*mut c_void) -> *mut c_void, *mut c_void) -> libc::c_int;
+    type Create = unsafe extern "C" fn(
+        *mut libc::pthread_t,
+        *const libc::pthread_attr_t,
+        extern "C" fn(*mut c_void) -> *mut c_void,
+        *mut c_void,
+    ) -> libc::c_int;
     static REAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let real = *REAL.get_or_init(|| libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) as usize);
     assert_ne!(real, 0, "libc's pthread_create not found");
@@ -944,7 +1132,8 @@ fn no_thread_is_started_per_request() {
 // 15. Resend policy: an effect that can repeat is never resent after it may have happened
 // ---------------------------------------------------------------------------------------------
 
-const SECRET_NOT_FOUND: &str = r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#;
+const SECRET_NOT_FOUND: &str =
+    r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) name was not found in this key vault."}}"#;
 
 #[test]
 fn a_set_secret_whose_reply_is_lost_is_sent_once_and_its_outcome_is_unknown() {
@@ -982,14 +1171,19 @@ fn a_set_secret_answered_500_502_504_or_a_bare_503_is_not_resent() {
     for http in [500u16, 502, 503, 504] {
         let server = vault(move |i, req| {
             if i == 0 {
-                Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#).with_header("x-ms-request-id", "rid-5xx")
+                Reply::json(http, r#"{"error":{"code":"Transient","message":"again"}}"#)
+                    .with_header("x-ms-request-id", "rid-5xx")
             } else {
                 secret_reply(req, "name", "v")
             }
         });
         let client = new_client(&server, &options(&server, 3));
         let e = expect_status(err(client.set("name", b"v")), KV_STATUS_OUTCOME_UNKNOWN);
-        assert_eq!((e.http_status, e.service_code.as_str(), e.request_id.as_str()), (http, "Transient", "rid-5xx"), "HTTP {http}: {e:?}");
+        assert_eq!(
+            (e.http_status, e.service_code.as_str(), e.request_id.as_str()),
+            (http, "Transient", "rid-5xx"),
+            "HTTP {http}: {e:?}"
+        );
         assert_eq!(authorized(&server).len(), 1, "HTTP {http}: not resent");
     }
 }
@@ -1090,7 +1284,8 @@ fn redirecting_vault(to: String) -> ScriptedServer {
 /// Options trusting both servers' certificates (one CA file holding both).
 fn trusting_both(vault: &ScriptedServer, other: &ScriptedServer) -> (Options, std::path::PathBuf) {
     let path = std::env::temp_dir().join(format!("kv-two-cas-{}-{}.pem", std::process::id(), other.addr().port()));
-    let both = [std::fs::read_to_string(vault.ca_file()).unwrap(), std::fs::read_to_string(other.ca_file()).unwrap()].concat();
+    let both =
+        [std::fs::read_to_string(vault.ca_file()).unwrap(), std::fs::read_to_string(other.ca_file()).unwrap()].concat();
     std::fs::write(&path, both).unwrap();
     (Options::new().ca_file(&path.to_string_lossy()).retries(3, 10, 50), path)
 }
@@ -1165,7 +1360,10 @@ fn method_override_names_the_verb_both_ways_and_sends_no_body_for_delete() {
     assert_eq!((last.header("x-http-request"), last.header("content-length")), (Some("DELETE"), Some("0")));
     ok(client.update("name", None, &SecretOptions::new().enabled(false)));
     let last = server.requests().pop().unwrap();
-    assert_eq!((last.method.as_str(), last.header("x-http-method"), last.header("x-http-request")), ("POST", Some("PATCH"), Some("PATCH")));
+    assert_eq!(
+        (last.method.as_str(), last.header("x-http-method"), last.header("x-http-request")),
+        ("POST", Some("PATCH"), Some("PATCH"))
+    );
     let body: serde_json::Value = serde_json::from_slice(&last.body).expect("the PATCH body");
     assert_eq!(body["attributes"]["enabled"], false);
 }
@@ -1184,13 +1382,21 @@ fn fault_refused_connection_is_a_transport_error_after_the_retries() {
     let e = expect_status(err(client.set("name", b"v")), KV_STATUS_TRANSPORT);
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     assert_eq!(e.http_status, 0);
-    assert!(!e.message.contains("outcome"), "nothing was sent, so the set was retried, not left unknown: {}", e.message);
+    assert!(
+        !e.message.contains("outcome"),
+        "nothing was sent, so the set was retried, not left unknown: {}",
+        e.message
+    );
 }
 
 #[test]
 fn fault_reset_mid_body_is_retried_for_reads_and_unknown_for_writes() {
     // The reply declares 1000 bytes, sends 20, and the connection ends.
-    let cut = || Reply::json(200, r#"{"value":"v","id":"h"#).with_header("Content-Length", "1000").with_header("Connection", "close");
+    let cut = || {
+        Reply::json(200, r#"{"value":"v","id":"h"#)
+            .with_header("Content-Length", "1000")
+            .with_header("Connection", "close")
+    };
     let server = vault(move |i, req| if i == 0 { cut() } else { secret_reply(req, "name", "v") });
     let client = new_client(&server, &options(&server, 2));
     ok(client.get("name", None));
@@ -1207,8 +1413,14 @@ fn fault_reset_mid_body_is_retried_for_reads_and_unknown_for_writes() {
 
 #[test]
 fn fault_tls_name_mismatch_is_a_tls_error_and_not_retried() {
-    let server = ScriptedServer::start_with_certificate_names(&["vault.example"], |_, req| secret_reply(req, "name", "v"));
-    let client = Client::new(&server.url(), TOKEN, &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(3, 10, 20)).expect("client");
+    let server =
+        ScriptedServer::start_with_certificate_names(&["vault.example"], |_, req| secret_reply(req, "name", "v"));
+    let client = Client::new(
+        &server.url(),
+        TOKEN,
+        &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(3, 10, 20),
+    )
+    .expect("client");
     let e = expect_status(err(client.get("name", None)), KV_STATUS_TLS);
     assert!(e.message.to_lowercase().contains("name") || e.message.contains("NotValidForName"), "{}", e.message);
     assert_eq!(server.request_count(), 0, "no request got through the handshake");
@@ -1239,7 +1451,10 @@ fn fault_429_whose_retry_after_passes_the_deadline_gives_up_at_once() {
 
 #[test]
 fn fault_truncated_json_is_unparseable() {
-    let server = vault(|_, _| Reply::json(200, r#"{"value":"v","id":"https://localhost/secrets/name/0123"#).with_header("x-ms-request-id", "rid-cut"));
+    let server = vault(|_, _| {
+        Reply::json(200, r#"{"value":"v","id":"https://localhost/secrets/name/0123"#)
+            .with_header("x-ms-request-id", "rid-cut")
+    });
     let client = new_client(&server, &options(&server, 3));
     let e = expect_status(err(client.get("name", None)), KV_STATUS_UNPARSEABLE_RESPONSE);
     assert_eq!((e.http_status, e.request_id.as_str()), (200, "rid-cut"));
@@ -1281,7 +1496,8 @@ fn a_vault_varying_its_challenge_scope_cannot_grow_the_token_cache() {
     let authorized_seen = Arc::new(AtomicUsize::new(0));
     let seen = authorized_seen.clone();
     let server = ScriptedServer::start(move |_, req| {
-        let scope_of = |i: usize| format!(r#"Bearer authorization="{TENANT_AUTHORITY}", scope="https://localhost/{i}/.default""#);
+        let scope_of =
+            |i: usize| format!(r#"Bearer authorization="{TENANT_AUTHORITY}", scope="https://localhost/{i}/.default""#);
         if req.header("authorization").is_none() {
             return challenge_with(&scope_of(0));
         }

@@ -20,7 +20,8 @@ fn challenge_header() -> String {
 }
 
 fn challenge() -> Reply {
-    Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"Request is missing a Bearer or PoP token."}}"#).with_header("WWW-Authenticate", &challenge_header())
+    Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"Request is missing a Bearer or PoP token."}}"#)
+        .with_header("WWW-Authenticate", &challenge_header())
 }
 
 /// A vault: the challenge to unauthenticated requests, `f` for authorized ones.
@@ -38,9 +39,7 @@ where
 }
 
 fn client(server: &ScriptedServer) -> Client {
-    let opts = Options::new()
-        .ca_file(&server.ca_file().to_string_lossy())
-        .retries(0, 10, 50);
+    let opts = Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50);
     Client::new(&server.url(), TOKEN, &opts).expect("client")
 }
 
@@ -89,15 +88,12 @@ fn assert_no_slice(e: &CallError, secret: &str) {
 /// redacted, so its first 300 characters stayed in the error.
 #[test]
 fn a_long_secret_echoed_by_a_gateway_page_leaves_no_slice_in_the_error() {
-    let value: String = (0..400)
-        .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
-        .collect::<String>()
-        + "-END";
+    let value: String = (0..400).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect::<String>() + "-END";
     assert!(value.len() > 400);
     let server = echoing_gateway(502);
     let e = expect_status(
         client(&server).set("name", value.as_bytes()).map(drop),
-        KV_STATUS_OUTCOME_UNKNOWN // a 502 after a set may have taken effect (resend policy),
+        KV_STATUS_OUTCOME_UNKNOWN, // a 502 after a set may have taken effect (resend policy),
     );
     assert!(
         String::from_utf8_lossy(&server.requests().last().unwrap().body).contains(&value),
@@ -116,25 +112,12 @@ fn a_long_secret_echoed_by_a_gateway_page_leaves_no_slice_in_the_error() {
 fn a_multi_line_pem_secret_echoed_escaped_leaves_no_slice_in_the_error() {
     let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n\"quoted\" \\ back\n-----END PRIVATE KEY-----\n";
     let server = echoing_gateway(400);
-    let e = expect_status(
-        client(&server).set("pem", pem.as_bytes()).map(drop),
-        KV_STATUS_BAD_REQUEST,
-    );
-    assert!(
-        String::from_utf8_lossy(&server.requests().last().unwrap().body).contains("\\n"),
-        "echoed escaped"
-    );
+    let e = expect_status(client(&server).set("pem", pem.as_bytes()).map(drop), KV_STATUS_BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&server.requests().last().unwrap().body).contains("\\n"), "echoed escaped");
     assert_no_slice(&e, pem);
     // A short multi-line value as well (shorter than any fragment rule).
-    let e = expect_status(
-        client(&server).set("short", b"l1\nl2\"q").map(drop),
-        KV_STATUS_BAD_REQUEST,
-    );
-    assert!(
-        !e.message.contains(r#"l1\nl2\"q"#) && !e.message.contains("l1\nl2"),
-        "{}",
-        e.message
-    );
+    let e = expect_status(client(&server).set("short", b"l1\nl2\"q").map(drop), KV_STATUS_BAD_REQUEST);
+    assert!(!e.message.contains(r#"l1\nl2\"q"#) && !e.message.contains("l1\nl2"), "{}", e.message);
 }
 
 /// An imported private key's `d` (342 base64url characters) never appears, not even in part.
@@ -154,17 +137,12 @@ fn an_imported_private_key_echoed_by_a_gateway_leaves_no_slice_of_d() {
         }
     });
     let e = expect_status(
-        KeyApi(&client(&server))
-            .import_jwk("imported", RSA_JWK, None)
-            .map(drop),
-        KV_STATUS_OUTCOME_UNKNOWN // a 502 after an import may have taken effect,
+        KeyApi(&client(&server)).import_jwk("imported", RSA_JWK, None).map(drop),
+        KV_STATUS_OUTCOME_UNKNOWN, // a 502 after an import may have taken effect,
     );
     for member in ["d", "p", "q", "dp", "dq", "qi"] {
         let text = jwk[member].as_str().unwrap();
-        assert!(
-            String::from_utf8_lossy(&server.requests().last().unwrap().body).contains(text),
-            "{member} was sent"
-        );
+        assert!(String::from_utf8_lossy(&server.requests().last().unwrap().body).contains(text), "{member} was sent");
         assert_no_slice(&e, text);
     }
 }
@@ -175,19 +153,10 @@ fn a_service_message_quoting_a_long_value_is_redacted() {
     let value = "v".repeat(10) + &"0123456789".repeat(40);
     let server = vault(move |_, req| {
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
-        let message = format!(
-            "The value '{}' is not allowed",
-            body["value"].as_str().unwrap()
-        );
-        Reply::json(
-            400,
-            &serde_json::json!({"error": {"code": "BadParameter", "message": message}}).to_string(),
-        )
+        let message = format!("The value '{}' is not allowed", body["value"].as_str().unwrap());
+        Reply::json(400, &serde_json::json!({"error": {"code": "BadParameter", "message": message}}).to_string())
     });
-    let e = expect_status(
-        client(&server).set("name", value.as_bytes()).map(drop),
-        KV_STATUS_BAD_PARAMETER,
-    );
+    let e = expect_status(client(&server).set("name", value.as_bytes()).map(drop), KV_STATUS_BAD_PARAMETER);
     assert_no_slice(&e, &value);
     assert!(e.message.contains("is not allowed"), "{}", e.message);
 }
@@ -195,9 +164,7 @@ fn a_service_message_quoting_a_long_value_is_redacted() {
 const RSA_JWK: &str = r#"{"kty": "RSA", "n": "ksfs78QebLWoQy7sfQPjuSqkioPYUeoUu1iJ3H7NdF053M9GvENQLaQlP6vjwcJdSZ2WzqO8szkq89T4QRQPcp0ZLZqtCE6kEe1B3r0fude87PejuHOvK-wzb58eNJI-ExdsUAQbsodjUhvipbdO7C18gt2I56KEl1UKszhS3xriTnC51MAzoH9ptKUlFEdPjJfPBBU5jSSQRp_OCPUuHRDcAqX-Ack8Vyb1XTuRgfLzz16n3MVEX2Gu9qD4qdKXTZ0bbw_1pXC_km0SUWsJgEi_KcjSJ3anuIBNitMYqOuicgIUSwKS2wMKfqd2-vyZv1OfKKbbOPJoxUBU64LDzw", "e": "AQAB", "d": "A0G5hrK7wZzJ_gZxNvbFt6uz9UR5g4x6TQv3-5MNJ0E5V3GYgSIIgpFTr22B3z55PrUjPsNwdsIFfjCvRiRDVV1WCTV5I0JInALdStESuqoPs0ypcnieoej47CILrjsqzPR3JofSr9rpo5jAcXZClGJ5R1s7duC55R3t7tk9UE5kfAio11cj-mCpY3w6oXnfZ-Y-NWH7PXquaTSrUG5Rynkx1vnHzDT2nI42KLkaS7zK3TIOECbbCl2_NdoDNrhS8_4joAaJYOzSTAQ0yW1QWbifIXgRrHiPNCzEwwnZ2bmqB8TvzQIQFIAvkHDqtPBtFpv_o2budkgo6paLrOr6AQ", "p": "zt1sRsAd0JdBsxFvQWONaiA3IH4_XSESCALj38uAtdHBAPOyJdJmBXdQz2rUggtcstoAO4BrUII5UYDJ3I5VeBGinMuD3_NmHvsN-EbRp4DujQUyjPHto1pFVlLO8RWKWuCTGfxbtK6obazZhqri42pBs97HI4IKkq8LATa2-bE", "q": "taUNM55_FuFR7ZTM1qxJuwZPCW5wWHUjKaF5BbMPVfA7yvS3FZkss4ql8y7YhxJrK6XhVEca1yYsenyAWJ-BYlOleigjM13vtuVDdG5PQJ0sELfy1o203AQjWtYAucCosjCEgtRfIxtn-yfhrqkbgmQKMPx_STBazfshAOlPdX8", "dp": "m_n6tVIQaQJTqHhh4fT1YOrPhjGLB2ZzGRVMyqa_8tgoZdZaIgiFomN3zB1qBHAawkR73mGTCQ5Xt6ubCTFNIo5xhTYyxj7ZZky4GNcVJ-6gcDZWCk40d3IOS-t-W-t4-dLRN8u_PfpfxuqIzfC1yPGKftxgXNalsDpJ2u1tg9E", "dq": "iHmyKY50PmScgbzDCqf33aUnzRZFIrEf8i94FmgqpY8R3bNvu7KSe3M4rDYOSa31B55iZkfmSrBLytuwMuXk-FOQiO-PQxDZArnOrLQUp59vdEBBHCLsOEKDrcQMV4QBO6Bob0PRFzeIMJQOZIR6PsWbQqLzn7HNB-YfLegd41E", "qi": "QSxEZ8oH0g9MExxof5mdBy7WhLp0QgTbPapFZQMC8lzSsY8UeL2PZrIXec1klS30xoDPQFfoQhMyil8zCfTDb-HHgll3hy37WJdNrBEOcXcQSXBkgM0eLOkiI5sYObDMVE7jtkHy6MdEU8BpxFNKAD_8HCG3hsfYLxKJxHHHiZg"}"#;
 
 fn list_item(origin: &str, name: &str) -> String {
-    format!(
-        r#"{{"id":"{origin}/secrets/{name}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#
-    )
+    format!(r#"{{"id":"{origin}/secrets/{name}","attributes":{{"enabled":true,"created":1,"updated":1}}}}"#)
 }
 
 /// Review finding 8: only a link to the page just fetched was caught; A → B → A paged forever.
@@ -205,31 +172,16 @@ fn list_item(origin: &str, name: &str) -> String {
 fn a_next_link_cycle_of_two_pages_ends_with_a_clear_error() {
     let server = vault(|_, req| {
         let origin = format!("https://{}", req.header("host").unwrap());
-        let (item, next) = if req.query_param("$skiptoken").as_deref() == Some("B") {
-            ("b", "A")
-        } else {
-            ("a", "B")
-        };
+        let (item, next) = if req.query_param("$skiptoken").as_deref() == Some("B") { ("b", "A") } else { ("a", "B") };
         Reply::json(
             200,
-            &format!(
-                r#"{{"value":[{}],"nextLink":"{origin}/secrets?$skiptoken={next}"}}"#,
-                list_item(&origin, item)
-            ),
+            &format!(r#"{{"value":[{}],"nextLink":"{origin}/secrets?$skiptoken={next}"}}"#, list_item(&origin, item)),
         )
     });
     let client = client(&server);
     let e = expect_status(client.list().map(drop), KV_STATUS_UNPARSEABLE_RESPONSE);
-    assert!(
-        e.message.contains("nextLink") && e.message.contains("cycle"),
-        "{}",
-        e.message
-    );
-    assert!(
-        server.request_count() < 10,
-        "stopped at once: {} requests",
-        server.request_count()
-    );
+    assert!(e.message.contains("nextLink") && e.message.contains("cycle"), "{}", e.message);
+    assert!(server.request_count() < 10, "stopped at once: {} requests", server.request_count());
 }
 
 #[track_caller]
@@ -251,32 +203,20 @@ fn assert_clean(text: &str, max_chars: usize) {
 /// of error text, escapes and line breaks included (and the raw code went to the KV_LOG line).
 #[test]
 fn service_text_is_capped_and_stripped_of_control_characters() {
-    let message = format!(
-        "first line\n\x1b[31mFAKE: all good\x1b[0m\r\n{}\u{7}\u{9b}2J end",
-        "A".repeat(100 * 1024)
-    );
+    let message = format!("first line\n\x1b[31mFAKE: all good\x1b[0m\r\n{}\u{7}\u{9b}2J end", "A".repeat(100 * 1024));
     let code = format!("Bad\x1b[2J\nCode{}", "C".repeat(5000));
-    let body = serde_json::json!({"error": {"code": code, "message": message, "innererror": {"code": "Inner\r\nX"}}}).to_string();
+    let body = serde_json::json!({"error": {"code": code, "message": message, "innererror": {"code": "Inner\r\nX"}}})
+        .to_string();
     let server = vault(move |_, _| Reply::json(400, &body));
-    let e = expect_status(
-        client(&server).get("name", None).map(drop),
-        KV_STATUS_BAD_REQUEST,
-    );
+    let e = expect_status(client(&server).get("name", None).map(drop), KV_STATUS_BAD_REQUEST);
     assert_clean(&e.message, 2048);
     assert_clean(&e.service_code, 128);
     assert_clean(&e.inner_code, 128);
-    assert!(
-        e.message.contains("first line") && e.message.contains("FAKE: all good"),
-        "still readable: {}",
-        e.message
-    );
+    assert!(e.message.contains("first line") && e.message.contains("FAKE: all good"), "still readable: {}", e.message);
     assert!(e.service_code.starts_with("Bad"), "{:?}", e.service_code);
 
     // A page that is not the service's error shape.
-    let page = format!(
-        "<html>\x1b]0;owned\x07gateway\nerror{}</html>",
-        "x".repeat(100 * 1024)
-    );
+    let page = format!("<html>\x1b]0;owned\x07gateway\nerror{}</html>", "x".repeat(100 * 1024));
     let server = vault(move |_, _| Reply {
         status: 502,
         headers: vec![("Content-Type".into(), "text/html".into())],
@@ -284,10 +224,7 @@ fn service_text_is_capped_and_stripped_of_control_characters() {
         delay: Duration::ZERO,
         hang_up: false,
     });
-    let e = expect_status(
-        client(&server).get("name", None).map(drop),
-        KV_STATUS_SERVER_ERROR,
-    );
+    let e = expect_status(client(&server).get("name", None).map(drop), KV_STATUS_SERVER_ERROR);
     assert_clean(&e.message, 2048);
     assert!(e.message.contains("gateway"), "{}", e.message);
 }
@@ -297,16 +234,10 @@ fn service_text_is_capped_and_stripped_of_control_characters() {
 #[test]
 fn kv_log_lines_stay_one_clean_line_whatever_the_service_sends() {
     if std::env::var_os("KV_PROMISES_LOG_CHILD").is_some() {
-        let code = format!(
-            "Evil\r\nkv[Error] GET /forged -> 200\x1b[2K{}",
-            "C".repeat(10_000)
-        );
+        let code = format!("Evil\r\nkv[Error] GET /forged -> 200\x1b[2K{}", "C".repeat(10_000));
         let body = serde_json::json!({"error": {"code": code, "message": "m"}}).to_string();
         let server = vault(move |_, _| Reply::json(400, &body));
-        expect_status(
-            client(&server).get("name", None).map(drop),
-            KV_STATUS_BAD_REQUEST,
-        );
+        expect_status(client(&server).get("name", None).map(drop), KV_STATUS_BAD_REQUEST);
         return;
     }
     let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -321,22 +252,11 @@ fn kv_log_lines_stay_one_clean_line_whatever_the_service_sends() {
         .env("KV_LOG", "error")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "child failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("kv[") || l.contains("forged"))
-        .collect();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("kv[") || l.contains("forged")).collect();
     assert_eq!(lines.len(), 1, "one log line: {lines:?}");
-    assert!(
-        lines[0].starts_with("kv[Error]") && lines[0].contains("Evil"),
-        "{}",
-        lines[0]
-    );
+    assert!(lines[0].starts_with("kv[Error]") && lines[0].contains("Evil"), "{}", lines[0]);
     assert!(
         !lines[0].contains('\x1b') && lines[0].chars().count() <= 2100,
         "{:?}",
@@ -357,26 +277,16 @@ fn insecure_http_is_allowed_only_to_loopback_hosts() {
         "http://169.254.169.254",
         "http://0.0.0.0:8080",
     ] {
-        let e = expect_status(
-            Client::new(url, TOKEN, &insecure()).map(drop),
-            KV_STATUS_INSECURE_TRANSPORT,
-        );
+        let e = expect_status(Client::new(url, TOKEN, &insecure()).map(drop), KV_STATUS_INSECURE_TRANSPORT);
         assert!(e.message.contains("loopback"), "{url}: {}", e.message);
     }
-    for url in [
-        "http://localhost:8080",
-        "http://LOCALHOST",
-        "http://127.0.0.1:1",
-        "http://127.1.2.3",
-        "http://[::1]:8443",
-    ] {
+    for url in
+        ["http://localhost:8080", "http://LOCALHOST", "http://127.0.0.1:1", "http://127.1.2.3", "http://[::1]:8443"]
+    {
         Client::new(url, TOKEN, &insecure()).unwrap_or_else(|e| panic!("{url}: {e:?}"));
     }
     // Without the option plain HTTP is refused even to loopback.
-    expect_status(
-        Client::new("http://127.0.0.1:1", TOKEN, &Options::new()).map(drop),
-        KV_STATUS_INSECURE_TRANSPORT,
-    );
+    expect_status(Client::new("http://127.0.0.1:1", TOKEN, &Options::new()).map(drop), KV_STATUS_INSECURE_TRANSPORT);
 }
 
 /// Review finding 15: only the first `WWW-Authenticate` header was read, so a proxy's `Basic`
@@ -385,30 +295,20 @@ fn insecure_http_is_allowed_only_to_loopback_hosts() {
 fn every_www_authenticate_header_is_read() {
     let server = ScriptedServer::start(|_, req| {
         if req.header("authorization").is_none() {
-            return Reply::json(
-                401,
-                r#"{"error":{"code":"Unauthorized","message":"no token"}}"#,
-            )
-            .with_header("WWW-Authenticate", r#"Basic realm="corporate-proxy""#)
-            .with_header("WWW-Authenticate", r#"Negotiate"#)
-            .with_header("WWW-Authenticate", &challenge_header());
+            return Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no token"}}"#)
+                .with_header("WWW-Authenticate", r#"Basic realm="corporate-proxy""#)
+                .with_header("WWW-Authenticate", r#"Negotiate"#)
+                .with_header("WWW-Authenticate", &challenge_header());
         }
         let origin = format!("https://{}", req.header("host").unwrap());
         Reply::json(
             200,
-            &format!(
-                r#"{{"value":"v","id":"{origin}/secrets/name/{VERSION}","attributes":{{"enabled":true}}}}"#
-            ),
+            &format!(r#"{{"value":"v","id":"{origin}/secrets/name/{VERSION}","attributes":{{"enabled":true}}}}"#),
         )
     });
-    let secret = client(&server)
-        .get("name", None)
-        .expect("the Bearer challenge of the third header is used");
+    let secret = client(&server).get("name", None).expect("the Bearer challenge of the third header is used");
     assert_eq!(secret.value(), b"v");
-    assert_eq!(
-        server.requests().last().unwrap().header("authorization"),
-        Some("Bearer tok-1")
-    );
+    assert_eq!(server.requests().last().unwrap().header("authorization"), Some("Bearer tok-1"));
 }
 
 /// Review finding 18: a scope holding two scopes (`... https://graph.microsoft.com/.default`)
@@ -425,23 +325,12 @@ fn a_challenge_scope_with_white_space_is_refused() {
             Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"no"}}"#)
                 .with_header("WWW-Authenticate", &header)
         });
-        let opts = Options::new()
-            .ca_file(&server.ca_file().to_string_lossy())
-            .retries(0, 10, 50)
-            .verify_resource(verify);
+        let opts =
+            Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50).verify_resource(verify);
         let client = Client::new(&server.url(), TOKEN, &opts).unwrap();
-        let e = expect_status(
-            client.get("name", None).map(drop),
-            KV_STATUS_INVALID_CHALLENGE,
-        );
+        let e = expect_status(client.get("name", None).map(drop), KV_STATUS_INVALID_CHALLENGE);
         assert!(e.message.contains("scope"), "{}", e.message);
-        assert!(
-            server
-                .requests()
-                .iter()
-                .all(|r| r.header("authorization").is_none()),
-            "no token was sent"
-        );
+        assert!(server.requests().iter().all(|r| r.header("authorization").is_none()), "no token was sent");
     }
 }
 
@@ -466,9 +355,7 @@ fn a_bearer_token_echoed_by_a_gateway_page_leaves_no_slice_in_the_error() {
             hang_up: false,
         }
     });
-    let opts = Options::new()
-        .ca_file(&server.ca_file().to_string_lossy())
-        .retries(0, 10, 50);
+    let opts = Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50);
     let client = Client::new(&server.url(), &token, &opts).unwrap();
     let e = expect_status(client.get("name", None).map(drop), KV_STATUS_SERVER_ERROR);
     assert_no_slice(&e, &token);

@@ -19,9 +19,7 @@ fn agent_for(server: &ScriptedServer, recv_timeout: Option<Duration>) -> ureq::A
         })
         .collect();
     assert_eq!(certs.len(), 1, "CA file holds exactly one certificate");
-    let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)))
-        .build();
+    let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs))).build();
     ureq::Agent::config_builder()
         .tls_config(tls)
         .http_status_as_error(false)
@@ -37,40 +35,23 @@ fn body_string(resp: &mut ureq::http::Response<ureq::Body>) -> String {
 #[test]
 fn get_returns_scripted_json_and_records_request() {
     let server = ScriptedServer::start(|_, _| {
-        Reply::json(200, r#"{"value":"s3cret","id":"https://v/secrets/a/1"}"#)
-            .with_header("x-ms-request-id", "req-1")
+        Reply::json(200, r#"{"value":"s3cret","id":"https://v/secrets/a/1"}"#).with_header("x-ms-request-id", "req-1")
     });
     assert!(server.url().starts_with("https://localhost:"));
     let agent = agent_for(&server, None);
-    let url = format!(
-        "{}/secrets/a?api-version=2025-07-01&x=a%20b%2Bc&flag",
-        server.url()
-    );
-    let mut resp = agent
-        .get(&url)
-        .header("Authorization", "Bearer token-1")
-        .header("X-Custom", "  padded  ")
-        .call()
-        .expect("GET");
+    let url = format!("{}/secrets/a?api-version=2025-07-01&x=a%20b%2Bc&flag", server.url());
+    let mut resp =
+        agent.get(&url).header("Authorization", "Bearer token-1").header("X-Custom", "  padded  ").call().expect("GET");
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.headers()["x-ms-request-id"], "req-1");
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
-    assert_eq!(
-        body_string(&mut resp),
-        r#"{"value":"s3cret","id":"https://v/secrets/a/1"}"#
-    );
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert_eq!(body_string(&mut resp), r#"{"value":"s3cret","id":"https://v/secrets/a/1"}"#);
 
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
     assert_eq!(r.method, "GET");
-    assert_eq!(
-        r.target,
-        "/secrets/a?api-version=2025-07-01&x=a%20b%2Bc&flag"
-    );
+    assert_eq!(r.target, "/secrets/a?api-version=2025-07-01&x=a%20b%2Bc&flag");
     assert_eq!(r.path(), "/secrets/a");
     assert_eq!(r.query_param("api-version").as_deref(), Some("2025-07-01"));
     assert_eq!(r.query_param("x").as_deref(), Some("a b+c"));
@@ -85,9 +66,7 @@ fn get_returns_scripted_json_and_records_request() {
 
 #[test]
 fn two_requests_over_one_agent_share_a_connection() {
-    let server = ScriptedServer::start(|i, req| {
-        Reply::json(200, &format!(r#"{{"i":{i},"p":"{}"}}"#, req.path()))
-    });
+    let server = ScriptedServer::start(|i, req| Reply::json(200, &format!(r#"{{"i":{i},"p":"{}"}}"#, req.path())));
     let agent = agent_for(&server, None);
     let mut a = agent.get(format!("{}/one", server.url())).call().unwrap();
     assert_eq!(body_string(&mut a), r#"{"i":0,"p":"/one"}"#);
@@ -95,26 +74,15 @@ fn two_requests_over_one_agent_share_a_connection() {
     assert_eq!(body_string(&mut b), r#"{"i":1,"p":"/two"}"#);
     assert_eq!(server.request_count(), 2);
     assert_eq!(server.connection_count(), 1, "keep-alive connection reused");
-    let paths: Vec<String> = server
-        .requests()
-        .iter()
-        .map(|r| r.path().to_string())
-        .collect();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path().to_string()).collect();
     assert_eq!(paths, ["/one", "/two"]);
 }
 
 #[test]
 fn sequence_replies_in_order_then_exhausts() {
     let server = ScriptedServer::sequence(vec![
-        Reply::json(
-            429,
-            r#"{"error":{"code":"Throttled","message":"slow down"}}"#,
-        )
-        .with_header("Retry-After", "1"),
-        Reply::json(
-            503,
-            r#"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#,
-        ),
+        Reply::json(429, r#"{"error":{"code":"Throttled","message":"slow down"}}"#).with_header("Retry-After", "1"),
+        Reply::json(503, r#"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#),
         Reply::empty(204),
     ]);
     let agent = agent_for(&server, None);
@@ -146,52 +114,30 @@ fn sequence_replies_in_order_then_exhausts() {
 
 #[test]
 fn delayed_reply_trips_client_read_timeout() {
-    let server = ScriptedServer::sequence(vec![
-        Reply::json(200, "{}").with_delay(Duration::from_secs(1))
-    ]);
+    let server = ScriptedServer::sequence(vec![Reply::json(200, "{}").with_delay(Duration::from_secs(1))]);
     let agent = agent_for(&server, Some(Duration::from_millis(200)));
-    let err = agent
-        .get(format!("{}/slow", server.url()))
-        .call()
-        .unwrap_err();
-    assert!(
-        matches!(err, ureq::Error::Timeout(_)),
-        "expected timeout, got {err:?}"
-    );
-    assert_eq!(
-        server.request_count(),
-        1,
-        "request recorded before the delay"
-    );
+    let err = agent.get(format!("{}/slow", server.url())).call().unwrap_err();
+    assert!(matches!(err, ureq::Error::Timeout(_)), "expected timeout, got {err:?}");
+    assert_eq!(server.request_count(), 1, "request recorded before the delay");
 }
 
 #[test]
 fn drop_does_not_wait_out_a_pending_delay() {
-    let server = ScriptedServer::sequence(vec![
-        Reply::json(200, "{}").with_delay(Duration::from_secs(60))
-    ]);
+    let server = ScriptedServer::sequence(vec![Reply::json(200, "{}").with_delay(Duration::from_secs(60))]);
     let agent = agent_for(&server, Some(Duration::from_millis(100)));
     assert!(agent.get(format!("{}/slow", server.url())).call().is_err());
     // The connection thread is sleeping in its 60 s delay.
     let started = Instant::now();
     drop(server);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "drop took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "drop took {:?}", started.elapsed());
 }
 
 #[test]
 fn hang_up_is_a_transport_error_and_server_keeps_serving() {
-    let server =
-        ScriptedServer::sequence(vec![Reply::hang_up(), Reply::json(200, r#"{"ok":true}"#)]);
+    let server = ScriptedServer::sequence(vec![Reply::hang_up(), Reply::json(200, r#"{"ok":true}"#)]);
     let agent = agent_for(&server, Some(Duration::from_secs(5)));
     let err = agent.get(format!("{}/x", server.url())).call().unwrap_err();
-    assert!(
-        !matches!(err, ureq::Error::StatusCode(_)),
-        "expected transport error, got {err:?}"
-    );
+    assert!(!matches!(err, ureq::Error::StatusCode(_)), "expected transport error, got {err:?}");
     assert_eq!(server.request_count(), 1);
     let mut r = agent.get(format!("{}/x", server.url())).call().unwrap();
     assert_eq!(body_string(&mut r), r#"{"ok":true}"#);
@@ -200,15 +146,10 @@ fn hang_up_is_a_transport_error_and_server_keeps_serving() {
 
 #[test]
 fn plain_http_mode_works() {
-    let server = ScriptedServer::start_plain(|_, req| {
-        Reply::json(200, &format!(r#"{{"m":"{}"}}"#, req.method))
-    });
+    let server = ScriptedServer::start_plain(|_, req| Reply::json(200, &format!(r#"{{"m":"{}"}}"#, req.method)));
     assert!(server.url().starts_with("http://localhost:"));
     assert!(server.ca_file().exists());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut r = agent.get(format!("{}/plain", server.url())).call().unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(body_string(&mut r), r#"{"m":"GET"}"#);
@@ -219,14 +160,9 @@ fn plain_http_mode_works() {
 fn post_body_and_method_override_header_recorded_exactly() {
     let server = ScriptedServer::start(|_, _| Reply::json(200, "{}"));
     let agent = agent_for(&server, None);
-    let body: Vec<u8> = (0u8..=255)
-        .chain(b"{\"value\":\"\xff\"}".iter().copied())
-        .collect();
+    let body: Vec<u8> = (0u8..=255).chain(b"{\"value\":\"\xff\"}".iter().copied()).collect();
     let r = agent
-        .post(format!(
-            "{}/secrets/s/?api-version=2025-07-01",
-            server.url()
-        ))
+        .post(format!("{}/secrets/s/?api-version=2025-07-01", server.url()))
         .header("X-HTTP-METHOD", "PATCH")
         .header("Content-Type", "application/json")
         .send(&body[..])
@@ -235,10 +171,7 @@ fn post_body_and_method_override_header_recorded_exactly() {
     let req: RecordedRequest = server.requests().remove(0);
     assert_eq!(req.method, "POST");
     assert_eq!(req.header("x-http-method"), Some("PATCH"));
-    assert_eq!(
-        req.header("content-length"),
-        Some(body.len().to_string().as_str())
-    );
+    assert_eq!(req.header("content-length"), Some(body.len().to_string().as_str()));
     assert_eq!(req.body, body);
     assert_eq!(req.path(), "/secrets/s/");
 }
@@ -263,11 +196,7 @@ fn drop_with_idle_keep_alive_connection_is_prompt() {
     // The agent holds the pooled connection open; the server thread is blocked reading.
     let started = Instant::now();
     drop(server);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "drop took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "drop took {:?}", started.elapsed());
 }
 
 #[test]
@@ -291,8 +220,7 @@ fn handler_panic_answers_500_and_server_survives() {
 #[test]
 fn raw_keep_alive_chunked_and_close() {
     let server = ScriptedServer::start_plain(|i, req| {
-        Reply::json(201, &format!(r#"{{"i":{i},"len":{}}}"#, req.body.len()))
-            .with_header("X-Index", &i.to_string())
+        Reply::json(201, &format!(r#"{{"i":{i},"len":{}}}"#, req.body.len())).with_header("X-Index", &i.to_string())
     });
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -334,8 +262,7 @@ fn client_disconnect_mid_request_is_harmless() {
     let server = ScriptedServer::start_plain(|_, _| Reply::json(200, "{}"));
     {
         let mut s = TcpStream::connect(server.addr()).unwrap();
-        s.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
-            .unwrap();
+        s.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial").unwrap();
     }
     {
         let mut s = TcpStream::connect(server.addr()).unwrap();
@@ -352,33 +279,22 @@ fn client_disconnect_mid_request_is_harmless() {
         assert_eq!(tls_server.request_count(), 0);
     }
     std::thread::sleep(Duration::from_millis(50));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let r = agent.get(format!("{}/ok", server.url())).call().unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(
-        server.request_count(),
-        1,
-        "incomplete requests are not recorded"
-    );
+    assert_eq!(server.request_count(), 1, "incomplete requests are not recorded");
     assert_eq!(server.requests()[0].path(), "/ok");
 }
 
 /// A body of unknown size goes out chunked; the server records it de-chunked (over TLS).
 #[test]
 fn chunked_upload_over_tls_is_recorded_dechunked() {
-    let server = ScriptedServer::start(|_, req| {
-        Reply::json(200, &format!(r#"{{"len":{}}}"#, req.body.len()))
-    });
+    let server = ScriptedServer::start(|_, req| Reply::json(200, &format!(r#"{{"len":{}}}"#, req.body.len())));
     let agent = agent_for(&server, None);
     let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let mut r = agent
         .put(format!("{}/upload", server.url()))
-        .send(ureq::SendBody::from_owned_reader(std::io::Cursor::new(
-            payload.clone(),
-        )))
+        .send(ureq::SendBody::from_owned_reader(std::io::Cursor::new(payload.clone())))
         .unwrap();
     assert_eq!(body_string(&mut r), r#"{"len":100000}"#);
     let req = server.requests().remove(0);
@@ -400,10 +316,7 @@ fn malformed_requests_get_400() {
         s.write_all(wire.as_bytes()).unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
-        assert!(
-            out.starts_with("HTTP/1.1 400 Bad Request\r\n"),
-            "{wire:?} -> {out:?}"
-        );
+        assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{wire:?} -> {out:?}");
         assert!(out.contains("Connection: close\r\n"));
     }
     assert_eq!(server.request_count(), 0);

@@ -48,10 +48,23 @@ fn local() -> Client {
 fn emulator() -> Client {
     use kv::auth::client_secret::ClientSecretCredential;
     use kv::auth::options::CredentialOptions;
-    let var = |n: &str| std::env::var(n).unwrap_or_else(|_| panic!("{n} is not set: source /tmp/emu.env (or start the emulators) first"));
+    let var = |n: &str| {
+        std::env::var(n)
+            .unwrap_or_else(|_| panic!("{n} is not set: source /tmp/emu.env (or start the emulators) first"))
+    };
     let ca = var("KV_EMU_CA_FILE");
-    let cred_options = CredentialOptions { authority_host: Some(var("KV_EMU_AUTHORITY_HOST")), ca_file: Some(ca.clone()), ..CredentialOptions::default() };
-    let credential = ClientSecretCredential::new(&var("KV_EMU_TENANT_ID"), &var("KV_EMU_CLIENT_ID"), &var("KV_EMU_CLIENT_SECRET"), &cred_options).unwrap();
+    let cred_options = CredentialOptions {
+        authority_host: Some(var("KV_EMU_AUTHORITY_HOST")),
+        ca_file: Some(ca.clone()),
+        ..CredentialOptions::default()
+    };
+    let credential = ClientSecretCredential::new(
+        &var("KV_EMU_TENANT_ID"),
+        &var("KV_EMU_CLIENT_ID"),
+        &var("KV_EMU_CLIENT_SECRET"),
+        &cred_options,
+    )
+    .unwrap();
     let mut options = ClientOptions::default();
     options.pipeline.transport.ca_file = Some(ca);
     Client::new(&var("KV_EMU_VAULT_URL"), Credential::new(credential), &options).unwrap()
@@ -119,7 +132,13 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
         .action_days_before_expiry("EmailContacts", 30)
         .build()
         .unwrap();
-    let op = c.create_certificate(&name, &policy, &CertificateProperties { enabled: Some(true), tags: Some([("env".to_owned(), "test".to_owned())].into()) }).unwrap();
+    let op = c
+        .create_certificate(
+            &name,
+            &policy,
+            &CertificateProperties { enabled: Some(true), tags: Some([("env".to_owned(), "test".to_owned())].into()) },
+        )
+        .unwrap();
     assert!(op.id.as_deref().unwrap_or("").ends_with(&format!("/certificates/{name}/pending")), "{:?}", op.id);
     let cert = c.wait_for_certificate(&name, WAIT).unwrap();
     assert_eq!(cert.name, name);
@@ -130,11 +149,18 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
     assert!(info.dns_names.contains(&"localhost".to_owned()), "{:?}", info.dns_names);
     let months = (info.not_after - info.not_before) / (86_400 * 28);
     assert!((5..=7).contains(&months), "about six months of validity, got {months}");
-    assert_eq!(cert.bundle.x5t.as_ref().unwrap().0.iter().map(|b| format!("{b:02X}")).collect::<String>(), info.thumbprint);
+    assert_eq!(
+        cert.bundle.x5t.as_ref().unwrap().0.iter().map(|b| format!("{b:02X}")).collect::<String>(),
+        info.thumbprint
+    );
     assert_eq!(cert.bundle.tags.as_ref().unwrap()["env"], "test");
 
     let key = c.get_key(&name, &cert.version).unwrap();
-    assert_eq!((key.name.as_str(), key.version.as_str()), (name.as_str(), cert.version.as_str()), "the backing key is a key of the vault");
+    assert_eq!(
+        (key.name.as_str(), key.version.as_str()),
+        (name.as_str(), cert.version.as_str()),
+        "the backing key is a key of the vault"
+    );
 
     let with_key = c.download_certificate(&name, &cert.version).unwrap();
     if !v.real_secret {
@@ -151,7 +177,10 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
     assert_openssl_accepts_pem(&dir.read("back.pem"), &format!("CN = {name}.example"));
 
     let policy_back = c.get_certificate_policy(&name).unwrap();
-    assert_eq!(policy_back.x509_props.as_ref().unwrap().subject.as_deref(), Some(format!("CN={name}.example").as_str()));
+    assert_eq!(
+        policy_back.x509_props.as_ref().unwrap().subject.as_deref(),
+        Some(format!("CN={name}.example").as_str())
+    );
     assert_eq!(policy_back.secret_props.as_ref().unwrap().content_type.as_deref(), Some(content_type));
     cleanup(c, &name);
 }
@@ -180,12 +209,18 @@ fn versions_update_policy_and_lists(v: Vault, c: &Client) {
     }
     assert!(names.contains(&name));
 
-    let updated =
-        c.update_certificate_properties(&name, &v2.version, &CertificateProperties { enabled: Some(false), tags: Some([("k".to_owned(), "v".to_owned())].into()) }).unwrap();
+    let updated = c
+        .update_certificate_properties(
+            &name,
+            &v2.version,
+            &CertificateProperties { enabled: Some(false), tags: Some([("k".to_owned(), "v".to_owned())].into()) },
+        )
+        .unwrap();
     assert_eq!(updated.bundle.attributes.enabled, Some(false));
     assert_eq!(updated.bundle.tags.as_ref().unwrap()["k"], "v");
 
-    let new_policy = PolicyBuilder::empty().validity_months(3).action_at_percentage("EmailContacts", 50).build().unwrap();
+    let new_policy =
+        PolicyBuilder::empty().validity_months(3).action_at_percentage("EmailContacts", 50).build().unwrap();
     let p = c.update_certificate_policy(&name, &new_policy).unwrap();
     assert_eq!(p.x509_props.as_ref().unwrap().validity_months, Some(3));
     if v.patch_merges {
@@ -197,7 +232,12 @@ fn versions_update_policy_and_lists(v: Vault, c: &Client) {
 
 fn pending_merge_with_a_test_ca(v: Vault, c: &Client) {
     let name = unique("merge");
-    let policy = PolicyBuilder::new(&format!("CN={name}")).issuer("Unknown").dns_name("merge.example").content_type(CONTENT_TYPE_PEM).build().unwrap();
+    let policy = PolicyBuilder::new(&format!("CN={name}"))
+        .issuer("Unknown")
+        .dns_name("merge.example")
+        .content_type(CONTENT_TYPE_PEM)
+        .build()
+        .unwrap();
     let op = c.create_certificate(&name, &policy, &CertificateProperties::default()).unwrap();
     let csr = op.csr.as_ref().expect("a CSR for the Unknown issuer").0.clone();
     let pending = c.get_certificate_operation(&name).unwrap();
@@ -215,12 +255,46 @@ fn pending_merge_with_a_test_ca(v: Vault, c: &Client) {
     // A test CA signs the CSR; a certificate for another key is refused.
     let dir = TempDir::new("ca");
     openssl(
-        &["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=kv test CA", "-days", "2"],
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=kv test CA",
+            "-days",
+            "2",
+        ],
         &dir.0,
     );
     dir.write("req.der", &csr);
     openssl(
-        &["x509", "-req", "-inform", "DER", "-in", "req.der", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "30", "-outform", "DER", "-out", "signed.der"],
+        &[
+            "x509",
+            "-req",
+            "-inform",
+            "DER",
+            "-in",
+            "req.der",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-outform",
+            "DER",
+            "-out",
+            "signed.der",
+        ],
         &dir.0,
     );
     let signed = dir.read("signed.der");
@@ -258,7 +332,24 @@ fn cancel_and_delete_pending(_v: Vault, c: &Client) {
 
 fn import_pem_and_pkcs12_made_by_openssl(v: Vault, c: &Client) {
     let dir = TempDir::new("import");
-    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-subj", "/CN=imported", "-days", "5"], &dir.0);
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "k.pem",
+            "-out",
+            "c.pem",
+            "-subj",
+            "/CN=imported",
+            "-days",
+            "5",
+        ],
+        &dir.0,
+    );
     let mut pem = dir.read("k.pem");
     pem.extend_from_slice(&dir.read("c.pem"));
     let cert_der = openssl(&["x509", "-in", "c.pem", "-outform", "DER"], &dir.0);
@@ -273,19 +364,33 @@ fn import_pem_and_pkcs12_made_by_openssl(v: Vault, c: &Client) {
         let parts = back.parts().unwrap();
         assert_eq!(parts.chain[0], cert_der);
         dir.write("back.key.der", &parts.private_key);
-        assert_eq!(openssl(&["pkey", "-inform", "DER", "-in", "back.key.der", "-outform", "DER"], &dir.0), key_der, "the key comes back equal");
+        assert_eq!(
+            openssl(&["pkey", "-inform", "DER", "-in", "back.key.der", "-outform", "DER"], &dir.0),
+            key_der,
+            "the key comes back equal"
+        );
     }
     cleanup(c, &name);
 
-    openssl(&["pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-passout", "pass:s3cret-pw", "-out", "c.p12"], &dir.0);
+    openssl(
+        &["pkcs12", "-export", "-inkey", "k.pem", "-in", "c.pem", "-passout", "pass:s3cret-pw", "-out", "c.p12"],
+        &dir.0,
+    );
     let p12 = dir.read("c.p12");
     let name = unique("importp12");
-    let wrong = c.import_certificate(&name, &p12, Some("not-the-password"), None, &CertificateProperties::default()).unwrap_err();
+    let wrong = c
+        .import_certificate(&name, &p12, Some("not-the-password"), None, &CertificateProperties::default())
+        .unwrap_err();
     assert!(wrong.status == KV_STATUS_BAD_PARAMETER || wrong.status == KV_STATUS_BAD_REQUEST, "{wrong:?}");
     assert!(!wrong.message.contains("not-the-password"), "the password is never quoted: {}", wrong.message);
-    assert_eq!(c.get_certificate(&name, "").unwrap_err().status, KV_STATUS_CERTIFICATE_NOT_FOUND, "nothing half-created");
+    assert_eq!(
+        c.get_certificate(&name, "").unwrap_err().status,
+        KV_STATUS_CERTIFICATE_NOT_FOUND,
+        "nothing half-created"
+    );
 
-    let imported = c.import_certificate(&name, &p12, Some("s3cret-pw"), None, &CertificateProperties::default()).unwrap();
+    let imported =
+        c.import_certificate(&name, &p12, Some("s3cret-pw"), None, &CertificateProperties::default()).unwrap();
     assert_eq!(imported.der(), cert_der.as_slice());
     let back = c.download_certificate(&name, "").unwrap();
     if v.real_secret {
@@ -293,7 +398,11 @@ fn import_pem_and_pkcs12_made_by_openssl(v: Vault, c: &Client) {
         let parts = back.parts().unwrap();
         assert_eq!(parts.chain[0], cert_der, "the certificate comes back equal");
         dir.write("back2.key.der", &parts.private_key);
-        assert_eq!(openssl(&["pkey", "-inform", "DER", "-in", "back2.key.der", "-outform", "DER"], &dir.0), key_der, "the key comes back equal");
+        assert_eq!(
+            openssl(&["pkey", "-inform", "DER", "-in", "back2.key.der", "-outform", "DER"], &dir.0),
+            key_der,
+            "the key comes back equal"
+        );
     }
     cleanup(c, &name);
 
@@ -313,13 +422,26 @@ fn refused_policy_creates_nothing(v: Vault, c: &Client) {
     let e = c.create_certificate(&name, &policy, &CertificateProperties::default()).unwrap_err();
     assert!(e.status == KV_STATUS_BAD_PARAMETER || e.status == KV_STATUS_BAD_REQUEST, "{e:?}");
     assert!(e.message.contains(&format!("create certificate '{name}'")), "{}", e.message);
-    assert_eq!(c.get_certificate(&name, "").unwrap_err().status, KV_STATUS_CERTIFICATE_NOT_FOUND, "nothing half-created");
-    assert_eq!(PolicyBuilder::new("CN=x").key_size(1024).build().unwrap_err().status, KV_STATUS_INVALID_ARGUMENT, "kv refuses it locally too");
+    assert_eq!(
+        c.get_certificate(&name, "").unwrap_err().status,
+        KV_STATUS_CERTIFICATE_NOT_FOUND,
+        "nothing half-created"
+    );
+    assert_eq!(
+        PolicyBuilder::new("CN=x").key_size(1024).build().unwrap_err().status,
+        KV_STATUS_INVALID_ARGUMENT,
+        "kv refuses it locally too"
+    );
 }
 
 fn delete_recover_purge_backup_restore(_v: Vault, c: &Client) {
     let name = unique("lifecycle");
-    c.create_certificate(&name, &PolicyBuilder::new("CN=lifecycle").build().unwrap(), &CertificateProperties::default()).unwrap();
+    c.create_certificate(
+        &name,
+        &PolicyBuilder::new("CN=lifecycle").build().unwrap(),
+        &CertificateProperties::default(),
+    )
+    .unwrap();
     let cert = c.wait_for_certificate(&name, WAIT).unwrap();
     let backup = c.backup_certificate(&name).unwrap();
     assert!(!backup.is_empty());
@@ -349,7 +471,9 @@ fn delete_recover_purge_backup_restore(_v: Vault, c: &Client) {
     let restored = loop {
         match c.restore_certificate(&backup) {
             Ok(r) => break r,
-            Err(e) if e.http_status == 409 && std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(300)),
+            Err(e) if e.http_status == 409 && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(300))
+            }
             Err(e) => panic!("{e:?}"),
         }
     };
@@ -373,7 +497,9 @@ fn issuers_and_contacts(v: Vault, c: &Client) {
     assert_eq!(set.bundle.provider.as_deref(), Some("Test"));
     let got = c.get_certificate_issuer(&issuer).unwrap();
     assert_eq!(got.bundle.credentials.as_ref().and_then(|c| c.account_id.as_deref()), Some("acct"));
-    let updated = c.update_certificate_issuer(&issuer, &IssuerOptions { enabled: Some(false), ..IssuerOptions::default() }).unwrap();
+    let updated = c
+        .update_certificate_issuer(&issuer, &IssuerOptions { enabled: Some(false), ..IssuerOptions::default() })
+        .unwrap();
     assert_eq!(updated.bundle.attributes.as_ref().and_then(|a| a.enabled), Some(false));
     if v.patch_merges {
         assert_eq!(updated.bundle.provider.as_deref(), Some("Test"), "update keeps what it does not set");
@@ -386,13 +512,23 @@ fn issuers_and_contacts(v: Vault, c: &Client) {
     assert!(listed.contains(&issuer), "{listed:?}");
     c.delete_certificate_issuer(&issuer).unwrap();
     assert_eq!(c.get_certificate_issuer(&issuer).unwrap_err().http_status, 404);
-    assert_eq!(c.set_certificate_issuer(&issuer, &IssuerOptions::default()).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+    assert_eq!(
+        c.set_certificate_issuer(&issuer, &IssuerOptions::default()).unwrap_err().status,
+        KV_STATUS_INVALID_ARGUMENT
+    );
 
-    let contacts = vec![Contact { email: Some("ops@example.com".into()), name: Some("Ops".into()), phone: Some("555-0100".into()) }];
+    let contacts = vec![Contact {
+        email: Some("ops@example.com".into()),
+        name: Some("Ops".into()),
+        phone: Some("555-0100".into()),
+    }];
     assert_eq!(c.set_certificate_contacts(&contacts).unwrap(), contacts);
     assert_eq!(c.get_certificate_contacts().unwrap(), contacts);
     assert_eq!(c.delete_certificate_contacts().unwrap(), contacts);
-    assert!(c.get_certificate_contacts().map(|c| c.is_empty()).unwrap_or_else(|e| e.http_status == 404), "no contacts left");
+    assert!(
+        c.get_certificate_contacts().map(|c| c.is_empty()).unwrap_or_else(|e| e.http_status == 404),
+        "no contacts left"
+    );
 }
 
 // --- the local stand-in vault -----------------------------------------------------------------
@@ -446,9 +582,15 @@ fn local_issuers_and_contacts() {
 fn local_failed_operation_error_is_mapped_like_a_service_error() {
     let c = local();
     let issuer = unique("unreachable");
-    c.set_certificate_issuer(&issuer, &IssuerOptions { provider: Some("NoSuchCA".into()), ..IssuerOptions::default() }).unwrap();
+    c.set_certificate_issuer(&issuer, &IssuerOptions { provider: Some("NoSuchCA".into()), ..IssuerOptions::default() })
+        .unwrap();
     let name = unique("failing");
-    c.create_certificate(&name, &PolicyBuilder::new("CN=failing").issuer(&issuer).build().unwrap(), &CertificateProperties::default()).unwrap();
+    c.create_certificate(
+        &name,
+        &PolicyBuilder::new("CN=failing").issuer(&issuer).build().unwrap(),
+        &CertificateProperties::default(),
+    )
+    .unwrap();
     let e = c.wait_for_certificate(&name, WAIT).unwrap_err();
     assert_eq!(e.status, KV_STATUS_BAD_PARAMETER, "{e:?}");
     assert_eq!(e.service_code, "BadParameter");

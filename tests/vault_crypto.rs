@@ -36,8 +36,11 @@ const SIGNATURES: [(kv_signature_algorithm, &str, u32, &str); 10] = [
     (KV_SIGNATURE_ALGORITHM_ES512, "ES512", 512, "P-521"),
 ];
 
-const RSA_CIPHERS: [(kv_encryption_algorithm, &str); 3] =
-    [(KV_ENCRYPTION_ALGORITHM_RSA1_5, "RSA1_5"), (KV_ENCRYPTION_ALGORITHM_RSA_OAEP, "RSA-OAEP"), (KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, "RSA-OAEP-256")];
+const RSA_CIPHERS: [(kv_encryption_algorithm, &str); 3] = [
+    (KV_ENCRYPTION_ALGORITHM_RSA1_5, "RSA1_5"),
+    (KV_ENCRYPTION_ALGORITHM_RSA_OAEP, "RSA-OAEP"),
+    (KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, "RSA-OAEP-256"),
+];
 
 fn digest(bits: u32, data: &[u8]) -> Vec<u8> {
     match bits {
@@ -89,10 +92,16 @@ fn rsa_signs_and_verifies_with_every_algorithm_in_the_vault_and_locally() {
         assert_eq!(signed.kid, key.id(), "{wire}: the result names the key version");
         assert!(api.verify(&name, Some(&version), alg, &d, &signed.value).unwrap(), "{wire}: vault verifies");
         assert!(api.verify(&name, None, alg, &d, &signed.value).unwrap(), "{wire}: latest version verifies");
-        assert!(local_verify(&key, alg, &d, &signed.value).unwrap(), "{wire}: local verify accepts the vault's signature");
+        assert!(
+            local_verify(&key, alg, &d, &signed.value).unwrap(),
+            "{wire}: local verify accepts the vault's signature"
+        );
         let mut tampered = signed.value.clone();
         tampered[10] ^= 0x40;
-        assert!(!api.verify(&name, Some(&version), alg, &d, &tampered).unwrap(), "{wire}: vault rejects a tampered signature");
+        assert!(
+            !api.verify(&name, Some(&version), alg, &d, &tampered).unwrap(),
+            "{wire}: vault rejects a tampered signature"
+        );
         assert!(!local_verify(&key, alg, &d, &tampered).unwrap(), "{wire}: local rejects it too");
 
         // sign_data / verify_data hash locally with the algorithm's hash.
@@ -106,7 +115,10 @@ fn rsa_signs_and_verifies_with_every_algorithm_in_the_vault_and_locally() {
     let d = digest(256, b"x");
     let e = expect_status(api.sign(&name, None, KV_SIGNATURE_ALGORITHM_ES256, &d).map(|_| ()), KV_STATUS_BAD_PARAMETER);
     assert!(e.http_status == 400, "{e:?}");
-    expect_status(local_verify(&key, KV_SIGNATURE_ALGORITHM_ES256, &d, &[1; 64]).map(|_| ()), KV_STATUS_UNSUPPORTED_ALGORITHM);
+    expect_status(
+        local_verify(&key, KV_SIGNATURE_ALGORITHM_ES256, &d, &[1; 64]).map(|_| ()),
+        KV_STATUS_UNSUPPORTED_ALGORITHM,
+    );
 }
 
 #[test]
@@ -123,7 +135,10 @@ fn ec_signs_and_verifies_on_every_curve() {
         let signed = api.sign(&name, Some(&key.version()), alg, &d).unwrap_or_else(|e| panic!("{wire}: {e:?}"));
         assert_eq!(signed.value.len(), 2 * ec_width(crv), "{wire}: raw r||s, fixed width");
         assert!(api.verify(&name, None, alg, &d, &signed.value).unwrap(), "{wire}");
-        assert!(local_verify(&key, alg, &d, &signed.value).unwrap(), "{wire}: local verify accepts the vault's signature");
+        assert!(
+            local_verify(&key, alg, &d, &signed.value).unwrap(),
+            "{wire}: local verify accepts the vault's signature"
+        );
         let mut tampered = signed.value.clone();
         tampered[3] ^= 1;
         assert!(!local_verify(&key, alg, &d, &tampered).unwrap(), "{wire}");
@@ -132,14 +147,23 @@ fn ec_signs_and_verifies_on_every_curve() {
         assert!(local_verify_data(&key, alg, b"ecdsa data", &by_data.value).unwrap(), "{wire}");
         assert!(api.verify_data(&name, None, alg, b"ecdsa data", &by_data.value).unwrap(), "{wire}");
         // RSA algorithms, and another curve's algorithm, do not fit.
-        expect_status(local_verify(&key, KV_SIGNATURE_ALGORITHM_PS256, &digest(256, b"x"), &signed.value).map(|_| ()), KV_STATUS_UNSUPPORTED_ALGORITHM);
+        expect_status(
+            local_verify(&key, KV_SIGNATURE_ALGORITHM_PS256, &digest(256, b"x"), &signed.value).map(|_| ()),
+            KV_STATUS_UNSUPPORTED_ALGORITHM,
+        );
         let other = if crv == "P-384" { KV_SIGNATURE_ALGORITHM_ES512 } else { KV_SIGNATURE_ALGORITHM_ES384 };
         let other_bits = if crv == "P-384" { 512 } else { 384 };
-        expect_status(local_verify(&key, other, &digest(other_bits, b"x"), &signed.value).map(|_| ()), KV_STATUS_UNSUPPORTED_ALGORITHM);
+        expect_status(
+            local_verify(&key, other, &digest(other_bits, b"x"), &signed.value).map(|_| ()),
+            KV_STATUS_UNSUPPORTED_ALGORITHM,
+        );
         expect_status(api.sign(&name, None, other, &digest(other_bits, b"x")).map(|_| ()), KV_STATUS_BAD_PARAMETER);
         // EC keys cannot encrypt: their operations are sign and verify, and key_ops is checked
         // first (with "encrypt" permitted, the algorithm would not fit).
-        expect_status(local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, b"x").map(|_| ()), KV_STATUS_OPERATION_NOT_PERMITTED);
+        expect_status(
+            local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, b"x").map(|_| ()),
+            KV_STATUS_OPERATION_NOT_PERMITTED,
+        );
         assert!(public_pem(&key).unwrap().starts_with("-----BEGIN PUBLIC KEY-----\n"));
     }
 }
@@ -156,27 +180,55 @@ fn rsa_encrypts_decrypts_wraps_and_unwraps_across_vault_and_local() {
         assert_eq!(enc.value.len(), 384, "{wire}: 3072-bit ciphertext");
         assert_eq!(enc.kid, key.id());
         assert!(enc.iv.is_empty() && enc.tag.is_empty());
-        assert_eq!(api.decrypt(&name, Some(&version), alg, &enc.value, None).unwrap().value, secret, "{wire}: vault round trip");
+        assert_eq!(
+            api.decrypt(&name, Some(&version), alg, &enc.value, None).unwrap().value,
+            secret,
+            "{wire}: vault round trip"
+        );
 
         let local = local_encrypt(&key, alg, secret).unwrap();
         assert_eq!(local.kid, key.id());
         assert_ne!(local.value, enc.value, "{wire}: randomized padding");
-        assert_eq!(api.decrypt(&name, None, alg, &local.value, None).unwrap().value, secret, "{wire}: the vault decrypts local encryption");
+        assert_eq!(
+            api.decrypt(&name, None, alg, &local.value, None).unwrap().value,
+            secret,
+            "{wire}: the vault decrypts local encryption"
+        );
 
         let wrapped = api.wrap(&name, None, alg, secret, None).unwrap();
-        assert_eq!(api.unwrap(&name, None, alg, &wrapped.value, None).unwrap().value, secret, "{wire}: vault wrap round trip");
+        assert_eq!(
+            api.unwrap(&name, None, alg, &wrapped.value, None).unwrap().value,
+            secret,
+            "{wire}: vault wrap round trip"
+        );
         let local_wrapped = local_wrap(&key, alg, secret).unwrap();
-        assert_eq!(api.unwrap(&name, Some(&version), alg, &local_wrapped.value, None).unwrap().value, secret, "{wire}: the vault unwraps local wrapping");
+        assert_eq!(
+            api.unwrap(&name, Some(&version), alg, &local_wrapped.value, None).unwrap().value,
+            secret,
+            "{wire}: the vault unwraps local wrapping"
+        );
     }
     // Decrypting with the wrong padding fails in the vault.
     let oaep = local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, secret).unwrap();
-    expect_status(api.decrypt(&name, None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, &oaep.value, None).map(|_| ()), KV_STATUS_BAD_PARAMETER);
+    expect_status(
+        api.decrypt(&name, None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, &oaep.value, None).map(|_| ()),
+        KV_STATUS_BAD_PARAMETER,
+    );
     // AES on an RSA key: the vault refuses, and kv refuses to run it locally.
-    expect_status(api.encrypt(&name, None, KV_ENCRYPTION_ALGORITHM_A256GCM, secret, None).map(|_| ()), KV_STATUS_BAD_PARAMETER);
-    expect_status(local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_A256GCM, secret).map(|_| ()), KV_STATUS_UNSUPPORTED_ALGORITHM);
+    expect_status(
+        api.encrypt(&name, None, KV_ENCRYPTION_ALGORITHM_A256GCM, secret, None).map(|_| ()),
+        KV_STATUS_BAD_PARAMETER,
+    );
+    expect_status(
+        local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_A256GCM, secret).map(|_| ()),
+        KV_STATUS_UNSUPPORTED_ALGORITHM,
+    );
     // Too long for OAEP-256 with a 3072-bit key (384 - 66 = 318 bytes at most).
     assert!(local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, &[1; 318]).is_ok());
-    expect_status(local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, &[1; 319]).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP_256, &[1; 319]).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
 }
 
 #[test]
@@ -186,7 +238,8 @@ fn oct_hsm_keys_run_every_aes_algorithm() {
     let sizes = [(128u32, 0usize), (192, 1), (256, 2)];
     let gcm = [KV_ENCRYPTION_ALGORITHM_A128GCM, KV_ENCRYPTION_ALGORITHM_A192GCM, KV_ENCRYPTION_ALGORITHM_A256GCM];
     let cbc = [KV_ENCRYPTION_ALGORITHM_A128CBC, KV_ENCRYPTION_ALGORITHM_A192CBC, KV_ENCRYPTION_ALGORITHM_A256CBC];
-    let cbcpad = [KV_ENCRYPTION_ALGORITHM_A128CBCPAD, KV_ENCRYPTION_ALGORITHM_A192CBCPAD, KV_ENCRYPTION_ALGORITHM_A256CBCPAD];
+    let cbcpad =
+        [KV_ENCRYPTION_ALGORITHM_A128CBCPAD, KV_ENCRYPTION_ALGORITHM_A192CBCPAD, KV_ENCRYPTION_ALGORITHM_A256CBCPAD];
     let kw = [KV_ENCRYPTION_ALGORITHM_A128KW, KV_ENCRYPTION_ALGORITHM_A192KW, KV_ENCRYPTION_ALGORITHM_A256KW];
     let plaintext = b"sixteen byte blk and then some more bytes";
     let block_aligned = &[0x5au8; 48];
@@ -197,44 +250,72 @@ fn oct_hsm_keys_run_every_aes_algorithm() {
 
         // GCM with aad: the vault picks the iv and returns the tag.
         let aad = b"header bytes";
-        let enc = api.encrypt(&name, Some(&version), gcm[i], plaintext, Some(&Params::new().aad(aad))).unwrap_or_else(|e| panic!("A{bits}GCM: {e:?}"));
+        let enc = api
+            .encrypt(&name, Some(&version), gcm[i], plaintext, Some(&Params::new().aad(aad)))
+            .unwrap_or_else(|e| panic!("A{bits}GCM: {e:?}"));
         assert_eq!((enc.iv.len(), enc.tag.len()), (12, 16), "A{bits}GCM iv and tag");
         assert_eq!(enc.value.len(), plaintext.len());
         assert_eq!(enc.aad, aad, "the aad is echoed");
-        let dec = api.decrypt(&name, Some(&version), gcm[i], &enc.value, Some(&Params::to_reverse(&enc, Some(aad)))).unwrap();
+        let dec =
+            api.decrypt(&name, Some(&version), gcm[i], &enc.value, Some(&Params::to_reverse(&enc, Some(aad)))).unwrap();
         assert_eq!(dec.value, plaintext);
-        expect_status(api.decrypt(&name, None, gcm[i], &enc.value, Some(&Params::to_reverse(&enc, Some(b"other aad")))).map(|_| ()), KV_STATUS_BAD_PARAMETER);
+        expect_status(
+            api.decrypt(&name, None, gcm[i], &enc.value, Some(&Params::to_reverse(&enc, Some(b"other aad"))))
+                .map(|_| ()),
+            KV_STATUS_BAD_PARAMETER,
+        );
         let mut bad_tag = enc.clone();
         bad_tag.tag[0] ^= 1;
-        expect_status(api.decrypt(&name, None, gcm[i], &enc.value, Some(&Params::to_reverse(&bad_tag, Some(aad)))).map(|_| ()), KV_STATUS_BAD_PARAMETER);
+        expect_status(
+            api.decrypt(&name, None, gcm[i], &enc.value, Some(&Params::to_reverse(&bad_tag, Some(aad)))).map(|_| ()),
+            KV_STATUS_BAD_PARAMETER,
+        );
         // A caller-chosen GCM iv is used as given.
         let iv12 = [7u8; 12];
         let chosen = api.encrypt(&name, None, gcm[i], plaintext, Some(&Params::new().iv(&iv12))).unwrap();
         assert_eq!(chosen.iv, iv12);
-        assert_eq!(api.decrypt(&name, None, gcm[i], &chosen.value, Some(&Params::to_reverse(&chosen, None))).unwrap().value, plaintext);
+        assert_eq!(
+            api.decrypt(&name, None, gcm[i], &chosen.value, Some(&Params::to_reverse(&chosen, None))).unwrap().value,
+            plaintext
+        );
 
         // CBC (no padding: whole blocks) and CBCPAD, with a caller iv.
         let iv16 = [3u8; 16];
         let enc = api.encrypt(&name, None, cbc[i], block_aligned, Some(&Params::new().iv(&iv16))).unwrap();
         assert_eq!(enc.value.len(), 48);
-        assert_eq!(api.decrypt(&name, None, cbc[i], &enc.value, Some(&Params::new().iv(&iv16))).unwrap().value, block_aligned);
+        assert_eq!(
+            api.decrypt(&name, None, cbc[i], &enc.value, Some(&Params::new().iv(&iv16))).unwrap().value,
+            block_aligned
+        );
         let enc = api.encrypt(&name, None, cbcpad[i], plaintext, Some(&Params::new().iv(&iv16))).unwrap();
         assert_eq!(enc.value.len(), 48, "padded to whole blocks");
-        assert_eq!(api.decrypt(&name, None, cbcpad[i], &enc.value, Some(&Params::new().iv(&iv16))).unwrap().value, plaintext);
+        assert_eq!(
+            api.decrypt(&name, None, cbcpad[i], &enc.value, Some(&Params::new().iv(&iv16))).unwrap().value,
+            plaintext
+        );
 
         // Key wrap: A*KW, and the PKCS#11 forms (any key size; PAD takes any length).
         let wrapped = api.wrap(&name, Some(&version), kw[i], &cek, None).unwrap();
         assert_eq!(wrapped.value.len(), 40);
         assert_eq!(api.unwrap(&name, None, kw[i], &wrapped.value, None).unwrap().value, cek);
         let wrapped = api.wrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP, &cek, None).unwrap();
-        assert_eq!(api.unwrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP, &wrapped.value, None).unwrap().value, cek);
+        assert_eq!(
+            api.unwrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP, &wrapped.value, None).unwrap().value,
+            cek
+        );
         let odd = [0x22u8; 20];
         let wrapped = api.wrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP_PAD, &odd, None).unwrap();
         assert_eq!(wrapped.value.len(), 32);
-        assert_eq!(api.unwrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP_PAD, &wrapped.value, None).unwrap().value, odd);
+        assert_eq!(
+            api.unwrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP_PAD, &wrapped.value, None).unwrap().value,
+            odd
+        );
         let mut corrupt = wrapped.value.clone();
         corrupt[5] ^= 1;
-        expect_status(api.unwrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP_PAD, &corrupt, None).map(|_| ()), KV_STATUS_BAD_PARAMETER);
+        expect_status(
+            api.unwrap(&name, None, KV_ENCRYPTION_ALGORITHM_CKM_AES_KEY_WRAP_PAD, &corrupt, None).map(|_| ()),
+            KV_STATUS_BAD_PARAMETER,
+        );
 
         // A size that does not match the key is refused by the vault.
         let other = kw[(i + 1) % 3];
@@ -261,8 +342,14 @@ fn disabled_keys_and_key_ops_in_the_vault_and_locally() {
     expect_status(api.sign(&name, None, KV_SIGNATURE_ALGORITHM_RS256, &d).map(|_| ()), KV_STATUS_KEY_DISABLED);
     assert!(api.verify(&name, None, KV_SIGNATURE_ALGORITHM_RS256, &d, &sig.value).unwrap());
     let enc = api.encrypt(&name, None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"k", None).unwrap();
-    expect_status(api.decrypt(&name, None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, &enc.value, None).map(|_| ()), KV_STATUS_KEY_DISABLED);
-    assert!(local_verify(&disabled, KV_SIGNATURE_ALGORITHM_RS256, &d, &sig.value).unwrap(), "disabled does not block local verify");
+    expect_status(
+        api.decrypt(&name, None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, &enc.value, None).map(|_| ()),
+        KV_STATUS_KEY_DISABLED,
+    );
+    assert!(
+        local_verify(&disabled, KV_SIGNATURE_ALGORITHM_RS256, &d, &sig.value).unwrap(),
+        "disabled does not block local verify"
+    );
     assert!(local_encrypt(&disabled, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"k").is_ok());
     drop(key);
 
@@ -271,9 +358,18 @@ fn disabled_keys_and_key_ops_in_the_vault_and_locally() {
     let (name, key) = create(&c, "signonly", KV_KEY_TYPE_RSA, Some(&opts));
     let sig = api.sign(&name, None, KV_SIGNATURE_ALGORITHM_PS256, &d).unwrap();
     assert!(api.verify(&name, None, KV_SIGNATURE_ALGORITHM_PS256, &d, &sig.value).is_err());
-    expect_status(local_verify(&key, KV_SIGNATURE_ALGORITHM_PS256, &d, &sig.value).map(|_| ()), KV_STATUS_OPERATION_NOT_PERMITTED);
-    expect_status(local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"k").map(|_| ()), KV_STATUS_OPERATION_NOT_PERMITTED);
-    expect_status(local_wrap(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"k").map(|_| ()), KV_STATUS_OPERATION_NOT_PERMITTED);
+    expect_status(
+        local_verify(&key, KV_SIGNATURE_ALGORITHM_PS256, &d, &sig.value).map(|_| ()),
+        KV_STATUS_OPERATION_NOT_PERMITTED,
+    );
+    expect_status(
+        local_encrypt(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"k").map(|_| ()),
+        KV_STATUS_OPERATION_NOT_PERMITTED,
+    );
+    expect_status(
+        local_wrap(&key, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"k").map(|_| ()),
+        KV_STATUS_OPERATION_NOT_PERMITTED,
+    );
     // The public key can still be exported.
     assert!(public_pem(&key).unwrap().contains("BEGIN PUBLIC KEY"));
 }
@@ -284,15 +380,27 @@ fn wrong_digest_length_and_missing_keys() {
     let api = CryptoApi(&c);
     let (name, _key) = create(&c, "digest", KV_KEY_TYPE_EC, Some(&KeyOptions::new().curve(KV_KEY_CURVE_P384)));
     for len in [0usize, 32, 47, 49, 64] {
-        let e = expect_status(api.sign(&name, None, KV_SIGNATURE_ALGORITHM_ES384, &vec![1; len]).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+        let e = expect_status(
+            api.sign(&name, None, KV_SIGNATURE_ALGORITHM_ES384, &vec![1; len]).map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
         assert!(e.message.contains("48-byte digest"), "{}", e.message);
         assert_eq!(e.http_status, 0, "refused before any request");
     }
-    expect_status(api.verify(&name, None, KV_SIGNATURE_ALGORITHM_ES384, &[1; 32], &[1; 96]).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        api.verify(&name, None, KV_SIGNATURE_ALGORITHM_ES384, &[1; 32], &[1; 96]).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     let missing = unique("nokey");
-    let e = expect_status(api.sign(&missing, None, KV_SIGNATURE_ALGORITHM_ES384, &[1; 48]).map(|_| ()), KV_STATUS_KEY_NOT_FOUND);
+    let e = expect_status(
+        api.sign(&missing, None, KV_SIGNATURE_ALGORITHM_ES384, &[1; 48]).map(|_| ()),
+        KV_STATUS_KEY_NOT_FOUND,
+    );
     assert_eq!(e.http_status, 404);
-    expect_status(api.sign(&name, Some("00000000000000000000000000000000"), KV_SIGNATURE_ALGORITHM_ES384, &[1; 48]).map(|_| ()), KV_STATUS_KEY_NOT_FOUND);
+    expect_status(
+        api.sign(&name, Some("00000000000000000000000000000000"), KV_SIGNATURE_ALGORITHM_ES384, &[1; 48]).map(|_| ()),
+        KV_STATUS_KEY_NOT_FOUND,
+    );
 }
 
 #[test]
@@ -301,7 +409,9 @@ fn concurrent_signing_from_many_threads() {
     let (name, key) = create(&c, "threads", KV_KEY_TYPE_EC, None);
     let d = digest(256, b"threads");
     let sigs: Vec<Vec<u8>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..8).map(|_| s.spawn(|| CryptoApi(&c).sign(&name, None, KV_SIGNATURE_ALGORITHM_ES256, &d).unwrap().value)).collect();
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| CryptoApi(&c).sign(&name, None, KV_SIGNATURE_ALGORITHM_ES256, &d).unwrap().value))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for sig in sigs {
@@ -342,7 +452,8 @@ mod scripted {
             }
             reply(req)
         });
-        let client = Client::new(&server.url(), "tok", &Options::new().ca_file(&server.ca_file().to_string_lossy())).unwrap();
+        let client =
+            Client::new(&server.url(), "tok", &Options::new().ca_file(&server.ca_file().to_string_lossy())).unwrap();
         (server, client)
     }
 
@@ -394,7 +505,9 @@ mod scripted {
         // The example carries the digest in "value" and the signature in "digest"; kv sends the
         // digest as "digest" and the signature as "value", as the model defines.
         let sig = b64(p["digest"].as_str().unwrap());
-        let valid = CryptoApi(&client).verify("testkey", Some("9885aa558e8d448789683188f8c194b0"), KV_SIGNATURE_ALGORITHM_RS512, &digest, &sig).unwrap();
+        let valid = CryptoApi(&client)
+            .verify("testkey", Some("9885aa558e8d448789683188f8c194b0"), KV_SIGNATURE_ALGORITHM_RS512, &digest, &sig)
+            .unwrap();
         assert!(valid);
         let sent = body_of(&authorized(&server)[0]);
         assert_eq!(b64(sent["digest"].as_str().unwrap()), digest);
@@ -423,11 +536,19 @@ mod scripted {
             }
             .unwrap_or_else(|e| panic!("{file}: {e:?}"));
             let reply = &ex["responses"]["200"]["body"];
-            assert_eq!(out.value, b64(reply["value"].as_str().unwrap()), "{file}: value (standard base64 in the wrapKey reply is accepted)");
+            assert_eq!(
+                out.value,
+                b64(reply["value"].as_str().unwrap()),
+                "{file}: value (standard base64 in the wrapKey reply is accepted)"
+            );
             assert_eq!(out.kid, reply["kid"].as_str().unwrap());
             let req = &authorized(&server)[0];
             assert_eq!(req.path(), format!("/keys/{name}/{version}/{op}"), "{file}");
-            assert_eq!(body_of(req), serde_json::json!({"alg": p["parameters"]["alg"], "value": p["parameters"]["value"].as_str().unwrap().trim_end_matches('=')}), "{file}");
+            assert_eq!(
+                body_of(req),
+                serde_json::json!({"alg": p["parameters"]["alg"], "value": p["parameters"]["value"].as_str().unwrap().trim_end_matches('=')}),
+                "{file}"
+            );
         }
     }
 
@@ -444,15 +565,40 @@ mod scripted {
         });
         let api = CryptoApi(&client);
         let iv = [9u8; 12];
-        let out = api.encrypt("k", Some("v1"), KV_ENCRYPTION_ALGORITHM_A256GCM, b"plain", Some(&Params::new().iv(&iv).aad(b"aad"))).unwrap();
-        assert_eq!((out.value.as_slice(), out.iv.as_slice(), out.tag.as_slice(), out.aad.as_slice()), (&[0u8, 1, 2][..], &iv[..], &[16u8, 17, 18, 19][..], &b"aad"[..]));
+        let out = api
+            .encrypt(
+                "k",
+                Some("v1"),
+                KV_ENCRYPTION_ALGORITHM_A256GCM,
+                b"plain",
+                Some(&Params::new().iv(&iv).aad(b"aad")),
+            )
+            .unwrap();
+        assert_eq!(
+            (out.value.as_slice(), out.iv.as_slice(), out.tag.as_slice(), out.aad.as_slice()),
+            (&[0u8, 1, 2][..], &iv[..], &[16u8, 17, 18, 19][..], &b"aad"[..])
+        );
         let sent = body_of(&authorized(&server)[0]);
-        assert_eq!(sent, serde_json::json!({"alg": "A256GCM", "value": "cGxhaW4", "iv": "CQkJCQkJCQkJCQkJ", "aad": "YWFk"}));
-        let dec = api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_A256GCM, &out.value, Some(&Params::to_reverse(&out, Some(b"aad")))).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({"alg": "A256GCM", "value": "cGxhaW4", "iv": "CQkJCQkJCQkJCQkJ", "aad": "YWFk"})
+        );
+        let dec = api
+            .decrypt(
+                "k",
+                None,
+                KV_ENCRYPTION_ALGORITHM_A256GCM,
+                &out.value,
+                Some(&Params::to_reverse(&out, Some(b"aad"))),
+            )
+            .unwrap();
         assert_eq!(dec.value, b"plain");
         assert!(dec.iv.is_empty() && dec.tag.is_empty() && dec.aad.is_empty());
         let sent = body_of(&authorized(&server)[1]);
-        assert_eq!(sent, serde_json::json!({"alg": "A256GCM", "value": "AAEC", "iv": "CQkJCQkJCQkJCQkJ", "aad": "YWFk", "tag": "EBESEw"}));
+        assert_eq!(
+            sent,
+            serde_json::json!({"alg": "A256GCM", "value": "AAEC", "iv": "CQkJCQkJCQkJCQkJ", "aad": "YWFk", "tag": "EBESEw"})
+        );
         // Setting a parameter to length 0 unsets it.
         let p = Params::new().iv(&iv);
         call(|e| kv_crypto_params_set_iv(p.0, null(), 0, e)).unwrap();
@@ -464,7 +610,10 @@ mod scripted {
     fn service_errors_and_malformed_replies_map_to_statuses() {
         let (_s, client) = vault_replying(|req| {
             if req.path().ends_with("/sign") {
-                Reply::json(403, r#"{"error":{"code":"Forbidden","message":"Operation sign is not allowed on a disabled key.","innererror":{"code":"KeyDisabled"}}}"#)
+                Reply::json(
+                    403,
+                    r#"{"error":{"code":"Forbidden","message":"Operation sign is not allowed on a disabled key.","innererror":{"code":"KeyDisabled"}}}"#,
+                )
             } else if req.path().ends_with("/verify") {
                 Reply::json(200, r#"{"kid":"x"}"#)
             } else {
@@ -472,15 +621,26 @@ mod scripted {
             }
         });
         let api = CryptoApi(&client);
-        let e = expect_status(api.sign("k", None, KV_SIGNATURE_ALGORITHM_ES256, &[0; 32]).map(|_| ()), KV_STATUS_KEY_DISABLED);
+        let e = expect_status(
+            api.sign("k", None, KV_SIGNATURE_ALGORITHM_ES256, &[0; 32]).map(|_| ()),
+            KV_STATUS_KEY_DISABLED,
+        );
         assert!(e.message.contains("sign with key 'k'"), "{}", e.message);
-        expect_status(api.verify("k", None, KV_SIGNATURE_ALGORITHM_ES256, &[0; 32], &[1; 64]).map(|_| ()), KV_STATUS_UNPARSEABLE_RESPONSE);
-        expect_status(api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"x", None).map(|_| ()), KV_STATUS_UNPARSEABLE_RESPONSE);
+        expect_status(
+            api.verify("k", None, KV_SIGNATURE_ALGORITHM_ES256, &[0; 32], &[1; 64]).map(|_| ()),
+            KV_STATUS_UNPARSEABLE_RESPONSE,
+        );
+        expect_status(
+            api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"x", None).map(|_| ()),
+            KV_STATUS_UNPARSEABLE_RESPONSE,
+        );
     }
 
     #[test]
     fn bad_arguments_are_refused_before_any_request_and_outputs_stay_untouched() {
-        let (server, client) = vault_replying(|_| Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#));
+        let (server, client) = vault_replying(|_| {
+            Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#)
+        });
         let api = CryptoApi(&client);
         let name = c("k");
         let mut out = SENTINEL as *mut kv_crypto_result;
@@ -504,35 +664,102 @@ mod scripted {
                 assert!(e.message.contains(wire) && e.message.contains(&format!("{right}-byte")), "{}", e.message);
             }
         }
-        expect_status(api.verify("k", None, KV_SIGNATURE_ALGORITHM_RS256, &[0; 32], &[]).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+        expect_status(
+            api.verify("k", None, KV_SIGNATURE_ALGORITHM_RS256, &[0; 32], &[]).map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
         // Parameters the algorithm does not take, or that reversing needs.
-        expect_status(api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"x", Some(&Params::new().iv(&[1; 16]))).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128CBC, b"x", Some(&Params::new().aad(b"a"))).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128GCM, b"x", Some(&Params::new().tag(&[1; 16]))).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128GCM, b"x", Some(&Params::new().iv(&[1; 12]))).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128CBCPAD, b"x", None).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"", None).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(api.wrap("k", None, KV_ENCRYPTION_ALGORITHM_A256KW, b"", None).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+        expect_status(
+            api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"x", Some(&Params::new().iv(&[1; 16])))
+                .map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128CBC, b"x", Some(&Params::new().aad(b"a"))).map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            api.encrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128GCM, b"x", Some(&Params::new().tag(&[1; 16])))
+                .map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128GCM, b"x", Some(&Params::new().iv(&[1; 12])))
+                .map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_A128CBCPAD, b"x", None).map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            api.decrypt("k", None, KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"", None).map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            api.wrap("k", None, KV_ENCRYPTION_ALGORITHM_A256KW, b"", None).map(|_| ()),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
         // Names and versions.
-        expect_status(api.sign("bad name", None, KV_SIGNATURE_ALGORITHM_RS256, &[0; 32]).map(|_| ()), KV_STATUS_INVALID_NAME);
-        expect_status(api.encrypt("k", Some("v/1"), KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"x", None).map(|_| ()), KV_STATUS_INVALID_NAME);
-        expect_status(api.sign_data("k", Some("../x"), KV_SIGNATURE_ALGORITHM_RS256, b"x").map(|_| ()), KV_STATUS_INVALID_NAME);
+        expect_status(
+            api.sign("bad name", None, KV_SIGNATURE_ALGORITHM_RS256, &[0; 32]).map(|_| ()),
+            KV_STATUS_INVALID_NAME,
+        );
+        expect_status(
+            api.encrypt("k", Some("v/1"), KV_ENCRYPTION_ALGORITHM_RSA_OAEP, b"x", None).map(|_| ()),
+            KV_STATUS_INVALID_NAME,
+        );
+        expect_status(
+            api.sign_data("k", Some("../x"), KV_SIGNATURE_ALGORITHM_RS256, b"x").map(|_| ()),
+            KV_STATUS_INVALID_NAME,
+        );
         // NULLs.
         let d = [0u8; 32];
         let raw = client.0;
-        expect_status(call(|e| kv_client_sign(null(), name.as_ptr(), null(), 1, d.as_ptr(), 32, &mut out, e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_client_sign(raw, null(), null(), 1, d.as_ptr(), 32, &mut out, e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_client_sign(raw, name.as_ptr(), null(), 1, null(), 32, &mut out, e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_client_sign(raw, name.as_ptr(), null(), 1, d.as_ptr(), 32, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-        let e = expect_status(call(|e| kv_client_verify(raw, name.as_ptr(), null(), 1, d.as_ptr(), 32, d.as_ptr(), 32, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
+        expect_status(
+            call(|e| kv_client_sign(null(), name.as_ptr(), null(), 1, d.as_ptr(), 32, &mut out, e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_client_sign(raw, null(), null(), 1, d.as_ptr(), 32, &mut out, e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_client_sign(raw, name.as_ptr(), null(), 1, null(), 32, &mut out, e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_client_sign(raw, name.as_ptr(), null(), 1, d.as_ptr(), 32, null_mut(), e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        let e = expect_status(
+            call(|e| kv_client_verify(raw, name.as_ptr(), null(), 1, d.as_ptr(), 32, d.as_ptr(), 32, null_mut(), e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
         assert!(e.message.contains("valid_out"));
-        expect_status(call(|e| kv_client_verify_data(raw, name.as_ptr(), null(), 1, d.as_ptr(), 32, null(), 5, &mut valid, e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_client_encrypt(raw, name.as_ptr(), null(), 2, null(), 4, null(), &mut out, e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_client_unwrap_key(raw, name.as_ptr(), null(), 2, d.as_ptr(), 32, null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
+        expect_status(
+            call(|e| kv_client_verify_data(raw, name.as_ptr(), null(), 1, d.as_ptr(), 32, null(), 5, &mut valid, e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_client_encrypt(raw, name.as_ptr(), null(), 2, null(), 4, null(), &mut out, e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_client_unwrap_key(raw, name.as_ptr(), null(), 2, d.as_ptr(), 32, null(), null_mut(), e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
         expect_status(call(|e| kv_crypto_params_set_iv(null_mut(), d.as_ptr(), 4, e)), KV_STATUS_NULL_ARGUMENT);
         let bad_utf8 = b"k\xff\0";
-        expect_status(call(|e| kv_client_sign(raw, bad_utf8.as_ptr().cast(), null(), 1, d.as_ptr(), 32, &mut out, e)), KV_STATUS_INVALID_UTF8);
-        assert_eq!(kv_client_sign(null(), null(), null(), 0, null(), 0, null_mut(), null_mut()), KV_STATUS_NULL_ARGUMENT, "err_out may be NULL");
+        expect_status(
+            call(|e| kv_client_sign(raw, bad_utf8.as_ptr().cast(), null(), 1, d.as_ptr(), 32, &mut out, e)),
+            KV_STATUS_INVALID_UTF8,
+        );
+        assert_eq!(
+            kv_client_sign(null(), null(), null(), 0, null(), 0, null_mut(), null_mut()),
+            KV_STATUS_NULL_ARGUMENT,
+            "err_out may be NULL"
+        );
 
         assert_eq!(out as usize, SENTINEL, "outputs are untouched on failure");
         assert!(valid, "valid_out is untouched on failure");
@@ -556,18 +783,40 @@ mod scripted {
         let mut k = null_mut();
         let mut out = SENTINEL as *mut kv_crypto_result;
         let mut valid = true;
-        for bad in ["", "not json", "[1,2]", r#"{"kty":"RSA"}"#, r#"{"kty":"EC","crv":"P-256","x":"AQ","y":"AQ"}"#, r#"{"kty":"RSA","n":5,"e":"AQAB"}"#] {
+        for bad in [
+            "",
+            "not json",
+            "[1,2]",
+            r#"{"kty":"RSA"}"#,
+            r#"{"kty":"EC","crv":"P-256","x":"AQ","y":"AQ"}"#,
+            r#"{"kty":"RSA","n":5,"e":"AQAB"}"#,
+        ] {
             expect_status(call(|e| kv_key_from_jwk(c(bad).as_ptr(), &mut k, e)), KV_STATUS_INVALID_ARGUMENT);
         }
-        expect_status(call(|e| kv_key_from_jwk(c(r#"{"kty":"OKP","crv":"Ed25519","x":"AQ"}"#).as_ptr(), &mut k, e)), KV_STATUS_UNSUPPORTED_ALGORITHM);
+        expect_status(
+            call(|e| kv_key_from_jwk(c(r#"{"kty":"OKP","crv":"Ed25519","x":"AQ"}"#).as_ptr(), &mut k, e)),
+            KV_STATUS_UNSUPPORTED_ALGORITHM,
+        );
         expect_status(call(|e| kv_key_from_jwk(null(), &mut k, e)), KV_STATUS_NULL_ARGUMENT);
         expect_status(call(|e| kv_key_from_jwk(c("{}").as_ptr(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
         assert!(k.is_null());
         let d = [0u8; 32];
-        expect_status(call(|e| kv_key_verify(null(), 1, d.as_ptr(), 32, d.as_ptr(), 32, &mut valid, e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_key_verify(rsa.0, 1, d.as_ptr(), 32, d.as_ptr(), 32, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-        expect_status(call(|e| kv_key_verify(rsa.0, 0, d.as_ptr(), 32, d.as_ptr(), 32, &mut valid, e)), KV_STATUS_INVALID_ARGUMENT);
-        expect_status(call(|e| kv_key_verify(rsa.0, 1, d.as_ptr(), 31, d.as_ptr(), 32, &mut valid, e)), KV_STATUS_INVALID_ARGUMENT);
+        expect_status(
+            call(|e| kv_key_verify(null(), 1, d.as_ptr(), 32, d.as_ptr(), 32, &mut valid, e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_key_verify(rsa.0, 1, d.as_ptr(), 32, d.as_ptr(), 32, null_mut(), e)),
+            KV_STATUS_NULL_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_key_verify(rsa.0, 0, d.as_ptr(), 32, d.as_ptr(), 32, &mut valid, e)),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
+        expect_status(
+            call(|e| kv_key_verify(rsa.0, 1, d.as_ptr(), 31, d.as_ptr(), 32, &mut valid, e)),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
         expect_status(call(|e| kv_key_encrypt(rsa.0, 77, d.as_ptr(), 32, &mut out, e)), KV_STATUS_INVALID_ARGUMENT);
         expect_status(call(|e| kv_key_wrap_key(rsa.0, 2, null(), 8, &mut out, e)), KV_STATUS_NULL_ARGUMENT);
         expect_status(call(|e| kv_key_wrap_key(rsa.0, 2, d.as_ptr(), 0, &mut out, e)), KV_STATUS_INVALID_ARGUMENT);
@@ -575,16 +824,26 @@ mod scripted {
         expect_status(call(|e| kv_key_public_jwk(rsa.0, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
         assert_eq!(out as usize, SENTINEL);
         assert!(valid);
-        assert!(!local_verify(&rsa, KV_SIGNATURE_ALGORITHM_RS256, &d, &[0; 256]).unwrap(), "a wrong signature verifies false");
+        assert!(
+            !local_verify(&rsa, KV_SIGNATURE_ALGORITHM_RS256, &d, &[0; 256]).unwrap(),
+            "a wrong signature verifies false"
+        );
 
         // A key bundle's attributes limit local use.
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
         let jwk: serde_json::Value = serde_json::from_str(RSA_JWK_WITH_PRIVATE).unwrap();
-        let expired = key_from_jwk(&serde_json::json!({"key": jwk, "attributes": {"enabled": true, "exp": now - 60}}).to_string()).unwrap();
+        let expired = key_from_jwk(
+            &serde_json::json!({"key": jwk, "attributes": {"enabled": true, "exp": now - 60}}).to_string(),
+        )
+        .unwrap();
         assert_eq!(expired.expires(), now - 60);
         expect_status(local_encrypt(&expired, KV_ENCRYPTION_ALGORITHM_RSA1_5, b"x").map(|_| ()), KV_STATUS_KEY_EXPIRED);
-        let early = key_from_jwk(&serde_json::json!({"key": jwk, "attributes": {"nbf": now + 3600}}).to_string()).unwrap();
-        expect_status(local_verify(&early, KV_SIGNATURE_ALGORITHM_RS256, &d, &[0; 256]).map(|_| ()), KV_STATUS_KEY_NOT_YET_VALID);
+        let early =
+            key_from_jwk(&serde_json::json!({"key": jwk, "attributes": {"nbf": now + 3600}}).to_string()).unwrap();
+        expect_status(
+            local_verify(&early, KV_SIGNATURE_ALGORITHM_RS256, &d, &[0; 256]).map(|_| ()),
+            KV_STATUS_KEY_NOT_YET_VALID,
+        );
     }
 
     #[test]

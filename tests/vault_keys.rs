@@ -117,7 +117,12 @@ fn rsa_keys_of_every_size_and_exponent() {
 fn ec_keys_on_every_curve() {
     let c = client();
     let keys = KeyApi(&c);
-    for (curve, wire, coord) in [(KV_KEY_CURVE_P256, "P-256", 32), (KV_KEY_CURVE_P384, "P-384", 48), (KV_KEY_CURVE_P521, "P-521", 66), (KV_KEY_CURVE_P256K, "P-256K", 32)] {
+    for (curve, wire, coord) in [
+        (KV_KEY_CURVE_P256, "P-256", 32),
+        (KV_KEY_CURVE_P384, "P-384", 48),
+        (KV_KEY_CURVE_P521, "P-521", 66),
+        (KV_KEY_CURVE_P256K, "P-256K", 32),
+    ] {
         for kty in [KV_KEY_TYPE_EC, KV_KEY_TYPE_EC_HSM] {
             let k = ok(keys.create(&unique("ec"), kty, Some(&KeyOptions::new().curve(curve))));
             assert_eq!(k.crv(), wire);
@@ -126,7 +131,8 @@ fn ec_keys_on_every_curve() {
             assert!(k.n().is_empty() && k.e().is_empty());
         }
     }
-    let k = ok(keys.create(&unique("ec-default"), KV_KEY_TYPE_EC, Some(&KeyOptions::new().curve(KV_KEY_CURVE_DEFAULT))));
+    let k =
+        ok(keys.create(&unique("ec-default"), KV_KEY_TYPE_EC, Some(&KeyOptions::new().curve(KV_KEY_CURVE_DEFAULT))));
     assert_eq!(k.crv(), "P-256", "the service default curve");
 }
 
@@ -147,7 +153,14 @@ fn properties_round_trip_and_update() {
     let c = client();
     let keys = KeyApi(&c);
     let name = unique("props");
-    let opts = KeyOptions::new().op("sign").op("verify").op("sign").not_before(1_700_000_000).expires(4_100_000_000).tag("env", "test").tag("owner", "kv");
+    let opts = KeyOptions::new()
+        .op("sign")
+        .op("verify")
+        .op("sign")
+        .not_before(1_700_000_000)
+        .expires(4_100_000_000)
+        .tag("env", "test")
+        .tag("owner", "kv");
     let k = ok(keys.create(&name, KV_KEY_TYPE_EC, Some(&opts)));
     assert_eq!(k.ops(), vec!["sign", "verify"], "added once each, in order");
     assert_eq!((k.not_before(), k.expires()), (1_700_000_000, 4_100_000_000));
@@ -229,7 +242,15 @@ fn import_pem_matches_the_same_key_as_jwk() {
     let rsa = ok(keys.import_pem(&unique("pem-rsa"), RSA_PEM.as_bytes(), Some(&KeyOptions::new().hsm(true))));
     assert_eq!(rsa.kty(), "RSA-HSM");
     assert_eq!(rsa.n(), jwk_member(RSA_JWK, "n"));
-    let e = expect_status(keys.import_pem(&unique("pem-bad"), b"-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n", None).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    let e = expect_status(
+        keys.import_pem(
+            &unique("pem-bad"),
+            b"-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n",
+            None,
+        )
+        .map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     assert!(e.http_status == 0, "refused locally");
 }
 
@@ -285,7 +306,10 @@ fn soft_delete_wait_recover_wait_delete_purge() {
     assert!(item.recovery_id().ends_with(&format!("/deletedkeys/{name}")));
     assert!(item.deleted_date() > 0);
 
-    let err = expect_status(keys.create(&name, KV_KEY_TYPE_EC, None).map(|_| ()), KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE);
+    let err = expect_status(
+        keys.create(&name, KV_KEY_TYPE_EC, None).map(|_| ()),
+        KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE,
+    );
     assert_eq!((err.service_code.as_str(), err.inner_code.as_str()), ("Conflict", "ObjectIsDeletedButRecoverable"));
 
     let recovered = ok(keys.recover(&name));
@@ -363,7 +387,8 @@ fn rotate_gives_a_new_version_of_the_same_kind() {
     let c = client();
     let keys = KeyApi(&c);
     let name = unique("rotate");
-    let v1 = ok(keys.create(&name, KV_KEY_TYPE_RSA_HSM, Some(&KeyOptions::new().key_size(3072).op("sign").tag("t", "1"))));
+    let v1 =
+        ok(keys.create(&name, KV_KEY_TYPE_RSA_HSM, Some(&KeyOptions::new().key_size(3072).op("sign").tag("t", "1"))));
     let v2 = ok(keys.rotate(&name));
     assert_ne!(v2.version(), v1.version());
     assert_ne!(v2.n(), v1.n(), "new key material");
@@ -379,13 +404,20 @@ fn rotation_policy_round_trip() {
     let keys = KeyApi(&c);
     let name = unique("policy");
     let original = ok(keys.create(&name, KV_KEY_TYPE_EC, None));
-    let policy = RotationPolicy::new().expiry("P90D").action(KV_KEY_ROTATION_ACTION_ROTATE, Some("P30D"), None).action(KV_KEY_ROTATION_ACTION_NOTIFY, None, Some("P7D"));
+    let policy = RotationPolicy::new().expiry("P90D").action(KV_KEY_ROTATION_ACTION_ROTATE, Some("P30D"), None).action(
+        KV_KEY_ROTATION_ACTION_NOTIFY,
+        None,
+        Some("P7D"),
+    );
     assert_eq!(policy.id(), "", "a new policy has no id");
     assert_eq!(policy.actions().len(), 2);
     let stored = ok(keys.update_policy(&name, &policy));
     assert!(stored.id().ends_with(&format!("/keys/{name}/rotationpolicy")), "{}", stored.id());
     assert_eq!(stored.expiry_time(), "P90D");
-    let expected = vec![(KV_KEY_ROTATION_ACTION_ROTATE, "P30D".to_owned(), String::new()), (KV_KEY_ROTATION_ACTION_NOTIFY, String::new(), "P7D".to_owned())];
+    let expected = vec![
+        (KV_KEY_ROTATION_ACTION_ROTATE, "P30D".to_owned(), String::new()),
+        (KV_KEY_ROTATION_ACTION_NOTIFY, String::new(), "P7D".to_owned()),
+    ];
     assert_eq!(stored.actions(), expected);
     assert!(stored.created() > 1_600_000_000 && stored.updated() >= stored.created());
 
@@ -439,23 +471,40 @@ fn release_happy_path_and_refusals() {
     assert_eq!(k.release_policy_content_type(), "application/json; charset=utf-8");
     assert!(!k.release_policy_immutable());
 
-    let value = ok(keys.release(&name, None, "attestation-token", Some("nonce-1"), KV_KEY_RELEASE_ALGORITHM_RSA_AES_KEY_WRAP_256));
+    let value = ok(keys.release(
+        &name,
+        None,
+        "attestation-token",
+        Some("nonce-1"),
+        KV_KEY_RELEASE_ALGORITHM_RSA_AES_KEY_WRAP_256,
+    ));
     // The vault's JWS comes back as sent (three base64url parts); what kv sends (target, nonce,
     // enc, and no enc for NONE) is asserted on the wire by the scripted test of every operation.
     assert_eq!(value.split('.').count(), 3, "{value}");
     assert!(jws_payload(&value).is_object());
-    let by_version = ok(keys.release(&name, Some(&k.version()), "attestation-token", None, KV_KEY_RELEASE_ALGORITHM_NONE));
+    let by_version =
+        ok(keys.release(&name, Some(&k.version()), "attestation-token", None, KV_KEY_RELEASE_ALGORITHM_NONE));
     assert_eq!(by_version.split('.').count(), 3);
 
     // A key that is not exportable is refused by the vault.
     let plain = unique("no-release");
     ok(keys.create(&plain, KV_KEY_TYPE_RSA_HSM, None));
-    let err = expect_status(keys.release(&plain, None, "attestation-token", None, KV_KEY_RELEASE_ALGORITHM_NONE).map(|_| ()), KV_STATUS_FORBIDDEN);
+    let err = expect_status(
+        keys.release(&plain, None, "attestation-token", None, KV_KEY_RELEASE_ALGORITHM_NONE).map(|_| ()),
+        KV_STATUS_FORBIDDEN,
+    );
     assert_eq!(err.http_status, 403);
     // An exportable key needs a release policy.
-    expect_status(keys.create(&unique("no-policy"), KV_KEY_TYPE_RSA_HSM, Some(&KeyOptions::new().exportable(true))).map(|_| ()), KV_STATUS_BAD_PARAMETER);
+    expect_status(
+        keys.create(&unique("no-policy"), KV_KEY_TYPE_RSA_HSM, Some(&KeyOptions::new().exportable(true))).map(|_| ()),
+        KV_STATUS_BAD_PARAMETER,
+    );
     // Immutable policies and custom content types round-trip.
-    let k = ok(keys.create(&unique("immutable"), KV_KEY_TYPE_EC_HSM, Some(&KeyOptions::new().exportable(true).release_policy(&policy, Some("application/json"), true))));
+    let k = ok(keys.create(
+        &unique("immutable"),
+        KV_KEY_TYPE_EC_HSM,
+        Some(&KeyOptions::new().exportable(true).release_policy(&policy, Some("application/json"), true)),
+    ));
     assert!(k.release_policy_immutable());
     assert_eq!(k.release_policy_content_type(), "application/json");
 }
@@ -516,7 +565,12 @@ where
         }
         f(authorized.fetch_add(1, Ordering::SeqCst), req)
     });
-    let client = Client::new(&server.url(), TOKEN, &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50)).expect("client");
+    let client = Client::new(
+        &server.url(),
+        TOKEN,
+        &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50),
+    )
+    .expect("client");
     (server, client)
 }
 
@@ -529,7 +583,8 @@ fn origin(req: &RecordedRequest) -> String {
 }
 
 fn body(req: &RecordedRequest) -> Value {
-    serde_json::from_slice(&req.body).unwrap_or_else(|e| panic!("request body is JSON ({e}): {:?}", String::from_utf8_lossy(&req.body)))
+    serde_json::from_slice(&req.body)
+        .unwrap_or_else(|e| panic!("request body is JSON ({e}): {:?}", String::from_utf8_lossy(&req.body)))
 }
 
 /// A KeyBundle reply for `name` with the given JWK members.
@@ -541,7 +596,10 @@ fn bundle(req: &RecordedRequest, name: &str, jwk: Value) -> Reply {
 }
 
 fn key_not_found(name: &str) -> Reply {
-    Reply::json(404, &json!({"error": {"code": "KeyNotFound", "message": format!("Deleted Key not found: {name}")}}).to_string())
+    Reply::json(
+        404,
+        &json!({"error": {"code": "KeyNotFound", "message": format!("Deleted Key not found: {name}")}}).to_string(),
+    )
 }
 
 /// The path without the query.
@@ -551,7 +609,9 @@ fn path(req: &RecordedRequest) -> String {
 
 #[test]
 fn create_sends_the_documented_body() {
-    let (server, c) = scripted(|_, req| bundle(req, "k1", json!({"kty": "RSA-HSM", "n": "AQID", "e": "AQAB", "key_ops": ["sign", "verify"]})));
+    let (server, c) = scripted(|_, req| {
+        bundle(req, "k1", json!({"kty": "RSA-HSM", "n": "AQID", "e": "AQAB", "key_ops": ["sign", "verify"]}))
+    });
     let keys = KeyApi(&c);
     let opts = KeyOptions::new()
         .key_size(3072)
@@ -579,7 +639,10 @@ fn create_sends_the_documented_body() {
         })
     );
     // The reply's fields through the accessors.
-    assert_eq!((k.kty(), k.n(), k.e(), k.ops()), ("RSA-HSM".to_owned(), vec![1, 2, 3], vec![1, 0, 1], vec!["sign".to_owned(), "verify".to_owned()]));
+    assert_eq!(
+        (k.kty(), k.n(), k.e(), k.ops()),
+        ("RSA-HSM".to_owned(), vec![1, 2, 3], vec![1, 0, 1], vec!["sign".to_owned(), "verify".to_owned()])
+    );
     assert_eq!((k.name(), k.version()), ("k1".to_owned(), VERSION.to_owned()));
     assert_eq!((k.created(), k.updated(), k.recoverable_days()), (1_700_000_000, 1_700_000_001, 90));
 
@@ -600,7 +663,8 @@ fn c_str(s: &str) -> std::ffi::CString {
 
 #[test]
 fn import_update_and_other_calls_use_the_documented_paths() {
-    let (server, c) = scripted(|_, req| match (req.method.as_str(), req.path()) {
+    let (server, c) = scripted(|_, req| {
+        match (req.method.as_str(), req.path()) {
         ("POST", "/rng") => Reply::json(200, &json!({"value": URL_SAFE_NO_PAD.encode([7u8; 16])}).to_string()),
         ("POST", p) if p.ends_with("/backup") => Reply::json(200, &json!({"value": URL_SAFE_NO_PAD.encode(b"opaque-backup")}).to_string()),
         ("POST", p) if p.ends_with("/release") => Reply::json(200, r#"{"value":"aGVhZGVy.cGF5bG9hZA.c2ln"}"#),
@@ -614,6 +678,7 @@ fn import_update_and_other_calls_use_the_documented_paths() {
             Reply::json(200, &b.to_string())
         }
         _ => bundle(req, "k", json!({"kty": "EC", "crv": "P-256", "x": "AQ", "y": "Ag"})),
+    }
     });
     let keys = KeyApi(&c);
     let opts = KeyOptions::new().hsm(true).op("sign").tag("t", "v");
@@ -633,12 +698,22 @@ fn import_update_and_other_calls_use_the_documented_paths() {
     ok(keys.restore(b"opaque-backup"));
     ok(keys.rotate("k"));
     assert_eq!(ok(keys.random(16)), vec![7u8; 16]);
-    assert_eq!(ok(keys.release("k", None, "tok", Some("n"), KV_KEY_RELEASE_ALGORITHM_CKM_RSA_AES_KEY_WRAP)), "aGVhZGVy.cGF5bG9hZA.c2ln");
+    assert_eq!(
+        ok(keys.release("k", None, "tok", Some("n"), KV_KEY_RELEASE_ALGORITHM_CKM_RSA_AES_KEY_WRAP)),
+        "aGVhZGVy.cGF5bG9hZA.c2ln"
+    );
     ok(keys.attestation("k", Some(VERSION)));
     let policy = ok(keys.get_policy("k"));
-    assert_eq!(policy.actions(), vec![(KV_KEY_ROTATION_ACTION_NOTIFY, String::new(), "P30D".to_owned())], "action types compare case-insensitively");
+    assert_eq!(
+        policy.actions(),
+        vec![(KV_KEY_ROTATION_ACTION_NOTIFY, String::new(), "P30D".to_owned())],
+        "action types compare case-insensitively"
+    );
     assert_eq!((policy.expiry_time(), policy.created(), policy.updated()), ("P2Y".to_owned(), 5, 6));
-    ok(keys.update_policy("k", &RotationPolicy::new().expiry("P2Y").action(KV_KEY_ROTATION_ACTION_ROTATE, Some("P1Y"), None)));
+    ok(keys.update_policy(
+        "k",
+        &RotationPolicy::new().expiry("P2Y").action(KV_KEY_ROTATION_ACTION_ROTATE, Some("P1Y"), None),
+    ));
     ok(keys.release("k", Some(VERSION), "tok2", None, KV_KEY_RELEASE_ALGORITHM_NONE));
 
     let reqs = authorized(&server);
@@ -668,14 +743,21 @@ fn import_update_and_other_calls_use_the_documented_paths() {
     let import = body(&reqs[0]);
     let mut expected_key: Value = serde_json::from_str(EC_JWK).unwrap();
     expected_key["key_ops"] = json!(["sign"]);
-    assert_eq!(import, json!({"Hsm": true, "key": expected_key, "tags": {"t": "v"}}), "the JWK goes out with its private members");
+    assert_eq!(
+        import,
+        json!({"Hsm": true, "key": expected_key, "tags": {"t": "v"}}),
+        "the JWK goes out with its private members"
+    );
     assert_eq!(body(&reqs[1]), json!({"attributes": {"enabled": false}}));
     assert_eq!(body(&reqs[2]), json!({"attributes": {"exportable": true}}));
     assert_eq!(body(&reqs[10]), json!({"value": URL_SAFE_NO_PAD.encode(b"opaque-backup")}));
     assert_eq!(body(&reqs[12]), json!({"count": 16}));
     assert_eq!(body(&reqs[13]), json!({"target": "tok", "nonce": "n", "enc": "CKM_RSA_AES_KEY_WRAP"}));
     assert_eq!(body(&reqs[17]), json!({"target": "tok2"}), "NONE sends no enc, and no nonce unless given");
-    assert_eq!(body(&reqs[16]), json!({"lifetimeActions": [{"trigger": {"timeAfterCreate": "P1Y"}, "action": {"type": "Rotate"}}], "attributes": {"expiryTime": "P2Y"}}));
+    assert_eq!(
+        body(&reqs[16]),
+        json!({"lifetimeActions": [{"trigger": {"timeAfterCreate": "P1Y"}, "action": {"type": "Rotate"}}], "attributes": {"expiryTime": "P2Y"}})
+    );
 }
 
 #[test]
@@ -699,7 +781,8 @@ fn paging_follows_next_links_for_keys() {
 #[test]
 fn wait_for_deleted_key_polls_through_404_and_treats_403_as_done() {
     // 404, 404, then 200: three polls with growing pauses.
-    let (server, c) = scripted(|i, req| if i < 2 { key_not_found("gone") } else { bundle(req, "gone", json!({"kty": "EC"})) });
+    let (server, c) =
+        scripted(|i, req| if i < 2 { key_not_found("gone") } else { bundle(req, "gone", json!({"kty": "EC"})) });
     let start = Instant::now();
     ok(KeyApi(&c).wait_deleted("gone", 30_000));
     let reqs = authorized(&server);
@@ -708,12 +791,18 @@ fn wait_for_deleted_key_polls_through_404_and_treats_403_as_done() {
     assert!(start.elapsed() >= Duration::from_millis(550), "200 ms then 400 ms between polls: {:?}", start.elapsed());
 
     // 403 while polling means "no get permission": done.
-    let (server, c) = scripted(|_, _| Reply::json(403, r#"{"error":{"code":"Forbidden","message":"no get permission","innererror":{"code":"AccessDenied"}}}"#));
+    let (server, c) = scripted(|_, _| {
+        Reply::json(
+            403,
+            r#"{"error":{"code":"Forbidden","message":"no get permission","innererror":{"code":"AccessDenied"}}}"#,
+        )
+    });
     ok(KeyApi(&c).wait_deleted("gone", 30_000));
     assert_eq!(authorized(&server).len(), 1);
 
     // Recovery polls the live collection.
-    let (server, c) = scripted(|i, req| if i == 0 { key_not_found("back") } else { bundle(req, "back", json!({"kty": "EC"})) });
+    let (server, c) =
+        scripted(|i, req| if i == 0 { key_not_found("back") } else { bundle(req, "back", json!({"kty": "EC"})) });
     ok(KeyApi(&c).wait_recovered("back", 30_000));
     let reqs = authorized(&server);
     assert_eq!(reqs.len(), 2);
@@ -726,7 +815,11 @@ fn wait_for_deleted_key_times_out_and_stops_on_other_errors() {
     let start = Instant::now();
     let e = expect_status(KeyApi(&c).wait_deleted("slow", 700), KV_STATUS_TIMEOUT);
     let took = start.elapsed();
-    assert!(e.message.starts_with("wait for deletion of key 'slow': not finished by the deadline of 700 ms"), "{}", e.message);
+    assert!(
+        e.message.starts_with("wait for deletion of key 'slow': not finished by the deadline of 700 ms"),
+        "{}",
+        e.message
+    );
     assert!(took >= Duration::from_millis(700), "the wait lasts until its deadline: {took:?}");
     // The pauses between polls, measured where the polls arrive (not from the start, which
     // includes the handshake and the challenge): 200 ms, then 400 ms, then what is left until
@@ -745,7 +838,8 @@ fn wait_for_deleted_key_times_out_and_stops_on_other_errors() {
     assert_eq!(authorized(&server).len(), 1);
 
     // Any other error ends the wait with that error.
-    let (server, c) = scripted(|_, _| Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"token rejected"}}"#));
+    let (server, c) =
+        scripted(|_, _| Reply::json(401, r#"{"error":{"code":"Unauthorized","message":"token rejected"}}"#));
     expect_status(KeyApi(&c).wait_deleted("x", 30_000), KV_STATUS_UNAUTHORIZED);
     assert!(authorized(&server).len() <= 2);
     let (server, c) = scripted(|_, _| Reply::json(400, r#"{"error":{"code":"BadParameter","message":"no"}}"#));
@@ -761,7 +855,10 @@ fn replies_with_missing_or_wrong_values_are_unparseable() {
     });
     let keys = KeyApi(&c);
     expect_status(keys.random(4).map(|_| ()), KV_STATUS_UNPARSEABLE_RESPONSE);
-    expect_status(keys.release("k", None, "t", None, KV_KEY_RELEASE_ALGORITHM_NONE).map(|_| ()), KV_STATUS_UNPARSEABLE_RESPONSE);
+    expect_status(
+        keys.release("k", None, "t", None, KV_KEY_RELEASE_ALGORITHM_NONE).map(|_| ()),
+        KV_STATUS_UNPARSEABLE_RESPONSE,
+    );
     expect_status(keys.backup("k").map(|_| ()), KV_STATUS_UNPARSEABLE_RESPONSE);
 }
 
@@ -792,8 +889,11 @@ fn attestation_and_hsm_fields_are_exposed() {
 
 /// A server that must never be reached.
 fn untouchable() -> (ScriptedServer, Client) {
-    let server = ScriptedServer::start(|_, _| Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#));
-    let client = Client::new(&server.url(), "tok", &Options::new().ca_file(&server.ca_file().to_string_lossy())).unwrap();
+    let server = ScriptedServer::start(|_, _| {
+        Reply::json(500, r#"{"error":{"code":"ShouldNotBeCalled","message":"no request expected"}}"#)
+    });
+    let client =
+        Client::new(&server.url(), "tok", &Options::new().ca_file(&server.ca_file().to_string_lossy())).unwrap();
     (server, client)
 }
 
@@ -831,7 +931,10 @@ fn invalid_names_are_refused_before_any_request() {
     }
     let bad_utf8 = b"caf\xe9\0";
     let mut out = SENTINEL as *mut kv_key;
-    expect_status(call(|e| kv_client_get_key(c.0, bad_utf8.as_ptr().cast(), null(), &mut out, e)), KV_STATUS_INVALID_UTF8);
+    expect_status(
+        call(|e| kv_client_get_key(c.0, bad_utf8.as_ptr().cast(), null(), &mut out, e)),
+        KV_STATUS_INVALID_UTF8,
+    );
     assert_eq!(out as usize, SENTINEL, "outputs are untouched on failure");
     assert_eq!(server.request_count(), 0, "nothing reached the wire");
 }
@@ -843,7 +946,10 @@ fn bad_enum_values_and_arguments_are_invalid_argument_before_any_request() {
     let mut out = SENTINEL as *mut kv_key;
     let name = c_str("fine");
     for kty in [0u32, 7, 42, u32::MAX] {
-        let e = expect_status(call(|e| kv_client_create_key(c.0, name.as_ptr(), kty, null(), &mut out, e)), KV_STATUS_INVALID_ARGUMENT);
+        let e = expect_status(
+            call(|e| kv_client_create_key(c.0, name.as_ptr(), kty, null(), &mut out, e)),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
         assert!(e.message.contains("kv_key_type"), "{}", e.message);
     }
     let o = KeyOptions::new();
@@ -853,7 +959,10 @@ fn bad_enum_values_and_arguments_are_invalid_argument_before_any_request() {
     let mut blob = SENTINEL as *mut kv::ffi::secrets::kv_blob;
     for enc in [4u32, 77, u32::MAX] {
         let target = c_str("t");
-        expect_status(call(|e| kv_client_release_key(c.0, name.as_ptr(), null(), target.as_ptr(), null(), enc, &mut blob, e)), KV_STATUS_INVALID_ARGUMENT);
+        expect_status(
+            call(|e| kv_client_release_key(c.0, name.as_ptr(), null(), target.as_ptr(), null(), enc, &mut blob, e)),
+            KV_STATUS_INVALID_ARGUMENT,
+        );
     }
     let p = RotationPolicy::new();
     for action in [0u32, 3, u32::MAX] {
@@ -882,7 +991,10 @@ fn bad_enum_values_and_arguments_are_invalid_argument_before_any_request() {
         let op = c_str(op);
         expect_status(call(|e| kv_key_options_add_operation(o.0, op.as_ptr(), e)), KV_STATUS_INVALID_ARGUMENT);
     }
-    expect_status(call(|e| kv_key_options_set_release_policy(o.0, b"".as_ptr(), 0, null(), false, e)), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        call(|e| kv_key_options_set_release_policy(o.0, b"".as_ptr(), 0, null(), false, e)),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     // Parameters that do not fit the key type.
     for (kty, opts) in [
         (KV_KEY_TYPE_RSA, KeyOptions::new().key_size(1024)),
@@ -901,10 +1013,19 @@ fn bad_enum_values_and_arguments_are_invalid_argument_before_any_request() {
     }
     expect_status(keys.create("fine", KV_KEY_TYPE_EC, Some(&many)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
     // Options that do not apply to import or update.
-    expect_status(keys.import_jwk("fine", EC_JWK, Some(&KeyOptions::new().key_size(2048))).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-    expect_status(keys.import_pem("fine", EC_PEM.as_bytes(), Some(&KeyOptions::new().curve(KV_KEY_CURVE_P384))).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        keys.import_jwk("fine", EC_JWK, Some(&KeyOptions::new().key_size(2048))).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
+    expect_status(
+        keys.import_pem("fine", EC_PEM.as_bytes(), Some(&KeyOptions::new().curve(KV_KEY_CURVE_P384))).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     expect_status(keys.update("fine", None, &KeyOptions::new().hsm(true)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
-    expect_status(keys.update("fine", None, &KeyOptions::new().public_exponent(3)).map(|_| ()), KV_STATUS_INVALID_ARGUMENT);
+    expect_status(
+        keys.update("fine", None, &KeyOptions::new().public_exponent(3)).map(|_| ()),
+        KV_STATUS_INVALID_ARGUMENT,
+    );
     // JWK text that is not a usable JWK; the private key never appears in the message.
     let secret_d = "ADRDAmVb2EQUWw6fWqygVfs0RF3XBK_YUvq6K8CCyMI";
     for jwk in [
@@ -938,14 +1059,23 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     let mut policy = SENTINEL as *mut kv_key_rotation_policy;
     let n = name.as_ptr();
 
-    let e = expect_status(call(|e| kv_client_create_key(null(), n, KV_KEY_TYPE_RSA, null(), &mut key, e)), KV_STATUS_NULL_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_create_key(null(), n, KV_KEY_TYPE_RSA, null(), &mut key, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(e.message.contains("client"), "{}", e.message);
-    let e = expect_status(call(|e| kv_client_create_key(c.0, null(), KV_KEY_TYPE_RSA, null(), &mut key, e)), KV_STATUS_NULL_ARGUMENT);
+    let e = expect_status(
+        call(|e| kv_client_create_key(c.0, null(), KV_KEY_TYPE_RSA, null(), &mut key, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     assert!(e.message.contains("name"), "{}", e.message);
     expect_status(call(|e| kv_client_import_key_jwk(c.0, n, null(), null(), &mut key, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_import_key_pem(c.0, n, null(), 10, null(), &mut key, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_get_key(c.0, n, null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_update_key_properties(c.0, n, null(), null(), &mut key, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_update_key_properties(c.0, n, null(), null(), &mut key, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_client_delete_key(c.0, null(), &mut key, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_get_deleted_key(c.0, n, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_recover_deleted_key(null(), n, &mut key, e)), KV_STATUS_NULL_ARGUMENT);
@@ -960,11 +1090,20 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     expect_status(call(|e| kv_client_wait_for_deleted_key(c.0, null(), 10, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_wait_for_recovered_key(null(), n, 10, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_get_random_bytes(c.0, 8, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_release_key(c.0, n, null(), null(), null(), 0, &mut blob, e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_release_key(c.0, n, null(), text.as_ptr(), null(), 0, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_release_key(c.0, n, null(), null(), null(), 0, &mut blob, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_client_release_key(c.0, n, null(), text.as_ptr(), null(), 0, null_mut(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     expect_status(call(|e| kv_client_get_key_attestation(c.0, n, null(), null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_client_get_key_rotation_policy(c.0, n, null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_client_update_key_rotation_policy(c.0, n, null(), &mut policy, e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_client_update_key_rotation_policy(c.0, n, null(), &mut policy, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     // Setters.
     expect_status(call(|e| kv_key_options_set_key_size(null_mut(), 2048, e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_key_options_set_curve(null_mut(), 1, e)), KV_STATUS_NULL_ARGUMENT);
@@ -973,12 +1112,27 @@ fn null_arguments_give_null_argument_and_send_nothing() {
     expect_status(call(|e| kv_key_options_add_operation(o.0, null(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_key_options_set_tag(o.0, n, null(), e)), KV_STATUS_NULL_ARGUMENT);
     expect_status(call(|e| kv_key_options_clear_tags(null_mut(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_key_options_set_release_policy(o.0, null(), 4, null(), false, e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_key_rotation_policy_set_expiry_time(null_mut(), text.as_ptr(), e)), KV_STATUS_NULL_ARGUMENT);
-    expect_status(call(|e| kv_key_rotation_policy_add_action(null_mut(), KV_KEY_ROTATION_ACTION_ROTATE, text.as_ptr(), null(), e)), KV_STATUS_NULL_ARGUMENT);
+    expect_status(
+        call(|e| kv_key_options_set_release_policy(o.0, null(), 4, null(), false, e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| kv_key_rotation_policy_set_expiry_time(null_mut(), text.as_ptr(), e)),
+        KV_STATUS_NULL_ARGUMENT,
+    );
+    expect_status(
+        call(|e| {
+            kv_key_rotation_policy_add_action(null_mut(), KV_KEY_ROTATION_ACTION_ROTATE, text.as_ptr(), null(), e)
+        }),
+        KV_STATUS_NULL_ARGUMENT,
+    );
     // err_out itself may be NULL.
     assert_eq!(kv_client_get_key(null(), null(), null(), null_mut(), null_mut()), KV_STATUS_NULL_ARGUMENT);
-    assert_eq!((key as usize, blob as usize, iter as usize, policy as usize), (SENTINEL, SENTINEL, SENTINEL, SENTINEL), "outputs are untouched on failure");
+    assert_eq!(
+        (key as usize, blob as usize, iter as usize, policy as usize),
+        (SENTINEL, SENTINEL, SENTINEL, SENTINEL),
+        "outputs are untouched on failure"
+    );
     assert_eq!(server.request_count(), 0);
 }
 
@@ -1002,16 +1156,38 @@ fn accessors_and_frees_accept_null() {
     ] {
         assert_eq!(text(s), "");
     }
-    for b in [kv_key_n(k), kv_key_e(k), kv_key_x(k), kv_key_y(k), kv_key_release_policy(k), kv_key_attestation_private(k), kv_key_attestation_public(k), kv_key_attestation_certificate(k)] {
+    for b in [
+        kv_key_n(k),
+        kv_key_e(k),
+        kv_key_x(k),
+        kv_key_y(k),
+        kv_key_release_policy(k),
+        kv_key_attestation_private(k),
+        kv_key_attestation_public(k),
+        kv_key_attestation_certificate(k),
+    ] {
         assert_eq!(blob_bytes(b), Vec::<u8>::new());
     }
     assert_eq!((kv_key_operation_count(k), kv_key_tag_count(k)), (0, 0));
     assert!(!kv_key_enabled(k) && !kv_key_exportable(k) && !kv_key_managed(k) && !kv_key_release_policy_immutable(k));
-    assert_eq!([kv_key_created(k), kv_key_updated(k), kv_key_not_before(k), kv_key_expires(k), kv_key_deleted_date(k), kv_key_scheduled_purge_date(k)], [0; 6]);
+    assert_eq!(
+        [
+            kv_key_created(k),
+            kv_key_updated(k),
+            kv_key_not_before(k),
+            kv_key_expires(k),
+            kv_key_deleted_date(k),
+            kv_key_scheduled_purge_date(k)
+        ],
+        [0; 6]
+    );
     assert_eq!(kv_key_recoverable_days(k), 0);
     assert!(!kv_key_tag_get(k, null(), null_mut()));
     let p: *const kv_key_rotation_policy = null();
-    assert_eq!((text(kv_key_rotation_policy_id(p)), text(kv_key_rotation_policy_expiry_time(p))), (String::new(), String::new()));
+    assert_eq!(
+        (text(kv_key_rotation_policy_id(p)), text(kv_key_rotation_policy_expiry_time(p))),
+        (String::new(), String::new())
+    );
     assert_eq!((kv_key_rotation_policy_action_count(p), kv_key_rotation_policy_action_type(p, 0)), (0, 0));
     assert_eq!(text(kv_key_rotation_policy_action_time_after_create(p, 0)), "");
     assert_eq!(text(kv_key_rotation_policy_action_time_before_expiry(p, 0)), "");

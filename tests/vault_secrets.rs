@@ -38,7 +38,12 @@ fn set_get_latest_and_by_version_byte_exact() {
 fn properties_round_trip_and_update() {
     let c = client();
     let name = unique("props");
-    let opts = SecretOptions::new().content_type("text/plain").not_before(1_700_000_000).expires(4_100_000_000).tag("env", "test").tag("owner", "kv");
+    let opts = SecretOptions::new()
+        .content_type("text/plain")
+        .not_before(1_700_000_000)
+        .expires(4_100_000_000)
+        .tag("env", "test")
+        .tag("owner", "kv");
     let s = c.set_with(&name, b"v", &opts).unwrap();
     assert_eq!(s.content_type(), "text/plain");
     assert!(s.enabled());
@@ -51,7 +56,11 @@ fn properties_round_trip_and_update() {
     assert_eq!(s.tag("missing"), None);
     // What the vault chose, within the service's values (the stand-in's own are asserted in
     // tools/testvault/test_testvault.py).
-    assert!(support::RECOVERY_LEVELS.contains(&text(kv_secret_recovery_level(s.0)).as_str()), "{}", text(kv_secret_recovery_level(s.0)));
+    assert!(
+        support::RECOVERY_LEVELS.contains(&text(kv_secret_recovery_level(s.0)).as_str()),
+        "{}",
+        text(kv_secret_recovery_level(s.0))
+    );
     assert!((7..=90).contains(&kv_secret_recoverable_days(s.0)));
 
     let update = SecretOptions::new().content_type("application/json").tag("env", "prod");
@@ -108,7 +117,8 @@ fn list_pages_across_many_pages_and_versions() {
     }
 
     let name = unique("versions");
-    let mut versions: Vec<String> = (0..5).map(|i| c.set(&name, format!("v{i}").as_bytes()).unwrap().version()).collect();
+    let mut versions: Vec<String> =
+        (0..5).map(|i| c.set(&name, format!("v{i}").as_bytes()).unwrap().version()).collect();
     let mut listed: Vec<String> = c.list_versions(&name).unwrap().iter().map(|s| s.version()).collect();
     versions.sort();
     listed.sort();
@@ -123,7 +133,8 @@ const WAIT_MS: u32 = 60_000;
 fn delete_get_deleted_recover_and_purge() {
     let c = client();
     let name = unique("lifecycle");
-    let created = c.set_with(&name, b"keep me", &SecretOptions::new().content_type("text/plain").tag("env", "t")).unwrap();
+    let created =
+        c.set_with(&name, b"keep me", &SecretOptions::new().content_type("text/plain").tag("env", "t")).unwrap();
     // The delete hands back the deleted secret: no value, recovery id, dates and properties.
     let gone = c.delete_out(&name).unwrap();
     assert_eq!(gone.name(), name);
@@ -178,7 +189,10 @@ fn without_the_waits_the_vault_answers_404_and_409() {
     let e = expect_status(c.get_deleted(&name).map(|_| ()), KV_STATUS_SECRET_NOT_FOUND);
     assert!(e.message.contains("Deleted Secret not found"), "{}", e.message);
     let e = expect_status(c.purge(&name), KV_STATUS_OBJECT_IS_BEING_DELETED);
-    assert_eq!((e.http_status, e.service_code.as_str(), e.inner_code.as_str()), (409, "Conflict", "ObjectIsBeingDeleted"));
+    assert_eq!(
+        (e.http_status, e.service_code.as_str(), e.inner_code.as_str()),
+        (409, "Conflict", "ObjectIsBeingDeleted")
+    );
     expect_status(c.recover(&name).map(|_| ()), KV_STATUS_OBJECT_IS_BEING_DELETED);
     expect_status(c.set(&name, b"again").map(|_| ()), KV_STATUS_OBJECT_IS_BEING_DELETED);
     c.wait_deleted(&name, WAIT_MS).unwrap();
@@ -288,7 +302,12 @@ mod scripted {
             }
             f(authorized.fetch_add(1, Ordering::SeqCst), req)
         });
-        let client = Client::new(&server.url(), "tok-secrets", &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50)).expect("client");
+        let client = Client::new(
+            &server.url(),
+            "tok-secrets",
+            &Options::new().ca_file(&server.ca_file().to_string_lossy()).retries(0, 10, 50),
+        )
+        .expect("client");
         (server, client)
     }
 
@@ -297,12 +316,20 @@ mod scripted {
     }
 
     fn not_found(name: &str) -> Reply {
-        Reply::json(404, &format!(r#"{{"error":{{"code":"SecretNotFound","message":"Deleted Secret not found: {name}"}}}}"#))
+        Reply::json(
+            404,
+            &format!(r#"{{"error":{{"code":"SecretNotFound","message":"Deleted Secret not found: {name}"}}}}"#),
+        )
     }
 
     fn deleted_bundle(req: &RecordedRequest, name: &str) -> Reply {
         let origin = format!("https://{}", req.header("host").expect("Host"));
-        Reply::json(200, &format!(r#"{{"id":"{origin}/secrets/{name}/0123456789abcdef0123456789abcdef","recoveryId":"{origin}/deletedsecrets/{name}","deletedDate":100,"scheduledPurgeDate":200,"attributes":{{"enabled":true}}}}"#))
+        Reply::json(
+            200,
+            &format!(
+                r#"{{"id":"{origin}/secrets/{name}/0123456789abcdef0123456789abcdef","recoveryId":"{origin}/deletedsecrets/{name}","deletedDate":100,"scheduledPurgeDate":200,"attributes":{{"enabled":true}}}}"#
+            ),
+        )
     }
 
     #[test]
@@ -313,10 +340,19 @@ mod scripted {
         let reqs = authorized(&server);
         assert_eq!(reqs.len(), 3);
         assert!(reqs.iter().all(|r| r.method == "GET" && r.path() == "/deletedsecrets/gone"));
-        assert!(start.elapsed() >= Duration::from_millis(550), "200 ms then 400 ms between polls: {:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(550),
+            "200 ms then 400 ms between polls: {:?}",
+            start.elapsed()
+        );
 
         // 403 while polling means "no get permission": done.
-        let (server, c) = scripted(|_, _| Reply::json(403, r#"{"error":{"code":"Forbidden","message":"no get permission","innererror":{"code":"AccessDenied"}}}"#));
+        let (server, c) = scripted(|_, _| {
+            Reply::json(
+                403,
+                r#"{"error":{"code":"Forbidden","message":"no get permission","innererror":{"code":"AccessDenied"}}}"#,
+            )
+        });
         c.wait_deleted("gone", 30_000).unwrap();
         assert_eq!(authorized(&server).len(), 1);
 
@@ -340,7 +376,11 @@ mod scripted {
 
         let (_server, c) = scripted(|_, _| not_found("slow"));
         let e = expect_status(c.wait_recovered("slow", 300), KV_STATUS_TIMEOUT);
-        assert!(e.message.starts_with("wait for recovery of secret 'slow': not finished by the deadline of 300 ms"), "{}", e.message);
+        assert!(
+            e.message.starts_with("wait for recovery of secret 'slow': not finished by the deadline of 300 ms"),
+            "{}",
+            e.message
+        );
 
         // Any other error ends the wait with that error, and names what was waited for.
         let (server, c) = scripted(|_, _| Reply::json(400, r#"{"error":{"code":"BadParameter","message":"no"}}"#));

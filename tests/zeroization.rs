@@ -64,17 +64,9 @@ fn secret_material_is_zeroized_before_it_is_freed() {
     // The secret members of a request body, as collected when a request fails.
     let body = serde_json::to_vec(&serde_json::json!({"value": format!("{marker}-v"), "contentType": "text", "key": {"kty": "RSA", "d": format!("{marker}-d"), "n": "AQAB"}, "tags": {"a": "b"}})).unwrap();
     let body = zeroize::Zeroizing::new(body);
-    assert_eq!(
-        leaks(|| drop(kv::error::Redactions::of_json_body(Some(&body)))),
-        0,
-        "request secrets"
-    );
+    assert_eq!(leaks(|| drop(kv::error::Redactions::of_json_body(Some(&body)))), 0, "request secrets");
     let awkward = zeroize::Zeroizing::new(format!("{marker} <&'\"~\n\u{1b} é>"));
-    assert_eq!(
-        leaks(|| drop(kv::error::Redactions::of(&[awkward.as_str()]))),
-        0,
-        "redaction forms"
-    );
+    assert_eq!(leaks(|| drop(kv::error::Redactions::of(&[awkward.as_str()]))), 0, "redaction forms");
 
     // A PEM private key's base64 body, gathered line by line.
     // (built in place: the test's own freed copies would show up in reused blocks)
@@ -86,40 +78,30 @@ fn secret_material_is_zeroized_before_it_is_freed() {
         pem.push(b'\n');
     }
     pem.extend_from_slice(b"-----END RSA PRIVATE KEY-----\n");
-    assert_eq!(
-        leaks(|| drop(kv::auth::client_certificate::load_certificate(&pem, None))),
-        0,
-        "PEM key body"
-    );
+    assert_eq!(leaks(|| drop(kv::auth::client_certificate::load_certificate(&pem, None))), 0, "PEM key body");
 
     // The Azure CLI's output, read from its pipe.
     let dir = std::env::temp_dir().join(format!("kv-zeroization-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let az = dir.join("az");
     let padding = "p".repeat(200_000); // output larger than one pipe read: the buffer grows
-    std::fs::write(&az, format!("#!/bin/sh\nprintf '{{\"accessToken\":\"{marker}tok\",\"expires_on\":4102444800,\"pad\":\"{padding}\"}}'\n")).unwrap();
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&az)
-        .status()
-        .unwrap();
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\nprintf '{{\"accessToken\":\"{marker}tok\",\"expires_on\":4102444800,\"pad\":\"{padding}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&az).status().unwrap();
     let old_path = std::env::var_os("PATH");
     std::env::set_var("PATH", &dir);
-    let options = kv::auth::options::CredentialOptions {
-        timeout: Duration::from_secs(20),
-        ..Default::default()
-    };
+    let options = kv::auth::options::CredentialOptions { timeout: Duration::from_secs(20), ..Default::default() };
     let cli = kv::auth::azure_cli::AzureCliCredential::new(&options).unwrap();
-    let request = kv::auth::TokenRequest {
-        scope: "https://vault.azure.net/.default".into(),
-        tenant_id: None,
-        claims: None,
-    };
+    let request =
+        kv::auth::TokenRequest { scope: "https://vault.azure.net/.default".into(), tenant_id: None, claims: None };
     let found = leaks(|| {
         use kv::auth::TokenSource;
-        let token = cli
-            .fetch_token(&request)
-            .expect("the stand-in az gives a token");
+        let token = cli.fetch_token(&request).expect("the stand-in az gives a token");
         assert!(token.token.starts_with(marker));
     });
     match old_path {

@@ -7,9 +7,9 @@
 //! timeout kills the CLI's whole process group before returning. The scope and tenant are
 //! checked to be plain identifiers before they are passed as arguments.
 
-use crate::auth::token_text::{checked_token, unix_time, Seconds, MAX_TOKEN_LIFETIME};
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
+use crate::auth::token_text::{checked_token, unix_time, Seconds, MAX_TOKEN_LIFETIME};
 use crate::error::{service_text, Error, Result};
 use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
 use serde::Deserialize;
@@ -52,7 +52,8 @@ impl AzureCliCredential {
         if let Err(e) = check_scope(&request.scope) {
             return Attempt::Failed(e);
         }
-        let mut args: Vec<&str> = vec!["account", "get-access-token", "--output", "json", "--scope", request.scope.trim()];
+        let mut args: Vec<&str> =
+            vec!["account", "get-access-token", "--output", "json", "--scope", request.scope.trim()];
         if let Some(tenant) = request.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             if let Err(e) = check_tenant(tenant) {
                 return Attempt::Failed(e);
@@ -72,7 +73,11 @@ impl AzureCliCredential {
         };
         if !output.status.success() {
             let e = classify_failure(output.status, &output.stderr);
-            return if e.message.starts_with(NOT_FOUND) || e.message.starts_with(NOT_LOGGED_IN) { Attempt::Unavailable(e) } else { Attempt::Failed(e) };
+            return if e.message.starts_with(NOT_FOUND) || e.message.starts_with(NOT_LOGGED_IN) {
+                Attempt::Unavailable(e)
+            } else {
+                Attempt::Failed(e)
+            };
         }
         match parse_output(&output.stdout, SystemTime::now()) {
             Ok(token) => Attempt::Token(token),
@@ -107,11 +112,16 @@ fn failed(message: impl Into<String>) -> Error {
 /// Scopes are URLs: `0-9 a-z A-Z - _ . : /`, not starting with `-`.
 fn check_scope(scope: &str) -> Result<()> {
     let scope = scope.trim();
-    let ok = !scope.is_empty() && !scope.starts_with('-') && scope.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c));
+    let ok = !scope.is_empty()
+        && !scope.starts_with('-')
+        && scope.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(failed(format!("Azure CLI: refusing to pass the scope {:?}: it has characters outside 0-9 a-z A-Z - _ . : /", scope.chars().take(200).collect::<String>())))
+        Err(failed(format!(
+            "Azure CLI: refusing to pass the scope {:?}: it has characters outside 0-9 a-z A-Z - _ . : /",
+            scope.chars().take(200).collect::<String>()
+        )))
     }
 }
 
@@ -121,7 +131,10 @@ fn check_tenant(tenant: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(failed(format!("Azure CLI: refusing to pass the tenant {:?}: it has characters outside 0-9 a-z A-Z - .", tenant.chars().take(200).collect::<String>())))
+        Err(failed(format!(
+            "Azure CLI: refusing to pass the tenant {:?}: it has characters outside 0-9 a-z A-Z - .",
+            tenant.chars().take(200).collect::<String>()
+        )))
     }
 }
 
@@ -143,7 +156,9 @@ fn run(program: &str, args: &[&str], timeout: Duration) -> Result<Output> {
         command.process_group(0);
     }
     let child = command.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => failed(format!("{NOT_FOUND}: install it (https://aka.ms/azure-cli) and run az login")),
+        std::io::ErrorKind::NotFound => {
+            failed(format!("{NOT_FOUND}: install it (https://aka.ms/azure-cli) and run az login"))
+        }
         _ => failed(format!("Azure CLI could not be started: {e}")),
     })?;
     wait_with_deadline(child, timeout)
@@ -315,7 +330,8 @@ struct CliToken {
 
 /// Parses the CLI's JSON output.
 fn parse_output(stdout: &[u8], now: SystemTime) -> Result<AccessToken> {
-    let parsed: CliToken = serde_json::from_slice(stdout).map_err(|e| failed(format!("Azure CLI: its output is not the expected JSON ({e})")))?;
+    let parsed: CliToken = serde_json::from_slice(stdout)
+        .map_err(|e| failed(format!("Azure CLI: its output is not the expected JSON ({e})")))?;
     let token = parsed.access_token.ok_or_else(|| failed("Azure CLI: its output has no accessToken"))?;
     let token = checked_token(&token, "Azure CLI")?;
     let epoch = parsed.expires_on.as_ref().and_then(Seconds::whole);
@@ -344,7 +360,12 @@ fn local_time_to_epoch(text: &str) -> Option<i64> {
     let time = time.split('.').next()?;
     let mut t = time.split(':').map(|p| p.parse::<i32>().ok());
     let (hour, minute, second) = (t.next()??, t.next()??, t.next()??);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..=60).contains(&second) {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&minute)
+        || !(0..=60).contains(&second)
+    {
         return None;
     }
     local_to_epoch(year, month, day, hour, minute, second)
@@ -416,7 +437,9 @@ mod tests {
     fn failures_are_classified() {
         use std::os::unix::process::ExitStatusExt;
         let exit = |code: i32| ExitStatus::from_raw(code << 8);
-        assert!(classify_failure(exit(1), b"ERROR: Please run 'az login' to setup account.").message.contains("not logged in: run az login"));
+        assert!(classify_failure(exit(1), b"ERROR: Please run 'az login' to setup account.")
+            .message
+            .contains("not logged in: run az login"));
         assert!(classify_failure(exit(127), b"").message.contains("not found on PATH"));
         let e = classify_failure(exit(2), b"ERROR: something\nelse");
         assert!(e.message.contains("exit status 2") && e.message.contains("ERROR: something else"), "{}", e.message);
@@ -431,10 +454,17 @@ mod tests {
         assert!(e.message.contains("did not finish"), "{}", e.message);
         assert!(started.elapsed() < Duration::from_secs(5));
         let out = run("/bin/sh", &["-c", "printf out; printf err >&2; exit 3"], Duration::from_secs(10)).unwrap();
-        assert_eq!((out.stdout.as_slice(), out.stderr.as_slice(), out.status.code()), (&b"out"[..], &b"err"[..], Some(3)));
+        assert_eq!(
+            (out.stdout.as_slice(), out.stderr.as_slice(), out.status.code()),
+            (&b"out"[..], &b"err"[..], Some(3))
+        );
         // More output than one pipe buffer does not block the child.
         let out = run("/bin/sh", &["-c", "head -c 200000 /dev/zero"], Duration::from_secs(10)).unwrap();
         assert_eq!(out.stdout.len(), 200_000);
-        assert!(run("/nonexistent/az", &[], Duration::from_secs(1)).err().unwrap().message.contains("not found on PATH"));
+        assert!(run("/nonexistent/az", &[], Duration::from_secs(1))
+            .err()
+            .unwrap()
+            .message
+            .contains("not found on PATH"));
     }
 }

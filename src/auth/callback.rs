@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
 use std::time::SystemTime;
 
-
 /// The function a [`CallbackCredential`] calls: a token for the request, or why there is none.
 pub type TokenFn = dyn Fn(&TokenRequest) -> Result<AccessToken> + Send + Sync;
 
@@ -34,7 +33,10 @@ impl TokenSource for CallbackCredential {
         })?;
         let text = checked_token(&token.token, "the token callback")?;
         if token.expires_on <= SystemTime::now() {
-            return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "the token callback returned a token that has already expired"));
+            return Err(Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                "the token callback returned a token that has already expired",
+            ));
         }
         Ok(AccessToken { token: text, expires_on: token.expires_on })
     }
@@ -53,7 +55,9 @@ pub fn unix_time(seconds: i64) -> Result<SystemTime> {
     if seconds <= 0 {
         return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is not a unix time in seconds")));
     }
-    crate::auth::token_text::unix_time(seconds as u64).ok_or_else(|| Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is beyond what the clock can hold")))
+    crate::auth::token_text::unix_time(seconds as u64).ok_or_else(|| {
+        Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is beyond what the clock can hold"))
+    })
 }
 
 #[cfg(test)]
@@ -68,11 +72,26 @@ mod tests {
 
     #[test]
     fn tokens_are_checked_and_failures_become_authentication_failed() {
-        let ok = CallbackCredential::new(|_| Ok(AccessToken { token: Zeroizing::new(" t ".into()), expires_on: SystemTime::now() + Duration::from_secs(60) }));
+        let ok = CallbackCredential::new(|_| {
+            Ok(AccessToken {
+                token: Zeroizing::new(" t ".into()),
+                expires_on: SystemTime::now() + Duration::from_secs(60),
+            })
+        });
         assert_eq!(ok.fetch_token(&req()).unwrap().token.as_str(), "t");
-        let expired = CallbackCredential::new(|_| Ok(AccessToken { token: Zeroizing::new("t".into()), expires_on: SystemTime::now() - Duration::from_secs(1) }));
+        let expired = CallbackCredential::new(|_| {
+            Ok(AccessToken {
+                token: Zeroizing::new("t".into()),
+                expires_on: SystemTime::now() - Duration::from_secs(1),
+            })
+        });
         assert_eq!(expired.fetch_token(&req()).unwrap_err().status, KV_STATUS_AUTHENTICATION_FAILED);
-        let spaced = CallbackCredential::new(|_| Ok(AccessToken { token: Zeroizing::new("a\r\nb".into()), expires_on: SystemTime::now() + Duration::from_secs(60) }));
+        let spaced = CallbackCredential::new(|_| {
+            Ok(AccessToken {
+                token: Zeroizing::new("a\r\nb".into()),
+                expires_on: SystemTime::now() + Duration::from_secs(60),
+            })
+        });
         let e = spaced.fetch_token(&req()).unwrap_err();
         assert!(e.message.contains("control") && !e.message.contains("a\r\nb"));
         let failing = CallbackCredential::new(|_| Err(Error::invalid_argument("nope")));

@@ -55,10 +55,7 @@ impl fmt::Display for ChallengeError {
             ChallengeError::Malformed(what) => {
                 write!(f, "unusable WWW-Authenticate challenge: {what}")
             }
-            ChallengeError::ResourceMismatch {
-                vault_host,
-                resource_host,
-            } => write!(
+            ChallengeError::ResourceMismatch { vault_host, resource_host } => write!(
                 f,
                 "the authentication challenge's resource {resource_host:?} does not match the \
                  vault host {vault_host:?}, so no token was sent; check the vault URL. If the \
@@ -95,19 +92,13 @@ pub fn join_headers<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Str
 /// space or control characters (more than one scope).
 pub fn parse(header: &str) -> Result<Challenge, ChallengeError> {
     if header.trim().is_empty() {
-        return Err(ChallengeError::Malformed(
-            "the WWW-Authenticate header is empty".to_owned(),
-        ));
+        return Err(ChallengeError::Malformed("the WWW-Authenticate header is empty".to_owned()));
     }
     let challenges = split_challenges(header)?;
     let chosen = challenges
         .iter()
         .find(|c| c.scheme.eq_ignore_ascii_case("Bearer"))
-        .or_else(|| {
-            challenges
-                .iter()
-                .find(|c| c.scheme.eq_ignore_ascii_case("PoP"))
-        })
+        .or_else(|| challenges.iter().find(|c| c.scheme.eq_ignore_ascii_case("PoP")))
         .ok_or_else(|| malformed("no Bearer challenge", header))?;
 
     let authority = match chosen.param("authorization_uri", header)? {
@@ -125,7 +116,10 @@ pub fn parse(header: &str) -> Result<Challenge, ChallengeError> {
     if let Some(scope) = &scope {
         // One scope only: white space would make it a list of scopes for another resource too.
         if scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(malformed("the challenge's scope or resource holds white space or control characters (only one scope is allowed)", header));
+            return Err(malformed(
+                "the challenge's scope or resource holds white space or control characters (only one scope is allowed)",
+                header,
+            ));
         }
     }
     let claims = match chosen.param("claims", header)? {
@@ -135,25 +129,13 @@ pub fn parse(header: &str) -> Result<Challenge, ChallengeError> {
     let error = chosen.param("error", header)?.map(str::to_owned);
 
     if authority.is_none() && claims.is_none() {
-        return Err(malformed(
-            "challenge has neither an authorization URL nor claims",
-            header,
-        ));
+        return Err(malformed("challenge has neither an authorization URL nor claims", header));
     }
     if scope.is_none() && claims.is_none() {
-        return Err(malformed(
-            "challenge has no scope or resource (and is not a claims challenge)",
-            header,
-        ));
+        return Err(malformed("challenge has no scope or resource (and is not a claims challenge)", header));
     }
 
-    Ok(Challenge {
-        authority: authority.map(str::to_owned),
-        tenant,
-        scope,
-        claims,
-        error,
-    })
+    Ok(Challenge { authority: authority.map(str::to_owned), tenant, scope, claims, error })
 }
 
 /// Checks that `vault_host` (the host of the vault URL, no port) equals the host of the
@@ -205,10 +187,7 @@ impl RawChallenge<'_> {
         let mut found = self.params.iter().filter(|(k, _)| k == key);
         let first = found.next();
         if found.next().is_some() {
-            return Err(malformed(
-                &format!("parameter `{key}` appears more than once"),
-                header,
-            ));
+            return Err(malformed(&format!("parameter `{key}` appears more than once"), header));
         }
         Ok(first.map(|(_, v)| v.trim()).filter(|v| !v.is_empty()))
     }
@@ -241,10 +220,7 @@ fn split_challenges(header: &str) -> Result<Vec<RawChallenge<'_>>, ChallengeErro
         }
         if ends_token(bytes[i]) {
             // Only `=` or `"` can get here: a value with no name.
-            return Err(malformed(
-                &format!("unexpected `{}` at byte {i}", char::from(bytes[i])),
-                header,
-            ));
+            return Err(malformed(&format!("unexpected `{}` at byte {i}", char::from(bytes[i])), header));
         }
         let start = i;
         while i < len && !ends_token(bytes[i]) {
@@ -265,37 +241,25 @@ fn split_challenges(header: &str) -> Result<Vec<RawChallenge<'_>>, ChallengeErro
                 let (value, next) = read_quoted(header, i)?;
                 i = next;
                 if i < len && !(is_ws(bytes[i]) || bytes[i] == b',') {
-                    return Err(malformed(
-                        &format!("unexpected character after quoted value at byte {i}"),
-                        header,
-                    ));
+                    return Err(malformed(&format!("unexpected character after quoted value at byte {i}"), header));
                 }
                 value
             } else {
                 let value_start = i;
                 while i < len && !(is_ws(bytes[i]) || bytes[i] == b',') {
                     if bytes[i] == b'"' {
-                        return Err(malformed(
-                            &format!("unexpected quote inside unquoted value at byte {i}"),
-                            header,
-                        ));
+                        return Err(malformed(&format!("unexpected quote inside unquoted value at byte {i}"), header));
                     }
                     i += 1;
                 }
                 header[value_start..i].to_owned()
             };
             let Some(current) = out.last_mut() else {
-                return Err(malformed(
-                    "parameter found before any authentication scheme",
-                    header,
-                ));
+                return Err(malformed("parameter found before any authentication scheme", header));
             };
             current.params.push((token.to_ascii_lowercase(), value));
         } else {
-            out.push(RawChallenge {
-                scheme: token,
-                params: Vec::new(),
-            });
+            out.push(RawChallenge { scheme: token, params: Vec::new() });
             i = j;
         }
     }
@@ -312,8 +276,7 @@ fn read_quoted(header: &str, open: usize) -> Result<(String, usize), ChallengeEr
         match bytes[i] {
             b'"' => {
                 // Only ASCII backslashes were removed, so the bytes are still UTF-8.
-                let text = String::from_utf8(out)
-                    .map_err(|_| malformed("quoted value is not valid UTF-8", header))?;
+                let text = String::from_utf8(out).map_err(|_| malformed("quoted value is not valid UTF-8", header))?;
                 return Ok((text, i + 1));
             }
             b'\\' if i + 1 < bytes.len() => {
@@ -326,10 +289,7 @@ fn read_quoted(header: &str, open: usize) -> Result<(String, usize), ChallengeEr
             }
         }
     }
-    Err(malformed(
-        &format!("unterminated quoted string starting at byte {open}"),
-        header,
-    ))
+    Err(malformed(&format!("unterminated quoted string starting at byte {open}"), header))
 }
 
 /// The first path segment of an authorization URL, if non-empty.
@@ -358,16 +318,14 @@ fn resource_to_scope(resource: &str) -> String {
 
 /// Decodes a base64 (standard or URL-safe, padding optional) claims value to its JSON text.
 fn decode_claims(value: &str, header: &str) -> Result<String, ChallengeError> {
-    let config =
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let config = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     let standard = GeneralPurpose::new(&alphabet::STANDARD, config);
     let url_safe = GeneralPurpose::new(&alphabet::URL_SAFE, config);
     let bytes = standard
         .decode(value)
         .or_else(|_| url_safe.decode(value))
         .map_err(|_| malformed("claims value is not valid base64", header))?;
-    let json = String::from_utf8(bytes)
-        .map_err(|_| malformed("decoded claims are not valid UTF-8", header))?;
+    let json = String::from_utf8(bytes).map_err(|_| malformed("decoded claims are not valid UTF-8", header))?;
     serde_json::from_str::<serde_json::Value>(&json)
         .map_err(|_| malformed("decoded claims are not valid JSON", header))?;
     Ok(json)
@@ -402,10 +360,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// A `Malformed` error naming the problem and quoting (a bounded part of) the header.
 fn malformed(what: &str, header: &str) -> ChallengeError {
-    ChallengeError::Malformed(format!(
-        "{what} in WWW-Authenticate header {:?}",
-        truncate(header, MAX_ECHO_CHARS)
-    ))
+    ChallengeError::Malformed(format!("{what} in WWW-Authenticate header {:?}", truncate(header, MAX_ECHO_CHARS)))
 }
 
 #[cfg(test)]
@@ -415,10 +370,10 @@ mod tests {
     const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     const VAULT_SCOPE: &str = "https://vault.azure.net/.default";
     const CLAIMS_JSON: &str = r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"}}}"#;
-    const CLAIMS_B64: &str =
-        "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19fQ==";
+    const CLAIMS_B64: &str = "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19fQ==";
     // JSON whose standard base64 contains '/' and ends in '=' padding.
-    const CLAIMS2_JSON: &str = r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"}},"xms_cc":["cp1"],"n":"?"}"#;
+    const CLAIMS2_JSON: &str =
+        r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"}},"xms_cc":["cp1"],"n":"?"}"#;
     const CLAIMS2_B64URL_NOPAD: &str = "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19LCJ4bXNfY2MiOlsiY3AxIl0sIm4iOiI_In0";
     const CLAIMS2_B64: &str = "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19LCJ4bXNfY2MiOlsiY3AxIl0sIm4iOiI/In0=";
 
@@ -438,9 +393,8 @@ mod tests {
 
     #[test]
     fn classic_form() {
-        let h = format!(
-            r#"Bearer authorization="https://login.windows.net/{TENANT}", resource="https://vault.azure.net""#
-        );
+        let h =
+            format!(r#"Bearer authorization="https://login.windows.net/{TENANT}", resource="https://vault.azure.net""#);
         let c = ok(&h);
         assert_eq!(
             c,
@@ -459,15 +413,9 @@ mod tests {
         let c = ok(
             r#"Bearer authorization="https://login.microsoftonline.com/contoso.onmicrosoft.com", scope="https://managedhsm.azure.net/.default""#,
         );
-        assert_eq!(
-            c.authority.as_deref(),
-            Some("https://login.microsoftonline.com/contoso.onmicrosoft.com")
-        );
+        assert_eq!(c.authority.as_deref(), Some("https://login.microsoftonline.com/contoso.onmicrosoft.com"));
         assert_eq!(c.tenant.as_deref(), Some("contoso.onmicrosoft.com"));
-        assert_eq!(
-            c.scope.as_deref(),
-            Some("https://managedhsm.azure.net/.default")
-        );
+        assert_eq!(c.scope.as_deref(), Some("https://managedhsm.azure.net/.default"));
         assert_eq!(c.claims, None);
     }
 
@@ -488,25 +436,18 @@ mod tests {
         let c = ok(
             r#"Bearer authorization_uri="https://login.microsoftonline.com/organizations/oauth2/authorize", resource="https://vault.azure.net""#,
         );
-        assert_eq!(
-            c.authority.as_deref(),
-            Some("https://login.microsoftonline.com/organizations/oauth2/authorize")
-        );
+        assert_eq!(c.authority.as_deref(), Some("https://login.microsoftonline.com/organizations/oauth2/authorize"));
         assert_eq!(c.tenant.as_deref(), Some("organizations"));
         assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
     }
 
     #[test]
     fn unquoted_values() {
-        let c = ok(&format!(
-            "Bearer authorization=https://login.windows.net/{TENANT}, resource=https://vault.azure.net"
-        ));
+        let c =
+            ok(&format!("Bearer authorization=https://login.windows.net/{TENANT}, resource=https://vault.azure.net"));
         assert_eq!(c.tenant.as_deref(), Some(TENANT));
         assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
-        assert_eq!(
-            c.authority,
-            Some(format!("https://login.windows.net/{TENANT}"))
-        );
+        assert_eq!(c.authority, Some(format!("https://login.windows.net/{TENANT}")));
     }
 
     #[test]
@@ -556,9 +497,7 @@ mod tests {
         assert_eq!(
             c,
             Challenge {
-                authority: Some(
-                    "https://login.microsoftonline.com/common/oauth2/authorize".to_owned()
-                ),
+                authority: Some("https://login.microsoftonline.com/common/oauth2/authorize".to_owned()),
                 tenant: Some("common".to_owned()),
                 scope: None,
                 claims: Some(CLAIMS_JSON.to_owned()),
@@ -616,9 +555,7 @@ mod tests {
 
     #[test]
     fn pop_used_when_no_bearer() {
-        let c = ok(
-            r#"PoP authorization="https://login.microsoftonline.com/t2", resource="https://vault.azure.net""#,
-        );
+        let c = ok(r#"PoP authorization="https://login.microsoftonline.com/t2", resource="https://vault.azure.net""#);
         assert_eq!(c.tenant.as_deref(), Some("t2"));
         assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
     }
@@ -629,22 +566,16 @@ mod tests {
             r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net/.default""#,
         );
         assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
-        let c = ok(
-            r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net/""#,
-        );
+        let c =
+            ok(r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net/""#);
         assert_eq!(c.scope.as_deref(), Some(VAULT_SCOPE));
     }
 
     #[test]
     fn authority_without_tenant_segment() {
-        let c = ok(
-            r#"Bearer authorization="https://login.microsoftonline.com/", resource="https://vault.azure.net""#,
-        );
+        let c = ok(r#"Bearer authorization="https://login.microsoftonline.com/", resource="https://vault.azure.net""#);
         assert_eq!(c.tenant, None);
-        assert_eq!(
-            c.authority.as_deref(),
-            Some("https://login.microsoftonline.com/")
-        );
+        assert_eq!(c.authority.as_deref(), Some("https://login.microsoftonline.com/"));
     }
 
     #[test]
@@ -664,10 +595,7 @@ mod tests {
                 r#"Bearer authorization="https://login.microsoftonline.com/t", scope="https://vault.azure.net"#,
                 "unterminated quoted string",
             ),
-            (
-                r#"Bearer authorization="https://login.microsoftonline.com/t""#,
-                "no scope or resource",
-            ),
+            (r#"Bearer authorization="https://login.microsoftonline.com/t""#, "no scope or resource"),
             (
                 r#"Bearer authorization="https://login.microsoftonline.com/t", realm="", error="invalid_token""#,
                 "no scope or resource",
@@ -686,29 +614,14 @@ mod tests {
                 r#"Bearer authorization="https://login.microsoftonline.com/t", claims="aGVsbG8=""#,
                 "not valid JSON",
             ),
-            (
-                r#"Bearer scope="https://vault.azure.net/.default""#,
-                "neither an authorization URL nor claims",
-            ),
-            (
-                r#"Bearer authorization="not a url", scope="https://vault.azure.net/.default""#,
-                "not an absolute URL",
-            ),
-            (
-                r#"authorization="https://login.microsoftonline.com/t", scope="s""#,
-                "before any authentication scheme",
-            ),
+            (r#"Bearer scope="https://vault.azure.net/.default""#, "neither an authorization URL nor claims"),
+            (r#"Bearer authorization="not a url", scope="https://vault.azure.net/.default""#, "not an absolute URL"),
+            (r#"authorization="https://login.microsoftonline.com/t", scope="s""#, "before any authentication scheme"),
             (r#"Bearer realm="r", ="x""#, "unexpected `=`"),
             (r#"Bearer ="x""#, "before any authentication scheme"),
             (r#"Bearer "x""#, "unexpected `\"`"),
-            (
-                r#"Bearer authorization="https://login.microsoftonline.com/t"x, scope="s""#,
-                "after quoted value",
-            ),
-            (
-                r#"Bearer authorization=abc"def", scope="s""#,
-                "unexpected quote inside unquoted value",
-            ),
+            (r#"Bearer authorization="https://login.microsoftonline.com/t"x, scope="s""#, "after quoted value"),
+            (r#"Bearer authorization=abc"def", scope="s""#, "unexpected quote inside unquoted value"),
             (
                 r#"Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net", resource="https://evil.example""#,
                 "`resource` appears more than once",
@@ -717,10 +630,7 @@ mod tests {
         ];
         for (header, needle) in cases {
             let msg = assert_malformed(header);
-            assert!(
-                msg.contains(needle),
-                "message for {header:?} should mention {needle:?}: {msg}"
-            );
+            assert!(msg.contains(needle), "message for {header:?} should mention {needle:?}: {msg}");
             assert!(msg.chars().count() < 400, "message too long: {msg}");
         }
     }
@@ -735,21 +645,9 @@ mod tests {
 
     #[test]
     fn verify_resource_accepts_vault_subdomain() {
-        assert_eq!(
-            verify_resource("myvault.vault.azure.net", VAULT_SCOPE),
-            Ok(())
-        );
-        assert_eq!(
-            verify_resource("myvault.vault.azure.net", "https://vault.azure.net"),
-            Ok(())
-        );
-        assert_eq!(
-            verify_resource(
-                "myhsm.managedhsm.azure.net",
-                "https://managedhsm.azure.net/.default"
-            ),
-            Ok(())
-        );
+        assert_eq!(verify_resource("myvault.vault.azure.net", VAULT_SCOPE), Ok(()));
+        assert_eq!(verify_resource("myvault.vault.azure.net", "https://vault.azure.net"), Ok(()));
+        assert_eq!(verify_resource("myhsm.managedhsm.azure.net", "https://managedhsm.azure.net/.default"), Ok(()));
     }
 
     #[test]
@@ -796,33 +694,15 @@ mod tests {
 
     #[test]
     fn verify_resource_case_insensitive() {
-        assert_eq!(
-            verify_resource(
-                "MyVault.Vault.Azure.NET",
-                "https://VAULT.azure.net/.default"
-            ),
-            Ok(())
-        );
+        assert_eq!(verify_resource("MyVault.Vault.Azure.NET", "https://VAULT.azure.net/.default"), Ok(()));
         assert_eq!(verify_resource("LOCALHOST", "https://localhost"), Ok(()));
     }
 
     #[test]
     fn verify_resource_ignores_ports() {
-        assert_eq!(
-            verify_resource(
-                "myvault.vault.azure.net",
-                "https://vault.azure.net:443/.default"
-            ),
-            Ok(())
-        );
-        assert_eq!(
-            verify_resource("localhost", "https://localhost:8443/.default"),
-            Ok(())
-        );
-        assert_eq!(
-            verify_resource("myvault.vault.azure.net:8443", VAULT_SCOPE),
-            Ok(())
-        );
+        assert_eq!(verify_resource("myvault.vault.azure.net", "https://vault.azure.net:443/.default"), Ok(()));
+        assert_eq!(verify_resource("localhost", "https://localhost:8443/.default"), Ok(()));
+        assert_eq!(verify_resource("myvault.vault.azure.net:8443", VAULT_SCOPE), Ok(()));
         assert_eq!(verify_resource("[::1]:8443", "https://[::1]:9000"), Ok(()));
     }
 
@@ -861,10 +741,7 @@ mod tests {
         assert!(s.contains("https://aka.ms/azsdk/blog/vault-uri"));
 
         let s = ChallengeError::Malformed("no Bearer challenge".to_owned()).to_string();
-        assert_eq!(
-            s,
-            "unusable WWW-Authenticate challenge: no Bearer challenge"
-        );
+        assert_eq!(s, "unusable WWW-Authenticate challenge: no Bearer challenge");
     }
 
     #[test]
@@ -880,8 +757,13 @@ mod tests {
     #[test]
     fn a_scope_or_resource_with_white_space_is_malformed() {
         for param in ["scope", "resource"] {
-            let header = format!(r#"Bearer authorization="https://login.microsoftonline.com/{TENANT}", {param}="https://vault.azure.net/.default https://graph.microsoft.com/.default""#);
-            assert!(matches!(parse(&header), Err(ChallengeError::Malformed(m)) if m.contains("white space")), "{param}");
+            let header = format!(
+                r#"Bearer authorization="https://login.microsoftonline.com/{TENANT}", {param}="https://vault.azure.net/.default https://graph.microsoft.com/.default""#
+            );
+            assert!(
+                matches!(parse(&header), Err(ChallengeError::Malformed(m)) if m.contains("white space")),
+                "{param}"
+            );
         }
         let tab = format!("Bearer authorization=\"https://login.microsoftonline.com/{TENANT}\", scope=\"https://vault.azure.net/.default\tx\"");
         assert!(parse(&tab).is_err());

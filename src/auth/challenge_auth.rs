@@ -9,7 +9,9 @@
 use crate::auth::challenge::{self, ChallengeError};
 use crate::auth::credential::{AccessToken, Credential, TokenRequest};
 use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE};
+use crate::status::{
+    KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE,
+};
 use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,7 +53,12 @@ pub struct ChallengeAuth {
 impl ChallengeAuth {
     /// State for the vault at `vault_host` (no port).
     pub fn new(credential: Arc<Credential>, vault_host: &str, verify_resource: bool) -> ChallengeAuth {
-        ChallengeAuth { credential, vault_host: vault_host.to_ascii_lowercase(), verify_resource, learned: RwLock::new(None) }
+        ChallengeAuth {
+            credential,
+            vault_host: vault_host.to_ascii_lowercase(),
+            verify_resource,
+            learned: RwLock::new(None),
+        }
     }
 
     /// The token to send now, or None while no challenge has been seen (send unauthenticated).
@@ -66,12 +73,20 @@ impl ChallengeAuth {
 
     /// Handles a 401 reply's `WWW-Authenticate` value. `sent` is the authorization that the
     /// rejected request carried, if any. A new token is fetched within the call's `deadline`.
-    pub fn on_unauthorized(&self, www_authenticate: Option<&str>, sent: Option<&Authorization>, deadline: Instant) -> Result<ChallengeOutcome> {
+    pub fn on_unauthorized(
+        &self,
+        www_authenticate: Option<&str>,
+        sent: Option<&Authorization>,
+        deadline: Instant,
+    ) -> Result<ChallengeOutcome> {
         let Some(header) = www_authenticate else {
             return match sent {
                 // The service refused a token without saying why: let the caller see the 401.
                 Some(_) => Ok(ChallengeOutcome::GiveUp),
-                None => Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the vault answered 401 without a WWW-Authenticate challenge")),
+                None => Err(Error::new(
+                    KV_STATUS_INVALID_CHALLENGE,
+                    "the vault answered 401 without a WWW-Authenticate challenge",
+                )),
             };
         };
         let parsed = challenge::parse(header).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
@@ -79,7 +94,10 @@ impl ChallengeAuth {
         if let Some(claims) = parsed.claims.clone() {
             // A claims (CAE) challenge: one new token carrying the claims, for the scope we know.
             let Some(sent) = sent else {
-                return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "a claims challenge arrived before any token was sent"));
+                return Err(Error::new(
+                    KV_STATUS_INVALID_CHALLENGE,
+                    "a claims challenge arrived before any token was sent",
+                ));
             };
             if sent.request.claims.as_deref() == Some(claims.as_str()) {
                 // A token that already carries these claims is refused: report the 401.
@@ -98,7 +116,9 @@ impl ChallengeAuth {
         };
         if self.verify_resource {
             challenge::verify_resource(&self.vault_host, &scope).map_err(|e| match e {
-                ChallengeError::ResourceMismatch { .. } => Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string()),
+                ChallengeError::ResourceMismatch { .. } => {
+                    Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string())
+                }
                 ChallengeError::Malformed(_) => Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()),
             })?;
         }
@@ -118,7 +138,8 @@ impl ChallengeAuth {
     /// resource must pass the resource check for `host` (always checked here). The vault's
     /// learned challenge is left as it is.
     pub fn authorize_host(&self, host: &str, www_authenticate: &str, deadline: Instant) -> Result<Authorization> {
-        let parsed = challenge::parse(www_authenticate).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
+        let parsed =
+            challenge::parse(www_authenticate).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
         let Some(scope) = parsed.scope else {
             return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the challenge names no scope or resource"));
         };
@@ -134,7 +155,8 @@ impl ChallengeAuth {
             if e.status == KV_STATUS_AUTHENTICATION_FAILED {
                 e
             } else {
-                Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }.context(format!("{} credential", self.credential.kind()))
+                Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }
+                    .context(format!("{} credential", self.credential.kind()))
             }
         })?;
         Ok(Authorization { request, token })

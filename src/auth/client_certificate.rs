@@ -88,7 +88,8 @@ struct PemBlock {
 /// Splits PEM text into blocks. Text outside blocks is ignored (OpenSSL writes "Bag Attributes"
 /// there).
 fn pem_blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
-    let text = std::str::from_utf8(data).map_err(|_| Error::invalid_argument("the PEM certificate is not valid text"))?;
+    let text =
+        std::str::from_utf8(data).map_err(|_| Error::invalid_argument("the PEM certificate is not valid text"))?;
     let mut blocks = Vec::new();
     let mut current: Option<(String, Zeroizing<String>, bool)> = None;
     for line in text.lines() {
@@ -107,7 +108,9 @@ fn pem_blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
             if begin != label {
                 return Err(Error::invalid_argument(format!("the PEM block BEGIN {begin} ends with END {label}")));
             }
-            let der = STANDARD.decode(body.as_bytes()).map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
+            let der = STANDARD
+                .decode(body.as_bytes())
+                .map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
             blocks.push(PemBlock { label: begin, der: Zeroizing::new(der), has_headers });
         } else if let Some((_, body, has_headers)) = current.as_mut() {
             if line.contains(':') {
@@ -134,11 +137,17 @@ fn load_pem(data: &[u8]) -> Result<CertificateKey> {
             }
             "PRIVATE KEY" => Some(rsa_from_pkcs8(&block.der)?),
             "RSA PRIVATE KEY" if block.has_headers => {
-                return Err(Error::invalid_argument("encrypted PEM private keys are not supported: use an unencrypted key or PKCS#12 with a password"));
+                return Err(Error::invalid_argument(
+                    "encrypted PEM private keys are not supported: use an unencrypted key or PKCS#12 with a password",
+                ));
             }
-            "RSA PRIVATE KEY" => Some(RsaPrivateKey::from_pkcs1_der(&block.der).map_err(|e| Error::invalid_argument(format!("the RSA PRIVATE KEY block is not a valid PKCS#1 key: {e}")))?),
+            "RSA PRIVATE KEY" => Some(RsaPrivateKey::from_pkcs1_der(&block.der).map_err(|e| {
+                Error::invalid_argument(format!("the RSA PRIVATE KEY block is not a valid PKCS#1 key: {e}"))
+            })?),
             "ENCRYPTED PRIVATE KEY" => {
-                return Err(Error::invalid_argument("encrypted PEM private keys are not supported: use an unencrypted key or PKCS#12 with a password"));
+                return Err(Error::invalid_argument(
+                    "encrypted PEM private keys are not supported: use an unencrypted key or PKCS#12 with a password",
+                ));
             }
             "EC PRIVATE KEY" => return Err(not_rsa()),
             _ => None,
@@ -151,7 +160,9 @@ fn load_pem(data: &[u8]) -> Result<CertificateKey> {
         }
     }
     let Some(key) = key else {
-        return Err(Error::invalid_argument("the PEM certificate holds no private key (PRIVATE KEY or RSA PRIVATE KEY block)"));
+        return Err(Error::invalid_argument(
+            "the PEM certificate holds no private key (PRIVATE KEY or RSA PRIVATE KEY block)",
+        ));
     };
     if certificates.is_empty() {
         return Err(Error::invalid_argument("the PEM certificate holds no CERTIFICATE block"));
@@ -181,11 +192,13 @@ fn not_rsa() -> Error {
 
 fn rsa_from_pkcs8(der: &[u8]) -> Result<RsaPrivateKey> {
     use rsa::pkcs8::der::Decode as _;
-    let info = rsa::pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| Error::invalid_argument(format!("the private key is not valid PKCS#8: {e}")))?;
+    let info = rsa::pkcs8::PrivateKeyInfo::from_der(der)
+        .map_err(|e| Error::invalid_argument(format!("the private key is not valid PKCS#8: {e}")))?;
     if info.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
         return Err(not_rsa());
     }
-    let key = RsaPrivateKey::from_pkcs8_der(der).map_err(|e| Error::invalid_argument(format!("the RSA private key is not valid: {e}")))?;
+    let key = RsaPrivateKey::from_pkcs8_der(der)
+        .map_err(|e| Error::invalid_argument(format!("the RSA private key is not valid: {e}")))?;
     key.validate().map_err(|e| Error::invalid_argument(format!("the RSA private key is not valid: {e}")))?;
     Ok(key)
 }
@@ -195,7 +208,9 @@ fn with_leaf_first(key: RsaPrivateKey, mut certificates: Vec<Vec<u8>>) -> Result
     let public = key.to_public_key();
     let mut leaf = None;
     for (i, der) in certificates.iter().enumerate() {
-        let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| Error::invalid_argument(format!("certificate {} is not a valid X.509 certificate: {e}", i + 1)))?;
+        let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| {
+            Error::invalid_argument(format!("certificate {} is not a valid X.509 certificate: {e}", i + 1))
+        })?;
         if leaf.is_none() && RsaPublicKey::from_public_key_der(cert.public_key().raw).is_ok_and(|p| p == public) {
             leaf = Some(i);
         }
@@ -227,14 +242,25 @@ impl ClientCertificateCredential {
     /// and its private key, or PKCS#12 DER; see [`load_certificate`]). `options` give the
     /// authority host (else `AZURE_AUTHORITY_HOST`, else the public cloud), CA file, timeout,
     /// additionally allowed tenants and whether the chain is sent (`x5c`).
-    pub fn new(tenant_id: &str, client_id: &str, certificate: &[u8], password: Option<&str>, options: &CredentialOptions) -> Result<ClientCertificateCredential> {
+    pub fn new(
+        tenant_id: &str,
+        client_id: &str,
+        certificate: &[u8],
+        password: Option<&str>,
+        options: &CredentialOptions,
+    ) -> Result<ClientCertificateCredential> {
         identity_platform::validate_tenant_id(tenant_id)?;
         identity_platform::validate_client_id(client_id)?;
         let loaded = load_certificate(certificate, password)?;
         ClientCertificateCredential::from_loaded(tenant_id, client_id, loaded, options)
     }
 
-    fn from_loaded(tenant_id: &str, client_id: &str, loaded: CertificateKey, options: &CredentialOptions) -> Result<ClientCertificateCredential> {
+    fn from_loaded(
+        tenant_id: &str,
+        client_id: &str,
+        loaded: CertificateKey,
+        options: &CredentialOptions,
+    ) -> Result<ClientCertificateCredential> {
         for tenant in &options.additionally_allowed_tenants {
             identity_platform::validate_allowed_tenant(tenant)?;
         }
@@ -257,11 +283,19 @@ impl ClientCertificateCredential {
 
     /// Same as [`ClientCertificateCredential::new`] with the certificate read from the file at
     /// `path`. A file that cannot be read or parsed gives `KV_STATUS_FILE_ERROR` naming the path.
-    pub fn from_file(tenant_id: &str, client_id: &str, path: &Path, password: Option<&str>, options: &CredentialOptions) -> Result<ClientCertificateCredential> {
+    pub fn from_file(
+        tenant_id: &str,
+        client_id: &str,
+        path: &Path,
+        password: Option<&str>,
+        options: &CredentialOptions,
+    ) -> Result<ClientCertificateCredential> {
         let data = crate::files::read_capped(path, MAX_CERTIFICATE_BYTES, "the certificate file")?;
         identity_platform::validate_tenant_id(tenant_id)?;
         identity_platform::validate_client_id(client_id)?;
-        let loaded = load_certificate(&data, password).map_err(|e| Error { status: KV_STATUS_FILE_ERROR, ..e }.context(format!("certificate file '{}'", path.display())))?;
+        let loaded = load_certificate(&data, password).map_err(|e| {
+            Error { status: KV_STATUS_FILE_ERROR, ..e }.context(format!("certificate file '{}'", path.display()))
+        })?;
         ClientCertificateCredential::from_loaded(tenant_id, client_id, loaded, options)
     }
 
@@ -272,7 +306,10 @@ impl ClientCertificateCredential {
 
     /// A signed client assertion for the token endpoint `audience`, valid for 10 minutes.
     pub fn client_assertion(&self, audience: &str) -> Result<Zeroizing<String>> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| Error::new(KV_STATUS_INTERNAL, "the system clock is before 1970"))?.as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| Error::new(KV_STATUS_INTERNAL, "the system clock is before 1970"))?
+            .as_secs();
         let mut header = serde_json::json!({
             "alg": "RS256",
             "typ": "JWT",
@@ -291,11 +328,15 @@ impl ClientCertificateCredential {
             "iat": now,
             "exp": now + ASSERTION_LIFETIME.as_secs(),
         });
-        let mut assertion = Zeroizing::new(String::with_capacity(4096 + self.chain.iter().map(String::len).sum::<usize>() * 2));
+        let mut assertion =
+            Zeroizing::new(String::with_capacity(4096 + self.chain.iter().map(String::len).sum::<usize>() * 2));
         assertion.push_str(&URL_SAFE_NO_PAD.encode(header.to_string()));
         assertion.push('.');
         assertion.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
-        let signature = self.signing_key.try_sign_with_rng(&mut OsRng, assertion.as_bytes()).map_err(|e| Error::new(KV_STATUS_INTERNAL, format!("cannot sign the client assertion: {e}")))?;
+        let signature = self
+            .signing_key
+            .try_sign_with_rng(&mut OsRng, assertion.as_bytes())
+            .map_err(|e| Error::new(KV_STATUS_INTERNAL, format!("cannot sign the client assertion: {e}")))?;
         assertion.push('.');
         assertion.push_str(&URL_SAFE_NO_PAD.encode(signature.to_bytes()));
         Ok(assertion)
@@ -314,7 +355,8 @@ fn random_uuid() -> String {
 
 impl TokenSource for ClientCertificateCredential {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let tenant = identity_platform::resolve_tenant(&self.tenant_id, request.tenant_id.as_deref(), &self.allowed_tenants);
+        let tenant =
+            identity_platform::resolve_tenant(&self.tenant_id, request.tenant_id.as_deref(), &self.allowed_tenants);
         let assertion = self.client_assertion(&self.platform.token_url(tenant))?;
         self.platform.request_token(tenant, &self.client_id, ClientAuth::Assertion(&assertion), request)
     }
@@ -361,7 +403,11 @@ mod tests {
         let (cert, key) = rcgen_pem();
         let (other_cert, _) = rcgen_pem();
         let pem = format!("Bag Attributes\n{other_cert}{key}{cert}");
-        let o = CredentialOptions { authority_host: Some("https://login.example".into()), send_certificate_chain: true, ..CredentialOptions::default() };
+        let o = CredentialOptions {
+            authority_host: Some("https://login.example".into()),
+            send_certificate_chain: true,
+            ..CredentialOptions::default()
+        };
         let cred = ClientCertificateCredential::new("tenant", "client", pem.as_bytes(), None, &o).unwrap();
         let loaded = load_certificate(pem.as_bytes(), None).unwrap();
         assert_eq!(loaded.chain.len(), 2);
@@ -380,7 +426,10 @@ mod tests {
         assert_eq!(header["x5c"][0], STANDARD.encode(leaf_der));
         assert_eq!(header["x5c"].as_array().unwrap().len(), 2);
         let claims = b64json(parts[1]);
-        assert_eq!((claims["aud"].as_str(), claims["iss"].as_str(), claims["sub"].as_str()), (Some(aud), Some("client"), Some("client")));
+        assert_eq!(
+            (claims["aud"].as_str(), claims["iss"].as_str(), claims["sub"].as_str()),
+            (Some(aud), Some("client"), Some("client"))
+        );
         assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 600);
         assert_ne!(b64json(cred.client_assertion(aud).unwrap().split('.').nth(1).unwrap())["jti"], claims["jti"]);
 
@@ -388,7 +437,14 @@ mod tests {
         let sig = Signature::try_from(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().as_slice()).unwrap();
         verifier.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).unwrap();
 
-        let no_chain = ClientCertificateCredential::new("tenant", "client", pem.as_bytes(), None, &CredentialOptions { send_certificate_chain: false, ..o }).unwrap();
+        let no_chain = ClientCertificateCredential::new(
+            "tenant",
+            "client",
+            pem.as_bytes(),
+            None,
+            &CredentialOptions { send_certificate_chain: false, ..o },
+        )
+        .unwrap();
         assert!(b64json(no_chain.client_assertion(aud).unwrap().split('.').next().unwrap()).get("x5c").is_none());
     }
 
@@ -401,7 +457,8 @@ mod tests {
         assert!(msg(&key).contains("no CERTIFICATE"));
         assert!(msg(&format!("{cert}{other_key}")).contains("no certificate matches"));
         assert!(msg(&format!("{cert}{key}{other_key}")).contains("more than one private key"));
-        assert!(msg("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n").contains("encrypted"));
+        assert!(msg("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n")
+            .contains("encrypted"));
         assert!(msg("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n").contains("RSA"));
         assert!(msg("-----BEGIN CERTIFICATE-----\nAAAA\n").contains("no END"));
         assert!(msg("hello").contains("neither PEM"));

@@ -21,7 +21,12 @@ impl ClientSecretCredential {
     /// A credential for `client_id` in `tenant_id`. The authority host, CA file, timeout and
     /// additionally allowed tenants come from `options` (authority host: else
     /// `AZURE_AUTHORITY_HOST`, else the public cloud). Nothing is sent until a token is needed.
-    pub fn new(tenant_id: &str, client_id: &str, client_secret: &str, options: &CredentialOptions) -> Result<ClientSecretCredential> {
+    pub fn new(
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: &str,
+        options: &CredentialOptions,
+    ) -> Result<ClientSecretCredential> {
         identity_platform::validate_tenant_id(tenant_id)?;
         identity_platform::validate_client_id(client_id)?;
         if client_secret.is_empty() {
@@ -42,7 +47,8 @@ impl ClientSecretCredential {
 
 impl TokenSource for ClientSecretCredential {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let tenant = identity_platform::resolve_tenant(&self.tenant_id, request.tenant_id.as_deref(), &self.allowed_tenants);
+        let tenant =
+            identity_platform::resolve_tenant(&self.tenant_id, request.tenant_id.as_deref(), &self.allowed_tenants);
         self.platform.request_token(tenant, &self.client_id, ClientAuth::Secret(&self.secret), request)
     }
 
@@ -68,11 +74,13 @@ mod tests {
 
     #[test]
     fn arguments_are_checked_and_the_secret_never_printed() {
-        let o = CredentialOptions { authority_host: Some("https://login.example".into()), ..CredentialOptions::default() };
+        let o =
+            CredentialOptions { authority_host: Some("https://login.example".into()), ..CredentialOptions::default() };
         assert!(ClientSecretCredential::new("a/b", "c", "s", &o).is_err());
         assert!(ClientSecretCredential::new("t", "", "s", &o).is_err());
         assert!(ClientSecretCredential::new("t", "c", "", &o).is_err());
-        let bad_host = CredentialOptions { authority_host: Some("http://login.example".into()), ..CredentialOptions::default() };
+        let bad_host =
+            CredentialOptions { authority_host: Some("http://login.example".into()), ..CredentialOptions::default() };
         assert!(ClientSecretCredential::new("t", "c", "s", &bad_host).is_err());
         let bad_allowed = CredentialOptions { additionally_allowed_tenants: vec!["x/y".into()], ..o.clone() };
         assert!(ClientSecretCredential::new("t", "c", "s", &bad_allowed).is_err());

@@ -52,7 +52,8 @@ pub enum ChainMember {
 
 impl ChainMember {
     /// Every member, in chain order.
-    pub const ALL: [ChainMember; 4] = [ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity, ChainMember::AzureCli];
+    pub const ALL: [ChainMember; 4] =
+        [ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity, ChainMember::AzureCli];
 
     /// The name used in messages and in `AZURE_TOKEN_CREDENTIALS`.
     pub fn name(self) -> &'static str {
@@ -83,7 +84,11 @@ pub fn selection(value: Option<&str>) -> Result<Vec<ChainMember>> {
     let names: Vec<&str> = ChainMember::ALL.iter().map(|m| m.name()).collect();
     Err(Error::new(
         KV_STATUS_INVALID_ARGUMENT,
-        format!("{SELECTION_VARIABLE} has an unknown value {:?}: use dev, prod or one of {}", value.chars().take(100).collect::<String>(), names.join(", ")),
+        format!(
+            "{SELECTION_VARIABLE} has an unknown value {:?}: use dev, prod or one of {}",
+            value.chars().take(100).collect::<String>(),
+            names.join(", ")
+        ),
     ))
 }
 
@@ -124,10 +129,20 @@ impl DefaultAzureCredential {
             .into_iter()
             .map(|member| {
                 let built: Result<Box<dyn TokenSource>> = match member {
-                    ChainMember::Environment => EnvironmentCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
-                    ChainMember::WorkloadIdentity => WorkloadIdentityCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
-                    ChainMember::ManagedIdentity => ManagedIdentityCredential::new(&managed_identity_options(options, std::env::var("AZURE_CLIENT_ID").ok())).map(|c| Box::new(c) as Box<dyn TokenSource>),
-                    ChainMember::AzureCli => AzureCliCredential::new(options).map(|c| Box::new(c) as Box<dyn TokenSource>),
+                    ChainMember::Environment => {
+                        EnvironmentCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>)
+                    }
+                    ChainMember::WorkloadIdentity => {
+                        WorkloadIdentityCredential::from_env(options).map(|c| Box::new(c) as Box<dyn TokenSource>)
+                    }
+                    ChainMember::ManagedIdentity => ManagedIdentityCredential::new(&managed_identity_options(
+                        options,
+                        std::env::var("AZURE_CLIENT_ID").ok(),
+                    ))
+                    .map(|c| Box::new(c) as Box<dyn TokenSource>),
+                    ChainMember::AzureCli => {
+                        AzureCliCredential::new(options).map(|c| Box::new(c) as Box<dyn TokenSource>)
+                    }
                 };
                 (member.name(), built)
             })
@@ -164,13 +179,23 @@ impl TokenSource for DefaultAzureCredential {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
         if let Some(&i) = self.chosen.get() {
             if let Link::Ready(name, source) = &self.links[i] {
-                return source.fetch_token(request).map_err(|e| Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }.context(format!("default credential ({name})")));
+                return source.fetch_token(request).map_err(|e| {
+                    Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }
+                        .context(format!("default credential ({name})"))
+                });
             }
         }
         let mut reasons = Vec::with_capacity(self.links.len());
         let stop = |name: &str, mut e: Error, reasons: &[String]| {
-            let passed = if reasons.is_empty() { String::new() } else { format!("\n(passed over as unavailable:\n- {})", reasons.join("\n- ")) };
-            e.message = format!("default credential: {name} is configured but failed, so the chain stopped: {}{passed}", e.message);
+            let passed = if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("\n(passed over as unavailable:\n- {})", reasons.join("\n- "))
+            };
+            e.message = format!(
+                "default credential: {name} is configured but failed, so the chain stopped: {}{passed}",
+                e.message
+            );
             e.status = KV_STATUS_AUTHENTICATION_FAILED;
             e
         };
@@ -227,8 +252,13 @@ mod tests {
         fn attempt(&self, _: &TokenRequest) -> Attempt {
             self.calls.fetch_add(1, Ordering::SeqCst);
             match self.outcome {
-                Outcome::Ok => Attempt::Token(AccessToken { token: Zeroizing::new("t".into()), expires_on: SystemTime::now() + Duration::from_secs(3600) }),
-                Outcome::Unavailable => Attempt::Unavailable(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "nothing here")),
+                Outcome::Ok => Attempt::Token(AccessToken {
+                    token: Zeroizing::new("t".into()),
+                    expires_on: SystemTime::now() + Duration::from_secs(3600),
+                }),
+                Outcome::Unavailable => {
+                    Attempt::Unavailable(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "nothing here"))
+                }
                 Outcome::Fails => Attempt::Failed(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "it failed")),
             }
         }
@@ -252,11 +282,23 @@ mod tests {
     #[test]
     fn azure_client_id_selects_a_user_assigned_identity_unless_options_name_one() {
         let system = CredentialOptions::default();
-        assert_eq!(managed_identity_options(&system, Some("abc".into())).managed_identity, ManagedIdentityId::ClientId("abc".into()));
+        assert_eq!(
+            managed_identity_options(&system, Some("abc".into())).managed_identity,
+            ManagedIdentityId::ClientId("abc".into())
+        );
         assert_eq!(managed_identity_options(&system, None).managed_identity, ManagedIdentityId::SystemAssigned);
-        assert_eq!(managed_identity_options(&system, Some(" ".into())).managed_identity, ManagedIdentityId::SystemAssigned);
-        let named = CredentialOptions { managed_identity: ManagedIdentityId::ObjectId("obj".into()), ..CredentialOptions::default() };
-        assert_eq!(managed_identity_options(&named, Some("abc".into())).managed_identity, ManagedIdentityId::ObjectId("obj".into()));
+        assert_eq!(
+            managed_identity_options(&system, Some(" ".into())).managed_identity,
+            ManagedIdentityId::SystemAssigned
+        );
+        let named = CredentialOptions {
+            managed_identity: ManagedIdentityId::ObjectId("obj".into()),
+            ..CredentialOptions::default()
+        };
+        assert_eq!(
+            managed_identity_options(&named, Some("abc".into())).managed_identity,
+            ManagedIdentityId::ObjectId("obj".into())
+        );
     }
 
     #[test]
@@ -264,7 +306,10 @@ mod tests {
         assert_eq!(selection(None).unwrap(), ChainMember::ALL.to_vec());
         assert_eq!(selection(Some(" ")).unwrap(), ChainMember::ALL.to_vec());
         assert_eq!(selection(Some("dev")).unwrap(), vec![ChainMember::AzureCli]);
-        assert_eq!(selection(Some("PROD")).unwrap(), vec![ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity]);
+        assert_eq!(
+            selection(Some("PROD")).unwrap(),
+            vec![ChainMember::Environment, ChainMember::WorkloadIdentity, ChainMember::ManagedIdentity]
+        );
         assert_eq!(selection(Some("ManagedIdentityCredential")).unwrap(), vec![ChainMember::ManagedIdentity]);
         assert_eq!(selection(Some("azureclicredential")).unwrap(), vec![ChainMember::AzureCli]);
         let e = selection(Some("Interactive")).unwrap_err();
@@ -275,7 +320,12 @@ mod tests {
     #[test]
     fn the_chain_goes_on_past_unavailable_credentials_and_remembers_the_first_success() {
         let (a, b, c) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let chain = DefaultAzureCredential::from_links(vec![("One", unset()), ("Two", fake(Outcome::Unavailable, &a)), ("Three", fake(Outcome::Ok, &b)), ("Four", fake(Outcome::Ok, &c))]);
+        let chain = DefaultAzureCredential::from_links(vec![
+            ("One", unset()),
+            ("Two", fake(Outcome::Unavailable, &a)),
+            ("Three", fake(Outcome::Ok, &b)),
+            ("Four", fake(Outcome::Ok, &c)),
+        ]);
         assert!(chain.chosen().is_none());
         chain.fetch_token(&req()).unwrap();
         assert_eq!(chain.chosen(), Some("Three"));
@@ -288,10 +338,20 @@ mod tests {
     #[test]
     fn a_failing_credential_stops_the_chain_and_nothing_is_remembered() {
         let (a, b) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let chain = DefaultAzureCredential::from_links(vec![("One", unset()), ("Two", fake(Outcome::Fails, &a)), ("Three", fake(Outcome::Ok, &b))]);
+        let chain = DefaultAzureCredential::from_links(vec![
+            ("One", unset()),
+            ("Two", fake(Outcome::Fails, &a)),
+            ("Three", fake(Outcome::Ok, &b)),
+        ]);
         let e = chain.fetch_token(&req()).unwrap_err();
         assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
-        assert!(e.message.contains("Two is configured but failed") && e.message.contains("it failed") && e.message.contains("One: not configured"), "{}", e.message);
+        assert!(
+            e.message.contains("Two is configured but failed")
+                && e.message.contains("it failed")
+                && e.message.contains("One: not configured"),
+            "{}",
+            e.message
+        );
         chain.fetch_token(&req()).unwrap_err();
         assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst)), (2, 0));
         assert!(chain.chosen().is_none());
@@ -300,7 +360,10 @@ mod tests {
     #[test]
     fn a_set_but_invalid_configuration_stops_the_chain() {
         let b = Arc::new(AtomicUsize::new(0));
-        let chain = DefaultAzureCredential::from_links(vec![("One", Err(Error::new(crate::status::KV_STATUS_FILE_ERROR, "cannot read cert.pem"))), ("Two", fake(Outcome::Ok, &b))]);
+        let chain = DefaultAzureCredential::from_links(vec![
+            ("One", Err(Error::new(crate::status::KV_STATUS_FILE_ERROR, "cannot read cert.pem"))),
+            ("Two", fake(Outcome::Ok, &b)),
+        ]);
         let e = chain.fetch_token(&req()).unwrap_err();
         assert!(e.message.contains("One is configured but failed") && e.message.contains("cert.pem"), "{}", e.message);
         assert_eq!(b.load(Ordering::SeqCst), 0);

@@ -20,7 +20,10 @@ use crate::auth::client_secret::ClientSecretCredential;
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::identity_platform;
 use crate::auth::options::CredentialOptions;
-use crate::auth::workload_identity::{env_var, missing_variables, with_env_allowed_tenants, AZURE_ADDITIONALLY_ALLOWED_TENANTS, AZURE_CLIENT_ID, AZURE_TENANT_ID};
+use crate::auth::workload_identity::{
+    env_var, missing_variables, with_env_allowed_tenants, AZURE_ADDITIONALLY_ALLOWED_TENANTS, AZURE_CLIENT_ID,
+    AZURE_TENANT_ID,
+};
 use crate::error::Result;
 use std::fmt;
 use std::path::Path;
@@ -80,14 +83,24 @@ impl EnvironmentCredential {
             identity_platform::validate_allowed_tenant(t).map_err(|e| e.context(AZURE_ADDITIONALLY_ALLOWED_TENANTS))?;
         }
         let inner = match (secret, cert_path) {
-            (Some(secret), _) => Configured::Secret(Box::new(ClientSecretCredential::new(tenant, client, &secret, &options)?)),
+            (Some(secret), _) => {
+                Configured::Secret(Box::new(ClientSecretCredential::new(tenant, client, &secret, &options)?))
+            }
             (None, Some(path)) => {
-                if env_var(AZURE_CLIENT_SEND_CERTIFICATE_CHAIN).is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true")) {
+                if env_var(AZURE_CLIENT_SEND_CERTIFICATE_CHAIN)
+                    .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true"))
+                {
                     options.send_certificate_chain = true;
                 }
                 let password = std::env::var(AZURE_CLIENT_CERTIFICATE_PASSWORD).ok().map(Zeroizing::new);
                 let password = password.as_ref().map(|p| p.as_str());
-                Configured::Certificate(Box::new(ClientCertificateCredential::from_file(tenant, client, Path::new(&path), password, &options)?))
+                Configured::Certificate(Box::new(ClientCertificateCredential::from_file(
+                    tenant,
+                    client,
+                    Path::new(&path),
+                    password,
+                    &options,
+                )?))
             }
             (None, None) => unreachable!("checked above"),
         };

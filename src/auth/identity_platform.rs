@@ -9,8 +9,8 @@
 //! the form body over HTTPS, and are scrubbed from any error text built from a reply.
 
 use crate::auth::credential::{AccessToken, TokenRequest};
-use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::options::CredentialOptions;
+use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::error::{scrub, service_text, Error, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
@@ -36,7 +36,8 @@ const MAX_ID_CHARS: usize = 256;
 /// Most characters of an error description (or non-JSON error body) quoted in a message.
 const MAX_DESCRIPTION_CHARS: usize = 1000;
 /// Retries of a token request after 408/429/5xx replies or transient transport failures.
-const TOKEN_RETRIES: RetryOptions = RetryOptions { max_retries: 2, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(4) };
+const TOKEN_RETRIES: RetryOptions =
+    RetryOptions { max_retries: 2, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(4) };
 /// Connect timeout cap for token requests (the overall timeout comes from the options).
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Tenants a challenge may name that are not a tenant a confidential client can use.
@@ -77,7 +78,10 @@ pub struct IdentityPlatform {
 
 impl std::fmt::Debug for IdentityPlatform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdentityPlatform").field("authority_host", &self.authority_host).field("timeout", &self.timeout).finish()
+        f.debug_struct("IdentityPlatform")
+            .field("authority_host", &self.authority_host)
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
@@ -126,7 +130,13 @@ impl IdentityPlatform {
     /// error's service code and the first `error_codes` entry (`AADSTS<n>`) its inner code. 408,
     /// 429 and 5xx replies and transient transport failures are retried twice within the timeout.
     /// No message ever contains the client secret or assertion.
-    pub fn request_token(&self, tenant: &str, client_id: &str, auth: ClientAuth<'_>, request: &TokenRequest) -> Result<AccessToken> {
+    pub fn request_token(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        auth: ClientAuth<'_>,
+        request: &TokenRequest,
+    ) -> Result<AccessToken> {
         let url = self.token_url(tenant);
         let body = form_body(client_id, auth, request);
         let deadline = crate::auth::deadline::within_call(Instant::now() + self.timeout);
@@ -134,16 +144,24 @@ impl IdentityPlatform {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(Error::new(KV_STATUS_TIMEOUT, format!("the token request timeout of {:?} expired ({url})", self.timeout)));
+                return Err(Error::new(
+                    KV_STATUS_TIMEOUT,
+                    format!("the token request timeout of {:?} expired ({url})", self.timeout),
+                ));
             }
             let started = Instant::now();
             let outcome = self.post(&url, &body, remaining);
             let server_delay = match &outcome {
-                Ok(reply) if retry::is_retriable_status(reply.status) => retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now()),
+                Ok(reply) if retry::is_retriable_status(reply.status) => {
+                    retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now())
+                }
                 Err(err) if transport::is_retriable(err) => None,
                 _ => {
                     if let Ok(reply) = &outcome {
-                        log::write(Level::Info, format_args!("POST {url} (token) -> {} in {:?}", reply.status, started.elapsed()));
+                        log::write(
+                            Level::Info,
+                            format_args!("POST {url} (token) -> {} in {:?}", reply.status, started.elapsed()),
+                        );
                     }
                     return interpret(outcome?, &url, auth);
                 }
@@ -151,7 +169,10 @@ impl IdentityPlatform {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match retry::decide(&TOKEN_RETRIES, retries_done, server_delay, Some(remaining), fastrand::f64()) {
                 RetryDecision::RetryAfter(wait) => {
-                    log::write(Level::Warn, format_args!("POST {url} (token) failed; retry {} in {:?}", retries_done + 1, wait));
+                    log::write(
+                        Level::Warn,
+                        format_args!("POST {url} (token) failed; retry {} in {:?}", retries_done + 1, wait),
+                    );
                     std::thread::sleep(wait);
                     retries_done += 1;
                 }
@@ -175,7 +196,10 @@ impl IdentityPlatform {
 
 /// The urlencoded form of a client-credentials token request (zeroized when dropped).
 fn form_body(client_id: &str, auth: ClientAuth<'_>, request: &TokenRequest) -> Zeroizing<Vec<u8>> {
-    let estimate = 256 + client_id.len() + request.scope.len() + 3 * (auth.secret_text().len() + request.claims.as_deref().map_or(0, str::len));
+    let estimate = 256
+        + client_id.len()
+        + request.scope.len()
+        + 3 * (auth.secret_text().len() + request.claims.as_deref().map_or(0, str::len));
     let mut form = url::form_urlencoded::Serializer::new(String::with_capacity(estimate));
     form.append_pair("client_id", client_id);
     form.append_pair("scope", &request.scope);
@@ -220,17 +244,35 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
         return Err(error_from_reply(&reply, url, secret));
     }
     let parsed: TokenReply = serde_json::from_slice(&reply.body).map_err(|e| {
-        Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's reply is not a token (JSON error at line {} column {}) ({url})", e.line(), e.column()))
+        Error::new(
+            KV_STATUS_AUTHENTICATION_FAILED,
+            format!(
+                "the token endpoint's reply is not a token (JSON error at line {} column {}) ({url})",
+                e.line(),
+                e.column()
+            ),
+        )
     })?;
-    let token = checked_token(parsed.access_token.as_deref().map_or("", |t| t.as_str()), &format!("the token endpoint ({url})"))?;
+    let token = checked_token(
+        parsed.access_token.as_deref().map_or("", |t| t.as_str()),
+        &format!("the token endpoint ({url})"),
+    )?;
     if let Some(kind) = parsed.token_type.as_deref() {
         if !kind.eq_ignore_ascii_case("bearer") {
             let kind = scrub(&service_text(kind, 40), &[secret, &token]);
-            return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint issued a '{kind}' token, not a Bearer token ({url})")));
+            return Err(Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                format!("the token endpoint issued a '{kind}' token, not a Bearer token ({url})"),
+            ));
         }
     }
-    let expires_on = expiry(parsed.expires_on.as_ref(), parsed.expires_in.as_ref(), SystemTime::now())
-        .ok_or_else(|| Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token endpoint's reply has no usable expires_in ({url})")))?;
+    let expires_on =
+        expiry(parsed.expires_on.as_ref(), parsed.expires_in.as_ref(), SystemTime::now()).ok_or_else(|| {
+            Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                format!("the token endpoint's reply has no usable expires_in ({url})"),
+            )
+        })?;
     Ok(AccessToken { token, expires_on })
 }
 
@@ -249,7 +291,10 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
                 (false, true) => service_text(&code, 100),
                 _ => description,
             };
-            let mut err = Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token request was refused (HTTP {status}): {what} ({url})"));
+            let mut err = Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                format!("the token request was refused (HTTP {status}): {what} ({url})"),
+            );
             err.service_code = service_text(&code, 100);
             err.inner_code = body
                 .error_codes
@@ -269,7 +314,10 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
             let text = secrets.redact_whole(&String::from_utf8_lossy(&reply.body));
             let text = one_line(text.trim());
             let excerpt = if text.is_empty() { "(empty body)".to_owned() } else { text };
-            Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token request failed (HTTP {status}): {excerpt} ({url})"))
+            Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                format!("the token request failed (HTTP {status}): {excerpt} ({url})"),
+            )
         }
     };
     if let Some(id) = reply.header("x-ms-request-id") {
@@ -300,7 +348,10 @@ pub fn validate_tenant_id(tenant: &str) -> Result<()> {
     }
     // Dots only between labels: "." and ".." would become path segments of the token URL.
     let dots_misplaced = tenant.starts_with('.') || tenant.ends_with('.') || tenant.contains("..");
-    if tenant.chars().count() > MAX_ID_CHARS || dots_misplaced || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+    if tenant.chars().count() > MAX_ID_CHARS
+        || dots_misplaced
+        || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    {
         return Err(Error::invalid_argument(format!(
             "tenant id '{}' must be a GUID or a domain name (letters, digits, '.' and '-')",
             truncate(&tenant.escape_default().to_string(), 100)
@@ -316,7 +367,9 @@ pub fn validate_client_id(client_id: &str) -> Result<()> {
         return Err(Error::invalid_argument("the client id is empty"));
     }
     if client_id.chars().count() > MAX_ID_CHARS || client_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid_argument("the client id must be at most 256 characters without spaces or control characters"));
+        return Err(Error::invalid_argument(
+            "the client id must be at most 256 characters without spaces or control characters",
+        ));
     }
     Ok(())
 }
@@ -333,15 +386,23 @@ pub fn validate_allowed_tenant(tenant: &str) -> Result<()> {
 /// info, query or fragment. Returned without trailing `/`.
 pub fn parse_authority_host(text: &str) -> Result<String> {
     let text = text.trim();
-    let url = url::Url::parse(text).map_err(|e| Error::invalid_argument(format!("authority host '{}' is not an absolute URL: {e}", truncate(text, 200))))?;
+    let url = url::Url::parse(text).map_err(|e| {
+        Error::invalid_argument(format!("authority host '{}' is not an absolute URL: {e}", truncate(text, 200)))
+    })?;
     if url.scheme() != "https" {
-        return Err(Error::invalid_argument(format!("authority host '{}' must be an https:// URL (credentials are never sent over plain HTTP)", truncate(text, 200))));
+        return Err(Error::invalid_argument(format!(
+            "authority host '{}' must be an https:// URL (credentials are never sent over plain HTTP)",
+            truncate(text, 200)
+        )));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid_argument(format!("authority host '{}' has no host", truncate(text, 200))));
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid_argument(format!("authority host '{}' must not carry user info, a query or a fragment", log::redact_url(truncate(text, 200)))));
+        return Err(Error::invalid_argument(format!(
+            "authority host '{}' must not carry user info, a query or a fragment",
+            log::redact_url(truncate(text, 200))
+        )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -367,7 +428,12 @@ pub fn resolve_tenant<'a>(configured: &'a str, challenge: Option<&'a str>, addit
     if allowed {
         requested
     } else {
-        log::write(Level::Debug, format_args!("the challenge names tenant {requested}, which the credential does not allow; using {configured}"));
+        log::write(
+            Level::Debug,
+            format_args!(
+                "the challenge names tenant {requested}, which the credential does not allow; using {configured}"
+            ),
+        );
         configured
     }
 }
@@ -383,7 +449,11 @@ mod tests {
     use super::*;
 
     fn req(claims: Option<&str>) -> TokenRequest {
-        TokenRequest { scope: "https://vault.azure.net/.default".into(), tenant_id: None, claims: claims.map(str::to_owned) }
+        TokenRequest {
+            scope: "https://vault.azure.net/.default".into(),
+            tenant_id: None,
+            claims: claims.map(str::to_owned),
+        }
     }
 
     fn pairs(body: &[u8]) -> Vec<(String, String)> {
@@ -417,31 +487,68 @@ mod tests {
     #[test]
     fn replies_become_tokens_with_number_or_string_expiry() {
         let auth = ClientAuth::Secret("sec");
-        let t = interpret(reply(200, r#"{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0"}"#), "u", auth).unwrap();
+        let t = interpret(
+            reply(200, r#"{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0"}"#),
+            "u",
+            auth,
+        )
+        .unwrap();
         assert_eq!(t.token.as_str(), "eyJ0");
         let left = t.expires_on.duration_since(SystemTime::now()).unwrap().as_secs();
         assert!((3590..=3599).contains(&left), "{left}");
-        let t = interpret(reply(200, r#"{"token_type":"Bearer","expires_in":"120","access_token":"x"}"#), "u", auth).unwrap();
+        let t = interpret(reply(200, r#"{"token_type":"Bearer","expires_in":"120","access_token":"x"}"#), "u", auth)
+            .unwrap();
         assert!(t.expires_on.duration_since(SystemTime::now()).unwrap().as_secs() <= 120);
         let t = interpret(reply(200, r#"{"access_token":"x","expires_on":"4102444800"}"#), "u", auth).unwrap();
         // Year 2100: capped to the longest lifetime believed.
         let left = t.expires_on.duration_since(SystemTime::now()).unwrap();
-        assert!(left <= crate::auth::token_text::MAX_TOKEN_LIFETIME && left > crate::auth::token_text::MAX_TOKEN_LIFETIME - Duration::from_secs(60), "{left:?}");
-        for bad in [r#"{"access_token":"x"}"#, r#"{"expires_in":1}"#, r#"{"access_token":"a b","expires_in":1}"#, r#"{"access_token":"x","token_type":"pop","expires_in":1}"#, "nope"] {
-            assert_eq!(interpret(reply(200, bad), "u", auth).unwrap_err().status, KV_STATUS_AUTHENTICATION_FAILED, "{bad}");
+        assert!(
+            left <= crate::auth::token_text::MAX_TOKEN_LIFETIME
+                && left > crate::auth::token_text::MAX_TOKEN_LIFETIME - Duration::from_secs(60),
+            "{left:?}"
+        );
+        for bad in [
+            r#"{"access_token":"x"}"#,
+            r#"{"expires_in":1}"#,
+            r#"{"access_token":"a b","expires_in":1}"#,
+            r#"{"access_token":"x","token_type":"pop","expires_in":1}"#,
+            "nope",
+        ] {
+            assert_eq!(
+                interpret(reply(200, bad), "u", auth).unwrap_err().status,
+                KV_STATUS_AUTHENTICATION_FAILED,
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn error_replies_carry_the_description_and_never_the_secret() {
         let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: hunter2hunter2.\r\nTrace ID: t1\r\nCorrelation ID: c1","error_codes":[7000215],"trace_id":"t1"}"#;
-        let e = interpret(reply(401, body), "https://h/t/oauth2/v2.0/token", ClientAuth::Secret("hunter2hunter2")).unwrap_err();
+        let e = interpret(reply(401, body), "https://h/t/oauth2/v2.0/token", ClientAuth::Secret("hunter2hunter2"))
+            .unwrap_err();
         assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
-        assert!(e.message.contains("Invalid client secret provided") && e.message.contains("Trace ID: t1"), "{}", e.message);
+        assert!(
+            e.message.contains("Invalid client secret provided") && e.message.contains("Trace ID: t1"),
+            "{}",
+            e.message
+        );
         assert!(!e.message.contains("hunter2") && !e.message.contains('\n'), "{}", e.message);
-        assert_eq!((e.service_code.as_str(), e.inner_code.as_str(), e.http_status, e.request_id.as_str()), ("invalid_client", "AADSTS7000215", 401, "t1"));
-        let e = interpret(reply(502, "<html>bad gateway hunter2hunter2</html>"), "u", ClientAuth::Assertion("hunter2hunter2")).unwrap_err();
-        assert!(e.message.contains("HTTP 502") && e.message.contains("bad gateway") && !e.message.contains("hunter2"), "{}", e.message);
+        assert_eq!(
+            (e.service_code.as_str(), e.inner_code.as_str(), e.http_status, e.request_id.as_str()),
+            ("invalid_client", "AADSTS7000215", 401, "t1")
+        );
+        let e = interpret(
+            reply(502, "<html>bad gateway hunter2hunter2</html>"),
+            "u",
+            ClientAuth::Assertion("hunter2hunter2"),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("HTTP 502") && e.message.contains("bad gateway") && !e.message.contains("hunter2"),
+            "{}",
+            e.message
+        );
     }
 
     /// Review finding 1: the 1,000-character cut came before redaction, and only the raw form of
@@ -449,17 +556,33 @@ mod tests {
     #[test]
     fn echoed_forms_never_leave_a_slice_of_a_long_secret_or_assertion() {
         let secret = format!("Abc~{}~xyz", "q7R.s-8_T~".repeat(60));
-        let assertion = format!("eyJhbGciOiJSUzI1NiJ9.{}.{}", "eyJhdWQiOiJodHRwczovL2xvZ2luIn0".repeat(20), "c2lnbmF0dXJl".repeat(30));
+        let assertion = format!(
+            "eyJhbGciOiJSUzI1NiJ9.{}.{}",
+            "eyJhdWQiOiJodHRwczovL2xvZ2luIn0".repeat(20),
+            "c2lnbmF0dXJl".repeat(30)
+        );
         let slices = |text: &str, secret: &str| -> Option<String> {
-            let forms = [secret.to_owned(), url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()];
-            forms.iter().flat_map(|f| (0..f.len().saturating_sub(20)).map(move |i| f[i..i + 20].to_owned())).find(|s| text.contains(s.as_str()))
+            let forms =
+                [secret.to_owned(), url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()];
+            forms
+                .iter()
+                .flat_map(|f| (0..f.len().saturating_sub(20)).map(move |i| f[i..i + 20].to_owned()))
+                .find(|s| text.contains(s.as_str()))
         };
-        for (auth, text) in [(ClientAuth::Secret(&secret), secret.as_str()), (ClientAuth::Assertion(&assertion), assertion.as_str())] {
+        for (auth, text) in
+            [(ClientAuth::Secret(&secret), secret.as_str()), (ClientAuth::Assertion(&assertion), assertion.as_str())]
+        {
             let form = form_body("cid", auth, &req(None));
             let form = String::from_utf8_lossy(&form).into_owned();
             let pages = [
                 format!("<html><body>502 Bad Gateway. Request: {form}</body></html>"),
-                format!("<html><body>502 Bad Gateway. Request: {}</body></html>", url::form_urlencoded::parse(form.as_bytes()).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")),
+                format!(
+                    "<html><body>502 Bad Gateway. Request: {}</body></html>",
+                    url::form_urlencoded::parse(form.as_bytes())
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("&")
+                ),
                 format!("bad gateway ... {}", &form[form.len() / 2..]),
             ];
             for page in pages {
@@ -511,7 +634,10 @@ mod tests {
         assert!(validate_allowed_tenant("*").is_ok());
         assert!(validate_client_id("0000-1111").is_ok());
         assert!(validate_client_id("").is_err() && validate_client_id("a b").is_err());
-        assert_eq!(parse_authority_host("https://login.microsoftonline.com/").unwrap(), "https://login.microsoftonline.com");
+        assert_eq!(
+            parse_authority_host("https://login.microsoftonline.com/").unwrap(),
+            "https://login.microsoftonline.com"
+        );
         assert_eq!(parse_authority_host("https://localhost:8443").unwrap(), "https://localhost:8443");
         for bad in ["http://localhost", "login.microsoftonline.com", "https://u:p@h", "https://h/?x=1", "ftp://h"] {
             assert!(parse_authority_host(bad).is_err(), "{bad}");

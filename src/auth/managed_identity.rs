@@ -21,9 +21,9 @@
 //! tenant named by a vault's challenge is ignored (a managed identity belongs to one tenant).
 //! Replies 404, 408, 410, 429 and 5xx are retried a few times within the request timeout.
 
-use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
+use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::error::{service_text, Error, Result};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions};
@@ -78,7 +78,10 @@ impl ManagedIdentityCredential {
     }
 
     /// Same as [`ManagedIdentityCredential::new`], with the environment read through `env`.
-    pub fn with_env(options: &CredentialOptions, env: impl Fn(&str) -> Option<String>) -> Result<ManagedIdentityCredential> {
+    pub fn with_env(
+        options: &CredentialOptions,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ManagedIdentityCredential> {
         let get = |name: &str| env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         check_id(&options.managed_identity)?;
         let endpoint = match (get("IDENTITY_ENDPOINT"), get("IDENTITY_HEADER")) {
@@ -131,10 +134,15 @@ impl ManagedIdentityCredential {
     /// The token URL for `resource`, with the identity selector.
     fn url(&self, resource: &str) -> Result<String> {
         let (base, api_version, names) = match &self.endpoint {
-            Endpoint::Imds { token_url } => (token_url.as_str(), IMDS_API_VERSION, ["client_id", "object_id", "msi_res_id"]),
-            Endpoint::AppService { url, .. } => (url.as_str(), APP_SERVICE_API_VERSION, ["client_id", "principal_id", "mi_res_id"]),
+            Endpoint::Imds { token_url } => {
+                (token_url.as_str(), IMDS_API_VERSION, ["client_id", "object_id", "msi_res_id"])
+            }
+            Endpoint::AppService { url, .. } => {
+                (url.as_str(), APP_SERVICE_API_VERSION, ["client_id", "principal_id", "mi_res_id"])
+            }
         };
-        let mut url = url::Url::parse(base).map_err(|e| Error::invalid_argument(format!("bad managed identity endpoint: {e}")))?;
+        let mut url = url::Url::parse(base)
+            .map_err(|e| Error::invalid_argument(format!("bad managed identity endpoint: {e}")))?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("api-version", api_version).append_pair("resource", resource);
@@ -181,7 +189,10 @@ impl ManagedIdentityCredential {
             }
             Err(e) => Err(Error::new(
                 KV_STATUS_AUTHENTICATION_FAILED,
-                format!("managed identity is unavailable (no IMDS endpoint answered within {:?}): {}", self.probe_timeout, e.message),
+                format!(
+                    "managed identity is unavailable (no IMDS endpoint answered within {:?}): {}",
+                    self.probe_timeout, e.message
+                ),
             )),
         }
     }
@@ -203,16 +214,30 @@ impl ManagedIdentityCredential {
         if let Err(e) = self.probe(&url) {
             return Attempt::Unavailable(e);
         }
-        let retry_options = RetryOptions { max_retries: 3, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(4) };
+        let retry_options = RetryOptions {
+            max_retries: 3,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(4),
+        };
         let mut retries = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Attempt::Failed(auth_failed(format!("managed identity ({}): no token within {:?}", self.endpoint_kind(), self.timeout)));
+                return Attempt::Failed(auth_failed(format!(
+                    "managed identity ({}): no token within {:?}",
+                    self.endpoint_kind(),
+                    self.timeout
+                )));
             }
             let reply = match self.get(&url, false, remaining) {
                 Ok(reply) => reply,
-                Err(e) => return Attempt::Failed(auth_failed(format!("managed identity ({}): {}", self.endpoint_kind(), e.message))),
+                Err(e) => {
+                    return Attempt::Failed(auth_failed(format!(
+                        "managed identity ({}): {}",
+                        self.endpoint_kind(),
+                        e.message
+                    )))
+                }
             };
             let (status, body) = (reply.status, &reply.body);
             if (200..300).contains(&status) {
@@ -225,7 +250,9 @@ impl ManagedIdentityCredential {
             if retriable {
                 let server_delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
                 let remaining = deadline.saturating_duration_since(Instant::now());
-                if let RetryDecision::RetryAfter(wait) = retry::decide(&retry_options, retries, server_delay, Some(remaining), fastrand::f64()) {
+                if let RetryDecision::RetryAfter(wait) =
+                    retry::decide(&retry_options, retries, server_delay, Some(remaining), fastrand::f64())
+                {
                     std::thread::sleep(wait);
                     retries += 1;
                     continue;
@@ -276,7 +303,9 @@ fn check_id(id: &ManagedIdentityId) -> Result<()> {
         ManagedIdentityId::ResourceId(v) => ("resource id", v),
     };
     if value.trim().is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::invalid_argument(format!("the managed identity {what} is empty or contains spaces or control characters")));
+        return Err(Error::invalid_argument(format!(
+            "the managed identity {what} is empty or contains spaces or control characters"
+        )));
     }
     Ok(())
 }
@@ -304,10 +333,13 @@ struct TokenReply {
 pub fn parse_token_reply(body: &[u8], now: SystemTime) -> Result<AccessToken> {
     let reply: TokenReply = serde_json::from_slice(body)
         .map_err(|e| auth_failed(format!("managed identity: the token reply is not the expected JSON ({e})")))?;
-    let token = reply.access_token.ok_or_else(|| auth_failed("managed identity: the token reply has no access_token".to_owned()))?;
+    let token = reply
+        .access_token
+        .ok_or_else(|| auth_failed("managed identity: the token reply has no access_token".to_owned()))?;
     let token = checked_token(&token, "managed identity")?;
-    let expires_on = expiry(reply.expires_on.as_ref(), reply.expires_in.as_ref(), now)
-        .ok_or_else(|| auth_failed("managed identity: the token reply has no usable expires_on or expires_in".to_owned()))?;
+    let expires_on = expiry(reply.expires_on.as_ref(), reply.expires_in.as_ref(), now).ok_or_else(|| {
+        auth_failed("managed identity: the token reply has no usable expires_on or expires_in".to_owned())
+    })?;
     Ok(AccessToken { token, expires_on })
 }
 
@@ -332,8 +364,8 @@ fn error_text(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::UNIX_EPOCH;
     use std::collections::HashMap;
+    use std::time::UNIX_EPOCH;
 
     fn build(env: &[(&str, &str)], id: ManagedIdentityId) -> Result<ManagedIdentityCredential> {
         let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -349,8 +381,14 @@ mod tests {
             c.url("https://vault.azure.net").unwrap(),
             "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net"
         );
-        let c = build(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9/")], ManagedIdentityId::ClientId("c-1".into())).unwrap();
-        assert!(c.url("r").unwrap().starts_with("http://127.0.0.1:9/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=c-1"));
+        let c = build(
+            &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9/")],
+            ManagedIdentityId::ClientId("c-1".into()),
+        )
+        .unwrap();
+        assert!(c.url("r").unwrap().starts_with(
+            "http://127.0.0.1:9/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=c-1"
+        ));
         let c = build(&[], ManagedIdentityId::ObjectId("o-1".into())).unwrap();
         assert!(c.url("r").unwrap().ends_with("&object_id=o-1"));
         let c = build(&[], ManagedIdentityId::ResourceId("/subscriptions/s/rg/x".into())).unwrap();
@@ -362,7 +400,10 @@ mod tests {
         let env = [("IDENTITY_ENDPOINT", "http://127.0.0.1:41000/msi/token"), ("IDENTITY_HEADER", "h")];
         let c = build(&env, ManagedIdentityId::ObjectId("o".into())).unwrap();
         assert_eq!(c.endpoint_kind(), "App Service");
-        assert_eq!(c.url("r").unwrap(), "http://127.0.0.1:41000/msi/token?api-version=2019-08-01&resource=r&principal_id=o");
+        assert_eq!(
+            c.url("r").unwrap(),
+            "http://127.0.0.1:41000/msi/token?api-version=2019-08-01&resource=r&principal_id=o"
+        );
         let c = build(&env, ManagedIdentityId::ResourceId("id".into())).unwrap();
         assert!(c.url("r").unwrap().ends_with("&mi_res_id=id"));
         // Only one of the two: IMDS.
@@ -372,8 +413,18 @@ mod tests {
 
     #[test]
     fn bad_configuration_is_refused_when_built() {
-        assert_eq!(build(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "not a url")], ManagedIdentityId::SystemAssigned).err().unwrap().status, KV_STATUS_INVALID_ARGUMENT);
-        assert!(build(&[("IDENTITY_ENDPOINT", "ftp://x"), ("IDENTITY_HEADER", "h")], ManagedIdentityId::SystemAssigned).is_err());
+        assert_eq!(
+            build(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "not a url")], ManagedIdentityId::SystemAssigned)
+                .err()
+                .unwrap()
+                .status,
+            KV_STATUS_INVALID_ARGUMENT
+        );
+        assert!(build(
+            &[("IDENTITY_ENDPOINT", "ftp://x"), ("IDENTITY_HEADER", "h")],
+            ManagedIdentityId::SystemAssigned
+        )
+        .is_err());
         assert!(build(&[], ManagedIdentityId::ClientId(" ".into())).is_err());
         assert!(build(&[], ManagedIdentityId::ClientId("a\nb".into())).is_err());
     }
@@ -397,7 +448,13 @@ mod tests {
         assert_eq!(t.expires_on, now + Duration::from_secs(3600));
         let t = parse_token_reply(br#"{"access_token":"abc","expires_in":60}"#, now).unwrap();
         assert_eq!(t.expires_on, now + Duration::from_secs(60));
-        for bad in [&br#"{"expires_in":60}"#[..], br#"{"access_token":"abc"}"#, br#"{"access_token":"","expires_in":1}"#, b"<html>", br#"{"access_token":"a b","expires_in":1}"#] {
+        for bad in [
+            &br#"{"expires_in":60}"#[..],
+            br#"{"access_token":"abc"}"#,
+            br#"{"access_token":"","expires_in":1}"#,
+            b"<html>",
+            br#"{"access_token":"a b","expires_in":1}"#,
+        ] {
             assert_eq!(parse_token_reply(bad, now).unwrap_err().status, KV_STATUS_AUTHENTICATION_FAILED);
         }
         let e = parse_token_reply(br#"{"access_token":"abc"}"#, now).unwrap_err();
@@ -406,7 +463,10 @@ mod tests {
 
     #[test]
     fn error_replies_are_summarised() {
-        assert_eq!(error_text(br#"{"error":"invalid_request","error_description":"Identity not found"}"#), "Identity not found");
+        assert_eq!(
+            error_text(br#"{"error":"invalid_request","error_description":"Identity not found"}"#),
+            "Identity not found"
+        );
         assert_eq!(error_text(br#"{"error":{"code":"x","message":"m"}}"#), "m");
         assert_eq!(error_text(b""), "(empty body)");
         assert_eq!(error_text(b"plain"), "plain");

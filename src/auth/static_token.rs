@@ -21,7 +21,8 @@ impl StaticToken {
     /// A static token; `expires_on` None means "unknown, never refreshed".
     pub fn new(token: &str, expires_on: Option<SystemTime>) -> Result<StaticToken> {
         // The caller's own input, so a bad token is an invalid argument, not a failed sign-in.
-        let token = checked_token(token, "the caller").map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
+        let token =
+            checked_token(token, "the caller").map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
         let expires_on = expires_on.unwrap_or_else(|| SystemTime::now() + UNKNOWN_EXPIRY);
         Ok(StaticToken { token, expires_on })
     }

@@ -123,7 +123,12 @@ impl TokenCache {
     /// remembered for [`FAILURE_BACKOFF`] (unless it came from the deadline expiring) and
     /// returned to callers in that window without a new fetch; a cached token that has not
     /// expired yet is preferred to a failed refresh.
-    pub fn get_or_fetch(&self, request: &TokenRequest, deadline: Instant, fetch: impl FnOnce(&TokenRequest) -> Result<AccessToken>) -> Result<AccessToken> {
+    pub fn get_or_fetch(
+        &self,
+        request: &TokenRequest,
+        deadline: Instant,
+        fetch: impl FnOnce(&TokenRequest) -> Result<AccessToken>,
+    ) -> Result<AccessToken> {
         match self.find(request, deadline) {
             Found::Answer(answer) => answer,
             Found::MustFetch(slot) => {
@@ -160,14 +165,19 @@ impl TokenCache {
         }
         let mut state = slot.state.lock();
         while state.fetching {
-            if Instant::now() >= deadline || (slot.done.wait_until(&mut state, deadline).timed_out() && state.fetching) {
+            if Instant::now() >= deadline || (slot.done.wait_until(&mut state, deadline).timed_out() && state.fetching)
+            {
                 return usable(state.token.as_ref(), SystemTime::now()).ok_or_else(waited_too_long);
             }
         }
         if let Some(token) = usable(state.token.as_ref(), SystemTime::now()) {
             return Ok(token);
         }
-        Err(state.failure.as_ref().map(|(e, _)| e.clone()).unwrap_or_else(|| Error::new(KV_STATUS_INTERNAL, "the token fetch ended without a result")))
+        Err(state
+            .failure
+            .as_ref()
+            .map(|(e, _)| e.clone())
+            .unwrap_or_else(|| Error::new(KV_STATUS_INTERNAL, "the token fetch ended without a result")))
     }
 
     /// Drops the cached token of `request` if it is still the `rejected` one.
@@ -229,7 +239,12 @@ impl TokenCache {
         if slots.map.len() >= MAX_SLOTS {
             // Forget the least recently used key nobody is fetching (a waiter keeps its Arc).
             let idle = |slot: &SlotRef| slot.state.try_lock().is_some_and(|s| !s.fetching);
-            let victim = slots.map.iter().filter(|(_, (slot, _))| idle(slot)).min_by_key(|(_, (_, used))| *used).map(|(key, _)| key.clone());
+            let victim = slots
+                .map
+                .iter()
+                .filter(|(_, (slot, _))| idle(slot))
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(key, _)| key.clone());
             if let Some(victim) = victim {
                 slots.map.remove(&victim);
             }
@@ -391,7 +406,14 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1, "the failed refresh is not retried inside the back-off");
         // An expired token is never served.
         let cache = TokenCache::new();
-        cache.get_or_fetch(&req("s"), far(), |_| Ok(AccessToken { token: Zeroizing::new("gone".into()), expires_on: SystemTime::now() - Duration::from_secs(1) })).unwrap();
+        cache
+            .get_or_fetch(&req("s"), far(), |_| {
+                Ok(AccessToken {
+                    token: Zeroizing::new("gone".into()),
+                    expires_on: SystemTime::now() - Duration::from_secs(1),
+                })
+            })
+            .unwrap();
         assert!(cache.get_or_fetch(&req("s"), far(), failing(&calls)).is_err());
     }
 
@@ -409,7 +431,11 @@ mod tests {
         };
         std::thread::sleep(Duration::from_millis(100));
         let started = Instant::now();
-        let e = cache.get_or_fetch(&req("s"), Instant::now() + Duration::from_millis(200), |_| panic!("single flight: no second fetch")).unwrap_err();
+        let e = cache
+            .get_or_fetch(&req("s"), Instant::now() + Duration::from_millis(200), |_| {
+                panic!("single flight: no second fetch")
+            })
+            .unwrap_err();
         assert_eq!(e.status, KV_STATUS_TIMEOUT);
         assert!(started.elapsed() < Duration::from_millis(1000), "waited {:?}", started.elapsed());
         assert_eq!(fetcher.join().unwrap().unwrap().token.as_str(), "slow");
@@ -427,7 +453,9 @@ mod tests {
             }
         };
         let started = Instant::now();
-        let e = cache.get_or_fetch_detached(&req("s"), Instant::now() + Duration::from_millis(100), slow(calls.clone())).unwrap_err();
+        let e = cache
+            .get_or_fetch_detached(&req("s"), Instant::now() + Duration::from_millis(100), slow(calls.clone()))
+            .unwrap_err();
         assert_eq!(e.status, KV_STATUS_TIMEOUT);
         assert!(started.elapsed() < Duration::from_millis(600), "returned after {:?}", started.elapsed());
         // A second caller waits for the same fetch (no second call) and gets its token.
@@ -435,9 +463,14 @@ mod tests {
         assert_eq!(t.token.as_str(), "late");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         // Fast detached fetches return their result directly; failures are remembered.
-        let t = cache.get_or_fetch_detached(&req("quick"), far(), |_| Ok(token("q", Duration::from_secs(3600)))).unwrap();
+        let t =
+            cache.get_or_fetch_detached(&req("quick"), far(), |_| Ok(token("q", Duration::from_secs(3600)))).unwrap();
         assert_eq!(t.token.as_str(), "q");
-        let e = cache.get_or_fetch_detached(&req("bad"), far(), |_| Err(Error::new(crate::status::KV_STATUS_AUTHENTICATION_FAILED, "no"))).unwrap_err();
+        let e = cache
+            .get_or_fetch_detached(&req("bad"), far(), |_| {
+                Err(Error::new(crate::status::KV_STATUS_AUTHENTICATION_FAILED, "no"))
+            })
+            .unwrap_err();
         assert_eq!(e.message, "no");
         let e = cache.get_or_fetch_detached(&req("panics"), far(), |_| panic!("host bug")).unwrap_err();
         assert_eq!(e.status, KV_STATUS_INTERNAL);

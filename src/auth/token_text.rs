@@ -16,7 +16,10 @@ pub fn checked_token(token: &str, source: &str) -> Result<Zeroizing<String>> {
         return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned an empty token")));
     }
     if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned a token with spaces or control characters")));
+        return Err(Error::new(
+            KV_STATUS_AUTHENTICATION_FAILED,
+            format!("{source} returned a token with spaces or control characters"),
+        ));
     }
     Ok(Zeroizing::new(trimmed.to_owned()))
 }
@@ -90,7 +93,14 @@ mod tests {
     fn lifetimes_beyond_the_clock_are_capped_not_a_panic() {
         let now = SystemTime::now();
         let cap = Some(now + MAX_TOKEN_LIFETIME);
-        for huge in ["1e300", "\"1e300\"", "9223372036854775807", "18446744073709551615", "\"99999999999999999999\"", "4102444800"] {
+        for huge in [
+            "1e300",
+            "\"1e300\"",
+            "9223372036854775807",
+            "18446744073709551615",
+            "\"99999999999999999999\"",
+            "4102444800",
+        ] {
             assert_eq!(expiry(None, Some(&secs(huge)), now), cap, "expires_in {huge}");
             assert_eq!(expiry(Some(&secs(huge)), None, now), cap, "expires_on {huge}");
         }

@@ -34,7 +34,10 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
 /// The error for missing environment variables: `KV_STATUS_AUTHENTICATION_FAILED` naming them.
 pub(crate) fn missing_variables(credential: &str, missing: &[&str], hint: &str) -> Error {
     let verb = if missing.len() == 1 { "is" } else { "are" };
-    Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{credential} credential unavailable: {} {verb} not set{hint}", missing.join(", ")))
+    Error::new(
+        KV_STATUS_AUTHENTICATION_FAILED,
+        format!("{credential} credential unavailable: {} {verb} not set{hint}", missing.join(", ")),
+    )
 }
 
 /// `options` with the tenants of `AZURE_ADDITIONALLY_ALLOWED_TENANTS` added.
@@ -64,7 +67,12 @@ impl WorkloadIdentityCredential {
     /// `token_file` (read at each token request, not now). `options` give the authority host
     /// (else `AZURE_AUTHORITY_HOST`, else the public cloud), CA file, timeout and additionally
     /// allowed tenants.
-    pub fn new(tenant_id: &str, client_id: &str, token_file: &str, options: &CredentialOptions) -> Result<WorkloadIdentityCredential> {
+    pub fn new(
+        tenant_id: &str,
+        client_id: &str,
+        token_file: &str,
+        options: &CredentialOptions,
+    ) -> Result<WorkloadIdentityCredential> {
         identity_platform::validate_tenant_id(tenant_id)?;
         identity_platform::validate_client_id(client_id)?;
         if token_file.is_empty() {
@@ -92,18 +100,20 @@ impl WorkloadIdentityCredential {
         let client = env_var(AZURE_CLIENT_ID);
         let file = env_var(AZURE_FEDERATED_TOKEN_FILE);
         let (Some(tenant), Some(client), Some(file)) = (&tenant, &client, &file) else {
-            let missing: Vec<&str> = [(AZURE_TENANT_ID, &tenant), (AZURE_CLIENT_ID, &client), (AZURE_FEDERATED_TOKEN_FILE, &file)]
-                .into_iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| n)
-                .collect();
+            let missing: Vec<&str> =
+                [(AZURE_TENANT_ID, &tenant), (AZURE_CLIENT_ID, &client), (AZURE_FEDERATED_TOKEN_FILE, &file)]
+                    .into_iter()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(n, _)| n)
+                    .collect();
             return Err(missing_variables("workload identity", &missing, ""));
         };
         identity_platform::validate_tenant_id(tenant.trim()).map_err(|e| e.context(AZURE_TENANT_ID))?;
         identity_platform::validate_client_id(client.trim()).map_err(|e| e.context(AZURE_CLIENT_ID))?;
         let options = with_env_allowed_tenants(options);
         for tenant in &options.additionally_allowed_tenants {
-            identity_platform::validate_allowed_tenant(tenant).map_err(|e| e.context(AZURE_ADDITIONALLY_ALLOWED_TENANTS))?;
+            identity_platform::validate_allowed_tenant(tenant)
+                .map_err(|e| e.context(AZURE_ADDITIONALLY_ALLOWED_TENANTS))?;
         }
         WorkloadIdentityCredential::new(tenant.trim(), client.trim(), file, &options)
     }
@@ -112,7 +122,9 @@ impl WorkloadIdentityCredential {
     fn assertion(&self) -> Result<Zeroizing<String>> {
         let path = self.token_file.display();
         let bytes = crate::files::read_capped(&self.token_file, MAX_TOKEN_FILE_BYTES, "the federated token file")?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| Error::new(KV_STATUS_FILE_ERROR, format!("the federated token file '{path}' is not UTF-8 text")))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Error::new(KV_STATUS_FILE_ERROR, format!("the federated token file '{path}' is not UTF-8 text"))
+        })?;
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err(Error::new(KV_STATUS_FILE_ERROR, format!("the federated token file '{path}' is empty")));
@@ -123,7 +135,8 @@ impl WorkloadIdentityCredential {
 
 impl TokenSource for WorkloadIdentityCredential {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let tenant = identity_platform::resolve_tenant(&self.tenant_id, request.tenant_id.as_deref(), &self.allowed_tenants);
+        let tenant =
+            identity_platform::resolve_tenant(&self.tenant_id, request.tenant_id.as_deref(), &self.allowed_tenants);
         let assertion = self.assertion()?;
         self.platform.request_token(tenant, &self.client_id, ClientAuth::Assertion(&assertion), request)
     }
@@ -151,7 +164,8 @@ mod tests {
     #[test]
     fn the_token_file_is_read_at_every_request() {
         let path = std::env::temp_dir().join(format!("kv-wi-unit-{}", std::process::id()));
-        let o = CredentialOptions { authority_host: Some("https://login.example".into()), ..CredentialOptions::default() };
+        let o =
+            CredentialOptions { authority_host: Some("https://login.example".into()), ..CredentialOptions::default() };
         let cred = WorkloadIdentityCredential::new("t", "c", path.to_str().unwrap(), &o).unwrap();
         assert_eq!(cred.assertion().unwrap_err().status, KV_STATUS_FILE_ERROR);
         std::fs::write(&path, "  first.jwt\n").unwrap();

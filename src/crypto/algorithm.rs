@@ -96,7 +96,14 @@ pub struct SignatureInfo {
 
 macro_rules! sig {
     ($alg:ident, $code:literal, $c:literal, $wire:literal, $hash:ident, $scheme:expr) => {
-        SignatureInfo { alg: SignatureAlgorithm::$alg, code: $code, c_name: $c, wire: $wire, hash: Hash::$hash, scheme: $scheme }
+        SignatureInfo {
+            alg: SignatureAlgorithm::$alg,
+            code: $code,
+            c_name: $c,
+            wire: $wire,
+            hash: Hash::$hash,
+            scheme: $scheme,
+        }
     };
 }
 
@@ -148,7 +155,10 @@ impl SignatureAlgorithm {
     /// Like `from_code`, failing with `KV_STATUS_INVALID_ARGUMENT`.
     pub fn checked(code: u32) -> Result<SignatureAlgorithm> {
         SignatureAlgorithm::from_code(code).ok_or_else(|| {
-            Error::new(KV_STATUS_INVALID_ARGUMENT, format!("{code} is not a kv_signature_algorithm value (valid: 1-{})", SIGNATURE_TABLE.len()))
+            Error::new(
+                KV_STATUS_INVALID_ARGUMENT,
+                format!("{code} is not a kv_signature_algorithm value (valid: 1-{})", SIGNATURE_TABLE.len()),
+            )
         })
     }
 
@@ -254,7 +264,14 @@ pub struct EncryptionInfo {
 
 macro_rules! enc {
     ($alg:ident, $code:literal, $c:literal, $wire:literal, $scheme:ident, $bits:literal) => {
-        EncryptionInfo { alg: EncryptionAlgorithm::$alg, code: $code, c_name: $c, wire: $wire, scheme: EncryptionScheme::$scheme, aes_bits: $bits }
+        EncryptionInfo {
+            alg: EncryptionAlgorithm::$alg,
+            code: $code,
+            c_name: $c,
+            wire: $wire,
+            scheme: EncryptionScheme::$scheme,
+            aes_bits: $bits,
+        }
     };
 }
 
@@ -308,7 +325,10 @@ impl EncryptionAlgorithm {
     /// Like `from_code`, failing with `KV_STATUS_INVALID_ARGUMENT`.
     pub fn checked(code: u32) -> Result<EncryptionAlgorithm> {
         EncryptionAlgorithm::from_code(code).ok_or_else(|| {
-            Error::new(KV_STATUS_INVALID_ARGUMENT, format!("{code} is not a kv_encryption_algorithm value (valid: 1-{})", ENCRYPTION_TABLE.len()))
+            Error::new(
+                KV_STATUS_INVALID_ARGUMENT,
+                format!("{code} is not a kv_encryption_algorithm value (valid: 1-{})", ENCRYPTION_TABLE.len()),
+            )
         })
     }
 }
@@ -365,7 +385,10 @@ mod tests {
     #[test]
     fn hashes_match_known_vectors() {
         let hex = |b: Vec<u8>| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        assert_eq!(hex(Hash::Sha256.digest(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hex(Hash::Sha256.digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert!(hex(Hash::Sha384.digest(b"abc")).starts_with("cb00753f45a35e8b"));
         assert!(hex(Hash::Sha512.digest(b"abc")).starts_with("ddaf35a193617aba"));
     }

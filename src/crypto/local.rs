@@ -14,7 +14,10 @@ use crate::crypto::algorithm::{EncryptionAlgorithm, EncryptionScheme, SignatureA
 use crate::crypto::CryptoResult;
 use crate::error::{Error, Result};
 use crate::model::key::{JsonWebKey, KeyAttributes};
-use crate::status::{KV_STATUS_INVALID_ARGUMENT, KV_STATUS_KEY_EXPIRED, KV_STATUS_KEY_NOT_YET_VALID, KV_STATUS_OPERATION_NOT_PERMITTED, KV_STATUS_UNSUPPORTED_ALGORITHM};
+use crate::status::{
+    KV_STATUS_INVALID_ARGUMENT, KV_STATUS_KEY_EXPIRED, KV_STATUS_KEY_NOT_YET_VALID, KV_STATUS_OPERATION_NOT_PERMITTED,
+    KV_STATUS_UNSUPPORTED_ALGORITHM,
+};
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPublicKey};
 use signature::hazmat::PrehashVerifier;
@@ -64,14 +67,22 @@ fn fixed_width(bytes: &[u8], width: usize, what: &str) -> Result<Vec<u8>> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     let significant = &bytes[start..];
     if significant.len() > width {
-        return Err(Error::invalid_argument(format!("the JWK member '{what}' is {} bytes; the curve takes {width}", bytes.len())));
+        return Err(Error::invalid_argument(format!(
+            "the JWK member '{what}' is {} bytes; the curve takes {width}",
+            bytes.len()
+        )));
     }
     let mut out = vec![0u8; width - significant.len()];
     out.extend_from_slice(significant);
     Ok(out)
 }
 
-fn member<'a>(jwk: &'a JsonWebKey, get: impl FnOnce(&'a JsonWebKey) -> Option<&'a crate::model::key::B64>, what: &str, kty: &str) -> Result<&'a [u8]> {
+fn member<'a>(
+    jwk: &'a JsonWebKey,
+    get: impl FnOnce(&'a JsonWebKey) -> Option<&'a crate::model::key::B64>,
+    what: &str,
+    kty: &str,
+) -> Result<&'a [u8]> {
     match get(jwk) {
         Some(b) if !b.0.is_empty() => Ok(&b.0),
         _ => Err(Error::invalid_argument(format!("the {kty} JSON Web Key has no '{what}'"))),
@@ -87,16 +98,25 @@ impl PublicKey {
             "RSA" | "RSA-HSM" => {
                 let n = BigUint::from_bytes_be(member(jwk, |k| k.n.as_ref(), "n", "RSA")?);
                 let e = BigUint::from_bytes_be(member(jwk, |k| k.e.as_ref(), "e", "RSA")?);
-                RsaPublicKey::new(n, e).map(PublicKey::Rsa).map_err(|e| Error::invalid_argument(format!("the RSA public key is not usable: {e}")))
+                RsaPublicKey::new(n, e)
+                    .map(PublicKey::Rsa)
+                    .map_err(|e| Error::invalid_argument(format!("the RSA public key is not usable: {e}")))
             }
             "EC" | "EC-HSM" => {
-                let crv_text = jwk.crv.as_deref().ok_or_else(|| Error::invalid_argument("the EC JSON Web Key has no 'crv'"))?;
-                let crv = curve_name(crv_text).ok_or_else(|| Error::new(KV_STATUS_UNSUPPORTED_ALGORITHM, format!("the curve '{crv_text}' is not supported (P-256, P-384, P-521, P-256K)")))?;
+                let crv_text =
+                    jwk.crv.as_deref().ok_or_else(|| Error::invalid_argument("the EC JSON Web Key has no 'crv'"))?;
+                let crv = curve_name(crv_text).ok_or_else(|| {
+                    Error::new(
+                        KV_STATUS_UNSUPPORTED_ALGORITHM,
+                        format!("the curve '{crv_text}' is not supported (P-256, P-384, P-521, P-256K)"),
+                    )
+                })?;
                 let width = curve_width(crv);
                 let mut point = Zeroizing::new(vec![0x04]);
                 point.extend(fixed_width(member(jwk, |k| k.x.as_ref(), "x", "EC")?, width, "x")?);
                 point.extend(fixed_width(member(jwk, |k| k.y.as_ref(), "y", "EC")?, width, "y")?);
-                let bad = |_| Error::invalid_argument(format!("the EC JSON Web Key's x and y are not a point on {crv}"));
+                let bad =
+                    |_| Error::invalid_argument(format!("the EC JSON Web Key's x and y are not a point on {crv}"));
                 Ok(match crv {
                     "P-256" => PublicKey::P256(p256::PublicKey::from_sec1_bytes(&point).map_err(bad)?),
                     "P-384" => PublicKey::P384(p384::PublicKey::from_sec1_bytes(&point).map_err(bad)?),
@@ -105,7 +125,10 @@ impl PublicKey {
                 })
             }
             "oct" | "oct-HSM" => Ok(PublicKey::Symmetric),
-            other => Err(Error::new(KV_STATUS_UNSUPPORTED_ALGORITHM, format!("the key type '{other}' is not supported (RSA, EC, oct)"))),
+            other => Err(Error::new(
+                KV_STATUS_UNSUPPORTED_ALGORITHM,
+                format!("the key type '{other}' is not supported (RSA, EC, oct)"),
+            )),
         }
     }
 
@@ -133,8 +156,10 @@ impl PublicKey {
 /// accepted (as OpenSSL and Key Vault accept them).
 fn ecdsa_verify(key: &PublicKey, digest: &[u8], signature: &[u8]) -> bool {
     match key {
-        PublicKey::P256(k) => p256::ecdsa::Signature::from_slice(signature).is_ok_and(|s| p256::ecdsa::VerifyingKey::from(k).verify_prehash(digest, &s).is_ok()),
-        PublicKey::P384(k) => p384::ecdsa::Signature::from_slice(signature).is_ok_and(|s| p384::ecdsa::VerifyingKey::from(k).verify_prehash(digest, &s).is_ok()),
+        PublicKey::P256(k) => p256::ecdsa::Signature::from_slice(signature)
+            .is_ok_and(|s| p256::ecdsa::VerifyingKey::from(k).verify_prehash(digest, &s).is_ok()),
+        PublicKey::P384(k) => p384::ecdsa::Signature::from_slice(signature)
+            .is_ok_and(|s| p384::ecdsa::VerifyingKey::from(k).verify_prehash(digest, &s).is_ok()),
         PublicKey::P521(k) => p521::ecdsa::Signature::from_slice(signature).is_ok_and(|s| {
             p521::ecdsa::VerifyingKey::from_affine(*k.as_affine()).is_ok_and(|vk| vk.verify_prehash(digest, &s).is_ok())
         }),
@@ -183,24 +208,36 @@ impl LocalKey {
     fn permit(&self, op: &str, now: i64) -> Result<()> {
         if let Some(ops) = &self.key_ops {
             if !ops.iter().any(|o| o.eq_ignore_ascii_case(op)) {
-                return Err(Error::new(KV_STATUS_OPERATION_NOT_PERMITTED, format!("the key's permitted operations ({}) do not include '{op}'", ops.join(", "))));
+                return Err(Error::new(
+                    KV_STATUS_OPERATION_NOT_PERMITTED,
+                    format!("the key's permitted operations ({}) do not include '{op}'", ops.join(", ")),
+                ));
             }
         }
         if let Some(exp) = self.expires {
             if now >= exp {
-                return Err(Error::new(KV_STATUS_KEY_EXPIRED, format!("the key expired at {exp} (Unix seconds); it is now {now}")));
+                return Err(Error::new(
+                    KV_STATUS_KEY_EXPIRED,
+                    format!("the key expired at {exp} (Unix seconds); it is now {now}"),
+                ));
             }
         }
         if let Some(nbf) = self.not_before {
             if now < nbf {
-                return Err(Error::new(KV_STATUS_KEY_NOT_YET_VALID, format!("the key is not valid before {nbf} (Unix seconds); it is now {now}")));
+                return Err(Error::new(
+                    KV_STATUS_KEY_NOT_YET_VALID,
+                    format!("the key is not valid before {nbf} (Unix seconds); it is now {now}"),
+                ));
             }
         }
         Ok(())
     }
 
     fn unsupported(&self, alg: &str, why: &str) -> Error {
-        Error::new(KV_STATUS_UNSUPPORTED_ALGORITHM, format!("{alg} cannot run locally with {}: {why}", self.public.describe()))
+        Error::new(
+            KV_STATUS_UNSUPPORTED_ALGORITHM,
+            format!("{alg} cannot run locally with {}: {why}", self.public.describe()),
+        )
     }
 
     /// Verifies a signature over a digest (`digest` as long as the algorithm's hash; ECDSA
@@ -212,7 +249,9 @@ impl LocalKey {
         match (info.scheme, &self.public) {
             (SignatureScheme::RsaPkcs1 | SignatureScheme::RsaPss, PublicKey::Rsa(_)) => {}
             (SignatureScheme::Ecdsa(crv), key) if key.curve() == Some(crv) => {}
-            (SignatureScheme::Ecdsa(crv), _) => return Err(self.unsupported(info.wire, &format!("it needs an EC key on {crv}"))),
+            (SignatureScheme::Ecdsa(crv), _) => {
+                return Err(self.unsupported(info.wire, &format!("it needs an EC key on {crv}")))
+            }
             _ => return Err(self.unsupported(info.wire, "it needs an RSA key")),
         }
         alg.check_digest(digest)?;
@@ -262,24 +301,46 @@ impl LocalKey {
         let scheme = alg.scheme();
         let key = match &self.public {
             PublicKey::Rsa(k) if scheme.is_rsa() => k,
-            PublicKey::Rsa(_) => return Err(self.unsupported(alg.wire(), "AES algorithms need the symmetric key, which stays in the vault")),
-            PublicKey::Symmetric => return Err(self.unsupported(alg.wire(), "symmetric keys never leave the vault; use the vault's operation")),
+            PublicKey::Rsa(_) => {
+                return Err(
+                    self.unsupported(alg.wire(), "AES algorithms need the symmetric key, which stays in the vault")
+                )
+            }
+            PublicKey::Symmetric => {
+                return Err(
+                    self.unsupported(alg.wire(), "symmetric keys never leave the vault; use the vault's operation")
+                )
+            }
             _ => return Err(self.unsupported(alg.wire(), "it needs an RSA key")),
         };
         let size = key.size();
         let (overhead, result) = match scheme {
             EncryptionScheme::RsaPkcs1 => (11, key.encrypt(&mut rand_core::OsRng, Pkcs1v15Encrypt, input)),
-            EncryptionScheme::RsaOaep => (2 * 20 + 2, key.encrypt(&mut rand_core::OsRng, Oaep::new::<sha1::Sha1>(), input)),
+            EncryptionScheme::RsaOaep => {
+                (2 * 20 + 2, key.encrypt(&mut rand_core::OsRng, Oaep::new::<sha1::Sha1>(), input))
+            }
             _ => (2 * 32 + 2, key.encrypt(&mut rand_core::OsRng, Oaep::new::<sha2::Sha256>(), input)),
         };
         let value = result.map_err(|e| match e {
             rsa::Error::MessageTooLong => Error::new(
                 KV_STATUS_INVALID_ARGUMENT,
-                format!("the {what} is {} bytes; {} with a {}-bit key takes at most {}", input.len(), alg.wire(), size * 8, size.saturating_sub(overhead)),
+                format!(
+                    "the {what} is {} bytes; {} with a {}-bit key takes at most {}",
+                    input.len(),
+                    alg.wire(),
+                    size * 8,
+                    size.saturating_sub(overhead)
+                ),
             ),
             other => Error::new(KV_STATUS_INVALID_ARGUMENT, format!("{} failed: {other}", alg.wire())),
         })?;
-        Ok(CryptoResult { kid: self.kid.clone(), value: Zeroizing::new(value), iv: Vec::new(), tag: Vec::new(), aad: Vec::new() })
+        Ok(CryptoResult {
+            kid: self.kid.clone(),
+            value: Zeroizing::new(value),
+            iv: Vec::new(),
+            tag: Vec::new(),
+            aad: Vec::new(),
+        })
     }
 }
 
@@ -289,8 +350,8 @@ pub(crate) mod tests {
     use crate::crypto::algorithm::{Hash, ENCRYPTION_TABLE, SIGNATURE_TABLE};
     use crate::model::key::B64;
     use crate::model::Attributes;
-    use rsa::RsaPrivateKey;
     use p256::elliptic_curve::sec1::ToEncodedPoint;
+    use rsa::RsaPrivateKey;
     use signature::hazmat::{PrehashSigner, RandomizedPrehashSigner};
 
     /// Test keys: an RSA key and one key per curve, with their signers.
@@ -317,7 +378,13 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn rsa_jwk(k: &RsaPrivateKey) -> JsonWebKey {
-        JsonWebKey { kty: Some("RSA".into()), n: Some(B64(k.n().to_bytes_be())), e: Some(B64(k.e().to_bytes_be())), kid: Some("https://v/keys/r/1".into()), ..Default::default() }
+        JsonWebKey {
+            kty: Some("RSA".into()),
+            n: Some(B64(k.n().to_bytes_be())),
+            e: Some(B64(k.e().to_bytes_be())),
+            kid: Some("https://v/keys/r/1".into()),
+            ..Default::default()
+        }
     }
 
     pub(crate) fn ec_jwk(crv: &str, sec1_uncompressed: &[u8]) -> JsonWebKey {
@@ -395,7 +462,10 @@ pub(crate) mod tests {
     }
 
     fn attrs(nbf: Option<i64>, exp: Option<i64>) -> KeyAttributes {
-        KeyAttributes { common: Attributes { nbf, exp, enabled: Some(false), ..Default::default() }, ..Default::default() }
+        KeyAttributes {
+            common: Attributes { nbf, exp, enabled: Some(false), ..Default::default() },
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -420,7 +490,12 @@ pub(crate) mod tests {
     #[test]
     fn ecdsa_signatures_are_fixed_width_and_high_s_secp256k1_is_accepted() {
         let digest = Hash::Sha256.digest(b"x");
-        for (alg, width) in [(SignatureAlgorithm::Es256, 64), (SignatureAlgorithm::Es256k, 64), (SignatureAlgorithm::Es384, 96), (SignatureAlgorithm::Es512, 132)] {
+        for (alg, width) in [
+            (SignatureAlgorithm::Es256, 64),
+            (SignatureAlgorithm::Es256k, 64),
+            (SignatureAlgorithm::Es384, 96),
+            (SignatureAlgorithm::Es512, 132),
+        ] {
             let d = alg.hash().digest(b"x");
             assert_eq!(sign(alg, &d).len(), width);
         }
@@ -440,10 +515,22 @@ pub(crate) mod tests {
         let rsa = local(&jwk_for("RSA"));
         let p256 = local(&jwk_for("P-256"));
         let p384 = local(&jwk_for("P-384"));
-        assert_eq!(rsa.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
-        assert_eq!(p256.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
-        assert_eq!(p384.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
-        assert_eq!(p256.verify(SignatureAlgorithm::Es256k, &digest, b"s").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
+        assert_eq!(
+            rsa.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
+        assert_eq!(
+            p256.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
+        assert_eq!(
+            p384.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
+        assert_eq!(
+            p256.verify(SignatureAlgorithm::Es256k, &digest, b"s").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
         for row in ENCRYPTION_TABLE {
             let e = p256.encrypt(row.alg, b"x").unwrap_err();
             assert_eq!(e.status, KV_STATUS_UNSUPPORTED_ALGORITHM, "{}", row.wire);
@@ -454,9 +541,18 @@ pub(crate) mod tests {
             }
         }
         let oct = local(&JsonWebKey { kty: Some("oct-HSM".into()), k: Some(B64(vec![1; 32])), ..Default::default() });
-        assert_eq!(oct.encrypt(EncryptionAlgorithm::A256Gcm, b"x").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
-        assert_eq!(oct.wrap_key(EncryptionAlgorithm::A256Kw, b"x").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
-        assert_eq!(oct.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
+        assert_eq!(
+            oct.encrypt(EncryptionAlgorithm::A256Gcm, b"x").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
+        assert_eq!(
+            oct.wrap_key(EncryptionAlgorithm::A256Kw, b"x").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
+        assert_eq!(
+            oct.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
     }
 
     #[test]
@@ -502,17 +598,26 @@ pub(crate) mod tests {
         let e = key.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err();
         assert_eq!(e.status, KV_STATUS_OPERATION_NOT_PERMITTED);
         assert!(e.message.contains("verify"));
-        assert_eq!(key.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().status, KV_STATUS_OPERATION_NOT_PERMITTED);
+        assert_eq!(
+            key.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().status,
+            KV_STATUS_OPERATION_NOT_PERMITTED
+        );
         assert!(key.encrypt(EncryptionAlgorithm::RsaOaep, b"k").is_ok());
         // key_ops is checked before the algorithm fits.
-        assert_eq!(key.verify(SignatureAlgorithm::Es256, &digest, &sig).unwrap_err().status, KV_STATUS_OPERATION_NOT_PERMITTED);
+        assert_eq!(
+            key.verify(SignatureAlgorithm::Es256, &digest, &sig).unwrap_err().status,
+            KV_STATUS_OPERATION_NOT_PERMITTED
+        );
 
         jwk.key_ops = Some(vec!["verify".into(), "wrapKey".into()]);
         let expired = LocalKey::new(&jwk, Some(&attrs(None, Some(now - 10)))).unwrap();
         assert_eq!(expired.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status, KV_STATUS_KEY_EXPIRED);
         assert_eq!(expired.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().status, KV_STATUS_KEY_EXPIRED);
         let early = LocalKey::new(&jwk, Some(&attrs(Some(now + 3600), None))).unwrap();
-        assert_eq!(early.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status, KV_STATUS_KEY_NOT_YET_VALID);
+        assert_eq!(
+            early.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status,
+            KV_STATUS_KEY_NOT_YET_VALID
+        );
         let both = LocalKey::new(&jwk, Some(&attrs(Some(now + 3600), Some(now - 10)))).unwrap();
         assert_eq!(both.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status, KV_STATUS_KEY_EXPIRED);
         // Within the window, disabled (enabled: false) does not matter.
@@ -544,7 +649,10 @@ pub(crate) mod tests {
         let mut too_long = jwk_for("P-384");
         too_long.x = Some(B64(vec![1; 49]));
         assert_eq!(err(too_long).status, KV_STATUS_INVALID_ARGUMENT);
-        assert_eq!(err(JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).status, KV_STATUS_UNSUPPORTED_ALGORITHM);
+        assert_eq!(
+            err(JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
         // Coordinates with extra leading zeros are accepted (and shorter ones are left-padded).
         let mut short = jwk_for("P-256");
         let x = short.x.as_ref().unwrap().0.clone();

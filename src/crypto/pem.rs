@@ -63,10 +63,14 @@ pub fn private_key_to_jwk(bytes: &[u8]) -> Result<JsonWebKey> {
     match pem_block(bytes)? {
         Some((label, der)) => match label.as_str() {
             "RSA PRIVATE KEY" => rsa_from_pkcs1(&der),
-            "PRIVATE KEY" => from_pkcs8(&der).unwrap_or_else(|| Err(Error::invalid_argument("the PEM 'PRIVATE KEY' block is not a valid PKCS#8 private key"))),
+            "PRIVATE KEY" => from_pkcs8(&der).unwrap_or_else(|| {
+                Err(Error::invalid_argument("the PEM 'PRIVATE KEY' block is not a valid PKCS#8 private key"))
+            }),
             "EC PRIVATE KEY" => ec_from_sec1(&der, None),
             "ENCRYPTED PRIVATE KEY" => Err(encrypted()),
-            other => Err(Error::invalid_argument(format!("a PEM '{other}' block is not a supported private key (RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY)"))),
+            other => Err(Error::invalid_argument(format!(
+                "a PEM '{other}' block is not a supported private key (RSA PRIVATE KEY, PRIVATE KEY or EC PRIVATE KEY)"
+            ))),
         },
         None => {
             if let Some(result) = from_pkcs8(bytes) {
@@ -138,7 +142,10 @@ const MAX_PEM_LABEL_CHARS: usize = 64;
 /// A label as RFC 7468 allows it (printable ASCII other than `-` at its ends, on one line), and
 /// short: only such a label may be quoted in an error message.
 fn is_pem_label(label: &str) -> bool {
-    label.len() <= MAX_PEM_LABEL_CHARS && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ') && !label.starts_with('-') && !label.ends_with('-')
+    label.len() <= MAX_PEM_LABEL_CHARS
+        && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
 }
 
 /// `None` when the bytes are not a PKCS#8 PrivateKeyInfo at all.
@@ -162,13 +169,19 @@ fn uint(value: pkcs1::UintRef<'_>) -> Option<B64> {
 }
 
 fn rsa_from_pkcs1(der: &[u8]) -> Result<JsonWebKey> {
-    let key = pkcs1::RsaPrivateKey::from_der(der).map_err(|e| Error::invalid_argument(format!("not a valid PKCS#1 RSA private key ({})", e.kind())))?;
+    let key = pkcs1::RsaPrivateKey::from_der(der)
+        .map_err(|e| Error::invalid_argument(format!("not a valid PKCS#1 RSA private key ({})", e.kind())))?;
     if key.other_prime_infos.is_some() {
         return Err(Error::invalid_argument("multi-prime RSA keys are not supported"));
     }
     let big = |v: pkcs1::UintRef<'_>| rsa::BigUint::from_bytes_be(v.as_bytes());
-    rsa::RsaPrivateKey::from_components(big(key.modulus), big(key.public_exponent), big(key.private_exponent), vec![big(key.prime1), big(key.prime2)])
-        .map_err(|e| Error::invalid_argument(format!("the RSA private key is inconsistent: {e}")))?;
+    rsa::RsaPrivateKey::from_components(
+        big(key.modulus),
+        big(key.public_exponent),
+        big(key.private_exponent),
+        vec![big(key.prime1), big(key.prime2)],
+    )
+    .map_err(|e| Error::invalid_argument(format!("the RSA private key is inconsistent: {e}")))?;
     Ok(JsonWebKey {
         kty: Some("RSA".to_owned()),
         n: uint(key.modulus),
@@ -186,7 +199,8 @@ fn rsa_from_pkcs1(der: &[u8]) -> Result<JsonWebKey> {
 /// The uncompressed public point and fixed-width private scalar of a curve's secret key.
 macro_rules! ec_parts {
     ($curve:ident, $scalar:expr) => {{
-        let secret = $curve::SecretKey::from_slice($scalar).map_err(|_| Error::invalid_argument("the EC private key is not a valid scalar for its curve"))?;
+        let secret = $curve::SecretKey::from_slice($scalar)
+            .map_err(|_| Error::invalid_argument("the EC private key is not a valid scalar for its curve"))?;
         let point = secret.public_key().to_encoded_point(false).as_bytes().to_vec();
         let mut field = secret.to_bytes();
         let d = field.to_vec();
@@ -196,10 +210,13 @@ macro_rules! ec_parts {
 }
 
 fn ec_from_sec1(der: &[u8], pkcs8_curve: Option<ObjectIdentifier>) -> Result<JsonWebKey> {
-    let key = sec1::EcPrivateKey::from_der(der).map_err(|e| Error::invalid_argument(format!("not a valid SEC1 EC private key ({})", e.kind())))?;
+    let key = sec1::EcPrivateKey::from_der(der)
+        .map_err(|e| Error::invalid_argument(format!("not a valid SEC1 EC private key ({})", e.kind())))?;
     let named = key.parameters.and_then(|p| p.named_curve());
     let curve = match (pkcs8_curve, named) {
-        (Some(a), Some(b)) if a != b => return Err(Error::invalid_argument("the PKCS#8 and SEC1 curve names disagree")),
+        (Some(a), Some(b)) if a != b => {
+            return Err(Error::invalid_argument("the PKCS#8 and SEC1 curve names disagree"))
+        }
         (Some(c), _) | (None, Some(c)) => c,
         (None, None) => return Err(Error::invalid_argument("the EC private key does not name its curve")),
     };
@@ -212,7 +229,9 @@ fn ec_from_sec1(der: &[u8], pkcs8_curve: Option<ObjectIdentifier>) -> Result<Jso
     } else if curve == OID_SECP256K1 {
         ("P-256K", ec_parts!(k256, key.private_key))
     } else {
-        return Err(Error::invalid_argument(format!("the curve {curve} is not supported (P-256, P-384, P-521, secp256k1)")));
+        return Err(Error::invalid_argument(format!(
+            "the curve {curve} is not supported (P-256, P-384, P-521, secp256k1)"
+        )));
     };
     if let Some(embedded) = key.public_key {
         if embedded.first() == Some(&0x04) && embedded != point.as_slice() {
@@ -244,7 +263,11 @@ mod tests {
         fn new(tag: &str) -> TempDir {
             use std::sync::atomic::{AtomicUsize, Ordering};
             static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!("kv-pem-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+            let dir = std::env::temp_dir().join(format!(
+                "kv-pem-{tag}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
             std::fs::create_dir_all(&dir).unwrap();
             TempDir(dir)
         }
@@ -277,16 +300,31 @@ mod tests {
             assert!(pem.ends_with("-----END PUBLIC KEY-----\n"));
             let same = match kty {
                 "RSA" => rsa::RsaPublicKey::from_public_key_pem(&pem).unwrap() == keys_rsa_public(),
-                "P-256" => p256::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[1..33] == jwk.x.as_ref().unwrap().0[..],
-                "P-256K" => k256::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[33..] == jwk.y.as_ref().unwrap().0[..],
-                "P-384" => p384::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[1..49] == jwk.x.as_ref().unwrap().0[..],
-                _ => p521::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[67..] == jwk.y.as_ref().unwrap().0[..],
+                "P-256" => {
+                    p256::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[1..33]
+                        == jwk.x.as_ref().unwrap().0[..]
+                }
+                "P-256K" => {
+                    k256::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[33..]
+                        == jwk.y.as_ref().unwrap().0[..]
+                }
+                "P-384" => {
+                    p384::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[1..49]
+                        == jwk.x.as_ref().unwrap().0[..]
+                }
+                _ => {
+                    p521::PublicKey::from_public_key_pem(&pem).unwrap().to_encoded_point(false).as_bytes()[67..]
+                        == jwk.y.as_ref().unwrap().0[..]
+                }
             };
             assert!(same, "{kty} PEM decodes to the same key");
         }
         let oct = JsonWebKey { kty: Some("oct".into()), k: Some(B64(vec![1; 16])), ..Default::default() };
         assert_eq!(public_key_pem(&oct).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
-        assert_eq!(public_key_pem(&JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).unwrap_err().status, KV_STATUS_UNSUPPORTED_ALGORITHM);
+        assert_eq!(
+            public_key_pem(&JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).unwrap_err().status,
+            KV_STATUS_UNSUPPORTED_ALGORITHM
+        );
     }
 
     fn keys_rsa_public() -> rsa::RsaPublicKey {
@@ -323,12 +361,22 @@ mod tests {
         for file in ["rsa1.pem", "rsa8.pem", "rsa1.der", "rsa8.der"] {
             let jwk = private_key_to_jwk(&read(&dir, file)).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert_eq!(jwk.kty.as_deref(), Some("RSA"));
-            for (m, v) in [("d", &jwk.d), ("p", &jwk.p), ("q", &jwk.q), ("dp", &jwk.dp), ("dq", &jwk.dq), ("qi", &jwk.qi)] {
-                assert!(v.as_ref().is_some_and(|b| !b.0.is_empty() && b.0[0] != 0), "{file}: {m} is set, without leading zeros");
+            for (m, v) in
+                [("d", &jwk.d), ("p", &jwk.p), ("q", &jwk.q), ("dp", &jwk.dp), ("dq", &jwk.dq), ("qi", &jwk.qi)]
+            {
+                assert!(
+                    v.as_ref().is_some_and(|b| !b.0.is_empty() && b.0[0] != 0),
+                    "{file}: {m} is set, without leading zeros"
+                );
             }
             assert_eq!(public_key_pem(&jwk).unwrap(), rsa_pub, "{file}: same public key as openssl");
         }
-        for (curve, crv, width) in [("prime256v1", "P-256", 32), ("secp384r1", "P-384", 48), ("secp521r1", "P-521", 66), ("secp256k1", "P-256K", 32)] {
+        for (curve, crv, width) in [
+            ("prime256v1", "P-256", 32),
+            ("secp384r1", "P-384", 48),
+            ("secp521r1", "P-521", 66),
+            ("secp256k1", "P-256K", 32),
+        ] {
             let sec1 = format!("{curve}.sec1.pem");
             openssl(&["ecparam", "-name", curve, "-genkey", "-out", &sec1], d);
             let sec1_der = format!("{curve}.sec1.der");
@@ -340,7 +388,10 @@ mod tests {
             let public = format!("{curve}.pub.pem");
             openssl(&["ec", "-in", &sec1, "-pubout", "-out", &public], d);
             let expected = String::from_utf8(read(&dir, &public)).unwrap();
-            assert!(String::from_utf8(read(&dir, &sec1)).unwrap().contains("EC PARAMETERS"), "ecparam writes a parameters block first");
+            assert!(
+                String::from_utf8(read(&dir, &sec1)).unwrap().contains("EC PARAMETERS"),
+                "ecparam writes a parameters block first"
+            );
             for file in [&sec1, &sec1_der, &p8, &p8_der] {
                 let jwk = private_key_to_jwk(&read(&dir, file)).unwrap_or_else(|e| panic!("{file}: {e}"));
                 assert_eq!(jwk.kty.as_deref(), Some("EC"));
@@ -373,7 +424,11 @@ mod tests {
             ("ed25519", read(&dir, "ed.pem"), "not supported"),
             ("other curve", read(&dir, "odd-curve.pem"), "not supported"),
             ("truncated", ec.replace("-----END PRIVATE KEY-----", "").into_bytes(), "END"),
-            ("bad base64", ec.replace(&body_line, &body_line.replace(|c: char| c.is_ascii_alphanumeric(), "*")).into_bytes(), "base64"),
+            (
+                "bad base64",
+                ec.replace(&body_line, &body_line.replace(|c: char| c.is_ascii_alphanumeric(), "*")).into_bytes(),
+                "base64",
+            ),
             ("der garbage", vec![0x30, 0x03, 0x02, 0x01, 0x00], "neither PEM nor DER"),
         ];
         for (what, input, expect) in cases {

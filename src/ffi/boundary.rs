@@ -107,9 +107,12 @@ pub(crate) fn optional_string<'a>(ptr: *const c_char, what: &str) -> Result<Opti
     }
     // SAFETY: the caller passes a NUL-terminated string that lives for the call.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|e| Error::new(KV_STATUS_INVALID_UTF8, format!("argument '{what}' is not valid UTF-8 (at byte {})", e.valid_up_to())))
+    std::str::from_utf8(bytes).map(Some).map_err(|e| {
+        Error::new(
+            KV_STATUS_INVALID_UTF8,
+            format!("argument '{what}' is not valid UTF-8 (at byte {})", e.valid_up_to()),
+        )
+    })
 }
 
 /// A `(pointer, length)` byte argument; NULL is allowed only with length 0.

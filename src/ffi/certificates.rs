@@ -4,14 +4,20 @@
 //! `kv_certificate_options` (enabled, tags), issuers (`kv_issuer`,
 //! `kv_issuer_options`), contacts (`kv_certificate_contacts`) and the list iterators.
 
-use crate::certificates::{certificate_from_item, Certificate, CertificateInfo, CertificateProperties, Issuer, IssuerOptions, PolicyBuilder};
+use crate::certificates::{
+    certificate_from_item, Certificate, CertificateInfo, CertificateProperties, Issuer, IssuerOptions, PolicyBuilder,
+};
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string};
+use crate::ffi::boundary::{
+    bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string,
+};
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::secrets::kv_blob;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
-use crate::model::certificate::{AdministratorDetails, CertificateBundle, CertificateOperation, CertificatePolicy, Contact, IssuerBundle};
+use crate::model::certificate::{
+    AdministratorDetails, CertificateBundle, CertificateOperation, CertificatePolicy, Contact, IssuerBundle,
+};
 use crate::paging::Pager;
 use crate::status::kv_status;
 use std::ffi::c_char;
@@ -208,7 +214,16 @@ pub struct kv_certificate_contacts {
 
 impl kv_certificate_contacts {
     fn from(contacts: Vec<Contact>) -> kv_certificate_contacts {
-        let texts = contacts.iter().map(|c| [Text::from_opt(c.email.as_deref()), Text::from_opt(c.name.as_deref()), Text::from_opt(c.phone.as_deref())]).collect();
+        let texts = contacts
+            .iter()
+            .map(|c| {
+                [
+                    Text::from_opt(c.email.as_deref()),
+                    Text::from_opt(c.name.as_deref()),
+                    Text::from_opt(c.phone.as_deref()),
+                ]
+            })
+            .collect();
         kv_certificate_contacts { contacts, texts }
     }
 }
@@ -255,7 +270,11 @@ pub extern "C" fn kv_certificate_policy_new_empty() -> *mut kv_certificate_polic
 
 /// Sets the subject, e.g. "CN=example.com, O=Example".
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_subject(p: *mut kv_certificate_policy, subject: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_subject(
+    p: *mut kv_certificate_policy,
+    subject: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(subject, "subject")?.to_owned();
@@ -266,7 +285,11 @@ pub extern "C" fn kv_certificate_policy_set_subject(p: *mut kv_certificate_polic
 
 /// Adds a DNS subject alternative name.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_dns_name(p: *mut kv_certificate_policy, dns_name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_dns_name(
+    p: *mut kv_certificate_policy,
+    dns_name: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(dns_name, "dns_name")?.to_owned();
@@ -277,7 +300,11 @@ pub extern "C" fn kv_certificate_policy_add_dns_name(p: *mut kv_certificate_poli
 
 /// Adds an e-mail subject alternative name.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_email(p: *mut kv_certificate_policy, email: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_email(
+    p: *mut kv_certificate_policy,
+    email: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(email, "email")?.to_owned();
@@ -288,7 +315,11 @@ pub extern "C" fn kv_certificate_policy_add_email(p: *mut kv_certificate_policy,
 
 /// Adds a user principal name subject alternative name.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_upn(p: *mut kv_certificate_policy, upn: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_upn(
+    p: *mut kv_certificate_policy,
+    upn: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(upn, "upn")?.to_owned();
@@ -299,7 +330,11 @@ pub extern "C" fn kv_certificate_policy_add_upn(p: *mut kv_certificate_policy, u
 
 /// Adds a URI subject alternative name.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_uri(p: *mut kv_certificate_policy, uri: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_uri(
+    p: *mut kv_certificate_policy,
+    uri: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(uri, "uri")?.to_owned();
@@ -310,7 +345,11 @@ pub extern "C" fn kv_certificate_policy_add_uri(p: *mut kv_certificate_policy, u
 
 /// Adds an IP address subject alternative name.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_ip_address(p: *mut kv_certificate_policy, ip_address: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_ip_address(
+    p: *mut kv_certificate_policy,
+    ip_address: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(ip_address, "ip_address")?.to_owned();
@@ -321,7 +360,11 @@ pub extern "C" fn kv_certificate_policy_add_ip_address(p: *mut kv_certificate_po
 
 /// Sets the key type: "RSA", "RSA-HSM", "EC" or "EC-HSM".
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_key_type(p: *mut kv_certificate_policy, key_type: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_key_type(
+    p: *mut kv_certificate_policy,
+    key_type: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(key_type, "key_type")?.to_owned();
@@ -332,7 +375,11 @@ pub extern "C" fn kv_certificate_policy_set_key_type(p: *mut kv_certificate_poli
 
 /// Sets the EC curve: "P-256", "P-384", "P-521" or "P-256K".
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_curve(p: *mut kv_certificate_policy, curve: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_curve(
+    p: *mut kv_certificate_policy,
+    curve: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(curve, "curve")?.to_owned();
@@ -343,7 +390,11 @@ pub extern "C" fn kv_certificate_policy_set_curve(p: *mut kv_certificate_policy,
 
 /// Sets the secret's content type: "application/x-pem-file" or "application/x-pkcs12".
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_content_type(p: *mut kv_certificate_policy, content_type: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_content_type(
+    p: *mut kv_certificate_policy,
+    content_type: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(content_type, "content_type")?.to_owned();
@@ -354,7 +405,11 @@ pub extern "C" fn kv_certificate_policy_set_content_type(p: *mut kv_certificate_
 
 /// Adds a key usage: "digitalSignature", "keyEncipherment", "keyCertSign", ...
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_key_usage(p: *mut kv_certificate_policy, key_usage: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_key_usage(
+    p: *mut kv_certificate_policy,
+    key_usage: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(key_usage, "key_usage")?.to_owned();
@@ -365,7 +420,11 @@ pub extern "C" fn kv_certificate_policy_add_key_usage(p: *mut kv_certificate_pol
 
 /// Adds an extended key usage OID, e.g. "1.3.6.1.5.5.7.3.1" (TLS server).
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_add_eku(p: *mut kv_certificate_policy, oid: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_add_eku(
+    p: *mut kv_certificate_policy,
+    oid: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(oid, "oid")?.to_owned();
@@ -377,7 +436,11 @@ pub extern "C" fn kv_certificate_policy_add_eku(p: *mut kv_certificate_policy, o
 /// Sets the issuer: "Self" (self-signed), "Unknown" (a pending operation to merge) or the
 /// name of a configured issuer.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_issuer(p: *mut kv_certificate_policy, issuer_name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_issuer(
+    p: *mut kv_certificate_policy,
+    issuer_name: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(issuer_name, "issuer_name")?.to_owned();
@@ -388,7 +451,11 @@ pub extern "C" fn kv_certificate_policy_set_issuer(p: *mut kv_certificate_policy
 
 /// Sets the certificate type the issuer makes, e.g. "OV-SSL".
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_certificate_type(p: *mut kv_certificate_policy, certificate_type: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_certificate_type(
+    p: *mut kv_certificate_policy,
+    certificate_type: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let value = string(certificate_type, "certificate_type")?.to_owned();
@@ -399,7 +466,11 @@ pub extern "C" fn kv_certificate_policy_set_certificate_type(p: *mut kv_certific
 
 /// Sets the RSA key size in bits (2048, 3072 or 4096).
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_key_size(p: *mut kv_certificate_policy, bits: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_key_size(
+    p: *mut kv_certificate_policy,
+    bits: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(p, "policy")?.edit(|b| b.key_size(bits));
         Ok(())
@@ -408,7 +479,11 @@ pub extern "C" fn kv_certificate_policy_set_key_size(p: *mut kv_certificate_poli
 
 /// Sets whether the private key can be exported (downloaded with `kv_client_download_certificate`).
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_exportable(p: *mut kv_certificate_policy, exportable: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_exportable(
+    p: *mut kv_certificate_policy,
+    exportable: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(p, "policy")?.edit(|b| b.exportable(exportable));
         Ok(())
@@ -417,7 +492,11 @@ pub extern "C" fn kv_certificate_policy_set_exportable(p: *mut kv_certificate_po
 
 /// Sets whether renewals keep the same key.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_reuse_key(p: *mut kv_certificate_policy, reuse_key: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_reuse_key(
+    p: *mut kv_certificate_policy,
+    reuse_key: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(p, "policy")?.edit(|b| b.reuse_key(reuse_key));
         Ok(())
@@ -426,7 +505,11 @@ pub extern "C" fn kv_certificate_policy_set_reuse_key(p: *mut kv_certificate_pol
 
 /// Sets the validity in months.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_validity_months(p: *mut kv_certificate_policy, months: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_validity_months(
+    p: *mut kv_certificate_policy,
+    months: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(p, "policy")?.edit(|b| b.validity_months(months));
         Ok(())
@@ -435,7 +518,11 @@ pub extern "C" fn kv_certificate_policy_set_validity_months(p: *mut kv_certifica
 
 /// Sets certificate transparency.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_set_certificate_transparency(p: *mut kv_certificate_policy, on: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_set_certificate_transparency(
+    p: *mut kv_certificate_policy,
+    on: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(p, "policy")?.edit(|b| b.certificate_transparency(on));
         Ok(())
@@ -458,7 +545,11 @@ pub extern "C" fn kv_certificate_policy_add_lifetime_action(
         match (lifetime_percentage, days_before_expiry) {
             (pct, 0) if pct > 0 => p.edit(|b| b.action_at_percentage(&action, pct)),
             (0, days) if days > 0 => p.edit(|b| b.action_days_before_expiry(&action, days)),
-            _ => return Err(Error::invalid_argument("give exactly one trigger: a lifetime percentage or days before expiry (the other 0)")),
+            _ => {
+                return Err(Error::invalid_argument(
+                    "give exactly one trigger: a lifetime percentage or days before expiry (the other 0)",
+                ))
+            }
         }
         Ok(())
     })
@@ -466,11 +557,16 @@ pub extern "C" fn kv_certificate_policy_add_lifetime_action(
 
 /// The policy as JSON text (wire form of the REST API), to read every member.
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_to_json(p: *const kv_certificate_policy, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_to_json(
+    p: *const kv_certificate_policy,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let p = handle(p, "policy")?;
-        let json = serde_json::to_vec(&p.policy()).map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, e.to_string()))?;
+        let json = serde_json::to_vec(&p.policy())
+            .map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, e.to_string()))?;
         *out = into_handle(kv_blob::new(Zeroizing::new(json)));
         Ok(())
     })
@@ -478,11 +574,16 @@ pub extern "C" fn kv_certificate_policy_to_json(p: *const kv_certificate_policy,
 
 /// A policy from JSON text in the REST API's wire form (`json_len` bytes).
 #[no_mangle]
-pub extern "C" fn kv_certificate_policy_from_json(json: *const u8, json_len: usize, out: *mut *mut kv_certificate_policy, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_policy_from_json(
+    json: *const u8,
+    json_len: usize,
+    out: *mut *mut kv_certificate_policy,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
-        let policy: CertificatePolicy =
-            serde_json::from_slice(bytes(json, json_len, "json")?).map_err(|e| Error::invalid_argument(format!("the policy JSON is not valid: {e}")))?;
+        let policy: CertificatePolicy = serde_json::from_slice(bytes(json, json_len, "json")?)
+            .map_err(|e| Error::invalid_argument(format!("the policy JSON is not valid: {e}")))?;
         *out = into_handle(kv_certificate_policy::from_policy(policy));
         Ok(())
     })
@@ -515,7 +616,9 @@ pub extern "C" fn kv_certificate_policy_key_type(p: *const kv_certificate_policy
 /// The validity in months (0 if not set).
 #[no_mangle]
 pub extern "C" fn kv_certificate_policy_validity_months(p: *const kv_certificate_policy) -> u32 {
-    ffi_value!(0, { optional_handle(p).and_then(|p| p.policy().x509_props.and_then(|x| x.validity_months)).unwrap_or(0) })
+    ffi_value!(0, {
+        optional_handle(p).and_then(|p| p.policy().x509_props.and_then(|x| x.validity_months)).unwrap_or(0)
+    })
 }
 
 /// Frees a policy. NULL is accepted.
@@ -534,7 +637,11 @@ pub extern "C" fn kv_certificate_options_new() -> *mut kv_certificate_options {
 
 /// Sets the enabled flag.
 #[no_mangle]
-pub extern "C" fn kv_certificate_options_set_enabled(o: *mut kv_certificate_options, enabled: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_options_set_enabled(
+    o: *mut kv_certificate_options,
+    enabled: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.enabled = Some(enabled);
         Ok(())
@@ -543,7 +650,12 @@ pub extern "C" fn kv_certificate_options_set_enabled(o: *mut kv_certificate_opti
 
 /// Adds or replaces a tag; once any tag is set, the call replaces all tags (at most 15).
 #[no_mangle]
-pub extern "C" fn kv_certificate_options_set_tag(o: *mut kv_certificate_options, key: *const c_char, value: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_options_set_tag(
+    o: *mut kv_certificate_options,
+    key: *const c_char,
+    value: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let key = string(key, "key")?.to_owned();
@@ -670,7 +782,12 @@ pub extern "C" fn kv_client_update_certificate_properties(
 
 /// Gets a certificate's policy.
 #[no_mangle]
-pub extern "C" fn kv_client_get_certificate_policy(c: *const kv_client, name: *const c_char, out: *mut *mut kv_certificate_policy, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_certificate_policy(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_certificate_policy,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let policy = client(c)?.get_certificate_policy(string(name, "name")?)?;
@@ -700,7 +817,12 @@ pub extern "C" fn kv_client_update_certificate_policy(
 
 /// Gets the certificate's pending (or last) creation operation.
 #[no_mangle]
-pub extern "C" fn kv_client_get_certificate_operation(c: *const kv_client, name: *const c_char, out: *mut *mut kv_certificate_operation, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_certificate_operation(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_certificate_operation,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_certificate_operation::new(client(c)?.get_certificate_operation(string(name, "name")?)?));
@@ -756,10 +878,14 @@ pub extern "C" fn kv_client_merge_certificate(
         let client = client(c)?;
         let name = string(name, "name")?;
         if count == 0 || ders.is_null() || der_lens.is_null() {
-            return Err(Error::new(crate::status::KV_STATUS_NULL_ARGUMENT, "ders and der_lens must hold at least one certificate"));
+            return Err(Error::new(
+                crate::status::KV_STATUS_NULL_ARGUMENT,
+                "ders and der_lens must hold at least one certificate",
+            ));
         }
         // SAFETY: the caller passes arrays of `count` elements (kv.h contract), checked non-NULL.
-        let (ptrs, lens) = unsafe { (std::slice::from_raw_parts(ders, count), std::slice::from_raw_parts(der_lens, count)) };
+        let (ptrs, lens) =
+            unsafe { (std::slice::from_raw_parts(ders, count), std::slice::from_raw_parts(der_lens, count)) };
         let chain = ptrs.iter().zip(lens).map(|(p, l)| bytes(*p, *l, "der")).collect::<Result<Vec<&[u8]>>>()?;
         let cert = client.merge_certificate(name, &chain, &props(opts))?;
         write(optional_out_slot(out), kv_certificate::new(cert));
@@ -770,7 +896,12 @@ pub extern "C" fn kv_client_merge_certificate(
 /// Deletes a certificate and all its versions (soft delete). The move to the deleted collection
 /// may finish later: see `kv_client_wait_for_deleted_certificate`. `out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_client_delete_certificate(c: *const kv_client, name: *const c_char, out: *mut *mut kv_certificate, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_delete_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_certificate,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let cert = client(c)?.delete_certificate(string(name, "name")?)?;
         write(optional_out_slot(out), kv_certificate::new(cert));
@@ -781,20 +912,35 @@ pub extern "C" fn kv_client_delete_certificate(c: *const kv_client, name: *const
 /// Waits until a deleted certificate has reached the deleted collection (polling every 200 ms
 /// to 2 s; a 403 counts as done); KV_STATUS_TIMEOUT after `timeout_ms`.
 #[no_mangle]
-pub extern "C" fn kv_client_wait_for_deleted_certificate(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_wait_for_deleted_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    timeout_ms: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { client(c)?.wait_for_deleted_certificate(string(name, "name")?, ms(timeout_ms)) })
 }
 
 /// Waits until a recovered certificate is back, polling like
 /// `kv_client_wait_for_deleted_certificate`.
 #[no_mangle]
-pub extern "C" fn kv_client_wait_for_recovered_certificate(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_wait_for_recovered_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    timeout_ms: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { client(c)?.wait_for_recovered_certificate(string(name, "name")?, ms(timeout_ms)) })
 }
 
 /// Gets a deleted certificate.
 #[no_mangle]
-pub extern "C" fn kv_client_get_deleted_certificate(c: *const kv_client, name: *const c_char, out: *mut *mut kv_certificate, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_deleted_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_certificate,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_certificate::new(client(c)?.get_deleted_certificate(string(name, "name")?)?));
@@ -804,7 +950,12 @@ pub extern "C" fn kv_client_get_deleted_certificate(c: *const kv_client, name: *
 
 /// Recovers a deleted certificate. `out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_client_recover_deleted_certificate(c: *const kv_client, name: *const c_char, out: *mut *mut kv_certificate, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_recover_deleted_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_certificate,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let cert = client(c)?.recover_deleted_certificate(string(name, "name")?)?;
         write(optional_out_slot(out), kv_certificate::new(cert));
@@ -814,13 +965,22 @@ pub extern "C" fn kv_client_recover_deleted_certificate(c: *const kv_client, nam
 
 /// Purges a deleted certificate permanently.
 #[no_mangle]
-pub extern "C" fn kv_client_purge_deleted_certificate(c: *const kv_client, name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_purge_deleted_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { client(c)?.purge_deleted_certificate(string(name, "name")?) })
 }
 
 /// Backs up all versions of a certificate into an opaque blob.
 #[no_mangle]
-pub extern "C" fn kv_client_backup_certificate(c: *const kv_client, name: *const c_char, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_backup_certificate(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_blob::new(client(c)?.backup_certificate(string(name, "name")?)?));
@@ -846,7 +1006,12 @@ pub extern "C" fn kv_client_restore_certificate(
 
 /// Starts listing certificates; `include_pending` adds those whose creation has not finished.
 #[no_mangle]
-pub extern "C" fn kv_client_list_certificates(c: *const kv_client, include_pending: bool, out: *mut *mut kv_certificate_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_certificates(
+    c: *const kv_client,
+    include_pending: bool,
+    out: *mut *mut kv_certificate_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_certificate_iter { pager: client(c)?.list_certificates(include_pending) });
@@ -856,7 +1021,12 @@ pub extern "C" fn kv_client_list_certificates(c: *const kv_client, include_pendi
 
 /// Starts listing the versions of a certificate.
 #[no_mangle]
-pub extern "C" fn kv_client_list_certificate_versions(c: *const kv_client, name: *const c_char, out: *mut *mut kv_certificate_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_certificate_versions(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_certificate_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_certificate_iter { pager: client(c)?.list_certificate_versions(string(name, "name")?)? });
@@ -866,7 +1036,12 @@ pub extern "C" fn kv_client_list_certificate_versions(c: *const kv_client, name:
 
 /// Starts listing deleted certificates; `include_pending` adds those not yet fully deleted.
 #[no_mangle]
-pub extern "C" fn kv_client_list_deleted_certificates(c: *const kv_client, include_pending: bool, out: *mut *mut kv_certificate_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_deleted_certificates(
+    c: *const kv_client,
+    include_pending: bool,
+    out: *mut *mut kv_certificate_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_certificate_iter { pager: client(c)?.list_deleted_certificates(include_pending) });
@@ -876,7 +1051,11 @@ pub extern "C" fn kv_client_list_deleted_certificates(c: *const kv_client, inclu
 
 /// Next item of a certificates list, or NULL at the end.
 #[no_mangle]
-pub extern "C" fn kv_certificate_iter_next(it: *mut kv_certificate_iter, item_out: *mut *mut kv_certificate, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_iter_next(
+    it: *mut kv_certificate_iter,
+    item_out: *mut *mut kv_certificate,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(item_out, "item_out")?;
         let next = handle_mut(it, "iterator")?.pager.next_item()?;
@@ -910,7 +1089,9 @@ pub extern "C" fn kv_client_download_certificate(
         let version = optional_string(version, "version")?.unwrap_or("");
         let password = optional_string(password, "password")?.unwrap_or("");
         if !(KV_CERTIFICATE_FORMAT_PEM..=KV_CERTIFICATE_FORMAT_KEY_PEM).contains(&format) {
-            return Err(Error::invalid_argument(format!("certificate format {format} is not one of KV_CERTIFICATE_FORMAT_*")));
+            return Err(Error::invalid_argument(format!(
+                "certificate format {format} is not one of KV_CERTIFICATE_FORMAT_*"
+            )));
         }
         let with_key = client.download_certificate(string(name, "name")?, version)?;
         let data = match format {
@@ -967,12 +1148,18 @@ pub extern "C" fn kv_certificate_secret_id(c: *const kv_certificate) -> kv_str {
 /// The certificate, DER (empty for list items).
 #[no_mangle]
 pub extern "C" fn kv_certificate_der(c: *const kv_certificate) -> kv_bytes {
-    ffi_value!(kv_bytes::of(&[]), { optional_handle(c).map(|c| kv_bytes::of(c.cert.der())).unwrap_or_else(|| kv_bytes::of(&[])) })
+    ffi_value!(kv_bytes::of(&[]), {
+        optional_handle(c).map(|c| kv_bytes::of(c.cert.der())).unwrap_or_else(|| kv_bytes::of(&[]))
+    })
 }
 
 /// The certificate as PEM text (one CERTIFICATE block).
 #[no_mangle]
-pub extern "C" fn kv_certificate_pem(c: *const kv_certificate, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_certificate_pem(
+    c: *const kv_certificate,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let pem = handle(c, "certificate")?.cert.pem()?;
@@ -1135,7 +1322,12 @@ pub extern "C" fn kv_certificate_operation_issuer_name(o: *const kv_certificate_
 /// The certificate signing request, DER (empty when none): sign it and merge the result.
 #[no_mangle]
 pub extern "C" fn kv_certificate_operation_csr(o: *const kv_certificate_operation) -> kv_bytes {
-    ffi_value!(kv_bytes::of(&[]), { optional_handle(o).and_then(|o| o.op.csr.as_ref()).map(|c| kv_bytes::of(&c.0)).unwrap_or_else(|| kv_bytes::of(&[])) })
+    ffi_value!(kv_bytes::of(&[]), {
+        optional_handle(o)
+            .and_then(|o| o.op.csr.as_ref())
+            .map(|c| kv_bytes::of(&c.0))
+            .unwrap_or_else(|| kv_bytes::of(&[]))
+    })
 }
 
 /// Whether cancellation was requested.
@@ -1172,7 +1364,11 @@ pub extern "C" fn kv_issuer_options_new() -> *mut kv_issuer_options {
 
 /// Sets the provider, e.g. "DigiCert" (required by `kv_client_set_certificate_issuer`).
 #[no_mangle]
-pub extern "C" fn kv_issuer_options_set_provider(o: *mut kv_issuer_options, provider: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_issuer_options_set_provider(
+    o: *mut kv_issuer_options,
+    provider: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         o.inner.provider = Some(string(provider, "provider")?.to_owned());
@@ -1182,7 +1378,12 @@ pub extern "C" fn kv_issuer_options_set_provider(o: *mut kv_issuer_options, prov
 
 /// Sets the account credentials at the provider (`password` NULL = none; zeroized on free).
 #[no_mangle]
-pub extern "C" fn kv_issuer_options_set_credentials(o: *mut kv_issuer_options, account_id: *const c_char, password: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_issuer_options_set_credentials(
+    o: *mut kv_issuer_options,
+    account_id: *const c_char,
+    password: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         o.inner.account_id = Some(string(account_id, "account_id")?.to_owned());
@@ -1193,7 +1394,11 @@ pub extern "C" fn kv_issuer_options_set_credentials(o: *mut kv_issuer_options, a
 
 /// Sets the organization id.
 #[no_mangle]
-pub extern "C" fn kv_issuer_options_set_organization_id(o: *mut kv_issuer_options, organization_id: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_issuer_options_set_organization_id(
+    o: *mut kv_issuer_options,
+    organization_id: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         o.inner.organization_id = Some(string(organization_id, "organization_id")?.to_owned());
@@ -1226,7 +1431,11 @@ pub extern "C" fn kv_issuer_options_add_admin(
 
 /// Sets the enabled flag.
 #[no_mangle]
-pub extern "C" fn kv_issuer_options_set_enabled(o: *mut kv_issuer_options, enabled: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_issuer_options_set_enabled(
+    o: *mut kv_issuer_options,
+    enabled: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.enabled = Some(enabled);
         Ok(())
@@ -1273,7 +1482,12 @@ pub extern "C" fn kv_client_update_certificate_issuer(
 
 /// Gets a certificate issuer.
 #[no_mangle]
-pub extern "C" fn kv_client_get_certificate_issuer(c: *const kv_client, name: *const c_char, out: *mut *mut kv_issuer, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_certificate_issuer(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_issuer,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_issuer::new(client(c)?.get_certificate_issuer(string(name, "name")?)?));
@@ -1283,7 +1497,12 @@ pub extern "C" fn kv_client_get_certificate_issuer(c: *const kv_client, name: *c
 
 /// Deletes a certificate issuer. `out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_client_delete_certificate_issuer(c: *const kv_client, name: *const c_char, out: *mut *mut kv_issuer, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_delete_certificate_issuer(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_issuer,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let issuer = client(c)?.delete_certificate_issuer(string(name, "name")?)?;
         write(optional_out_slot(out), kv_issuer::new(issuer));
@@ -1293,7 +1512,11 @@ pub extern "C" fn kv_client_delete_certificate_issuer(c: *const kv_client, name:
 
 /// Starts listing certificate issuers.
 #[no_mangle]
-pub extern "C" fn kv_client_list_certificate_issuers(c: *const kv_client, out: *mut *mut kv_issuer_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_certificate_issuers(
+    c: *const kv_client,
+    out: *mut *mut kv_issuer_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_issuer_iter { pager: client(c)?.list_certificate_issuers() });
@@ -1303,7 +1526,11 @@ pub extern "C" fn kv_client_list_certificate_issuers(c: *const kv_client, out: *
 
 /// Next issuer of a list, or NULL at the end.
 #[no_mangle]
-pub extern "C" fn kv_issuer_iter_next(it: *mut kv_issuer_iter, item_out: *mut *mut kv_issuer, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_issuer_iter_next(
+    it: *mut kv_issuer_iter,
+    item_out: *mut *mut kv_issuer,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(item_out, "item_out")?;
         let next = handle_mut(it, "iterator")?.pager.next_item()?;
@@ -1355,7 +1582,11 @@ pub extern "C" fn kv_issuer_organization_id(i: *const kv_issuer) -> kv_str {
 /// Whether the issuer is enabled (true when the reply does not say).
 #[no_mangle]
 pub extern "C" fn kv_issuer_enabled(i: *const kv_issuer) -> bool {
-    ffi_value!(false, { optional_handle(i).map(|i| i.issuer.bundle.attributes.as_ref().and_then(|a| a.enabled).unwrap_or(true)).unwrap_or(false) })
+    ffi_value!(false, {
+        optional_handle(i)
+            .map(|i| i.issuer.bundle.attributes.as_ref().and_then(|a| a.enabled).unwrap_or(true))
+            .unwrap_or(false)
+    })
 }
 
 /// Frees an issuer. NULL is accepted.
@@ -1446,7 +1677,11 @@ pub extern "C" fn kv_client_set_certificate_contacts(
 
 /// Gets the vault's certificate contacts.
 #[no_mangle]
-pub extern "C" fn kv_client_get_certificate_contacts(c: *const kv_client, out: *mut *mut kv_certificate_contacts, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_certificate_contacts(
+    c: *const kv_client,
+    out: *mut *mut kv_certificate_contacts,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_certificate_contacts::from(client(c)?.get_certificate_contacts()?));
@@ -1456,7 +1691,11 @@ pub extern "C" fn kv_client_get_certificate_contacts(c: *const kv_client, out: *
 
 /// Deletes the vault's certificate contacts. `out` may be NULL; it receives the deleted ones.
 #[no_mangle]
-pub extern "C" fn kv_client_delete_certificate_contacts(c: *const kv_client, out: *mut *mut kv_certificate_contacts, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_delete_certificate_contacts(
+    c: *const kv_client,
+    out: *mut *mut kv_certificate_contacts,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let deleted = client(c)?.delete_certificate_contacts()?;
         write(optional_out_slot(out), kv_certificate_contacts::from(deleted));

@@ -32,7 +32,11 @@ pub extern "C" fn kv_client_options_new() -> *mut kv_client_options {
 
 /// Sets the `api-version` sent on every request (e.g. "7.5").
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_api_version(o: *mut kv_client_options, v: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_api_version(
+    o: *mut kv_client_options,
+    v: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let v = string(v, "api_version")?;
@@ -43,7 +47,11 @@ pub extern "C" fn kv_client_options_set_api_version(o: *mut kv_client_options, v
 /// Trusts the CA certificates in the PEM file `pem_path` in addition to the system's roots
 /// (for test servers and private CAs). The file is read now; TLS verification is never off.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_ca_file(o: *mut kv_client_options, pem_path: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_ca_file(
+    o: *mut kv_client_options,
+    pem_path: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let path = string(pem_path, "pem_path")?;
@@ -55,7 +63,11 @@ pub extern "C" fn kv_client_options_set_ca_file(o: *mut kv_client_options, pem_p
 /// for emulators and private domains; with it on, a mismatch fails with
 /// `KV_STATUS_CHALLENGE_RESOURCE_MISMATCH` and no token is sent.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_verify_challenge_resource(o: *mut kv_client_options, on: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_verify_challenge_resource(
+    o: *mut kv_client_options,
+    on: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.pipeline.verify_challenge_resource = on;
         Ok(())
@@ -66,7 +78,11 @@ pub extern "C" fn kv_client_options_set_verify_challenge_resource(o: *mut kv_cli
 /// the real verb (default off), for networks that block verbs. A DELETE so sent has an empty
 /// body (`Content-Length: 0`).
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_method_override(o: *mut kv_client_options, on: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_method_override(
+    o: *mut kv_client_options,
+    on: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.pipeline.method_override = on;
         Ok(())
@@ -77,7 +93,11 @@ pub extern "C" fn kv_client_options_set_method_override(o: *mut kv_client_option
 /// `127.0.0.0/8` or `[::1]` (any other host gives KV_STATUS_INSECURE_TRANSPORT when the client is
 /// created). For local test servers: tokens then travel unencrypted.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_allow_insecure_http(o: *mut kv_client_options, on: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_allow_insecure_http(
+    o: *mut kv_client_options,
+    on: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.pipeline.allow_insecure_http = on;
         Ok(())
@@ -86,14 +106,22 @@ pub extern "C" fn kv_client_options_set_allow_insecure_http(o: *mut kv_client_op
 
 /// Connect timeout (TCP + TLS) in milliseconds, at least 1.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_connect_timeout_ms(o: *mut kv_client_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_connect_timeout_ms(
+    o: *mut kv_client_options,
+    ms: u64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Connect, ms) })
 }
 
 /// Read timeout in milliseconds (waiting for the reply head, then again for the whole body), at
 /// least 1.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_read_timeout_ms(o: *mut kv_client_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_read_timeout_ms(
+    o: *mut kv_client_options,
+    ms: u64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Read, ms) })
 }
 
@@ -101,14 +129,22 @@ pub extern "C" fn kv_client_options_set_read_timeout_ms(o: *mut kv_client_option
 /// a call behind a slow identity endpoint or token callback ends with KV_STATUS_TIMEOUT at this
 /// deadline), at least 1.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_call_timeout_ms(o: *mut kv_client_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_call_timeout_ms(
+    o: *mut kv_client_options,
+    ms: u64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_timeout_ms(Timeout::Call, ms) })
 }
 
 /// Retries after the first attempt for 408, 429, 500, 502, 503, 504 and transport failures
 /// (0 disables retrying; at most 100).
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_max_retries(o: *mut kv_client_options, retries: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_max_retries(
+    o: *mut kv_client_options,
+    retries: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         if retries > 100 {
@@ -122,7 +158,12 @@ pub extern "C" fn kv_client_options_set_max_retries(o: *mut kv_client_options, r
 /// Backoff: the first retry waits about `initial_ms` (±20% jitter), doubling each retry, each
 /// wait capped at `max_ms`. A server's `Retry-After` / `retry-after-ms` is honoured instead.
 #[no_mangle]
-pub extern "C" fn kv_client_options_set_retry_delay_ms(o: *mut kv_client_options, initial_ms: u64, max_ms: u64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_options_set_retry_delay_ms(
+    o: *mut kv_client_options,
+    initial_ms: u64,
+    max_ms: u64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         if max_ms < initial_ms {

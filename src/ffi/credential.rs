@@ -35,7 +35,11 @@ impl kv_credential {
 /// kv never refreshes it; when it expires calls fail with `KV_STATUS_UNAUTHORIZED`.
 /// The token is copied and zeroized when the credential is freed.
 #[no_mangle]
-pub extern "C" fn kv_credential_static_token_new(token: *const c_char, out: *mut *mut kv_credential, err_out: *mut *mut crate::ffi::error::kv_error) -> kv_status {
+pub extern "C" fn kv_credential_static_token_new(
+    token: *const c_char,
+    out: *mut *mut kv_credential,
+    err_out: *mut *mut crate::ffi::error::kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let token = string(token, "token")?;
@@ -77,7 +81,11 @@ pub extern "C" fn kv_credential_options_new() -> *mut kv_credential_options {
 /// a test endpoint. It must be an `https://` URL (credentials are never sent over plain HTTP);
 /// otherwise KV_STATUS_INVALID_ARGUMENT. Takes precedence over `AZURE_AUTHORITY_HOST`.
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_authority_host(o: *mut kv_credential_options, url: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_authority_host(
+    o: *mut kv_credential_options,
+    url: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let url = string(url, "url")?;
@@ -91,7 +99,11 @@ pub extern "C" fn kv_credential_options_set_authority_host(o: *mut kv_credential
 /// certificate-less file gives KV_STATUS_FILE_ERROR) and again when a credential is built; TLS
 /// verification is never off.
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_ca_file(o: *mut kv_credential_options, pem_path: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_ca_file(
+    o: *mut kv_credential_options,
+    pem_path: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let path = string(pem_path, "pem_path")?;
@@ -105,7 +117,11 @@ pub extern "C" fn kv_credential_options_set_ca_file(o: *mut kv_credential_option
 /// tokens are then requested from that tenant. A challenge naming a tenant that is not allowed
 /// is answered with a token from the credential's own tenant. Call once per tenant.
 #[no_mangle]
-pub extern "C" fn kv_credential_options_add_allowed_tenant(o: *mut kv_credential_options, tenant: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_add_allowed_tenant(
+    o: *mut kv_credential_options,
+    tenant: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let tenant = string(tenant, "tenant")?;
@@ -119,7 +135,11 @@ pub extern "C" fn kv_credential_options_add_allowed_tenant(o: *mut kv_credential
 
 /// Time allowed for one token request (retries included) in milliseconds, at least 1.
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_timeout_ms(o: *mut kv_credential_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_timeout_ms(
+    o: *mut kv_credential_options,
+    ms: u64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         if ms == 0 {
@@ -133,7 +153,11 @@ pub extern "C" fn kv_credential_options_set_timeout_ms(o: *mut kv_credential_opt
 /// Whether certificate credentials send the certificate chain (`x5c`) with each client assertion
 /// (default off). Turn on for subject name / issuer authentication.
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_send_certificate_chain(o: *mut kv_credential_options, on: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_send_certificate_chain(
+    o: *mut kv_credential_options,
+    on: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.send_certificate_chain = on;
         Ok(())
@@ -196,7 +220,13 @@ pub extern "C" fn kv_credential_client_certificate_new(
         let client_id = string(client_id, "client_id")?;
         let cert = bytes(cert, cert_len, "cert")?;
         let password = optional_string(password, "password")?.map(|p| Zeroizing::new(p.to_owned()));
-        let source = ClientCertificateCredential::new(tenant_id, client_id, cert, password.as_ref().map(|p| p.as_str()), &options_or_default(opts))?;
+        let source = ClientCertificateCredential::new(
+            tenant_id,
+            client_id,
+            cert,
+            password.as_ref().map(|p| p.as_str()),
+            &options_or_default(opts),
+        )?;
         *out = kv_credential::into_raw(source);
         Ok(())
     })
@@ -210,7 +240,11 @@ pub extern "C" fn kv_credential_client_certificate_new(
 /// once, naming the file). Missing variables give KV_STATUS_AUTHENTICATION_FAILED naming them.
 /// `opts` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_credential_workload_identity_new(opts: *const kv_credential_options, out: *mut *mut kv_credential, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_workload_identity_new(
+    opts: *const kv_credential_options,
+    out: *mut *mut kv_credential,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = WorkloadIdentityCredential::from_env(&options_or_default(opts))?;
@@ -227,7 +261,11 @@ pub extern "C" fn kv_credential_workload_identity_new(opts: *const kv_credential
 /// unreadable certificate file, or one that is not a regular file of at most 1 MiB (a device,
 /// FIFO or larger file is refused at once), gives KV_STATUS_FILE_ERROR. `opts` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_credential_environment_new(opts: *const kv_credential_options, out: *mut *mut kv_credential, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_environment_new(
+    opts: *const kv_credential_options,
+    out: *mut *mut kv_credential,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = EnvironmentCredential::from_env(&options_or_default(opts))?;

@@ -3,11 +3,11 @@
 
 use crate::auth::azure_cli::AzureCliCredential;
 use crate::auth::callback::{unix_time, CallbackCredential};
-use crate::auth::token_text::checked_token;
 use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::default_chain::DefaultAzureCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
+use crate::auth::token_text::checked_token;
 use crate::error::{Error, Result};
 use crate::ffi::boundary::{handle_mut, optional_handle, out_slot, string};
 use crate::ffi::credential::{kv_credential, kv_credential_options};
@@ -52,8 +52,15 @@ pub struct kv_token_sink {
 /// (ctypes): keep the CFUNCTYPE object alive until `free_user_data` is called (clients keep the
 /// credential alive after `kv_credential_free`). Go (cgo): pass a `cgo.Handle` value as
 /// user_data, never a Go pointer, and delete the handle in `free_user_data`.
-pub type kv_token_callback =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, scope: *const c_char, tenant_id: *const c_char, claims: *const c_char, sink: *mut kv_token_sink) -> i32>;
+pub type kv_token_callback = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        scope: *const c_char,
+        tenant_id: *const c_char,
+        claims: *const c_char,
+        sink: *mut kv_token_sink,
+    ) -> i32,
+>;
 
 /// Releases the `user_data` of a callback credential. Called exactly once, when the credential
 /// and every client using it have been freed, on the thread that frees the last of them (or,
@@ -75,7 +82,11 @@ unsafe impl Sync for HostCallback {}
 
 impl HostCallback {
     fn call(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let text = |s: &str, what: &str| CString::new(s).map_err(|_| Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the {what} contains a NUL character")));
+        let text = |s: &str, what: &str| {
+            CString::new(s).map_err(|_| {
+                Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the {what} contains a NUL character"))
+            })
+        };
         let scope = text(&request.scope, "scope")?;
         let tenant = request.tenant_id.as_deref().map(|t| text(t, "tenant")).transpose()?;
         let claims = request.claims.as_deref().map(|c| text(c, "claims")).transpose()?;
@@ -86,11 +97,17 @@ impl HostCallback {
         let rc = unsafe { (self.callback)(self.user_data, scope.as_ptr(), ptr(&tenant), ptr(&claims), &mut sink) };
         if rc != 0 {
             let detail = sink.error.take().unwrap_or_else(|| "no message".to_owned());
-            return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the token callback failed (returned {rc}): {detail}")));
+            return Err(Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                format!("the token callback failed (returned {rc}): {detail}"),
+            ));
         }
         match (sink.token.take(), sink.expires_on) {
             (Some(token), Some(expires_on)) => Ok(AccessToken { token, expires_on }),
-            _ => Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "the token callback returned 0 without calling kv_token_sink_set")),
+            _ => Err(Error::new(
+                KV_STATUS_AUTHENTICATION_FAILED,
+                "the token callback returned 0 without calling kv_token_sink_set",
+            )),
         }
     }
 }
@@ -111,7 +128,9 @@ fn options_or_default(opts: *const kv_credential_options) -> CredentialOptions {
 fn identity(id: *const c_char, what: &str) -> Result<String> {
     let id = string(id, what)?.trim();
     if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid_argument(format!("the managed identity {what} is empty or contains spaces or control characters")));
+        return Err(Error::invalid_argument(format!(
+            "the managed identity {what} is empty or contains spaces or control characters"
+        )));
     }
     Ok(id.to_owned())
 }
@@ -144,10 +163,16 @@ pub extern "C" fn kv_credential_callback_new(
 /// KV_STATUS_INVALID_ARGUMENT for an empty token, one with spaces or control characters, or an
 /// expiry that has passed. `err_out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_token_sink_set(sink: *mut kv_token_sink, token: *const c_char, expires_on_unix: i64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_token_sink_set(
+    sink: *mut kv_token_sink,
+    token: *const c_char,
+    expires_on_unix: i64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let sink = handle_mut(sink, "sink")?;
-        let token = checked_token(string(token, "token")?, "the host").map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
+        let token = checked_token(string(token, "token")?, "the host")
+            .map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
         let expires_on = unix_time(expires_on_unix)?;
         if expires_on <= SystemTime::now() {
             return Err(Error::invalid_argument(format!("expires_on_unix {expires_on_unix} is not in the future")));
@@ -162,7 +187,11 @@ pub extern "C" fn kv_token_sink_set(sink: *mut kv_token_sink, token: *const c_ch
 /// copied, at most 1000 characters kept) becomes part of the failed call's error message, so
 /// it must not contain secrets. `err_out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_token_sink_set_error(sink: *mut kv_token_sink, message: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_token_sink_set_error(
+    sink: *mut kv_token_sink,
+    message: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let sink = handle_mut(sink, "sink")?;
         let message = string(message, "message")?;
@@ -179,7 +208,11 @@ pub extern "C" fn kv_token_sink_set_error(sink: *mut kv_token_sink, message: *co
 /// when nothing answers. `opts` (NULL = defaults; not consumed) chooses a user-assigned identity
 /// and the timeouts. The environment is read here; nothing is contacted until a token is needed.
 #[no_mangle]
-pub extern "C" fn kv_credential_managed_identity_new(opts: *const kv_credential_options, out: *mut *mut kv_credential, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_managed_identity_new(
+    opts: *const kv_credential_options,
+    out: *mut *mut kv_credential,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = ManagedIdentityCredential::new(&options_or_default(opts))?;
@@ -194,7 +227,11 @@ pub extern "C" fn kv_credential_managed_identity_new(opts: *const kv_credential_
 /// (default 30 s). Errors say when az is not on PATH or not logged in (`az login`).
 /// `opts`: NULL = defaults; not consumed.
 #[no_mangle]
-pub extern "C" fn kv_credential_azure_cli_new(opts: *const kv_credential_options, out: *mut *mut kv_credential, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_azure_cli_new(
+    opts: *const kv_credential_options,
+    out: *mut *mut kv_credential,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let source = AzureCliCredential::new(&options_or_default(opts))?;
@@ -217,6 +254,7 @@ pub extern "C" fn kv_credential_azure_cli_new(opts: *const kv_credential_options
 ///   certificate file); the identity platform refusing the credential (`invalid_client`, an
 ///   expired certificate), answering 5xx or not in time; an unreadable federated token file; an
 ///   App Service identity endpoint error; any other Azure CLI error.
+///
 /// So a wrong client secret never silently turns into the host's managed identity or a
 /// developer's `az` account. The first credential that produces a token is used from then on.
 /// When every credential is unavailable, the KV_STATUS_AUTHENTICATION_FAILED message lists each
@@ -254,7 +292,11 @@ pub extern "C" fn kv_credential_default_with_options_new(
 /// Uses the user-assigned managed identity with this client id (replaces any identity set before;
 /// the default is the system-assigned identity).
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_managed_identity_client_id(o: *mut kv_credential_options, client_id: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_managed_identity_client_id(
+    o: *mut kv_credential_options,
+    client_id: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "o")?;
         o.inner.managed_identity = ManagedIdentityId::ClientId(identity(client_id, "client id")?);
@@ -265,7 +307,11 @@ pub extern "C" fn kv_credential_options_set_managed_identity_client_id(o: *mut k
 /// Uses the user-assigned managed identity with this object (principal) id (replaces any
 /// identity set before).
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_managed_identity_object_id(o: *mut kv_credential_options, object_id: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_managed_identity_object_id(
+    o: *mut kv_credential_options,
+    object_id: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "o")?;
         o.inner.managed_identity = ManagedIdentityId::ObjectId(identity(object_id, "object id")?);
@@ -276,7 +322,11 @@ pub extern "C" fn kv_credential_options_set_managed_identity_object_id(o: *mut k
 /// Uses the user-assigned managed identity with this Azure resource id
 /// (`/subscriptions/.../userAssignedIdentities/name`; replaces any identity set before).
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_managed_identity_resource_id(o: *mut kv_credential_options, resource_id: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_managed_identity_resource_id(
+    o: *mut kv_credential_options,
+    resource_id: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "o")?;
         o.inner.managed_identity = ManagedIdentityId::ResourceId(identity(resource_id, "resource id")?);
@@ -287,11 +337,17 @@ pub extern "C" fn kv_credential_options_set_managed_identity_resource_id(o: *mut
 /// Time allowed for the first IMDS probe, 1 ms to 600000 ms (default 1000): when no IMDS
 /// endpoint answers within it, managed identity is reported unavailable at once.
 #[no_mangle]
-pub extern "C" fn kv_credential_options_set_imds_probe_timeout_ms(o: *mut kv_credential_options, ms: u64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_credential_options_set_imds_probe_timeout_ms(
+    o: *mut kv_credential_options,
+    ms: u64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "o")?;
         if ms == 0 || ms > MAX_PROBE_TIMEOUT_MS {
-            return Err(Error::invalid_argument(format!("the IMDS probe timeout must be 1..={MAX_PROBE_TIMEOUT_MS} ms, got {ms}")));
+            return Err(Error::invalid_argument(format!(
+                "the IMDS probe timeout must be 1..={MAX_PROBE_TIMEOUT_MS} ms, got {ms}"
+            )));
         }
         o.inner.imds_probe_timeout = Duration::from_millis(ms);
         Ok(())

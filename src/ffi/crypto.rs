@@ -8,7 +8,9 @@
 use crate::crypto::algorithm::{EncryptionAlgorithm, SignatureAlgorithm};
 use crate::crypto::{pem, CryptoParams, CryptoResult, LocalKey, NO_PARAMS};
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{bytes, handle, handle_mut, into_handle, optional_handle, optional_string, out_slot, string};
+use crate::ffi::boundary::{
+    bytes, handle, handle_mut, into_handle, optional_handle, optional_string, out_slot, string,
+};
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::keys::kv_key;
@@ -127,7 +129,13 @@ fn optional_params<'a>(p: *const kv_crypto_params) -> &'a CryptoParams {
     optional_handle(p).map(|p| &p.inner).unwrap_or(&NO_PARAMS)
 }
 
-fn set_param(p: *mut kv_crypto_params, data: *const u8, len: usize, what: &str, field: impl FnOnce(&mut CryptoParams) -> &mut Option<Vec<u8>>) -> Result<()> {
+fn set_param(
+    p: *mut kv_crypto_params,
+    data: *const u8,
+    len: usize,
+    what: &str,
+    field: impl FnOnce(&mut CryptoParams) -> &mut Option<Vec<u8>>,
+) -> Result<()> {
     let p = handle_mut(p, "params")?;
     let data = bytes(data, len, what)?;
     let slot = field(&mut p.inner);
@@ -149,21 +157,36 @@ pub extern "C" fn kv_crypto_params_new() -> *mut kv_crypto_params {
 /// Sets the initialization vector (AES-CBC, AES-CBC-PAD: 16 bytes; AES-GCM: as the vault
 /// returned it). Decrypting CBC or GCM needs the iv that encryption returned. Length 0 unsets it.
 #[no_mangle]
-pub extern "C" fn kv_crypto_params_set_iv(p: *mut kv_crypto_params, iv: *const u8, iv_len: usize, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_crypto_params_set_iv(
+    p: *mut kv_crypto_params,
+    iv: *const u8,
+    iv_len: usize,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { set_param(p, iv, iv_len, "iv", |p| &mut p.iv) })
 }
 
 /// Sets the additional authenticated data (AES-GCM only; decrypt needs the same aad as encrypt).
 /// Length 0 unsets it.
 #[no_mangle]
-pub extern "C" fn kv_crypto_params_set_aad(p: *mut kv_crypto_params, aad: *const u8, aad_len: usize, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_crypto_params_set_aad(
+    p: *mut kv_crypto_params,
+    aad: *const u8,
+    aad_len: usize,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { set_param(p, aad, aad_len, "aad", |p| &mut p.aad) })
 }
 
 /// Sets the authentication tag that AES-GCM encryption returned (decrypt and unwrap only).
 /// Length 0 unsets it.
 #[no_mangle]
-pub extern "C" fn kv_crypto_params_set_tag(p: *mut kv_crypto_params, tag: *const u8, tag_len: usize, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_crypto_params_set_tag(
+    p: *mut kv_crypto_params,
+    tag: *const u8,
+    tag_len: usize,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { set_param(p, tag, tag_len, "tag", |p| &mut p.tag) })
 }
 
@@ -386,7 +409,9 @@ pub extern "C" fn kv_client_encrypt(
     out: *mut *mut kv_crypto_result,
     err_out: *mut *mut kv_error,
 ) -> kv_status {
-    ffi_status!(err_out, { cipher_call(Cipher::Encrypt, c, name, version, alg, plaintext, plaintext_len, params, out, "plaintext") })
+    ffi_status!(err_out, {
+        cipher_call(Cipher::Encrypt, c, name, version, alg, plaintext, plaintext_len, params, out, "plaintext")
+    })
 }
 
 /// Decrypts with a vault key (`version` NULL or "" = latest). AES-GCM needs the iv and tag (and
@@ -404,7 +429,9 @@ pub extern "C" fn kv_client_decrypt(
     out: *mut *mut kv_crypto_result,
     err_out: *mut *mut kv_error,
 ) -> kv_status {
-    ffi_status!(err_out, { cipher_call(Cipher::Decrypt, c, name, version, alg, ciphertext, ciphertext_len, params, out, "ciphertext") })
+    ffi_status!(err_out, {
+        cipher_call(Cipher::Decrypt, c, name, version, alg, ciphertext, ciphertext_len, params, out, "ciphertext")
+    })
 }
 
 /// Wraps (encrypts) a symmetric key with a vault key (`version` NULL or "" = latest), e.g.
@@ -440,7 +467,9 @@ pub extern "C" fn kv_client_unwrap_key(
     out: *mut *mut kv_crypto_result,
     err_out: *mut *mut kv_error,
 ) -> kv_status {
-    ffi_status!(err_out, { cipher_call(Cipher::Unwrap, c, name, version, alg, wrapped_key, wrapped_key_len, params, out, "wrapped_key") })
+    ffi_status!(err_out, {
+        cipher_call(Cipher::Unwrap, c, name, version, alg, wrapped_key, wrapped_key_len, params, out, "wrapped_key")
+    })
 }
 
 // --- local operations on a kv_key -------------------------------------------------------------
@@ -448,7 +477,9 @@ pub extern "C" fn kv_client_unwrap_key(
 /// Parses a JWK (or a key bundle `{"key": {...}, "attributes": {...}}`) into a key with public
 /// members only. JSON errors never quote the input.
 fn key_from_json(text: &str) -> Result<Key> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::invalid_argument(format!("the JWK is not valid JSON (line {}, column {})", e.line(), e.column())))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Error::invalid_argument(format!("the JWK is not valid JSON (line {}, column {})", e.line(), e.column()))
+    })?;
     let shape = |e: serde_json::Error| {
         // serde messages may quote values (key material): keep only the category and position.
         Error::invalid_argument(format!("the JSON is not a JSON Web Key or key bundle ({:?} error; check member types: binary members are base64url strings)", e.classify()))
@@ -461,7 +492,9 @@ fn key_from_json(text: &str) -> Result<Key> {
     let mut bundle = bundle;
     let jwk = bundle.key.as_mut().ok_or_else(|| Error::invalid_argument("the key bundle has no key"))?;
     // Keep public members only: local operations never use private ones.
-    for private in [&mut jwk.d, &mut jwk.dp, &mut jwk.dq, &mut jwk.qi, &mut jwk.p, &mut jwk.q, &mut jwk.k, &mut jwk.key_hsm] {
+    for private in
+        [&mut jwk.d, &mut jwk.dp, &mut jwk.dq, &mut jwk.qi, &mut jwk.p, &mut jwk.q, &mut jwk.k, &mut jwk.key_hsm]
+    {
         *private = None;
     }
     LocalKey::new(jwk, Some(&bundle.attributes))?;
@@ -471,17 +504,20 @@ fn key_from_json(text: &str) -> Result<Key> {
 fn local_key(k: *const kv_key) -> Result<LocalKey> {
     let k = handle(k, "key")?;
     let bundle = &k.key.bundle;
-    let jwk = bundle.key.as_ref().ok_or_else(|| Error::invalid_argument("this kv_key carries no key material (list and deleted-list items do not); get the key first"))?;
+    let jwk = bundle.key.as_ref().ok_or_else(|| {
+        Error::invalid_argument(
+            "this kv_key carries no key material (list and deleted-list items do not); get the key first",
+        )
+    })?;
     LocalKey::new(jwk, Some(&bundle.attributes))
 }
 
 fn key_jwk<'a>(k: *const kv_key) -> Result<&'a JsonWebKey> {
-    handle(k, "key")?
-        .key
-        .bundle
-        .key
-        .as_ref()
-        .ok_or_else(|| Error::invalid_argument("this kv_key carries no key material (list and deleted-list items do not); get the key first"))
+    handle(k, "key")?.key.bundle.key.as_ref().ok_or_else(|| {
+        Error::invalid_argument(
+            "this kv_key carries no key material (list and deleted-list items do not); get the key first",
+        )
+    })
 }
 
 /// Builds a key from JSON for local operations, without a request: a JSON Web Key
@@ -490,7 +526,11 @@ fn key_jwk<'a>(k: *const kv_key) -> Result<&'a JsonWebKey> {
 /// {...}}`, whose `nbf` and `exp` then limit local use). Private members are dropped. Free the
 /// key with `kv_key_free`.
 #[no_mangle]
-pub extern "C" fn kv_key_from_jwk(jwk_json: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_from_jwk(
+    jwk_json: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let key = key_from_json(string(jwk_json, "jwk_json")?)?;
@@ -599,7 +639,11 @@ pub extern "C" fn kv_key_wrap_key(
 /// endings), for RSA and EC keys; the blob's bytes are NUL-terminated, so they can be used as a
 /// C string. Symmetric keys have none (KV_STATUS_INVALID_ARGUMENT). Free with `kv_blob_free`.
 #[no_mangle]
-pub extern "C" fn kv_key_public_pem(k: *const kv_key, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_public_pem(
+    k: *const kv_key,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let pem = pem::public_key_pem(key_jwk(k)?)?;
@@ -611,7 +655,11 @@ pub extern "C" fn kv_key_public_pem(k: *const kv_key, out: *mut *mut kv_blob, er
 /// The key as JSON Web Key text with public members only (`kid`, `kty`, `key_ops`, and `n`, `e`
 /// or `crv`, `x`, `y`); NUL-terminated like every blob. Free with `kv_blob_free`.
 #[no_mangle]
-pub extern "C" fn kv_key_public_jwk(k: *const kv_key, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_public_jwk(
+    k: *const kv_key,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let json = pem::public_jwk_json(key_jwk(k)?);

@@ -3,13 +3,20 @@
 //! key-management call. Enumerations arrive from C as `uint32_t` and are range-checked here.
 
 use crate::error::{Error, Result};
-use crate::ffi::boundary::{bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string};
+use crate::ffi::boundary::{
+    bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string,
+};
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::secrets::kv_blob;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
-use crate::keys::{check_duration, check_key_operation, key_from_item, CreateKeyOptions, Key, KeyCurve, KeyProperties, KeyReleaseAlgorithm, KeyType, RotationAction};
-use crate::model::key::{JsonWebKey, KeyReleasePolicy, KeyRotationPolicy, LifetimeAction, LifetimeActionTrigger, LifetimeActionType, B64};
+use crate::keys::{
+    check_duration, check_key_operation, key_from_item, CreateKeyOptions, Key, KeyCurve, KeyProperties,
+    KeyReleaseAlgorithm, KeyType, RotationAction,
+};
+use crate::model::key::{
+    JsonWebKey, KeyReleasePolicy, KeyRotationPolicy, LifetimeAction, LifetimeActionTrigger, LifetimeActionType, B64,
+};
 use crate::model::key::{KeyBundle, KeyRotationPolicyAttributes};
 use crate::paging::Pager;
 use crate::status::kv_status;
@@ -93,7 +100,8 @@ const RELEASE_CODES: [(kv_key_release_algorithm, Option<KeyReleaseAlgorithm>); 4
     (KV_KEY_RELEASE_ALGORITHM_RSA_AES_KEY_WRAP_384, Some(KeyReleaseAlgorithm::RsaAesKeyWrap384)),
 ];
 
-const ACTION_CODES: [(kv_key_rotation_action, RotationAction); 2] = [(KV_KEY_ROTATION_ACTION_ROTATE, RotationAction::Rotate), (KV_KEY_ROTATION_ACTION_NOTIFY, RotationAction::Notify)];
+const ACTION_CODES: [(kv_key_rotation_action, RotationAction); 2] =
+    [(KV_KEY_ROTATION_ACTION_ROTATE, RotationAction::Rotate), (KV_KEY_ROTATION_ACTION_NOTIFY, RotationAction::Notify)];
 
 /// Looks a raw C value up in a code table; anything else is an invalid argument (never UB).
 fn decode<T: Copy>(table: &[(u32, T)], code: u32, what: &str, c_type: &str) -> Result<T> {
@@ -135,7 +143,12 @@ impl kv_key {
             version: Text::new(key.version.as_bytes()),
             kty: Text::from_opt(jwk.and_then(|k| k.kty.as_deref())),
             crv: Text::from_opt(jwk.and_then(|k| k.crv.as_deref())),
-            ops: jwk.and_then(|k| k.key_ops.as_ref()).into_iter().flatten().map(|op| Text::new(op.as_bytes())).collect(),
+            ops: jwk
+                .and_then(|k| k.key_ops.as_ref())
+                .into_iter()
+                .flatten()
+                .map(|op| Text::new(op.as_bytes()))
+                .collect(),
             recovery_level: Text::from_opt(attrs.common.recovery_level.as_deref()),
             recovery_id: Text::from_opt(b.recovery_id.as_deref()),
             tags: b.tags.iter().flatten().map(|(k, v)| (Text::new(k.as_bytes()), Text::new(v.as_bytes()))).collect(),
@@ -164,13 +177,22 @@ pub struct kv_key_options {
 impl kv_key_options {
     fn refuse(&self, call: &str, settings: &[(&str, bool)]) -> Result<()> {
         match settings.iter().find(|(_, set)| *set) {
-            Some((what, _)) => Err(Error::invalid_argument(format!("the options set {what}, which does not apply to {call}"))),
+            Some((what, _)) => {
+                Err(Error::invalid_argument(format!("the options set {what}, which does not apply to {call}")))
+            }
             None => Ok(()),
         }
     }
 
     fn for_import(&self) -> Result<()> {
-        self.refuse("importing a key (the key material decides it)", &[("a key size", self.key_size.is_some()), ("a public exponent", self.public_exponent.is_some()), ("a curve", self.curve.is_some())])
+        self.refuse(
+            "importing a key (the key material decides it)",
+            &[
+                ("a key size", self.key_size.is_some()),
+                ("a public exponent", self.public_exponent.is_some()),
+                ("a curve", self.curve.is_some()),
+            ],
+        )
     }
 
     fn for_update(&self) -> Result<()> {
@@ -197,7 +219,8 @@ pub struct kv_key_rotation_policy {
 
 impl kv_key_rotation_policy {
     fn new(policy: KeyRotationPolicy) -> kv_key_rotation_policy {
-        let mut p = kv_key_rotation_policy { policy, id: Text::default(), expiry_time: Text::default(), actions: Vec::new() };
+        let mut p =
+            kv_key_rotation_policy { policy, id: Text::default(), expiry_time: Text::default(), actions: Vec::new() };
         p.refresh();
         p
     }
@@ -209,7 +232,12 @@ impl kv_key_rotation_policy {
         self.actions = p
             .lifetime_actions
             .iter()
-            .map(|a| (Text::from_opt(a.trigger.time_after_create.as_deref()), Text::from_opt(a.trigger.time_before_expiry.as_deref())))
+            .map(|a| {
+                (
+                    Text::from_opt(a.trigger.time_after_create.as_deref()),
+                    Text::from_opt(a.trigger.time_before_expiry.as_deref()),
+                )
+            })
             .collect();
     }
 }
@@ -239,7 +267,11 @@ pub extern "C" fn kv_key_options_new() -> *mut kv_key_options {
 /// Sets the key size in bits for `kv_client_create_key`: 2048, 3072 or 4096 for RSA, 128, 192
 /// or 256 for oct (checked against the key type when the key is created).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_key_size(o: *mut kv_key_options, bits: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_key_size(
+    o: *mut kv_key_options,
+    bits: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         if bits == 0 {
@@ -252,7 +284,11 @@ pub extern "C" fn kv_key_options_set_key_size(o: *mut kv_key_options, bits: u32,
 
 /// Sets the RSA public exponent for `kv_client_create_key` (odd, at least 3; default 65537).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_public_exponent(o: *mut kv_key_options, exponent: u32, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_public_exponent(
+    o: *mut kv_key_options,
+    exponent: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         if exponent < 3 || exponent % 2 == 0 {
@@ -266,7 +302,11 @@ pub extern "C" fn kv_key_options_set_public_exponent(o: *mut kv_key_options, exp
 /// Sets the curve of an EC key for `kv_client_create_key`: a `KV_KEY_CURVE_*` value
 /// (KV_KEY_CURVE_DEFAULT leaves the choice to the service).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_curve(o: *mut kv_key_options, curve: kv_key_curve, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_curve(
+    o: *mut kv_key_options,
+    curve: kv_key_curve,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         o.curve = decode(&CURVE_CODES, curve, "curve", "kv_key_curve")?;
@@ -285,7 +325,11 @@ pub extern "C" fn kv_key_options_set_hsm(o: *mut kv_key_options, hsm: bool, err_
 
 /// Sets the enabled flag (a disabled key cannot be used for cryptography).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_enabled(o: *mut kv_key_options, enabled: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_enabled(
+    o: *mut kv_key_options,
+    enabled: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.properties.enabled = Some(enabled);
         Ok(())
@@ -294,7 +338,11 @@ pub extern "C" fn kv_key_options_set_enabled(o: *mut kv_key_options, enabled: bo
 
 /// Sets the not-before time (Unix seconds).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_not_before(o: *mut kv_key_options, unix_seconds: i64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_not_before(
+    o: *mut kv_key_options,
+    unix_seconds: i64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.properties.not_before = Some(unix_seconds);
         Ok(())
@@ -303,7 +351,11 @@ pub extern "C" fn kv_key_options_set_not_before(o: *mut kv_key_options, unix_sec
 
 /// Sets the expiry time (Unix seconds).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_expires(o: *mut kv_key_options, unix_seconds: i64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_expires(
+    o: *mut kv_key_options,
+    unix_seconds: i64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.properties.expires = Some(unix_seconds);
         Ok(())
@@ -313,7 +365,11 @@ pub extern "C" fn kv_key_options_set_expires(o: *mut kv_key_options, unix_second
 /// Sets whether the private key may be exported by `kv_client_release_key` (needs a release
 /// policy, see `kv_key_options_set_release_policy`).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_exportable(o: *mut kv_key_options, exportable: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_exportable(
+    o: *mut kv_key_options,
+    exportable: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.properties.exportable = Some(exportable);
         Ok(())
@@ -324,7 +380,11 @@ pub extern "C" fn kv_key_options_set_exportable(o: *mut kv_key_options, exportab
 /// "import" or "export" (case-sensitive; others give KV_STATUS_INVALID_ARGUMENT). Once any is
 /// added, the call sets exactly the added operations.
 #[no_mangle]
-pub extern "C" fn kv_key_options_add_operation(o: *mut kv_key_options, operation: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_add_operation(
+    o: *mut kv_key_options,
+    operation: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let op = string(operation, "operation")?;
@@ -340,7 +400,12 @@ pub extern "C" fn kv_key_options_add_operation(o: *mut kv_key_options, operation
 /// Adds or replaces a tag. Once any tag is set, the call replaces all of the key's tags with
 /// the options' tags (at most 15).
 #[no_mangle]
-pub extern "C" fn kv_key_options_set_tag(o: *mut kv_key_options, key: *const c_char, value: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_options_set_tag(
+    o: *mut kv_key_options,
+    key: *const c_char,
+    value: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let key = string(key, "key")?;
@@ -378,7 +443,11 @@ pub extern "C" fn kv_key_options_set_release_policy(
         if data.is_empty() {
             return Err(Error::invalid_argument("the release policy data is empty"));
         }
-        o.properties.release_policy = Some(KeyReleasePolicy { content_type: content_type.map(str::to_owned), immutable: Some(immutable), data: Some(B64(data.to_vec())) });
+        o.properties.release_policy = Some(KeyReleasePolicy {
+            content_type: content_type.map(str::to_owned),
+            immutable: Some(immutable),
+            data: Some(B64(data.to_vec())),
+        });
         Ok(())
     })
 }
@@ -395,7 +464,14 @@ pub extern "C" fn kv_key_options_free(o: *mut kv_key_options) {
 /// (NULL = defaults; not consumed) may set the size, public exponent, curve and properties.
 /// `out` may be NULL; on success it receives the new key version.
 #[no_mangle]
-pub extern "C" fn kv_client_create_key(c: *const kv_client, name: *const c_char, kty: kv_key_type, opts: *const kv_key_options, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_create_key(
+    c: *const kv_client,
+    name: *const c_char,
+    kty: kv_key_type,
+    opts: *const kv_key_options,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let name = string(name, "name")?;
@@ -438,7 +514,12 @@ pub extern "C" fn kv_client_import_key_jwk(
         crate::names::check_name("key", name)?;
         let jwk: JsonWebKey = serde_json::from_str(json).map_err(|e| {
             // serde's message may quote the input; report only where and what kind of problem.
-            Error::invalid_argument(format!("jwk_json is not a JSON Web Key ({:?} error at line {} column {})", e.classify(), e.line(), e.column()))
+            Error::invalid_argument(format!(
+                "jwk_json is not a JSON Web Key ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
         })?;
         let key = client.import_key(name, jwk, o.and_then(|o| o.hsm), &properties(opts))?;
         write_key(optional_out_slot(out), key);
@@ -474,7 +555,13 @@ pub extern "C" fn kv_client_import_key_pem(
 
 /// Gets a key (public members only). `version` NULL or "" means the latest version.
 #[no_mangle]
-pub extern "C" fn kv_client_get_key(c: *const kv_client, name: *const c_char, version: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_key(
+    c: *const kv_client,
+    name: *const c_char,
+    version: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -514,7 +601,12 @@ pub extern "C" fn kv_client_update_key_properties(
 /// `kv_client_purge_deleted_key` or `kv_client_recover_deleted_key` (until then the service
 /// answers 404 and 409 ObjectIsBeingDeleted). `out` may be NULL; it receives the deleted key.
 #[no_mangle]
-pub extern "C" fn kv_client_delete_key(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_delete_key(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let key = client.delete_key(string(name, "name")?)?;
@@ -525,7 +617,12 @@ pub extern "C" fn kv_client_delete_key(c: *const kv_client, name: *const c_char,
 
 /// Gets a deleted key (deleted date, scheduled purge date and recovery id set).
 #[no_mangle]
-pub extern "C" fn kv_client_get_deleted_key(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_deleted_key(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -537,7 +634,12 @@ pub extern "C" fn kv_client_get_deleted_key(c: *const kv_client, name: *const c_
 /// Recovers a deleted key (finishes asynchronously; see `kv_client_wait_for_recovered_key`).
 /// `out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_client_recover_deleted_key(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_recover_deleted_key(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let key = client.recover_deleted_key(string(name, "name")?)?;
@@ -548,7 +650,11 @@ pub extern "C" fn kv_client_recover_deleted_key(c: *const kv_client, name: *cons
 
 /// Purges a deleted key permanently (needs a vault whose recovery level allows purge).
 #[no_mangle]
-pub extern "C" fn kv_client_purge_deleted_key(c: *const kv_client, name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_purge_deleted_key(
+    c: *const kv_client,
+    name: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, { client(c)?.purge_deleted_key(string(name, "name")?) })
 }
 
@@ -557,21 +663,40 @@ pub extern "C" fn kv_client_purge_deleted_key(c: *const kv_client, name: *const 
 /// counts as done). Polls at least once; gives KV_STATUS_TIMEOUT, with the deadline in the
 /// message, when not done after `timeout_ms` milliseconds.
 #[no_mangle]
-pub extern "C" fn kv_client_wait_for_deleted_key(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
-    ffi_status!(err_out, { client(c)?.wait_for_deleted_key(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
+pub extern "C" fn kv_client_wait_for_deleted_key(
+    c: *const kv_client,
+    name: *const c_char,
+    timeout_ms: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
+    ffi_status!(err_out, {
+        client(c)?.wait_for_deleted_key(string(name, "name")?, Duration::from_millis(timeout_ms.into()))
+    })
 }
 
 /// Waits until a recovered key is back in the live collection (`GET /keys/{name}` answers),
 /// polling like `kv_client_wait_for_deleted_key`.
 #[no_mangle]
-pub extern "C" fn kv_client_wait_for_recovered_key(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
-    ffi_status!(err_out, { client(c)?.wait_for_recovered_key(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
+pub extern "C" fn kv_client_wait_for_recovered_key(
+    c: *const kv_client,
+    name: *const c_char,
+    timeout_ms: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
+    ffi_status!(err_out, {
+        client(c)?.wait_for_recovered_key(string(name, "name")?, Duration::from_millis(timeout_ms.into()))
+    })
 }
 
 /// Backs up all versions of a key into an opaque blob that only `kv_client_restore_key` (in a
 /// vault of the same subscription and geography) can read.
 #[no_mangle]
-pub extern "C" fn kv_client_backup_key(c: *const kv_client, name: *const c_char, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_backup_key(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -582,7 +707,13 @@ pub extern "C" fn kv_client_backup_key(c: *const kv_client, name: *const c_char,
 
 /// Restores a key (all versions) from a backup blob. `out` may be NULL.
 #[no_mangle]
-pub extern "C" fn kv_client_restore_key(c: *const kv_client, backup: *const u8, backup_len: usize, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_restore_key(
+    c: *const kv_client,
+    backup: *const u8,
+    backup_len: usize,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let blob = bytes(backup, backup_len, "backup")?;
@@ -595,7 +726,12 @@ pub extern "C" fn kv_client_restore_key(c: *const kv_client, backup: *const u8, 
 /// Creates a new version of a key with the same type and parameters. `out` may be NULL; it
 /// receives the new version.
 #[no_mangle]
-pub extern "C" fn kv_client_rotate_key(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_rotate_key(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let key = client.rotate_key(string(name, "name")?)?;
@@ -606,7 +742,12 @@ pub extern "C" fn kv_client_rotate_key(c: *const kv_client, name: *const c_char,
 
 /// Gets `count` (1 to 128) random bytes from the vault's HSM into a new blob.
 #[no_mangle]
-pub extern "C" fn kv_client_get_random_bytes(c: *const kv_client, count: u32, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_random_bytes(
+    c: *const kv_client,
+    count: u32,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -647,7 +788,13 @@ pub extern "C" fn kv_client_release_key(
 /// Gets a key version (`version` NULL or "" = latest) with its HSM attestation (see
 /// `kv_key_attestation_*`).
 #[no_mangle]
-pub extern "C" fn kv_client_get_key_attestation(c: *const kv_client, name: *const c_char, version: *const c_char, out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_key_attestation(
+    c: *const kv_client,
+    name: *const c_char,
+    version: *const c_char,
+    out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -663,7 +810,11 @@ pub extern "C" fn kv_client_get_key_attestation(c: *const kv_client, name: *cons
 /// Starts listing the vault's keys (items carry no key material or version). No request is
 /// sent until the first `kv_key_iter_next`.
 #[no_mangle]
-pub extern "C" fn kv_client_list_keys(c: *const kv_client, out: *mut *mut kv_key_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_keys(
+    c: *const kv_client,
+    out: *mut *mut kv_key_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_key_iter { pager: client(c)?.list_keys() });
@@ -673,7 +824,12 @@ pub extern "C" fn kv_client_list_keys(c: *const kv_client, out: *mut *mut kv_key
 
 /// Starts listing the versions of a key (items carry no key material).
 #[no_mangle]
-pub extern "C" fn kv_client_list_key_versions(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_key_versions(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_key_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let pager = client(c)?.list_key_versions(string(name, "name")?)?;
@@ -684,7 +840,11 @@ pub extern "C" fn kv_client_list_key_versions(c: *const kv_client, name: *const 
 
 /// Starts listing deleted keys.
 #[no_mangle]
-pub extern "C" fn kv_client_list_deleted_keys(c: *const kv_client, out: *mut *mut kv_key_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_deleted_keys(
+    c: *const kv_client,
+    out: *mut *mut kv_key_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_key_iter { pager: client(c)?.list_deleted_keys() });
@@ -696,7 +856,11 @@ pub extern "C" fn kv_client_list_deleted_keys(c: *const kv_client, out: *mut *mu
 /// end of the list. Fetches the next page when needed; after an error the same page is tried
 /// again on the next call.
 #[no_mangle]
-pub extern "C" fn kv_key_iter_next(it: *mut kv_key_iter, item_out: *mut *mut kv_key, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_iter_next(
+    it: *mut kv_key_iter,
+    item_out: *mut *mut kv_key,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(item_out, "item_out")?;
         let it = handle_mut(it, "iterator")?;
@@ -716,7 +880,12 @@ pub extern "C" fn kv_key_iter_free(it: *mut kv_key_iter) {
 
 /// Gets a key's rotation policy.
 #[no_mangle]
-pub extern "C" fn kv_client_get_key_rotation_policy(c: *const kv_client, name: *const c_char, out: *mut *mut kv_key_rotation_policy, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_key_rotation_policy(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_key_rotation_policy,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -757,14 +926,19 @@ pub extern "C" fn kv_key_rotation_policy_new() -> *mut kv_key_rotation_policy {
 /// Sets the expiry of new key versions as an ISO-8601 duration, e.g. "P2Y" or "P90D" (NULL
 /// removes it).
 #[no_mangle]
-pub extern "C" fn kv_key_rotation_policy_set_expiry_time(p: *mut kv_key_rotation_policy, duration: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_key_rotation_policy_set_expiry_time(
+    p: *mut kv_key_rotation_policy,
+    duration: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let p = handle_mut(p, "policy")?;
         let duration = optional_string(duration, "duration")?;
         if let Some(d) = duration {
             check_duration("expiry time", d)?;
         }
-        p.policy.attributes.get_or_insert_with(KeyRotationPolicyAttributes::default).expiry_time = duration.map(str::to_owned);
+        p.policy.attributes.get_or_insert_with(KeyRotationPolicyAttributes::default).expiry_time =
+            duration.map(str::to_owned);
         p.refresh();
         Ok(())
     })
@@ -787,7 +961,10 @@ pub extern "C" fn kv_key_rotation_policy_add_action(
         let after = optional_string(time_after_create, "time_after_create")?;
         let before = optional_string(time_before_expiry, "time_before_expiry")?;
         let action = LifetimeAction {
-            trigger: LifetimeActionTrigger { time_after_create: after.map(str::to_owned), time_before_expiry: before.map(str::to_owned) },
+            trigger: LifetimeActionTrigger {
+                time_after_create: after.map(str::to_owned),
+                time_before_expiry: before.map(str::to_owned),
+            },
             action: LifetimeActionType { kind: kind.wire().to_owned() },
         };
         let mut candidate = p.policy.clone();
@@ -799,12 +976,19 @@ pub extern "C" fn kv_key_rotation_policy_add_action(
     })
 }
 
-fn policy_view(p: *const kv_key_rotation_policy, get: impl FnOnce(&kv_key_rotation_policy) -> Option<kv_str>) -> kv_str {
+fn policy_view(
+    p: *const kv_key_rotation_policy,
+    get: impl FnOnce(&kv_key_rotation_policy) -> Option<kv_str>,
+) -> kv_str {
     // SAFETY: NULL or a live kv_key_rotation_policy from kv.
     unsafe { p.as_ref() }.and_then(get).unwrap_or_else(kv_str::empty)
 }
 
-fn policy_number<T>(p: *const kv_key_rotation_policy, default: T, get: impl FnOnce(&kv_key_rotation_policy) -> Option<T>) -> T {
+fn policy_number<T>(
+    p: *const kv_key_rotation_policy,
+    default: T,
+    get: impl FnOnce(&kv_key_rotation_policy) -> Option<T>,
+) -> T {
     // SAFETY: NULL or a live kv_key_rotation_policy from kv.
     unsafe { p.as_ref() }.and_then(get).unwrap_or(default)
 }
@@ -830,7 +1014,10 @@ pub extern "C" fn kv_key_rotation_policy_action_count(p: *const kv_key_rotation_
 /// The `KV_KEY_ROTATION_ACTION_*` value of action `index` (0 when out of range or of a type kv
 /// does not know).
 #[no_mangle]
-pub extern "C" fn kv_key_rotation_policy_action_type(p: *const kv_key_rotation_policy, index: usize) -> kv_key_rotation_action {
+pub extern "C" fn kv_key_rotation_policy_action_type(
+    p: *const kv_key_rotation_policy,
+    index: usize,
+) -> kv_key_rotation_action {
     ffi_value!(0, {
         policy_number(p, 0, |p| {
             let kind = RotationAction::from_wire(&p.policy.lifetime_actions.get(index)?.action.kind)?;
@@ -841,13 +1028,19 @@ pub extern "C" fn kv_key_rotation_policy_action_type(p: *const kv_key_rotation_p
 
 /// The time-after-create trigger of action `index` ("" when not set or out of range).
 #[no_mangle]
-pub extern "C" fn kv_key_rotation_policy_action_time_after_create(p: *const kv_key_rotation_policy, index: usize) -> kv_str {
+pub extern "C" fn kv_key_rotation_policy_action_time_after_create(
+    p: *const kv_key_rotation_policy,
+    index: usize,
+) -> kv_str {
     ffi_value!(kv_str::empty(), { policy_view(p, |p| p.actions.get(index).map(|(after, _)| after.view())) })
 }
 
 /// The time-before-expiry trigger of action `index` ("" when not set or out of range).
 #[no_mangle]
-pub extern "C" fn kv_key_rotation_policy_action_time_before_expiry(p: *const kv_key_rotation_policy, index: usize) -> kv_str {
+pub extern "C" fn kv_key_rotation_policy_action_time_before_expiry(
+    p: *const kv_key_rotation_policy,
+    index: usize,
+) -> kv_str {
     ffi_value!(kv_str::empty(), { policy_view(p, |p| p.actions.get(index).map(|(_, before)| before.view())) })
 }
 
@@ -1039,13 +1232,17 @@ pub extern "C" fn kv_key_tag_count(k: *const kv_key) -> usize {
 /// Name of tag `index` ("" when out of range).
 #[no_mangle]
 pub extern "C" fn kv_key_tag_name(k: *const kv_key, index: usize) -> kv_str {
-    ffi_value!(kv_str::empty(), { view(k, |k| k.tags.get(index).map(|(name, _)| name.view()).unwrap_or_else(kv_str::empty)) })
+    ffi_value!(kv_str::empty(), {
+        view(k, |k| k.tags.get(index).map(|(name, _)| name.view()).unwrap_or_else(kv_str::empty))
+    })
 }
 
 /// Value of tag `index` ("" when out of range).
 #[no_mangle]
 pub extern "C" fn kv_key_tag_value(k: *const kv_key, index: usize) -> kv_str {
-    ffi_value!(kv_str::empty(), { view(k, |k| k.tags.get(index).map(|(_, value)| value.view()).unwrap_or_else(kv_str::empty)) })
+    ffi_value!(kv_str::empty(), {
+        view(k, |k| k.tags.get(index).map(|(_, value)| value.view()).unwrap_or_else(kv_str::empty))
+    })
 }
 
 /// Looks up a tag by name: true and `*value_out` set when present; false (and `*value_out`
@@ -1103,19 +1300,25 @@ pub extern "C" fn kv_key_attestation_version(k: *const kv_key) -> kv_str {
 /// The private key attestation (empty when absent).
 #[no_mangle]
 pub extern "C" fn kv_key_attestation_private(k: *const kv_key) -> kv_bytes {
-    ffi_value!(kv_bytes::of(&[]), { member(k, |k| k.key.bundle.attributes.attestation.as_ref()?.private_key_attestation.as_ref()) })
+    ffi_value!(kv_bytes::of(&[]), {
+        member(k, |k| k.key.bundle.attributes.attestation.as_ref()?.private_key_attestation.as_ref())
+    })
 }
 
 /// The public key attestation (empty when absent).
 #[no_mangle]
 pub extern "C" fn kv_key_attestation_public(k: *const kv_key) -> kv_bytes {
-    ffi_value!(kv_bytes::of(&[]), { member(k, |k| k.key.bundle.attributes.attestation.as_ref()?.public_key_attestation.as_ref()) })
+    ffi_value!(kv_bytes::of(&[]), {
+        member(k, |k| k.key.bundle.attributes.attestation.as_ref()?.public_key_attestation.as_ref())
+    })
 }
 
 /// The certificate chain (PEM) that validates the attestation (empty when absent).
 #[no_mangle]
 pub extern "C" fn kv_key_attestation_certificate(k: *const kv_key) -> kv_bytes {
-    ffi_value!(kv_bytes::of(&[]), { member(k, |k| k.key.bundle.attributes.attestation.as_ref()?.certificate_pem_file.as_ref()) })
+    ffi_value!(kv_bytes::of(&[]), {
+        member(k, |k| k.key.bundle.attributes.attestation.as_ref()?.certificate_pem_file.as_ref())
+    })
 }
 
 /// Frees a key. NULL is accepted. May be called from any thread.

@@ -1,7 +1,9 @@
 //! Secrets over the C ABI: `kv_secret` (a secret, version, list item or deleted secret),
 //! `kv_secret_options` (properties to set), `kv_secret_iter` (lists), `kv_blob` (backups).
 
-use crate::ffi::boundary::{bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string};
+use crate::ffi::boundary::{
+    bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string,
+};
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
@@ -103,7 +105,11 @@ pub extern "C" fn kv_secret_options_new() -> *mut kv_secret_options {
 
 /// Sets the content type (at most 255 characters), e.g. "text/plain".
 #[no_mangle]
-pub extern "C" fn kv_secret_options_set_content_type(o: *mut kv_secret_options, content_type: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_secret_options_set_content_type(
+    o: *mut kv_secret_options,
+    content_type: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         o.inner.content_type = Some(string(content_type, "content_type")?.to_owned());
@@ -113,7 +119,11 @@ pub extern "C" fn kv_secret_options_set_content_type(o: *mut kv_secret_options, 
 
 /// Sets the enabled flag (a disabled secret's value cannot be read).
 #[no_mangle]
-pub extern "C" fn kv_secret_options_set_enabled(o: *mut kv_secret_options, enabled: bool, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_secret_options_set_enabled(
+    o: *mut kv_secret_options,
+    enabled: bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.enabled = Some(enabled);
         Ok(())
@@ -122,7 +132,11 @@ pub extern "C" fn kv_secret_options_set_enabled(o: *mut kv_secret_options, enabl
 
 /// Sets the not-before time (Unix seconds).
 #[no_mangle]
-pub extern "C" fn kv_secret_options_set_not_before(o: *mut kv_secret_options, unix_seconds: i64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_secret_options_set_not_before(
+    o: *mut kv_secret_options,
+    unix_seconds: i64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.not_before = Some(unix_seconds);
         Ok(())
@@ -131,7 +145,11 @@ pub extern "C" fn kv_secret_options_set_not_before(o: *mut kv_secret_options, un
 
 /// Sets the expiry time (Unix seconds).
 #[no_mangle]
-pub extern "C" fn kv_secret_options_set_expires(o: *mut kv_secret_options, unix_seconds: i64, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_secret_options_set_expires(
+    o: *mut kv_secret_options,
+    unix_seconds: i64,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         handle_mut(o, "options")?.inner.expires = Some(unix_seconds);
         Ok(())
@@ -141,7 +159,12 @@ pub extern "C" fn kv_secret_options_set_expires(o: *mut kv_secret_options, unix_
 /// Adds or replaces a tag. Once any tag is set, the call replaces all of the secret's tags with
 /// the options' tags (at most 15).
 #[no_mangle]
-pub extern "C" fn kv_secret_options_set_tag(o: *mut kv_secret_options, key: *const c_char, value: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_secret_options_set_tag(
+    o: *mut kv_secret_options,
+    key: *const c_char,
+    value: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
         let key = string(key, "key")?;
@@ -208,7 +231,13 @@ pub extern "C" fn kv_client_set_secret_with_options(
 
 /// Gets a secret with its value. `version` NULL or "" means the latest version.
 #[no_mangle]
-pub extern "C" fn kv_client_get_secret(c: *const kv_client, name: *const c_char, version: *const c_char, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    version: *const c_char,
+    out: *mut *mut kv_secret,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -248,7 +277,11 @@ pub extern "C" fn kv_client_update_secret_properties(
 /// answers 404 and 409 ObjectIsBeingDeleted). To get the deleted secret back, use
 /// `kv_client_delete_secret_out`.
 #[no_mangle]
-pub extern "C" fn kv_client_delete_secret(c: *const kv_client, name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_delete_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         client.delete_secret(string(name, "name")?)?;
@@ -261,7 +294,12 @@ pub extern "C" fn kv_client_delete_secret(c: *const kv_client, name: *const c_ch
 /// NULL (then this is `kv_client_delete_secret`). The delete finishes asynchronously; see
 /// `kv_client_wait_for_deleted_secret`.
 #[no_mangle]
-pub extern "C" fn kv_client_delete_secret_out(c: *const kv_client, name: *const c_char, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_delete_secret_out(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_secret,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let secret = client.delete_secret(string(name, "name")?)?;
@@ -275,20 +313,39 @@ pub extern "C" fn kv_client_delete_secret_out(c: *const kv_client, name: *const 
 /// counts as done). Polls at least once; gives KV_STATUS_TIMEOUT, with the deadline in the
 /// message, when not done after `timeout_ms` milliseconds.
 #[no_mangle]
-pub extern "C" fn kv_client_wait_for_deleted_secret(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
-    ffi_status!(err_out, { client(c)?.wait_for_deleted_secret(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
+pub extern "C" fn kv_client_wait_for_deleted_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    timeout_ms: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
+    ffi_status!(err_out, {
+        client(c)?.wait_for_deleted_secret(string(name, "name")?, Duration::from_millis(timeout_ms.into()))
+    })
 }
 
 /// Waits until a recovered secret is back in the live collection (`GET /secrets/{name}` answers),
 /// polling like `kv_client_wait_for_deleted_secret`.
 #[no_mangle]
-pub extern "C" fn kv_client_wait_for_recovered_secret(c: *const kv_client, name: *const c_char, timeout_ms: u32, err_out: *mut *mut kv_error) -> kv_status {
-    ffi_status!(err_out, { client(c)?.wait_for_recovered_secret(string(name, "name")?, Duration::from_millis(timeout_ms.into())) })
+pub extern "C" fn kv_client_wait_for_recovered_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    timeout_ms: u32,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
+    ffi_status!(err_out, {
+        client(c)?.wait_for_recovered_secret(string(name, "name")?, Duration::from_millis(timeout_ms.into()))
+    })
 }
 
 /// Gets a deleted secret (no value; deleted date, scheduled purge date and recovery id set).
 #[no_mangle]
-pub extern "C" fn kv_client_get_deleted_secret(c: *const kv_client, name: *const c_char, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_get_deleted_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_secret,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -301,7 +358,12 @@ pub extern "C" fn kv_client_get_deleted_secret(c: *const kv_client, name: *const
 /// recovery finishes asynchronously: call `kv_client_wait_for_recovered_secret` before using the
 /// secret (until then the service answers 404).
 #[no_mangle]
-pub extern "C" fn kv_client_recover_deleted_secret(c: *const kv_client, name: *const c_char, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_recover_deleted_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_secret,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let secret = client.recover_deleted_secret(string(name, "name")?)?;
@@ -312,16 +374,23 @@ pub extern "C" fn kv_client_recover_deleted_secret(c: *const kv_client, name: *c
 
 /// Purges a deleted secret permanently (needs a vault whose recovery level allows purge).
 #[no_mangle]
-pub extern "C" fn kv_client_purge_deleted_secret(c: *const kv_client, name: *const c_char, err_out: *mut *mut kv_error) -> kv_status {
-    ffi_status!(err_out, {
-        client(c)?.purge_deleted_secret(string(name, "name")?)
-    })
+pub extern "C" fn kv_client_purge_deleted_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
+    ffi_status!(err_out, { client(c)?.purge_deleted_secret(string(name, "name")?) })
 }
 
 /// Backs up all versions of a secret into an opaque blob that only `kv_client_restore_secret`
 /// (in a vault of the same subscription and geography) can read.
 #[no_mangle]
-pub extern "C" fn kv_client_backup_secret(c: *const kv_client, name: *const c_char, out: *mut *mut kv_blob, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_backup_secret(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_blob,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let client = client(c)?;
@@ -333,7 +402,13 @@ pub extern "C" fn kv_client_backup_secret(c: *const kv_client, name: *const c_ch
 /// Restores a secret (all versions) from a backup blob. `out` may be NULL; the returned secret
 /// carries no value.
 #[no_mangle]
-pub extern "C" fn kv_client_restore_secret(c: *const kv_client, backup: *const u8, backup_len: usize, out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_restore_secret(
+    c: *const kv_client,
+    backup: *const u8,
+    backup_len: usize,
+    out: *mut *mut kv_secret,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let client = client(c)?;
         let blob = bytes(backup, backup_len, "backup")?;
@@ -346,7 +421,11 @@ pub extern "C" fn kv_client_restore_secret(c: *const kv_client, backup: *const u
 /// Starts listing the vault's secrets (items carry no value or version). No request is sent
 /// until the first `kv_secret_iter_next`.
 #[no_mangle]
-pub extern "C" fn kv_client_list_secrets(c: *const kv_client, out: *mut *mut kv_secret_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_secrets(
+    c: *const kv_client,
+    out: *mut *mut kv_secret_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_secret_iter { pager: client(c)?.list_secrets() });
@@ -356,7 +435,12 @@ pub extern "C" fn kv_client_list_secrets(c: *const kv_client, out: *mut *mut kv_
 
 /// Starts listing the versions of a secret (items carry no value).
 #[no_mangle]
-pub extern "C" fn kv_client_list_secret_versions(c: *const kv_client, name: *const c_char, out: *mut *mut kv_secret_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_secret_versions(
+    c: *const kv_client,
+    name: *const c_char,
+    out: *mut *mut kv_secret_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let pager = client(c)?.list_secret_versions(string(name, "name")?)?;
@@ -367,7 +451,11 @@ pub extern "C" fn kv_client_list_secret_versions(c: *const kv_client, name: *con
 
 /// Starts listing deleted secrets.
 #[no_mangle]
-pub extern "C" fn kv_client_list_deleted_secrets(c: *const kv_client, out: *mut *mut kv_secret_iter, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_client_list_deleted_secrets(
+    c: *const kv_client,
+    out: *mut *mut kv_secret_iter,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         *out = into_handle(kv_secret_iter { pager: client(c)?.list_deleted_secrets() });
@@ -379,7 +467,11 @@ pub extern "C" fn kv_client_list_deleted_secrets(c: *const kv_client, out: *mut 
 /// the end of the list. Fetches the next page when needed; after an error the same page is tried
 /// again on the next call.
 #[no_mangle]
-pub extern "C" fn kv_secret_iter_next(it: *mut kv_secret_iter, item_out: *mut *mut kv_secret, err_out: *mut *mut kv_error) -> kv_status {
+pub extern "C" fn kv_secret_iter_next(
+    it: *mut kv_secret_iter,
+    item_out: *mut *mut kv_secret,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(item_out, "item_out")?;
         let it = handle_mut(it, "iterator")?;
@@ -536,7 +628,12 @@ pub extern "C" fn kv_secret_tag_get(s: *const kv_secret, name: *const c_char, va
         let found = (|| {
             let secret = handle(s, "secret").ok()?;
             let name = string(name, "name").ok()?;
-            let (_, value) = secret.tags.iter().zip(secret.secret.bundle.tags.iter().flatten()).find(|(_, (k, _))| k.as_str() == name)?.0;
+            let (_, value) = secret
+                .tags
+                .iter()
+                .zip(secret.secret.bundle.tags.iter().flatten())
+                .find(|(_, (k, _))| k.as_str() == name)?
+                .0;
             Some(value.view())
         })();
         match (found, value_out.is_null()) {

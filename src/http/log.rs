@@ -17,15 +17,14 @@ pub enum Level {
     Debug = 4,
 }
 
-static MAX_LEVEL: Lazy<Option<Level>> = Lazy::new(|| {
-    match std::env::var("KV_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
+static MAX_LEVEL: Lazy<Option<Level>> =
+    Lazy::new(|| match std::env::var("KV_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
         "error" => Some(Level::Error),
         "warn" => Some(Level::Warn),
         "info" | "1" | "true" => Some(Level::Info),
         "debug" | "trace" => Some(Level::Debug),
         _ => None,
-    }
-});
+    });
 
 /// True when lines of `level` are written.
 pub fn enabled(level: Level) -> bool {

@@ -6,13 +6,14 @@ use crate::auth::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome
 use crate::auth::Credential;
 use crate::error::{Error, Redactions, Result};
 use crate::http::log::{self, Level};
+use crate::http::resend::{self, Effect};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::http::vault_url::VaultUrl;
-use crate::http::resend::{self, Effect};
 use crate::status::{
-    KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_INVALID_CHALLENGE, KV_STATUS_OUTCOME_UNKNOWN, KV_STATUS_REDIRECT_REFUSED, KV_STATUS_SERVICE_ERROR,
-    KV_STATUS_TIMEOUT, KV_STATUS_TOO_MANY_REDIRECTS,
+    KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_INVALID_CHALLENGE,
+    KV_STATUS_OUTCOME_UNKNOWN, KV_STATUS_REDIRECT_REFUSED, KV_STATUS_SERVICE_ERROR, KV_STATUS_TIMEOUT,
+    KV_STATUS_TOO_MANY_REDIRECTS,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -192,13 +193,20 @@ impl Pipeline {
         let mut visited = vec![url.clone()];
         let mut challenges = 0;
         loop {
-            let reply = self.send_with_retries(&hop, effect, &url, authorization.as_ref(), &client_request_id, deadline)?;
+            let reply =
+                self.send_with_retries(&hop, effect, &url, authorization.as_ref(), &client_request_id, deadline)?;
             let on_vault = self.vault.is_same_origin(&url);
             if reply.status == 401 && challenges < 2 && on_vault {
                 challenges += 1;
-                let www = challenge::join_headers(reply.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()));
+                let www = challenge::join_headers(
+                    reply.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()),
+                );
                 log::write(Level::Debug, format_args!("401 challenge from {}", log::redact_url(&url)));
-                match self.within_deadline(deadline, &url, self.auth.on_unauthorized(www.as_deref(), authorization.as_ref(), deadline))? {
+                match self.within_deadline(
+                    deadline,
+                    &url,
+                    self.auth.on_unauthorized(www.as_deref(), authorization.as_ref(), deadline),
+                )? {
                     ChallengeOutcome::Retry(next) => {
                         authorization = Some(next);
                         continue;
@@ -208,13 +216,23 @@ impl Pipeline {
             }
             if matches!(reply.status, 301 | 302 | 303 | 307 | 308) {
                 let target = self.redirect_target(&url, &reply, &visited)?;
-                log::write(Level::Info, format_args!("{} {} -> {} redirect to {}", hop.method.as_str(), log::redact_url(&url), reply.status, log::redact_url(&target)));
+                log::write(
+                    Level::Info,
+                    format_args!(
+                        "{} {} -> {} redirect to {}",
+                        hop.method.as_str(),
+                        log::redact_url(&url),
+                        reply.status,
+                        log::redact_url(&target)
+                    ),
+                );
                 if reply.status == 303 {
                     // "See Other": the answer is fetched with GET.
                     hop = Hop { method: Method::Get, body: None };
                 }
                 if !self.vault.is_same_origin(&target) {
-                    authorization = Some(self.authorize_redirect(&hop, &target, reply.status, &client_request_id, deadline)?);
+                    authorization =
+                        Some(self.authorize_redirect(&hop, &target, reply.status, &client_request_id, deadline)?);
                 } else if !on_vault {
                     // Back on the vault from another origin: the vault's own token again.
                     authorization = self.within_deadline(deadline, &target, self.auth.current(deadline))?;
@@ -228,7 +246,10 @@ impl Pipeline {
                 return Ok(Response { status: reply.status, body: reply.body, request_id });
             }
             // A gateway or proxy may echo the request in its error page: never quote what we sent.
-            let sent = Redactions::of_request(request.body.as_deref().map(Vec::as_slice), authorization.as_ref().map(|a| a.token.token.as_str()));
+            let sent = Redactions::of_request(
+                request.body.as_deref().map(Vec::as_slice),
+                authorization.as_ref().map(|a| a.token.token.as_str()),
+            );
             let mut err = if reply.status == 304 {
                 let mut e = Error::new(
                     KV_STATUS_SERVICE_ERROR,
@@ -246,7 +267,16 @@ impl Pipeline {
                     err = outcome_unknown(err, &format!("HTTP {}", reply.status));
                 }
             }
-            log::write(Level::Error, format_args!("{} {} -> {} {}", request.method.as_str(), log::redact_url(&url), reply.status, err.service_code));
+            log::write(
+                Level::Error,
+                format_args!(
+                    "{} {} -> {} {}",
+                    request.method.as_str(),
+                    log::redact_url(&url),
+                    reply.status,
+                    err.service_code
+                ),
+            );
             return Err(err);
         }
     }
@@ -262,14 +292,23 @@ impl Pipeline {
         };
         let location = reply.header("location").unwrap_or_default();
         let target = url::Url::parse(url).and_then(|base| base.join(location.trim())).map_err(|_| {
-            with_status(KV_STATUS_SERVICE_ERROR, format!("HTTP {} from {} without a usable Location header", reply.status, log::redact_url(url)))
+            with_status(
+                KV_STATUS_SERVICE_ERROR,
+                format!("HTTP {} from {} without a usable Location header", reply.status, log::redact_url(url)),
+            )
         })?;
         let target = target.to_string();
         if visited.len() > MAX_REDIRECTS || visited.contains(&target) {
             let why = if visited.contains(&target) { "a redirect loop" } else { "too many redirects" };
             return Err(with_status(
                 KV_STATUS_TOO_MANY_REDIRECTS,
-                format!("{why}: HTTP {} from {} back to {} after {} redirects (at most {MAX_REDIRECTS} are followed)", reply.status, log::redact_url(url), log::redact_url(&target), visited.len() - 1),
+                format!(
+                    "{why}: HTTP {} from {} back to {} after {} redirects (at most {MAX_REDIRECTS} are followed)",
+                    reply.status,
+                    log::redact_url(url),
+                    log::redact_url(&target),
+                    visited.len() - 1
+                ),
             ));
         }
         Ok(target)
@@ -280,9 +319,19 @@ impl Pipeline {
     /// must draw a 401 challenge whose resource passes the resource check for the new host
     /// (always checked here, whatever `verify_challenge_resource` says). Otherwise the redirect
     /// is refused with `KV_STATUS_REDIRECT_REFUSED`, naming the target.
-    fn authorize_redirect(&self, hop: &Hop, target: &str, status: u16, client_request_id: &str, deadline: Instant) -> Result<Authorization> {
+    fn authorize_redirect(
+        &self,
+        hop: &Hop,
+        target: &str,
+        status: u16,
+        client_request_id: &str,
+        deadline: Instant,
+    ) -> Result<Authorization> {
         let refuse = |why: String| {
-            let mut e = Error::new(KV_STATUS_REDIRECT_REFUSED, format!("the vault's HTTP {status} redirect to {} was not followed: {why}", log::redact_url(target)));
+            let mut e = Error::new(
+                KV_STATUS_REDIRECT_REFUSED,
+                format!("the vault's HTTP {status} redirect to {} was not followed: {why}", log::redact_url(target)),
+            );
             e.http_status = status;
             e
         };
@@ -295,14 +344,21 @@ impl Pipeline {
         }
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(Error::new(KV_STATUS_TIMEOUT, format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(target))));
+            return Err(Error::new(
+                KV_STATUS_TIMEOUT,
+                format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(target)),
+            ));
         }
         let probe = Hop { method: hop.method, body: None };
         let (reply, _) = self.send_once(&probe, target, None, client_request_id, remaining);
         let reply = reply.map_err(|e| refuse(format!("its probe failed: {}", e.message)))?;
         let www = match (reply.status, reply.header("www-authenticate")) {
             (401, Some(www)) => www,
-            (other, _) => return Err(refuse(format!("a probe without the token was answered HTTP {other}, not a vault's challenge"))),
+            (other, _) => {
+                return Err(refuse(format!(
+                    "a probe without the token was answered HTTP {other}, not a vault's challenge"
+                )))
+            }
         };
         let authorization = self.auth.authorize_host(&host, &www, deadline).map_err(|e| {
             if e.status == KV_STATUS_CHALLENGE_RESOURCE_MISMATCH || e.status == KV_STATUS_INVALID_CHALLENGE {
@@ -324,7 +380,12 @@ impl Pipeline {
             }
             Error::new(
                 KV_STATUS_TIMEOUT,
-                format!("the call timeout of {:?} expired while getting a token ({}): {}", self.options.call_timeout, log::redact_url(url), e.message),
+                format!(
+                    "the call timeout of {:?} expired while getting a token ({}): {}",
+                    self.options.call_timeout,
+                    log::redact_url(url),
+                    e.message
+                ),
             )
         })
     }
@@ -347,7 +408,8 @@ impl Pipeline {
                 (false, false) => format!("{}?api-version={}", request.target, self.options.api_version),
             });
         }
-        let mut url = url::Url::parse(&self.vault.join(&request.target)).map_err(|e| Error::invalid_argument(format!("bad request path: {e}")))?;
+        let mut url = url::Url::parse(&self.vault.join(&request.target))
+            .map_err(|e| Error::invalid_argument(format!("bad request path: {e}")))?;
         {
             let mut pairs = url.query_pairs_mut();
             for (k, v) in &request.query {
@@ -378,7 +440,10 @@ impl Pipeline {
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
             if remaining.is_zero() {
-                return Err(Error::new(KV_STATUS_TIMEOUT, format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url))));
+                return Err(Error::new(
+                    KV_STATUS_TIMEOUT,
+                    format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url)),
+                ));
             }
             let (outcome, unsent) = self.send_once(hop, url, authorization, client_request_id, remaining);
             let (server_delay, failure, not_acted) = match &outcome {
@@ -389,19 +454,44 @@ impl Pipeline {
                 Err(err) if transport::is_retriable(err) => (None, err.message.clone(), unsent),
                 _ => {
                     if let Ok(reply) = &outcome {
-                        log::write(Level::Info, format_args!("{} {} -> {} in {:?}", hop.method.as_str(), log::redact_url(url), reply.status, started.elapsed()));
+                        log::write(
+                            Level::Info,
+                            format_args!(
+                                "{} {} -> {} in {:?}",
+                                hop.method.as_str(),
+                                log::redact_url(url),
+                                reply.status,
+                                started.elapsed()
+                            ),
+                        );
                     }
                     return outcome;
                 }
             };
             if once && !not_acted {
-                log::write(Level::Warn, format_args!("{} {} failed ({failure}); not resent: it may have taken effect", hop.method.as_str(), log::redact_url(url)));
+                log::write(
+                    Level::Warn,
+                    format_args!(
+                        "{} {} failed ({failure}); not resent: it may have taken effect",
+                        hop.method.as_str(),
+                        log::redact_url(url)
+                    ),
+                );
                 return outcome.map_err(|e| outcome_unknown(e, &failure));
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             match retry::decide(&self.options.retry, retries_done, server_delay, Some(remaining), fastrand::f64()) {
                 RetryDecision::RetryAfter(wait) => {
-                    log::write(Level::Warn, format_args!("{} {} failed ({failure}); retry {} in {:?}", hop.method.as_str(), log::redact_url(url), retries_done + 1, wait));
+                    log::write(
+                        Level::Warn,
+                        format_args!(
+                            "{} {} failed ({failure}); retry {} in {:?}",
+                            hop.method.as_str(),
+                            log::redact_url(url),
+                            retries_done + 1,
+                            wait
+                        ),
+                    );
                     std::thread::sleep(wait);
                     retries_done += 1;
                 }
@@ -412,7 +502,14 @@ impl Pipeline {
 
     /// One exchange. Also tells whether a failure certainly happened before the request was
     /// sent (nothing reached the vault).
-    fn send_once(&self, hop: &Hop, url: &str, authorization: Option<&Authorization>, client_request_id: &str, remaining: Duration) -> (Result<RawReply>, bool) {
+    fn send_once(
+        &self,
+        hop: &Hop,
+        url: &str,
+        authorization: Option<&Authorization>,
+        client_request_id: &str,
+        remaining: Duration,
+    ) -> (Result<RawReply>, bool) {
         match self.build(hop, url, authorization, client_request_id) {
             Ok(http_request) => {
                 let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
@@ -428,7 +525,13 @@ impl Pipeline {
     /// POST goes as POST naming the verb in both `X-HTTP-METHOD` and `X-HTTP-REQUEST` (the two
     /// spellings the service's documentation uses); a verb without a body (DELETE) then goes
     /// with an empty body (`Content-Length: 0`), as the service asks.
-    fn build<'b>(&self, hop: &Hop<'b>, url: &str, authorization: Option<&Authorization>, client_request_id: &str) -> Result<http::Request<&'b [u8]>> {
+    fn build<'b>(
+        &self,
+        hop: &Hop<'b>,
+        url: &str,
+        authorization: Option<&Authorization>,
+        client_request_id: &str,
+    ) -> Result<http::Request<&'b [u8]>> {
         let overridden = self.options.method_override && !matches!(hop.method, Method::Get | Method::Post);
         let wire_method = if overridden { Method::Post } else { hop.method };
         let mut builder = http::Request::builder()
@@ -437,11 +540,13 @@ impl Pipeline {
             .header("accept", "application/json")
             .header("x-ms-client-request-id", client_request_id);
         if overridden {
-            builder = builder.header("x-http-method", hop.method.as_str()).header("x-http-request", hop.method.as_str());
+            builder =
+                builder.header("x-http-method", hop.method.as_str()).header("x-http-request", hop.method.as_str());
         }
         let auth_value = authorization.map(Authorization::header_value);
         if let Some(value) = &auth_value {
-            let mut header = http::HeaderValue::from_str(value).map_err(|_| Error::invalid_argument("the token is not a valid header value"))?;
+            let mut header = http::HeaderValue::from_str(value)
+                .map_err(|_| Error::invalid_argument("the token is not a valid header value"))?;
             header.set_sensitive(true);
             builder = builder.header("authorization", header);
         }
@@ -508,7 +613,10 @@ mod tests {
         let p = pipeline("2025-07-01");
         let mut r = Request::new(Method::Get, "/secrets");
         r.query.push(("maxresults", "5".into()));
-        assert_eq!(p.url_for(&r).unwrap(), "https://myvault.vault.azure.net/secrets?maxresults=5&api-version=2025-07-01");
+        assert_eq!(
+            p.url_for(&r).unwrap(),
+            "https://myvault.vault.azure.net/secrets?maxresults=5&api-version=2025-07-01"
+        );
         let given = "https://myvault.vault.azure.net:443/secrets?api-version=7.2&$skiptoken=abc&maxresults=1";
         assert_eq!(p.url_for(&Request::new(Method::Get, given)).unwrap(), given);
         let bare = "https://myvault.vault.azure.net/secrets?$skiptoken=abc";

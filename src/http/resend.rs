@@ -32,7 +32,8 @@ pub enum Effect {
 }
 
 /// POST operations known to leave the vault unchanged; any other POST counts as repeating.
-const SAFE_POSTS: [&str; 9] = ["backup", "encrypt", "decrypt", "sign", "verify", "wrapkey", "unwrapkey", "release", "rng"];
+const SAFE_POSTS: [&str; 9] =
+    ["backup", "encrypt", "decrypt", "sign", "verify", "wrapkey", "unwrapkey", "release", "rng"];
 
 /// The effect of `method` on `target` (a path, or an absolute `nextLink` URL).
 pub fn effect(method: Method, target: &str) -> Effect {

@@ -79,7 +79,8 @@ fn host_and_port(uri: &Uri) -> Result<String, ureq::Error> {
     let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
         return Err(ureq::Error::BadUri(format!("{uri} is not an absolute URL")));
     };
-    DefaultResolver::host_and_port(scheme, authority).ok_or_else(|| ureq::Error::BadUri(format!("{uri} has no port and an unknown scheme")))
+    DefaultResolver::host_and_port(scheme, authority)
+        .ok_or_else(|| ureq::Error::BadUri(format!("{uri} has no port and an unknown scheme")))
 }
 
 /// Resolves `uri`'s host on this thread, keeping the address family the config wants.

@@ -30,11 +30,7 @@ pub struct RetryOptions {
 impl Default for RetryOptions {
     /// 4 retries, 800 ms initial delay, 60 s maximum computed delay.
     fn default() -> Self {
-        RetryOptions {
-            max_retries: 4,
-            initial_delay: Duration::from_millis(800),
-            max_delay: Duration::from_secs(60),
-        }
+        RetryOptions { max_retries: 4, initial_delay: Duration::from_millis(800), max_delay: Duration::from_secs(60) }
     }
 }
 
@@ -96,18 +92,11 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 ///
 /// Values too large to be represented as a [`Duration`] are treated as unusable too.
 #[must_use]
-pub fn server_requested_delay(
-    header: &dyn Fn(&str) -> Option<String>,
-    now: SystemTime,
-) -> Option<Duration> {
+pub fn server_requested_delay(header: &dyn Fn(&str) -> Option<String>, now: SystemTime) -> Option<Duration> {
     ["retry-after-ms", "x-ms-retry-after-ms"]
         .iter()
         .find_map(|name| header(name).as_deref().and_then(parse_millis))
-        .or_else(|| {
-            header("retry-after")
-                .as_deref()
-                .and_then(|v| parse_retry_after(v, now))
-        })
+        .or_else(|| header("retry-after").as_deref().and_then(|v| parse_retry_after(v, now)))
 }
 
 /// Backoff for retry number `retry` (1 for the first retry): `initial_delay * 2^(retry-1)`, multiplied by a jitter factor in [0.8, 1.2), capped at `max_delay`. `jitter` is a number in [0,1) supplied by the caller (so tests are deterministic); overflow-safe for huge `retry`.
@@ -122,11 +111,7 @@ pub fn backoff_delay(options: &RetryOptions, retry: u32, jitter: f64) -> Duratio
     let cap_nanos = cap.as_nanos();
 
     // Jitter factor in parts per billion, strictly inside [0.8e9, 1.2e9).
-    let j = if jitter.is_nan() {
-        0.0
-    } else {
-        jitter.clamp(0.0, 1.0)
-    };
+    let j = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
     // `as` saturates for floats; the min keeps the factor strictly below 1.2
     // even when `j` rounds up to 1.0.
     let span = ((400_000_000.0_f64 * j).floor() as u128).min(JITTER_SPAN_PPB - 1);
@@ -199,10 +184,7 @@ mod tests {
 
     /// Runs `server_requested_delay` over a fixed set of (lower-case) headers.
     fn delay_from(headers: &[(&str, &str)], now: SystemTime) -> Option<Duration> {
-        let map: HashMap<String, String> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let lookup = move |name: &str| map.get(name).cloned();
         server_requested_delay(&lookup, now)
     }
@@ -243,10 +225,7 @@ mod tests {
 
     #[test]
     fn retry_after_surrounding_spaces() {
-        assert_eq!(
-            delay(&[("retry-after", "  7 ")]),
-            Some(Duration::from_secs(7))
-        );
+        assert_eq!(delay(&[("retry-after", "  7 ")]), Some(Duration::from_secs(7)));
         assert_eq!(delay(&[("retry-after", "\t0.5\t")]), Some(ms(500)));
     }
 
@@ -265,10 +244,7 @@ mod tests {
     #[test]
     fn retry_after_http_date_with_spaces() {
         let now = SystemTime::now();
-        let date = format!(
-            " {} ",
-            httpdate::fmt_http_date(now + Duration::from_secs(10))
-        );
+        let date = format!(" {} ", httpdate::fmt_http_date(now + Duration::from_secs(10)));
         let d = delay_from(&[("retry-after", &date)], now).expect("date should parse");
         assert!((d.as_secs_f64() - 10.0).abs() <= 1.0, "{d:?}");
     }
@@ -277,21 +253,13 @@ mod tests {
     fn retry_after_past_date_is_zero() {
         let now = SystemTime::now();
         let date = httpdate::fmt_http_date(now - Duration::from_secs(3600));
-        assert_eq!(
-            delay_from(&[("retry-after", &date)], now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(
-            delay_from(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")], now),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(delay_from(&[("retry-after", &date)], now), Some(Duration::ZERO));
+        assert_eq!(delay_from(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")], now), Some(Duration::ZERO));
     }
 
     #[test]
     fn retry_after_garbage_is_none() {
-        for v in [
-            "soon", "", "   ", "abc", "-5", "inf", "NaN", "1e3", "5s", "1.2.3", ".",
-        ] {
+        for v in ["soon", "", "   ", "abc", "-5", "inf", "NaN", "1e3", "5s", "1.2.3", "."] {
             assert_eq!(delay(&[("retry-after", v)]), None, "value {v:?}");
         }
         assert_eq!(delay(&[]), None);
@@ -300,10 +268,7 @@ mod tests {
     #[test]
     fn retry_after_ms_header() {
         assert_eq!(delay(&[("retry-after-ms", "1500")]), Some(ms(1500)));
-        assert_eq!(
-            delay(&[("retry-after-ms", "1500.5")]),
-            Some(Duration::from_micros(1_500_500))
-        );
+        assert_eq!(delay(&[("retry-after-ms", "1500.5")]), Some(Duration::from_micros(1_500_500)));
         assert_eq!(delay(&[("retry-after-ms", " 0 ")]), Some(Duration::ZERO));
     }
 
@@ -315,53 +280,27 @@ mod tests {
 
     #[test]
     fn precedence_when_several_present() {
-        let all = [
-            ("retry-after", "9"),
-            ("x-ms-retry-after-ms", "700"),
-            ("retry-after-ms", "300"),
-        ];
+        let all = [("retry-after", "9"), ("x-ms-retry-after-ms", "700"), ("retry-after-ms", "300")];
         assert_eq!(delay(&all), Some(ms(300)));
-        assert_eq!(
-            delay(&[("retry-after", "9"), ("x-ms-retry-after-ms", "700")]),
-            Some(ms(700))
-        );
-        assert_eq!(
-            delay(&[("retry-after", "9"), ("retry-after-ms", "300")]),
-            Some(ms(300))
-        );
+        assert_eq!(delay(&[("retry-after", "9"), ("x-ms-retry-after-ms", "700")]), Some(ms(700)));
+        assert_eq!(delay(&[("retry-after", "9"), ("retry-after-ms", "300")]), Some(ms(300)));
     }
 
     #[test]
     fn negative_and_garbage_fall_through() {
         assert_eq!(
-            delay(&[
-                ("retry-after-ms", "-100"),
-                ("x-ms-retry-after-ms", "abc"),
-                ("retry-after", "3"),
-            ]),
+            delay(&[("retry-after-ms", "-100"), ("x-ms-retry-after-ms", "abc"), ("retry-after", "3"),]),
             Some(Duration::from_secs(3))
         );
-        assert_eq!(
-            delay(&[("retry-after-ms", "abc"), ("x-ms-retry-after-ms", "400")]),
-            Some(ms(400))
-        );
-        assert_eq!(
-            delay(&[("retry-after-ms", "-1"), ("x-ms-retry-after-ms", "-2")]),
-            None
-        );
-        assert_eq!(
-            delay(&[("retry-after-ms", "abc"), ("retry-after", "-4")]),
-            None
-        );
+        assert_eq!(delay(&[("retry-after-ms", "abc"), ("x-ms-retry-after-ms", "400")]), Some(ms(400)));
+        assert_eq!(delay(&[("retry-after-ms", "-1"), ("x-ms-retry-after-ms", "-2")]), None);
+        assert_eq!(delay(&[("retry-after-ms", "abc"), ("retry-after", "-4")]), None);
     }
 
     #[test]
     fn absurdly_large_values_are_ignored() {
         let huge = "9".repeat(400);
-        assert_eq!(
-            delay(&[("retry-after-ms", &huge), ("retry-after", "2")]),
-            Some(Duration::from_secs(2))
-        );
+        assert_eq!(delay(&[("retry-after-ms", &huge), ("retry-after", "2")]), Some(Duration::from_secs(2)));
         assert_eq!(delay(&[("retry-after", &huge)]), None);
     }
 
@@ -405,10 +344,7 @@ mod tests {
         // 800 ms * 2^6 = 51.2 s; ×1.2 would exceed the cap.
         assert_eq!(backoff_delay(&o, 7, 0.5), ms(51_200));
         assert_eq!(backoff_delay(&o, 7, 0.99), Duration::from_secs(60));
-        let small = RetryOptions {
-            max_delay: ms(1000),
-            ..RetryOptions::default()
-        };
+        let small = RetryOptions { max_delay: ms(1000), ..RetryOptions::default() };
         assert_eq!(backoff_delay(&small, 2, 0.5), ms(1000));
     }
 
@@ -417,35 +353,19 @@ mod tests {
         let o = RetryOptions::default();
         assert_eq!(backoff_delay(&o, 1000, 0.5), Duration::from_secs(60));
         assert_eq!(backoff_delay(&o, u32::MAX, 0.999), Duration::from_secs(60));
-        let extreme = RetryOptions {
-            max_retries: u32::MAX,
-            initial_delay: Duration::MAX,
-            max_delay: Duration::MAX,
-        };
+        let extreme = RetryOptions { max_retries: u32::MAX, initial_delay: Duration::MAX, max_delay: Duration::MAX };
         assert_eq!(backoff_delay(&extreme, 1000, 0.5), Duration::MAX);
         assert_eq!(backoff_delay(&extreme, 1, 0.999), Duration::MAX);
-        let zero = RetryOptions {
-            initial_delay: Duration::ZERO,
-            ..RetryOptions::default()
-        };
+        let zero = RetryOptions { initial_delay: Duration::ZERO, ..RetryOptions::default() };
         assert_eq!(backoff_delay(&zero, 1000, 0.5), Duration::ZERO);
     }
 
     #[test]
     fn decide_uses_backoff_without_server_delay() {
         let o = RetryOptions::default();
-        assert_eq!(
-            decide(&o, 0, None, None, 0.5),
-            RetryDecision::RetryAfter(ms(800))
-        );
-        assert_eq!(
-            decide(&o, 1, None, None, 0.5),
-            RetryDecision::RetryAfter(ms(1600))
-        );
-        assert_eq!(
-            decide(&o, 3, None, None, 0.5),
-            RetryDecision::RetryAfter(ms(6400))
-        );
+        assert_eq!(decide(&o, 0, None, None, 0.5), RetryDecision::RetryAfter(ms(800)));
+        assert_eq!(decide(&o, 1, None, None, 0.5), RetryDecision::RetryAfter(ms(1600)));
+        assert_eq!(decide(&o, 3, None, None, 0.5), RetryDecision::RetryAfter(ms(6400)));
     }
 
     #[test]
@@ -465,70 +385,37 @@ mod tests {
             RetryDecision::RetryAfter(Duration::from_secs(10))
         );
         // Smaller than computed: still the server's value.
-        assert_eq!(
-            decide(&o, 2, Some(ms(100)), None, 0.5),
-            RetryDecision::RetryAfter(ms(100))
-        );
+        assert_eq!(decide(&o, 2, Some(ms(100)), None, 0.5), RetryDecision::RetryAfter(ms(100)));
         // Above max_delay: honoured.
         assert_eq!(
             decide(&o, 0, Some(Duration::from_secs(120)), None, 0.5),
             RetryDecision::RetryAfter(Duration::from_secs(120))
         );
-        assert_eq!(
-            decide(&o, 0, Some(Duration::ZERO), None, 0.5),
-            RetryDecision::RetryAfter(Duration::ZERO)
-        );
+        assert_eq!(decide(&o, 0, Some(Duration::ZERO), None, 0.5), RetryDecision::RetryAfter(Duration::ZERO));
     }
 
     #[test]
     fn decide_gives_up_when_wait_exceeds_remaining() {
         let o = RetryOptions::default();
         let rem = Some(Duration::from_secs(5));
-        assert_eq!(
-            decide(&o, 0, Some(Duration::from_secs(10)), rem, 0.5),
-            RetryDecision::GiveUp
-        );
+        assert_eq!(decide(&o, 0, Some(Duration::from_secs(10)), rem, 0.5), RetryDecision::GiveUp);
         // Exactly at the deadline also gives up.
-        assert_eq!(
-            decide(&o, 0, Some(Duration::from_secs(5)), rem, 0.5),
-            RetryDecision::GiveUp
-        );
+        assert_eq!(decide(&o, 0, Some(Duration::from_secs(5)), rem, 0.5), RetryDecision::GiveUp);
         assert_eq!(
             decide(&o, 0, Some(Duration::from_secs(4)), rem, 0.5),
             RetryDecision::RetryAfter(Duration::from_secs(4))
         );
         // Computed backoff: 800 ms fits in 1 s, 1600 ms does not.
-        assert_eq!(
-            decide(&o, 0, None, Some(ms(1000)), 0.5),
-            RetryDecision::RetryAfter(ms(800))
-        );
-        assert_eq!(
-            decide(&o, 1, None, Some(ms(1000)), 0.5),
-            RetryDecision::GiveUp
-        );
-        assert_eq!(
-            decide(&o, 0, None, Some(Duration::ZERO), 0.5),
-            RetryDecision::GiveUp
-        );
+        assert_eq!(decide(&o, 0, None, Some(ms(1000)), 0.5), RetryDecision::RetryAfter(ms(800)));
+        assert_eq!(decide(&o, 1, None, Some(ms(1000)), 0.5), RetryDecision::GiveUp);
+        assert_eq!(decide(&o, 0, None, Some(Duration::ZERO), 0.5), RetryDecision::GiveUp);
     }
 
     #[test]
     fn decide_max_retries_zero_never_retries() {
-        let o = RetryOptions {
-            max_retries: 0,
-            ..RetryOptions::default()
-        };
+        let o = RetryOptions { max_retries: 0, ..RetryOptions::default() };
         assert_eq!(decide(&o, 0, None, None, 0.5), RetryDecision::GiveUp);
         assert_eq!(decide(&o, 0, Some(ms(1)), None, 0.5), RetryDecision::GiveUp);
-        assert_eq!(
-            decide(
-                &o,
-                0,
-                Some(Duration::ZERO),
-                Some(Duration::from_secs(100)),
-                0.0
-            ),
-            RetryDecision::GiveUp
-        );
+        assert_eq!(decide(&o, 0, Some(Duration::ZERO), Some(Duration::from_secs(100)), 0.0), RetryDecision::GiveUp);
     }
 }

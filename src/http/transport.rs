@@ -3,7 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
-use crate::status::{KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_LARGE, KV_STATUS_TIMEOUT, KV_STATUS_TLS, KV_STATUS_TRANSPORT};
+use crate::status::{
+    KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_LARGE, KV_STATUS_TIMEOUT, KV_STATUS_TLS,
+    KV_STATUS_TRANSPORT,
+};
 use std::path::Path;
 use std::time::Duration;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
@@ -56,7 +59,8 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
 
 fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
     let native = rustls_native_certs::load_native_certs();
-    let mut certs: Vec<Certificate<'static>> = native.certs.iter().map(|der| Certificate::from_der(der.as_ref()).to_owned()).collect();
+    let mut certs: Vec<Certificate<'static>> =
+        native.certs.iter().map(|der| Certificate::from_der(der.as_ref()).to_owned()).collect();
     if certs.is_empty() && extra.is_empty() {
         return RootCerts::WebPki;
     }
@@ -74,7 +78,12 @@ pub fn load_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
         match item {
             Ok(PemItem::Certificate(cert)) => certs.push(cert.to_owned()),
             Ok(_) => {}
-            Err(e) => return Err(Error::new(KV_STATUS_FILE_ERROR, format!("CA file '{}' is not valid PEM: {e}", path.display()))),
+            Err(e) => {
+                return Err(Error::new(
+                    KV_STATUS_FILE_ERROR,
+                    format!("CA file '{}' is not valid PEM: {e}", path.display()),
+                ))
+            }
         }
     }
     if certs.is_empty() {
@@ -104,7 +113,11 @@ impl RawReply {
 
 /// Completes an exchange: the outcome of `agent.run` / `call`, with its body read whole (at most
 /// `limit` bytes). Failures are classified against `url`.
-pub fn receive(sent: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>, url: &str, limit: u64) -> Result<RawReply> {
+pub fn receive(
+    sent: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    url: &str,
+    limit: u64,
+) -> Result<RawReply> {
     let mut reply = sent.map_err(|e| classify(&e, url))?;
     let status = reply.status().as_u16();
     let headers = std::mem::take(reply.headers_mut());
@@ -125,8 +138,13 @@ pub fn failed_before_sending(err: &ureq::Error) -> bool {
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::ConnectProxyFailed(_) => true,
         ureq::Error::Timeout(which) => matches!(which, ureq::Timeout::Resolve | ureq::Timeout::Connect),
         ureq::Error::Io(io) => {
-            matches!(io.kind(), ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable)
-                || io.to_string().contains("failed to lookup address")
+            matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::HostUnreachable
+            ) || io.to_string().contains("failed to lookup address")
         }
         _ => false,
     }
@@ -141,12 +159,20 @@ pub fn classify(err: &ureq::Error, url: &str) -> Error {
         ureq::Error::Tls(msg) => (KV_STATUS_TLS, format!("TLS failure: {msg}")),
         ureq::Error::Rustls(e) => (KV_STATUS_TLS, format!("TLS failure: {e}")),
         ureq::Error::Pem(e) => (KV_STATUS_TLS, format!("TLS certificate error: {e}")),
-        ureq::Error::BodyExceedsLimit(limit) => (KV_STATUS_RESPONSE_TOO_LARGE, format!("reply body larger than {limit} bytes")),
+        ureq::Error::BodyExceedsLimit(limit) => {
+            (KV_STATUS_RESPONSE_TOO_LARGE, format!("reply body larger than {limit} bytes"))
+        }
         ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => (KV_STATUS_TIMEOUT, format!("timed out: {io}")),
-            _ if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => (KV_STATUS_TLS, format!("TLS failure: {io}")),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                (KV_STATUS_TIMEOUT, format!("timed out: {io}"))
+            }
+            _ if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+                (KV_STATUS_TLS, format!("TLS failure: {io}"))
+            }
             // std's resolver reports lookup failures only through this message.
-            _ if io.to_string().contains("failed to lookup address") => (KV_STATUS_DNS, format!("host name not found: {io}")),
+            _ if io.to_string().contains("failed to lookup address") => {
+                (KV_STATUS_DNS, format!("host name not found: {io}"))
+            }
             _ => (KV_STATUS_TRANSPORT, format!("I/O error: {io}")),
         },
         ureq::Error::ConnectionFailed => (KV_STATUS_TRANSPORT, "connection failed".to_owned()),
@@ -170,7 +196,10 @@ mod tests {
         assert_eq!(status_of(ureq::Error::Io(lookup)), KV_STATUS_DNS);
         assert_eq!(status_of(ureq::Error::HostNotFound), KV_STATUS_DNS);
         assert_eq!(status_of(ureq::Error::Io(IoError::new(ErrorKind::TimedOut, "t"))), KV_STATUS_TIMEOUT);
-        assert_eq!(status_of(ureq::Error::Io(IoError::new(ErrorKind::ConnectionRefused, "refused"))), KV_STATUS_TRANSPORT);
+        assert_eq!(
+            status_of(ureq::Error::Io(IoError::new(ErrorKind::ConnectionRefused, "refused"))),
+            KV_STATUS_TRANSPORT
+        );
         let tls = IoError::new(ErrorKind::InvalidData, rustls::Error::General("bad cert".into()));
         assert_eq!(status_of(ureq::Error::Io(tls)), KV_STATUS_TLS);
         assert_eq!(status_of(ureq::Error::BodyExceedsLimit(5)), KV_STATUS_RESPONSE_TOO_LARGE);

@@ -26,7 +26,8 @@ impl VaultUrl {
     /// `127.0.0.0/8`, `[::1]`) when `allow_insecure_http` is set. A path other than `/`, a query,
     /// a fragment or user info is refused.
     pub fn parse(text: &str, allow_insecure_http: bool) -> Result<VaultUrl> {
-        let url = Url::parse(text.trim()).map_err(|e| Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: {e}")))?;
+        let url = Url::parse(text.trim())
+            .map_err(|e| Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: {e}")))?;
         match url.scheme() {
             "https" => {}
             "http" if allow_insecure_http => {
@@ -52,10 +53,16 @@ impl VaultUrl {
             return Err(Error::new(KV_STATUS_INVALID_URL, "invalid vault URL: no host"));
         }
         if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::new(KV_STATUS_INVALID_URL, "invalid vault URL: it must not carry user info, a query or a fragment"));
+            return Err(Error::new(
+                KV_STATUS_INVALID_URL,
+                "invalid vault URL: it must not carry user info, a query or a fragment",
+            ));
         }
         if url.path() != "/" && !url.path().is_empty() {
-            return Err(Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: unexpected path '{}' (give only scheme, host and port)", url.path())));
+            return Err(Error::new(
+                KV_STATUS_INVALID_URL,
+                format!("invalid vault URL: unexpected path '{}' (give only scheme, host and port)", url.path()),
+            ));
         }
         Ok(VaultUrl { url })
     }
@@ -101,7 +108,9 @@ mod tests {
     fn refuses_what_is_not_a_vault_base_url() {
         assert_eq!(VaultUrl::parse("http://localhost:8080", false).unwrap_err().status, KV_STATUS_INSECURE_TRANSPORT);
         assert!(VaultUrl::parse("http://localhost:8080", true).is_ok());
-        for bad in ["", "vault.azure.net", "ftp://x", "https://u:p@x", "https://x/secrets", "https://x/?a=b", "https://"] {
+        for bad in
+            ["", "vault.azure.net", "ftp://x", "https://u:p@x", "https://x/secrets", "https://x/?a=b", "https://"]
+        {
             let err = VaultUrl::parse(bad, false).unwrap_err();
             assert_eq!(err.status, KV_STATUS_INVALID_URL, "{bad}");
         }

@@ -232,7 +232,12 @@ pub struct IssuerCredentials {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Password (the service does not return it).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::model::encoding::deserialize_zeroizing", serialize_with = "serialize_zeroizing")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::model::encoding::deserialize_zeroizing",
+        serialize_with = "serialize_zeroizing"
+    )]
     pub pwd: Option<Zeroizing<String>>,
 }
 
@@ -393,7 +398,10 @@ mod tests {
 
     #[test]
     fn bundles_decode_standard_base64_cer() {
-        let b: CertificateBundle = serde_json::from_value(serde_json::json!({"id": "https://v/certificates/c/1", "cer": "+/8A", "x5t": "-_8"})).unwrap();
+        let b: CertificateBundle = serde_json::from_value(
+            serde_json::json!({"id": "https://v/certificates/c/1", "cer": "+/8A", "x5t": "-_8"}),
+        )
+        .unwrap();
         assert_eq!(b.cer.unwrap().0, vec![0xfb, 0xff, 0x00]);
         assert_eq!(b.x5t.unwrap().0, vec![0xfb, 0xff]);
     }

@@ -6,12 +6,16 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 
-const LENIENT_CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent).with_decode_allow_trailing_bits(true);
+const LENIENT_CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
 const LENIENT_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT_CONFIG);
 const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT_CONFIG);
 
 /// Deserializes an optional JSON string straight into zeroizing storage (secret values, tokens).
-pub fn deserialize_zeroizing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<zeroize::Zeroizing<String>>, D::Error> {
+pub fn deserialize_zeroizing<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<zeroize::Zeroizing<String>>, D::Error> {
     <Option<String> as serde::Deserialize>::deserialize(d).map(|o| o.map(zeroize::Zeroizing::new))
 }
 

@@ -413,7 +413,10 @@ mod tests {
         let jwk = key.key.as_ref().unwrap();
         assert_eq!(jwk.kty.as_deref(), body["key"]["kty"].as_str());
         assert_eq!(key.id(), body["key"]["kid"].as_str());
-        assert_eq!(jwk.n.as_ref().map(|n| encode_b64url(&n.0)), body["key"]["n"].as_str().map(|s| s.trim_end_matches('=').replace('+', "-").replace('/', "_")));
+        assert_eq!(
+            jwk.n.as_ref().map(|n| encode_b64url(&n.0)),
+            body["key"]["n"].as_str().map(|s| s.trim_end_matches('=').replace('+', "-").replace('/', "_"))
+        );
         assert_eq!(key.attributes.common.enabled, body["attributes"]["enabled"].as_bool());
 
         let deleted = example("DeleteKey-example.json");
@@ -423,16 +426,29 @@ mod tests {
         assert!(key.deleted_date.is_some() && key.scheduled_purge_date.is_some());
 
         let list = example("GetKeys-example.json");
-        let page: crate::model::Page<KeyBundle> = serde_json::from_value(list["responses"]["200"]["body"].clone()).unwrap();
+        let page: crate::model::Page<KeyBundle> =
+            serde_json::from_value(list["responses"]["200"]["body"].clone()).unwrap();
         assert!(!page.value.is_empty());
         assert!(page.value[0].id().is_some());
     }
 
     #[test]
     fn request_bodies_use_wire_names() {
-        let body = KeyCreateParameters { kty: "RSA".into(), key_size: Some(2048), key_ops: Some(vec!["sign".into()]), ..Default::default() };
-        assert_eq!(serde_json::to_value(&body).unwrap(), serde_json::json!({"kty":"RSA","key_size":2048,"key_ops":["sign"]}));
-        let attrs = KeyAttributes { common: Attributes { enabled: Some(true), created: Some(5), ..Default::default() }, exportable: Some(false), ..Default::default() };
+        let body = KeyCreateParameters {
+            kty: "RSA".into(),
+            key_size: Some(2048),
+            key_ops: Some(vec!["sign".into()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"kty":"RSA","key_size":2048,"key_ops":["sign"]})
+        );
+        let attrs = KeyAttributes {
+            common: Attributes { enabled: Some(true), created: Some(5), ..Default::default() },
+            exportable: Some(false),
+            ..Default::default()
+        };
         assert_eq!(serde_json::to_value(&attrs).unwrap(), serde_json::json!({"enabled":true,"exportable":false}));
         let op = KeyOperationsParameters { alg: "RSA-OAEP".into(), value: B64(vec![0xfb, 0xff]), ..Default::default() };
         assert_eq!(serde_json::to_value(&op).unwrap(), serde_json::json!({"alg":"RSA-OAEP","value":"-_8"}));

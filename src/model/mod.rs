@@ -45,7 +45,10 @@ pub const MAX_TAGS: usize = 15;
 /// Checks tags locally: at most 15, names 1–512 characters, values at most 512.
 pub fn check_tags(tags: &Tags) -> crate::error::Result<()> {
     if tags.len() > MAX_TAGS {
-        return Err(crate::error::Error::invalid_argument(format!("{} tags given; at most {MAX_TAGS} are allowed", tags.len())));
+        return Err(crate::error::Error::invalid_argument(format!(
+            "{} tags given; at most {MAX_TAGS} are allowed",
+            tags.len()
+        )));
     }
     if tags.keys().any(|k| k.is_empty() || k.chars().count() > 512) || tags.values().any(|v| v.chars().count() > 512) {
         return Err(crate::error::Error::invalid_argument("tag names must be 1-512 characters and values at most 512"));
@@ -56,7 +59,9 @@ pub fn check_tags(tags: &Tags) -> crate::error::Result<()> {
 /// Checks that an expiry is not before a not-before time, when both are set.
 pub fn check_validity(not_before: Option<i64>, expires: Option<i64>) -> crate::error::Result<()> {
     match (not_before, expires) {
-        (Some(nbf), Some(exp)) if exp < nbf => Err(crate::error::Error::invalid_argument("expiry is before not-before")),
+        (Some(nbf), Some(exp)) if exp < nbf => {
+            Err(crate::error::Error::invalid_argument("expiry is before not-before"))
+        }
         _ => Ok(()),
     }
 }

@@ -72,7 +72,8 @@ mod tests {
 
     #[test]
     fn parses_the_spec_examples() {
-        let example: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/spec-examples/GetSecret-example.json")).unwrap();
+        let example: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/spec-examples/GetSecret-example.json")).unwrap();
         let body = &example["responses"]["200"]["body"];
         let s: SecretBundle = serde_json::from_value(body.clone()).unwrap();
         assert_eq!(s.value.as_deref().map(|v| v.as_str()), body["value"].as_str());
@@ -80,7 +81,8 @@ mod tests {
         assert_eq!(s.attributes.enabled, body["attributes"]["enabled"].as_bool());
         assert_eq!(s.attributes.created, body["attributes"]["created"].as_i64());
 
-        let example: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/spec-examples/DeleteSecret-example.json")).unwrap();
+        let example: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/spec-examples/DeleteSecret-example.json")).unwrap();
         let body = &example["responses"]["200"]["body"];
         let s: SecretBundle = serde_json::from_value(body.clone()).unwrap();
         assert_eq!(s.recovery_id.as_deref(), body["recoveryId"].as_str());
@@ -91,8 +93,20 @@ mod tests {
 
     #[test]
     fn set_parameters_skip_read_only_attributes() {
-        let attrs = Attributes { enabled: Some(false), exp: Some(5), created: Some(1), recovery_level: Some("x".into()), ..Attributes::default() };
-        let body = serde_json::to_value(SecretSetParameters { value: "v", content_type: None, attributes: Some(&attrs), tags: None }).unwrap();
+        let attrs = Attributes {
+            enabled: Some(false),
+            exp: Some(5),
+            created: Some(1),
+            recovery_level: Some("x".into()),
+            ..Attributes::default()
+        };
+        let body = serde_json::to_value(SecretSetParameters {
+            value: "v",
+            content_type: None,
+            attributes: Some(&attrs),
+            tags: None,
+        })
+        .unwrap();
         assert_eq!(body, serde_json::json!({"value": "v", "attributes": {"enabled": false, "exp": 5}}));
     }
 }

@@ -55,7 +55,14 @@ pub fn expect_status(result: Result<(), CallError>, expected: kv_status) -> Call
     match result {
         Ok(()) => panic!("expected {} but the call succeeded", status_name(expected)),
         Err(e) => {
-            assert_eq!(e.status, expected, "expected {} got {}: {}", status_name(expected), status_name(e.status), e.message);
+            assert_eq!(
+                e.status,
+                expected,
+                "expected {} got {}: {}",
+                status_name(expected),
+                status_name(e.status),
+                e.message
+            );
             e
         }
     }
@@ -167,21 +174,48 @@ impl Client {
 
     pub fn set_with(&self, name: &str, value: &[u8], opts: &SecretOptions) -> Result<Secret, CallError> {
         let mut out = null_mut();
-        call(|e| kv_client_set_secret_with_options(self.0, c(name).as_ptr(), value.as_ptr(), value.len(), opts.0, &mut out, e))?;
+        call(|e| {
+            kv_client_set_secret_with_options(
+                self.0,
+                c(name).as_ptr(),
+                value.as_ptr(),
+                value.len(),
+                opts.0,
+                &mut out,
+                e,
+            )
+        })?;
         Ok(Secret(out))
     }
 
     pub fn get(&self, name: &str, version: Option<&str>) -> Result<Secret, CallError> {
         let mut out = null_mut();
         let version = version.map(c);
-        call(|e| kv_client_get_secret(self.0, c(name).as_ptr(), version.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()), &mut out, e))?;
+        call(|e| {
+            kv_client_get_secret(
+                self.0,
+                c(name).as_ptr(),
+                version.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()),
+                &mut out,
+                e,
+            )
+        })?;
         Ok(Secret(out))
     }
 
     pub fn update(&self, name: &str, version: Option<&str>, opts: &SecretOptions) -> Result<Secret, CallError> {
         let mut out = null_mut();
         let version = version.map(c);
-        call(|e| kv_client_update_secret_properties(self.0, c(name).as_ptr(), version.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()), opts.0, &mut out, e))?;
+        call(|e| {
+            kv_client_update_secret_properties(
+                self.0,
+                c(name).as_ptr(),
+                version.as_ref().map_or(std::ptr::null(), |v| v.as_ptr()),
+                opts.0,
+                &mut out,
+                e,
+            )
+        })?;
         Ok(Secret(out))
     }
 
@@ -235,7 +269,10 @@ impl Client {
     }
 
     /// Drains a list into secrets.
-    pub fn drain(&self, start: impl FnOnce(*const kv_client, *mut *mut kv_secret_iter, *mut *mut kv_error) -> kv_status) -> Result<Vec<Secret>, CallError> {
+    pub fn drain(
+        &self,
+        start: impl FnOnce(*const kv_client, *mut *mut kv_secret_iter, *mut *mut kv_error) -> kv_status,
+    ) -> Result<Vec<Secret>, CallError> {
         let mut it = null_mut();
         call(|e| start(self.0, &mut it, e))?;
         let mut items = Vec::new();
@@ -296,7 +333,9 @@ impl Secret {
         kv_secret_enabled(self.0)
     }
     pub fn tags(&self) -> Vec<(String, String)> {
-        (0..kv_secret_tag_count(self.0)).map(|i| (text(kv_secret_tag_name(self.0, i)), text(kv_secret_tag_value(self.0, i)))).collect()
+        (0..kv_secret_tag_count(self.0))
+            .map(|i| (text(kv_secret_tag_name(self.0, i)), text(kv_secret_tag_value(self.0, i))))
+            .collect()
     }
     pub fn tag(&self, name: &str) -> Option<String> {
         let mut v = kv_str { data: std::ptr::null(), len: 0 };
@@ -392,13 +431,32 @@ pub mod keys {
 
         pub fn import_jwk(&self, name: &str, jwk_json: &str, opts: Option<&KeyOptions>) -> Result<Key, CallError> {
             let mut out = null_mut();
-            call(|e| kv_client_import_key_jwk(self.raw(), c(name).as_ptr(), c(jwk_json).as_ptr(), Self::opts(opts), &mut out, e))?;
+            call(|e| {
+                kv_client_import_key_jwk(
+                    self.raw(),
+                    c(name).as_ptr(),
+                    c(jwk_json).as_ptr(),
+                    Self::opts(opts),
+                    &mut out,
+                    e,
+                )
+            })?;
             Ok(Key(out))
         }
 
         pub fn import_pem(&self, name: &str, pem_or_der: &[u8], opts: Option<&KeyOptions>) -> Result<Key, CallError> {
             let mut out = null_mut();
-            call(|e| kv_client_import_key_pem(self.raw(), c(name).as_ptr(), pem_or_der.as_ptr(), pem_or_der.len(), Self::opts(opts), &mut out, e))?;
+            call(|e| {
+                kv_client_import_key_pem(
+                    self.raw(),
+                    c(name).as_ptr(),
+                    pem_or_der.as_ptr(),
+                    pem_or_der.len(),
+                    Self::opts(opts),
+                    &mut out,
+                    e,
+                )
+            })?;
             Ok(Key(out))
         }
 
@@ -412,7 +470,9 @@ pub mod keys {
         pub fn update(&self, name: &str, version: Option<&str>, opts: &KeyOptions) -> Result<Key, CallError> {
             let mut out = null_mut();
             let version = opt_c(version);
-            call(|e| kv_client_update_key_properties(self.raw(), c(name).as_ptr(), ptr(&version), opts.0, &mut out, e))?;
+            call(|e| {
+                kv_client_update_key_properties(self.raw(), c(name).as_ptr(), ptr(&version), opts.0, &mut out, e)
+            })?;
             Ok(Key(out))
         }
 
@@ -470,10 +530,28 @@ pub mod keys {
             Ok(take_blob(out))
         }
 
-        pub fn release(&self, name: &str, version: Option<&str>, target: &str, nonce: Option<&str>, enc: kv_key_release_algorithm) -> Result<String, CallError> {
+        pub fn release(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            target: &str,
+            nonce: Option<&str>,
+            enc: kv_key_release_algorithm,
+        ) -> Result<String, CallError> {
             let mut out = null_mut();
             let (version, nonce) = (opt_c(version), opt_c(nonce));
-            call(|e| kv_client_release_key(self.raw(), c(name).as_ptr(), ptr(&version), c(target).as_ptr(), ptr(&nonce), enc, &mut out, e))?;
+            call(|e| {
+                kv_client_release_key(
+                    self.raw(),
+                    c(name).as_ptr(),
+                    ptr(&version),
+                    c(target).as_ptr(),
+                    ptr(&nonce),
+                    enc,
+                    &mut out,
+                    e,
+                )
+            })?;
             let text = bytes_of(kv_str { data: kv_blob_bytes(out).data.cast(), len: kv_blob_bytes(out).len });
             kv_blob_free(out);
             Ok(String::from_utf8(text).expect("the release value is UTF-8"))
@@ -499,7 +577,10 @@ pub mod keys {
         }
 
         /// Drains a list into keys.
-        pub fn drain(&self, start: impl FnOnce(*const kv_client, *mut *mut kv_key_iter, *mut *mut kv_error) -> kv_status) -> Result<Vec<Key>, CallError> {
+        pub fn drain(
+            &self,
+            start: impl FnOnce(*const kv_client, *mut *mut kv_key_iter, *mut *mut kv_error) -> kv_status,
+        ) -> Result<Vec<Key>, CallError> {
             let mut it = null_mut();
             call(|e| start(self.raw(), &mut it, e))?;
             let mut items = Vec::new();
@@ -608,7 +689,9 @@ pub mod keys {
             kv_key_scheduled_purge_date(self.0)
         }
         pub fn tags(&self) -> Vec<(String, String)> {
-            (0..kv_key_tag_count(self.0)).map(|i| (text(kv_key_tag_name(self.0, i)), text(kv_key_tag_value(self.0, i)))).collect()
+            (0..kv_key_tag_count(self.0))
+                .map(|i| (text(kv_key_tag_name(self.0, i)), text(kv_key_tag_value(self.0, i))))
+                .collect()
         }
         pub fn tag(&self, name: &str) -> Option<String> {
             let mut v = kv_str { data: null(), len: 0 };
@@ -700,7 +783,8 @@ pub mod keys {
         }
         pub fn release_policy(self, data: &[u8], content_type: Option<&str>, immutable: bool) -> KeyOptions {
             let ct = opt_c(content_type);
-            call(|e| kv_key_options_set_release_policy(self.0, data.as_ptr(), data.len(), ptr(&ct), immutable, e)).unwrap();
+            call(|e| kv_key_options_set_release_policy(self.0, data.as_ptr(), data.len(), ptr(&ct), immutable, e))
+                .unwrap();
             self
         }
     }
@@ -726,11 +810,21 @@ pub mod keys {
             self.try_expiry(Some(duration)).unwrap();
             self
         }
-        pub fn try_action(&self, action: kv_key_rotation_action, after_create: Option<&str>, before_expiry: Option<&str>) -> Result<(), CallError> {
+        pub fn try_action(
+            &self,
+            action: kv_key_rotation_action,
+            after_create: Option<&str>,
+            before_expiry: Option<&str>,
+        ) -> Result<(), CallError> {
             let (a, b) = (opt_c(after_create), opt_c(before_expiry));
             call(|e| kv_key_rotation_policy_add_action(self.0, action, ptr(&a), ptr(&b), e))
         }
-        pub fn action(self, action: kv_key_rotation_action, after_create: Option<&str>, before_expiry: Option<&str>) -> RotationPolicy {
+        pub fn action(
+            self,
+            action: kv_key_rotation_action,
+            after_create: Option<&str>,
+            before_expiry: Option<&str>,
+        ) -> RotationPolicy {
             self.try_action(action, after_create, before_expiry).unwrap();
             self
         }
@@ -877,54 +971,176 @@ pub mod crypto {
     ) -> kv::status::kv_status;
 
     impl CryptoApi<'_> {
-        pub fn sign(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, digest: &[u8]) -> Result<Output, CallError> {
+        pub fn sign(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_signature_algorithm,
+            digest: &[u8],
+        ) -> Result<Output, CallError> {
             let mut out = null_mut();
             let v = version.map(c);
-            call(|e| kv_client_sign(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, digest.as_ptr(), digest.len(), &mut out, e))?;
+            call(|e| {
+                kv_client_sign(
+                    self.0 .0,
+                    c(name).as_ptr(),
+                    version_ptr(&v),
+                    alg,
+                    digest.as_ptr(),
+                    digest.len(),
+                    &mut out,
+                    e,
+                )
+            })?;
             Ok(take(out))
         }
 
-        pub fn verify(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, digest: &[u8], sig: &[u8]) -> Result<bool, CallError> {
+        pub fn verify(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_signature_algorithm,
+            digest: &[u8],
+            sig: &[u8],
+        ) -> Result<bool, CallError> {
             let mut valid = false;
             let v = version.map(c);
-            call(|e| kv_client_verify(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, digest.as_ptr(), digest.len(), sig.as_ptr(), sig.len(), &mut valid, e))?;
+            call(|e| {
+                kv_client_verify(
+                    self.0 .0,
+                    c(name).as_ptr(),
+                    version_ptr(&v),
+                    alg,
+                    digest.as_ptr(),
+                    digest.len(),
+                    sig.as_ptr(),
+                    sig.len(),
+                    &mut valid,
+                    e,
+                )
+            })?;
             Ok(valid)
         }
 
-        pub fn sign_data(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, data: &[u8]) -> Result<Output, CallError> {
+        pub fn sign_data(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_signature_algorithm,
+            data: &[u8],
+        ) -> Result<Output, CallError> {
             let mut out = null_mut();
             let v = version.map(c);
-            call(|e| kv_client_sign_data(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, data.as_ptr(), data.len(), &mut out, e))?;
+            call(|e| {
+                kv_client_sign_data(
+                    self.0 .0,
+                    c(name).as_ptr(),
+                    version_ptr(&v),
+                    alg,
+                    data.as_ptr(),
+                    data.len(),
+                    &mut out,
+                    e,
+                )
+            })?;
             Ok(take(out))
         }
 
-        pub fn verify_data(&self, name: &str, version: Option<&str>, alg: kv_signature_algorithm, data: &[u8], sig: &[u8]) -> Result<bool, CallError> {
+        pub fn verify_data(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_signature_algorithm,
+            data: &[u8],
+            sig: &[u8],
+        ) -> Result<bool, CallError> {
             let mut valid = false;
             let v = version.map(c);
-            call(|e| kv_client_verify_data(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, data.as_ptr(), data.len(), sig.as_ptr(), sig.len(), &mut valid, e))?;
+            call(|e| {
+                kv_client_verify_data(
+                    self.0 .0,
+                    c(name).as_ptr(),
+                    version_ptr(&v),
+                    alg,
+                    data.as_ptr(),
+                    data.len(),
+                    sig.as_ptr(),
+                    sig.len(),
+                    &mut valid,
+                    e,
+                )
+            })?;
             Ok(valid)
         }
 
-        fn cipher(&self, f: CipherFn, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, input: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+        fn cipher(
+            &self,
+            f: CipherFn,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_encryption_algorithm,
+            input: &[u8],
+            params: Option<&Params>,
+        ) -> Result<Output, CallError> {
             let mut out = null_mut();
             let v = version.map(c);
-            call(|e| f(self.0 .0, c(name).as_ptr(), version_ptr(&v), alg, input.as_ptr(), input.len(), params_ptr(params), &mut out, e))?;
+            call(|e| {
+                f(
+                    self.0 .0,
+                    c(name).as_ptr(),
+                    version_ptr(&v),
+                    alg,
+                    input.as_ptr(),
+                    input.len(),
+                    params_ptr(params),
+                    &mut out,
+                    e,
+                )
+            })?;
             Ok(take(out))
         }
 
-        pub fn encrypt(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, plaintext: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+        pub fn encrypt(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_encryption_algorithm,
+            plaintext: &[u8],
+            params: Option<&Params>,
+        ) -> Result<Output, CallError> {
             self.cipher(kv_client_encrypt, name, version, alg, plaintext, params)
         }
 
-        pub fn decrypt(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, ciphertext: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+        pub fn decrypt(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_encryption_algorithm,
+            ciphertext: &[u8],
+            params: Option<&Params>,
+        ) -> Result<Output, CallError> {
             self.cipher(kv_client_decrypt, name, version, alg, ciphertext, params)
         }
 
-        pub fn wrap(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, key: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+        pub fn wrap(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_encryption_algorithm,
+            key: &[u8],
+            params: Option<&Params>,
+        ) -> Result<Output, CallError> {
             self.cipher(kv_client_wrap_key, name, version, alg, key, params)
         }
 
-        pub fn unwrap(&self, name: &str, version: Option<&str>, alg: kv_encryption_algorithm, wrapped: &[u8], params: Option<&Params>) -> Result<Output, CallError> {
+        pub fn unwrap(
+            &self,
+            name: &str,
+            version: Option<&str>,
+            alg: kv_encryption_algorithm,
+            wrapped: &[u8],
+            params: Option<&Params>,
+        ) -> Result<Output, CallError> {
             self.cipher(kv_client_unwrap_key, name, version, alg, wrapped, params)
         }
     }
@@ -1054,19 +1270,50 @@ pub mod identity {
     }
 
     /// `kv_credential_client_secret_new`.
-    pub fn client_secret(tenant: &str, client_id: &str, secret: &str, opts: Option<&CredOptions>) -> Result<Credential, CallError> {
+    pub fn client_secret(
+        tenant: &str,
+        client_id: &str,
+        secret: &str,
+        opts: Option<&CredOptions>,
+    ) -> Result<Credential, CallError> {
         let mut out = null_mut();
-        call(|e| kv_credential_client_secret_new(c(tenant).as_ptr(), c(client_id).as_ptr(), c(secret).as_ptr(), opts_ptr(opts), &mut out, e))?;
+        call(|e| {
+            kv_credential_client_secret_new(
+                c(tenant).as_ptr(),
+                c(client_id).as_ptr(),
+                c(secret).as_ptr(),
+                opts_ptr(opts),
+                &mut out,
+                e,
+            )
+        })?;
         assert!(!out.is_null());
         Ok(Credential(out))
     }
 
     /// `kv_credential_client_certificate_new`.
-    pub fn client_certificate(tenant: &str, client_id: &str, cert: &[u8], password: Option<&str>, opts: Option<&CredOptions>) -> Result<Credential, CallError> {
+    pub fn client_certificate(
+        tenant: &str,
+        client_id: &str,
+        cert: &[u8],
+        password: Option<&str>,
+        opts: Option<&CredOptions>,
+    ) -> Result<Credential, CallError> {
         let mut out = null_mut();
         let password = password.map(c);
         let password_ptr = password.as_ref().map_or(null(), |p| p.as_ptr());
-        call(|e| kv_credential_client_certificate_new(c(tenant).as_ptr(), c(client_id).as_ptr(), cert.as_ptr(), cert.len(), password_ptr, opts_ptr(opts), &mut out, e))?;
+        call(|e| {
+            kv_credential_client_certificate_new(
+                c(tenant).as_ptr(),
+                c(client_id).as_ptr(),
+                cert.as_ptr(),
+                cert.len(),
+                password_ptr,
+                opts_ptr(opts),
+                &mut out,
+                e,
+            )
+        })?;
         assert!(!out.is_null());
         Ok(Credential(out))
     }

@@ -36,7 +36,15 @@ pub fn vault() -> &'static LocalVault {
     VAULT.get_or_init(|| {
         if let (Ok(url), Ok(ca)) = (std::env::var("KV_TEST_VAULT_URL"), std::env::var("KV_TEST_VAULT_CA")) {
             let token = std::env::var("KV_TOKEN").unwrap_or_else(|_| "local-test-token".to_owned());
-            return LocalVault { url, ca_file: ca, token, http_port: None, _stdin: Mutex::new(None), _child: Mutex::new(None), delays_deletes: false };
+            return LocalVault {
+                url,
+                ca_file: ca,
+                token,
+                http_port: None,
+                _stdin: Mutex::new(None),
+                _child: Mutex::new(None),
+                delays_deletes: false,
+            };
         }
         start_testvault()
     })
@@ -60,9 +68,17 @@ fn start_testvault() -> LocalVault {
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).expect("testvault prints its ready line");
-    let url = line.trim().strip_prefix("testvault ready ").unwrap_or_else(|| panic!("unexpected testvault output: {line:?}")).to_owned();
+    let url = line
+        .trim()
+        .strip_prefix("testvault ready ")
+        .unwrap_or_else(|| panic!("unexpected testvault output: {line:?}"))
+        .to_owned();
     let stdin = child.stdin.take();
-    let http_port = std::fs::read_to_string(state.join("testvault.http-port")).expect("testvault.http-port").trim().parse().expect("a port number");
+    let http_port = std::fs::read_to_string(state.join("testvault.http-port"))
+        .expect("testvault.http-port")
+        .trim()
+        .parse()
+        .expect("a port number");
     LocalVault {
         url,
         ca_file: state.join("ca.pem").to_string_lossy().into_owned(),
@@ -170,6 +186,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 fn fastrand_suffix() -> u32 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     nanos % 100_000
 }

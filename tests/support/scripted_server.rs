@@ -66,10 +66,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// Value of the first header with this name (case-insensitive), if any.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The target without its query string (and without a fragment, if one was sent).
@@ -121,10 +118,7 @@ impl Reply {
     pub fn json(status: u16, body: &str) -> Reply {
         Reply {
             status,
-            headers: vec![(
-                "Content-Type".to_string(),
-                "application/json; charset=utf-8".to_string(),
-            )],
+            headers: vec![("Content-Type".to_string(), "application/json; charset=utf-8".to_string())],
             body: body.as_bytes().to_vec(),
             delay: Duration::ZERO,
             hang_up: false,
@@ -133,13 +127,7 @@ impl Reply {
 
     /// A reply with this status, no extra headers and an empty body.
     pub fn empty(status: u16) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-            delay: Duration::ZERO,
-            hang_up: false,
-        }
+        Reply { status, headers: Vec::new(), body: Vec::new(), delay: Duration::ZERO, hang_up: false }
     }
 
     /// Adds a header (appends: a name may be repeated, e.g. several `WWW-Authenticate`).
@@ -156,26 +144,15 @@ impl Reply {
 
     /// Closes the connection without sending anything back (the request is still recorded).
     pub fn hang_up() -> Reply {
-        Reply {
-            status: 0,
-            headers: Vec::new(),
-            body: Vec::new(),
-            delay: Duration::ZERO,
-            hang_up: true,
-        }
+        Reply { status: 0, headers: Vec::new(), body: Vec::new(), delay: Duration::ZERO, hang_up: true }
     }
 
     fn has_header(&self, name: &str) -> bool {
-        self.headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     fn wants_close(&self) -> bool {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
-            .any(|(_, v)| has_token(v, "close"))
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("connection")).any(|(_, v)| has_token(v, "close"))
     }
 }
 
@@ -293,11 +270,7 @@ impl ScriptedServer {
 
         let shared = Arc::new(Shared {
             handler,
-            tls: if use_tls {
-                Some(Arc::new(tls_config))
-            } else {
-                None
-            },
+            tls: if use_tls { Some(Arc::new(tls_config)) } else { None },
             requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
@@ -311,13 +284,7 @@ impl ScriptedServer {
             .spawn(move || accept_loop(listener, accept_shared))
             .expect("scripted server: spawn accept thread");
 
-        ScriptedServer {
-            addr,
-            scheme: if use_tls { "https" } else { "http" },
-            ca_path,
-            shared,
-            accept: Some(accept),
-        }
+        ScriptedServer { addr, scheme: if use_tls { "https" } else { "http" }, ca_path, shared, accept: Some(accept) }
     }
 }
 
@@ -357,9 +324,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn sequence_handler(
-    replies: Vec<Reply>,
-) -> impl Fn(usize, &RecordedRequest) -> Reply + Send + Sync {
+fn sequence_handler(replies: Vec<Reply>) -> impl Fn(usize, &RecordedRequest) -> Reply + Send + Sync {
     move |index, req| {
         replies.get(index).cloned().unwrap_or_else(|| {
             let message = format!(
@@ -370,10 +335,7 @@ fn sequence_handler(
             );
             Reply::json(
                 500,
-                &format!(
-                    r#"{{"error":{{"code":"ScriptExhausted","message":"{}"}}}}"#,
-                    json_escape(&message)
-                ),
+                &format!(r#"{{"error":{{"code":"ScriptExhausted","message":"{}"}}}}"#, json_escape(&message)),
             )
         })
     }
@@ -382,38 +344,27 @@ fn sequence_handler(
 fn unique_temp_path(suffix: &str) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!(
-        "kv-scripted-server-{}-{}-{}-{}",
-        std::process::id(),
-        n,
-        nanos,
-        suffix
-    ))
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    std::env::temp_dir().join(format!("kv-scripted-server-{}-{}-{}-{}", std::process::id(), n, nanos, suffix))
 }
 
 /// Generates a self-signed certificate for localhost/127.0.0.1 and a rustls server config
 /// using it, with the ring provider set explicitly. Returns (certificate PEM, config).
 fn make_tls_config(names: &[&str]) -> (String, rustls::ServerConfig) {
-    let certified =
-        rcgen::generate_simple_self_signed(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-            .expect("scripted server: generate self-signed certificate");
+    let certified = rcgen::generate_simple_self_signed(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+        .expect("scripted server: generate self-signed certificate");
     let pem = certified.cert.pem();
     let cert_der = certified.cert.der().clone();
-    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()),
-    );
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("scripted server: TLS protocol versions")
-    .with_no_client_auth()
-    .with_single_cert(vec![cert_der], key_der)
-    .expect("scripted server: TLS certificate");
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.key_pair.serialize_der(),
+    ));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("scripted server: TLS protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der], key_der)
+        .expect("scripted server: TLS certificate");
     (pem, config)
 }
 
@@ -440,22 +391,18 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             lock(&shared.open).insert(id, clone);
         }
         let worker_shared = Arc::clone(&shared);
-        let spawned = thread::Builder::new()
-            .name(format!("scripted-server-conn-{id}"))
-            .spawn(move || {
-                let tcp = match stream.try_clone() {
-                    Ok(t) => t,
-                    Err(_) => {
-                        lock(&worker_shared.open).remove(&id);
-                        return;
-                    }
-                };
-                let _ = catch_unwind(AssertUnwindSafe(|| {
-                    serve_connection(&worker_shared, stream)
-                }));
-                lock(&worker_shared.open).remove(&id);
-                let _ = tcp.shutdown(Shutdown::Both);
-            });
+        let spawned = thread::Builder::new().name(format!("scripted-server-conn-{id}")).spawn(move || {
+            let tcp = match stream.try_clone() {
+                Ok(t) => t,
+                Err(_) => {
+                    lock(&worker_shared.open).remove(&id);
+                    return;
+                }
+            };
+            let _ = catch_unwind(AssertUnwindSafe(|| serve_connection(&worker_shared, stream)));
+            lock(&worker_shared.open).remove(&id);
+            let _ = tcp.shutdown(Shutdown::Both);
+        });
         match spawned {
             Ok(handle) => {
                 let mut workers = lock(&shared.workers);
@@ -563,11 +510,7 @@ impl Wire {
                 return Err(invalid("request head too large"));
             }
             if !self.fill()? {
-                return if self.buf.is_empty() {
-                    Ok(None)
-                } else {
-                    Err(io::ErrorKind::UnexpectedEof.into())
-                };
+                return if self.buf.is_empty() { Ok(None) } else { Err(io::ErrorKind::UnexpectedEof.into()) };
             }
         }
     }
@@ -608,8 +551,7 @@ impl Wire {
             let line = self.read_line()?;
             let line = String::from_utf8_lossy(&line);
             let size_text = line.split(';').next().unwrap_or("").trim();
-            let size =
-                usize::from_str_radix(size_text, 16).map_err(|_| invalid("bad chunk size"))?;
+            let size = usize::from_str_radix(size_text, 16).map_err(|_| invalid("bad chunk size"))?;
             if size == 0 {
                 // Trailer section: header lines until an empty line.
                 while !self.read_line()?.is_empty() {}
@@ -641,9 +583,7 @@ fn invalid(msg: &'static str) -> io::Error {
 }
 
 fn malformed(e: &io::Error) -> Option<&'static str> {
-    e.get_ref()
-        .and_then(|inner| inner.downcast_ref::<Malformed>())
-        .map(|m| m.0)
+    e.get_ref().and_then(|inner| inner.downcast_ref::<Malformed>()).map(|m| m.0)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -677,28 +617,15 @@ fn parse_head(raw: &[u8]) -> Option<Head> {
         }
         headers.push((name.to_ascii_lowercase(), value.trim().to_string()));
     }
-    Some(Head {
-        method,
-        target,
-        http10: version == "HTTP/1.0",
-        headers,
-    })
+    Some(Head { method, target, http10: version == "HTTP/1.0", headers })
 }
 
 fn has_token(value: &str, token: &str) -> bool {
-    value
-        .split(',')
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    value.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-fn header_values<'a>(
-    headers: &'a [(String, String)],
-    name: &'a str,
-) -> impl Iterator<Item = &'a str> {
-    headers
-        .iter()
-        .filter(move |(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+fn header_values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 fn serve_connection(shared: &Shared, tcp: TcpStream) {
@@ -709,10 +636,7 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
         },
         None => Conn::Plain(tcp),
     };
-    let mut wire = Wire {
-        conn,
-        buf: Vec::new(),
-    };
+    let mut wire = Wire { conn, buf: Vec::new() };
 
     loop {
         if shared.stop.load(Ordering::SeqCst) {
@@ -736,8 +660,7 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
             }
         };
 
-        let chunked =
-            header_values(&head.headers, "transfer-encoding").any(|v| has_token(v, "chunked"));
+        let chunked = header_values(&head.headers, "transfer-encoding").any(|v| has_token(v, "chunked"));
         let content_length = match header_values(&head.headers, "content-length").next() {
             None => None,
             Some(v) => match v.trim().parse::<usize>() {
@@ -751,16 +674,11 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
         let expects_body = chunked || content_length.unwrap_or(0) > 0;
         let send_continue = expects_body
             && !head.http10
-            && header_values(&head.headers, "expect")
-                .any(|v| v.eq_ignore_ascii_case("100-continue"));
+            && header_values(&head.headers, "expect").any(|v| v.eq_ignore_ascii_case("100-continue"));
         if send_continue && write_continue(&mut wire.conn).is_err() {
             return;
         }
-        let body = if chunked {
-            wire.read_chunked()
-        } else {
-            wire.read_exact_bytes(content_length.unwrap_or(0))
-        };
+        let body = if chunked { wire.read_chunked() } else { wire.read_exact_bytes(content_length.unwrap_or(0)) };
         let body = match body {
             Ok(b) => b,
             Err(e) => {
@@ -793,9 +711,7 @@ fn serve_connection(shared: &Shared, tcp: TcpStream) {
             requests.len() - 1
         };
 
-        let (reply, panicked) = match catch_unwind(AssertUnwindSafe(|| {
-            (shared.handler)(index, &request)
-        })) {
+        let (reply, panicked) = match catch_unwind(AssertUnwindSafe(|| (shared.handler)(index, &request))) {
             Ok(reply) => (reply, false),
             Err(payload) => {
                 let what = payload
@@ -849,10 +765,7 @@ fn sleep_unless_stopped(shared: &Shared, d: Duration) -> bool {
 }
 
 fn send_bad_request(conn: &mut Conn, why: &str) {
-    let body = format!(
-        r#"{{"error":{{"code":"BadRequest","message":"scripted server: {}"}}}}"#,
-        json_escape(why)
-    );
+    let body = format!(r#"{{"error":{{"code":"BadRequest","message":"scripted server: {}"}}}}"#, json_escape(why));
     let _ = write_reply(conn, "GET", &Reply::json(400, &body), true);
     conn.close_gracefully();
 }

@@ -789,6 +789,12 @@ _KEYROTATIONACTION_WIRE: Dict[int, str] = {
 __all__.append("KeyRotationAction")
 
 
+# Other constants.
+KV_VERSION_MAJOR = 0
+KV_VERSION_MINOR = 1
+KV_VERSION_PATCH = 0
+
+
 # Every function of kv.h: name -> (restype, argtypes).
 FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     # struct kv_client_options * kv_client_options_new()

@@ -153,7 +153,8 @@ func Parse(header []byte) (*Header, error) {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return len(typedefs[order[a]].Prefix) > len(typedefs[order[b]].Prefix) })
 	for _, d := range defines {
-		if d.name == "KV_H" {
+		// The include guard and the version macros (KV_VERSION_MAJOR/MINOR/PATCH) are not enumerations.
+		if d.name == "KV_H" || strings.HasPrefix(d.name, "KV_VERSION_") {
 			continue
 		}
 		found := false
