@@ -164,12 +164,14 @@ def render(preamble: str, items: list[Item]) -> str:
     w.append("## Constants\n")
     for g, cs in cgroups.items():
         w.append("### %s values\n" % g if g != "other" else "### Other constants\n")
-        w.append("| constant | value | meaning |\n| --- | --- | --- |\n")
+        # One string for the whole table: the page's blocks are joined by blank lines, which
+        # would end a Markdown table after its first row.
+        rows = ["| constant | value | meaning |", "| --- | --- | --- |"]
         for c in cs:
             parts = c.decl.split(None, 2)
             meaning = " ".join(c.doc.split()).replace("|", "\\|")
-            w.append("| `%s` | `%s` | %s |\n" % (c.name, parts[2], meaning))
-        w.append("\n")
+            rows.append("| `%s` | `%s` | %s |" % (c.name, parts[2], meaning))
+        w.append("\n".join(rows) + "\n\n")
     w.append("## Functions\n")
     for g, fs in groups.items():
         w.append("### %s\n" % g)
