@@ -5,6 +5,7 @@
 //! PKCS#12), public DER/PEM, the chain, and the X.509 fields read with `x509-parser`.
 
 use crate::client::Client;
+use crate::crypto::pem::is_pem_label;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
 use crate::model::certificate::{
@@ -160,6 +161,12 @@ fn pem_blocks(text: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
     let mut current: Option<(String, Zeroizing<String>)> = None;
     for line in text.lines() {
         let line = line.trim();
+        // A broken BEGIN or END line can run on into the key's base64: such a "label" is never
+        // quoted (the same rule as the key reader's, crate::crypto::pem::is_pem_label).
+        let marker = line.strip_prefix("-----BEGIN ").or_else(|| line.strip_prefix("-----END "));
+        if marker.is_some_and(|l| !l.strip_suffix("-----").is_some_and(is_pem_label)) {
+            return Err(Error::invalid_argument("the PEM text has a malformed BEGIN or END line"));
+        }
         if let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
             current = Some((label.to_owned(), Zeroizing::new(String::new())));
         } else if let Some(label) = line.strip_prefix("-----END ").and_then(|l| l.strip_suffix("-----")) {
@@ -1108,6 +1115,24 @@ mod tests {
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.self_signed(&key).unwrap();
         (format!("{}{}", key.serialize_pem(), cert.pem()), cert.der().to_vec())
+    }
+
+    /// A BEGIN or END line that runs on into base64 (no line break after the dashes) made the
+    /// "label" carry key material into the error message.
+    #[test]
+    fn a_broken_pem_line_never_quotes_key_material() {
+        for text in [
+            "-----BEGIN PRIVATE KEY-----MIIEvQSECRETKEYMATERIAL-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----SECRETKEYMATERIAL-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE  KEY SECRETKEYMATERIAL-----\n",
+        ] {
+            let e = pem_blocks(text.as_bytes()).unwrap_err();
+            assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+            assert!(!e.message.contains("SECRET"), "{}", e.message);
+        }
+        // A well-formed label is still named.
+        let e = pem_blocks(b"-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap_err();
+        assert!(e.message.contains("CERTIFICATE"), "{}", e.message);
     }
 
     #[test]

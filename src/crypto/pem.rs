@@ -139,13 +139,16 @@ fn pem_block(bytes: &[u8]) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
 /// Longest PEM label accepted ("ENCRYPTED PRIVATE KEY" is 21 characters).
 const MAX_PEM_LABEL_CHARS: usize = 64;
 
-/// A label as RFC 7468 allows it (printable ASCII other than `-` at its ends, on one line), and
-/// short: only such a label may be quoted in an error message.
-fn is_pem_label(label: &str) -> bool {
+/// A label as RFC 7468 allows it (printable ASCII, single `-` or space between characters, not
+/// at its ends, on one line), and short: only such a label may be quoted in an error message.
+/// Used by every PEM reader of the crate (keys here, certificates in [`crate::certificates`]).
+pub(crate) fn is_pem_label(label: &str) -> bool {
     label.len() <= MAX_PEM_LABEL_CHARS
         && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-        && !label.starts_with('-')
-        && !label.ends_with('-')
+        && !label.starts_with(['-', ' '])
+        && !label.ends_with(['-', ' '])
+        && !label.contains("--")
+        && !label.contains("  ")
 }
 
 /// `None` when the bytes are not a PKCS#8 PrivateKeyInfo at all.
