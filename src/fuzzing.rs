@@ -3,7 +3,6 @@
 //! of untrusted input and asserts what must hold whatever the input; a panic is a finding.
 //! Not part of the API: hidden from the docs and free to change.
 
-use crate::auth::challenge::{self, ChallengeError};
 use crate::auth::client_certificate;
 use crate::crypto::algorithm::SignatureAlgorithm;
 use crate::crypto::local::LocalKey;
@@ -13,6 +12,7 @@ use crate::http::{log, Method, Request, Response, VaultUrl};
 use crate::model::key::{JsonWebKey, KeyBundle};
 use crate::model::secret::SecretBundle;
 use crate::paging::{PageSource, Pager};
+use crate::vault::challenge::{self, ChallengeError};
 use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;

@@ -1,16 +1,18 @@
 //! kv: an Azure Key Vault client with a C ABI.
 //!
 //! One synchronous Rust core (this crate, usable as an `rlib`) behind `extern "C"` functions in
-//! [`ffi`], whose declarations cbindgen writes to `include/kv.h`. Layers, top to bottom:
-//! [`ffi`] (C boundary only) → [`client`] and the service modules ([`secrets`]) → [`auth`]
-//! (credentials, token cache, challenge) and [`http`] (pipeline, retries, transport) →
-//! [`model`] (wire types).
+//! [`ffi`], whose declarations cbindgen writes to `include/kv.h`. Layers, top to bottom (no
+//! module imports one above it; `scripts/check_layers.py` checks it, `docs/architecture.md`
+//! draws it): [`ffi`] (C boundary) → the service modules ([`secrets`], [`keys`],
+//! [`certificates`], [`backup`], `crypto::remote`) → [`vault`] (client, request pipeline,
+//! challenge, paging, polling) → [`auth`] (credentials, token cache) → [`http`] (transport,
+//! retry, resend policy, log, vault URL) → [`crypto`] (local primitives) → [`model`],
+//! [`names`], [`files`] → [`error`] → [`status`].
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod backup;
 pub mod certificates;
-pub mod client;
 pub mod crypto;
 pub mod error;
 pub mod ffi;
@@ -22,10 +24,10 @@ pub mod http;
 pub mod keys;
 pub mod model;
 pub mod names;
-pub mod paging;
 pub mod secrets;
 pub mod status;
-pub mod wait;
+pub mod vault;
 
-pub use client::{Client, ClientOptions};
 pub use error::{Error, Result};
+pub use vault::{client, paging, wait};
+pub use vault::{Client, ClientOptions};

@@ -1,10 +1,9 @@
-//! Authentication: credentials that produce tokens, the shared token cache, and the Key Vault
-//! challenge protocol (`WWW-Authenticate`) that tells a client which tenant and scope to ask for.
+//! Authentication: credentials that produce tokens and the shared token cache. Which tenant and
+//! scope to ask for comes from the vault's challenge, which the layer above handles
+//! ([`crate::vault::challenge`]).
 
 pub mod azure_cli;
 pub mod callback;
-pub mod challenge;
-pub mod challenge_auth;
 pub mod client_certificate;
 pub mod client_secret;
 pub mod credential;

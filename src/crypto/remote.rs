@@ -11,8 +11,7 @@ use crate::client::Client;
 use crate::crypto::algorithm::{EncryptionAlgorithm, EncryptionScheme, SignatureAlgorithm};
 use crate::crypto::{CryptoParams, CryptoResult};
 use crate::error::{Error, Result};
-use crate::http::pipeline::zeroized_json;
-use crate::http::{Method, Request};
+use crate::http::{zeroized_json, Method, Request};
 use crate::model::key::{
     KeyOperationResult, KeyOperationsParameters, KeySignParameters, KeyVerifyParameters, KeyVerifyResult, B64,
 };

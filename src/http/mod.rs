@@ -1,14 +1,15 @@
-//! The HTTP pipeline: one per client, shared by all threads. Builds requests (api-version,
-//! JSON headers, client request id, verb override), authorizes them through the vault's
-//! challenge, retries what is retriable within an overall deadline, and logs with redaction.
+//! HTTP: the layer below credentials and the vault protocol. The transport (TLS agent, bounded
+//! reply bodies), the retry policy and its one loop ([`retry::run`]), the resend policy, redacting
+//! logs, the vault's base URL, and the request and reply types the vault pipeline carries.
+//! Nothing here knows about tokens or challenges: `auth/` and `vault/` build on it.
 
 pub mod log;
-pub mod pipeline;
+pub mod request;
 pub mod resend;
 pub mod resolve;
 pub mod retry;
 pub mod transport;
 pub mod vault_url;
 
-pub use pipeline::{Method, Pipeline, PipelineOptions, Request, Response};
+pub use request::{zeroized_json, Method, Request, Response};
 pub use vault_url::VaultUrl;

@@ -20,7 +20,7 @@
 //! deleted object) before repeating it. So a resent delete or purge is one the vault did not
 //! act on, and a 404 or 409 it gets is the truth, never a success reported as a failure.
 
-use crate::http::pipeline::Method;
+use crate::http::request::Method;
 
 /// Whether an operation's effect can repeat when its request is sent twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,12 @@
 //! A second 401 for a token that was just fetched for the same challenge is returned to the
 //! caller, never looped on.
 
-use crate::auth::challenge::{self, ChallengeError};
 use crate::auth::credential::{AccessToken, Credential, TokenRequest};
 use crate::error::{Error, Result};
 use crate::status::{
     KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE,
 };
+use crate::vault::challenge::{self, ChallengeError};
 use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::Instant;

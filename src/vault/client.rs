@@ -3,7 +3,7 @@
 
 use crate::auth::Credential;
 use crate::error::{Error, Result};
-use crate::http::{Pipeline, PipelineOptions};
+use crate::vault::pipeline::{Pipeline, PipelineOptions};
 use std::sync::Arc;
 use std::time::Duration;
 

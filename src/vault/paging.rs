@@ -6,9 +6,10 @@
 //! (`KV_STATUS_UNPARSEABLE_RESPONSE`) instead of endless paging.
 
 use crate::error::{Error, Result};
-use crate::http::{Method, Pipeline, Request, Response};
+use crate::http::{Method, Request, Response};
 use crate::model::Page;
 use crate::status::KV_STATUS_UNPARSEABLE_RESPONSE;
+use crate::vault::pipeline::Pipeline;
 use serde::de::DeserializeOwned;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;

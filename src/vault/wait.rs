@@ -7,10 +7,10 @@
 //! and a purge or re-create in that window answers 409 `ObjectIsBeingDeleted` (NOTES.md §5). The
 //! SDKs poll the target object until it is there; so does [`Client::poll_until`].
 
-use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 use crate::status::KV_STATUS_TIMEOUT;
+use crate::vault::client::Client;
 use std::time::{Duration, Instant};
 
 /// First delay between two polls.
