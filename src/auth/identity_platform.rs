@@ -13,7 +13,7 @@ use crate::auth::options::CredentialOptions;
 use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::error::{scrub, service_text, Error, Redactions, Result};
 use crate::http::log::{self, Level};
-use crate::http::retry::{self, RetryDecision, RetryOptions};
+use crate::http::retry::{self, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_TIMEOUT};
 use serde::Deserialize;
@@ -140,45 +140,13 @@ impl IdentityPlatform {
         let url = self.token_url(tenant);
         let body = form_body(client_id, auth, request);
         let deadline = crate::auth::deadline::within_call(Instant::now() + self.timeout);
-        let mut retries_done = 0;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(Error::new(
-                    KV_STATUS_TIMEOUT,
-                    format!("the token request timeout of {:?} expired ({url})", self.timeout),
-                ));
-            }
-            let started = Instant::now();
-            let outcome = self.post(&url, &body, remaining);
-            let server_delay = match &outcome {
-                Ok(reply) if retry::is_retriable_status(reply.status) => {
-                    retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now())
-                }
-                Err(err) if transport::is_retriable(err) => None,
-                _ => {
-                    if let Ok(reply) = &outcome {
-                        log::write(
-                            Level::Info,
-                            format_args!("POST {url} (token) -> {} in {:?}", reply.status, started.elapsed()),
-                        );
-                    }
-                    return interpret(outcome?, &url, auth);
-                }
-            };
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match retry::decide(&TOKEN_RETRIES, retries_done, server_delay, Some(remaining), fastrand::f64()) {
-                RetryDecision::RetryAfter(wait) => {
-                    log::write(
-                        Level::Warn,
-                        format_args!("POST {url} (token) failed; retry {} in {:?}", retries_done + 1, wait),
-                    );
-                    std::thread::sleep(wait);
-                    retries_done += 1;
-                }
-                RetryDecision::GiveUp => return interpret(outcome?, &url, auth),
-            }
-        }
+        let expired = || {
+            Error::new(KV_STATUS_TIMEOUT, format!("the token request timeout of {:?} expired ({url})", self.timeout))
+        };
+        let reply = retry::run(&TOKEN_RETRIES, deadline, &format_args!("POST {url} (token)"), expired, |remaining| {
+            retry::classify(self.post(&url, &body, remaining))
+        })?;
+        interpret(reply, &url, auth)
     }
 
     fn post(&self, url: &str, body: &[u8], remaining: Duration) -> Result<RawReply> {

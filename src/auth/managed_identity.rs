@@ -25,7 +25,7 @@ use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::auth::token_text::{checked_token, expiry, Seconds};
 use crate::error::{service_text, Error, Result};
-use crate::http::retry::{self, RetryDecision, RetryOptions};
+use crate::http::retry::{self, Attempted, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions};
 use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
 use once_cell::sync::OnceCell;
@@ -42,6 +42,10 @@ pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
 pub const IMDS_API_VERSION: &str = "2018-02-01";
 /// api-version sent to the App Service endpoint.
 pub const APP_SERVICE_API_VERSION: &str = "2019-08-01";
+
+/// Retries of a token request after 404, 408, 410, 429 and 5xx replies.
+const MI_RETRIES: RetryOptions =
+    RetryOptions { max_retries: 3, initial_delay: Duration::from_millis(500), max_delay: Duration::from_secs(4) };
 
 /// Largest token reply read.
 const MAX_REPLY_BYTES: u64 = 64 * 1024;
@@ -214,58 +218,47 @@ impl ManagedIdentityCredential {
         if let Err(e) = self.probe(&url) {
             return Attempt::Unavailable(e);
         }
-        let retry_options = RetryOptions {
-            max_retries: 3,
-            initial_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(4),
-        };
-        let mut retries = 0;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Attempt::Failed(auth_failed(format!(
-                    "managed identity ({}): no token within {:?}",
+        let expired =
+            || auth_failed(format!("managed identity ({}): no token within {:?}", self.endpoint_kind(), self.timeout));
+        let what = format_args!("GET {} (managed identity)", crate::http::log::redact_url(&url));
+        let outcome = retry::run(&MI_RETRIES, deadline, &what, expired, |remaining| {
+            match self.get(&url, false, remaining) {
+                // A transport failure is not retried: the endpoint is local to the host.
+                Err(e) => Attempted::Done(Err(auth_failed(format!(
+                    "managed identity ({}): {}",
                     self.endpoint_kind(),
-                    self.timeout
-                )));
-            }
-            let reply = match self.get(&url, false, remaining) {
-                Ok(reply) => reply,
-                Err(e) => {
-                    return Attempt::Failed(auth_failed(format!(
-                        "managed identity ({}): {}",
-                        self.endpoint_kind(),
-                        e.message
-                    )))
+                    e.message
+                )))),
+                // 404 and 410 too: the endpoint may still be starting up.
+                Ok(reply) if retry::is_retriable_status(reply.status) || matches!(reply.status, 404 | 410) => {
+                    let failure = format!("HTTP {}", reply.status);
+                    Attempted::Retriable { server_delay: retry::reply_delay(&reply), outcome: Ok(reply), failure }
                 }
+                Ok(reply) => Attempted::Done(Ok(reply)),
+            }
+        });
+        let reply = match outcome {
+            Ok(reply) => reply,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let (status, body) = (reply.status, &reply.body);
+        if (200..300).contains(&status) {
+            return match parse_token_reply(body, SystemTime::now()) {
+                Ok(token) => Attempt::Token(token),
+                Err(e) => Attempt::Failed(e),
             };
-            let (status, body) = (reply.status, &reply.body);
-            if (200..300).contains(&status) {
-                return match parse_token_reply(body, SystemTime::now()) {
-                    Ok(token) => Attempt::Token(token),
-                    Err(e) => Attempt::Failed(e),
-                };
-            }
-            let retriable = retry::is_retriable_status(status) || matches!(status, 404 | 410);
-            if retriable {
-                let server_delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
-                let remaining = deadline.saturating_duration_since(Instant::now());
-                if let RetryDecision::RetryAfter(wait) =
-                    retry::decide(&retry_options, retries, server_delay, Some(remaining), fastrand::f64())
-                {
-                    std::thread::sleep(wait);
-                    retries += 1;
-                    continue;
-                }
-            }
-            let no_identity = status == 400 && matches!(self.endpoint, Endpoint::Imds { .. });
-            let error = auth_failed(format!(
-                "managed identity ({}) answered HTTP {status}{}: {}",
-                self.endpoint_kind(),
-                if no_identity { " (is an identity assigned to this host?)" } else { "" },
-                error_text(body)
-            ));
-            return if no_identity { Attempt::Unavailable(error) } else { Attempt::Failed(error) };
+        }
+        let no_identity = status == 400 && matches!(self.endpoint, Endpoint::Imds { .. });
+        let error = auth_failed(format!(
+            "managed identity ({}) answered HTTP {status}{}: {}",
+            self.endpoint_kind(),
+            if no_identity { " (is an identity assigned to this host?)" } else { "" },
+            error_text(body)
+        ));
+        if no_identity {
+            Attempt::Unavailable(error)
+        } else {
+            Attempt::Failed(error)
         }
     }
 }

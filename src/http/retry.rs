@@ -1,11 +1,16 @@
-//! Retry policy: which failures are retried and how long to wait between attempts.
+//! Retry policy: which failures are retried and how long to wait between attempts, and the one
+//! retry loop ([`run`]: send, classify, back off, resend) that the vault pipeline, the identity
+//! platform and managed identity all use.
 //!
-//! This module only *decides*; it performs no I/O and never sleeps. The HTTP
-//! pipeline asks [`decide`] after each failed attempt and does the waiting
-//! itself. Randomness (jitter) is supplied by the caller so that every
-//! function here is deterministic and easy to test.
+//! The policy functions ([`decide`], [`backoff_delay`], [`server_requested_delay`]) perform no
+//! I/O and never sleep; randomness (jitter) is supplied by the caller so that they are
+//! deterministic and easy to test. [`run`] is the only place that sleeps between attempts.
 
-use std::time::{Duration, SystemTime};
+use crate::error::{Error, Result};
+use crate::http::log::{self, Level};
+use crate::http::transport::RawReply;
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
 
 /// Nanoseconds per second, as `u128` for the fixed-point backoff arithmetic.
 const NANOS_PER_SEC: u128 = 1_000_000_000;
@@ -170,6 +175,86 @@ pub fn decide(
     match remaining {
         Some(rem) if wait >= rem => RetryDecision::GiveUp,
         _ => RetryDecision::RetryAfter(wait),
+    }
+}
+
+/// What one attempt of [`run`] came to, as its caller classified it.
+#[derive(Debug)]
+pub enum Attempted {
+    /// The final outcome, handed back as it is (a reply of any status, or an error).
+    Done(Result<RawReply>),
+    /// A retriable failure: sent again after the server's delay or a backoff when the retry
+    /// settings and the deadline allow; otherwise this outcome is handed back.
+    Retriable {
+        /// The reply or error of this attempt.
+        outcome: Result<RawReply>,
+        /// The delay the server asked for ([`reply_delay`]), if any.
+        server_delay: Option<Duration>,
+        /// What failed, for the log line (never secret: a status or a transport message).
+        failure: String,
+    },
+}
+
+/// The delay a reply asks for ([`server_requested_delay`] over its headers, now).
+#[must_use]
+pub fn reply_delay(reply: &RawReply) -> Option<Duration> {
+    server_requested_delay(&|name: &str| reply.header(name), SystemTime::now())
+}
+
+/// The usual classification of one exchange: a reply with a retriable status
+/// ([`is_retriable_status`]) or a transient transport failure
+/// ([`crate::http::transport::is_retriable`]) is retriable, anything else is final.
+#[must_use]
+pub fn classify(outcome: Result<RawReply>) -> Attempted {
+    let (server_delay, failure) = match &outcome {
+        Ok(reply) if is_retriable_status(reply.status) => (reply_delay(reply), format!("HTTP {}", reply.status)),
+        Err(err) if crate::http::transport::is_retriable(err) => (None, err.message.clone()),
+        _ => return Attempted::Done(outcome),
+    };
+    Attempted::Retriable { outcome, server_delay, failure }
+}
+
+/// The retry loop: calls `attempt` with the time left before `deadline`, and while it answers
+/// [`Attempted::Retriable`] and [`decide`] allows (retries left in `options`, the wait ending
+/// before the deadline), sleeps the server's delay or the backoff and calls it again. Returns
+/// the final outcome; `expired()` is the error when the deadline has passed before an attempt.
+/// Log lines name the exchange by `what` (e.g. `GET https://host/path`; never a query or
+/// secret): each retry at warn, the final reply at info.
+pub fn run(
+    options: &RetryOptions,
+    deadline: Instant,
+    what: &dyn fmt::Display,
+    expired: impl Fn() -> Error,
+    mut attempt: impl FnMut(Duration) -> Attempted,
+) -> Result<RawReply> {
+    let mut retries_done = 0;
+    loop {
+        let started = Instant::now();
+        let remaining = deadline.saturating_duration_since(started);
+        if remaining.is_zero() {
+            return Err(expired());
+        }
+        let (outcome, server_delay, failure) = match attempt(remaining) {
+            Attempted::Done(outcome) => {
+                if let Ok(reply) = &outcome {
+                    log::write(Level::Info, format_args!("{what} -> {} in {:?}", reply.status, started.elapsed()));
+                }
+                return outcome;
+            }
+            Attempted::Retriable { outcome, server_delay, failure } => (outcome, server_delay, failure),
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match decide(options, retries_done, server_delay, Some(remaining), fastrand::f64()) {
+            RetryDecision::RetryAfter(wait) => {
+                log::write(
+                    Level::Warn,
+                    format_args!("{what} failed ({failure}); retry {} in {wait:?}", retries_done + 1),
+                );
+                std::thread::sleep(wait);
+                retries_done += 1;
+            }
+            RetryDecision::GiveUp => return outcome,
+        }
     }
 }
 
@@ -417,5 +502,48 @@ mod tests {
         assert_eq!(decide(&o, 0, None, None, 0.5), RetryDecision::GiveUp);
         assert_eq!(decide(&o, 0, Some(ms(1)), None, 0.5), RetryDecision::GiveUp);
         assert_eq!(decide(&o, 0, Some(Duration::ZERO), Some(Duration::from_secs(100)), 0.0), RetryDecision::GiveUp);
+    }
+
+    fn reply(status: u16) -> RawReply {
+        RawReply { status, headers: Default::default(), body: Default::default() }
+    }
+
+    #[test]
+    fn the_loop_resends_retriable_failures_as_the_options_allow_and_stops_at_a_final_outcome() {
+        let options = RetryOptions { max_retries: 2, initial_delay: ms(1), max_delay: ms(2) };
+        let far = Instant::now() + Duration::from_secs(60);
+        let expired = || Error::invalid_argument("expired");
+        let mut calls = 0;
+        let out = run(&options, far, &"GET x", expired, |_| {
+            calls += 1;
+            classify(Ok(reply(503)))
+        });
+        assert_eq!((out.unwrap().status, calls), (503, 3), "two retries, then the last reply");
+        let mut calls = 0;
+        let out = run(&options, far, &"GET x", expired, |_| {
+            calls += 1;
+            classify(Ok(reply(if calls == 1 { 429 } else { 200 })))
+        });
+        assert_eq!((out.unwrap().status, calls), (200, 2));
+        let mut calls = 0;
+        let out = run(&options, far, &"GET x", expired, |_| {
+            calls += 1;
+            classify(Ok(reply(404)))
+        });
+        assert_eq!((out.unwrap().status, calls), (404, 1), "a final status is not resent");
+        // A server delay beyond the deadline gives up at once; a passed deadline sends nothing.
+        let near = Instant::now() + Duration::from_millis(500);
+        let mut calls = 0;
+        let out = run(&options, near, &"GET x", expired, |_| {
+            calls += 1;
+            Attempted::Retriable {
+                outcome: Ok(reply(503)),
+                server_delay: Some(Duration::from_secs(5)),
+                failure: "x".into(),
+            }
+        });
+        assert_eq!((out.unwrap().status, calls), (503, 1));
+        let out = run(&options, Instant::now(), &"GET x", expired, |_| unreachable!("no time left"));
+        assert_eq!(out.unwrap_err().message, "expired");
     }
 }

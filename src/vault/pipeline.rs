@@ -6,7 +6,7 @@ use crate::error::{Error, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::request::{Method, Request, Response};
 use crate::http::resend::{self, Effect};
-use crate::http::retry::{self, RetryDecision, RetryOptions};
+use crate::http::retry::{self, Attempted, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::http::vault_url::VaultUrl;
 use crate::status::{
@@ -17,7 +17,7 @@ use crate::status::{
 use crate::vault::challenge;
 use crate::vault::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use ureq::http;
 
 /// The api-version sent when the caller sets none: the newest stable one.
@@ -165,8 +165,7 @@ impl Pipeline {
                 Error::from_reply_redacted(reply.status, &reply.body, &request_id, &sent)
             };
             if authorization.is_some() && effect == Effect::Repeats && retry::is_retriable_status(reply.status) {
-                let delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
-                if !resend::vault_did_not_act(reply.status, delay.is_some()) {
+                if !resend::vault_did_not_act(reply.status, retry::reply_delay(&reply).is_some()) {
                     err = outcome_unknown(err, &format!("HTTP {}", reply.status));
                 }
             }
@@ -338,69 +337,32 @@ impl Pipeline {
     ) -> Result<RawReply> {
         // The token-less probe carries no body and cannot act.
         let once = authorization.is_some() && effect == Effect::Repeats;
-        let mut retries_done = 0;
-        loop {
-            let started = Instant::now();
-            let remaining = deadline.saturating_duration_since(started);
-            if remaining.is_zero() {
-                return Err(Error::new(
-                    KV_STATUS_TIMEOUT,
-                    format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url)),
-                ));
-            }
+        let what = format_args!("{} {}", hop.method.as_str(), log::redact_url(url));
+        let expired = || {
+            Error::new(
+                KV_STATUS_TIMEOUT,
+                format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url)),
+            )
+        };
+        retry::run(&self.options.retry, deadline, &what, expired, |remaining| {
             let (outcome, unsent) = self.send_once(hop, url, authorization, client_request_id, remaining);
-            let (server_delay, failure, not_acted) = match &outcome {
+            let not_acted = match &outcome {
                 Ok(reply) if retry::is_retriable_status(reply.status) => {
-                    let delay = retry::server_requested_delay(&|name: &str| reply.header(name), SystemTime::now());
-                    (delay, format!("HTTP {}", reply.status), resend::vault_did_not_act(reply.status, delay.is_some()))
+                    resend::vault_did_not_act(reply.status, retry::reply_delay(reply).is_some())
                 }
-                Err(err) if transport::is_retriable(err) => (None, err.message.clone(), unsent),
-                _ => {
-                    if let Ok(reply) = &outcome {
-                        log::write(
-                            Level::Info,
-                            format_args!(
-                                "{} {} -> {} in {:?}",
-                                hop.method.as_str(),
-                                log::redact_url(url),
-                                reply.status,
-                                started.elapsed()
-                            ),
-                        );
-                    }
-                    return outcome;
-                }
+                _ => unsent,
             };
-            if once && !not_acted {
-                log::write(
-                    Level::Warn,
-                    format_args!(
-                        "{} {} failed ({failure}); not resent: it may have taken effect",
-                        hop.method.as_str(),
-                        log::redact_url(url)
-                    ),
-                );
-                return outcome.map_err(|e| outcome_unknown(e, &failure));
-            }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match retry::decide(&self.options.retry, retries_done, server_delay, Some(remaining), fastrand::f64()) {
-                RetryDecision::RetryAfter(wait) => {
+            match retry::classify(outcome) {
+                Attempted::Retriable { outcome, failure, .. } if once && !not_acted => {
                     log::write(
                         Level::Warn,
-                        format_args!(
-                            "{} {} failed ({failure}); retry {} in {:?}",
-                            hop.method.as_str(),
-                            log::redact_url(url),
-                            retries_done + 1,
-                            wait
-                        ),
+                        format_args!("{what} failed ({failure}); not resent: it may have taken effect"),
                     );
-                    std::thread::sleep(wait);
-                    retries_done += 1;
+                    Attempted::Done(outcome.map_err(|e| outcome_unknown(e, &failure)))
                 }
-                RetryDecision::GiveUp => return outcome,
+                classified => classified,
             }
-        }
+        })
     }
 
     /// One exchange. Also tells whether a failure certainly happened before the request was
