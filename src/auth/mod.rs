@@ -14,6 +14,7 @@ pub mod identity_platform;
 pub mod managed_identity;
 pub mod options;
 pub mod static_token;
+pub mod token;
 pub mod token_cache;
 pub mod token_text;
 pub mod workload_identity;

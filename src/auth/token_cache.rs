@@ -17,8 +17,8 @@
 //! until its deadline and then fails with `KV_STATUS_TIMEOUT`, while the fetch finishes and
 //! leaves its token in the cache for the next call.
 
-use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::deadline;
+use crate::auth::token::{AccessToken, TokenRequest};
 use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_INTERNAL, KV_STATUS_TIMEOUT};
 use parking_lot::{Condvar, Mutex};
