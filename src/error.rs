@@ -244,8 +244,13 @@ impl Redactions {
     /// (test values; real tokens are JWTs of hundreds) are left alone, so that a token such as
     /// `token` does not blank out ordinary words of a message.
     pub fn of_request(body: Option<&[u8]>, token: Option<&str>) -> Redactions {
-        let found = body.map(request_secrets).unwrap_or_default();
-        let mut secrets: Vec<&str> = found.iter().map(|s| s.as_str()).collect();
+        Redactions::of_sent(&body.map(request_secrets).unwrap_or_default(), token)
+    }
+
+    /// [`Redactions::of_request`] for a request that carries its secret strings already (the
+    /// vault pipeline's `Request::secrets`, kept as the body was serialized): no parsing.
+    pub fn of_sent(body_secrets: &[Zeroizing<String>], token: Option<&str>) -> Redactions {
+        let mut secrets: Vec<&str> = body_secrets.iter().map(|s| s.as_str()).collect();
         secrets.extend(token.filter(|t| t.len() >= MIN_SLICE_BYTES));
         Redactions::of(&secrets)
     }

@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::crypto::algorithm::{EncryptionAlgorithm, EncryptionScheme, SignatureAlgorithm};
 use crate::crypto::{CryptoParams, CryptoResult};
 use crate::error::{Error, Result};
-use crate::http::{zeroized_json, Method, Request};
+use crate::http::{Method, Request};
 use crate::model::key::{
     KeyOperationResult, KeyOperationsParameters, KeySignParameters, KeyVerifyParameters, KeyVerifyResult, B64,
 };
@@ -258,13 +258,8 @@ impl Client {
         body: &impl serde::Serialize,
         what: &str,
     ) -> Result<T> {
-        let json = zeroized_json(body).map_err(|e| e.context(what))?;
-        let request = Request {
-            method: Method::Post,
-            target: format!("/keys/{}/{}/{op}", path_segment(name), path_segment(version)),
-            query: Vec::new(),
-            body: Some(json),
-        };
+        let target = format!("/keys/{}/{}/{op}", path_segment(name), path_segment(version));
+        let request = Request::with_json(Method::Post, target, body).map_err(|e| e.context(what))?;
         let response = self.pipeline.send(&request).map_err(|e| e.context(what))?;
         response.json().map_err(|e| e.context(what))
     }

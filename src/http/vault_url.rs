@@ -1,5 +1,7 @@
-//! The vault's base URL: parsed once, used to build request URLs and to check that paging links
-//! stay on the vault's own scheme, host and port.
+//! The vault's base URL: parsed once per client, keeping its origin text (`https://host[:port]`)
+//! and lower-case host, so that request URLs are built by appending to that text, never by
+//! parsing again; also checks that paging links and redirects stay on the vault's own scheme,
+//! host and port.
 
 use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_INSECURE_TRANSPORT, KV_STATUS_INVALID_URL};
@@ -9,6 +11,10 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VaultUrl {
     url: Url,
+    /// `scheme://host[:port]` (default port omitted), as serialized once.
+    origin: String,
+    /// The host, lower-case, without port.
+    host: String,
 }
 
 /// True when the URL's host is `localhost`, an address in `127.0.0.0/8` or `::1`.
@@ -64,22 +70,27 @@ impl VaultUrl {
                 format!("invalid vault URL: unexpected path '{}' (give only scheme, host and port)", url.path()),
             ));
         }
-        Ok(VaultUrl { url })
+        let origin = url.origin().ascii_serialization();
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        Ok(VaultUrl { url, origin, host })
     }
 
     /// The host name, lower-case, without port.
-    pub fn host(&self) -> String {
-        self.url.host_str().unwrap_or_default().to_ascii_lowercase()
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// `scheme://host[:port]` without a trailing slash.
-    pub fn origin(&self) -> String {
-        self.url.origin().ascii_serialization()
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The absolute URL for an already percent-encoded `path` (starting with `/`).
     pub fn join(&self, path: &str) -> String {
-        format!("{}{}", self.origin(), path)
+        let mut url = String::with_capacity(self.origin.len() + path.len());
+        url.push_str(&self.origin);
+        url.push_str(path);
+        url
     }
 
     /// True when `link` has this vault's scheme, host and port (default ports normalised).

@@ -75,6 +75,6 @@ impl Client {
 
     /// The vault URL's origin (`https://host[:port]`).
     pub fn vault_url(&self) -> String {
-        self.pipeline.vault().origin()
+        self.pipeline.vault().origin().to_owned()
     }
 }

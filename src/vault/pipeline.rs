@@ -74,7 +74,7 @@ impl Pipeline {
     pub fn new(vault_url: &str, credential: Arc<Credential>, options: PipelineOptions) -> Result<Pipeline> {
         let vault = VaultUrl::parse(vault_url, options.allow_insecure_http)?;
         let agent = transport::build_agent(&options.transport)?;
-        let auth = ChallengeAuth::new(credential, &vault.host(), options.verify_challenge_resource);
+        let auth = ChallengeAuth::new(credential, vault.host(), options.verify_challenge_resource);
         Ok(Pipeline { agent, vault, options, auth })
     }
 
@@ -94,11 +94,13 @@ impl Pipeline {
         let mut authorization = self.within_deadline(deadline, &url, self.auth.current(deadline))?;
         let mut hop = Hop { method: request.method, body: request.body.as_deref().map(Vec::as_slice) };
         let mut visited = vec![url.clone()];
+        // Whether `url` is on the vault's origin: true for every request URL (url_for refuses
+        // foreign links), decided again only when a redirect names a new URL.
+        let mut on_vault = true;
         let mut challenges = 0;
         loop {
             let reply =
                 self.send_with_retries(&hop, effect, &url, authorization.as_ref(), &client_request_id, deadline)?;
-            let on_vault = self.vault.is_same_origin(&url);
             if reply.status == 401 && challenges < 2 && on_vault {
                 challenges += 1;
                 let www = challenge::join_headers(
@@ -133,7 +135,8 @@ impl Pipeline {
                     // "See Other": the answer is fetched with GET.
                     hop = Hop { method: Method::Get, body: None };
                 }
-                if !self.vault.is_same_origin(&target) {
+                let target_on_vault = self.vault.is_same_origin(&target);
+                if !target_on_vault {
                     authorization =
                         Some(self.authorize_redirect(&hop, &target, reply.status, &client_request_id, deadline)?);
                 } else if !on_vault {
@@ -142,6 +145,7 @@ impl Pipeline {
                 }
                 visited.push(target.clone());
                 url = target;
+                on_vault = target_on_vault;
                 continue;
             }
             let request_id = reply.header("x-ms-request-id").unwrap_or_default();
@@ -149,10 +153,7 @@ impl Pipeline {
                 return Ok(Response { status: reply.status, body: reply.body, request_id });
             }
             // A gateway or proxy may echo the request in its error page: never quote what we sent.
-            let sent = Redactions::of_request(
-                request.body.as_deref().map(Vec::as_slice),
-                authorization.as_ref().map(|a| a.token.token.as_str()),
-            );
+            let sent = Redactions::of_sent(&request.secrets, authorization.as_ref().map(|a| a.token.token.as_str()));
             let mut err = if reply.status == 304 {
                 let mut e = Error::new(
                     KV_STATUS_SERVICE_ERROR,
@@ -310,16 +311,27 @@ impl Pipeline {
                 (false, false) => format!("{}?api-version={}", request.target, self.options.api_version),
             });
         }
-        let mut url = url::Url::parse(&self.vault.join(&request.target))
-            .map_err(|e| Error::invalid_argument(format!("bad request path: {e}")))?;
-        {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in &request.query {
-                pairs.append_pair(k, v);
-            }
-            pairs.append_pair("api-version", &self.options.api_version);
+        // Appended to the origin text the client parsed once: a path is percent-encoded by its
+        // builder (names::path_segment), so it needs no second parse, only this check.
+        if !request.target.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#') {
+            return Err(Error::invalid_argument(format!(
+                "bad request path '{}': not a percent-encoded path",
+                log::redact_url(&request.target)
+            )));
         }
-        Ok(url.to_string())
+        let origin = self.vault.origin();
+        let mut url = String::with_capacity(origin.len() + request.target.len() + 64);
+        url.push_str(origin);
+        url.push_str(&request.target);
+        url.push('?');
+        let query_start = url.len();
+        let mut pairs = url::form_urlencoded::Serializer::for_suffix(&mut url, query_start);
+        for (k, v) in &request.query {
+            pairs.append_pair(k, v);
+        }
+        pairs.append_pair("api-version", &self.options.api_version);
+        pairs.finish();
+        Ok(url)
     }
 
     /// Sends one hop, resending failures as the retry settings and the resend policy allow.
