@@ -14,6 +14,8 @@
 #                                   testvault on free ports, or use KV_TEST_VAULT_URL/_CA)
 #   1b. rustfmt and clippy gates    cargo fmt --check (also fuzz/), cargo clippy --all-targets
 #                                   -- -D warnings
+#   1c. layering                    scripts/check_layers.py: no import from a lower layer of src/ to a
+#                                   higher one, no import cycle (docs/architecture.md)
 #   2. header check                 include/kv.h as checked out (copied before any stage built) and
 #                                   as on disk equal what the sources generate (no git needed)
 #   3. pytest tools/testvault       tests of the local stand-in vault
@@ -521,6 +523,7 @@ fi
 
 stage "cargo test --all-targets" run_cargo_test
 stage "rustfmt and clippy gates (cargo fmt --check, cargo clippy --all-targets -D warnings)" run_style_gates
+stage "layering of src/ (scripts/check_layers.py)" python3 scripts/check_layers.py
 stage "header check (include/kv.h committed as generated)" check_header
 stage "pytest tools/testvault" run_pytest
 stage "C examples: build (cargo build --release, make -C examples-c)" build_examples
