@@ -75,7 +75,7 @@ pub fn zeroized_json(value: &impl serde::Serialize) -> Result<Zeroizing<Vec<u8>>
 /// [`zeroized_json`], also returning the secret strings of the body: the string values of
 /// members named in [`SECRET_MEMBERS`]. The measuring pass also measures each of them, and the
 /// writing pass copies each into zeroized storage of exactly its size (unescaped, as given).
-fn serialize(value: &impl serde::Serialize) -> Result<(Zeroizing<Vec<u8>>, Vec<Zeroizing<String>>)> {
+fn serialize(value: &impl serde::Serialize) -> Result<(Zeroizing<Vec<u8>>, SecretStrings)> {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -98,6 +98,9 @@ fn serialize(value: &impl serde::Serialize) -> Result<(Zeroizing<Vec<u8>>, Vec<Z
     value.serialize(&mut serde_json::Serializer::with_formatter(&mut *json, &mut copy)).map_err(encode)?;
     Ok((json, copy.found))
 }
+
+/// The secret strings of a request body, each zeroized when dropped.
+type SecretStrings = Vec<Zeroizing<String>>;
 
 /// A compact JSON formatter (it writes exactly what `serde_json::to_writer` writes) that follows
 /// the secret members' string values as they are written: it measures them (`lengths`), or,

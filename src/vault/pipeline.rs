@@ -165,10 +165,12 @@ impl Pipeline {
             } else {
                 Error::from_reply_redacted(reply.status, &reply.body, &request_id, &sent)
             };
-            if authorization.is_some() && effect == Effect::Repeats && retry::is_retriable_status(reply.status) {
-                if !resend::vault_did_not_act(reply.status, retry::reply_delay(&reply).is_some()) {
-                    err = outcome_unknown(err, &format!("HTTP {}", reply.status));
-                }
+            if authorization.is_some()
+                && effect == Effect::Repeats
+                && retry::is_retriable_status(reply.status)
+                && !resend::vault_did_not_act(reply.status, retry::reply_delay(&reply).is_some())
+            {
+                err = outcome_unknown(err, &format!("HTTP {}", reply.status));
             }
             log::write(
                 Level::Error,
