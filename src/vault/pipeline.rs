@@ -480,6 +480,7 @@ fn new_request_id() -> String {
 mod tests {
     use super::*;
     use crate::auth::static_token::StaticToken;
+    use crate::status::KV_STATUS_INVALID_ARGUMENT;
 
     fn pipeline(api: &str) -> Pipeline {
         let cred = Credential::new(StaticToken::new("t", None).unwrap());
@@ -500,6 +501,20 @@ mod tests {
         assert_eq!(p.url_for(&Request::new(Method::Get, given)).unwrap(), given);
         let bare = "https://myvault.vault.azure.net/secrets?$skiptoken=abc";
         assert_eq!(p.url_for(&Request::new(Method::Get, bare)).unwrap(), format!("{bare}&api-version=2025-07-01"));
+    }
+
+    #[test]
+    fn request_urls_are_built_on_the_origin_parsed_once_and_only_from_encoded_paths() {
+        let p = pipeline("7.6");
+        let mut r = Request::new(Method::Get, "/secrets/a%20b/");
+        r.query.push(("filter", "x y&z".into()));
+        assert_eq!(
+            p.url_for(&r).unwrap(),
+            "https://myvault.vault.azure.net/secrets/a%20b/?filter=x+y%26z&api-version=7.6"
+        );
+        for bad in ["/secrets/a b", "/secrets/ü", "/secrets/a?x=1", "/secrets/a#f"] {
+            assert_eq!(p.url_for(&Request::new(Method::Get, bad)).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        }
     }
 
     #[test]
