@@ -590,11 +590,7 @@ fn outcome_unknown(err: Error, failure: &str) -> Error {
 
 /// A random UUID (version 4) for `x-ms-client-request-id`.
 fn new_request_id() -> String {
-    let mut bytes: [u8; 16] = fastrand::u128(..).to_be_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]
