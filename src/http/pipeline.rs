@@ -401,7 +401,8 @@ impl Pipeline {
                     format!("refusing to follow a link outside the vault ({})", log::redact_url(&request.target)),
                 ));
             }
-            let has_api_version = request.target.split(['?', '&']).skip(1).any(|p| p.starts_with("api-version="));
+            let has_api_version =
+                url::Url::parse(&request.target).is_ok_and(|u| u.query_pairs().any(|(name, _)| name == "api-version"));
             return Ok(match (has_api_version, request.target.contains('?')) {
                 (true, _) => request.target.clone(),
                 (false, true) => format!("{}&api-version={}", request.target, self.options.api_version),
