@@ -33,8 +33,8 @@
 #  10. parity                       scripts/parity.py: every kv_client_* of kv.h in every binding
 #      independent vault (emulator)  in CI (where ../shared/vault-emulators exists; elsewhere one
 #                                   "stage skipped" line): C examples, tests/emulator.rs and the
-#                                   Python and Go tests (and their credential tests) against the
-#                                   emulators, with real tokens
+#                                   Python and Go tests (and their credential tests, with
+#                                   azure-identity and azidentity) against the emulators, with real tokens
 #                                   (KV_EMU_STATE_DIR, KV_EMU_*_PORT: another emulator instance)
 
 #  11-14. install and README        scripts/test_install.sh c | python | go | readme: README's C
@@ -429,6 +429,8 @@ run_emulator_stage() {
     echo "--- Go binding against the emulator (with its credential tests: -tags kv_emulator, emulator_test.go)"
     env -u KV_VERIFY_CHALLENGE_RESOURCE KV_TEST_VAULT_URL="$KV_EMU_VAULT_URL" KV_TEST_VAULT_CA="$KV_EMU_CA_FILE" \
         KV_TOKEN="$token" KV_TEST_VAULT_EMULATOR=1 KV_GO_EXTRA_TAGS=kv_emulator bash bindings/go/run_tests.sh
+    echo "--- Go adapter for Azure SDK credentials with azidentity (bindings/go/azadapter, its own module)"
+    KV_GO_EXTRA_TAGS=kv_emulator bash bindings/go/azadapter/run_tests.sh
 }
 
 # Stops the emulators the emulator stage started (its EXIT trap), by their pid files, and only a

@@ -5,7 +5,6 @@
 //! PKCS#12), public DER/PEM, the chain, and the X.509 fields read with `x509-parser`.
 
 use crate::client::Client;
-use crate::crypto::pem::is_pem_label;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
 use crate::model::certificate::{
@@ -154,42 +153,10 @@ fn pem_block(label: &str, der: &[u8]) -> Zeroizing<String> {
     out
 }
 
-/// PEM blocks of `text`: (label, DER). Text outside blocks is ignored. DER is zeroized on drop.
+/// PEM blocks of `text`: (label, DER), read by the crate's one PEM reader
+/// ([`crate::crypto::pem::blocks`]). Text outside blocks is ignored. DER is zeroized on drop.
 fn pem_blocks(text: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
-    let text = std::str::from_utf8(text).map_err(|_| Error::invalid_argument("the PEM text is not valid UTF-8"))?;
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, Zeroizing<String>)> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        // A broken BEGIN or END line can run on into the key's base64: such a "label" is never
-        // quoted (the same rule as the key reader's, crate::crypto::pem::is_pem_label).
-        let marker = line.strip_prefix("-----BEGIN ").or_else(|| line.strip_prefix("-----END "));
-        if marker.is_some_and(|l| !l.strip_suffix("-----").is_some_and(is_pem_label)) {
-            return Err(Error::invalid_argument("the PEM text has a malformed BEGIN or END line"));
-        }
-        if let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
-            current = Some((label.to_owned(), Zeroizing::new(String::new())));
-        } else if let Some(label) = line.strip_prefix("-----END ").and_then(|l| l.strip_suffix("-----")) {
-            let Some((begin, body)) = current.take() else {
-                return Err(Error::invalid_argument("the PEM text has an END line outside a block"));
-            };
-            if begin != label {
-                return Err(Error::invalid_argument(format!("the PEM block BEGIN {begin} ends with END {label}")));
-            }
-            let der = STANDARD
-                .decode(body.as_bytes())
-                .map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
-            blocks.push((begin, Zeroizing::new(der)));
-        } else if let Some((_, body)) = current.as_mut() {
-            if !line.contains(':') {
-                body.push_str(line);
-            }
-        }
-    }
-    if let Some((label, _)) = current {
-        return Err(Error::invalid_argument(format!("the PEM block {label} has no END line")));
-    }
-    Ok(blocks)
+    Ok(crate::crypto::pem::blocks(text)?.into_iter().map(|b| (b.label, b.der)).collect())
 }
 
 /// A certificate with its private key, as stored in the certificate's secret: PEM text

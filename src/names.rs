@@ -50,11 +50,12 @@ pub fn path_segment(text: &str) -> String {
 }
 
 /// The last path segments of an object identifier `https://{vault}/{collection}/{name}[/{version}]`:
-/// returns (name, version), version empty when absent.
+/// returns (name, version), version empty when absent (both empty when `id` is not a URL).
 pub fn split_id(id: &str) -> (String, String) {
-    let path = id.split(['?', '#']).next().unwrap_or("");
-    let after_scheme = path.split_once("://").map(|(_, rest)| rest).unwrap_or(path);
-    let mut segments = after_scheme.split('/').skip(1).filter(|s| !s.is_empty());
+    let Ok(url) = url::Url::parse(id) else {
+        return (String::new(), String::new());
+    };
+    let mut segments = url.path_segments().into_iter().flatten().filter(|s| !s.is_empty());
     let _collection = segments.next();
     let name = segments.next().unwrap_or("").to_owned();
     let version = segments.next().unwrap_or("").to_owned();
@@ -90,5 +91,6 @@ mod tests {
         assert_eq!(split_id("https://v.vault.azure.net:443/secrets/db"), ("db".into(), "".into()));
         assert_eq!(split_id("https://v.vault.azure.net/deletedsecrets/db"), ("db".into(), "".into()));
         assert_eq!(split_id("garbage"), ("".into(), "".into()));
+        assert_eq!(split_id("https://v.vault.azure.net/keys/k/v1?api-version=7.4#x"), ("k".into(), "v1".into()));
     }
 }

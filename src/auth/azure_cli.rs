@@ -352,51 +352,16 @@ fn parse_output(stdout: &[u8], now: SystemTime) -> Result<AccessToken> {
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS[.ffffff]` in local time to unix seconds.
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` in the system's local time zone to unix seconds.
 fn local_time_to_epoch(text: &str) -> Option<i64> {
-    let (date, time) = text.trim().split_once(' ')?;
-    let mut d = date.split('-').map(|p| p.parse::<i32>().ok());
-    let (year, month, day) = (d.next()??, d.next()??, d.next()??);
-    let time = time.split('.').next()?;
-    let mut t = time.split(':').map(|p| p.parse::<i32>().ok());
-    let (hour, minute, second) = (t.next()??, t.next()??, t.next()??);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || !(0..24).contains(&hour)
-        || !(0..60).contains(&minute)
-        || !(0..=60).contains(&second)
-    {
-        return None;
-    }
-    local_to_epoch(year, month, day, hour, minute, second)
+    local_time_in(text, &jiff::tz::TimeZone::system())
 }
 
-#[cfg(unix)]
-fn local_to_epoch(year: i32, month: i32, day: i32, hour: i32, minute: i32, second: i32) -> Option<i64> {
-    // SAFETY: an all-zero tm is a valid value; mktime only reads and normalises it.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    tm.tm_isdst = -1;
-    // SAFETY: `tm` is a valid, initialised struct tm.
-    let t = unsafe { libc::mktime(&mut tm) };
-    (t != -1).then_some(t as i64)
-}
-
-#[cfg(not(unix))]
-fn local_to_epoch(year: i32, month: i32, day: i32, hour: i32, minute: i32, second: i32) -> Option<i64> {
-    // No portable local-time conversion here: read it as UTC (tokens live an hour or more).
-    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era as i64 * 146_097 + doe as i64 - 719_468;
-    Some(days * 86_400 + (hour * 3600 + minute * 60 + second) as i64)
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` in `zone` to unix seconds. A time that a daylight-saving change
+/// repeats is read with the earlier offset, one it skips with the offset before the change.
+fn local_time_in(text: &str, zone: &jiff::tz::TimeZone) -> Option<i64> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    Some(zone.to_timestamp(civil).ok()?.as_second())
 }
 
 #[cfg(test)]
@@ -422,7 +387,7 @@ mod tests {
         let t = parse_output(br#"{"accessToken":"tok","expiresOn":"2023-10-31 21:59:10.000000","expires_on":1698789550,"tokenType":"Bearer"}"#, now).unwrap();
         assert_eq!((t.token.as_str(), t.expires_on), ("tok", UNIX_EPOCH + Duration::from_secs(1_698_789_550)));
         let t = parse_output(br#"{"accessToken":"tok","expiresOn":"2030-01-02 03:04:05.123456"}"#, now).unwrap();
-        let expected = local_to_epoch(2030, 1, 2, 3, 4, 5).unwrap();
+        let expected = local_time_in("2030-01-02 03:04:05", &jiff::tz::TimeZone::system()).unwrap();
         assert_eq!(t.expires_on, UNIX_EPOCH + Duration::from_secs(expected as u64));
         assert!(parse_output(br#"{"accessToken":"tok"}"#, now).is_err());
         assert!(parse_output(br#"{"expires_on":5000}"#, now).is_err());
@@ -430,6 +395,24 @@ mod tests {
         assert!(parse_output(br#"{"accessToken":"tok","expires_on":500}"#, now).is_err(), "expired");
         assert!(local_time_to_epoch("2030-13-02 03:04:05").is_none());
         assert!(local_time_to_epoch("yesterday").is_none());
+    }
+
+    /// The CLI's local `expiresOn` read in named zones agrees with GNU `date`, across both
+    /// daylight-saving changes (what `mktime` computed before).
+    #[test]
+    fn local_expiry_matches_gnu_date_in_named_zones() {
+        for zone in ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"] {
+            let tz = jiff::tz::TimeZone::get(zone).unwrap();
+            for text in ["2030-01-02 03:04:05.123456", "2030-07-02 23:59:59.000000", "2024-02-29 12:00:00"] {
+                let out = std::process::Command::new("date")
+                    .env("TZ", zone)
+                    .args(["-d", text.split('.').next().unwrap(), "+%s"])
+                    .output()
+                    .expect("date runs");
+                let expected: i64 = String::from_utf8(out.stdout).unwrap().trim().parse().unwrap();
+                assert_eq!(local_time_in(text, &tz), Some(expected), "{zone} {text}");
+            }
+        }
     }
 
     #[cfg(unix)]

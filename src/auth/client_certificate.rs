@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::status::{KV_STATUS_FILE_ERROR, KV_STATUS_INTERNAL};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
@@ -78,58 +78,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// One PEM block: its label and decoded contents.
-struct PemBlock {
-    label: String,
-    der: Zeroizing<Vec<u8>>,
-    has_headers: bool,
-}
-
-/// Splits PEM text into blocks. Text outside blocks is ignored (OpenSSL writes "Bag Attributes"
-/// there).
-fn pem_blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
-    let text =
-        std::str::from_utf8(data).map_err(|_| Error::invalid_argument("the PEM certificate is not valid text"))?;
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, Zeroizing<String>, bool)> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
-            if current.is_some() {
-                return Err(Error::invalid_argument("the PEM certificate has a BEGIN line inside a block"));
-            }
-            // Room for the whole text, so that appending lines never reallocates (which would
-            // leave uncleared copies of the key's base64 behind).
-            current = Some((label.to_owned(), Zeroizing::new(String::with_capacity(text.len())), false));
-        } else if let Some(label) = line.strip_prefix("-----END ").and_then(|l| l.strip_suffix("-----")) {
-            let Some((begin, body, has_headers)) = current.take() else {
-                return Err(Error::invalid_argument("the PEM certificate has an END line outside a block"));
-            };
-            if begin != label {
-                return Err(Error::invalid_argument(format!("the PEM block BEGIN {begin} ends with END {label}")));
-            }
-            let der = STANDARD
-                .decode(body.as_bytes())
-                .map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
-            blocks.push(PemBlock { label: begin, der: Zeroizing::new(der), has_headers });
-        } else if let Some((_, body, has_headers)) = current.as_mut() {
-            if line.contains(':') {
-                *has_headers = true;
-            } else {
-                body.push_str(line);
-            }
-        }
-    }
-    if let Some((label, _, _)) = current {
-        return Err(Error::invalid_argument(format!("the PEM block {label} has no END line")));
-    }
-    Ok(blocks)
-}
-
 fn load_pem(data: &[u8]) -> Result<CertificateKey> {
     let mut certificates = Vec::new();
     let mut key: Option<RsaPrivateKey> = None;
-    for block in pem_blocks(data)? {
+    for block in crate::crypto::pem::blocks(data)? {
         let parsed = match block.label.as_str() {
             "CERTIFICATE" => {
                 certificates.push(block.der.to_vec());
@@ -323,7 +275,7 @@ impl ClientCertificateCredential {
             "aud": audience,
             "iss": self.client_id,
             "sub": self.client_id,
-            "jti": random_uuid(),
+            "jti": uuid::Uuid::new_v4().to_string(),
             "nbf": now,
             "iat": now,
             "exp": now + ASSERTION_LIFETIME.as_secs(),
@@ -341,16 +293,6 @@ impl ClientCertificateCredential {
         assertion.push_str(&URL_SAFE_NO_PAD.encode(signature.to_bytes()));
         Ok(assertion)
     }
-}
-
-/// A random (version 4) UUID from the operating system's generator, for `jti`.
-fn random_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 impl TokenSource for ClientCertificateCredential {

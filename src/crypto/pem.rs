@@ -96,44 +96,91 @@ fn encrypted() -> Error {
 /// The first private-key block of PEM text: its label and decoded DER. `None` when the input is
 /// not PEM (then it is taken as DER).
 fn pem_block(bytes: &[u8]) -> Result<Option<(String, Zeroizing<Vec<u8>>)>> {
-    const BEGIN: &str = "-----BEGIN ";
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) if t.contains(BEGIN) => t,
+    match std::str::from_utf8(bytes) {
+        Ok(t) if t.contains("-----BEGIN ") => {}
         _ => return Ok(None),
-    };
+    }
     let mut labels = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(BEGIN) {
-        let after = &rest[at + BEGIN.len()..];
-        let Some(end_of_label) = after.find("-----") else { break };
-        let label = after[..end_of_label].trim().to_owned();
-        if !is_pem_label(&label) {
-            // Never quoted: a broken BEGIN line makes the "label" run on into the key's base64.
-            return Err(Error::invalid_argument("the PEM text has a malformed BEGIN line"));
-        }
-        let body_start = &after[end_of_label + 5..];
-        let end_marker = format!("-----END {label}-----");
-        let Some(body_len) = body_start.find(&end_marker) else {
-            return Err(Error::invalid_argument(format!("the PEM '{label}' block has no END line")));
-        };
-        let body = &body_start[..body_len];
-        rest = &body_start[body_len + end_marker.len()..];
-        if !label.ends_with("PRIVATE KEY") {
-            labels.push(label);
+    for block in blocks(bytes)? {
+        if !block.label.ends_with("PRIVATE KEY") {
+            labels.push(block.label);
             continue;
         }
-        if body.contains(':') {
+        if block.has_headers {
             // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: ...`): legacy encryption.
             return Err(encrypted());
         }
-        let compact: Zeroizing<String> = Zeroizing::new(body.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
-            .map_err(|_| Error::invalid_argument(format!("the PEM '{label}' block is not valid base64")))?;
-        return Ok(Some((label, Zeroizing::new(der))));
+        return Ok(Some((block.label, block.der)));
     }
     let found = if labels.is_empty() { "no complete block".to_owned() } else { labels.join(", ") };
     Err(Error::invalid_argument(format!("the PEM text holds no private key (found: {found})")))
+}
+
+/// One block of PEM text (RFC 7468, with RFC 1421 header lines tolerated).
+pub(crate) struct PemBlock {
+    /// The label of its BEGIN and END lines, e.g. `CERTIFICATE` (always passes [`is_pem_label`]).
+    pub label: String,
+    /// The decoded contents (zeroized on drop).
+    pub der: Zeroizing<Vec<u8>>,
+    /// Whether the block had RFC 1421 header lines (`Proc-Type: 4,ENCRYPTED`, ...): legacy
+    /// encryption for a private key. The header lines are not part of `der`.
+    pub has_headers: bool,
+}
+
+/// The one PEM reader of the crate (private keys here, client certificates in
+/// [`crate::auth::client_certificate`], certificates with keys in [`crate::certificates`]): every
+/// block of `data`, in order. Text outside blocks is ignored (OpenSSL writes "Bag Attributes"
+/// there); lines may end in CRLF and carry surrounding blanks.
+///
+/// Errors never quote key material: a BEGIN or END line whose label breaks the RFC 7468 rule (a
+/// line that runs on into base64, for one) is refused without quoting it, and only such checked
+/// labels appear in messages. The base64 text is gathered in one zeroizing buffer sized for the
+/// whole input, so it never reallocates and leaves no copy behind.
+pub(crate) fn blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
+    let text = std::str::from_utf8(data).map_err(|_| Error::invalid_argument("the PEM text is not valid UTF-8"))?;
+    let mut found = Vec::new();
+    // The open block: label, base64 so far, whether header lines were seen.
+    let mut open: Option<(&str, bool)> = None;
+    let mut body = Zeroizing::new(String::with_capacity(text.len()));
+    for line in text.lines() {
+        let line = line.trim();
+        let begin = line.strip_prefix("-----BEGIN ");
+        let end = line.strip_prefix("-----END ");
+        let Some(marker) = begin.or(end) else {
+            if open.is_some() {
+                if line.contains(':') {
+                    open = open.map(|(label, _)| (label, true));
+                } else {
+                    body.push_str(line);
+                }
+            }
+            continue;
+        };
+        let Some(label) = marker.strip_suffix("-----").filter(|l| is_pem_label(l)) else {
+            return Err(Error::invalid_argument("the PEM text has a malformed BEGIN or END line"));
+        };
+        match (open.take(), begin.is_some()) {
+            (None, true) => open = Some((label, false)),
+            (Some(_), true) => {
+                return Err(Error::invalid_argument("the PEM text has a BEGIN line inside a block"));
+            }
+            (None, false) => return Err(Error::invalid_argument("the PEM text has an END line outside a block")),
+            (Some((begin, _)), false) if begin != label => {
+                return Err(Error::invalid_argument(format!("the PEM block BEGIN {begin} ends with END {label}")));
+            }
+            (Some((begin, has_headers)), false) => {
+                let der = base64::engine::general_purpose::STANDARD
+                    .decode(body.as_bytes())
+                    .map_err(|_| Error::invalid_argument(format!("the PEM block {begin} is not valid base64")))?;
+                body.clear();
+                found.push(PemBlock { label: begin.to_owned(), der: Zeroizing::new(der), has_headers });
+            }
+        }
+    }
+    if let Some((label, _)) = open {
+        return Err(Error::invalid_argument(format!("the PEM block {label} has no END line")));
+    }
+    Ok(found)
 }
 
 /// Longest PEM label accepted ("ENCRYPTED PRIVATE KEY" is 21 characters).
@@ -141,8 +188,7 @@ const MAX_PEM_LABEL_CHARS: usize = 64;
 
 /// A label as RFC 7468 allows it (printable ASCII, single `-` or space between characters, not
 /// at its ends, on one line), and short: only such a label may be quoted in an error message.
-/// Used by every PEM reader of the crate (keys here, certificates in [`crate::certificates`]).
-pub(crate) fn is_pem_label(label: &str) -> bool {
+fn is_pem_label(label: &str) -> bool {
     label.len() <= MAX_PEM_LABEL_CHARS
         && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
         && !label.starts_with(['-', ' '])
@@ -404,6 +450,41 @@ mod tests {
                 assert_eq!(public_key_pem(&jwk).unwrap(), expected, "{file}: same public key as openssl");
             }
         }
+    }
+
+    /// Keys, client certificates and certificates with keys share one reader: a BEGIN or END
+    /// line that runs on into base64 is refused by each without quoting it (the client
+    /// certificate reader used to name such a "label" in its "no END line" message).
+    #[test]
+    fn every_pem_input_goes_through_one_reader_that_never_quotes_a_broken_line() {
+        for text in [
+            "-----BEGIN PRIVATE KEY-----MIIEvQSECRETKEYMATERIAL-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----SECRETKEYMATERIAL-----\n",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY SECRET\n",
+        ] {
+            let messages = [
+                private_key_to_jwk(text.as_bytes()).unwrap_err().message,
+                crate::auth::client_certificate::load_certificate(text.as_bytes(), None).unwrap_err().message,
+                crate::certificates::check_pem_import(text.as_bytes()).unwrap_err().message,
+            ];
+            for m in messages {
+                assert!(m.contains("malformed BEGIN or END line") && !m.contains("SECRET"), "{m}");
+            }
+        }
+        let blocks =
+            blocks(b"Bag Attributes\r\n -----BEGIN X509 CRL-----\r\nAAEC\r\n-----END X509 CRL----- \r\n").unwrap();
+        assert_eq!(
+            (blocks[0].label.as_str(), blocks[0].der.as_slice(), blocks[0].has_headers),
+            ("X509 CRL", &[0, 1, 2][..], false)
+        );
+        let e = blocks_error(b"-----BEGIN A-----\n-----BEGIN B-----\n");
+        assert!(e.contains("BEGIN line inside a block"), "{e}");
+        assert!(blocks_error(b"-----END A-----\n").contains("outside a block"));
+        assert!(blocks_error(b"-----BEGIN A-----\nAAAA\n-----END B-----\n").contains("BEGIN A ends with END B"));
+    }
+
+    fn blocks_error(text: &[u8]) -> String {
+        blocks(text).err().expect("refused").message
     }
 
     #[test]

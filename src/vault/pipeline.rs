@@ -306,7 +306,8 @@ impl Pipeline {
                     format!("refusing to follow a link outside the vault ({})", log::redact_url(&request.target)),
                 ));
             }
-            let has_api_version = request.target.split(['?', '&']).skip(1).any(|p| p.starts_with("api-version="));
+            let has_api_version =
+                url::Url::parse(&request.target).is_ok_and(|u| u.query_pairs().any(|(name, _)| name == "api-version"));
             return Ok(match (has_api_version, request.target.contains('?')) {
                 (true, _) => request.target.clone(),
                 (false, true) => format!("{}&api-version={}", request.target, self.options.api_version),
@@ -469,11 +470,7 @@ fn outcome_unknown(err: Error, failure: &str) -> Error {
 
 /// A random UUID (version 4) for `x-ms-client-request-id`.
 fn new_request_id() -> String {
-    let mut bytes: [u8; 16] = fastrand::u128(..).to_be_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]

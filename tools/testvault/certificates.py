@@ -68,7 +68,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-import testvault as tv
+import common as tv
 
 PEM = "application/x-pem-file"
 PKCS12 = "application/x-pkcs12"

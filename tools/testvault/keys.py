@@ -1,6 +1,6 @@
 """keys -- the keys data plane of testvault (keys.json, api-version 2025-07-01).
 
-Imported by testvault.py (which owns HTTP, authentication, errors and paging); needs the
+Imported by testvault.py (which owns HTTP and authentication; errors and paging are in common.py); needs the
 ``cryptography`` package (tools/testvault/requirements.txt). All 25 operations of keys.json:
 
   GET    /keys                                   GetKeys (KeyItem: kid without version, latest version's metadata)
@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import (InvalidUnwrap, aes_key_unwrap, aes_key_unwrap_with_padding,
                                                     aes_key_wrap, aes_key_wrap_with_padding)
 
-import testvault as tv
+import common as tv
 
 # ----------------------------------------------------------------------------------------------
 # constants

@@ -31,6 +31,7 @@ from ._client import Client, ItemIterator
 from ._credentials import (
     AccessToken,
     AzureCliCredential,
+    AzureSdkCredential,
     CallbackCredential,
     ClientCertificateCredential,
     ClientSecretCredential,
@@ -39,6 +40,7 @@ from ._credentials import (
     EnvironmentCredential,
     ManagedIdentityCredential,
     StaticTokenCredential,
+    SupportsGetToken,
     WorkloadIdentityCredential,
 )
 from ._ffi import (
@@ -81,6 +83,7 @@ def library_version() -> str:
 __all__ = [
     "AccessToken",
     "AzureCliCredential",
+    "AzureSdkCredential",
     "CallbackCredential",
     "ClientCertificateCredential",
     "ClientSecretCredential",
@@ -113,6 +116,7 @@ __all__ = [
     "SignatureAlgorithm",
     "StaticTokenCredential",
     "Status",
+    "SupportsGetToken",
     "__version__",
     "errors",
     "library_path",

@@ -19,7 +19,7 @@ from typing import (
 )
 
 from ._certificates import CertificatesMixin
-from ._credentials import Credential
+from ._credentials import AzureSdkCredential, Credential, SupportsGetToken
 from ._ffi import (
     EncryptionAlgorithm,
     KeyCurve,
@@ -262,12 +262,16 @@ class Client(CertificatesMixin):
     (plain http:// URLs, for loopback test servers only); ``connect_timeout`` (10 s),
     ``read_timeout`` (30 s) and ``call_timeout`` (120 s, retries included) in seconds;
     ``max_retries`` (4); ``retry_delay`` (0.8 s, doubling per retry) and ``max_retry_delay`` (60 s).
+
+    ``credential`` is a :class:`kv.Credential` or an Azure SDK credential (any azure-identity
+    credential: an object with ``get_token(*scopes, claims=None, tenant_id=None)``), which is
+    wrapped in an :class:`AzureSdkCredential` for this client.
     """
 
     def __init__(
         self,
         vault_url: str,
-        credential: Credential,
+        credential: Union[Credential, SupportsGetToken],
         *,
         api_version: Optional[str] = None,
         ca_file: Union[str, "os.PathLike[str]", None] = None,
@@ -281,8 +285,11 @@ class Client(CertificatesMixin):
         retry_delay: Optional[float] = None,
         max_retry_delay: Optional[float] = None,
     ) -> None:
+        # An Azure SDK credential gets a kv credential of its own; kv keeps it for the client.
+        wrapped: Optional[Credential] = None
         if not isinstance(credential, Credential):
-            raise TypeError("credential must be a kv.Credential, not %s" % type(credential).__name__)
+            credential = wrapped = AzureSdkCredential(credential)
+        cred_handle = credential._handle
         url = text_arg(vault_url, "vault_url")
         opts = new_handle(_lib.kv_client_options_new, _lib.kv_client_options_free, "ClientOptions")
         out = POINTER(kv_client)()
@@ -312,10 +319,12 @@ class Client(CertificatesMixin):
                         millis_arg(_DEFAULT_MAX_RETRY_DELAY if max_retry_delay is None else max_retry_delay,
                                    "max_retry_delay"),
                     )
-                with credential._handle.use() as cred:
+                with cred_handle.use() as cred:
                     call(_lib.kv_client_new, url, cred, o, byref(out))
         finally:
             opts.close()
+            if wrapped is not None:
+                wrapped.close()
         self._handle = Handle(out, _lib.kv_client_free, "Client")
         self._vault_url = vault_url
 

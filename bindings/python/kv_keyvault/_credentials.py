@@ -18,7 +18,8 @@ import os
 import threading
 from contextlib import contextmanager
 from ctypes import POINTER, byref
-from typing import Any, Callable, Dict, Iterable, Iterator, NamedTuple, Optional, Tuple, TypeVar, Union
+from typing import (Any, Callable, Dict, Iterable, Iterator, NamedTuple, Optional, Protocol, Tuple, TypeVar, Union,
+                    runtime_checkable)
 
 from ._ffi import kv_credential, kv_free_user_data, kv_token_callback
 from ._native import (
@@ -393,9 +394,53 @@ class CallbackCredential(Credential):
         self._adopt(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# Credentials of the Azure SDK for Python
+
+
+@runtime_checkable
+class SupportsGetToken(Protocol):
+    """What kv needs of an Azure SDK credential (``azure.core.credentials.TokenCredential``, e.g. any
+    azure-identity credential): ``get_token(*scopes, claims=None, tenant_id=None, **kwargs)``
+    returning an object with ``token`` (str) and ``expires_on`` (Unix seconds)."""
+
+    def get_token(self, *scopes: str, claims: Optional[str] = None, tenant_id: Optional[str] = None,
+                  **kwargs: Any) -> Any: ...
+
+
+class AzureSdkCredential(CallbackCredential):
+    """Tokens from an Azure SDK credential (azure-identity's ``ClientSecretCredential``,
+    ``DefaultAzureCredential``, ...; anything with :class:`SupportsGetToken`'s ``get_token``),
+    through :class:`CallbackCredential`. kv imports no Azure package: the object is only called.
+
+    ``Client`` wraps such an object itself when given one; make this explicitly to share one kv
+    token cache among several clients. kv asks for one scope at a time and passes the tenant and
+    claims of the vault's challenge as ``tenant_id=`` and ``claims=`` (only when there are any).
+    What the SDK credential raises fails the kv call with ``AuthenticationFailedError`` carrying
+    its message."""
+
+    def __init__(self, credential: SupportsGetToken) -> None:
+        get = getattr(credential, "get_token", None)
+        if not callable(get):
+            raise TypeError("credential must be a kv.Credential or have an Azure SDK get_token method, not %s"
+                            % type(credential).__name__)
+
+        def get_token(scope: str, tenant_id: Optional[str], claims: Optional[str]) -> AccessToken:
+            options: Dict[str, str] = {}
+            if tenant_id is not None:
+                options["tenant_id"] = tenant_id
+            if claims is not None:
+                options["claims"] = claims
+            result = get(scope, **options)
+            return AccessToken(result.token, result.expires_on)
+
+        super().__init__(get_token)
+
+
 __all__ = [
     "AccessToken",
     "AzureCliCredential",
+    "AzureSdkCredential",
     "CallbackCredential",
     "ClientCertificateCredential",
     "ClientSecretCredential",
@@ -404,5 +449,6 @@ __all__ = [
     "EnvironmentCredential",
     "ManagedIdentityCredential",
     "StaticTokenCredential",
+    "SupportsGetToken",
     "WorkloadIdentityCredential",
 ]

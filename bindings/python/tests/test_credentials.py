@@ -9,7 +9,7 @@ import base64
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qs
 
 import pytest
@@ -97,6 +97,54 @@ def test_callback_failure_becomes_authentication_failed(fresh: Scripted) -> None
             client.get_secret("s")
     with pytest.raises(TypeError):
         kv.CallbackCredential("not callable")  # type: ignore[arg-type]
+
+
+class SdkShapedCredential:
+    """An object shaped like an azure-identity credential (azure.core.credentials.TokenCredential),
+    without the Azure packages: the real azure-identity runs in emulator_credentials.py."""
+
+    class Token(NamedTuple):
+        token: str
+        expires_on: int
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: List[Tuple[Tuple[str, ...], Dict[str, Any]]] = []
+        self.fail = fail
+
+    def get_token(self, *scopes: str, claims: Optional[str] = None, tenant_id: Optional[str] = None,
+                  enable_cae: bool = False, **kwargs: Any) -> "SdkShapedCredential.Token":
+        self.calls.append((scopes, dict(kwargs, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae)))
+        if self.fail:
+            raise ValueError("ClientSecretCredential.get_token failed: AADSTS7000215")
+        return SdkShapedCredential.Token("sdk-token", int(time.time()) + 3600)
+
+
+def test_an_azure_sdk_credential_is_accepted_as_is(fresh: Scripted) -> None:
+    sdk = SdkShapedCredential()
+    assert isinstance(sdk, kv.SupportsGetToken)
+    with kv.Client(fresh.url, sdk, ca_file=fresh.ca_file) as client:
+        assert client.get_secret("s").value == "from-scripted"
+        assert client.get_secret("s").value == "from-scripted"
+    # One scope per call, the challenge's tenant as tenant_id=, no claims (none were asked for).
+    assert len(sdk.calls) == 1, sdk.calls
+    scopes, kwargs = sdk.calls[0]
+    assert len(scopes) == 1 and scopes[0].endswith("/.default")
+    assert kwargs == {"claims": None, "tenant_id": "00000000-0000-0000-0000-000000000000", "enable_cae": False}
+    assert [a for a in vault_requests(fresh) if a] == ["Bearer sdk-token"] * 2
+    # Made explicitly, one adapter (and kv's token cache) serves several clients.
+    shared = SdkShapedCredential()
+    with kv.AzureSdkCredential(shared) as cred:
+        for _ in range(2):
+            with kv.Client(fresh.url, cred, ca_file=fresh.ca_file) as client:
+                client.get_secret("s")
+    assert len(shared.calls) == 1
+    # What the SDK credential raises is the kv call's AuthenticationFailedError.
+    with kv.Client(fresh.url, SdkShapedCredential(fail=True), ca_file=fresh.ca_file, max_retries=0) as client:
+        with pytest.raises(kv.AuthenticationFailedError) as info:
+            client.get_secret("s")
+    assert "ValueError: ClientSecretCredential.get_token failed: AADSTS7000215" in info.value.message
+    with pytest.raises(TypeError, match="get_token"):
+        kv.AzureSdkCredential(object())  # type: ignore[arg-type]
 
 
 def test_callback_is_released_after_credential_and_clients(vault: Vault) -> None:
