@@ -24,8 +24,7 @@ pub mod model;
 pub mod names;
 pub mod paging;
 pub mod secrets;
-pub mod status;
 pub mod wait;
 
 pub use client::{Client, ClientOptions};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
