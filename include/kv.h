@@ -2364,8 +2364,9 @@ struct kv_str kv_error_client_request_id(const struct kv_error *err);
 uint32_t kv_error_attempts(const struct kv_error *err);
 
 /**
- * Milliseconds from the start of the failed vault call to its failure, retries and token
- * fetches included. 0 when the error did not come from a vault call (or `err` is NULL).
+ * Milliseconds (rounded up) from the start of the failed vault call to its failure, token
+ * fetches and retry pauses included. 0 when the error did not come from a vault call (or `err`
+ * is NULL).
  */
 uint64_t kv_error_elapsed_ms(const struct kv_error *err);
 

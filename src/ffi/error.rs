@@ -35,7 +35,8 @@ impl kv_error {
             request_id: Text::new(err.request_id.as_bytes()),
             client_request_id: Text::new(diagnostics.client_request_id.as_bytes()),
             attempts: diagnostics.attempts,
-            elapsed_ms: u64::try_from(diagnostics.elapsed.as_millis()).unwrap_or(u64::MAX),
+            // Rounded up: a vault call never reports 0, which stays "not a vault call".
+            elapsed_ms: u64::try_from(diagnostics.elapsed.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX),
         }))
     }
 }
@@ -100,8 +101,9 @@ pub extern "C" fn kv_error_attempts(err: *const kv_error) -> u32 {
     ffi_value!(0, { read(err, 0, |e| e.attempts) })
 }
 
-/// Milliseconds from the start of the failed vault call to its failure, retries and token
-/// fetches included. 0 when the error did not come from a vault call (or `err` is NULL).
+/// Milliseconds (rounded up) from the start of the failed vault call to its failure, token
+/// fetches and retry pauses included. 0 when the error did not come from a vault call (or `err`
+/// is NULL).
 #[no_mangle]
 pub extern "C" fn kv_error_elapsed_ms(err: *const kv_error) -> u64 {
     ffi_value!(0, { read(err, 0, |e| e.elapsed_ms) })
