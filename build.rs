@@ -18,12 +18,10 @@ fn main() {
 
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
     config.after_includes = Some(version_defines());
-    // Only the C boundary and the status list are public C API; the rest of the crate is not.
+    // Only the C boundary (with its status list) is public C API; the rest of the crate is not.
     // `src/ffi/mod.rs` brings in its submodules.
-    let builder = cbindgen::Builder::new()
-        .with_config(config)
-        .with_src(crate_dir.join("src").join("status.rs"))
-        .with_src(crate_dir.join("src").join("ffi").join("mod.rs"));
+    let builder =
+        cbindgen::Builder::new().with_config(config).with_src(crate_dir.join("src").join("ffi").join("mod.rs"));
     let bindings = match builder.generate() {
         Ok(b) => b,
         Err(e) => {

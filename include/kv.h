@@ -9,7 +9,9 @@
  *  - Its last argument is `kv_error **err_out`. When err_out is not NULL it is always written:
  *    NULL on success, else a new kv_error that the caller frees with kv_error_free. The error
  *    carries the status, a message, the service's error code and innermost inner code, the HTTP
- *    status and the x-ms-request-id. There is no thread-local "last error".
+ *    status and the x-ms-request-id, and for a call that reached the vault the
+ *    x-ms-client-request-id kv sent, the number of requests sent and the time taken. There is
+ *    no thread-local "last error".
  *  - Handles are opaque. Each kv_x_new / call that returns a handle has a matching kv_x_free;
  *    every _free accepts NULL and may run on any thread.
  *  - Outputs are written only on success. Output arguments documented as "may be NULL" can be
@@ -171,8 +173,9 @@ typedef struct kv_crypto_params kv_crypto_params;
 typedef struct kv_crypto_result kv_crypto_result;
 
 /**
- * Details of a failed call: status, message, service codes, HTTP status and request id.
- * Owned by the caller; free it with `kv_error_free`. Immutable, so it may be read from any thread.
+ * Details of a failed call: status, message, service codes, HTTP status, request ids, attempts
+ * and elapsed time. Owned by the caller; free it with `kv_error_free`. Immutable, so it may be
+ * read from any thread.
  */
 typedef struct kv_error kv_error;
 
@@ -2346,6 +2349,26 @@ uint16_t kv_error_http_status(const struct kv_error *err);
  * The reply's `x-ms-request-id` (quote it to Azure support), or "".
  */
 struct kv_str kv_error_request_id(const struct kv_error *err);
+
+/**
+ * The `x-ms-client-request-id` kv sent with every request of the failed call (one id per call;
+ * quote it with the request id: the service logs both), or "" when the call sent no request
+ * (a caller error, a failure before the first request was sent).
+ */
+struct kv_str kv_error_client_request_id(const struct kv_error *err);
+
+/**
+ * How many requests the failed call sent to the vault: retries, challenge rounds and
+ * redirects each count one. 0 when it sent none (or `err` is NULL).
+ */
+uint32_t kv_error_attempts(const struct kv_error *err);
+
+/**
+ * Milliseconds (rounded up) from the start of the failed vault call to its failure, token
+ * fetches and retry pauses included. 0 when the error did not come from a vault call (or `err`
+ * is NULL).
+ */
+uint64_t kv_error_elapsed_ms(const struct kv_error *err);
 
 /**
  * Frees an error. NULL is accepted. May be called from any thread.

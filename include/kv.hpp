@@ -248,10 +248,22 @@ public:
     std::uint16_t http_status() const noexcept { return kv_error_http_status(err_.get()); }
     /// The reply's x-ms-request-id ("" when none).
     std::string_view request_id() const noexcept { return to_string_view(kv_error_request_id(err_.get())); }
+    /// The x-ms-client-request-id kv sent with every request of the call ("" when it sent none).
+    std::string_view client_request_id() const noexcept {
+        return to_string_view(kv_error_client_request_id(err_.get()));
+    }
+    /// How many requests the call sent (retries, challenge probes and redirects each count one).
+    std::uint32_t attempts() const noexcept { return kv_error_attempts(err_.get()); }
+    /// Time from the start of the vault call to its failure (rounded up to whole milliseconds;
+    /// zero when the error did not come from a vault call).
+    std::chrono::milliseconds elapsed() const noexcept {
+        return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(kv_error_elapsed_ms(err_.get())));
+    }
     /// The kv_error (NULL for errors made by the binding); valid while this Error lives.
     const kv_error* get() const noexcept { return err_.get(); }
 
-    /// Everything in one line, for logs: "status (N): message [code=..., inner=..., http=..., request-id=...]".
+    /// Everything in one line, for logs:
+    /// "status (N): message [code=..., inner=..., http=..., request-id=..., client-request-id=...]".
     std::string to_string() const {
         std::string s(status_name());
         s += " (" + std::to_string(status_) + "): ";
@@ -271,6 +283,7 @@ public:
         const std::string http = http_status() ? std::to_string(http_status()) : std::string();
         add("http", http);
         add("request-id", request_id());
+        add("client-request-id", client_request_id());
         if (!extra.empty()) {
             s += " [" + extra + "]";
         }

@@ -5,7 +5,7 @@
 //! PKCS#12), public DER/PEM, the chain, and the X.509 fields read with `x509-parser`.
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Method, Request};
 use crate::model::certificate::{
     CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateKeyProperties,
@@ -255,7 +255,7 @@ impl CertificateWithKey {
         let bytes = store
             .writer(password)
             .write()
-            .map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, format!("cannot write PKCS#12: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot write PKCS#12: {e}")))?;
         Ok(Zeroizing::new(bytes))
     }
 }
@@ -930,7 +930,7 @@ impl Client {
 
     /// Waits until the certificate's creation finishes, polling the pending operation: returns the
     /// new certificate when it completed, the operation's error (mapped like a service error) when
-    /// it failed, an error when it was cancelled, and `KV_STATUS_TIMEOUT` after `timeout`.
+    /// it failed, an error when it was cancelled, and `ErrorKind::Timeout` after `timeout`.
     pub fn wait_for_certificate(&self, name: &str, timeout: Duration) -> Result<Certificate> {
         check_name("certificate", name)?;
         let request = Request::new(Method::Get, format!("/certificates/{}/pending", segment(name)));
@@ -948,7 +948,7 @@ impl Client {
             if status.eq_ignore_ascii_case("cancelled") || status.eq_ignore_ascii_case("failed") {
                 let detail = op.status_details.unwrap_or_default();
                 return Err(Error::new(
-                    crate::status::KV_STATUS_SERVICE_ERROR,
+                    ErrorKind::ServiceError,
                     format!("certificate operation of '{name}' {status}: {detail}"),
                 ));
             }
@@ -1074,7 +1074,6 @@ pub fn certificate_from_item(bundle: CertificateBundle) -> Certificate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::KV_STATUS_INVALID_ARGUMENT;
 
     fn self_signed() -> (String, Vec<u8>) {
         let mut params = rcgen::CertificateParams::new(vec!["example.com".to_owned(), "127.0.0.1".to_owned()]).unwrap();
@@ -1094,7 +1093,7 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE  KEY SECRETKEYMATERIAL-----\n",
         ] {
             let e = pem_blocks(text.as_bytes()).unwrap_err();
-            assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+            assert_eq!(e.kind, ErrorKind::InvalidArgument);
             assert!(!e.message.contains("SECRET"), "{}", e.message);
         }
         // A well-formed label is still named.
@@ -1138,7 +1137,7 @@ mod tests {
         let cert_only: String =
             pem.split_inclusive('\n').skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE")).collect();
         let e = check_pem_import(cert_only.as_bytes()).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
         assert!(e.message.contains("no private key"), "{}", e.message);
     }
 
@@ -1169,7 +1168,7 @@ mod tests {
             PolicyBuilder::new("CN=a").action_at_percentage("AutoRenew", 100),
             PolicyBuilder::new("CN=a").action_days_before_expiry("Explode", 3),
         ] {
-            assert_eq!(bad.build().unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+            assert_eq!(bad.build().unwrap_err().kind, ErrorKind::InvalidArgument);
         }
     }
 
@@ -1180,7 +1179,7 @@ mod tests {
         )
         .unwrap();
         let e = operation_error("c", &op).unwrap();
-        assert_eq!(e.status, crate::status::KV_STATUS_BAD_PARAMETER);
+        assert_eq!(e.kind, ErrorKind::BadParameter);
         assert_eq!(e.service_code, "BadParameter");
         assert!(e.message.contains("subject is invalid") && e.message.contains("'c'"));
         let ok: CertificateOperation =

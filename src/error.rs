@@ -1,12 +1,14 @@
 //! The error type of the Rust core, and how a Key Vault error reply becomes one.
 //!
 //! A service error body is `{"error":{"code","message","innererror":{...}}}` with `innererror`
-//! nesting. The most specific known code in that chain decides the status; an unknown code falls
-//! back to a generic status chosen by the HTTP status, and the raw codes are kept.
+//! nesting. The most specific known code in that chain decides the [`ErrorKind`]; an unknown code
+//! falls back to a generic kind chosen by the HTTP status, and the raw codes are kept.
+//!
+//! The core knows nothing of C: `crate::ffi::status` maps each kind to its `kv_status` value.
 
-use crate::status::{self, kv_status};
 use serde::Deserialize;
 use std::fmt;
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// Most characters of a non-JSON error body quoted in an error message.
@@ -16,11 +18,190 @@ pub const MAX_SERVICE_MESSAGE_CHARS: usize = 1000;
 /// Most characters of a service error code (and of other short service text) kept.
 pub const MAX_SERVICE_CODE_CHARS: usize = 100;
 
-/// An error from any kv operation: what `kv_error` exposes to C.
+/// Declares [`ErrorKind`] and its list of every kind ([`ErrorKind::ALL`]) from one list, so the
+/// two cannot drift apart.
+macro_rules! error_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident,)*) => {
+        /// What went wrong, as a caller can act on it. New kinds may be added in any release, so a
+        /// `match` needs a wildcard arm. The raw service codes stay in [`Error`]; the C boundary
+        /// maps each kind to its `kv_status` value (`crate::ffi::status`).
+        #[non_exhaustive]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind,)*];
+        }
+    };
+}
+
+error_kinds! {
+    // caller errors: detected locally, before any request is sent.
+    /// A pointer argument that must not be NULL was NULL.
+    NullArgument,
+    /// A string argument was not valid UTF-8.
+    InvalidUtf8,
+    /// An argument had a value the call cannot use (the message says which and why).
+    InvalidArgument,
+    /// An object name or version is not 1–127 characters of `0-9 a-z A-Z -`.
+    InvalidName,
+    /// The vault URL is not an absolute `https://host[:port]` URL.
+    InvalidUrl,
+    /// A plain `http://` URL was refused because insecure transport was not explicitly allowed.
+    InsecureTransport,
+    /// A file named by the caller (such as a CA file) could not be read or parsed.
+    FileError,
+    /// A local key operation was refused: the key's permitted operations (`key_ops`) exclude it.
+    OperationNotPermitted,
+    /// A local key operation was refused: the key has expired (`exp` is past).
+    KeyExpired,
+    /// A local key operation was refused: the key is not valid yet (`nbf` is in the future).
+    KeyNotYetValid,
+    /// The algorithm does not fit the key (type, size or curve), or kv cannot run it locally.
+    UnsupportedAlgorithm,
+    // transport: the request did not get a usable HTTP reply.
+    /// The connection failed or broke (refused, reset, closed early, proxy failure).
+    Transport,
+    /// A connect, read or whole-call timeout expired.
+    Timeout,
+    /// The TLS handshake failed, for example because the server certificate is not trusted.
+    Tls,
+    /// The vault host name could not be resolved.
+    Dns,
+    /// The reply could not be understood (malformed JSON or a shape the API does not define).
+    UnparseableResponse,
+    /// The reply body was larger than the client accepts.
+    ResponseTooLarge,
+    /// A paging `nextLink` pointed at another scheme, host or port than the vault; it was not followed.
+    ForeignNextLink,
+    /// An operation whose effect can repeat (set secret, create, import, rotate, delete, purge,
+    /// recover, restore) failed after its request may have reached the vault (a lost or cut reply,
+    /// a 500/502/504): it was not resent, and whether it took effect is unknown. Look before
+    /// repeating it. `http_status` is the reply's status, 0 when there was no reply.
+    OutcomeUnknown,
+    /// Redirects went on for more hops than allowed (5), or back to a URL already visited.
+    TooManyRedirects,
+    /// A redirect to another origin was not followed: its host did not prove to be a vault of the
+    /// same resource (an unauthenticated probe's challenge), so the token was never sent there. The
+    /// message names the target.
+    RedirectRefused,
+    // authentication: getting or presenting a token failed locally.
+    /// The credential could not produce a token.
+    AuthenticationFailed,
+    /// The vault's 401 challenge named a resource whose host does not match the vault host; no token
+    /// was sent. Turn verification off only for emulators and private domains.
+    ChallengeResourceMismatch,
+    /// The vault's `WWW-Authenticate` challenge was missing or could not be parsed.
+    InvalidChallenge,
+    // service: the vault answered with an error.
+    /// The service answered with an error whose code kv does not know (see the service code).
+    ServiceError,
+    /// HTTP 400 with an unknown code.
+    BadRequest,
+    /// HTTP 404 with an unknown code.
+    NotFound,
+    /// HTTP 5xx with an unknown code.
+    ServerError,
+    /// Service code `BadParameter`: the request had an invalid parameter.
+    BadParameter,
+    /// Service code `Unauthorized` (or HTTP 401): the token was missing, invalid or rejected.
+    Unauthorized,
+    /// Service code `Forbidden` (or HTTP 403): the caller lacks permission.
+    Forbidden,
+    /// Inner code `AccessDenied`: the access policy lacks the permission.
+    AccessDenied,
+    /// Inner code `ForbiddenByPolicy`.
+    ForbiddenByPolicy,
+    /// Inner code `ForbiddenByRbac`: Azure RBAC denies the action.
+    ForbiddenByRbac,
+    /// Inner code `ForbiddenByFirewall`: the vault's network rules refuse the caller's address.
+    ForbiddenByFirewall,
+    /// Service code `KeyNotFound`.
+    KeyNotFound,
+    /// Service code `SecretNotFound`.
+    SecretNotFound,
+    /// Service code `CertificateNotFound`.
+    CertificateNotFound,
+    /// Service code `Conflict` (or HTTP 409).
+    Conflict,
+    /// Inner code `ObjectIsBeingDeleted`: the object is still being deleted; try again shortly.
+    ObjectIsBeingDeleted,
+    /// Inner code `ObjectIsDeletedButRecoverable`: the name is soft-deleted; recover or purge it.
+    ObjectIsDeletedButRecoverable,
+    /// Service code `Throttled` (or HTTP 429) after all retries were used.
+    Throttled,
+    /// Inner code `KeyTypeNotSupported`.
+    KeyTypeNotSupported,
+    /// Inner code `SecretDisabled`: the secret version is disabled.
+    SecretDisabled,
+    /// Inner code `KeyDisabled`: the key is disabled for this operation.
+    KeyDisabled,
+    // internal.
+    /// kv caught a panic at the C boundary; the message holds its text. Please report it.
+    Panic,
+    /// An internal invariant failed. Please report it.
+    Internal,
+
+}
+
+/// Service error codes (outer `error.code` or an `innererror.code`) that have a kind of their own.
+/// The one table for this mapping; it matches the code exactly, else ignoring ASCII case.
+pub const SERVICE_CODES: &[(&str, ErrorKind)] = &[
+    ("BadParameter", ErrorKind::BadParameter),
+    ("Unauthorized", ErrorKind::Unauthorized),
+    ("Forbidden", ErrorKind::Forbidden),
+    ("AccessDenied", ErrorKind::AccessDenied),
+    ("ForbiddenByPolicy", ErrorKind::ForbiddenByPolicy),
+    ("ForbiddenByRbac", ErrorKind::ForbiddenByRbac),
+    ("ForbiddenByFirewall", ErrorKind::ForbiddenByFirewall),
+    ("KeyNotFound", ErrorKind::KeyNotFound),
+    ("SecretNotFound", ErrorKind::SecretNotFound),
+    ("CertificateNotFound", ErrorKind::CertificateNotFound),
+    ("Conflict", ErrorKind::Conflict),
+    ("ObjectIsBeingDeleted", ErrorKind::ObjectIsBeingDeleted),
+    ("ObjectIsDeletedButRecoverable", ErrorKind::ObjectIsDeletedButRecoverable),
+    ("Throttled", ErrorKind::Throttled),
+    ("KeyTypeNotSupported", ErrorKind::KeyTypeNotSupported),
+    ("SecretDisabled", ErrorKind::SecretDisabled),
+    ("KeyDisabled", ErrorKind::KeyDisabled),
+];
+
+impl ErrorKind {
+    /// The kind mirroring a service error code (exact, case-sensitive as the service sends it;
+    /// a case-insensitive match is accepted as a fallback).
+    pub fn from_service_code(code: &str) -> Option<ErrorKind> {
+        let exact = SERVICE_CODES.iter().find(|(c, _)| *c == code);
+        exact.or_else(|| SERVICE_CODES.iter().find(|(c, _)| c.eq_ignore_ascii_case(code))).map(|(_, kind)| *kind)
+    }
+
+    /// The service code this kind mirrors, if any.
+    pub fn service_code(self) -> Option<&'static str> {
+        SERVICE_CODES.iter().find(|(_, kind)| *kind == self).map(|(code, _)| *code)
+    }
+
+    /// The generic kind for an HTTP error status whose service code is unknown.
+    pub fn from_http_status(http_status: u16) -> ErrorKind {
+        match http_status {
+            400 => ErrorKind::BadRequest,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            429 => ErrorKind::Throttled,
+            500..=599 => ErrorKind::ServerError,
+            _ => ErrorKind::ServiceError,
+        }
+    }
+}
+
+/// An error from any kv operation (what `kv_error` exposes to C).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    /// The `KV_STATUS_*` value.
-    pub status: kv_status,
+    /// What went wrong.
+    pub kind: ErrorKind,
     /// Human-readable message. Never contains secret values or tokens.
     pub message: String,
     /// Outermost service `error.code`, empty when the error did not come from the service.
@@ -31,6 +212,26 @@ pub struct Error {
     pub http_status: u16,
     /// `x-ms-request-id` of the reply, empty when there was none.
     pub request_id: String,
+    /// How the vault call went (client request id, attempts, time taken); `None` when the error
+    /// did not come from a vault call (a caller error, a local key operation, a credential
+    /// being built). Boxed to keep `Result<T>` small.
+    pub diagnostics: Option<Box<CallDiagnostics>>,
+    /// The lower-level error this one was decided from (see [`Error::caused_by`]), also given
+    /// by [`std::error::Error::source`].
+    pub cause: Option<Box<Error>>,
+}
+
+/// How one vault call went: what an [`Error`] from a vault call carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallDiagnostics {
+    /// The `x-ms-client-request-id` every request of the call carried (one per call); empty
+    /// when the call sent no request.
+    pub client_request_id: String,
+    /// Requests the call sent (retries, challenge probes and redirects each count one); 0 when
+    /// it failed before sending any.
+    pub attempts: u32,
+    /// Time from the start of the call to its end, token fetches and retry pauses included.
+    pub elapsed: Duration,
 }
 
 /// Result type of the Rust core.
@@ -38,25 +239,45 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// An error detected locally (no HTTP reply).
-    pub fn new(status: kv_status, message: impl Into<String>) -> Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
-            status,
+            kind,
             message: message.into(),
             service_code: String::new(),
             inner_code: String::new(),
             http_status: 0,
             request_id: String::new(),
+            diagnostics: None,
+            cause: None,
+        }
+    }
+
+    /// A new error of `kind` for a failure that `cause` explains, for a layer that decides what
+    /// a lower layer's failure means to its caller (a token endpoint's TLS failure is, to a vault
+    /// call, a failed authentication). The message is `what: <cause's message>`; the reply
+    /// details (service codes, HTTP status, request id, diagnostics) are the cause's; it keeps its
+    /// own kind and is kept as [`Error::cause`].
+    pub fn caused_by(kind: ErrorKind, what: impl fmt::Display, cause: Error) -> Error {
+        Error {
+            kind,
+            message: format!("{what}: {}", cause.message),
+            service_code: cause.service_code.clone(),
+            inner_code: cause.inner_code.clone(),
+            http_status: cause.http_status,
+            request_id: cause.request_id.clone(),
+            diagnostics: cause.diagnostics.clone(),
+            cause: Some(Box::new(cause)),
         }
     }
 
     /// A caller error: an argument that cannot be used.
     pub fn invalid_argument(message: impl Into<String>) -> Error {
-        Error::new(status::KV_STATUS_INVALID_ARGUMENT, message)
+        Error::new(ErrorKind::InvalidArgument, message)
     }
 
     /// A reply that does not have the shape the API defines.
     pub fn unparseable(what: impl fmt::Display) -> Error {
-        Error::new(status::KV_STATUS_UNPARSEABLE_RESPONSE, format!("could not parse the response: {what}"))
+        Error::new(ErrorKind::UnparseableResponse, format!("could not parse the response: {what}"))
     }
 
     /// Builds the error for a non-2xx reply from its status, body and request id.
@@ -77,7 +298,7 @@ impl Error {
                 from_chain(http_status, &chain)
             }
             None => Error::new(
-                status::from_http_status(http_status),
+                ErrorKind::from_http_status(http_status),
                 format!("HTTP {http_status}: {}", body_excerpt(&secrets.redact_whole(&String::from_utf8_lossy(body)))),
             ),
         };
@@ -100,6 +321,7 @@ impl Error {
             self.service_code = secrets.apply(&self.service_code);
             self.inner_code = secrets.apply(&self.inner_code);
             self.request_id = secrets.apply(&self.request_id);
+            self.cause = self.cause.map(|cause| Box::new(cause.redact_with(secrets)));
         }
         self
     }
@@ -117,7 +339,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_deref().map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
 
 #[derive(Deserialize)]
 struct ErrorEnvelope {
@@ -154,8 +380,8 @@ fn parse_error_body(body: &[u8]) -> Option<Vec<ChainLink>> {
 }
 
 fn from_chain(http_status: u16, chain: &[ChainLink]) -> Error {
-    let known = chain.iter().rev().find_map(|link| status::from_service_code(&link.code));
-    let status = known.unwrap_or_else(|| status::from_http_status(http_status));
+    let known = chain.iter().rev().find_map(|link| ErrorKind::from_service_code(&link.code));
+    let kind = known.unwrap_or_else(|| ErrorKind::from_http_status(http_status));
     let outer = &chain[0];
     let inner_code = chain[1..].iter().rev().find(|l| !l.code.is_empty()).map(|l| l.code.clone()).unwrap_or_default();
     let message = chain.iter().map(|l| l.message.as_str()).find(|m| !m.is_empty()).unwrap_or("");
@@ -166,7 +392,7 @@ fn from_chain(http_status: u16, chain: &[ChainLink]) -> Error {
         (false, true) => format!("{codes} (HTTP {http_status})"),
         (false, false) => format!("{codes}: {message}"),
     };
-    let mut err = Error::new(status, service_text(&message, 2 * MAX_SERVICE_MESSAGE_CHARS));
+    let mut err = Error::new(kind, service_text(&message, 2 * MAX_SERVICE_MESSAGE_CHARS));
     err.service_code = outer.code.clone();
     err.inner_code = inner_code;
     err
@@ -503,10 +729,44 @@ fn is_invisible_format(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::*;
 
     fn reply(http: u16, body: &str) -> Error {
         Error::from_reply(http, body.as_bytes(), "req-1")
+    }
+
+    #[test]
+    fn service_codes_map_exactly_and_http_statuses_fall_back() {
+        assert_eq!(ErrorKind::from_service_code("SecretNotFound"), Some(ErrorKind::SecretNotFound));
+        assert_eq!(ErrorKind::from_service_code("ForbiddenByRbac"), Some(ErrorKind::ForbiddenByRbac));
+        assert_eq!(ErrorKind::from_service_code("throttled"), Some(ErrorKind::Throttled));
+        assert_eq!(ErrorKind::from_service_code("SomethingNew"), None);
+        assert_eq!(ErrorKind::from_http_status(404), ErrorKind::NotFound);
+        assert_eq!(ErrorKind::from_http_status(503), ErrorKind::ServerError);
+        assert_eq!(ErrorKind::from_http_status(418), ErrorKind::ServiceError);
+        for (code, kind) in SERVICE_CODES {
+            assert_eq!(ErrorKind::from_service_code(code), Some(*kind));
+            assert_eq!(kind.service_code(), Some(*code));
+            assert_eq!(SERVICE_CODES.iter().filter(|(_, k)| k == kind).count(), 1, "{kind:?} has one code");
+        }
+        assert_eq!(ErrorKind::Timeout.service_code(), None);
+    }
+
+    #[test]
+    fn a_decided_error_keeps_its_cause_and_the_reply_details() {
+        use std::error::Error as _;
+        let mut cause = reply(400, r#"{"error":{"code":"invalid_client","message":"bad secret"}}"#);
+        cause.diagnostics = Some(Box::new(CallDiagnostics { attempts: 2, ..CallDiagnostics::default() }));
+        let e = Error::caused_by(ErrorKind::AuthenticationFailed, "client secret credential", cause.clone());
+        assert_eq!(e.kind, ErrorKind::AuthenticationFailed);
+        assert_eq!(e.message, format!("client secret credential: {}", cause.message));
+        assert_eq!((e.http_status, e.service_code.as_str()), (400, "invalid_client"));
+        assert_eq!(e.diagnostics.as_ref().map(|d| d.attempts), Some(2));
+        assert_eq!(e.cause.as_deref(), Some(&cause));
+        assert_eq!(e.source().map(|s| s.to_string()), Some(cause.message.clone()));
+        assert_eq!(cause.kind, ErrorKind::BadRequest, "the cause keeps its own kind");
+        let redacted =
+            Error::caused_by(ErrorKind::Internal, "x", Error::new(ErrorKind::Tls, "pw-1234")).redact(&["pw-1234"]);
+        assert!(!format!("{redacted:?}").contains("pw-1234"), "{redacted:?}");
     }
 
     #[test]
@@ -515,7 +775,7 @@ mod tests {
             404,
             r#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) x was not found in this key vault."}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_SECRET_NOT_FOUND);
+        assert_eq!(e.kind, ErrorKind::SecretNotFound);
         assert_eq!(e.service_code, "SecretNotFound");
         assert_eq!(e.inner_code, "");
         assert_eq!(e.http_status, 404);
@@ -529,24 +789,24 @@ mod tests {
             409,
             r#"{"error":{"code":"Conflict","message":"Key is currently being deleted.","innererror":{"code":"ObjectIsBeingDeleted"}}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_OBJECT_IS_BEING_DELETED);
+        assert_eq!(e.kind, ErrorKind::ObjectIsBeingDeleted);
         assert_eq!(e.service_code, "Conflict");
         assert_eq!(e.inner_code, "ObjectIsBeingDeleted");
         let e = reply(
             403,
             r#"{"error":{"code":"Forbidden","message":"Caller is not authorized","innererror":{"code":"ForbiddenByRbac"}}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_FORBIDDEN_BY_RBAC);
+        assert_eq!(e.kind, ErrorKind::ForbiddenByRbac);
         let e = reply(
             403,
             r#"{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_SECRET_DISABLED);
+        assert_eq!(e.kind, ErrorKind::SecretDisabled);
         let e = reply(
             400,
             r#"{"error":{"code":"BadParameter","message":"Invalid kty value: oct","innererror":{"code":"KeyTypeNotSupported"}}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_KEY_TYPE_NOT_SUPPORTED);
+        assert_eq!(e.kind, ErrorKind::KeyTypeNotSupported);
     }
 
     #[test]
@@ -555,37 +815,37 @@ mod tests {
             403,
             r#"{"error":{"code":"Forbidden","message":"m","innererror":{"code":"AccessDenied","innererror":{"code":"SomethingUnknown"}}}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_ACCESS_DENIED);
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
         assert_eq!(e.inner_code, "SomethingUnknown");
     }
 
     #[test]
     fn unknown_code_falls_back_to_http_status_and_keeps_raw_code() {
         let e = reply(400, r#"{"error":{"code":"BrandNewCode","message":"m"}}"#);
-        assert_eq!(e.status, KV_STATUS_BAD_REQUEST);
+        assert_eq!(e.kind, ErrorKind::BadRequest);
         assert_eq!(e.service_code, "BrandNewCode");
         let e = reply(
             429,
             r#"{"error":{"code":"Throttled","message":"Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"}}"#,
         );
-        assert_eq!(e.status, KV_STATUS_THROTTLED);
+        assert_eq!(e.kind, ErrorKind::Throttled);
         let e = reply(500, r#"{"error":{"code":"InternalError"}}"#);
-        assert_eq!(e.status, KV_STATUS_SERVER_ERROR);
+        assert_eq!(e.kind, ErrorKind::ServerError);
         assert!(e.message.contains("InternalError"));
     }
 
     #[test]
     fn bodies_that_are_not_the_error_shape_still_give_a_useful_error() {
         let e = reply(502, "<html>Bad Gateway</html>");
-        assert_eq!(e.status, KV_STATUS_SERVER_ERROR);
+        assert_eq!(e.kind, ErrorKind::ServerError);
         assert!(e.message.contains("HTTP 502") && e.message.contains("Bad Gateway"));
         let e = reply(404, "");
-        assert_eq!(e.status, KV_STATUS_NOT_FOUND);
+        assert_eq!(e.kind, ErrorKind::NotFound);
         assert!(e.message.contains("empty body"));
         let e = reply(400, r#"{"unexpected":true}"#);
-        assert_eq!(e.status, KV_STATUS_BAD_REQUEST);
+        assert_eq!(e.kind, ErrorKind::BadRequest);
         let e = reply(401, r#"{"error":null}"#);
-        assert_eq!(e.status, KV_STATUS_UNAUTHORIZED);
+        assert_eq!(e.kind, ErrorKind::Unauthorized);
         let long = "x".repeat(5000);
         let e = reply(500, &long);
         assert!(e.message.len() < 400);

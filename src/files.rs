@@ -3,16 +3,15 @@
 //! error that names the file. `/dev/zero`, a FIFO or a huge file is refused at once instead of
 //! exhausting memory or blocking.
 
-use crate::error::{Error, Result};
-use crate::status::KV_STATUS_FILE_ERROR;
+use crate::error::{Error, ErrorKind, Result};
 use std::io::Read;
 use std::path::Path;
 use zeroize::Zeroizing;
 
 /// The content of the regular file at `path` (symbolic links followed), at most `max_bytes`.
-/// `what` names the file in errors ("the certificate file"), which are `KV_STATUS_FILE_ERROR`.
+/// `what` names the file in errors ("the certificate file"), which are `ErrorKind::FileError`.
 pub fn read_capped(path: &Path, max_bytes: usize, what: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let failed = |why: String| Error::new(KV_STATUS_FILE_ERROR, format!("{what} '{}' {why}", path.display()));
+    let failed = |why: String| Error::new(ErrorKind::FileError, format!("{what} '{}' {why}", path.display()));
     // Checked before opening: opening a FIFO would block until a writer comes.
     let metadata = std::fs::metadata(path).map_err(|e| failed(format!("cannot be read: {e}")))?;
     if !metadata.is_file() {
@@ -42,7 +41,7 @@ mod tests {
         std::fs::write(&path, b"0123456789").unwrap();
         assert_eq!(read_capped(&path, 10, "the file").unwrap().as_slice(), b"0123456789");
         let e = read_capped(&path, 9, "the test file").unwrap_err();
-        assert_eq!(e.status, KV_STATUS_FILE_ERROR);
+        assert_eq!(e.kind, ErrorKind::FileError);
         assert!(e.message.contains("the test file") && e.message.contains("larger than 9 bytes"), "{}", e.message);
         let _ = std::fs::remove_file(&path);
         assert!(read_capped(&path, 10, "f").unwrap_err().message.contains("cannot be read"));

@@ -7,7 +7,7 @@ use crate::auth::client_certificate;
 use crate::crypto::algorithm::SignatureAlgorithm;
 use crate::crypto::local::LocalKey;
 use crate::crypto::pem;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{log, Method, Request, Response, VaultUrl};
 use crate::model::key::{JsonWebKey, KeyBundle};
 use crate::model::secret::SecretBundle;
@@ -143,12 +143,12 @@ impl PageSource for FuzzPages {
         asked.push(request.target.clone());
         if !request.target.starts_with('/') && !self.vault.is_same_origin(&request.target) {
             return Err(Error::new(
-                crate::status::KV_STATUS_FOREIGN_NEXT_LINK,
+                ErrorKind::ForeignNextLink,
                 format!("foreign link {}", log::redact_url(&request.target)),
             ));
         }
         let Some(body) = self.pages.get(asked.len() - 1) else {
-            return Err(Error::new(crate::status::KV_STATUS_TRANSPORT, "no more pages in the fuzz input"));
+            return Err(Error::new(ErrorKind::Transport, "no more pages in the fuzz input"));
         };
         Ok(Response { status: 200, body: Zeroizing::new(body.clone()), request_id: String::new() })
     }

@@ -637,7 +637,7 @@ impl Client {
 
     /// Waits until a deleted key shows up in the deleted collection (the delete finished), by
     /// polling `GET /deletedkeys/{name}` ([`Client::poll_until`] with [`crate::wait::until_present`]:
-    /// 404 means still in progress, 403 counts as done). Polls at least once; `KV_STATUS_TIMEOUT`,
+    /// 404 means still in progress, 403 counts as done). Polls at least once; `ErrorKind::Timeout`,
     /// naming the deadline, after `timeout`.
     pub fn wait_for_deleted_key(&self, name: &str, timeout: Duration) -> Result<()> {
         check_name("key", name)?;
@@ -701,8 +701,8 @@ pub fn key_from_item(bundle: KeyBundle) -> Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::model::key::{LifetimeAction, LifetimeActionTrigger, LifetimeActionType};
-    use crate::status::KV_STATUS_INVALID_ARGUMENT;
 
     #[test]
     fn wire_tables_round_trip() {
@@ -763,7 +763,7 @@ mod tests {
         let mut p = KeyProperties { key_ops: Some(vec!["sign".into(), "wrapKey".into()]), ..Default::default() };
         assert!(p.check().is_ok());
         p.key_ops = Some(vec!["wrapkey".into()]);
-        assert_eq!(p.check().unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(p.check().unwrap_err().kind, ErrorKind::InvalidArgument);
         let p = KeyProperties { not_before: Some(10), expires: Some(5), ..Default::default() };
         assert!(p.check().is_err());
         let p = KeyProperties {

@@ -7,7 +7,7 @@
 //! [`certificates`], [`backup`], `crypto::remote`) → [`vault`] (client, request pipeline,
 //! challenge, paging, polling) → [`auth`] (credentials, token cache) → [`http`] (transport,
 //! retry, resend policy, log, vault URL) → [`crypto`] (local primitives) → [`model`],
-//! [`names`], [`files`] → [`error`] → [`status`].
+//! [`names`], [`files`] → [`error`].
 #![deny(missing_docs)]
 
 pub mod auth;
@@ -25,9 +25,8 @@ pub mod keys;
 pub mod model;
 pub mod names;
 pub mod secrets;
-pub mod status;
 pub mod vault;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use vault::{client, paging, wait};
 pub use vault::{Client, ClientOptions};

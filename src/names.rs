@@ -1,8 +1,7 @@
 //! Object names and versions: validated locally, before any request, so a bad name never reaches
 //! the wire. Names are 1–127 characters of `0-9 a-z A-Z -`; versions use the same alphabet.
 
-use crate::error::{Error, Result};
-use crate::status::KV_STATUS_INVALID_NAME;
+use crate::error::{Error, ErrorKind, Result};
 
 /// Longest object name Key Vault accepts.
 pub const MAX_NAME_LEN: usize = 127;
@@ -22,18 +21,18 @@ pub fn check_version(what: &str, version: &str) -> Result<()> {
 
 fn check(what: &str, part: &str, text: &str) -> Result<()> {
     if text.is_empty() {
-        return Err(Error::new(KV_STATUS_INVALID_NAME, format!("{what} {part} is empty")));
+        return Err(Error::new(ErrorKind::InvalidName, format!("{what} {part} is empty")));
     }
     if text.len() > MAX_NAME_LEN {
         return Err(Error::new(
-            KV_STATUS_INVALID_NAME,
+            ErrorKind::InvalidName,
             format!("{what} {part} is {} characters long; at most {MAX_NAME_LEN} are allowed", text.len()),
         ));
     }
     if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
         let shown: String = text.chars().take(40).collect();
         return Err(Error::new(
-            KV_STATUS_INVALID_NAME,
+            ErrorKind::InvalidName,
             format!("{what} {part} '{shown}' contains {bad:?}; only 0-9, a-z, A-Z and '-' are allowed"),
         ));
     }
@@ -71,7 +70,7 @@ mod tests {
         assert!(check_name("secret", "db-password-2").is_ok());
         assert!(check_name("secret", &"a".repeat(127)).is_ok());
         for bad in ["", "has space", "under_score", "dot.ted", "slash/x", "ünï", "a?b"] {
-            assert_eq!(check_name("secret", bad).unwrap_err().status, KV_STATUS_INVALID_NAME, "{bad}");
+            assert_eq!(check_name("secret", bad).unwrap_err().kind, ErrorKind::InvalidName, "{bad}");
         }
         assert!(check_name("secret", &"a".repeat(128)).is_err());
         assert!(check_version("secret", "").is_ok());

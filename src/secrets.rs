@@ -1,13 +1,12 @@
 //! Secrets: every secrets operation of api-version 2025-07-01.
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Method, Request};
 use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
 use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
-use crate::status::KV_STATUS_INVALID_ARGUMENT;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -82,7 +81,7 @@ impl Client {
         check_name("secret", name)?;
         properties.check()?;
         let value = std::str::from_utf8(value).map_err(|e| {
-            Error::new(KV_STATUS_INVALID_ARGUMENT, format!("the secret value is not valid UTF-8 (invalid byte at offset {}); Key Vault stores text: encode binary values, e.g. as base64", e.valid_up_to()))
+            Error::new(ErrorKind::InvalidArgument, format!("the secret value is not valid UTF-8 (invalid byte at offset {}); Key Vault stores text: encode binary values, e.g. as base64", e.valid_up_to()))
         })?;
         if value.len() > MAX_SECRET_VALUE_BYTES {
             return Err(Error::invalid_argument(format!(
@@ -194,7 +193,7 @@ impl Client {
     /// Waits until a deleted secret shows up in the deleted collection (the delete finished), by
     /// polling `GET /deletedsecrets/{name}` ([`Client::poll_until`] with
     /// [`crate::wait::until_present`]: 404 means still in progress, 403 counts as done). Polls at
-    /// least once; `KV_STATUS_TIMEOUT`, naming the deadline, after `timeout`.
+    /// least once; `ErrorKind::Timeout`, naming the deadline, after `timeout`.
     pub fn wait_for_deleted_secret(&self, name: &str, timeout: Duration) -> Result<()> {
         check_name("secret", name)?;
         let request = Request::new(Method::Get, format!("/deletedsecrets/{}", segment(name)));

@@ -11,7 +11,7 @@ mod support;
 
 use kv::ffi::credential::*;
 use kv::ffi::credential_host::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use std::ffi::OsString;
 use std::net::TcpListener;
 use std::ptr::null_mut;

@@ -12,7 +12,7 @@ mod support;
 use kv::ffi::client::kv_client_new;
 use kv::ffi::credential::*;
 use kv::ffi::credential_host::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use std::ffi::{c_char, c_void, CStr, OsString};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -12,7 +12,7 @@ mod support;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use kv::ffi::credential::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier;

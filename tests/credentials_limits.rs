@@ -183,7 +183,7 @@ fn the_certificate_file_is_read_capped_and_only_if_regular() {
         for k in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_CERTIFICATE_PATH"] {
             std::env::remove_var(k);
         }
-        let e = expect_status(built, kv::status::KV_STATUS_FILE_ERROR);
+        let e = expect_status(built, kv::ffi::status::KV_STATUS_FILE_ERROR);
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: {:?}", started.elapsed());
         assert!(e.message.contains(expected) && e.message.contains(&file), "{file}: {}", e.message);
     }
@@ -244,10 +244,10 @@ fn the_ca_file_is_read_capped_and_only_if_regular() {
     let opts = Options::new();
     let e = call(|e| kv::ffi::client::kv_client_options_set_ca_file(opts.0, c("/dev/zero").as_ptr(), e))
         .expect_err("refused");
-    assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
+    assert_eq!(e.status, kv::ffi::status::KV_STATUS_FILE_ERROR);
     assert!(e.message.contains("not a regular file") && e.message.contains("/dev/zero"), "{}", e.message);
     let cred_opts = CredOptions(kv_credential_options_new());
     let e = call(|e| kv_credential_options_set_ca_file(cred_opts.0, c("/dev/zero").as_ptr(), e)).expect_err("refused");
-    assert_eq!(e.status, kv::status::KV_STATUS_FILE_ERROR);
+    assert_eq!(e.status, kv::ffi::status::KV_STATUS_FILE_ERROR);
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }

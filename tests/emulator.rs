@@ -28,7 +28,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use kv::ffi::crypto::*;
 use kv::ffi::keys::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use serde_json::{json, Value};
 use sha2::Digest;
 use std::ptr::null_mut;

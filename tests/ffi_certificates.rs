@@ -7,7 +7,7 @@ mod support;
 
 use kv::ffi::certificates::*;
 use kv::ffi::secrets::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use serde_json::Value;
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,7 +8,7 @@ use kv::ffi::client::*;
 use kv::ffi::credential::*;
 use kv::ffi::error::*;
 use kv::ffi::secrets::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use std::ffi::CStr;
 use std::ptr::{null, null_mut};
 use support::capi::*;

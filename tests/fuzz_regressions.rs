@@ -64,7 +64,7 @@ fn a_broken_pem_begin_line_never_quotes_the_key() {
         format!("-----BEGIN CERTIFICATE\n{body}-----END CERTIFICATE-----\n"),
     ] {
         let e = kv::crypto::pem::private_key_to_jwk(broken.as_bytes()).unwrap_err();
-        assert_eq!(e.status, kv::status::KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(e.kind, kv::ErrorKind::InvalidArgument);
         assert!(!e.message.contains("secretsecret"), "key text quoted: {}", e.message);
         assert!(e.message.len() < 300, "{} characters", e.message.len());
     }

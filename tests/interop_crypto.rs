@@ -14,7 +14,7 @@ mod support;
 
 use kv::ffi::crypto::*;
 use kv::ffi::keys::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use support::capi::crypto::*;

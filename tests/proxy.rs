@@ -118,7 +118,7 @@ fn fault_proxy_failure_is_a_transport_error() {
                 .unwrap();
         let started = std::time::Instant::now();
         let e = client.set("p", b"v").map(|_| ()).expect_err("the proxy fails");
-        assert_eq!(e.status, kv::status::KV_STATUS_TRANSPORT, "{proxy}: {e:?}");
+        assert_eq!(e.status, kv::ffi::status::KV_STATUS_TRANSPORT, "{proxy}: {e:?}");
         assert!(started.elapsed() < std::time::Duration::from_secs(3), "{proxy}: {:?}", started.elapsed());
     }
     std::env::remove_var("HTTPS_PROXY");

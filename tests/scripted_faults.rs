@@ -6,7 +6,7 @@
 
 mod support;
 
-use kv::status::*;
+use kv::ffi::status::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -526,6 +526,38 @@ fn every_retriable_status_is_retried_and_others_are_not() {
         assert_eq!(e.http_status, http);
         assert_eq!(authorized(&server).len(), 1, "HTTP {http} is not retried");
     }
+}
+
+/// A failed call tells how it went: the client request id every one of its requests carried,
+/// how many requests it sent (the challenge probe, the 503 and the retried 500) and how long
+/// it took (at least the retry pause the server asked for).
+#[test]
+fn a_failed_call_reports_its_client_request_id_attempts_and_elapsed_time() {
+    let server = vault(|i, _| match i {
+        0 => Reply::json(503, UNAVAILABLE).with_header("retry-after-ms", "200"),
+        _ => Reply::json(500, r#"{"error":{"code":"InternalError","message":"broken"}}"#),
+    });
+    let client = new_client(&server, &options(&server, 1));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_SERVER_ERROR);
+    let d = &e.diagnostics;
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3, "probe, 503, 500: {reqs:#?}");
+    assert_eq!(d.attempts, 3, "{e:?}");
+    assert_eq!(e.http_status, 500);
+    assert_eq!(d.client_request_id.len(), 36, "a UUID: {e:?}");
+    for r in &reqs {
+        assert_eq!(r.header("x-ms-client-request-id"), Some(d.client_request_id.as_str()), "{r:#?}");
+    }
+    assert!(d.elapsed_ms >= 200, "the 200 ms retry pause is part of the call: {e:?}");
+    assert!(d.elapsed_ms < 30_000, "{e:?}");
+    // A second failing call has its own id and its own count (no probe: the challenge is known).
+    let again = expect_status(err(client.get("name", None)), KV_STATUS_SERVER_ERROR);
+    assert_eq!(again.diagnostics.attempts, 2, "{again:?}");
+    assert_ne!(again.diagnostics.client_request_id, d.client_request_id);
+    // A caller error sends nothing: no id, no attempts.
+    let local = expect_status(err(client.get("bad name!", None)), KV_STATUS_INVALID_NAME);
+    let l = &local.diagnostics;
+    assert_eq!((l.attempts, l.client_request_id.as_str(), l.elapsed_ms), (0, "", 0));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod support;
 
-use kv::status::*;
+use kv::ffi::status::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use support::capi::keys::KeyApi;

@@ -9,7 +9,7 @@ use kv::auth::credential::Credential;
 use kv::auth::static_token::StaticToken;
 use kv::certificates::*;
 use kv::model::certificate::Contact;
-use kv::status::*;
+use kv::ErrorKind;
 use kv::{Client, ClientOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -243,7 +243,7 @@ fn pending_merge_with_a_test_ca(v: Vault, c: &Client) {
     let pending = c.get_certificate_operation(&name).unwrap();
     assert_eq!(pending.status.as_deref(), Some("inProgress"));
     let e = c.wait_for_certificate(&name, Duration::from_millis(500)).unwrap_err();
-    assert_eq!(e.status, KV_STATUS_TIMEOUT, "{}", e.message);
+    assert_eq!(e.kind, ErrorKind::Timeout, "{}", e.message);
 
     let mut pending_names = Vec::new();
     let mut pager = c.list_certificates(true);
@@ -300,7 +300,7 @@ fn pending_merge_with_a_test_ca(v: Vault, c: &Client) {
     let signed = dir.read("signed.der");
     let ca_der = openssl(&["x509", "-in", "ca.pem", "-outform", "DER"], &dir.0);
     let wrong = c.merge_certificate(&name, &[&ca_der], &CertificateProperties::default()).unwrap_err();
-    assert!(wrong.status == KV_STATUS_BAD_PARAMETER || wrong.status == KV_STATUS_BAD_REQUEST, "{wrong:?}");
+    assert!(wrong.kind == ErrorKind::BadParameter || wrong.kind == ErrorKind::BadRequest, "{wrong:?}");
 
     let merged = c.merge_certificate(&name, &[&signed, &ca_der], &CertificateProperties::default()).unwrap();
     assert_eq!(merged.der(), signed.as_slice());
@@ -381,13 +381,9 @@ fn import_pem_and_pkcs12_made_by_openssl(v: Vault, c: &Client) {
     let wrong = c
         .import_certificate(&name, &p12, Some("not-the-password"), None, &CertificateProperties::default())
         .unwrap_err();
-    assert!(wrong.status == KV_STATUS_BAD_PARAMETER || wrong.status == KV_STATUS_BAD_REQUEST, "{wrong:?}");
+    assert!(wrong.kind == ErrorKind::BadParameter || wrong.kind == ErrorKind::BadRequest, "{wrong:?}");
     assert!(!wrong.message.contains("not-the-password"), "the password is never quoted: {}", wrong.message);
-    assert_eq!(
-        c.get_certificate(&name, "").unwrap_err().status,
-        KV_STATUS_CERTIFICATE_NOT_FOUND,
-        "nothing half-created"
-    );
+    assert_eq!(c.get_certificate(&name, "").unwrap_err().kind, ErrorKind::CertificateNotFound, "nothing half-created");
 
     let imported =
         c.import_certificate(&name, &p12, Some("s3cret-pw"), None, &CertificateProperties::default()).unwrap();
@@ -409,7 +405,7 @@ fn import_pem_and_pkcs12_made_by_openssl(v: Vault, c: &Client) {
     // A PEM without a key is refused before anything is sent.
     let name = unique("nokey");
     let e = c.import_certificate(&name, &dir.read("c.pem"), None, None, &CertificateProperties::default()).unwrap_err();
-    assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+    assert_eq!(e.kind, ErrorKind::InvalidArgument);
     assert!(e.message.contains("no private key"), "{}", e.message);
 }
 
@@ -420,16 +416,12 @@ fn refused_policy_creates_nothing(v: Vault, c: &Client) {
     let name = unique("refused");
     let policy = PolicyBuilder::new("this is not a distinguished name").build().unwrap();
     let e = c.create_certificate(&name, &policy, &CertificateProperties::default()).unwrap_err();
-    assert!(e.status == KV_STATUS_BAD_PARAMETER || e.status == KV_STATUS_BAD_REQUEST, "{e:?}");
+    assert!(e.kind == ErrorKind::BadParameter || e.kind == ErrorKind::BadRequest, "{e:?}");
     assert!(e.message.contains(&format!("create certificate '{name}'")), "{}", e.message);
+    assert_eq!(c.get_certificate(&name, "").unwrap_err().kind, ErrorKind::CertificateNotFound, "nothing half-created");
     assert_eq!(
-        c.get_certificate(&name, "").unwrap_err().status,
-        KV_STATUS_CERTIFICATE_NOT_FOUND,
-        "nothing half-created"
-    );
-    assert_eq!(
-        PolicyBuilder::new("CN=x").key_size(1024).build().unwrap_err().status,
-        KV_STATUS_INVALID_ARGUMENT,
+        PolicyBuilder::new("CN=x").key_size(1024).build().unwrap_err().kind,
+        ErrorKind::InvalidArgument,
         "kv refuses it locally too"
     );
 }
@@ -465,7 +457,7 @@ fn delete_recover_purge_backup_restore(_v: Vault, c: &Client) {
     c.delete_certificate(&name).unwrap();
     c.wait_for_deleted_certificate(&name, WAIT).unwrap();
     c.purge_deleted_certificate(&name).unwrap();
-    assert_eq!(c.get_deleted_certificate(&name).unwrap_err().status, KV_STATUS_CERTIFICATE_NOT_FOUND);
+    assert_eq!(c.get_deleted_certificate(&name).unwrap_err().kind, ErrorKind::CertificateNotFound);
     // Purge may finish asynchronously on a real vault; retry the restore briefly.
     let deadline = std::time::Instant::now() + WAIT;
     let restored = loop {
@@ -513,8 +505,8 @@ fn issuers_and_contacts(v: Vault, c: &Client) {
     c.delete_certificate_issuer(&issuer).unwrap();
     assert_eq!(c.get_certificate_issuer(&issuer).unwrap_err().http_status, 404);
     assert_eq!(
-        c.set_certificate_issuer(&issuer, &IssuerOptions::default()).unwrap_err().status,
-        KV_STATUS_INVALID_ARGUMENT
+        c.set_certificate_issuer(&issuer, &IssuerOptions::default()).unwrap_err().kind,
+        ErrorKind::InvalidArgument
     );
 
     let contacts = vec![Contact {
@@ -592,7 +584,7 @@ fn local_failed_operation_error_is_mapped_like_a_service_error() {
     )
     .unwrap();
     let e = c.wait_for_certificate(&name, WAIT).unwrap_err();
-    assert_eq!(e.status, KV_STATUS_BAD_PARAMETER, "{e:?}");
+    assert_eq!(e.kind, ErrorKind::BadParameter, "{e:?}");
     assert_eq!(e.service_code, "BadParameter");
     assert!(e.message.contains("cannot be reached") && e.message.contains(&name), "{}", e.message);
     c.delete_certificate_issuer(&issuer).unwrap();

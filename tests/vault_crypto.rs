@@ -11,7 +11,7 @@ mod support;
 
 use kv::ffi::crypto::*;
 use kv::ffi::keys::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use sha2::Digest;
 use support::capi::crypto::*;
 use support::capi::keys::{Key, KeyApi, KeyOptions};

@@ -11,7 +11,7 @@ mod support;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use kv::ffi::keys::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use serde_json::{json, Value};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};

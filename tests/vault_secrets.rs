@@ -4,7 +4,7 @@
 mod support;
 
 use kv::ffi::secrets::*;
-use kv::status::*;
+use kv::ffi::status::*;
 use support::capi::*;
 use support::local_vault::{unique, vault};
 

@@ -10,8 +10,7 @@
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::CredentialOptions;
 use crate::auth::token_text::{checked_token, unix_time, Seconds, MAX_TOKEN_LIFETIME};
-use crate::error::{service_text, Error, Result};
-use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
+use crate::error::{service_text, Error, ErrorKind, Result};
 use serde::Deserialize;
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -106,7 +105,7 @@ const NOT_FOUND: &str = "Azure CLI not found on PATH";
 const NOT_LOGGED_IN: &str = "Azure CLI: not logged in";
 
 fn failed(message: impl Into<String>) -> Error {
-    Error::new(KV_STATUS_AUTHENTICATION_FAILED, message)
+    Error::new(ErrorKind::AuthenticationFailed, message)
 }
 
 /// Scopes are URLs: `0-9 a-z A-Z - _ . : /`, not starting with `-`.

@@ -4,12 +4,12 @@
 
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::token_text::checked_token;
-use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
+use crate::error::{Error, ErrorKind, Result};
 use std::time::SystemTime;
 
-/// The function a [`CallbackCredential`] calls: a token for the request, or why there is none.
-pub type TokenFn = dyn Fn(&TokenRequest) -> Result<AccessToken> + Send + Sync;
+/// The function a [`CallbackCredential`] calls: a token for the request, or why there is none
+/// (a message; the credential reports it as `ErrorKind::AuthenticationFailed`).
+pub type TokenFn = dyn Fn(&TokenRequest) -> std::result::Result<AccessToken, String> + Send + Sync;
 
 /// Tokens from a host-supplied function. The cache in front of it (see
 /// [`crate::auth::Credential`]) calls it at most once at a time per (tenant, scope, claims).
@@ -20,21 +20,20 @@ pub struct CallbackCredential {
 impl CallbackCredential {
     /// Wraps `callback`. Its tokens are checked (non-empty, no spaces or control characters,
     /// expiry in the future) before use.
-    pub fn new(callback: impl Fn(&TokenRequest) -> Result<AccessToken> + Send + Sync + 'static) -> CallbackCredential {
+    pub fn new(
+        callback: impl Fn(&TokenRequest) -> std::result::Result<AccessToken, String> + Send + Sync + 'static,
+    ) -> CallbackCredential {
         CallbackCredential { callback: Box::new(callback) }
     }
 }
 
 impl TokenSource for CallbackCredential {
     fn fetch_token(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let token = (self.callback)(request).map_err(|e| match e.status {
-            KV_STATUS_AUTHENTICATION_FAILED => e,
-            _ => Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e },
-        })?;
+        let token = (self.callback)(request).map_err(|why| Error::new(ErrorKind::AuthenticationFailed, why))?;
         let text = checked_token(&token.token, "the token callback")?;
         if token.expires_on <= SystemTime::now() {
             return Err(Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
+                ErrorKind::AuthenticationFailed,
                 "the token callback returned a token that has already expired",
             ));
         }
@@ -53,10 +52,10 @@ impl TokenSource for CallbackCredential {
 /// Converts unix seconds to a time; values at or before the epoch are refused.
 pub fn unix_time(seconds: i64) -> Result<SystemTime> {
     if seconds <= 0 {
-        return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is not a unix time in seconds")));
+        return Err(Error::new(ErrorKind::InvalidArgument, format!("expiry {seconds} is not a unix time in seconds")));
     }
     crate::auth::token_text::unix_time(seconds as u64).ok_or_else(|| {
-        Error::new(KV_STATUS_INVALID_ARGUMENT, format!("expiry {seconds} is beyond what the clock can hold"))
+        Error::new(ErrorKind::InvalidArgument, format!("expiry {seconds} is beyond what the clock can hold"))
     })
 }
 
@@ -85,7 +84,7 @@ mod tests {
                 expires_on: SystemTime::now() - Duration::from_secs(1),
             })
         });
-        assert_eq!(expired.fetch_token(&req()).unwrap_err().status, KV_STATUS_AUTHENTICATION_FAILED);
+        assert_eq!(expired.fetch_token(&req()).unwrap_err().kind, ErrorKind::AuthenticationFailed);
         let spaced = CallbackCredential::new(|_| {
             Ok(AccessToken {
                 token: Zeroizing::new("a\r\nb".into()),
@@ -94,9 +93,9 @@ mod tests {
         });
         let e = spaced.fetch_token(&req()).unwrap_err();
         assert!(e.message.contains("control") && !e.message.contains("a\r\nb"));
-        let failing = CallbackCredential::new(|_| Err(Error::invalid_argument("nope")));
+        let failing = CallbackCredential::new(|_| Err("nope".to_owned()));
         let e = failing.fetch_token(&req()).unwrap_err();
-        assert_eq!((e.status, e.message.as_str()), (KV_STATUS_AUTHENTICATION_FAILED, "nope"));
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::AuthenticationFailed, "nope"));
         assert!(unix_time(0).is_err());
         assert_eq!(unix_time(10).unwrap(), UNIX_EPOCH + Duration::from_secs(10));
     }

@@ -17,8 +17,7 @@
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::identity_platform::{self, ClientAuth, IdentityPlatform};
 use crate::auth::options::CredentialOptions;
-use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_FILE_ERROR, KV_STATUS_INTERNAL};
+use crate::error::{Error, ErrorKind, Result};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use rand_core::OsRng;
@@ -234,7 +233,7 @@ impl ClientCertificateCredential {
     }
 
     /// Same as [`ClientCertificateCredential::new`] with the certificate read from the file at
-    /// `path`. A file that cannot be read or parsed gives `KV_STATUS_FILE_ERROR` naming the path.
+    /// `path`. A file that cannot be read or parsed gives `ErrorKind::FileError` naming the path.
     pub fn from_file(
         tenant_id: &str,
         client_id: &str,
@@ -245,9 +244,8 @@ impl ClientCertificateCredential {
         let data = crate::files::read_capped(path, MAX_CERTIFICATE_BYTES, "the certificate file")?;
         identity_platform::validate_tenant_id(tenant_id)?;
         identity_platform::validate_client_id(client_id)?;
-        let loaded = load_certificate(&data, password).map_err(|e| {
-            Error { status: KV_STATUS_FILE_ERROR, ..e }.context(format!("certificate file '{}'", path.display()))
-        })?;
+        let loaded = load_certificate(&data, password)
+            .map_err(|e| Error::caused_by(ErrorKind::FileError, format!("certificate file '{}'", path.display()), e))?;
         ClientCertificateCredential::from_loaded(tenant_id, client_id, loaded, options)
     }
 
@@ -260,7 +258,7 @@ impl ClientCertificateCredential {
     pub fn client_assertion(&self, audience: &str) -> Result<Zeroizing<String>> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_err(|_| Error::new(KV_STATUS_INTERNAL, "the system clock is before 1970"))?
+            .map_err(|_| Error::new(ErrorKind::Internal, "the system clock is before 1970"))?
             .as_secs();
         let mut header = serde_json::json!({
             "alg": "RS256",
@@ -288,7 +286,7 @@ impl ClientCertificateCredential {
         let signature = self
             .signing_key
             .try_sign_with_rng(&mut OsRng, assertion.as_bytes())
-            .map_err(|e| Error::new(KV_STATUS_INTERNAL, format!("cannot sign the client assertion: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot sign the client assertion: {e}")))?;
         assertion.push('.');
         assertion.push_str(&URL_SAFE_NO_PAD.encode(signature.to_bytes()));
         Ok(assertion)

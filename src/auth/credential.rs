@@ -70,7 +70,7 @@ impl Credential {
 
     /// A valid token for the request: cached, or fetched by one thread while others wait, all
     /// bounded by `deadline` (the call's): the fetch's own requests get the time left, and a
-    /// caller never waits past it (`KV_STATUS_TIMEOUT`), even behind an uninterruptible fetch.
+    /// caller never waits past it (`ErrorKind::Timeout`), even behind an uninterruptible fetch.
     pub fn token(&self, request: &TokenRequest, deadline: Instant) -> Result<AccessToken> {
         if self.source.is_uninterruptible() {
             let source = self.source.clone();

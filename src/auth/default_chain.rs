@@ -30,8 +30,7 @@ use crate::auth::environment::EnvironmentCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::auth::workload_identity::WorkloadIdentityCredential;
-use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
+use crate::error::{Error, ErrorKind, Result};
 use once_cell::sync::OnceCell;
 
 /// The environment variable that selects part of the chain.
@@ -83,7 +82,7 @@ pub fn selection(value: Option<&str>) -> Result<Vec<ChainMember>> {
     }
     let names: Vec<&str> = ChainMember::ALL.iter().map(|m| m.name()).collect();
     Err(Error::new(
-        KV_STATUS_INVALID_ARGUMENT,
+        ErrorKind::InvalidArgument,
         format!(
             "{SELECTION_VARIABLE} has an unknown value {:?}: use dev, prod or one of {}",
             value.chars().take(100).collect::<String>(),
@@ -151,7 +150,7 @@ impl DefaultAzureCredential {
     }
 
     /// A chain of the given (name, credential or why it could not be built), in order. A build
-    /// error with `KV_STATUS_AUTHENTICATION_FAILED` means "not configured" (the credentials'
+    /// error with `ErrorKind::AuthenticationFailed` means "not configured" (the credentials'
     /// constructors use it only for missing variables) and the chain goes on past it; any other
     /// build error (an invalid value, an unreadable file) stops the chain when it is reached.
     pub fn from_links(links: Vec<(&'static str, Result<Box<dyn TokenSource>>)>) -> DefaultAzureCredential {
@@ -159,7 +158,7 @@ impl DefaultAzureCredential {
             .into_iter()
             .map(|(name, built)| match built {
                 Ok(source) => Link::Ready(name, source),
-                Err(e) if e.status == KV_STATUS_AUTHENTICATION_FAILED => Link::NotConfigured(name, e.message),
+                Err(e) if e.kind == ErrorKind::AuthenticationFailed => Link::NotConfigured(name, e.message),
                 Err(e) => Link::Misconfigured(name, e),
             })
             .collect();
@@ -180,23 +179,20 @@ impl TokenSource for DefaultAzureCredential {
         if let Some(&i) = self.chosen.get() {
             if let Link::Ready(name, source) = &self.links[i] {
                 return source.fetch_token(request).map_err(|e| {
-                    Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }
-                        .context(format!("default credential ({name})"))
+                    Error::caused_by(ErrorKind::AuthenticationFailed, format!("default credential ({name})"), e)
                 });
             }
         }
         let mut reasons = Vec::with_capacity(self.links.len());
-        let stop = |name: &str, mut e: Error, reasons: &[String]| {
-            let passed = if reasons.is_empty() {
-                String::new()
-            } else {
-                format!("\n(passed over as unavailable:\n- {})", reasons.join("\n- "))
-            };
-            e.message = format!(
-                "default credential: {name} is configured but failed, so the chain stopped: {}{passed}",
-                e.message
+        let stop = |name: &str, e: Error, reasons: &[String]| {
+            let mut e = Error::caused_by(
+                ErrorKind::AuthenticationFailed,
+                format!("default credential: {name} is configured but failed, so the chain stopped"),
+                e,
             );
-            e.status = KV_STATUS_AUTHENTICATION_FAILED;
+            if !reasons.is_empty() {
+                e.message.push_str(&format!("\n(passed over as unavailable:\n- {})", reasons.join("\n- ")));
+            }
             e
         };
         for (i, link) in self.links.iter().enumerate() {
@@ -215,7 +211,7 @@ impl TokenSource for DefaultAzureCredential {
             }
         }
         Err(Error::new(
-            KV_STATUS_AUTHENTICATION_FAILED,
+            ErrorKind::AuthenticationFailed,
             format!("default credential: no credential is available here:\n- {}", reasons.join("\n- ")),
         ))
     }
@@ -257,9 +253,9 @@ mod tests {
                     expires_on: SystemTime::now() + Duration::from_secs(3600),
                 }),
                 Outcome::Unavailable => {
-                    Attempt::Unavailable(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "nothing here"))
+                    Attempt::Unavailable(Error::new(ErrorKind::AuthenticationFailed, "nothing here"))
                 }
-                Outcome::Fails => Attempt::Failed(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "it failed")),
+                Outcome::Fails => Attempt::Failed(Error::new(ErrorKind::AuthenticationFailed, "it failed")),
             }
         }
         fn kind(&self) -> &'static str {
@@ -272,7 +268,7 @@ mod tests {
     }
 
     fn unset() -> Result<Box<dyn TokenSource>> {
-        Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, "ONE_VAR is not set"))
+        Err(Error::new(ErrorKind::AuthenticationFailed, "ONE_VAR is not set"))
     }
 
     fn req() -> TokenRequest {
@@ -313,7 +309,7 @@ mod tests {
         assert_eq!(selection(Some("ManagedIdentityCredential")).unwrap(), vec![ChainMember::ManagedIdentity]);
         assert_eq!(selection(Some("azureclicredential")).unwrap(), vec![ChainMember::AzureCli]);
         let e = selection(Some("Interactive")).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
         assert!(e.message.contains("AZURE_TOKEN_CREDENTIALS") && e.message.contains("AzureCliCredential"));
     }
 
@@ -344,7 +340,7 @@ mod tests {
             ("Three", fake(Outcome::Ok, &b)),
         ]);
         let e = chain.fetch_token(&req()).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
+        assert_eq!(e.kind, ErrorKind::AuthenticationFailed);
         assert!(
             e.message.contains("Two is configured but failed")
                 && e.message.contains("it failed")
@@ -361,7 +357,7 @@ mod tests {
     fn a_set_but_invalid_configuration_stops_the_chain() {
         let b = Arc::new(AtomicUsize::new(0));
         let chain = DefaultAzureCredential::from_links(vec![
-            ("One", Err(Error::new(crate::status::KV_STATUS_FILE_ERROR, "cannot read cert.pem"))),
+            ("One", Err(Error::new(ErrorKind::FileError, "cannot read cert.pem"))),
             ("Two", fake(Outcome::Ok, &b)),
         ]);
         let e = chain.fetch_token(&req()).unwrap_err();
@@ -374,7 +370,7 @@ mod tests {
         let a = Arc::new(AtomicUsize::new(0));
         let chain = DefaultAzureCredential::from_links(vec![("One", unset()), ("Two", fake(Outcome::Unavailable, &a))]);
         let e = chain.fetch_token(&req()).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
+        assert_eq!(e.kind, ErrorKind::AuthenticationFailed);
         assert!(e.message.contains("- One: not configured: ONE_VAR is not set"), "{}", e.message);
         assert!(e.message.contains("- Two: nothing here"), "{}", e.message);
         // Nothing is remembered: the next request tries again.

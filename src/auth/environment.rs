@@ -51,9 +51,9 @@ pub struct EnvironmentCredential {
 
 impl EnvironmentCredential {
     /// Reads the variables (see the module docs) and builds the credential. Missing variables
-    /// give `KV_STATUS_AUTHENTICATION_FAILED` with a message naming them; an invalid value gives
-    /// `KV_STATUS_INVALID_ARGUMENT` naming the variable; a certificate file that cannot be read
-    /// or parsed gives `KV_STATUS_FILE_ERROR`.
+    /// give `ErrorKind::AuthenticationFailed` with a message naming them; an invalid value gives
+    /// `ErrorKind::InvalidArgument` naming the variable; a certificate file that cannot be read
+    /// or parsed gives `ErrorKind::FileError`.
     pub fn from_env(options: &CredentialOptions) -> Result<EnvironmentCredential> {
         let tenant = env_var(AZURE_TENANT_ID);
         let client = env_var(AZURE_CLIENT_ID);

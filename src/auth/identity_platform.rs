@@ -11,11 +11,10 @@
 use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::options::CredentialOptions;
 use crate::auth::token_text::{checked_token, expiry, Seconds};
-use crate::error::{scrub, service_text, Error, Redactions, Result};
+use crate::error::{scrub, service_text, Error, ErrorKind, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::retry::{self, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
-use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_TIMEOUT};
 use serde::Deserialize;
 use std::time::{Duration, Instant, SystemTime};
 use ureq::http;
@@ -126,7 +125,7 @@ impl IdentityPlatform {
     /// token endpoint with the client-credentials grant.
     ///
     /// An error reply (`{"error","error_description","error_codes"}`) gives
-    /// `KV_STATUS_AUTHENTICATION_FAILED` with the description; the service's `error` becomes the
+    /// `ErrorKind::AuthenticationFailed` with the description; the service's `error` becomes the
     /// error's service code and the first `error_codes` entry (`AADSTS<n>`) its inner code. 408,
     /// 429 and 5xx replies and transient transport failures are retried twice within the timeout.
     /// No message ever contains the client secret or assertion.
@@ -141,7 +140,7 @@ impl IdentityPlatform {
         let body = form_body(client_id, auth, request);
         let deadline = crate::auth::deadline::within_call(Instant::now() + self.timeout);
         let expired = || {
-            Error::new(KV_STATUS_TIMEOUT, format!("the token request timeout of {:?} expired ({url})", self.timeout))
+            Error::new(ErrorKind::Timeout, format!("the token request timeout of {:?} expired ({url})", self.timeout))
         };
         let reply = retry::run(&TOKEN_RETRIES, deadline, &format_args!("POST {url} (token)"), expired, |remaining| {
             retry::classify(self.post(&url, &body, remaining))
@@ -213,7 +212,7 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
     }
     let parsed: TokenReply = serde_json::from_slice(&reply.body).map_err(|e| {
         Error::new(
-            KV_STATUS_AUTHENTICATION_FAILED,
+            ErrorKind::AuthenticationFailed,
             format!(
                 "the token endpoint's reply is not a token (JSON error at line {} column {}) ({url})",
                 e.line(),
@@ -229,7 +228,7 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
         if !kind.eq_ignore_ascii_case("bearer") {
             let kind = scrub(&service_text(kind, 40), &[secret, &token]);
             return Err(Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
+                ErrorKind::AuthenticationFailed,
                 format!("the token endpoint issued a '{kind}' token, not a Bearer token ({url})"),
             ));
         }
@@ -237,7 +236,7 @@ fn interpret(reply: RawReply, url: &str, auth: ClientAuth<'_>) -> Result<AccessT
     let expires_on =
         expiry(parsed.expires_on.as_ref(), parsed.expires_in.as_ref(), SystemTime::now()).ok_or_else(|| {
             Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
+                ErrorKind::AuthenticationFailed,
                 format!("the token endpoint's reply has no usable expires_in ({url})"),
             )
         })?;
@@ -260,7 +259,7 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
                 _ => description,
             };
             let mut err = Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
+                ErrorKind::AuthenticationFailed,
                 format!("the token request was refused (HTTP {status}): {what} ({url})"),
             );
             err.service_code = service_text(&code, 100);
@@ -283,7 +282,7 @@ fn error_from_reply(reply: &RawReply, url: &str, secret: &str) -> Error {
             let text = one_line(text.trim());
             let excerpt = if text.is_empty() { "(empty body)".to_owned() } else { text };
             Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
+                ErrorKind::AuthenticationFailed,
                 format!("the token request failed (HTTP {status}): {excerpt} ({url})"),
             )
         }
@@ -483,8 +482,8 @@ mod tests {
             "nope",
         ] {
             assert_eq!(
-                interpret(reply(200, bad), "u", auth).unwrap_err().status,
-                KV_STATUS_AUTHENTICATION_FAILED,
+                interpret(reply(200, bad), "u", auth).unwrap_err().kind,
+                ErrorKind::AuthenticationFailed,
                 "{bad}"
             );
         }
@@ -495,7 +494,7 @@ mod tests {
         let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: hunter2hunter2.\r\nTrace ID: t1\r\nCorrelation ID: c1","error_codes":[7000215],"trace_id":"t1"}"#;
         let e = interpret(reply(401, body), "https://h/t/oauth2/v2.0/token", ClientAuth::Secret("hunter2hunter2"))
             .unwrap_err();
-        assert_eq!(e.status, KV_STATUS_AUTHENTICATION_FAILED);
+        assert_eq!(e.kind, ErrorKind::AuthenticationFailed);
         assert!(
             e.message.contains("Invalid client secret provided") && e.message.contains("Trace ID: t1"),
             "{}",

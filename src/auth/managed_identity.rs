@@ -24,10 +24,9 @@
 use crate::auth::credential::{AccessToken, Attempt, TokenRequest, TokenSource};
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::auth::token_text::{checked_token, expiry, Seconds};
-use crate::error::{service_text, Error, Result};
+use crate::error::{service_text, Error, ErrorKind, Result};
 use crate::http::retry::{self, Attempted, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions};
-use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT};
 use once_cell::sync::OnceCell;
 use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -92,7 +91,7 @@ impl ManagedIdentityCredential {
             (Some(url), Some(header)) => {
                 check_url(&url, "IDENTITY_ENDPOINT")?;
                 if header.chars().any(|c| c.is_control()) {
-                    return Err(Error::new(KV_STATUS_INVALID_ARGUMENT, "IDENTITY_HEADER contains control characters"));
+                    return Err(Error::new(ErrorKind::InvalidArgument, "IDENTITY_HEADER contains control characters"));
                 }
                 Endpoint::AppService { url, header: Zeroizing::new(header) }
             }
@@ -192,7 +191,7 @@ impl ManagedIdentityCredential {
                 Ok(())
             }
             Err(e) => Err(Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
+                ErrorKind::AuthenticationFailed,
                 format!(
                     "managed identity is unavailable (no IMDS endpoint answered within {:?}): {}",
                     self.probe_timeout, e.message
@@ -278,13 +277,13 @@ impl TokenSource for ManagedIdentityCredential {
 }
 
 fn auth_failed(message: String) -> Error {
-    Error::new(KV_STATUS_AUTHENTICATION_FAILED, message)
+    Error::new(ErrorKind::AuthenticationFailed, message)
 }
 
 fn check_url(value: &str, what: &str) -> Result<()> {
     match url::Url::parse(value) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        _ => Err(Error::new(KV_STATUS_INVALID_ARGUMENT, format!("{what} is not an http(s) URL: {value:?}"))),
+        _ => Err(Error::new(ErrorKind::InvalidArgument, format!("{what} is not an http(s) URL: {value:?}"))),
     }
 }
 
@@ -410,8 +409,8 @@ mod tests {
             build(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "not a url")], ManagedIdentityId::SystemAssigned)
                 .err()
                 .unwrap()
-                .status,
-            KV_STATUS_INVALID_ARGUMENT
+                .kind,
+            ErrorKind::InvalidArgument
         );
         assert!(build(
             &[("IDENTITY_ENDPOINT", "ftp://x"), ("IDENTITY_HEADER", "h")],
@@ -448,7 +447,7 @@ mod tests {
             b"<html>",
             br#"{"access_token":"a b","expires_in":1}"#,
         ] {
-            assert_eq!(parse_token_reply(bad, now).unwrap_err().status, KV_STATUS_AUTHENTICATION_FAILED);
+            assert_eq!(parse_token_reply(bad, now).unwrap_err().kind, ErrorKind::AuthenticationFailed);
         }
         let e = parse_token_reply(br#"{"access_token":"abc"}"#, now).unwrap_err();
         assert!(!e.message.contains("abc"), "the token never appears in messages");

@@ -1,14 +1,13 @@
 //! A credential holding a bearer token the host already has.
 
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
-use crate::auth::token_text::checked_token;
-use crate::error::{Error, Result};
-use crate::status::KV_STATUS_INVALID_ARGUMENT;
+use crate::auth::token_text::checked_caller_token;
+use crate::error::Result;
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
 /// How long a static token is treated as valid when its expiry is not known (the service is the
-/// judge: a rejected token surfaces as `KV_STATUS_UNAUTHORIZED`).
+/// judge: a rejected token surfaces as `ErrorKind::Unauthorized`).
 const UNKNOWN_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Always returns the same token, whatever scope or tenant is asked for.
@@ -21,8 +20,7 @@ impl StaticToken {
     /// A static token; `expires_on` None means "unknown, never refreshed".
     pub fn new(token: &str, expires_on: Option<SystemTime>) -> Result<StaticToken> {
         // The caller's own input, so a bad token is an invalid argument, not a failed sign-in.
-        let token =
-            checked_token(token, "the caller").map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
+        let token = checked_caller_token(token, "the caller")?;
         let expires_on = expires_on.unwrap_or_else(|| SystemTime::now() + UNKNOWN_EXPIRY);
         Ok(StaticToken { token, expires_on })
     }

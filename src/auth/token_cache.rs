@@ -14,13 +14,12 @@
 //!
 //! A fetch that cannot be interrupted (a host's token callback) runs on a thread of its own
 //! ([`TokenCache::get_or_fetch_detached`]): the call that needed the token waits for it only
-//! until its deadline and then fails with `KV_STATUS_TIMEOUT`, while the fetch finishes and
+//! until its deadline and then fails with `ErrorKind::Timeout`, while the fetch finishes and
 //! leaves its token in the cache for the next call.
 
 use crate::auth::deadline;
 use crate::auth::token::{AccessToken, TokenRequest};
-use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_INTERNAL, KV_STATUS_TIMEOUT};
+use crate::error::{Error, ErrorKind, Result};
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,7 +140,7 @@ impl TokenCache {
 
     /// Like [`TokenCache::get_or_fetch`] for a fetch that cannot be interrupted: it runs on a
     /// thread started for it, and this caller waits for its result only until `deadline`
-    /// (then `KV_STATUS_TIMEOUT`). The fetch's outcome is cached whenever it ends.
+    /// (then `ErrorKind::Timeout`). The fetch's outcome is cached whenever it ends.
     pub fn get_or_fetch_detached(
         &self,
         request: &TokenRequest,
@@ -156,12 +155,12 @@ impl TokenCache {
         let owned = request.clone();
         let started = std::thread::Builder::new().name("kv-token-fetch".into()).spawn(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fetch(&owned)))
-                .unwrap_or_else(|_| Err(Error::new(KV_STATUS_INTERNAL, "the token fetch panicked")));
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "the token fetch panicked")));
             let _ = fetching.finish(result, true);
         });
         if let Err(e) = started {
             // The closure (and its `Fetching`) was dropped: the slot is free again.
-            return Err(Error::new(KV_STATUS_INTERNAL, format!("could not start a thread for the token fetch: {e}")));
+            return Err(Error::new(ErrorKind::Internal, format!("could not start a thread for the token fetch: {e}")));
         }
         let mut state = slot.state.lock();
         while state.fetching {
@@ -177,7 +176,7 @@ impl TokenCache {
             .failure
             .as_ref()
             .map(|(e, _)| e.clone())
-            .unwrap_or_else(|| Error::new(KV_STATUS_INTERNAL, "the token fetch ended without a result")))
+            .unwrap_or_else(|| Error::new(ErrorKind::Internal, "the token fetch ended without a result")))
     }
 
     /// Drops the cached token of `request` if it is still the `rejected` one.
@@ -256,7 +255,7 @@ impl TokenCache {
 }
 
 fn waited_too_long() -> Error {
-    Error::new(KV_STATUS_TIMEOUT, "the call's deadline passed while its token was still being fetched")
+    Error::new(ErrorKind::Timeout, "the call's deadline passed while its token was still being fetched")
 }
 
 fn is_fresh(token: &AccessToken, now: SystemTime) -> bool {
@@ -348,7 +347,7 @@ mod tests {
     fn failing(calls: &AtomicUsize) -> impl Fn(&TokenRequest) -> Result<AccessToken> + '_ {
         move |_| {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(Error::new(crate::status::KV_STATUS_AUTHENTICATION_FAILED, "endpoint down"))
+            Err(Error::new(ErrorKind::AuthenticationFailed, "endpoint down"))
         }
     }
 
@@ -382,7 +381,7 @@ mod tests {
                     cache.get_or_fetch(&req("s"), far(), |_| {
                         calls.fetch_add(1, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(50));
-                        Err(Error::new(crate::status::KV_STATUS_AUTHENTICATION_FAILED, "down"))
+                        Err(Error::new(ErrorKind::AuthenticationFailed, "down"))
                     })
                 })
             })
@@ -436,7 +435,7 @@ mod tests {
                 panic!("single flight: no second fetch")
             })
             .unwrap_err();
-        assert_eq!(e.status, KV_STATUS_TIMEOUT);
+        assert_eq!(e.kind, ErrorKind::Timeout);
         assert!(started.elapsed() < Duration::from_millis(1000), "waited {:?}", started.elapsed());
         assert_eq!(fetcher.join().unwrap().unwrap().token.as_str(), "slow");
     }
@@ -456,7 +455,7 @@ mod tests {
         let e = cache
             .get_or_fetch_detached(&req("s"), Instant::now() + Duration::from_millis(100), slow(calls.clone()))
             .unwrap_err();
-        assert_eq!(e.status, KV_STATUS_TIMEOUT);
+        assert_eq!(e.kind, ErrorKind::Timeout);
         assert!(started.elapsed() < Duration::from_millis(600), "returned after {:?}", started.elapsed());
         // A second caller waits for the same fetch (no second call) and gets its token.
         let t = cache.get_or_fetch_detached(&req("s"), far(), slow(calls.clone())).unwrap();
@@ -467,13 +466,11 @@ mod tests {
             cache.get_or_fetch_detached(&req("quick"), far(), |_| Ok(token("q", Duration::from_secs(3600)))).unwrap();
         assert_eq!(t.token.as_str(), "q");
         let e = cache
-            .get_or_fetch_detached(&req("bad"), far(), |_| {
-                Err(Error::new(crate::status::KV_STATUS_AUTHENTICATION_FAILED, "no"))
-            })
+            .get_or_fetch_detached(&req("bad"), far(), |_| Err(Error::new(ErrorKind::AuthenticationFailed, "no")))
             .unwrap_err();
         assert_eq!(e.message, "no");
         let e = cache.get_or_fetch_detached(&req("panics"), far(), |_| panic!("host bug")).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_INTERNAL);
+        assert_eq!(e.kind, ErrorKind::Internal);
     }
 
     #[test]

@@ -2,24 +2,32 @@
 //! `Authorization` header, and reading token lifetimes from the replies of token endpoints and
 //! tools (seconds as JSON numbers or as strings).
 
-use crate::error::{Error, Result};
-use crate::status::KV_STATUS_AUTHENTICATION_FAILED;
+use crate::error::{Error, ErrorKind, Result};
 use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
-/// Checks a token that `source` produced: non-empty after trimming, no whitespace or control
-/// characters (which would break the header). The token never appears in the error message.
+/// Checks a token that `source` (a credential's token endpoint, tool or callback) produced:
+/// non-empty after trimming, no whitespace or control characters (which would break the
+/// header). A bad token is `ErrorKind::AuthenticationFailed`. The token never appears in the
+/// error message.
 pub fn checked_token(token: &str, source: &str) -> Result<Zeroizing<String>> {
+    check_token(token, source, ErrorKind::AuthenticationFailed)
+}
+
+/// [`checked_token`] for a token the caller handed over directly (a static token, a host's
+/// token sink): a bad one is the caller's argument, `ErrorKind::InvalidArgument`.
+pub fn checked_caller_token(token: &str, source: &str) -> Result<Zeroizing<String>> {
+    check_token(token, source, ErrorKind::InvalidArgument)
+}
+
+fn check_token(token: &str, source: &str, kind: ErrorKind) -> Result<Zeroizing<String>> {
     let trimmed = token.trim();
     if trimmed.is_empty() {
-        return Err(Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("{source} returned an empty token")));
+        return Err(Error::new(kind, format!("{source} returned an empty token")));
     }
     if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::new(
-            KV_STATUS_AUTHENTICATION_FAILED,
-            format!("{source} returned a token with spaces or control characters"),
-        ));
+        return Err(Error::new(kind, format!("{source} returned a token with spaces or control characters")));
     }
     Ok(Zeroizing::new(trimmed.to_owned()))
 }
@@ -113,8 +121,10 @@ mod tests {
         assert_eq!(checked_token(" abc ", "x").unwrap().as_str(), "abc");
         for bad in ["", "  ", "a b", "a\r\nX-Evil: 1", "a\tb"] {
             let err = checked_token(bad, "the source").unwrap_err();
-            assert_eq!(err.status, KV_STATUS_AUTHENTICATION_FAILED);
+            assert_eq!(err.kind, ErrorKind::AuthenticationFailed);
             assert!(err.message.starts_with("the source returned"));
+            // The caller's own token is the caller's argument, decided where it is checked.
+            assert_eq!(checked_caller_token(bad, "the caller").unwrap_err().kind, ErrorKind::InvalidArgument);
             if !bad.trim().is_empty() {
                 assert!(!err.message.contains(bad.trim()));
             }

@@ -8,8 +8,7 @@
 use crate::auth::credential::{AccessToken, TokenRequest, TokenSource};
 use crate::auth::identity_platform::{self, ClientAuth, IdentityPlatform};
 use crate::auth::options::CredentialOptions;
-use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_FILE_ERROR};
+use crate::error::{Error, ErrorKind, Result};
 use std::fmt;
 use std::path::PathBuf;
 use zeroize::Zeroizing;
@@ -31,11 +30,11 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The error for missing environment variables: `KV_STATUS_AUTHENTICATION_FAILED` naming them.
+/// The error for missing environment variables: `ErrorKind::AuthenticationFailed` naming them.
 pub(crate) fn missing_variables(credential: &str, missing: &[&str], hint: &str) -> Error {
     let verb = if missing.len() == 1 { "is" } else { "are" };
     Error::new(
-        KV_STATUS_AUTHENTICATION_FAILED,
+        ErrorKind::AuthenticationFailed,
         format!("{credential} credential unavailable: {} {verb} not set{hint}", missing.join(", ")),
     )
 }
@@ -93,8 +92,8 @@ impl WorkloadIdentityCredential {
     /// A credential from `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_FEDERATED_TOKEN_FILE`
     /// (plus `AZURE_AUTHORITY_HOST` when `options` name no authority host, and the tenants of
     /// `AZURE_ADDITIONALLY_ALLOWED_TENANTS`). When variables are missing (unset or empty) the
-    /// error is `KV_STATUS_AUTHENTICATION_FAILED` and names them; an invalid value gives
-    /// `KV_STATUS_INVALID_ARGUMENT` naming the variable.
+    /// error is `ErrorKind::AuthenticationFailed` and names them; an invalid value gives
+    /// `ErrorKind::InvalidArgument` naming the variable.
     pub fn from_env(options: &CredentialOptions) -> Result<WorkloadIdentityCredential> {
         let tenant = env_var(AZURE_TENANT_ID);
         let client = env_var(AZURE_CLIENT_ID);
@@ -123,11 +122,11 @@ impl WorkloadIdentityCredential {
         let path = self.token_file.display();
         let bytes = crate::files::read_capped(&self.token_file, MAX_TOKEN_FILE_BYTES, "the federated token file")?;
         let text = std::str::from_utf8(&bytes).map_err(|_| {
-            Error::new(KV_STATUS_FILE_ERROR, format!("the federated token file '{path}' is not UTF-8 text"))
+            Error::new(ErrorKind::FileError, format!("the federated token file '{path}' is not UTF-8 text"))
         })?;
         let trimmed = text.trim();
         if trimmed.is_empty() {
-            return Err(Error::new(KV_STATUS_FILE_ERROR, format!("the federated token file '{path}' is empty")));
+            return Err(Error::new(ErrorKind::FileError, format!("the federated token file '{path}' is empty")));
         }
         Ok(Zeroizing::new(trimmed.to_owned()))
     }
@@ -167,7 +166,7 @@ mod tests {
         let o =
             CredentialOptions { authority_host: Some("https://login.example".into()), ..CredentialOptions::default() };
         let cred = WorkloadIdentityCredential::new("t", "c", path.to_str().unwrap(), &o).unwrap();
-        assert_eq!(cred.assertion().unwrap_err().status, KV_STATUS_FILE_ERROR);
+        assert_eq!(cred.assertion().unwrap_err().kind, ErrorKind::FileError);
         std::fs::write(&path, "  first.jwt\n").unwrap();
         assert_eq!(cred.assertion().unwrap().as_str(), "first.jwt");
         std::fs::write(&path, "second.jwt").unwrap();

@@ -6,8 +6,7 @@
 //! append-only and never reused. `src/ffi/crypto.rs` declares the matching C enums, and a test
 //! there checks them against these tables.
 
-use crate::error::{Error, Result};
-use crate::status::KV_STATUS_INVALID_ARGUMENT;
+use crate::error::{Error, ErrorKind, Result};
 use sha2::Digest;
 
 /// A hash function used by a signature algorithm.
@@ -152,11 +151,11 @@ impl SignatureAlgorithm {
         SIGNATURE_TABLE.iter().find(|row| row.wire == wire).map(|row| row.alg)
     }
 
-    /// Like `from_code`, failing with `KV_STATUS_INVALID_ARGUMENT`.
+    /// Like `from_code`, failing with `ErrorKind::InvalidArgument`.
     pub fn checked(code: u32) -> Result<SignatureAlgorithm> {
         SignatureAlgorithm::from_code(code).ok_or_else(|| {
             Error::new(
-                KV_STATUS_INVALID_ARGUMENT,
+                ErrorKind::InvalidArgument,
                 format!("{code} is not a kv_signature_algorithm value (valid: 1-{})", SIGNATURE_TABLE.len()),
             )
         })
@@ -322,11 +321,11 @@ impl EncryptionAlgorithm {
         ENCRYPTION_TABLE.iter().find(|row| row.wire == wire).map(|row| row.alg)
     }
 
-    /// Like `from_code`, failing with `KV_STATUS_INVALID_ARGUMENT`.
+    /// Like `from_code`, failing with `ErrorKind::InvalidArgument`.
     pub fn checked(code: u32) -> Result<EncryptionAlgorithm> {
         EncryptionAlgorithm::from_code(code).ok_or_else(|| {
             Error::new(
-                KV_STATUS_INVALID_ARGUMENT,
+                ErrorKind::InvalidArgument,
                 format!("{code} is not a kv_encryption_algorithm value (valid: 1-{})", ENCRYPTION_TABLE.len()),
             )
         })
@@ -355,7 +354,7 @@ mod tests {
         assert_eq!(SignatureAlgorithm::from_code(0), None);
         assert_eq!(SignatureAlgorithm::from_code(SIGNATURE_TABLE.len() as u32 + 1), None);
         assert_eq!(SignatureAlgorithm::from_code(u32::MAX), None);
-        assert_eq!(SignatureAlgorithm::checked(0).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(SignatureAlgorithm::checked(0).unwrap_err().kind, ErrorKind::InvalidArgument);
         assert_eq!(SignatureAlgorithm::from_wire("rs256"), None);
         assert_eq!(SignatureAlgorithm::Es512.digest_len(), 64);
         assert_eq!(SignatureAlgorithm::Es256k.hash(), Hash::Sha256);
@@ -376,7 +375,7 @@ mod tests {
             }
         }
         assert_eq!(EncryptionAlgorithm::from_code(0), None);
-        assert_eq!(EncryptionAlgorithm::checked(18).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(EncryptionAlgorithm::checked(18).unwrap_err().kind, ErrorKind::InvalidArgument);
         assert_eq!(EncryptionAlgorithm::from_wire("RSA-OAEP-256"), Some(EncryptionAlgorithm::RsaOaep256));
         assert!(EncryptionAlgorithm::RsaOaep.scheme().is_rsa());
         assert!(!EncryptionAlgorithm::A256Kw.scheme().is_rsa());

@@ -3,21 +3,17 @@
 //! RSA-OAEP-256), with a key fetched from the vault or supplied as a JSON Web Key.
 //!
 //! Before each operation [`LocalKey`] checks, in this order: the key's permitted operations
-//! (`key_ops`, when present, must list the operation: else `KV_STATUS_OPERATION_NOT_PERMITTED`),
-//! its expiry (`exp` reached: `KV_STATUS_KEY_EXPIRED`), its not-before time (`nbf` in the future:
-//! `KV_STATUS_KEY_NOT_YET_VALID`), and that the algorithm fits the key and can run locally
-//! (else `KV_STATUS_UNSUPPORTED_ALGORITHM`; symmetric keys and private-key operations never
+//! (`key_ops`, when present, must list the operation: else `ErrorKind::OperationNotPermitted`),
+//! its expiry (`exp` reached: `ErrorKind::KeyExpired`), its not-before time (`nbf` in the future:
+//! `ErrorKind::KeyNotYetValid`), and that the algorithm fits the key and can run locally
+//! (else `ErrorKind::UnsupportedAlgorithm`; symmetric keys and private-key operations never
 //! run locally). The enabled flag is not checked: the service, too, allows verify, encrypt and
 //! wrap with a disabled key.
 
 use crate::crypto::algorithm::{EncryptionAlgorithm, EncryptionScheme, SignatureAlgorithm, SignatureScheme};
 use crate::crypto::CryptoResult;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::key::{JsonWebKey, KeyAttributes};
-use crate::status::{
-    KV_STATUS_INVALID_ARGUMENT, KV_STATUS_KEY_EXPIRED, KV_STATUS_KEY_NOT_YET_VALID, KV_STATUS_OPERATION_NOT_PERMITTED,
-    KV_STATUS_UNSUPPORTED_ALGORITHM,
-};
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPublicKey};
 use signature::hazmat::PrehashVerifier;
@@ -91,7 +87,7 @@ fn member<'a>(
 
 impl PublicKey {
     /// Decodes the public part of a JWK. Missing or malformed members give
-    /// `KV_STATUS_INVALID_ARGUMENT`; an unknown key type or curve `KV_STATUS_UNSUPPORTED_ALGORITHM`.
+    /// `ErrorKind::InvalidArgument`; an unknown key type or curve `ErrorKind::UnsupportedAlgorithm`.
     pub(crate) fn from_jwk(jwk: &JsonWebKey) -> Result<PublicKey> {
         let kty = jwk.kty.as_deref().ok_or_else(|| Error::invalid_argument("the JSON Web Key has no 'kty'"))?;
         match kty {
@@ -107,7 +103,7 @@ impl PublicKey {
                     jwk.crv.as_deref().ok_or_else(|| Error::invalid_argument("the EC JSON Web Key has no 'crv'"))?;
                 let crv = curve_name(crv_text).ok_or_else(|| {
                     Error::new(
-                        KV_STATUS_UNSUPPORTED_ALGORITHM,
+                        ErrorKind::UnsupportedAlgorithm,
                         format!("the curve '{crv_text}' is not supported (P-256, P-384, P-521, P-256K)"),
                     )
                 })?;
@@ -126,7 +122,7 @@ impl PublicKey {
             }
             "oct" | "oct-HSM" => Ok(PublicKey::Symmetric),
             other => Err(Error::new(
-                KV_STATUS_UNSUPPORTED_ALGORITHM,
+                ErrorKind::UnsupportedAlgorithm,
                 format!("the key type '{other}' is not supported (RSA, EC, oct)"),
             )),
         }
@@ -209,7 +205,7 @@ impl LocalKey {
         if let Some(ops) = &self.key_ops {
             if !ops.iter().any(|o| o.eq_ignore_ascii_case(op)) {
                 return Err(Error::new(
-                    KV_STATUS_OPERATION_NOT_PERMITTED,
+                    ErrorKind::OperationNotPermitted,
                     format!("the key's permitted operations ({}) do not include '{op}'", ops.join(", ")),
                 ));
             }
@@ -217,7 +213,7 @@ impl LocalKey {
         if let Some(exp) = self.expires {
             if now >= exp {
                 return Err(Error::new(
-                    KV_STATUS_KEY_EXPIRED,
+                    ErrorKind::KeyExpired,
                     format!("the key expired at {exp} (Unix seconds); it is now {now}"),
                 ));
             }
@@ -225,7 +221,7 @@ impl LocalKey {
         if let Some(nbf) = self.not_before {
             if now < nbf {
                 return Err(Error::new(
-                    KV_STATUS_KEY_NOT_YET_VALID,
+                    ErrorKind::KeyNotYetValid,
                     format!("the key is not valid before {nbf} (Unix seconds); it is now {now}"),
                 ));
             }
@@ -235,7 +231,7 @@ impl LocalKey {
 
     fn unsupported(&self, alg: &str, why: &str) -> Error {
         Error::new(
-            KV_STATUS_UNSUPPORTED_ALGORITHM,
+            ErrorKind::UnsupportedAlgorithm,
             format!("{alg} cannot run locally with {}: {why}", self.public.describe()),
         )
     }
@@ -323,7 +319,7 @@ impl LocalKey {
         };
         let value = result.map_err(|e| match e {
             rsa::Error::MessageTooLong => Error::new(
-                KV_STATUS_INVALID_ARGUMENT,
+                ErrorKind::InvalidArgument,
                 format!(
                     "the {what} is {} bytes; {} with a {}-bit key takes at most {}",
                     input.len(),
@@ -332,7 +328,7 @@ impl LocalKey {
                     size.saturating_sub(overhead)
                 ),
             ),
-            other => Error::new(KV_STATUS_INVALID_ARGUMENT, format!("{} failed: {other}", alg.wire())),
+            other => Error::new(ErrorKind::InvalidArgument, format!("{} failed: {other}", alg.wire())),
         })?;
         Ok(CryptoResult {
             kid: self.kid.clone(),
@@ -483,7 +479,7 @@ pub(crate) mod tests {
             assert!(!key.verify(row.alg, &digest, &sig[1..]).unwrap(), "{} short", row.wire);
             assert!(!key.verify(row.alg, &digest, &[]).unwrap(), "{} empty", row.wire);
             let e = key.verify(row.alg, &digest[1..], &sig).unwrap_err();
-            assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT, "{} wrong digest length", row.wire);
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{} wrong digest length", row.wire);
         }
     }
 
@@ -516,42 +512,36 @@ pub(crate) mod tests {
         let p256 = local(&jwk_for("P-256"));
         let p384 = local(&jwk_for("P-384"));
         assert_eq!(
-            rsa.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            rsa.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().kind,
+            ErrorKind::UnsupportedAlgorithm
         );
         assert_eq!(
-            p256.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            p256.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().kind,
+            ErrorKind::UnsupportedAlgorithm
         );
         assert_eq!(
-            p384.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            p384.verify(SignatureAlgorithm::Es256, &digest, b"s").unwrap_err().kind,
+            ErrorKind::UnsupportedAlgorithm
         );
         assert_eq!(
-            p256.verify(SignatureAlgorithm::Es256k, &digest, b"s").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            p256.verify(SignatureAlgorithm::Es256k, &digest, b"s").unwrap_err().kind,
+            ErrorKind::UnsupportedAlgorithm
         );
         for row in ENCRYPTION_TABLE {
             let e = p256.encrypt(row.alg, b"x").unwrap_err();
-            assert_eq!(e.status, KV_STATUS_UNSUPPORTED_ALGORITHM, "{}", row.wire);
+            assert_eq!(e.kind, ErrorKind::UnsupportedAlgorithm, "{}", row.wire);
             if !row.scheme.is_rsa() {
                 let e = rsa.encrypt(row.alg, b"x").unwrap_err();
-                assert_eq!(e.status, KV_STATUS_UNSUPPORTED_ALGORITHM, "{}", row.wire);
+                assert_eq!(e.kind, ErrorKind::UnsupportedAlgorithm, "{}", row.wire);
                 assert!(e.message.contains(row.wire));
             }
         }
         let oct = local(&JsonWebKey { kty: Some("oct-HSM".into()), k: Some(B64(vec![1; 32])), ..Default::default() });
+        assert_eq!(oct.encrypt(EncryptionAlgorithm::A256Gcm, b"x").unwrap_err().kind, ErrorKind::UnsupportedAlgorithm);
+        assert_eq!(oct.wrap_key(EncryptionAlgorithm::A256Kw, b"x").unwrap_err().kind, ErrorKind::UnsupportedAlgorithm);
         assert_eq!(
-            oct.encrypt(EncryptionAlgorithm::A256Gcm, b"x").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
-        );
-        assert_eq!(
-            oct.wrap_key(EncryptionAlgorithm::A256Kw, b"x").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
-        );
-        assert_eq!(
-            oct.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            oct.verify(SignatureAlgorithm::Rs256, &digest, b"s").unwrap_err().kind,
+            ErrorKind::UnsupportedAlgorithm
         );
     }
 
@@ -582,9 +572,9 @@ pub(crate) mod tests {
         // Limits: 2048-bit key, OAEP-256 takes 256 - 66 = 190 bytes.
         assert!(key.encrypt(EncryptionAlgorithm::RsaOaep256, &[7; 190]).is_ok());
         let e = key.encrypt(EncryptionAlgorithm::RsaOaep256, &[7; 191]).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
         assert!(e.message.contains("at most 190"), "{}", e.message);
-        assert_eq!(key.wrap_key(EncryptionAlgorithm::RsaOaep, b"").unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(key.wrap_key(EncryptionAlgorithm::RsaOaep, b"").unwrap_err().kind, ErrorKind::InvalidArgument);
     }
 
     #[test]
@@ -596,30 +586,27 @@ pub(crate) mod tests {
         jwk.key_ops = Some(vec!["sign".into(), "encrypt".into()]);
         let key = local(&jwk);
         let e = key.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_OPERATION_NOT_PERMITTED);
+        assert_eq!(e.kind, ErrorKind::OperationNotPermitted);
         assert!(e.message.contains("verify"));
         assert_eq!(
-            key.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().status,
-            KV_STATUS_OPERATION_NOT_PERMITTED
+            key.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().kind,
+            ErrorKind::OperationNotPermitted
         );
         assert!(key.encrypt(EncryptionAlgorithm::RsaOaep, b"k").is_ok());
         // key_ops is checked before the algorithm fits.
         assert_eq!(
-            key.verify(SignatureAlgorithm::Es256, &digest, &sig).unwrap_err().status,
-            KV_STATUS_OPERATION_NOT_PERMITTED
+            key.verify(SignatureAlgorithm::Es256, &digest, &sig).unwrap_err().kind,
+            ErrorKind::OperationNotPermitted
         );
 
         jwk.key_ops = Some(vec!["verify".into(), "wrapKey".into()]);
         let expired = LocalKey::new(&jwk, Some(&attrs(None, Some(now - 10)))).unwrap();
-        assert_eq!(expired.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status, KV_STATUS_KEY_EXPIRED);
-        assert_eq!(expired.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().status, KV_STATUS_KEY_EXPIRED);
+        assert_eq!(expired.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().kind, ErrorKind::KeyExpired);
+        assert_eq!(expired.wrap_key(EncryptionAlgorithm::RsaOaep, b"k").unwrap_err().kind, ErrorKind::KeyExpired);
         let early = LocalKey::new(&jwk, Some(&attrs(Some(now + 3600), None))).unwrap();
-        assert_eq!(
-            early.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status,
-            KV_STATUS_KEY_NOT_YET_VALID
-        );
+        assert_eq!(early.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().kind, ErrorKind::KeyNotYetValid);
         let both = LocalKey::new(&jwk, Some(&attrs(Some(now + 3600), Some(now - 10)))).unwrap();
-        assert_eq!(both.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().status, KV_STATUS_KEY_EXPIRED);
+        assert_eq!(both.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap_err().kind, ErrorKind::KeyExpired);
         // Within the window, disabled (enabled: false) does not matter.
         let fine = LocalKey::new(&jwk, Some(&attrs(Some(now - 10), Some(now + 3600)))).unwrap();
         assert!(fine.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap());
@@ -638,20 +625,20 @@ pub(crate) mod tests {
         assert!(err(rsa).message.contains("'e'"));
         let mut ec = jwk_for("P-256");
         ec.crv = Some("P-999".into());
-        assert_eq!(err(ec.clone()).status, KV_STATUS_UNSUPPORTED_ALGORITHM);
+        assert_eq!(err(ec.clone()).kind, ErrorKind::UnsupportedAlgorithm);
         ec.crv = None;
-        assert_eq!(err(ec).status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(err(ec).kind, ErrorKind::InvalidArgument);
         let mut off_curve = jwk_for("P-256");
         off_curve.y.as_mut().unwrap().0[5] ^= 1;
         let e = err(off_curve);
-        assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
         assert!(e.message.contains("not a point"));
         let mut too_long = jwk_for("P-384");
         too_long.x = Some(B64(vec![1; 49]));
-        assert_eq!(err(too_long).status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(err(too_long).kind, ErrorKind::InvalidArgument);
         assert_eq!(
-            err(JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            err(JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).kind,
+            ErrorKind::UnsupportedAlgorithm
         );
         // Coordinates with extra leading zeros are accepted (and shorter ones are left-padded).
         let mut short = jwk_for("P-256");

@@ -22,7 +22,7 @@ const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.
 
 /// The public key of a JWK as SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`, LF line
 /// endings), for RSA and EC keys on P-256, P-384, P-521 and P-256K. Symmetric keys have no
-/// public key (`KV_STATUS_INVALID_ARGUMENT`).
+/// public key (`ErrorKind::InvalidArgument`).
 pub fn public_key_pem(jwk: &JsonWebKey) -> Result<String> {
     let encoded = match PublicKey::from_jwk(jwk)? {
         PublicKey::Rsa(k) => k.to_public_key_pem(LineEnding::LF),
@@ -58,7 +58,7 @@ pub fn public_jwk_json(jwk: &JsonWebKey) -> String {
 /// (`EC PRIVATE KEY`, with or without a leading `EC PARAMETERS` block) on P-256, P-384, P-521 and
 /// secp256k1 (P-256K). Fills `kty`, `n e d p q dp dq qi` (RSA) or `crv x y d` (EC); `kid` and
 /// `key_ops` are left unset. Encrypted keys, other key types and malformed input give
-/// `KV_STATUS_INVALID_ARGUMENT` with a message that never includes key bytes.
+/// `ErrorKind::InvalidArgument` with a message that never includes key bytes.
 pub fn private_key_to_jwk(bytes: &[u8]) -> Result<JsonWebKey> {
     match pem_block(bytes)? {
         Some((label, der)) => match label.as_str() {
@@ -302,7 +302,7 @@ fn ec_from_sec1(der: &[u8], pkcs8_curve: Option<ObjectIdentifier>) -> Result<Jso
 mod tests {
     use super::*;
     use crate::crypto::local::tests::jwk_for;
-    use crate::status::{KV_STATUS_INVALID_ARGUMENT, KV_STATUS_UNSUPPORTED_ALGORITHM};
+    use crate::error::ErrorKind;
     use pkcs8::DecodePublicKey;
     use std::path::{Path, PathBuf};
     use std::process::Command;
@@ -369,10 +369,10 @@ mod tests {
             assert!(same, "{kty} PEM decodes to the same key");
         }
         let oct = JsonWebKey { kty: Some("oct".into()), k: Some(B64(vec![1; 16])), ..Default::default() };
-        assert_eq!(public_key_pem(&oct).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+        assert_eq!(public_key_pem(&oct).unwrap_err().kind, ErrorKind::InvalidArgument);
         assert_eq!(
-            public_key_pem(&JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).unwrap_err().status,
-            KV_STATUS_UNSUPPORTED_ALGORITHM
+            public_key_pem(&JsonWebKey { kty: Some("OKP".into()), ..Default::default() }).unwrap_err().kind,
+            ErrorKind::UnsupportedAlgorithm
         );
     }
 
@@ -517,7 +517,7 @@ mod tests {
         ];
         for (what, input, expect) in cases {
             let e = private_key_to_jwk(&input).expect_err(what);
-            assert_eq!(e.status, KV_STATUS_INVALID_ARGUMENT, "{what}");
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{what}");
             assert!(e.message.contains(expect), "{what}: {}", e.message);
             assert!(!e.message.contains(&body_line[..16]), "{what}: the message quotes no key bytes");
         }

@@ -273,7 +273,7 @@ fn check_key(name: &str, version: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::KV_STATUS_INVALID_ARGUMENT;
+    use crate::error::ErrorKind;
 
     fn p(iv: Option<&[u8]>, aad: Option<&[u8]>, tag: Option<&[u8]>) -> CryptoParams {
         CryptoParams { iv: iv.map(<[u8]>::to_vec), aad: aad.map(<[u8]>::to_vec), tag: tag.map(<[u8]>::to_vec) }
@@ -286,7 +286,7 @@ mod tests {
         assert!(check_params(RsaOaep256, CipherOp::Encrypt, b"x", &none).is_ok());
         assert!(check_params(RsaOaep256, CipherOp::Encrypt, b"", &none).is_ok());
         for op in [CipherOp::Decrypt, CipherOp::Wrap, CipherOp::Unwrap] {
-            assert_eq!(check_params(RsaOaep256, op, b"", &none).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+            assert_eq!(check_params(RsaOaep256, op, b"", &none).unwrap_err().kind, ErrorKind::InvalidArgument);
         }
         assert!(check_params(RsaOaep, CipherOp::Encrypt, b"x", &p(Some(b"iv"), None, None)).is_err());
         assert!(check_params(A128Kw, CipherOp::Wrap, b"x", &p(None, Some(b"a"), None)).is_err());
@@ -318,6 +318,6 @@ mod tests {
             ("https://v/keys/k/1", &[1u8, 2][..], &[3u8, 4][..], &[5u8][..], &[6u8][..])
         );
         let reply: KeyOperationResult = serde_json::from_str(r#"{"kid":"k"}"#).unwrap();
-        assert_eq!(result_of(reply, "x").unwrap_err().status, crate::status::KV_STATUS_UNPARSEABLE_RESPONSE);
+        assert_eq!(result_of(reply, "x").unwrap_err().kind, ErrorKind::UnparseableResponse);
     }
 }

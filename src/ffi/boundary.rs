@@ -1,8 +1,8 @@
 //! The panic boundary and argument checks shared by every exported function.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::error::kv_error;
-use crate::status::{kv_status, KV_STATUS_INVALID_UTF8, KV_STATUS_NULL_ARGUMENT, KV_STATUS_OK, KV_STATUS_PANIC};
+use crate::ffi::status::{kv_status, status_of, KV_STATUS_OK};
 use std::any::Any;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -38,9 +38,9 @@ pub(crate) fn status_call(err_out: *mut *mut kv_error, body: impl FnOnce() -> Re
     let err = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return KV_STATUS_OK,
         Ok(Err(err)) => err,
-        Err(payload) => Error::new(KV_STATUS_PANIC, format!("kv panicked: {}", panic_text(payload.as_ref()))),
+        Err(payload) => Error::new(ErrorKind::Panic, format!("kv panicked: {}", panic_text(payload.as_ref()))),
     };
-    let status = err.status;
+    let status = status_of(&err);
     if !err_out.is_null() {
         let boxed = catch_unwind(AssertUnwindSafe(|| kv_error::into_raw(err))).unwrap_or(std::ptr::null_mut());
         // SAFETY: as above.
@@ -74,7 +74,7 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
 }
 
 fn null(what: &str) -> Error {
-    Error::new(KV_STATUS_NULL_ARGUMENT, format!("argument '{what}' is NULL"))
+    Error::new(ErrorKind::NullArgument, format!("argument '{what}' is NULL"))
 }
 
 /// A required handle argument.
@@ -109,7 +109,7 @@ pub(crate) fn optional_string<'a>(ptr: *const c_char, what: &str) -> Result<Opti
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     std::str::from_utf8(bytes).map(Some).map_err(|e| {
         Error::new(
-            KV_STATUS_INVALID_UTF8,
+            ErrorKind::InvalidUtf8,
             format!("argument '{what}' is not valid UTF-8 (at byte {})", e.valid_up_to()),
         )
     })
@@ -148,6 +148,7 @@ pub(crate) fn into_handle<T>(value: T) -> *mut T {
 mod tests {
     use super::*;
     use crate::ffi::error::{kv_error_free, kv_error_message, kv_error_status};
+    use crate::ffi::status::KV_STATUS_PANIC;
 
     #[test]
     fn a_panic_becomes_kv_status_panic_with_its_message() {

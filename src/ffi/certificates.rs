@@ -7,19 +7,19 @@
 use crate::certificates::{
     certificate_from_item, Certificate, CertificateInfo, CertificateProperties, Issuer, IssuerOptions, PolicyBuilder,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::boundary::{
     bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string,
 };
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::secrets::kv_blob;
+use crate::ffi::status::kv_status;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
 use crate::model::certificate::{
     AdministratorDetails, CertificateBundle, CertificateOperation, CertificatePolicy, Contact, IssuerBundle,
 };
 use crate::paging::Pager;
-use crate::status::kv_status;
 use std::ffi::c_char;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -565,8 +565,7 @@ pub extern "C" fn kv_certificate_policy_to_json(
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let p = handle(p, "policy")?;
-        let json = serde_json::to_vec(&p.policy())
-            .map_err(|e| Error::new(crate::status::KV_STATUS_INTERNAL, e.to_string()))?;
+        let json = serde_json::to_vec(&p.policy()).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
         *out = into_handle(kv_blob::new(Zeroizing::new(json)));
         Ok(())
     })
@@ -878,10 +877,7 @@ pub extern "C" fn kv_client_merge_certificate(
         let client = client(c)?;
         let name = string(name, "name")?;
         if count == 0 || ders.is_null() || der_lens.is_null() {
-            return Err(Error::new(
-                crate::status::KV_STATUS_NULL_ARGUMENT,
-                "ders and der_lens must hold at least one certificate",
-            ));
+            return Err(Error::new(ErrorKind::NullArgument, "ders and der_lens must hold at least one certificate"));
         }
         // SAFETY: the caller passes arrays of `count` elements (kv.h contract), checked non-NULL.
         let (ptrs, lens) =

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::ffi::boundary::{handle, handle_mut, into_handle, optional_handle, out_slot, string};
 use crate::ffi::credential::kv_credential;
 use crate::ffi::error::kv_error;
-use crate::status::kv_status;
+use crate::ffi::status::kv_status;
 use std::ffi::c_char;
 use std::time::Duration;
 

@@ -12,7 +12,7 @@ use crate::auth::{Credential, TokenSource};
 use crate::error::Error;
 use crate::ffi::boundary::{bytes, handle_mut, into_handle, optional_handle, optional_string, out_slot, string};
 use crate::ffi::error::kv_error;
-use crate::status::kv_status;
+use crate::ffi::status::kv_status;
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;

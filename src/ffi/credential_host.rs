@@ -7,12 +7,12 @@ use crate::auth::credential::{AccessToken, TokenRequest};
 use crate::auth::default_chain::DefaultAzureCredential;
 use crate::auth::managed_identity::ManagedIdentityCredential;
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
-use crate::auth::token_text::checked_token;
-use crate::error::{Error, Result};
+use crate::auth::token_text::checked_caller_token;
+use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::boundary::{handle_mut, optional_handle, out_slot, string};
 use crate::ffi::credential::{kv_credential, kv_credential_options};
 use crate::ffi::error::kv_error;
-use crate::status::{kv_status, KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_INVALID_ARGUMENT, KV_STATUS_NULL_ARGUMENT};
+use crate::ffi::status::kv_status;
 use std::ffi::{c_char, c_void, CString};
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
@@ -81,12 +81,9 @@ unsafe impl Send for HostCallback {}
 unsafe impl Sync for HostCallback {}
 
 impl HostCallback {
-    fn call(&self, request: &TokenRequest) -> Result<AccessToken> {
-        let text = |s: &str, what: &str| {
-            CString::new(s).map_err(|_| {
-                Error::new(KV_STATUS_AUTHENTICATION_FAILED, format!("the {what} contains a NUL character"))
-            })
-        };
+    /// A token from the host, or why there is none.
+    fn call(&self, request: &TokenRequest) -> std::result::Result<AccessToken, String> {
+        let text = |s: &str, what: &str| CString::new(s).map_err(|_| format!("the {what} contains a NUL character"));
         let scope = text(&request.scope, "scope")?;
         let tenant = request.tenant_id.as_deref().map(|t| text(t, "tenant")).transpose()?;
         let claims = request.claims.as_deref().map(|c| text(c, "claims")).transpose()?;
@@ -97,17 +94,11 @@ impl HostCallback {
         let rc = unsafe { (self.callback)(self.user_data, scope.as_ptr(), ptr(&tenant), ptr(&claims), &mut sink) };
         if rc != 0 {
             let detail = sink.error.take().unwrap_or_else(|| "no message".to_owned());
-            return Err(Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
-                format!("the token callback failed (returned {rc}): {detail}"),
-            ));
+            return Err(format!("the token callback failed (returned {rc}): {detail}"));
         }
         match (sink.token.take(), sink.expires_on) {
             (Some(token), Some(expires_on)) => Ok(AccessToken { token, expires_on }),
-            _ => Err(Error::new(
-                KV_STATUS_AUTHENTICATION_FAILED,
-                "the token callback returned 0 without calling kv_token_sink_set",
-            )),
+            _ => Err("the token callback returned 0 without calling kv_token_sink_set".to_owned()),
         }
     }
 }
@@ -150,7 +141,7 @@ pub extern "C" fn kv_credential_callback_new(
 ) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
-        let callback = callback.ok_or_else(|| Error::new(KV_STATUS_NULL_ARGUMENT, "argument 'callback' is NULL"))?;
+        let callback = callback.ok_or_else(|| Error::new(ErrorKind::NullArgument, "argument 'callback' is NULL"))?;
         let host = HostCallback { callback, user_data, free_user_data };
         let source = CallbackCredential::new(move |request| host.call(request));
         *out = kv_credential::into_raw(source);
@@ -171,8 +162,7 @@ pub extern "C" fn kv_token_sink_set(
 ) -> kv_status {
     ffi_status!(err_out, {
         let sink = handle_mut(sink, "sink")?;
-        let token = checked_token(string(token, "token")?, "the host")
-            .map_err(|e| Error { status: KV_STATUS_INVALID_ARGUMENT, ..e })?;
+        let token = checked_caller_token(string(token, "token")?, "the host")?;
         let expires_on = unix_time(expires_on_unix)?;
         if expires_on <= SystemTime::now() {
             return Err(Error::invalid_argument(format!("expires_on_unix {expires_on_unix} is not in the future")));

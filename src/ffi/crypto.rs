@@ -7,7 +7,7 @@
 
 use crate::crypto::algorithm::{EncryptionAlgorithm, SignatureAlgorithm};
 use crate::crypto::{pem, CryptoParams, CryptoResult, LocalKey, NO_PARAMS};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::boundary::{
     bytes, handle, handle_mut, into_handle, optional_handle, optional_string, out_slot, string,
 };
@@ -15,10 +15,10 @@ use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::keys::kv_key;
 use crate::ffi::secrets::kv_blob;
+use crate::ffi::status::kv_status;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
 use crate::keys::Key;
 use crate::model::key::{JsonWebKey, KeyBundle};
-use crate::status::{kv_status, KV_STATUS_NULL_ARGUMENT};
 use std::ffi::c_char;
 use zeroize::Zeroizing;
 
@@ -122,7 +122,7 @@ fn client<'a>(c: *const kv_client) -> Result<&'a crate::client::Client> {
 
 fn bool_slot<'a>(ptr: *mut bool, what: &str) -> Result<&'a mut bool> {
     // SAFETY: the caller passes NULL or a pointer to writable storage for one bool.
-    unsafe { ptr.as_mut() }.ok_or_else(|| Error::new(KV_STATUS_NULL_ARGUMENT, format!("argument '{what}' is NULL")))
+    unsafe { ptr.as_mut() }.ok_or_else(|| Error::new(ErrorKind::NullArgument, format!("argument '{what}' is NULL")))
 }
 
 fn optional_params<'a>(p: *const kv_crypto_params) -> &'a CryptoParams {

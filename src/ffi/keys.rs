@@ -9,6 +9,7 @@ use crate::ffi::boundary::{
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::secrets::kv_blob;
+use crate::ffi::status::kv_status;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
 use crate::keys::{
     check_duration, check_key_operation, key_from_item, CreateKeyOptions, Key, KeyCurve, KeyProperties,
@@ -19,7 +20,6 @@ use crate::model::key::{
 };
 use crate::model::key::{KeyBundle, KeyRotationPolicyAttributes};
 use crate::paging::Pager;
-use crate::status::kv_status;
 use std::ffi::c_char;
 use std::time::Duration;
 use zeroize::Zeroizing;

@@ -8,6 +8,8 @@
 // check in `boundary` and documented as the caller's contract in kv.h.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+// First, so that cbindgen writes the KV_STATUS_* values at the top of kv.h as before.
+pub mod status;
 #[macro_use]
 pub mod boundary;
 pub mod client;
@@ -19,3 +21,5 @@ pub mod error;
 pub mod keys;
 pub mod secrets;
 pub mod text;
+
+pub use status::{kind_of, status_of};

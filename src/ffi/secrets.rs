@@ -6,11 +6,11 @@ use crate::ffi::boundary::{
 };
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
+use crate::ffi::status::kv_status;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
 use crate::model::secret::SecretBundle;
 use crate::paging::Pager;
 use crate::secrets::{secret_from_item, Secret, SecretProperties};
-use crate::status::kv_status;
 use std::ffi::c_char;
 use std::time::Duration;
 use zeroize::Zeroizing;

@@ -15,7 +15,7 @@
 //! rotate key (each adds a version), delete and purge (a second one answers 404), recover and
 //! restore (a second one answers 409) — is never resent after its request may have reached the
 //! vault: a reply lost or cut short, a read timeout, 500, 502, 504 or 503 without Retry-After.
-//! The call then fails with `KV_STATUS_OUTCOME_UNKNOWN` (the reply's HTTP status and service
+//! The call then fails with `ErrorKind::OutcomeUnknown` (the reply's HTTP status and service
 //! code kept when there was one): the caller must look (get the secret, list versions, get the
 //! deleted object) before repeating it. So a resent delete or purge is one the vault did not
 //! act on, and a 404 or 409 it gets is the truth, never a success reported as a failure.

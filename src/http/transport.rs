@@ -1,12 +1,8 @@
 //! The transport: one ureq agent (rustls, connection pool, proxy from the environment, system
 //! roots plus an optional CA file) and the classification of its failures into kv statuses.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
-use crate::status::{
-    KV_STATUS_DNS, KV_STATUS_FILE_ERROR, KV_STATUS_RESPONSE_TOO_LARGE, KV_STATUS_TIMEOUT, KV_STATUS_TLS,
-    KV_STATUS_TRANSPORT,
-};
 use std::path::Path;
 use std::time::Duration;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
@@ -80,14 +76,14 @@ pub fn load_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
             Ok(_) => {}
             Err(e) => {
                 return Err(Error::new(
-                    KV_STATUS_FILE_ERROR,
+                    ErrorKind::FileError,
                     format!("CA file '{}' is not valid PEM: {e}", path.display()),
                 ))
             }
         }
     }
     if certs.is_empty() {
-        return Err(Error::new(KV_STATUS_FILE_ERROR, format!("CA file '{}' holds no PEM certificate", path.display())));
+        return Err(Error::new(ErrorKind::FileError, format!("CA file '{}' holds no PEM certificate", path.display())));
     }
     Ok(certs)
 }
@@ -127,7 +123,7 @@ pub fn receive(
 
 /// Whether a transport failure may succeed when tried again.
 pub fn is_retriable(err: &Error) -> bool {
-    matches!(err.status, KV_STATUS_TRANSPORT | KV_STATUS_TIMEOUT)
+    matches!(err.kind, ErrorKind::Transport | ErrorKind::Timeout)
 }
 
 /// Whether a failure certainly happened before the request left: no connection was made
@@ -154,29 +150,29 @@ pub fn failed_before_sending(err: &ureq::Error) -> bool {
 pub fn classify(err: &ureq::Error, url: &str) -> Error {
     let target = crate::http::log::redact_url(url);
     let (status, what) = match err {
-        ureq::Error::Timeout(kind) => (KV_STATUS_TIMEOUT, format!("timed out ({kind})")),
-        ureq::Error::HostNotFound => (KV_STATUS_DNS, "host name not found".to_owned()),
-        ureq::Error::Tls(msg) => (KV_STATUS_TLS, format!("TLS failure: {msg}")),
-        ureq::Error::Rustls(e) => (KV_STATUS_TLS, format!("TLS failure: {e}")),
-        ureq::Error::Pem(e) => (KV_STATUS_TLS, format!("TLS certificate error: {e}")),
+        ureq::Error::Timeout(kind) => (ErrorKind::Timeout, format!("timed out ({kind})")),
+        ureq::Error::HostNotFound => (ErrorKind::Dns, "host name not found".to_owned()),
+        ureq::Error::Tls(msg) => (ErrorKind::Tls, format!("TLS failure: {msg}")),
+        ureq::Error::Rustls(e) => (ErrorKind::Tls, format!("TLS failure: {e}")),
+        ureq::Error::Pem(e) => (ErrorKind::Tls, format!("TLS certificate error: {e}")),
         ureq::Error::BodyExceedsLimit(limit) => {
-            (KV_STATUS_RESPONSE_TOO_LARGE, format!("reply body larger than {limit} bytes"))
+            (ErrorKind::ResponseTooLarge, format!("reply body larger than {limit} bytes"))
         }
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                (KV_STATUS_TIMEOUT, format!("timed out: {io}"))
+                (ErrorKind::Timeout, format!("timed out: {io}"))
             }
             _ if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
-                (KV_STATUS_TLS, format!("TLS failure: {io}"))
+                (ErrorKind::Tls, format!("TLS failure: {io}"))
             }
             // std's resolver reports lookup failures only through this message.
             _ if io.to_string().contains("failed to lookup address") => {
-                (KV_STATUS_DNS, format!("host name not found: {io}"))
+                (ErrorKind::Dns, format!("host name not found: {io}"))
             }
-            _ => (KV_STATUS_TRANSPORT, format!("I/O error: {io}")),
+            _ => (ErrorKind::Transport, format!("I/O error: {io}")),
         },
-        ureq::Error::ConnectionFailed => (KV_STATUS_TRANSPORT, "connection failed".to_owned()),
-        other => (KV_STATUS_TRANSPORT, other.to_string()),
+        ureq::Error::ConnectionFailed => (ErrorKind::Transport, "connection failed".to_owned()),
+        other => (ErrorKind::Transport, other.to_string()),
     };
     Error::new(status, format!("{what} ({target})"))
 }
@@ -185,24 +181,21 @@ pub fn classify(err: &ureq::Error, url: &str) -> Error {
 mod tests {
     use super::*;
 
-    fn status_of(err: ureq::Error) -> crate::status::kv_status {
-        classify(&err, "https://v.example/secrets?x=1").status
+    fn kind_of(err: ureq::Error) -> ErrorKind {
+        classify(&err, "https://v.example/secrets?x=1").kind
     }
 
     #[test]
     fn failures_are_classified_by_what_failed() {
-        use std::io::{Error as IoError, ErrorKind};
+        use std::io::{Error as IoError, ErrorKind as IoKind};
         let lookup = IoError::other("failed to lookup address information: Name or service not known");
-        assert_eq!(status_of(ureq::Error::Io(lookup)), KV_STATUS_DNS);
-        assert_eq!(status_of(ureq::Error::HostNotFound), KV_STATUS_DNS);
-        assert_eq!(status_of(ureq::Error::Io(IoError::new(ErrorKind::TimedOut, "t"))), KV_STATUS_TIMEOUT);
-        assert_eq!(
-            status_of(ureq::Error::Io(IoError::new(ErrorKind::ConnectionRefused, "refused"))),
-            KV_STATUS_TRANSPORT
-        );
-        let tls = IoError::new(ErrorKind::InvalidData, rustls::Error::General("bad cert".into()));
-        assert_eq!(status_of(ureq::Error::Io(tls)), KV_STATUS_TLS);
-        assert_eq!(status_of(ureq::Error::BodyExceedsLimit(5)), KV_STATUS_RESPONSE_TOO_LARGE);
+        assert_eq!(kind_of(ureq::Error::Io(lookup)), ErrorKind::Dns);
+        assert_eq!(kind_of(ureq::Error::HostNotFound), ErrorKind::Dns);
+        assert_eq!(kind_of(ureq::Error::Io(IoError::new(IoKind::TimedOut, "t"))), ErrorKind::Timeout);
+        assert_eq!(kind_of(ureq::Error::Io(IoError::new(IoKind::ConnectionRefused, "refused"))), ErrorKind::Transport);
+        let tls = IoError::new(IoKind::InvalidData, rustls::Error::General("bad cert".into()));
+        assert_eq!(kind_of(ureq::Error::Io(tls)), ErrorKind::Tls);
+        assert_eq!(kind_of(ureq::Error::BodyExceedsLimit(5)), ErrorKind::ResponseTooLarge);
         let msg = classify(&ureq::Error::ConnectionFailed, "https://v.example/secrets?$skiptoken=abc").message;
         assert!(msg.contains("https://v.example/secrets") && !msg.contains("skiptoken"), "{msg}");
     }

@@ -3,8 +3,7 @@
 //! parsing again; also checks that paging links and redirects stay on the vault's own scheme,
 //! host and port.
 
-use crate::error::{Error, Result};
-use crate::status::{KV_STATUS_INSECURE_TRANSPORT, KV_STATUS_INVALID_URL};
+use crate::error::{Error, ErrorKind, Result};
 use url::Url;
 
 /// A validated vault base URL such as `https://myvault.vault.azure.net`.
@@ -33,13 +32,13 @@ impl VaultUrl {
     /// a fragment or user info is refused.
     pub fn parse(text: &str, allow_insecure_http: bool) -> Result<VaultUrl> {
         let url = Url::parse(text.trim())
-            .map_err(|e| Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::InvalidUrl, format!("invalid vault URL: {e}")))?;
         match url.scheme() {
             "https" => {}
             "http" if allow_insecure_http => {
                 if !is_loopback(&url) {
                     return Err(Error::new(
-                        KV_STATUS_INSECURE_TRANSPORT,
+                        ErrorKind::InsecureTransport,
                         format!(
                             "the vault URL uses plain http:// to '{}', which is not a loopback host; insecure HTTP is allowed only to localhost, 127.0.0.0/8 and [::1]",
                             crate::error::service_text(url.host_str().unwrap_or_default(), 100)
@@ -49,24 +48,24 @@ impl VaultUrl {
             }
             "http" => {
                 return Err(Error::new(
-                    KV_STATUS_INSECURE_TRANSPORT,
+                    ErrorKind::InsecureTransport,
                     "the vault URL uses plain http://; tokens are only sent over HTTPS (allow insecure HTTP explicitly for a loopback test server)",
                 ))
             }
-            other => return Err(Error::new(KV_STATUS_INVALID_URL, format!("invalid vault URL: scheme '{other}' is not https"))),
+            other => return Err(Error::new(ErrorKind::InvalidUrl, format!("invalid vault URL: scheme '{other}' is not https"))),
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(Error::new(KV_STATUS_INVALID_URL, "invalid vault URL: no host"));
+            return Err(Error::new(ErrorKind::InvalidUrl, "invalid vault URL: no host"));
         }
         if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
             return Err(Error::new(
-                KV_STATUS_INVALID_URL,
+                ErrorKind::InvalidUrl,
                 "invalid vault URL: it must not carry user info, a query or a fragment",
             ));
         }
         if url.path() != "/" && !url.path().is_empty() {
             return Err(Error::new(
-                KV_STATUS_INVALID_URL,
+                ErrorKind::InvalidUrl,
                 format!("invalid vault URL: unexpected path '{}' (give only scheme, host and port)", url.path()),
             ));
         }
@@ -117,13 +116,13 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_vault_base_url() {
-        assert_eq!(VaultUrl::parse("http://localhost:8080", false).unwrap_err().status, KV_STATUS_INSECURE_TRANSPORT);
+        assert_eq!(VaultUrl::parse("http://localhost:8080", false).unwrap_err().kind, ErrorKind::InsecureTransport);
         assert!(VaultUrl::parse("http://localhost:8080", true).is_ok());
         for bad in
             ["", "vault.azure.net", "ftp://x", "https://u:p@x", "https://x/secrets", "https://x/?a=b", "https://"]
         {
             let err = VaultUrl::parse(bad, false).unwrap_err();
-            assert_eq!(err.status, KV_STATUS_INVALID_URL, "{bad}");
+            assert_eq!(err.kind, ErrorKind::InvalidUrl, "{bad}");
         }
     }
 }

@@ -7,10 +7,7 @@
 //! caller, never looped on.
 
 use crate::auth::credential::{AccessToken, Credential, TokenRequest};
-use crate::error::{Error, Result};
-use crate::status::{
-    KV_STATUS_AUTHENTICATION_FAILED, KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_INVALID_CHALLENGE,
-};
+use crate::error::{Error, ErrorKind, Result};
 use crate::vault::challenge::{self, ChallengeError};
 use parking_lot::RwLock;
 use std::sync::Arc;
@@ -84,18 +81,18 @@ impl ChallengeAuth {
                 // The service refused a token without saying why: let the caller see the 401.
                 Some(_) => Ok(ChallengeOutcome::GiveUp),
                 None => Err(Error::new(
-                    KV_STATUS_INVALID_CHALLENGE,
+                    ErrorKind::InvalidChallenge,
                     "the vault answered 401 without a WWW-Authenticate challenge",
                 )),
             };
         };
-        let parsed = challenge::parse(header).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
+        let parsed = challenge::parse(header).map_err(|e| Error::new(ErrorKind::InvalidChallenge, e.to_string()))?;
 
         if let Some(claims) = parsed.claims.clone() {
             // A claims (CAE) challenge: one new token carrying the claims, for the scope we know.
             let Some(sent) = sent else {
                 return Err(Error::new(
-                    KV_STATUS_INVALID_CHALLENGE,
+                    ErrorKind::InvalidChallenge,
                     "a claims challenge arrived before any token was sent",
                 ));
             };
@@ -112,14 +109,14 @@ impl ChallengeAuth {
         }
 
         let Some(scope) = parsed.scope else {
-            return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the challenge names no scope or resource"));
+            return Err(Error::new(ErrorKind::InvalidChallenge, "the challenge names no scope or resource"));
         };
         if self.verify_resource {
             challenge::verify_resource(&self.vault_host, &scope).map_err(|e| match e {
                 ChallengeError::ResourceMismatch { .. } => {
-                    Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string())
+                    Error::new(ErrorKind::ChallengeResourceMismatch, e.to_string())
                 }
-                ChallengeError::Malformed(_) => Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()),
+                ChallengeError::Malformed(_) => Error::new(ErrorKind::InvalidChallenge, e.to_string()),
             })?;
         }
         let request = TokenRequest { scope, tenant_id: parsed.tenant, claims: None };
@@ -139,24 +136,23 @@ impl ChallengeAuth {
     /// learned challenge is left as it is.
     pub fn authorize_host(&self, host: &str, www_authenticate: &str, deadline: Instant) -> Result<Authorization> {
         let parsed =
-            challenge::parse(www_authenticate).map_err(|e| Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()))?;
+            challenge::parse(www_authenticate).map_err(|e| Error::new(ErrorKind::InvalidChallenge, e.to_string()))?;
         let Some(scope) = parsed.scope else {
-            return Err(Error::new(KV_STATUS_INVALID_CHALLENGE, "the challenge names no scope or resource"));
+            return Err(Error::new(ErrorKind::InvalidChallenge, "the challenge names no scope or resource"));
         };
         challenge::verify_resource(&host.to_ascii_lowercase(), &scope).map_err(|e| match e {
-            ChallengeError::ResourceMismatch { .. } => Error::new(KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, e.to_string()),
-            ChallengeError::Malformed(_) => Error::new(KV_STATUS_INVALID_CHALLENGE, e.to_string()),
+            ChallengeError::ResourceMismatch { .. } => Error::new(ErrorKind::ChallengeResourceMismatch, e.to_string()),
+            ChallengeError::Malformed(_) => Error::new(ErrorKind::InvalidChallenge, e.to_string()),
         })?;
         self.fetch(TokenRequest { scope, tenant_id: parsed.tenant, claims: None }, deadline)
     }
 
     fn fetch(&self, request: TokenRequest, deadline: Instant) -> Result<Authorization> {
         let token = self.credential.token(&request, deadline).map_err(|e| {
-            if e.status == KV_STATUS_AUTHENTICATION_FAILED {
+            if e.kind == ErrorKind::AuthenticationFailed {
                 e
             } else {
-                Error { status: KV_STATUS_AUTHENTICATION_FAILED, ..e }
-                    .context(format!("{} credential", self.credential.kind()))
+                Error::caused_by(ErrorKind::AuthenticationFailed, format!("{} credential", self.credential.kind()), e)
             }
         })?;
         Ok(Authorization { request, token })

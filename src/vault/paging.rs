@@ -3,12 +3,11 @@
 //!
 //! A list always ends: a `nextLink` that leads back to any page already fetched (a cycle of any
 //! length) and a list longer than [`MAX_PAGES`] pages are errors
-//! (`KV_STATUS_UNPARSEABLE_RESPONSE`) instead of endless paging.
+//! (`ErrorKind::UnparseableResponse`) instead of endless paging.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Method, Request, Response};
 use crate::model::Page;
-use crate::status::KV_STATUS_UNPARSEABLE_RESPONSE;
 use crate::vault::pipeline::Pipeline;
 use serde::de::DeserializeOwned;
 use std::collections::{HashSet, VecDeque};
@@ -74,7 +73,7 @@ impl<T: DeserializeOwned> Pager<T> {
             let Some(request) = self.next.as_ref() else { return Ok(None) };
             if self.pages >= self.max_pages {
                 return Err(Error::new(
-                    KV_STATUS_UNPARSEABLE_RESPONSE,
+                    ErrorKind::UnparseableResponse,
                     format!("{}: the list goes on for more than {} pages; stopped", self.what, self.max_pages),
                 ));
             }
@@ -85,13 +84,13 @@ impl<T: DeserializeOwned> Pager<T> {
             if let Some(link) = &next_link {
                 if link_hash(link) == this_page {
                     return Err(Error::new(
-                        KV_STATUS_UNPARSEABLE_RESPONSE,
+                        ErrorKind::UnparseableResponse,
                         format!("{}: the service returned a nextLink pointing at the same page", self.what),
                     ));
                 }
                 if self.seen.contains(&link_hash(link)) {
                     return Err(Error::new(
-                        KV_STATUS_UNPARSEABLE_RESPONSE,
+                        ErrorKind::UnparseableResponse,
                         format!(
                             "{}: the service's nextLinks form a cycle (page {} links back to an earlier page); stopped",
                             self.what,
@@ -104,7 +103,7 @@ impl<T: DeserializeOwned> Pager<T> {
                 empty_pages += 1;
                 if empty_pages > MAX_EMPTY_PAGES_IN_A_ROW {
                     return Err(Error::new(
-                        KV_STATUS_UNPARSEABLE_RESPONSE,
+                        ErrorKind::UnparseableResponse,
                         format!("{}: more than {MAX_EMPTY_PAGES_IN_A_ROW} empty pages in a row", self.what),
                     ));
                 }
@@ -185,14 +184,14 @@ mod tests {
             pages: vec![("/items", r#"{"value":[7],"nextLink":"/nowhere"}"#)],
             asked: Mutex::new(Vec::new()),
         });
-        assert_eq!(drain(source).unwrap_err().status, KV_STATUS_UNPARSEABLE_RESPONSE);
+        assert_eq!(drain(source).unwrap_err().kind, ErrorKind::UnparseableResponse);
         let source = Arc::new(CannedPages {
             pages: vec![("/items", r#"{"value":[],"nextLink":"/items"}"#)],
             asked: Mutex::new(Vec::new()),
         });
         assert_eq!(
-            drain(source).unwrap_err().status,
-            KV_STATUS_UNPARSEABLE_RESPONSE,
+            drain(source).unwrap_err().kind,
+            ErrorKind::UnparseableResponse,
             "a link to the same page is not looped on"
         );
     }
@@ -209,7 +208,7 @@ mod tests {
             asked: Mutex::new(Vec::new()),
         });
         let e = drain(source.clone()).unwrap_err();
-        assert_eq!(e.status, KV_STATUS_UNPARSEABLE_RESPONSE);
+        assert_eq!(e.kind, ErrorKind::UnparseableResponse);
         assert!(e.message.contains("cycle"), "{}", e.message);
         assert_eq!(source.asked.lock().len(), 3);
 

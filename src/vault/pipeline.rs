@@ -2,20 +2,16 @@
 //! the overall deadline, and turning a non-2xx reply into an [`Error`].
 
 use crate::auth::Credential;
-use crate::error::{Error, Redactions, Result};
+use crate::error::{CallDiagnostics, Error, ErrorKind, Redactions, Result};
 use crate::http::log::{self, Level};
 use crate::http::request::{Method, Request, Response};
 use crate::http::resend::{self, Effect};
 use crate::http::retry::{self, Attempted, RetryOptions};
 use crate::http::transport::{self, RawReply, TransportOptions, MAX_BODY_BYTES};
 use crate::http::vault_url::VaultUrl;
-use crate::status::{
-    KV_STATUS_CHALLENGE_RESOURCE_MISMATCH, KV_STATUS_FOREIGN_NEXT_LINK, KV_STATUS_INVALID_CHALLENGE,
-    KV_STATUS_OUTCOME_UNKNOWN, KV_STATUS_REDIRECT_REFUSED, KV_STATUS_SERVICE_ERROR, KV_STATUS_TIMEOUT,
-    KV_STATUS_TOO_MANY_REDIRECTS,
-};
 use crate::vault::challenge;
 use crate::vault::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome};
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ureq::http;
@@ -86,10 +82,22 @@ impl Pipeline {
     /// Sends `request` and returns its 2xx reply, or the error the reply or transport produced.
     /// Failures are resent as [`resend`](crate::http::resend) allows; redirects are followed
     /// as described at [`MAX_REDIRECTS`].
+    /// A failure carries the call's diagnostics: the client request id its requests carried,
+    /// how many it sent and the time taken.
     pub fn send(&self, request: &Request) -> Result<Response> {
-        let deadline = Instant::now() + self.options.call_timeout;
+        let started = Instant::now();
+        let call = CallState { client_request_id: new_request_id(), attempts: Cell::new(0) };
+        self.send_call(request, started + self.options.call_timeout, &call).map_err(|mut e| {
+            let attempts = call.attempts.get();
+            let client_request_id = if attempts > 0 { call.client_request_id } else { String::new() };
+            e.diagnostics = Some(Box::new(CallDiagnostics { client_request_id, attempts, elapsed: started.elapsed() }));
+            e
+        })
+    }
+
+    /// [`Pipeline::send`] without the diagnostics.
+    fn send_call(&self, request: &Request, deadline: Instant, call: &CallState) -> Result<Response> {
         let mut url = self.url_for(request)?;
-        let client_request_id = new_request_id();
         let effect = resend::effect(request.method, &request.target);
         let mut authorization = self.within_deadline(deadline, &url, self.auth.current(deadline))?;
         let mut hop = Hop { method: request.method, body: request.body.as_deref().map(Vec::as_slice) };
@@ -99,8 +107,7 @@ impl Pipeline {
         let mut on_vault = true;
         let mut challenges = 0;
         loop {
-            let reply =
-                self.send_with_retries(&hop, effect, &url, authorization.as_ref(), &client_request_id, deadline)?;
+            let reply = self.send_with_retries(&hop, effect, &url, authorization.as_ref(), call, deadline)?;
             if reply.status == 401 && challenges < 2 && on_vault {
                 challenges += 1;
                 let www = challenge::join_headers(
@@ -137,8 +144,7 @@ impl Pipeline {
                 }
                 let target_on_vault = self.vault.is_same_origin(&target);
                 if !target_on_vault {
-                    authorization =
-                        Some(self.authorize_redirect(&hop, &target, reply.status, &client_request_id, deadline)?);
+                    authorization = Some(self.authorize_redirect(&hop, &target, reply.status, call, deadline)?);
                 } else if !on_vault {
                     // Back on the vault from another origin: the vault's own token again.
                     authorization = self.within_deadline(deadline, &target, self.auth.current(deadline))?;
@@ -156,7 +162,7 @@ impl Pipeline {
             let sent = Redactions::of_sent(&request.secrets, authorization.as_ref().map(|a| a.token.token.as_str()));
             let mut err = if reply.status == 304 {
                 let mut e = Error::new(
-                    KV_STATUS_SERVICE_ERROR,
+                    ErrorKind::ServiceError,
                     "HTTP 304 Not Modified answered a request that was not conditional (kv sends no If-None-Match or If-Modified-Since): a cache between kv and the vault answered it",
                 );
                 e.http_status = 304;
@@ -198,7 +204,7 @@ impl Pipeline {
         let location = reply.header("location").unwrap_or_default();
         let target = url::Url::parse(url).and_then(|base| base.join(location.trim())).map_err(|_| {
             with_status(
-                KV_STATUS_SERVICE_ERROR,
+                ErrorKind::ServiceError,
                 format!("HTTP {} from {} without a usable Location header", reply.status, log::redact_url(url)),
             )
         })?;
@@ -206,7 +212,7 @@ impl Pipeline {
         if visited.len() > MAX_REDIRECTS || visited.contains(&target) {
             let why = if visited.contains(&target) { "a redirect loop" } else { "too many redirects" };
             return Err(with_status(
-                KV_STATUS_TOO_MANY_REDIRECTS,
+                ErrorKind::TooManyRedirects,
                 format!(
                     "{why}: HTTP {} from {} back to {} after {} redirects (at most {MAX_REDIRECTS} are followed)",
                     reply.status,
@@ -223,18 +229,18 @@ impl Pipeline {
     /// before the host proves to be a vault of the same resource: a token-less, body-less probe
     /// must draw a 401 challenge whose resource passes the resource check for the new host
     /// (always checked here, whatever `verify_challenge_resource` says). Otherwise the redirect
-    /// is refused with `KV_STATUS_REDIRECT_REFUSED`, naming the target.
+    /// is refused with `ErrorKind::RedirectRefused`, naming the target.
     fn authorize_redirect(
         &self,
         hop: &Hop,
         target: &str,
         status: u16,
-        client_request_id: &str,
+        call: &CallState,
         deadline: Instant,
     ) -> Result<Authorization> {
         let refuse = |why: String| {
             let mut e = Error::new(
-                KV_STATUS_REDIRECT_REFUSED,
+                ErrorKind::RedirectRefused,
                 format!("the vault's HTTP {status} redirect to {} was not followed: {why}", log::redact_url(target)),
             );
             e.http_status = status;
@@ -250,12 +256,12 @@ impl Pipeline {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(Error::new(
-                KV_STATUS_TIMEOUT,
+                ErrorKind::Timeout,
                 format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(target)),
             ));
         }
         let probe = Hop { method: hop.method, body: None };
-        let (reply, _) = self.send_once(&probe, target, None, client_request_id, remaining);
+        let (reply, _) = self.send_once(&probe, target, None, call, remaining);
         let reply = reply.map_err(|e| refuse(format!("its probe failed: {}", e.message)))?;
         let www = match (reply.status, reply.header("www-authenticate")) {
             (401, Some(www)) => www,
@@ -266,7 +272,7 @@ impl Pipeline {
             }
         };
         let authorization = self.auth.authorize_host(&host, &www, deadline).map_err(|e| {
-            if e.status == KV_STATUS_CHALLENGE_RESOURCE_MISMATCH || e.status == KV_STATUS_INVALID_CHALLENGE {
+            if e.kind == ErrorKind::ChallengeResourceMismatch || e.kind == ErrorKind::InvalidChallenge {
                 refuse(e.message)
             } else {
                 e
@@ -284,7 +290,7 @@ impl Pipeline {
                 return e;
             }
             Error::new(
-                KV_STATUS_TIMEOUT,
+                ErrorKind::Timeout,
                 format!(
                     "the call timeout of {:?} expired while getting a token ({}): {}",
                     self.options.call_timeout,
@@ -302,7 +308,7 @@ impl Pipeline {
         if !request.target.starts_with('/') {
             if !self.vault.is_same_origin(&request.target) {
                 return Err(Error::new(
-                    KV_STATUS_FOREIGN_NEXT_LINK,
+                    ErrorKind::ForeignNextLink,
                     format!("refusing to follow a link outside the vault ({})", log::redact_url(&request.target)),
                 ));
             }
@@ -339,7 +345,7 @@ impl Pipeline {
 
     /// Sends one hop, resending failures as the retry settings and the resend policy allow.
     /// An operation whose effect can repeat is not resent once its request may have reached
-    /// the vault: a transport failure then gives `KV_STATUS_OUTCOME_UNKNOWN`, and a retriable
+    /// the vault: a transport failure then gives `ErrorKind::OutcomeUnknown`, and a retriable
     /// status is returned for [`Pipeline::send`] to report the same way.
     fn send_with_retries(
         &self,
@@ -347,7 +353,7 @@ impl Pipeline {
         effect: Effect,
         url: &str,
         authorization: Option<&Authorization>,
-        client_request_id: &str,
+        call: &CallState,
         deadline: Instant,
     ) -> Result<RawReply> {
         // The token-less probe carries no body and cannot act.
@@ -355,12 +361,12 @@ impl Pipeline {
         let what = format_args!("{} {}", hop.method.as_str(), log::redact_url(url));
         let expired = || {
             Error::new(
-                KV_STATUS_TIMEOUT,
+                ErrorKind::Timeout,
                 format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url)),
             )
         };
         retry::run(&self.options.retry, deadline, &what, expired, |remaining| {
-            let (outcome, unsent) = self.send_once(hop, url, authorization, client_request_id, remaining);
+            let (outcome, unsent) = self.send_once(hop, url, authorization, call, remaining);
             let not_acted = match &outcome {
                 Ok(reply) if retry::is_retriable_status(reply.status) => {
                     resend::vault_did_not_act(reply.status, retry::reply_delay(reply).is_some())
@@ -387,11 +393,12 @@ impl Pipeline {
         hop: &Hop,
         url: &str,
         authorization: Option<&Authorization>,
-        client_request_id: &str,
+        call: &CallState,
         remaining: Duration,
     ) -> (Result<RawReply>, bool) {
-        match self.build(hop, url, authorization, client_request_id) {
+        match self.build(hop, url, authorization, &call.client_request_id) {
             Ok(http_request) => {
+                call.attempts.set(call.attempts.get() + 1);
                 let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
                 let sent = self.agent.run(configured);
                 let unsent = matches!(&sent, Err(e) if transport::failed_before_sending(e));
@@ -449,9 +456,16 @@ impl Pipeline {
 /// the token; `307`/`308` (and `301`/`302`, whose method kv never rewrites) keep method and
 /// body, `303` continues with a GET. A redirect to another origin is followed only after its
 /// host proves to be a vault of the same resource (see `Pipeline::authorize_redirect`). More
-/// hops, or a URL visited twice, give `KV_STATUS_TOO_MANY_REDIRECTS`. kv sends no conditional
+/// hops, or a URL visited twice, give `ErrorKind::TooManyRedirects`. kv sends no conditional
 /// requests, so a `304` (from a cache on the way) is reported as a service error saying so.
 pub const MAX_REDIRECTS: usize = 5;
+
+/// What the hops and attempts of one call share: the `x-ms-client-request-id` they all carry,
+/// and how many requests were sent.
+struct CallState {
+    client_request_id: String,
+    attempts: Cell<u32>,
+}
 
 /// The verb and body of one hop of a call (a `303` redirect turns them into a bodiless GET).
 struct Hop<'a> {
@@ -461,11 +475,11 @@ struct Hop<'a> {
 
 /// `err` restated as an outcome the caller must check: the request may have taken effect.
 fn outcome_unknown(err: Error, failure: &str) -> Error {
-    Error {
-        status: KV_STATUS_OUTCOME_UNKNOWN,
-        message: format!("the outcome is unknown: the request may have reached the vault and taken effect, so it was not resent ({failure}); check before repeating it: {}", err.message),
-        ..err
-    }
+    Error::caused_by(
+        ErrorKind::OutcomeUnknown,
+        format!("the outcome is unknown: the request may have reached the vault and taken effect, so it was not resent ({failure}); check before repeating it"),
+        err,
+    )
 }
 
 /// A random UUID (version 4) for `x-ms-client-request-id`.
@@ -477,7 +491,7 @@ fn new_request_id() -> String {
 mod tests {
     use super::*;
     use crate::auth::static_token::StaticToken;
-    use crate::status::KV_STATUS_INVALID_ARGUMENT;
+    use crate::error::ErrorKind;
 
     fn pipeline(api: &str) -> Pipeline {
         let cred = Credential::new(StaticToken::new("t", None).unwrap());
@@ -510,7 +524,7 @@ mod tests {
             "https://myvault.vault.azure.net/secrets/a%20b/?filter=x+y%26z&api-version=7.6"
         );
         for bad in ["/secrets/a b", "/secrets/ü", "/secrets/a?x=1", "/secrets/a#f"] {
-            assert_eq!(p.url_for(&Request::new(Method::Get, bad)).unwrap_err().status, KV_STATUS_INVALID_ARGUMENT);
+            assert_eq!(p.url_for(&Request::new(Method::Get, bad)).unwrap_err().kind, ErrorKind::InvalidArgument);
         }
     }
 
@@ -518,7 +532,7 @@ mod tests {
     fn foreign_next_links_are_refused() {
         let p = pipeline("2025-07-01");
         let next = Request::new(Method::Get, "https://evil.example/secrets?$skiptoken=abc");
-        assert_eq!(p.url_for(&next).unwrap_err().status, KV_STATUS_FOREIGN_NEXT_LINK);
+        assert_eq!(p.url_for(&next).unwrap_err().kind, ErrorKind::ForeignNextLink);
     }
 
     #[test]

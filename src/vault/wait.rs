@@ -7,9 +7,8 @@
 //! and a purge or re-create in that window answers 409 `ObjectIsBeingDeleted` (NOTES.md §5). The
 //! SDKs poll the target object until it is there; so does [`Client::poll_until`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Request, Response};
-use crate::status::KV_STATUS_TIMEOUT;
 use crate::vault::client::Client;
 use std::time::{Duration, Instant};
 
@@ -43,7 +42,7 @@ pub fn until_present(reply: Result<Response>) -> Result<Poll<()>> {
 /// The message of a wait that ran out of time; names the deadline.
 fn timeout_error(what: &str, timeout: Duration, polls: u32) -> Error {
     Error::new(
-        KV_STATUS_TIMEOUT,
+        ErrorKind::Timeout,
         format!(
             "{what}: not finished by the deadline of {} ms (polled {polls} times); wait longer or check the vault",
             timeout.as_millis()
@@ -54,7 +53,7 @@ fn timeout_error(what: &str, timeout: Duration, polls: u32) -> Error {
 impl Client {
     /// Polls `request` until `judge` answers [`Poll::Done`] or fails, sleeping 200 ms, then
     /// doubling up to 2 s, between polls. Polls at least once; when `timeout` has passed and the
-    /// change is still pending, fails with `KV_STATUS_TIMEOUT` and a message naming `what` and the
+    /// change is still pending, fails with `ErrorKind::Timeout` and a message naming `what` and the
     /// deadline. Errors from `judge` get `what` as context.
     pub fn poll_until<T>(
         &self,
@@ -94,7 +93,7 @@ mod tests {
     use super::*;
 
     fn http_error(status: u16) -> Error {
-        let mut e = Error::new(crate::status::KV_STATUS_NOT_FOUND, "x");
+        let mut e = Error::new(ErrorKind::NotFound, "x");
         e.http_status = status;
         e
     }
@@ -112,7 +111,7 @@ mod tests {
     #[test]
     fn timeout_message_names_the_deadline() {
         let e = timeout_error("wait for deletion of secret 's'", Duration::from_millis(1500), 4);
-        assert_eq!(e.status, KV_STATUS_TIMEOUT);
+        assert_eq!(e.kind, ErrorKind::Timeout);
         assert!(e.message.contains("wait for deletion of secret 's'"), "{}", e.message);
         assert!(e.message.contains("deadline of 1500 ms"), "{}", e.message);
     }

@@ -6,8 +6,8 @@ use kv::ffi::client::*;
 use kv::ffi::credential::*;
 use kv::ffi::error::*;
 use kv::ffi::secrets::*;
+use kv::ffi::status::*;
 use kv::ffi::text::{kv_bytes, kv_str};
-use kv::status::*;
 use std::ffi::CString;
 use std::ptr::null_mut;
 
@@ -20,6 +20,15 @@ pub struct CallError {
     pub inner_code: String,
     pub http_status: u16,
     pub request_id: String,
+    pub diagnostics: Box<CallDiagnostics>,
+}
+
+/// The call diagnostics of a copied-out `kv_error` (boxed to keep `Result<_, CallError>` small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallDiagnostics {
+    pub client_request_id: String,
+    pub attempts: u32,
+    pub elapsed_ms: u64,
 }
 
 /// Runs a C call with an `err_out`, checks the status/err_out contract, and copies the error.
@@ -38,6 +47,11 @@ pub fn call(f: impl FnOnce(*mut *mut kv_error) -> kv_status) -> Result<(), CallE
         inner_code: text(kv_error_inner_code(err)),
         http_status: kv_error_http_status(err),
         request_id: text(kv_error_request_id(err)),
+        diagnostics: Box::new(CallDiagnostics {
+            client_request_id: text(kv_error_client_request_id(err)),
+            attempts: kv_error_attempts(err),
+            elapsed_ms: kv_error_elapsed_ms(err),
+        }),
     };
     assert_eq!(copied.status, status, "kv_error_status matches the returned status");
     kv_error_free(err);
@@ -392,8 +406,8 @@ pub mod keys {
     use kv::ffi::error::kv_error;
     use kv::ffi::keys::*;
     use kv::ffi::secrets::{kv_blob_bytes, kv_blob_free};
+    use kv::ffi::status::kv_status;
     use kv::ffi::text::kv_str;
-    use kv::status::kv_status;
     use std::ffi::CString;
     use std::ptr::{null, null_mut};
 
@@ -968,7 +982,7 @@ pub mod crypto {
         *const kv_crypto_params,
         *mut *mut kv_crypto_result,
         *mut *mut kv::ffi::error::kv_error,
-    ) -> kv::status::kv_status;
+    ) -> kv::ffi::status::kv_status;
 
     impl CryptoApi<'_> {
         pub fn sign(

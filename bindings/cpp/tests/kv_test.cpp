@@ -687,11 +687,28 @@ TEST(secret_errors_not_found_and_disabled) {
     CHECK_EQ(dr.error().http_status(), 403u);
     drop_secret(name);
 
-    // Refused before any request: no HTTP status, no request id.
+    // The call's diagnostics: one GET (the client knows the challenge by now), its own client
+    // request id, a measured time.
+    std::string first_id;
+    CHECK_THROWS_KV(c.get_secret(missing), KV_STATUS_SECRET_NOT_FOUND, {
+        CHECK_EQ(err.attempts(), 1u);
+        CHECK_EQ(err.client_request_id().size(), 36u);
+        CHECK(err.elapsed() > std::chrono::milliseconds(0));
+        CHECK(err.elapsed() < std::chrono::minutes(1));
+        CHECK(err.to_string().find("client-request-id=" + std::string(err.client_request_id())) != std::string::npos);
+        first_id = std::string(err.client_request_id());
+    });
+    CHECK_THROWS_KV(c.get_secret(missing), KV_STATUS_SECRET_NOT_FOUND,
+                    { CHECK(err.client_request_id() != std::string_view(first_id)); });
+
+    // Refused before any request: no HTTP status, no request id, no diagnostics.
     CHECK_THROWS_KV(c.get_secret("not_a_valid/name"), KV_STATUS_INVALID_NAME, {
         CHECK_EQ(err.http_status(), 0u);
         CHECK(err.request_id().empty());
         CHECK(err.code().empty());
+        CHECK(err.client_request_id().empty());
+        CHECK_EQ(err.attempts(), 0u);
+        CHECK(err.elapsed() == std::chrono::milliseconds(0));
     });
     auto nul = c.try_get_secret(std::string_view("abc\0def", 7));
     CHECK_EQ(nul.status(), static_cast<kv_status>(KV_STATUS_INVALID_ARGUMENT));

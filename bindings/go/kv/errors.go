@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrClosed is returned by every method of a handle (client, credential, local key, iterator)
@@ -34,6 +35,15 @@ type Error struct {
 	HTTPStatus int
 	// RequestID is the reply's x-ms-request-id ("" if none); quote it to Azure support.
 	RequestID string
+	// ClientRequestID is the x-ms-client-request-id kv sent with every request of the call (""
+	// when the call sent none).
+	ClientRequestID string
+	// Attempts is how many requests the call sent (retries, challenge probes and redirects each
+	// count one); 0 when it sent none.
+	Attempts int
+	// Elapsed is the time from the start of the vault call to its failure (whole milliseconds,
+	// rounded up); 0 when the error did not come from a vault call.
+	Elapsed time.Duration
 }
 
 // Error formats the error as "kv: <message> (KV_STATUS_..., code ..., HTTP ..., request id ...)".
@@ -66,6 +76,10 @@ func (e *Error) Error() string {
 	if e.RequestID != "" {
 		b.WriteString(", request id ")
 		b.WriteString(e.RequestID)
+	}
+	if e.ClientRequestID != "" {
+		b.WriteString(", client request id ")
+		b.WriteString(e.ClientRequestID)
 	}
 	b.WriteString(")")
 	return b.String()
@@ -120,5 +134,9 @@ func takeError(st C.kv_status, e *C.kv_error) error {
 		Message:    goString(C.kv_error_message(e)),
 		HTTPStatus: int(C.kv_error_http_status(e)),
 		RequestID:  goString(C.kv_error_request_id(e)),
+
+		ClientRequestID: goString(C.kv_error_client_request_id(e)),
+		Attempts:        int(C.kv_error_attempts(e)),
+		Elapsed:         time.Duration(C.kv_error_elapsed_ms(e)) * time.Millisecond,
 	}
 }

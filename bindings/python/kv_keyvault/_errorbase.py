@@ -26,7 +26,13 @@ class KvError(Exception):
       come from the service;
     * ``inner_code``: the innermost ``innererror.code`` (e.g. ``"SecretDisabled"``) or ``""``;
     * ``http_status``: the HTTP status of the reply, 0 when there was no reply;
-    * ``request_id``: the reply's ``x-ms-request-id`` (quote it to Azure support) or ``""``.
+    * ``request_id``: the reply's ``x-ms-request-id`` (quote it to Azure support) or ``""``;
+    * ``client_request_id``: the ``x-ms-client-request-id`` kv sent with every request of the call,
+      ``""`` when the call sent none;
+    * ``attempts``: how many requests the call sent (retries, challenge probes and redirects each
+      count one), 0 when it sent none;
+    * ``elapsed``: seconds (a ``float``) from the start of the vault call to its failure, 0.0 when the
+      error did not come from a vault call.
     """
 
     #: The status this class stands for (``None`` for the group classes without one).
@@ -40,6 +46,9 @@ class KvError(Exception):
     inner_code: str
     http_status: int
     request_id: str
+    client_request_id: str
+    attempts: int
+    elapsed: float
 
     def __init__(
         self,
@@ -51,6 +60,9 @@ class KvError(Exception):
         inner_code: str = "",
         http_status: int = 0,
         request_id: str = "",
+        client_request_id: str = "",
+        attempts: int = 0,
+        elapsed: float = 0.0,
     ) -> None:
         super().__init__(message)
         if status is None:
@@ -67,6 +79,9 @@ class KvError(Exception):
         self.inner_code = inner_code
         self.http_status = http_status
         self.request_id = request_id
+        self.client_request_id = client_request_id
+        self.attempts = attempts
+        self.elapsed = elapsed
 
     def _fields(self) -> Dict[str, Any]:
         return {
@@ -76,6 +91,9 @@ class KvError(Exception):
             "inner_code": self.inner_code,
             "http_status": self.http_status,
             "request_id": self.request_id,
+            "client_request_id": self.client_request_id,
+            "attempts": self.attempts,
+            "elapsed": self.elapsed,
         }
 
     def __str__(self) -> str:
@@ -88,6 +106,8 @@ class KvError(Exception):
             details.append("HTTP %d" % self.http_status)
         if self.request_id:
             details.append("request id %s" % self.request_id)
+        if self.client_request_id:
+            details.append("client request id %s" % self.client_request_id)
         return "%s (%s)" % (self.message or self.description, "; ".join(details))
 
     def __repr__(self) -> str:

@@ -129,8 +129,9 @@ class kv_crypto_result(Structure):
 
 class kv_error(Structure):
     """
-    Details of a failed call: status, message, service codes, HTTP status and request id. Owned
-    by the caller; free it with `kv_error_free`. Immutable, so it may be read from any thread.
+    Details of a failed call: status, message, service codes, HTTP status, request ids, attempts
+    and elapsed time. Owned by the caller; free it with `kv_error_free`. Immutable, so it may be
+    read from any thread.
     """
 
 
@@ -2122,6 +2123,12 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "kv_error_http_status": (c_uint16, [POINTER(kv_error)]),
     # struct kv_str kv_error_request_id(const struct kv_error * err)
     "kv_error_request_id": (kv_str, [POINTER(kv_error)]),
+    # struct kv_str kv_error_client_request_id(const struct kv_error * err)
+    "kv_error_client_request_id": (kv_str, [POINTER(kv_error)]),
+    # uint32_t kv_error_attempts(const struct kv_error * err)
+    "kv_error_attempts": (c_uint32, [POINTER(kv_error)]),
+    # uint64_t kv_error_elapsed_ms(const struct kv_error * err)
+    "kv_error_elapsed_ms": (c_uint64, [POINTER(kv_error)]),
     # void kv_error_free(struct kv_error * err)
     "kv_error_free": (None, [POINTER(kv_error)]),
     # const char * kv_status_str(kv_status status)

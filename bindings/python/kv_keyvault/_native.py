@@ -131,11 +131,15 @@ def error_from_native(status: int, err: Any) -> KvError:
             inner = read_str(lib.kv_error_inner_code(err))
             http_status = int(lib.kv_error_http_status(err))
             request_id = read_str(lib.kv_error_request_id(err))
+            client_request_id = read_str(lib.kv_error_client_request_id(err))
+            attempts = int(lib.kv_error_attempts(err))
+            elapsed = int(lib.kv_error_elapsed_ms(err)) / 1000.0
             native_status = int(lib.kv_error_status(err))
             if native_status:
                 status = native_status
         else:
             message, code, inner, http_status, request_id = "", "", "", 0, ""
+            client_request_id, attempts, elapsed = "", 0, 0.0
     finally:
         lib.kv_error_free(err)
     description = (lib.kv_status_str(status) or b"").decode("utf-8", "replace")
@@ -147,6 +151,9 @@ def error_from_native(status: int, err: Any) -> KvError:
         inner_code=inner,
         http_status=http_status,
         request_id=request_id,
+        client_request_id=client_request_id,
+        attempts=attempts,
+        elapsed=elapsed,
     )
 
 

@@ -126,12 +126,33 @@ def test_native_error_is_copied_and_freed_at_once(client: kv.Client, monkeypatch
     assert e.code == "SecretNotFound" and e.http_status == 404 and e.request_id  # copies survive
 
 
+def test_errors_carry_the_calls_diagnostics(client: kv.Client) -> None:
+    with pytest.raises(kv.SecretNotFoundError):
+        client.get_secret(unique("missing"))  # the client now knows the vault's challenge
+    with pytest.raises(kv.SecretNotFoundError) as info:
+        client.get_secret(unique("missing"))
+    e = info.value
+    assert e.attempts == 1, repr(e)  # one GET, no probe, no retry
+    assert len(e.client_request_id) == 36 and e.client_request_id.count("-") == 4, e.client_request_id
+    assert 0.0 < e.elapsed < 60.0, e.elapsed
+    assert e.client_request_id in str(e)
+    with pytest.raises(kv.SecretNotFoundError) as again:
+        client.get_secret(unique("missing"))
+    assert again.value.client_request_id != e.client_request_id  # one id per call
+    # A caller error sends nothing.
+    with pytest.raises(kv.InvalidNameError) as local:
+        client.get_secret("not a valid name!")
+    assert (local.value.attempts, local.value.client_request_id, local.value.elapsed) == (0, "", 0.0)
+
+
 def test_exceptions_pickle_and_print() -> None:
-    e = kv.SecretNotFoundError("gone", code="SecretNotFound", http_status=404, request_id="r1")
+    e = kv.SecretNotFoundError("gone", code="SecretNotFound", http_status=404, request_id="r1",
+                               client_request_id="c1", attempts=2, elapsed=0.25)
     assert e.status == kv.Status.SECRET_NOT_FOUND
     again = pickle.loads(pickle.dumps(e))
     assert type(again) is kv.SecretNotFoundError
     assert (again.message, again.code, again.http_status, again.request_id) == ("gone", "SecretNotFound", 404, "r1")
+    assert (again.client_request_id, again.attempts, again.elapsed) == ("c1", 2, 0.25)
     assert "gone" in str(e) and "HTTP 404" in str(e) and "r1" in str(e)
     assert "SecretNotFoundError" in repr(e)
     # kv.TimeoutError is also the built-in TimeoutError.

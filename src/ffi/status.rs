@@ -1,8 +1,10 @@
-//! Status codes: the `kv_status` values every fallible call returns, and the one table that maps
-//! Key Vault service error codes and HTTP statuses to them.
+//! Status codes: the `kv_status` values every fallible C call returns, and the one table that
+//! maps each Rust [`ErrorKind`] to its value (the core itself never sees a `kv_status`).
 //!
 //! Values are grouped and append-only: 0 success, 1–99 caller errors, 100–199 transport,
 //! 200–299 authentication, 300–499 service errors, 900–999 internal. A value is never reused.
+
+use crate::error::{Error, ErrorKind};
 
 /// Result of every fallible kv call: `KV_STATUS_OK` (0) on success, else one of the `KV_STATUS_*`
 /// values. Statuses are grouped (1–99 caller errors, 100–199 transport, 200–299 authentication,
@@ -133,100 +135,161 @@ pub const KV_STATUS_INTERNAL: kv_status = 901;
 pub struct StatusInfo {
     /// The status value.
     pub status: kv_status,
+    /// The Rust error kind it stands for; `None` only for `KV_STATUS_OK`.
+    pub kind: Option<ErrorKind>,
     /// Its constant name without the `KV_STATUS_` prefix, e.g. `SECRET_NOT_FOUND`.
     pub name: &'static str,
-    /// The Key Vault `error.code` / `innererror.code` it mirrors, if any.
-    pub service_code: Option<&'static str>,
-    /// A short description (what `kv_status_str` returns).
+    /// A short description (what `kv_status_str` returns), NUL-terminated.
     pub text: &'static str,
 }
 
 macro_rules! row {
-    ($status:ident, $name:literal, $code:expr, $text:literal) => {
-        StatusInfo { status: $status, name: $name, service_code: $code, text: concat!($text, "\0") }
+    ($status:ident, $kind:expr, $name:literal, $text:literal) => {
+        StatusInfo { status: $status, kind: $kind, name: $name, text: concat!($text, "\0") }
     };
 }
 
-/// Every status, with the service code it mirrors. The one mapping table.
+/// Every status with the error kind it stands for: the one mapping between [`ErrorKind`] and
+/// `kv_status`.
 pub static STATUS_TABLE: &[StatusInfo] = &[
-    row!(KV_STATUS_OK, "OK", None, "ok"),
-    row!(KV_STATUS_NULL_ARGUMENT, "NULL_ARGUMENT", None, "a required pointer argument was NULL"),
-    row!(KV_STATUS_INVALID_UTF8, "INVALID_UTF8", None, "a string argument was not valid UTF-8"),
-    row!(KV_STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", None, "invalid argument"),
-    row!(KV_STATUS_INVALID_NAME, "INVALID_NAME", None, "invalid object name or version"),
-    row!(KV_STATUS_INVALID_URL, "INVALID_URL", None, "invalid vault URL"),
-    row!(KV_STATUS_INSECURE_TRANSPORT, "INSECURE_TRANSPORT", None, "plain HTTP refused"),
-    row!(KV_STATUS_FILE_ERROR, "FILE_ERROR", None, "a file could not be read or parsed"),
-    row!(KV_STATUS_OPERATION_NOT_PERMITTED, "OPERATION_NOT_PERMITTED", None, "the key does not permit this operation"),
-    row!(KV_STATUS_KEY_EXPIRED, "KEY_EXPIRED", None, "the key has expired"),
-    row!(KV_STATUS_KEY_NOT_YET_VALID, "KEY_NOT_YET_VALID", None, "the key is not valid yet"),
-    row!(KV_STATUS_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM", None, "unsupported algorithm for this key"),
-    row!(KV_STATUS_TRANSPORT, "TRANSPORT", None, "connection failed"),
-    row!(KV_STATUS_TIMEOUT, "TIMEOUT", None, "timed out"),
-    row!(KV_STATUS_TLS, "TLS", None, "TLS handshake failed"),
-    row!(KV_STATUS_DNS, "DNS", None, "host name could not be resolved"),
-    row!(KV_STATUS_UNPARSEABLE_RESPONSE, "UNPARSEABLE_RESPONSE", None, "the response could not be parsed"),
-    row!(KV_STATUS_RESPONSE_TOO_LARGE, "RESPONSE_TOO_LARGE", None, "the response was too large"),
-    row!(KV_STATUS_FOREIGN_NEXT_LINK, "FOREIGN_NEXT_LINK", None, "a paging link pointed outside the vault"),
-    row!(KV_STATUS_OUTCOME_UNKNOWN, "OUTCOME_UNKNOWN", None, "the request may have taken effect; it was not resent"),
-    row!(KV_STATUS_TOO_MANY_REDIRECTS, "TOO_MANY_REDIRECTS", None, "too many redirects, or a redirect loop"),
-    row!(KV_STATUS_REDIRECT_REFUSED, "REDIRECT_REFUSED", None, "a redirect to another origin was not followed"),
-    row!(KV_STATUS_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED", None, "the credential could not get a token"),
+    row!(KV_STATUS_OK, None, "OK", "ok"),
+    row!(
+        KV_STATUS_NULL_ARGUMENT,
+        Some(ErrorKind::NullArgument),
+        "NULL_ARGUMENT",
+        "a required pointer argument was NULL"
+    ),
+    row!(KV_STATUS_INVALID_UTF8, Some(ErrorKind::InvalidUtf8), "INVALID_UTF8", "a string argument was not valid UTF-8"),
+    row!(KV_STATUS_INVALID_ARGUMENT, Some(ErrorKind::InvalidArgument), "INVALID_ARGUMENT", "invalid argument"),
+    row!(KV_STATUS_INVALID_NAME, Some(ErrorKind::InvalidName), "INVALID_NAME", "invalid object name or version"),
+    row!(KV_STATUS_INVALID_URL, Some(ErrorKind::InvalidUrl), "INVALID_URL", "invalid vault URL"),
+    row!(KV_STATUS_INSECURE_TRANSPORT, Some(ErrorKind::InsecureTransport), "INSECURE_TRANSPORT", "plain HTTP refused"),
+    row!(KV_STATUS_FILE_ERROR, Some(ErrorKind::FileError), "FILE_ERROR", "a file could not be read or parsed"),
+    row!(
+        KV_STATUS_OPERATION_NOT_PERMITTED,
+        Some(ErrorKind::OperationNotPermitted),
+        "OPERATION_NOT_PERMITTED",
+        "the key does not permit this operation"
+    ),
+    row!(KV_STATUS_KEY_EXPIRED, Some(ErrorKind::KeyExpired), "KEY_EXPIRED", "the key has expired"),
+    row!(KV_STATUS_KEY_NOT_YET_VALID, Some(ErrorKind::KeyNotYetValid), "KEY_NOT_YET_VALID", "the key is not valid yet"),
+    row!(
+        KV_STATUS_UNSUPPORTED_ALGORITHM,
+        Some(ErrorKind::UnsupportedAlgorithm),
+        "UNSUPPORTED_ALGORITHM",
+        "unsupported algorithm for this key"
+    ),
+    row!(KV_STATUS_TRANSPORT, Some(ErrorKind::Transport), "TRANSPORT", "connection failed"),
+    row!(KV_STATUS_TIMEOUT, Some(ErrorKind::Timeout), "TIMEOUT", "timed out"),
+    row!(KV_STATUS_TLS, Some(ErrorKind::Tls), "TLS", "TLS handshake failed"),
+    row!(KV_STATUS_DNS, Some(ErrorKind::Dns), "DNS", "host name could not be resolved"),
+    row!(
+        KV_STATUS_UNPARSEABLE_RESPONSE,
+        Some(ErrorKind::UnparseableResponse),
+        "UNPARSEABLE_RESPONSE",
+        "the response could not be parsed"
+    ),
+    row!(
+        KV_STATUS_RESPONSE_TOO_LARGE,
+        Some(ErrorKind::ResponseTooLarge),
+        "RESPONSE_TOO_LARGE",
+        "the response was too large"
+    ),
+    row!(
+        KV_STATUS_FOREIGN_NEXT_LINK,
+        Some(ErrorKind::ForeignNextLink),
+        "FOREIGN_NEXT_LINK",
+        "a paging link pointed outside the vault"
+    ),
+    row!(
+        KV_STATUS_OUTCOME_UNKNOWN,
+        Some(ErrorKind::OutcomeUnknown),
+        "OUTCOME_UNKNOWN",
+        "the request may have taken effect; it was not resent"
+    ),
+    row!(
+        KV_STATUS_TOO_MANY_REDIRECTS,
+        Some(ErrorKind::TooManyRedirects),
+        "TOO_MANY_REDIRECTS",
+        "too many redirects, or a redirect loop"
+    ),
+    row!(
+        KV_STATUS_REDIRECT_REFUSED,
+        Some(ErrorKind::RedirectRefused),
+        "REDIRECT_REFUSED",
+        "a redirect to another origin was not followed"
+    ),
+    row!(
+        KV_STATUS_AUTHENTICATION_FAILED,
+        Some(ErrorKind::AuthenticationFailed),
+        "AUTHENTICATION_FAILED",
+        "the credential could not get a token"
+    ),
     row!(
         KV_STATUS_CHALLENGE_RESOURCE_MISMATCH,
+        Some(ErrorKind::ChallengeResourceMismatch),
         "CHALLENGE_RESOURCE_MISMATCH",
-        None,
         "the challenge resource does not match the vault host"
     ),
-    row!(KV_STATUS_INVALID_CHALLENGE, "INVALID_CHALLENGE", None, "missing or malformed authentication challenge"),
-    row!(KV_STATUS_SERVICE_ERROR, "SERVICE_ERROR", None, "the service returned an error"),
-    row!(KV_STATUS_BAD_REQUEST, "BAD_REQUEST", None, "bad request"),
-    row!(KV_STATUS_NOT_FOUND, "NOT_FOUND", None, "not found"),
-    row!(KV_STATUS_SERVER_ERROR, "SERVER_ERROR", None, "server error"),
-    row!(KV_STATUS_BAD_PARAMETER, "BAD_PARAMETER", Some("BadParameter"), "bad parameter"),
-    row!(KV_STATUS_UNAUTHORIZED, "UNAUTHORIZED", Some("Unauthorized"), "unauthorized"),
-    row!(KV_STATUS_FORBIDDEN, "FORBIDDEN", Some("Forbidden"), "forbidden"),
-    row!(KV_STATUS_ACCESS_DENIED, "ACCESS_DENIED", Some("AccessDenied"), "access denied by the access policy"),
-    row!(KV_STATUS_FORBIDDEN_BY_POLICY, "FORBIDDEN_BY_POLICY", Some("ForbiddenByPolicy"), "forbidden by policy"),
-    row!(KV_STATUS_FORBIDDEN_BY_RBAC, "FORBIDDEN_BY_RBAC", Some("ForbiddenByRbac"), "forbidden by RBAC"),
+    row!(
+        KV_STATUS_INVALID_CHALLENGE,
+        Some(ErrorKind::InvalidChallenge),
+        "INVALID_CHALLENGE",
+        "missing or malformed authentication challenge"
+    ),
+    row!(KV_STATUS_SERVICE_ERROR, Some(ErrorKind::ServiceError), "SERVICE_ERROR", "the service returned an error"),
+    row!(KV_STATUS_BAD_REQUEST, Some(ErrorKind::BadRequest), "BAD_REQUEST", "bad request"),
+    row!(KV_STATUS_NOT_FOUND, Some(ErrorKind::NotFound), "NOT_FOUND", "not found"),
+    row!(KV_STATUS_SERVER_ERROR, Some(ErrorKind::ServerError), "SERVER_ERROR", "server error"),
+    row!(KV_STATUS_BAD_PARAMETER, Some(ErrorKind::BadParameter), "BAD_PARAMETER", "bad parameter"),
+    row!(KV_STATUS_UNAUTHORIZED, Some(ErrorKind::Unauthorized), "UNAUTHORIZED", "unauthorized"),
+    row!(KV_STATUS_FORBIDDEN, Some(ErrorKind::Forbidden), "FORBIDDEN", "forbidden"),
+    row!(KV_STATUS_ACCESS_DENIED, Some(ErrorKind::AccessDenied), "ACCESS_DENIED", "access denied by the access policy"),
+    row!(
+        KV_STATUS_FORBIDDEN_BY_POLICY,
+        Some(ErrorKind::ForbiddenByPolicy),
+        "FORBIDDEN_BY_POLICY",
+        "forbidden by policy"
+    ),
+    row!(KV_STATUS_FORBIDDEN_BY_RBAC, Some(ErrorKind::ForbiddenByRbac), "FORBIDDEN_BY_RBAC", "forbidden by RBAC"),
     row!(
         KV_STATUS_FORBIDDEN_BY_FIREWALL,
+        Some(ErrorKind::ForbiddenByFirewall),
         "FORBIDDEN_BY_FIREWALL",
-        Some("ForbiddenByFirewall"),
         "forbidden by the vault firewall"
     ),
-    row!(KV_STATUS_KEY_NOT_FOUND, "KEY_NOT_FOUND", Some("KeyNotFound"), "key not found"),
-    row!(KV_STATUS_SECRET_NOT_FOUND, "SECRET_NOT_FOUND", Some("SecretNotFound"), "secret not found"),
+    row!(KV_STATUS_KEY_NOT_FOUND, Some(ErrorKind::KeyNotFound), "KEY_NOT_FOUND", "key not found"),
+    row!(KV_STATUS_SECRET_NOT_FOUND, Some(ErrorKind::SecretNotFound), "SECRET_NOT_FOUND", "secret not found"),
     row!(
         KV_STATUS_CERTIFICATE_NOT_FOUND,
+        Some(ErrorKind::CertificateNotFound),
         "CERTIFICATE_NOT_FOUND",
-        Some("CertificateNotFound"),
         "certificate not found"
     ),
-    row!(KV_STATUS_CONFLICT, "CONFLICT", Some("Conflict"), "conflict"),
+    row!(KV_STATUS_CONFLICT, Some(ErrorKind::Conflict), "CONFLICT", "conflict"),
     row!(
         KV_STATUS_OBJECT_IS_BEING_DELETED,
+        Some(ErrorKind::ObjectIsBeingDeleted),
         "OBJECT_IS_BEING_DELETED",
-        Some("ObjectIsBeingDeleted"),
         "the object is being deleted"
     ),
     row!(
         KV_STATUS_OBJECT_IS_DELETED_BUT_RECOVERABLE,
+        Some(ErrorKind::ObjectIsDeletedButRecoverable),
         "OBJECT_IS_DELETED_BUT_RECOVERABLE",
-        Some("ObjectIsDeletedButRecoverable"),
         "the object is deleted but recoverable"
     ),
-    row!(KV_STATUS_THROTTLED, "THROTTLED", Some("Throttled"), "throttled"),
+    row!(KV_STATUS_THROTTLED, Some(ErrorKind::Throttled), "THROTTLED", "throttled"),
     row!(
         KV_STATUS_KEY_TYPE_NOT_SUPPORTED,
+        Some(ErrorKind::KeyTypeNotSupported),
         "KEY_TYPE_NOT_SUPPORTED",
-        Some("KeyTypeNotSupported"),
         "key type not supported"
     ),
-    row!(KV_STATUS_SECRET_DISABLED, "SECRET_DISABLED", Some("SecretDisabled"), "the secret is disabled"),
-    row!(KV_STATUS_KEY_DISABLED, "KEY_DISABLED", Some("KeyDisabled"), "the key is disabled"),
-    row!(KV_STATUS_PANIC, "PANIC", None, "internal panic caught at the C boundary"),
-    row!(KV_STATUS_INTERNAL, "INTERNAL", None, "internal error"),
+    row!(KV_STATUS_SECRET_DISABLED, Some(ErrorKind::SecretDisabled), "SECRET_DISABLED", "the secret is disabled"),
+    row!(KV_STATUS_KEY_DISABLED, Some(ErrorKind::KeyDisabled), "KEY_DISABLED", "the key is disabled"),
+    row!(KV_STATUS_PANIC, Some(ErrorKind::Panic), "PANIC", "internal panic caught at the C boundary"),
+    row!(KV_STATUS_INTERNAL, Some(ErrorKind::Internal), "INTERNAL", "internal error"),
 ];
 
 /// The table row of `status`, if it is a known value.
@@ -234,27 +297,20 @@ pub fn info(status: kv_status) -> Option<&'static StatusInfo> {
     STATUS_TABLE.iter().find(|row| row.status == status)
 }
 
-/// The status mirroring a service error code (exact, case-sensitive as the service sends it;
-/// a case-insensitive match is accepted as a fallback).
-pub fn from_service_code(code: &str) -> Option<kv_status> {
-    let exact = STATUS_TABLE.iter().find(|row| row.service_code == Some(code));
-    exact
-        .or_else(|| STATUS_TABLE.iter().find(|row| row.service_code.is_some_and(|c| c.eq_ignore_ascii_case(code))))
-        .map(|row| row.status)
+/// The `kv_status` value of an error kind.
+pub fn status_of_kind(kind: ErrorKind) -> kv_status {
+    // Every kind has a row (a test checks it); INTERNAL is only a guard.
+    STATUS_TABLE.iter().find(|row| row.kind == Some(kind)).map_or(KV_STATUS_INTERNAL, |row| row.status)
 }
 
-/// The generic status for an HTTP error status whose service code is unknown.
-pub fn from_http_status(http_status: u16) -> kv_status {
-    match http_status {
-        400 => KV_STATUS_BAD_REQUEST,
-        401 => KV_STATUS_UNAUTHORIZED,
-        403 => KV_STATUS_FORBIDDEN,
-        404 => KV_STATUS_NOT_FOUND,
-        409 => KV_STATUS_CONFLICT,
-        429 => KV_STATUS_THROTTLED,
-        500..=599 => KV_STATUS_SERVER_ERROR,
-        _ => KV_STATUS_SERVICE_ERROR,
-    }
+/// The `kv_status` value a C caller gets for `err`.
+pub fn status_of(err: &Error) -> kv_status {
+    status_of_kind(err.kind)
+}
+
+/// The error kind a (non-OK) status value stands for; `None` for OK and unknown values.
+pub fn kind_of(status: kv_status) -> Option<ErrorKind> {
+    info(status).and_then(|row| row.kind)
 }
 
 /// Static NUL-terminated description of a status ("unknown status" for values kv never issued).
@@ -292,15 +348,33 @@ mod tests {
     }
 
     #[test]
-    fn service_codes_map_exactly() {
-        assert_eq!(from_service_code("SecretNotFound"), Some(KV_STATUS_SECRET_NOT_FOUND));
-        assert_eq!(from_service_code("ForbiddenByRbac"), Some(KV_STATUS_FORBIDDEN_BY_RBAC));
-        assert_eq!(from_service_code("throttled"), Some(KV_STATUS_THROTTLED));
-        assert_eq!(from_service_code("SomethingNew"), None);
-        assert_eq!(from_http_status(404), KV_STATUS_NOT_FOUND);
-        assert_eq!(from_http_status(503), KV_STATUS_SERVER_ERROR);
-        assert_eq!(from_http_status(418), KV_STATUS_SERVICE_ERROR);
+    fn every_kind_maps_to_a_distinct_documented_status_and_back() {
+        let header = include_str!("../../include/kv.h");
+        let mut seen = std::collections::HashSet::new();
+        for &kind in ErrorKind::ALL {
+            let status = status_of_kind(kind);
+            assert_ne!(status, KV_STATUS_OK, "{kind:?}");
+            assert!(seen.insert(status), "{kind:?} shares status {status} with another kind");
+            assert_eq!(kind_of(status), Some(kind), "round trip of {kind:?}");
+            let row = info(status).expect("a row");
+            assert_ne!(description(status), "unknown status\0", "{kind:?}");
+            // Documented in kv.h: a doc comment right above its #define.
+            let define = format!("#define KV_STATUS_{} {}\n", row.name, status);
+            let at = header.find(&define).unwrap_or_else(|| panic!("kv.h lacks {define}"));
+            assert!(header[..at].trim_end().ends_with("*/"), "KV_STATUS_{} has no doc comment in kv.h", row.name);
+        }
+        // And every non-OK row stands for a kind.
+        assert_eq!(seen.len(), STATUS_TABLE.len() - 1);
+        assert_eq!(kind_of(KV_STATUS_OK), None);
+        assert_eq!(kind_of(12345), None);
+        let e = Error::new(ErrorKind::SecretNotFound, "x");
+        assert_eq!(status_of(&e), KV_STATUS_SECRET_NOT_FOUND);
+    }
+
+    #[test]
+    fn descriptions() {
         assert_eq!(description(KV_STATUS_TIMEOUT), "timed out\0");
+        assert_eq!(description(KV_STATUS_OK), "ok\0");
         assert_eq!(description(12345), "unknown status\0");
     }
 }
