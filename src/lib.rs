@@ -29,3 +29,4 @@ pub mod wait;
 
 pub use client::{Client, ClientOptions};
 pub use error::{Error, Result};
+pub use http::cancel::CallContext;

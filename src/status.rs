@@ -65,6 +65,10 @@ pub const KV_STATUS_TOO_MANY_REDIRECTS: kv_status = 111;
 /// same resource (an unauthenticated probe's challenge), so the token was never sent there. The
 /// message names the target.
 pub const KV_STATUS_REDIRECT_REFUSED: kv_status = 112;
+/// The call was cancelled through its call context (`kv_call_context_cancel`) before it
+/// completed. A request already sent may have taken effect; a connection interrupted by the
+/// cancellation is closed, never reused.
+pub const KV_STATUS_CANCELLED: kv_status = 120;
 
 // --- authentication (200–299): getting or presenting a token failed locally ---------------------
 
@@ -171,6 +175,7 @@ pub static STATUS_TABLE: &[StatusInfo] = &[
     row!(KV_STATUS_OUTCOME_UNKNOWN, "OUTCOME_UNKNOWN", None, "the request may have taken effect; it was not resent"),
     row!(KV_STATUS_TOO_MANY_REDIRECTS, "TOO_MANY_REDIRECTS", None, "too many redirects, or a redirect loop"),
     row!(KV_STATUS_REDIRECT_REFUSED, "REDIRECT_REFUSED", None, "a redirect to another origin was not followed"),
+    row!(KV_STATUS_CANCELLED, "CANCELLED", None, "the call was cancelled"),
     row!(KV_STATUS_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED", None, "the credential could not get a token"),
     row!(
         KV_STATUS_CHALLENGE_RESOURCE_MISMATCH,

@@ -173,7 +173,7 @@ impl IdentityPlatform {
                         Level::Warn,
                         format_args!("POST {url} (token) failed; retry {} in {:?}", retries_done + 1, wait),
                     );
-                    std::thread::sleep(wait);
+                    crate::http::cancel::sleep(wait, "token request")?;
                     retries_done += 1;
                 }
                 RetryDecision::GiveUp => return interpret(outcome?, &url, auth),

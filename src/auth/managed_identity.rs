@@ -253,7 +253,8 @@ impl ManagedIdentityCredential {
                 if let RetryDecision::RetryAfter(wait) =
                     retry::decide(&retry_options, retries, server_delay, Some(remaining), fastrand::f64())
                 {
-                    std::thread::sleep(wait);
+                    // A cancellation ends the sleep; the next request then fails as cancelled.
+                    let _ = crate::http::cancel::sleep(wait, "token request");
                     retries += 1;
                     continue;
                 }

@@ -2,6 +2,7 @@
 //! JSON headers, client request id, verb override), authorizes them through the vault's
 //! challenge, retries what is retriable within an overall deadline, and logs with redaction.
 
+pub mod cancel;
 pub mod log;
 pub mod pipeline;
 pub mod resend;

@@ -5,6 +5,7 @@ use crate::auth::challenge;
 use crate::auth::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcome};
 use crate::auth::Credential;
 use crate::error::{Error, Redactions, Result};
+use crate::http::cancel;
 use crate::http::log::{self, Level};
 use crate::http::resend::{self, Effect};
 use crate::http::retry::{self, RetryDecision, RetryOptions};
@@ -163,7 +164,9 @@ pub struct Pipeline {
     agent: ureq::Agent,
     vault: VaultUrl,
     options: PipelineOptions,
-    auth: ChallengeAuth,
+    auth: Arc<ChallengeAuth>,
+    /// The call context every call of this pipeline runs under ([`Pipeline::with_context`]).
+    context: Option<Arc<cancel::CallContext>>,
 }
 
 impl Pipeline {
@@ -172,7 +175,20 @@ impl Pipeline {
         let vault = VaultUrl::parse(vault_url, options.allow_insecure_http)?;
         let agent = transport::build_agent(&options.transport)?;
         let auth = ChallengeAuth::new(credential, &vault.host(), options.verify_challenge_resource);
-        Ok(Pipeline { agent, vault, options, auth })
+        Ok(Pipeline { agent, vault, options, auth: Arc::new(auth), context: None })
+    }
+
+    /// The same pipeline (sharing its connection pool, credential, token cache and challenge
+    /// state) running every call under `context`: cancellable from any thread, bounded by the
+    /// context's deadline too (see [`cancel`]).
+    pub fn with_context(&self, context: Arc<cancel::CallContext>) -> Pipeline {
+        Pipeline {
+            agent: self.agent.clone(),
+            vault: self.vault.clone(),
+            options: self.options.clone(),
+            auth: self.auth.clone(),
+            context: Some(context),
+        }
     }
 
     /// The vault base URL.
@@ -184,7 +200,23 @@ impl Pipeline {
     /// Failures are resent as [`resend`](crate::http::resend) allows; redirects are followed
     /// as described at [`MAX_REDIRECTS`].
     pub fn send(&self, request: &Request) -> Result<Response> {
-        let deadline = Instant::now() + self.options.call_timeout;
+        match &self.context {
+            Some(context) => cancel::scoped(context, || self.send_in_context(request)),
+            None => self.send_in_context(request),
+        }
+    }
+
+    /// Sleeps for `d` between two calls of one operation (polling), under this pipeline's
+    /// context: a cancellation ends the sleep with `KV_STATUS_CANCELLED`.
+    pub fn sleep(&self, d: Duration, what: &str) -> Result<()> {
+        match &self.context {
+            Some(context) => cancel::scoped(context, || cancel::sleep(d, what)),
+            None => cancel::sleep(d, what),
+        }
+    }
+
+    fn send_in_context(&self, request: &Request) -> Result<Response> {
+        let deadline = cancel::deadline_within(Instant::now() + self.options.call_timeout);
         let mut url = self.url_for(request)?;
         let client_request_id = new_request_id();
         let effect = resend::effect(request.method, &request.target);
@@ -375,6 +407,9 @@ impl Pipeline {
     /// the call, whatever the credential made of it.
     fn within_deadline<T>(&self, deadline: Instant, url: &str, outcome: Result<T>) -> Result<T> {
         outcome.map_err(|e| {
+            if cancel::is_cancelled() {
+                return cancel::error(&log::redact_url(url));
+            }
             if Instant::now() < deadline {
                 return e;
             }
@@ -437,6 +472,7 @@ impl Pipeline {
         let once = authorization.is_some() && effect == Effect::Repeats;
         let mut retries_done = 0;
         loop {
+            cancel::check(&log::redact_url(url))?;
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
             if remaining.is_zero() {
@@ -492,7 +528,7 @@ impl Pipeline {
                             wait
                         ),
                     );
-                    std::thread::sleep(wait);
+                    cancel::sleep(wait, &log::redact_url(url))?;
                     retries_done += 1;
                 }
                 RetryDecision::GiveUp => return outcome,
@@ -515,7 +551,8 @@ impl Pipeline {
                 let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
                 let sent = self.agent.run(configured);
                 let unsent = matches!(&sent, Err(e) if transport::failed_before_sending(e));
-                (transport::receive(sent, url, MAX_BODY_BYTES), unsent)
+                let received = transport::receive(sent, url, MAX_BODY_BYTES);
+                (received.map_err(|e| cancel::explain(e, &log::redact_url(url))), unsent)
             }
             Err(e) => (Err(e), true),
         }
