@@ -2,8 +2,16 @@ package kv_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,7 +29,7 @@ import (
 func slowVault(t *testing.T) (*kv.Client, *atomic.Int32) {
 	t.Helper()
 	var authorized atomic.Int32
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com/tenant", resource="https://vault.azure.net"`)
 			w.WriteHeader(http.StatusUnauthorized)
@@ -34,9 +42,12 @@ func slowVault(t *testing.T) (*kv.Client, *atomic.Int32) {
 		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
+	caDER, leaf := testCertificates(t)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf}}
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cred, err := kv.NewStaticTokenCredential("slow-vault-token")
@@ -52,12 +63,42 @@ func slowVault(t *testing.T) (*kv.Client, *atomic.Int32) {
 	return client, &authorized
 }
 
+// testCertificates makes a CA (its DER) and a server certificate for 127.0.0.1 signed by it
+// (rustls refuses a self-signed leaf such as httptest's own as a trust anchor).
+func testCertificates(t *testing.T) ([]byte, tls.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kv test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caTmpl, &leafKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caDER, tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}
+}
+
 func TestContextCancelFromAnotherGoroutineEndsASlowCall(t *testing.T) {
 	client, authorized := slowVault(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelled := make(chan time.Time, 1)
 	go func() {
-		for authorized.Load() == 0 {
+		for start := time.Now(); authorized.Load() == 0 && time.Since(start) < 10*time.Second; {
 			time.Sleep(5 * time.Millisecond)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -127,7 +168,7 @@ func TestContextCancelEndsAListsPageFetch(t *testing.T) {
 	}
 	defer it.Close()
 	go func() {
-		for authorized.Load() == 0 {
+		for start := time.Now(); authorized.Load() == 0 && time.Since(start) < 10*time.Second; {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
