@@ -408,7 +408,7 @@ impl Pipeline {
     fn within_deadline<T>(&self, deadline: Instant, url: &str, outcome: Result<T>) -> Result<T> {
         outcome.map_err(|e| {
             if cancel::is_cancelled() {
-                return cancel::error(&log::redact_url(url));
+                return cancel::error(log::redact_url(url));
             }
             if Instant::now() < deadline {
                 return e;
@@ -472,7 +472,7 @@ impl Pipeline {
         let once = authorization.is_some() && effect == Effect::Repeats;
         let mut retries_done = 0;
         loop {
-            cancel::check(&log::redact_url(url))?;
+            cancel::check(log::redact_url(url))?;
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
             if remaining.is_zero() {
@@ -528,7 +528,7 @@ impl Pipeline {
                             wait
                         ),
                     );
-                    cancel::sleep(wait, &log::redact_url(url))?;
+                    cancel::sleep(wait, log::redact_url(url))?;
                     retries_done += 1;
                 }
                 RetryDecision::GiveUp => return outcome,
@@ -552,7 +552,7 @@ impl Pipeline {
                 let sent = self.agent.run(configured);
                 let unsent = matches!(&sent, Err(e) if transport::failed_before_sending(e));
                 let received = transport::receive(sent, url, MAX_BODY_BYTES);
-                (received.map_err(|e| cancel::explain(e, &log::redact_url(url))), unsent)
+                (received.map_err(|e| cancel::explain(e, log::redact_url(url))), unsent)
             }
             Err(e) => (Err(e), true),
         }
