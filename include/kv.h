@@ -95,6 +95,15 @@
 typedef struct kv_blob kv_blob;
 
 /**
+ * A cancellation handle with an optional deadline, for the calls of a client made with
+ * `kv_client_with_context`. Thread-safe: `kv_call_context_cancel`,
+ * `kv_call_context_set_deadline_ms` and `kv_call_context_is_cancelled` may be called from any
+ * thread at any time, also while calls run under the context. A cancelled context stays
+ * cancelled: use a new one for new work.
+ */
+typedef struct kv_call_context kv_call_context;
+
+/**
  * A certificate as returned by a call: identifiers, attributes, the DER certificate and its
  * X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
  * thread. Free with `kv_certificate_free`.
@@ -480,6 +489,13 @@ typedef uint32_t kv_key_rotation_action;
 #define KV_STATUS_REDIRECT_REFUSED 112
 
 /**
+ * The call was cancelled through its call context (`kv_call_context_cancel`) before it
+ * completed. A request already sent may have taken effect; a connection interrupted by the
+ * cancellation is closed, never reused.
+ */
+#define KV_STATUS_CANCELLED 120
+
+/**
  * The credential could not produce a token.
  */
 #define KV_STATUS_AUTHENTICATION_FAILED 200
@@ -853,6 +869,51 @@ typedef uint32_t kv_key_rotation_action;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates a call context: not cancelled, no deadline. Free it with `kv_call_context_free`.
+ */
+kv_status kv_call_context_new(struct kv_call_context **out, struct kv_error **err_out);
+
+/**
+ * Sets the context's deadline to `ms` milliseconds from now (0 removes the deadline). A call
+ * under the context that has not finished by then fails with `KV_STATUS_TIMEOUT`; the client's
+ * own call timeout still applies too (the earlier of the two ends the call).
+ */
+kv_status kv_call_context_set_deadline_ms(const struct kv_call_context *ctx,
+                                          uint64_t ms,
+                                          struct kv_error **err_out);
+
+/**
+ * Cancels every call running under the context, and every later one: each returns
+ * `KV_STATUS_CANCELLED` within about 100 ms, whether it is connecting, waiting for a reply,
+ * sleeping before a retry or waiting for a token. A connection interrupted by it is closed,
+ * never reused; a request already sent may have taken effect. May be called from any thread
+ * (a signal handler excepted), any number of times. NULL is ignored.
+ */
+void kv_call_context_cancel(const struct kv_call_context *ctx);
+
+/**
+ * Whether `kv_call_context_cancel` was called on the context (false for NULL).
+ */
+bool kv_call_context_is_cancelled(const struct kv_call_context *ctx);
+
+/**
+ * Frees a call context. NULL is accepted. Clients made with it keep their own reference, so
+ * it may be freed while they are in use (they can then no longer be cancelled through it).
+ */
+void kv_call_context_free(struct kv_call_context *ctx);
+
+/**
+ * Writes to `*out` a client that shares `c`'s connection pool, credential, token cache and
+ * settings, and runs every call (and every page an iterator made from it fetches) under `ctx`.
+ * Cheap: make one per operation or request of the host. `c` and `ctx` are not consumed and may
+ * be freed before the new client, which is freed with `kv_client_free`.
+ */
+kv_status kv_client_with_context(const struct kv_client *c,
+                                 const struct kv_call_context *ctx,
+                                 struct kv_client **out,
+                                 struct kv_error **err_out);
 
 /**
  * New options with defaults: api-version 2025-07-01, challenge resource verified, HTTPS only,

@@ -557,6 +557,11 @@ inline std::vector<std::pair<std::string, std::string>> own(
     return out;
 }
 
+/// A duration as milliseconds for kv (negative as 0).
+inline std::uint64_t ms64(std::chrono::milliseconds d) noexcept {
+    return d.count() <= 0 ? 0u : static_cast<std::uint64_t>(d.count());
+}
+
 inline std::uint32_t clamp_ms(std::chrono::milliseconds d) noexcept {
     if (d.count() <= 0) {
         return 0;
@@ -1022,6 +1027,10 @@ public:
     ClientOptions& set_read_timeout_ms(std::uint64_t ms) { return done(try_set_read_timeout_ms(ms)); }
     Result<void> try_set_call_timeout_ms(std::uint64_t ms) { return number(ms, kv_client_options_set_call_timeout_ms); }
     ClientOptions& set_call_timeout_ms(std::uint64_t ms) { return done(try_set_call_timeout_ms(ms)); }
+    /// The timeouts as std::chrono durations (rounded up to whole milliseconds).
+    ClientOptions& set_connect_timeout(std::chrono::milliseconds d) { return set_connect_timeout_ms(detail::ms64(d)); }
+    ClientOptions& set_read_timeout(std::chrono::milliseconds d) { return set_read_timeout_ms(detail::ms64(d)); }
+    ClientOptions& set_call_timeout(std::chrono::milliseconds d) { return set_call_timeout_ms(detail::ms64(d)); }
     Result<void> try_set_max_retries(std::uint32_t retries) {
         kv_client_options* o = handle();
         return detail::void_call([&](kv_error** err) { return kv_client_options_set_max_retries(o, retries, err); });
@@ -1034,6 +1043,9 @@ public:
     }
     ClientOptions& set_retry_delay_ms(std::uint64_t initial_ms, std::uint64_t max_ms) {
         return done(try_set_retry_delay_ms(initial_ms, max_ms));
+    }
+    ClientOptions& set_retry_delay(std::chrono::milliseconds initial, std::chrono::milliseconds max) {
+        return set_retry_delay_ms(detail::ms64(initial), detail::ms64(max));
     }
 
 private:
@@ -1082,6 +1094,7 @@ public:
         return detail::void_call([&](kv_error** err) { return kv_credential_options_set_timeout_ms(o, ms, err); });
     }
     CredentialOptions& set_timeout_ms(std::uint64_t ms) { return done(try_set_timeout_ms(ms)); }
+    CredentialOptions& set_timeout(std::chrono::milliseconds d) { return set_timeout_ms(detail::ms64(d)); }
     /// Whether certificate credentials send the certificate chain (x5c).
     Result<void> try_set_send_certificate_chain(bool on) {
         kv_credential_options* o = handle();
@@ -1115,6 +1128,9 @@ public:
             [&](kv_error** err) { return kv_credential_options_set_imds_probe_timeout_ms(o, ms, err); });
     }
     CredentialOptions& set_imds_probe_timeout_ms(std::uint64_t ms) { return done(try_set_imds_probe_timeout_ms(ms)); }
+    CredentialOptions& set_imds_probe_timeout(std::chrono::milliseconds d) {
+        return set_imds_probe_timeout_ms(detail::ms64(d));
+    }
 
 private:
     kv_credential_options* handle() { return ensure<kv_credential_options_new>(); }
@@ -1827,6 +1843,54 @@ public:
  * Client
  * ------------------------------------------------------------------------------------------- */
 
+/// A cancellation handle with an optional deadline (kv_call_context), for the calls of a client
+/// made with `Client::with_context`. `cancel()` may be called from any thread (also while calls
+/// run): each call under the context then throws (or returns) kv::Error with
+/// KV_STATUS_CANCELLED within about 100 ms, whether it is connecting, waiting for a reply,
+/// sleeping before a retry or waiting for a token. A deadline ends them with KV_STATUS_TIMEOUT.
+/// A cancelled context stays cancelled: use a new one for new work.
+class CallContext : public unique_handle<kv_call_context, kv_call_context_free> {
+public:
+    using unique_handle::unique_handle;
+    CallContext() noexcept = default;
+
+    /// A new context: not cancelled, no deadline.
+    static Result<CallContext> try_create() {
+        return detail::out_call<CallContext>(
+            [](kv_call_context** out, kv_error** err) { return kv_call_context_new(out, err); });
+    }
+    static CallContext create() { return try_create().value(); }
+
+    /// Sets the deadline `timeout` from now (rounded up to whole milliseconds; zero or negative
+    /// means at once). The client's own call timeout still applies too.
+    template <typename Rep, typename Period>
+    Result<void> try_set_deadline(std::chrono::duration<Rep, Period> timeout) const {
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
+        const std::uint64_t v = ms < 1 ? 1u : static_cast<std::uint64_t>(ms);
+        return detail::void_call([&](kv_error** err) { return kv_call_context_set_deadline_ms(get(), v, err); });
+    }
+    template <typename Rep, typename Period>
+    const CallContext& set_deadline(std::chrono::duration<Rep, Period> timeout) const {
+        try_set_deadline(timeout).value();
+        return *this;
+    }
+    /// Sets the deadline to the time point `at` of any clock.
+    template <typename Clock, typename Duration>
+    const CallContext& set_deadline(std::chrono::time_point<Clock, Duration> at) const {
+        return set_deadline(at - Clock::now());
+    }
+    /// Removes the deadline.
+    const CallContext& clear_deadline() const {
+        detail::void_call([&](kv_error** err) { return kv_call_context_set_deadline_ms(get(), 0, err); }).value();
+        return *this;
+    }
+    /// Cancels every call under the context, and every later one. Any thread, idempotent.
+    void cancel() const noexcept { kv_call_context_cancel(get()); }
+    /// Whether cancel() was called.
+    bool is_cancelled() const noexcept { return kv_call_context_is_cancelled(get()); }
+};
+
+
 /// A Key Vault client for one vault. Thread-safe: const methods may run concurrently.
 /// Every operation X has a throwing form X(...) and a non-throwing try_X(...) -> Result.
 /// `version` "" means the latest version.
@@ -1848,6 +1912,22 @@ public:
         }
         return detail::out_call<Client>(
             [&](kv_client** out, kv_error** err) { return kv_client_new(u, cred.get(), opts.get(), out, err); });
+    }
+
+    /// A client sharing this one's connections, credential and token cache whose every call
+    /// (and every page its iterators fetch) runs under `ctx` (kv_client_with_context): cancelled
+    /// by `ctx.cancel()` from any thread, bounded by `ctx`'s deadline. Cheap: make one per
+    /// operation. `ctx` may be destroyed first (the new client keeps its own reference).
+    Result<Client> try_with_context(const CallContext& ctx) const {
+        return detail::out_call<Client>(
+            [&](kv_client** out, kv_error** err) { return kv_client_with_context(get(), ctx.get(), out, err); });
+    }
+    Client with_context(const CallContext& ctx) const { return try_with_context(ctx).value(); }
+    /// A client whose calls must end within `timeout` from now (a CallContext with that
+    /// deadline): KV_STATUS_TIMEOUT after it.
+    template <typename Rep, typename Period>
+    Client with_timeout(std::chrono::duration<Rep, Period> timeout) const {
+        return with_context(CallContext::create().set_deadline(timeout));
     }
 
     /* ---- secrets ---------------------------------------------------------------------------- */

@@ -88,6 +88,10 @@ error_kinds! {
     /// same resource (an unauthenticated probe's challenge), so the token was never sent there. The
     /// message names the target.
     RedirectRefused,
+    /// The call was cancelled through its call context ([`crate::CallContext`]) before it
+    /// completed. A request already sent may have taken effect; a connection interrupted by the
+    /// cancellation is closed, never reused.
+    Cancelled,
     // authentication: getting or presenting a token failed locally.
     /// The credential could not produce a token.
     AuthenticationFailed,

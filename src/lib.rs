@@ -28,5 +28,6 @@ pub mod secrets;
 pub mod vault;
 
 pub use error::{Error, ErrorKind, Result};
+pub use http::cancel::CallContext;
 pub use vault::{client, paging, wait};
 pub use vault::{Client, ClientOptions};

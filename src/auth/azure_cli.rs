@@ -283,6 +283,10 @@ fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output> {
                 }
                 return Ok(Output { status, stdout, stderr });
             }
+            Ok(None) if crate::http::cancel::is_cancelled() => {
+                kill(&mut child);
+                return Err(crate::http::cancel::error("Azure CLI"));
+            }
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
             Ok(None) => {
                 kill(&mut child);

@@ -20,6 +20,7 @@
 use crate::auth::deadline;
 use crate::auth::token::{AccessToken, TokenRequest};
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::cancel;
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -133,7 +134,8 @@ impl TokenCache {
             Found::MustFetch(slot) => {
                 let fetching = Fetching(Some(slot));
                 let result = deadline::scoped(deadline, || fetch(request));
-                fetching.finish(result, Instant::now() < deadline)
+                // A fetch cut short by the call's deadline or cancellation is not remembered.
+                fetching.finish(result, Instant::now() < deadline && !cancel::is_cancelled())
             }
         }
     }
@@ -164,7 +166,13 @@ impl TokenCache {
         }
         let mut state = slot.state.lock();
         while state.fetching {
-            if Instant::now() >= deadline || (slot.done.wait_until(&mut state, deadline).timed_out() && state.fetching)
+            if cancel::is_cancelled() {
+                return Err(cancel::error("waiting for a token"));
+            }
+            if Instant::now() >= deadline
+                || (slot.done.wait_until(&mut state, cancel::wait_slice(deadline)).timed_out()
+                    && state.fetching
+                    && Instant::now() >= deadline)
             {
                 return usable(state.token.as_ref(), SystemTime::now()).ok_or_else(waited_too_long);
             }
@@ -222,7 +230,11 @@ impl TokenCache {
             if Instant::now() >= deadline {
                 return Found::Answer(usable(state.token.as_ref(), now).ok_or_else(waited_too_long));
             }
-            slot.done.wait_until(&mut state, deadline);
+            if cancel::is_cancelled() {
+                return Found::Answer(Err(cancel::error("waiting for a token")));
+            }
+            // Sliced under a call context, so a cancellation is seen while waiting.
+            slot.done.wait_until(&mut state, cancel::wait_slice(deadline));
         }
     }
 

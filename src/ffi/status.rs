@@ -67,6 +67,10 @@ pub const KV_STATUS_TOO_MANY_REDIRECTS: kv_status = 111;
 /// same resource (an unauthenticated probe's challenge), so the token was never sent there. The
 /// message names the target.
 pub const KV_STATUS_REDIRECT_REFUSED: kv_status = 112;
+/// The call was cancelled through its call context (`kv_call_context_cancel`) before it
+/// completed. A request already sent may have taken effect; a connection interrupted by the
+/// cancellation is closed, never reused.
+pub const KV_STATUS_CANCELLED: kv_status = 120;
 
 // --- authentication (200–299): getting or presenting a token failed locally ---------------------
 
@@ -219,6 +223,7 @@ pub static STATUS_TABLE: &[StatusInfo] = &[
         "REDIRECT_REFUSED",
         "a redirect to another origin was not followed"
     ),
+    row!(KV_STATUS_CANCELLED, Some(ErrorKind::Cancelled), "CANCELLED", "the call was cancelled"),
     row!(
         KV_STATUS_AUTHENTICATION_FAILED,
         Some(ErrorKind::AuthenticationFailed),

@@ -3,6 +3,7 @@
 //! logs, the vault's base URL, and the request and reply types the vault pipeline carries.
 //! Nothing here knows about tokens or challenges: `auth/` and `vault/` build on it.
 
+pub mod cancel;
 pub mod log;
 pub mod request;
 pub mod resend;

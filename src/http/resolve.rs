@@ -19,7 +19,7 @@ use std::time::Instant;
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// Most addresses ureq keeps per host.
 const MAX_ADDRS: usize = 16;
@@ -41,10 +41,17 @@ impl Resolver for DeferredResolver {
     }
 }
 
-/// ureq's default connector chain, preceded by the lookup of deferred host names.
-#[derive(Debug, Default)]
+/// kv's connector chain ([`crate::http::cancel::connector`]), preceded by the lookup of
+/// deferred host names.
+#[derive(Debug)]
 pub struct ResolveOnConnect {
-    inner: DefaultConnector,
+    inner: Box<dyn Connector<(), Out = Box<dyn Transport>>>,
+}
+
+impl Default for ResolveOnConnect {
+    fn default() -> Self {
+        ResolveOnConnect { inner: Box::new(crate::http::cancel::connector()) }
+    }
 }
 
 impl Connector<()> for ResolveOnConnect {
@@ -55,6 +62,9 @@ impl Connector<()> for ResolveOnConnect {
             return self.inner.connect(details, chained);
         }
         let addrs = lookup(details.uri, details.config, details.timeout)?;
+        if crate::http::cancel::is_cancelled() {
+            return Err(ureq::Error::Io(std::io::Error::other("cancelled")));
+        }
         let resolved = ConnectionDetails {
             uri: details.uri,
             addrs,

@@ -7,6 +7,7 @@
 //! deterministic and easy to test. [`run`] is the only place that sleeps between attempts.
 
 use crate::error::{Error, Result};
+use crate::http::cancel;
 use crate::http::log::{self, Level};
 use crate::http::transport::RawReply;
 use std::fmt;
@@ -229,6 +230,9 @@ pub fn run(
 ) -> Result<RawReply> {
     let mut retries_done = 0;
     loop {
+        if cancel::is_cancelled() {
+            return Err(cancel::error(&what.to_string()));
+        }
         let started = Instant::now();
         let remaining = deadline.saturating_duration_since(started);
         if remaining.is_zero() {
@@ -250,7 +254,7 @@ pub fn run(
                     Level::Warn,
                     format_args!("{what} failed ({failure}); retry {} in {wait:?}", retries_done + 1),
                 );
-                std::thread::sleep(wait);
+                cancel::sleep(wait, &what.to_string())?;
                 retries_done += 1;
             }
             RetryDecision::GiveUp => return outcome,

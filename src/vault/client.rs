@@ -3,6 +3,7 @@
 
 use crate::auth::Credential;
 use crate::error::{Error, Result};
+use crate::http::cancel::CallContext;
 use crate::vault::pipeline::{Pipeline, PipelineOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,5 +77,15 @@ impl Client {
     /// The vault URL's origin (`https://host[:port]`).
     pub fn vault_url(&self) -> String {
         self.pipeline.vault().origin().to_owned()
+    }
+
+    /// A client sharing this one's connection pool, credential, token cache and challenge
+    /// state, whose every call (and every page a list fetches) runs under `context`: a
+    /// [`CallContext::cancel`] from any thread ends the call with `ErrorKind::Cancelled` (within
+    /// ~100 ms, whether it is connecting, waiting for a reply, sleeping before a retry or
+    /// waiting for a token), and the context's deadline bounds the call like the call timeout
+    /// (then `ErrorKind::Timeout`). Cheap: no connection or token is copied.
+    pub fn with_context(&self, context: Arc<CallContext>) -> Client {
+        Client { pipeline: Arc::new(self.pipeline.with_context(context)) }
     }
 }

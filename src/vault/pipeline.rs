@@ -3,6 +3,7 @@
 
 use crate::auth::Credential;
 use crate::error::{CallDiagnostics, Error, ErrorKind, Redactions, Result};
+use crate::http::cancel;
 use crate::http::log::{self, Level};
 use crate::http::request::{Method, Request, Response};
 use crate::http::resend::{self, Effect};
@@ -62,7 +63,9 @@ pub struct Pipeline {
     agent: ureq::Agent,
     vault: VaultUrl,
     options: PipelineOptions,
-    auth: ChallengeAuth,
+    auth: Arc<ChallengeAuth>,
+    /// The call context every call of this pipeline runs under ([`Pipeline::with_context`]).
+    context: Option<Arc<cancel::CallContext>>,
 }
 
 impl Pipeline {
@@ -71,7 +74,20 @@ impl Pipeline {
         let vault = VaultUrl::parse(vault_url, options.allow_insecure_http)?;
         let agent = transport::build_agent(&options.transport)?;
         let auth = ChallengeAuth::new(credential, vault.host(), options.verify_challenge_resource);
-        Ok(Pipeline { agent, vault, options, auth })
+        Ok(Pipeline { agent, vault, options, auth: Arc::new(auth), context: None })
+    }
+
+    /// The same pipeline (sharing its connection pool, credential, token cache and challenge
+    /// state) running every call under `context`: cancellable from any thread, bounded by the
+    /// context's deadline too (see [`cancel`]).
+    pub fn with_context(&self, context: Arc<cancel::CallContext>) -> Pipeline {
+        Pipeline {
+            agent: self.agent.clone(),
+            vault: self.vault.clone(),
+            options: self.options.clone(),
+            auth: self.auth.clone(),
+            context: Some(context),
+        }
     }
 
     /// The vault base URL.
@@ -85,9 +101,28 @@ impl Pipeline {
     /// A failure carries the call's diagnostics: the client request id its requests carried,
     /// how many it sent and the time taken.
     pub fn send(&self, request: &Request) -> Result<Response> {
+        match &self.context {
+            Some(context) => cancel::scoped(context, || self.send_in_context(request)),
+            None => self.send_in_context(request),
+        }
+    }
+
+    /// Sleeps for `d` between two calls of one operation (polling), under this pipeline's
+    /// context: a cancellation ends the sleep with `ErrorKind::Cancelled`.
+    pub fn sleep(&self, d: Duration, what: &str) -> Result<()> {
+        match &self.context {
+            Some(context) => cancel::scoped(context, || cancel::sleep(d, what)),
+            None => cancel::sleep(d, what),
+        }
+    }
+
+    /// [`Pipeline::send`] under the current call context; a failure carries the call's
+    /// diagnostics (client request id, attempts, elapsed time).
+    fn send_in_context(&self, request: &Request) -> Result<Response> {
         let started = Instant::now();
         let call = CallState { client_request_id: new_request_id(), attempts: Cell::new(0) };
-        self.send_call(request, started + self.options.call_timeout, &call).map_err(|mut e| {
+        let deadline = cancel::deadline_within(started + self.options.call_timeout);
+        self.send_call(request, deadline, &call).map_err(|mut e| {
             let attempts = call.attempts.get();
             let client_request_id = if attempts > 0 { call.client_request_id } else { String::new() };
             e.diagnostics = Some(Box::new(CallDiagnostics { client_request_id, attempts, elapsed: started.elapsed() }));
@@ -286,6 +321,9 @@ impl Pipeline {
     /// the call, whatever the credential made of it.
     fn within_deadline<T>(&self, deadline: Instant, url: &str, outcome: Result<T>) -> Result<T> {
         outcome.map_err(|e| {
+            if cancel::is_cancelled() {
+                return cancel::error(log::redact_url(url));
+            }
             if Instant::now() < deadline {
                 return e;
             }
@@ -402,7 +440,8 @@ impl Pipeline {
                 let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
                 let sent = self.agent.run(configured);
                 let unsent = matches!(&sent, Err(e) if transport::failed_before_sending(e));
-                (transport::receive(sent, url, MAX_BODY_BYTES), unsent)
+                let received = transport::receive(sent, url, MAX_BODY_BYTES);
+                (received.map_err(|e| cancel::explain(e, log::redact_url(url))), unsent)
             }
             Err(e) => (Err(e), true),
         }

@@ -77,7 +77,7 @@ impl Client {
                 Some(d) => d - now,
                 None => delay,
             };
-            std::thread::sleep(delay.min(left));
+            self.pipeline.sleep(delay.min(left), what)?;
             delay = (delay * 2).min(MAX_POLL_DELAY);
         }
     }

@@ -40,8 +40,10 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -366,6 +368,66 @@ TEST(settings_errors_both_forms) {
 
     kv::KeyRotationPolicy p;
     CHECK_THROWS_KV(p.add_action(kv::KeyRotationAction::Rotate, "P30D", "P30D"), KV_STATUS_INVALID_ARGUMENT, {});
+}
+
+// A listener that accepts TCP connections and never answers: a TLS handshake with it waits.
+class SilentServer {
+public:
+    SilentServer() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 8) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+            throw std::runtime_error("SilentServer: cannot listen");
+        }
+        port_ = ntohs(addr.sin_port);
+    }
+    SilentServer(const SilentServer&) = delete;
+    SilentServer& operator=(const SilentServer&) = delete;
+    ~SilentServer() { ::close(fd_); }
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+TEST(call_context_cancel_from_another_thread_and_deadline) {
+    using namespace std::chrono_literals;
+    SilentServer silent;
+    kv::ClientOptions opts;
+    opts.set_max_retries(0).set_connect_timeout(20s).set_read_timeout(20s).set_call_timeout(30s);
+    const kv::Client slow(silent.url(), kv::Credential::static_token("t"), opts);
+
+    // Cancelled from another thread while waiting for the server.
+    const kv::CallContext ctx = kv::CallContext::create();
+    const kv::Client cancellable = slow.with_context(ctx);
+    std::chrono::steady_clock::time_point cancelled_at;
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(200ms);
+        cancelled_at = std::chrono::steady_clock::now();
+        ctx.cancel();
+    });
+    const auto r = cancellable.try_get_secret("s");
+    const auto returned = std::chrono::steady_clock::now();
+    canceller.join();
+    CHECK(!r.ok());
+    CHECK_EQ(r.status(), static_cast<kv_status>(KV_STATUS_CANCELLED));
+    CHECK(ctx.is_cancelled());
+    CHECK(returned - cancelled_at < 500ms);
+    // Later calls under the cancelled context fail at once.
+    CHECK_THROWS_KV(cancellable.get_secret("s"), KV_STATUS_CANCELLED, {});
+
+    // A deadline as a std::chrono duration ends the call with KV_STATUS_TIMEOUT.
+    const auto started = std::chrono::steady_clock::now();
+    CHECK_THROWS_KV(slow.with_timeout(300ms).get_secret("s"), KV_STATUS_TIMEOUT, {});
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    const kv::CallContext at = kv::CallContext::create();
+    at.set_deadline(std::chrono::steady_clock::now() + 200ms);
+    CHECK_THROWS_KV(slow.with_context(at).get_secret("s"), KV_STATUS_TIMEOUT, {});
 }
 
 TEST(client_construction_errors) {

@@ -7,6 +7,7 @@ package kv
 import "C"
 
 import (
+	"context"
 	"encoding/json"
 	"runtime"
 	"time"
@@ -393,26 +394,42 @@ func takeContacts(p *C.kv_certificate_contacts) []Contact {
 }
 
 // outCall runs a kv call that writes one handle (PP is the handle's pointer type) and converts it.
-func outCall[PP any, T any](c *Client, call func(*C.kv_client, *PP, **C.kv_error) C.kv_status, take func(PP) T) (T, error) {
+func outCall[PP any, T any](ctx context.Context, c *Client, call func(*C.kv_client, *PP, **C.kv_error) C.kv_status, take func(PP) T) (T, error) {
 	var zero T
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return zero, err
 	}
 	var out PP
 	var e *C.kv_error
 	st := call(p, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return zero, err
 	}
 	return take(out), nil
 }
 
+// listCall runs a kv call that writes an iterator; the iterator fetches its pages under ctx.
+func listCall[PP any, T any](ctx context.Context, c *Client, call func(*C.kv_client, *PP, **C.kv_error) C.kv_status, take func(PP) *Iterator[T]) (*Iterator[T], error) {
+	p, cl, err := c.acquireList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out PP
+	var e *C.kv_error
+	st := call(p, &out, &e)
+	cl.release()
+	if err := cl.check(st, e); err != nil {
+		return nil, err
+	}
+	return attach(cl, take(out)), nil
+}
+
 // CreateCertificate starts creating a certificate (a new version) with policy and opts (nil =
 // none); it returns the pending operation (kv_client_create_certificate). Wait with
 // WaitForCertificate.
-func (c *Client) CreateCertificate(name string, policy CertificatePolicy, opts *CertificateOptions) (CertificateOperation, error) {
+func (c *Client) CreateCertificate(ctx context.Context, name string, policy CertificatePolicy, opts *CertificateOptions) (CertificateOperation, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
@@ -429,28 +446,28 @@ func (c *Client) CreateCertificate(name string, policy CertificatePolicy, opts *
 		return CertificateOperation{}, err
 	}
 	defer C.kv_certificate_options_free(co)
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
 		return C.kv_client_create_certificate(p, n, cp, co, out, e)
 	}, takeOperation)
 }
 
 // WaitForCertificate waits until the creation finishes and returns the certificate
 // (kv_client_wait_for_certificate); a failed operation returns its error like a service error.
-func (c *Client) WaitForCertificate(name string, timeout time.Duration) (Certificate, error) {
+func (c *Client) WaitForCertificate(ctx context.Context, name string, timeout time.Duration) (Certificate, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
 	if a.err != nil {
 		return Certificate{}, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_certificate(p, n, waitMillis(timeout), out, e)
 	}, takeCertificate)
 }
 
 // ImportCertificate imports a certificate with its private key: PEM (a PRIVATE KEY block and the
 // certificates) or PKCS#12 bytes with password (kv_client_import_certificate). policy may be nil.
-func (c *Client) ImportCertificate(name string, data []byte, password string, policy *CertificatePolicy, opts *CertificateOptions) (Certificate, error) {
+func (c *Client) ImportCertificate(ctx context.Context, name string, data []byte, password string, policy *CertificatePolicy, opts *CertificateOptions) (Certificate, error) {
 	var a cArgs
 	defer a.free()
 	n, pw := a.str("name", name), a.secretStr("password", password)
@@ -475,26 +492,26 @@ func (c *Client) ImportCertificate(name string, data []byte, password string, po
 	defer C.kv_certificate_options_free(co)
 	d, dlen := payload(data)
 	defer runtime.KeepAlive(data)
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_import_certificate(p, n, d, dlen, pw, cp, co, out, e)
 	}, takeCertificate)
 }
 
 // GetCertificate gets a certificate (kv_client_get_certificate); version "" = latest.
-func (c *Client) GetCertificate(name, version string) (Certificate, error) {
+func (c *Client) GetCertificate(ctx context.Context, name, version string) (Certificate, error) {
 	var a cArgs
 	defer a.free()
 	n, v := a.str("name", name), a.optStr("version", version)
 	if a.err != nil {
 		return Certificate{}, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_certificate(p, n, v, out, e)
 	}, takeCertificate)
 }
 
 // UpdateCertificateProperties sets enabled and tags of a version (kv_client_update_certificate_properties).
-func (c *Client) UpdateCertificateProperties(name, version string, opts CertificateOptions) (Certificate, error) {
+func (c *Client) UpdateCertificateProperties(ctx context.Context, name, version string, opts CertificateOptions) (Certificate, error) {
 	var a cArgs
 	defer a.free()
 	n, v := a.str("name", name), a.optStr("version", version)
@@ -506,12 +523,12 @@ func (c *Client) UpdateCertificateProperties(name, version string, opts Certific
 		return Certificate{}, err
 	}
 	defer C.kv_certificate_options_free(co)
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_update_certificate_properties(p, n, v, co, out, e)
 	}, takeCertificate)
 }
 
-func (c *Client) policyCall(name string, policy *CertificatePolicy, get bool) (CertificatePolicy, error) {
+func (c *Client) policyCall(ctx context.Context, name string, policy *CertificatePolicy, get bool) (CertificatePolicy, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
@@ -526,7 +543,7 @@ func (c *Client) policyCall(name string, policy *CertificatePolicy, get bool) (C
 		}
 		defer C.kv_certificate_policy_free(cp)
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return CertificatePolicy{}, err
 	}
@@ -538,60 +555,60 @@ func (c *Client) policyCall(name string, policy *CertificatePolicy, get bool) (C
 	} else {
 		st = C.kv_client_update_certificate_policy(p, n, cp, &out, &e)
 	}
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return CertificatePolicy{}, err
 	}
 	return takePolicy(out)
 }
 
 // GetCertificatePolicy gets a certificate's policy (kv_client_get_certificate_policy).
-func (c *Client) GetCertificatePolicy(name string) (CertificatePolicy, error) {
-	return c.policyCall(name, nil, true)
+func (c *Client) GetCertificatePolicy(ctx context.Context, name string) (CertificatePolicy, error) {
+	return c.policyCall(ctx, name, nil, true)
 }
 
 // UpdateCertificatePolicy updates a certificate's policy (zero members are kept) and returns it
 // (kv_client_update_certificate_policy).
-func (c *Client) UpdateCertificatePolicy(name string, policy CertificatePolicy) (CertificatePolicy, error) {
-	return c.policyCall(name, &policy, false)
+func (c *Client) UpdateCertificatePolicy(ctx context.Context, name string, policy CertificatePolicy) (CertificatePolicy, error) {
+	return c.policyCall(ctx, name, &policy, false)
 }
 
-func (c *Client) operationByName(name string, call func(*C.kv_client, *C.char, **C.kv_certificate_operation, **C.kv_error) C.kv_status) (CertificateOperation, error) {
+func (c *Client) operationByName(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_certificate_operation, **C.kv_error) C.kv_status) (CertificateOperation, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
 	if a.err != nil {
 		return CertificateOperation{}, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
 		return call(p, n, out, e)
 	}, takeOperation)
 }
 
 // GetCertificateOperation gets the pending (or last) creation operation (kv_client_get_certificate_operation).
-func (c *Client) GetCertificateOperation(name string) (CertificateOperation, error) {
-	return c.operationByName(name, func(p *C.kv_client, n *C.char, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
+func (c *Client) GetCertificateOperation(ctx context.Context, name string) (CertificateOperation, error) {
+	return c.operationByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_certificate_operation(p, n, out, e)
 	})
 }
 
 // CancelCertificateOperation requests cancellation of the pending operation (kv_client_cancel_certificate_operation).
-func (c *Client) CancelCertificateOperation(name string) (CertificateOperation, error) {
-	return c.operationByName(name, func(p *C.kv_client, n *C.char, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
+func (c *Client) CancelCertificateOperation(ctx context.Context, name string) (CertificateOperation, error) {
+	return c.operationByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
 		return C.kv_client_cancel_certificate_operation(p, n, out, e)
 	})
 }
 
 // DeleteCertificateOperation deletes the pending operation (kv_client_delete_certificate_operation).
-func (c *Client) DeleteCertificateOperation(name string) (CertificateOperation, error) {
-	return c.operationByName(name, func(p *C.kv_client, n *C.char, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
+func (c *Client) DeleteCertificateOperation(ctx context.Context, name string) (CertificateOperation, error) {
+	return c.operationByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_certificate_operation, e **C.kv_error) C.kv_status {
 		return C.kv_client_delete_certificate_operation(p, n, out, e)
 	})
 }
 
 // MergeCertificate merges a certificate signed outside the vault: chain holds DER certificates,
 // the signed one first (kv_client_merge_certificate).
-func (c *Client) MergeCertificate(name string, chain [][]byte, opts *CertificateOptions) (Certificate, error) {
+func (c *Client) MergeCertificate(ctx context.Context, name string, chain [][]byte, opts *CertificateOptions) (Certificate, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
@@ -621,78 +638,78 @@ func (c *Client) MergeCertificate(name string, chain [][]byte, opts *Certificate
 		return Certificate{}, err
 	}
 	defer C.kv_certificate_options_free(co)
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_merge_certificate(p, n, pptr, lptr, C.size_t(len(chain)), co, out, e)
 	}, takeCertificate)
 }
 
-func (c *Client) certificateByName(name string, call func(*C.kv_client, *C.char, **C.kv_certificate, **C.kv_error) C.kv_status) (Certificate, error) {
+func (c *Client) certificateByName(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_certificate, **C.kv_error) C.kv_status) (Certificate, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
 	if a.err != nil {
 		return Certificate{}, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status { return call(p, n, out, e) }, takeCertificate)
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status { return call(p, n, out, e) }, takeCertificate)
 }
 
 // DeleteCertificate deletes a certificate and all its versions (soft delete); see
 // WaitForDeletedCertificate (kv_client_delete_certificate).
-func (c *Client) DeleteCertificate(name string) (Certificate, error) {
-	return c.certificateByName(name, func(p *C.kv_client, n *C.char, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+func (c *Client) DeleteCertificate(ctx context.Context, name string) (Certificate, error) {
+	return c.certificateByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_delete_certificate(p, n, out, e)
 	})
 }
 
 // GetDeletedCertificate gets a deleted certificate (kv_client_get_deleted_certificate).
-func (c *Client) GetDeletedCertificate(name string) (Certificate, error) {
-	return c.certificateByName(name, func(p *C.kv_client, n *C.char, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+func (c *Client) GetDeletedCertificate(ctx context.Context, name string) (Certificate, error) {
+	return c.certificateByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_deleted_certificate(p, n, out, e)
 	})
 }
 
 // RecoverDeletedCertificate recovers a deleted certificate (kv_client_recover_deleted_certificate).
-func (c *Client) RecoverDeletedCertificate(name string) (Certificate, error) {
-	return c.certificateByName(name, func(p *C.kv_client, n *C.char, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+func (c *Client) RecoverDeletedCertificate(ctx context.Context, name string) (Certificate, error) {
+	return c.certificateByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_recover_deleted_certificate(p, n, out, e)
 	})
 }
 
 // WaitForDeletedCertificate waits until a deleted certificate has reached the deleted
 // collection (kv_client_wait_for_deleted_certificate).
-func (c *Client) WaitForDeletedCertificate(name string, timeout time.Duration) error {
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+func (c *Client) WaitForDeletedCertificate(ctx context.Context, name string, timeout time.Duration) error {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_deleted_certificate(p, n, waitMillis(timeout), e)
 	})
 }
 
 // WaitForRecoveredCertificate waits until a recovered certificate is back
 // (kv_client_wait_for_recovered_certificate).
-func (c *Client) WaitForRecoveredCertificate(name string, timeout time.Duration) error {
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+func (c *Client) WaitForRecoveredCertificate(ctx context.Context, name string, timeout time.Duration) error {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_recovered_certificate(p, n, waitMillis(timeout), e)
 	})
 }
 
 // PurgeDeletedCertificate purges a deleted certificate permanently (kv_client_purge_deleted_certificate).
-func (c *Client) PurgeDeletedCertificate(name string) error {
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+func (c *Client) PurgeDeletedCertificate(ctx context.Context, name string) error {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_purge_deleted_certificate(p, n, e)
 	})
 }
 
 // BackupCertificate backs up all versions of a certificate (kv_client_backup_certificate).
-func (c *Client) BackupCertificate(name string) ([]byte, error) {
-	return c.blobByName(name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
+func (c *Client) BackupCertificate(ctx context.Context, name string) ([]byte, error) {
+	return c.blobByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
 		return C.kv_client_backup_certificate(p, n, out, e)
 	})
 }
 
 // RestoreCertificate restores a certificate from a backup (kv_client_restore_certificate).
-func (c *Client) RestoreCertificate(backup []byte) (Certificate, error) {
+func (c *Client) RestoreCertificate(ctx context.Context, backup []byte) (Certificate, error) {
 	b, blen := payload(backup)
 	defer runtime.KeepAlive(backup)
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate, e **C.kv_error) C.kv_status {
 		return C.kv_client_restore_certificate(p, b, blen, out, e)
 	}, takeCertificate)
 }
@@ -716,47 +733,47 @@ func newCertificateIterator(p *C.kv_certificate_iter) *CertificateIterator {
 
 // ListCertificates lists the vault's certificates; includePending adds unfinished ones
 // (kv_client_list_certificates).
-func (c *Client) ListCertificates(includePending bool) (*CertificateIterator, error) {
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_iter, e **C.kv_error) C.kv_status {
+func (c *Client) ListCertificates(ctx context.Context, includePending bool) (*CertificateIterator, error) {
+	return listCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_iter, e **C.kv_error) C.kv_status {
 		return C.kv_client_list_certificates(p, C.bool(includePending), out, e)
 	}, newCertificateIterator)
 }
 
 // ListCertificateVersions lists the versions of a certificate (kv_client_list_certificate_versions).
-func (c *Client) ListCertificateVersions(name string) (*CertificateIterator, error) {
+func (c *Client) ListCertificateVersions(ctx context.Context, name string) (*CertificateIterator, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
 	if a.err != nil {
 		return nil, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_iter, e **C.kv_error) C.kv_status {
+	return listCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_iter, e **C.kv_error) C.kv_status {
 		return C.kv_client_list_certificate_versions(p, n, out, e)
 	}, newCertificateIterator)
 }
 
 // ListDeletedCertificates lists deleted certificates (kv_client_list_deleted_certificates).
-func (c *Client) ListDeletedCertificates(includePending bool) (*CertificateIterator, error) {
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_iter, e **C.kv_error) C.kv_status {
+func (c *Client) ListDeletedCertificates(ctx context.Context, includePending bool) (*CertificateIterator, error) {
+	return listCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_iter, e **C.kv_error) C.kv_status {
 		return C.kv_client_list_deleted_certificates(p, C.bool(includePending), out, e)
 	}, newCertificateIterator)
 }
 
 // DownloadCertificate returns the certificate with its private key through its secret, in format
 // (password protects PKCS#12) (kv_client_download_certificate). The bytes are secret: Wipe them.
-func (c *Client) DownloadCertificate(name, version string, format CertificateFormat, password string) ([]byte, error) {
+func (c *Client) DownloadCertificate(ctx context.Context, name, version string, format CertificateFormat, password string) ([]byte, error) {
 	var a cArgs
 	defer a.free()
 	n, v, pw := a.str("name", name), a.optStr("version", version), a.secretStr("password", password)
 	if a.err != nil {
 		return nil, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_blob, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_blob, e **C.kv_error) C.kv_status {
 		return C.kv_client_download_certificate(p, n, v, C.kv_certificate_format(format), pw, out, e)
 	}, takeBlob)
 }
 
-func (c *Client) issuerWrite(name string, opts IssuerOptions, set bool) (Issuer, error) {
+func (c *Client) issuerWrite(ctx context.Context, name string, opts IssuerOptions, set bool) (Issuer, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
@@ -768,7 +785,7 @@ func (c *Client) issuerWrite(name string, opts IssuerOptions, set bool) (Issuer,
 		return Issuer{}, err
 	}
 	defer C.kv_issuer_options_free(co)
-	return outCall(c, func(p *C.kv_client, out **C.kv_issuer, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_issuer, e **C.kv_error) C.kv_status {
 		if set {
 			return C.kv_client_set_certificate_issuer(p, n, co, out, e)
 		}
@@ -777,35 +794,35 @@ func (c *Client) issuerWrite(name string, opts IssuerOptions, set bool) (Issuer,
 }
 
 // SetCertificateIssuer creates or replaces an issuer (kv_client_set_certificate_issuer).
-func (c *Client) SetCertificateIssuer(name string, opts IssuerOptions) (Issuer, error) {
-	return c.issuerWrite(name, opts, true)
+func (c *Client) SetCertificateIssuer(ctx context.Context, name string, opts IssuerOptions) (Issuer, error) {
+	return c.issuerWrite(ctx, name, opts, true)
 }
 
 // UpdateCertificateIssuer updates an issuer (kv_client_update_certificate_issuer).
-func (c *Client) UpdateCertificateIssuer(name string, opts IssuerOptions) (Issuer, error) {
-	return c.issuerWrite(name, opts, false)
+func (c *Client) UpdateCertificateIssuer(ctx context.Context, name string, opts IssuerOptions) (Issuer, error) {
+	return c.issuerWrite(ctx, name, opts, false)
 }
 
-func (c *Client) issuerByName(name string, call func(*C.kv_client, *C.char, **C.kv_issuer, **C.kv_error) C.kv_status) (Issuer, error) {
+func (c *Client) issuerByName(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_issuer, **C.kv_error) C.kv_status) (Issuer, error) {
 	var a cArgs
 	defer a.free()
 	n := a.str("name", name)
 	if a.err != nil {
 		return Issuer{}, a.err
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_issuer, e **C.kv_error) C.kv_status { return call(p, n, out, e) }, takeIssuer)
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_issuer, e **C.kv_error) C.kv_status { return call(p, n, out, e) }, takeIssuer)
 }
 
 // GetCertificateIssuer gets an issuer (kv_client_get_certificate_issuer).
-func (c *Client) GetCertificateIssuer(name string) (Issuer, error) {
-	return c.issuerByName(name, func(p *C.kv_client, n *C.char, out **C.kv_issuer, e **C.kv_error) C.kv_status {
+func (c *Client) GetCertificateIssuer(ctx context.Context, name string) (Issuer, error) {
+	return c.issuerByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_issuer, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_certificate_issuer(p, n, out, e)
 	})
 }
 
 // DeleteCertificateIssuer deletes an issuer (kv_client_delete_certificate_issuer).
-func (c *Client) DeleteCertificateIssuer(name string) (Issuer, error) {
-	return c.issuerByName(name, func(p *C.kv_client, n *C.char, out **C.kv_issuer, e **C.kv_error) C.kv_status {
+func (c *Client) DeleteCertificateIssuer(ctx context.Context, name string) (Issuer, error) {
+	return c.issuerByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_issuer, e **C.kv_error) C.kv_status {
 		return C.kv_client_delete_certificate_issuer(p, n, out, e)
 	})
 }
@@ -814,8 +831,8 @@ func (c *Client) DeleteCertificateIssuer(name string) (Issuer, error) {
 type IssuerIterator = Iterator[Issuer]
 
 // ListCertificateIssuers lists the issuers (kv_client_list_certificate_issuers).
-func (c *Client) ListCertificateIssuers() (*IssuerIterator, error) {
-	return outCall(c, func(p *C.kv_client, out **C.kv_issuer_iter, e **C.kv_error) C.kv_status {
+func (c *Client) ListCertificateIssuers(ctx context.Context) (*IssuerIterator, error) {
+	return listCall(ctx, c, func(p *C.kv_client, out **C.kv_issuer_iter, e **C.kv_error) C.kv_status {
 		return C.kv_client_list_certificate_issuers(p, out, e)
 	}, func(it *C.kv_issuer_iter) *IssuerIterator {
 		return newIterator(unsafe.Pointer(it), func(p unsafe.Pointer) (Issuer, bool, error) {
@@ -833,7 +850,7 @@ func (c *Client) ListCertificateIssuers() (*IssuerIterator, error) {
 }
 
 // SetCertificateContacts replaces the vault's certificate contacts (kv_client_set_certificate_contacts).
-func (c *Client) SetCertificateContacts(contacts []Contact) ([]Contact, error) {
+func (c *Client) SetCertificateContacts(ctx context.Context, contacts []Contact) ([]Contact, error) {
 	list := C.kv_certificate_contacts_new()
 	defer C.kv_certificate_contacts_free(list)
 	for _, ct := range contacts {
@@ -850,21 +867,21 @@ func (c *Client) SetCertificateContacts(contacts []Contact) ([]Contact, error) {
 			return nil, err
 		}
 	}
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_contacts, e **C.kv_error) C.kv_status {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_contacts, e **C.kv_error) C.kv_status {
 		return C.kv_client_set_certificate_contacts(p, list, out, e)
 	}, takeContacts)
 }
 
 // GetCertificateContacts gets the vault's certificate contacts (kv_client_get_certificate_contacts).
-func (c *Client) GetCertificateContacts() ([]Contact, error) {
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_contacts, e **C.kv_error) C.kv_status {
+func (c *Client) GetCertificateContacts(ctx context.Context) ([]Contact, error) {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_contacts, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_certificate_contacts(p, out, e)
 	}, takeContacts)
 }
 
 // DeleteCertificateContacts deletes the vault's certificate contacts (kv_client_delete_certificate_contacts).
-func (c *Client) DeleteCertificateContacts() ([]Contact, error) {
-	return outCall(c, func(p *C.kv_client, out **C.kv_certificate_contacts, e **C.kv_error) C.kv_status {
+func (c *Client) DeleteCertificateContacts(ctx context.Context) ([]Contact, error) {
+	return outCall(ctx, c, func(p *C.kv_client, out **C.kv_certificate_contacts, e **C.kv_error) C.kv_status {
 		return C.kv_client_delete_certificate_contacts(p, out, e)
 	}, takeContacts)
 }

@@ -220,18 +220,6 @@ func (c *Client) free(byFinalizer bool) {
 	}
 }
 
-// acquire returns the native client with the read lock held (calls may run concurrently), or
-// ErrClosed. Every C call is followed by c.release().
-func (c *Client) acquire() (*C.kv_client, error) {
-	if c == nil {
-		return nil, ErrClosed
-	}
-	if p := c.h.rlock(); p != nil {
-		return (*C.kv_client)(p), nil
-	}
-	return nil, ErrClosed
-}
-
 // release drops the read lock and keeps c (and so its finalizer) alive until after the C call.
 func (c *Client) release() {
 	c.h.runlock()

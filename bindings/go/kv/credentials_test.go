@@ -53,7 +53,7 @@ func TestCallbackCredential(t *testing.T) {
 	must(t, "Close credential (the client keeps it)", cr.Close())
 
 	name := uniqueName("go-cb")
-	_, err = c.SetSecret(name, []byte("via callback"), nil)
+	_, err = c.SetSecret(ctx, name, []byte("via callback"), nil)
 	must(t, "SetSecret", err)
 	if vaultHTTP != "" {
 		defer expectReachedAs(t, "/secrets/"+name, "mi:imds:client_id=go-callback")
@@ -64,7 +64,7 @@ func TestCallbackCredential(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if s, err := c.GetSecret(name, ""); err != nil || string(s.Value) != "via callback" {
+			if s, err := c.GetSecret(ctx, name, ""); err != nil || string(s.Value) != "via callback" {
 				t.Errorf("GetSecret: %q %v", s.Value, err)
 			}
 		}()
@@ -111,7 +111,7 @@ func TestCallbackCredentialFailures(t *testing.T) {
 			cl, err := kv.NewClient(vaultURL, cr, testOptions())
 			must(t, "NewClient", err)
 			defer cl.Close()
-			_, err = cl.GetSecret("anything", "")
+			_, err = cl.GetSecret(ctx, "anything", "")
 			e := expectStatus(t, "GetSecret", err, kv.ErrAuthenticationFailed)
 			if !strings.Contains(e.Message, c.want) {
 				t.Errorf("message %q lacks %q", e.Message, c.want)
@@ -133,7 +133,7 @@ func TestCallbackCredentialFinalized(t *testing.T) {
 		must(t, "NewCallbackCredential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())
 		must(t, "NewClient", err)
-		_, err = c.GetRandomBytes(8)
+		_, err = c.GetRandomBytes(ctx, 8)
 		must(t, "GetRandomBytes", err)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
@@ -159,10 +159,10 @@ func TestManagedIdentityCredential(t *testing.T) {
 	c, err := kv.NewClient(vaultURL, cr, testOptions())
 	must(t, "NewClient", err)
 	defer c.Close()
-	_, err = c.GetRandomBytes(16)
+	_, err = c.GetRandomBytes(ctx, 16)
 	must(t, "GetRandomBytes with a managed identity token", err)
 	name := uniqueName("mi-as")
-	_, err = c.SetSecret(name, []byte("set with the App Service identity"), nil)
+	_, err = c.SetSecret(ctx, name, []byte("set with the App Service identity"), nil)
 	must(t, "SetSecret with a managed identity token", err)
 	expectReachedAs(t, "/secrets/"+name, "mi:appservice:system")
 
@@ -173,10 +173,10 @@ func TestManagedIdentityCredential(t *testing.T) {
 	c2, err := kv.NewClient(vaultURL, cr2, testOptions())
 	must(t, "NewClient", err)
 	defer c2.Close()
-	_, err = c2.GetRandomBytes(16)
+	_, err = c2.GetRandomBytes(ctx, 16)
 	must(t, "GetRandomBytes (user-assigned)", err)
 	name2 := uniqueName("mi-user")
-	_, err = c2.SetSecret(name2, []byte("set with the user-assigned identity"), nil)
+	_, err = c2.SetSecret(ctx, name2, []byte("set with the user-assigned identity"), nil)
 	must(t, "SetSecret (user-assigned)", err)
 	expectReachedAs(t, "/secrets/"+name2, "mi:appservice:client_id=00000000-0000-0000-0000-000000000001")
 
@@ -187,7 +187,7 @@ func TestManagedIdentityCredential(t *testing.T) {
 	c4, err := kv.NewClient(vaultURL, forged, testOptions())
 	must(t, "NewClient", err)
 	defer c4.Close()
-	_, err = c4.GetRandomBytes(16)
+	_, err = c4.GetRandomBytes(ctx, 16)
 	expectStatus(t, "GetRandomBytes with a forged token", err, kv.ErrUnauthorized)
 
 	// The wrong identity header is refused by the endpoint: authentication fails.
@@ -198,7 +198,7 @@ func TestManagedIdentityCredential(t *testing.T) {
 	c3, err := kv.NewClient(vaultURL, cr3, testOptions())
 	must(t, "NewClient", err)
 	defer c3.Close()
-	_, err = c3.GetRandomBytes(16)
+	_, err = c3.GetRandomBytes(ctx, 16)
 	expectStatus(t, "GetRandomBytes with a refused identity", err, kv.ErrAuthenticationFailed)
 }
 
@@ -241,7 +241,7 @@ func TestClientCredentialsReachTheVault(t *testing.T) {
 		c, err := kv.NewClient(vaultURL, tc.cred, testOptions())
 		must(t, "NewClient", err)
 		name := uniqueName("go-app")
-		_, err = c.SetSecret(name, []byte("set by an app"), nil)
+		_, err = c.SetSecret(ctx, name, []byte("set by an app"), nil)
 		must(t, "SetSecret as "+tc.subject, err)
 		c.Close()
 		expectReachedAs(t, "/secrets/"+name, tc.subject)
@@ -260,7 +260,7 @@ func TestClientCredentialsReachTheVault(t *testing.T) {
 	}{{wrong, "AADSTS7000215"}, {impostor, "AADSTS700027"}} {
 		c, err := kv.NewClient(vaultURL, tc.cred, testOptions())
 		must(t, "NewClient", err)
-		_, err = c.GetSecret("anything", "")
+		_, err = c.GetSecret(ctx, "anything", "")
 		c.Close()
 		e := expectStatus(t, "GetSecret with refused app credentials", err, kv.ErrAuthenticationFailed)
 		if e != nil && !strings.Contains(e.Message, tc.code) {
@@ -292,7 +292,7 @@ func TestIdentityPlatformCredentials(t *testing.T) {
 	for _, cr := range []*kv.Credential{secretCred, certCred} {
 		c, err := kv.NewClient(vaultURL, cr, testOptions())
 		must(t, "NewClient", err)
-		_, err = c.GetSecret("anything", "")
+		_, err = c.GetSecret(ctx, "anything", "")
 		expectStatus(t, "GetSecret", err, kv.ErrAuthenticationFailed)
 		c.Close()
 	}
@@ -332,7 +332,7 @@ func TestEnvironmentCredentials(t *testing.T) {
 	defer cli.Close()
 	c, err := kv.NewClient(vaultURL, cli, testOptions())
 	must(t, "NewClient", err)
-	_, err = c.GetSecret("anything", "")
+	_, err = c.GetSecret(ctx, "anything", "")
 	expectStatus(t, "GetSecret with az missing", err, kv.ErrAuthenticationFailed)
 	c.Close()
 
@@ -346,7 +346,7 @@ func TestEnvironmentCredentials(t *testing.T) {
 	defer def2.Close()
 	c, err = kv.NewClient(vaultURL, def2, testOptions())
 	must(t, "NewClient", err)
-	_, err = c.GetSecret("anything", "")
+	_, err = c.GetSecret(ctx, "anything", "")
 	e = expectStatus(t, "GetSecret with the default chain", err, kv.ErrAuthenticationFailed)
 	if e != nil && !strings.Contains(e.Message, "AzureCliCredential") {
 		t.Errorf("the default chain's message does not list its unavailable credential: %q", e.Message)

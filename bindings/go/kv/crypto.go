@@ -6,7 +6,10 @@ package kv
 */
 import "C"
 
-import "runtime"
+import (
+	"context"
+	"runtime"
+)
 
 // CryptoResult is the result of a crypto call (a copy of kv_crypto_result; the native result
 // is zeroized and freed at once).
@@ -79,7 +82,7 @@ func (cp *CryptoParams) native() (*C.kv_crypto_params, error) {
 }
 
 // cryptoCall runs one of kv's (name, version, alg, data, params) crypto calls.
-func (c *Client) cryptoCall(name, version string, data []byte, params *CryptoParams,
+func (c *Client) cryptoCall(ctx context.Context, name, version string, data []byte, params *CryptoParams,
 	call func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status,
 ) (CryptoResult, error) {
 	var a cArgs
@@ -93,7 +96,7 @@ func (c *Client) cryptoCall(name, version string, data []byte, params *CryptoPar
 		return CryptoResult{}, err
 	}
 	defer C.kv_crypto_params_free(cp)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return CryptoResult{}, err
 	}
@@ -101,9 +104,9 @@ func (c *Client) cryptoCall(name, version string, data []byte, params *CryptoPar
 	var out *C.kv_crypto_result
 	var e *C.kv_error
 	st := call(p, cname, cver, d, dlen, cp, &out, &e)
-	c.release()
+	cl.release()
 	runtime.KeepAlive(data)
-	if err := takeError(st, e); err != nil {
+	if err := cl.check(st, e); err != nil {
 		return CryptoResult{}, err
 	}
 	return takeCryptoResult(out), nil
@@ -112,22 +115,22 @@ func (c *Client) cryptoCall(name, version string, data []byte, params *CryptoPar
 // Sign signs a digest with a vault key (kv_client_sign; version "" = latest). The digest must
 // be exactly as long as the algorithm's hash (32 bytes for RS256, PS256, ES256, ES256K; 48 for
 // *384; 64 for *512). The result's Value is the signature (ECDSA: raw r || s).
-func (c *Client) Sign(name, version string, alg SignatureAlgorithm, digest []byte) (CryptoResult, error) {
-	return c.cryptoCall(name, version, digest, nil, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, _ *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
+func (c *Client) Sign(ctx context.Context, name, version string, alg SignatureAlgorithm, digest []byte) (CryptoResult, error) {
+	return c.cryptoCall(ctx, name, version, digest, nil, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, _ *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
 		return C.kv_client_sign(p, n, v, C.kv_signature_algorithm(alg), d, dlen, out, e)
 	})
 }
 
 // SignData hashes data locally with the algorithm's hash, then signs the digest with a vault
 // key (kv_client_sign_data).
-func (c *Client) SignData(name, version string, alg SignatureAlgorithm, data []byte) (CryptoResult, error) {
-	return c.cryptoCall(name, version, data, nil, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, _ *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
+func (c *Client) SignData(ctx context.Context, name, version string, alg SignatureAlgorithm, data []byte) (CryptoResult, error) {
+	return c.cryptoCall(ctx, name, version, data, nil, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, _ *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
 		return C.kv_client_sign_data(p, n, v, C.kv_signature_algorithm(alg), d, dlen, out, e)
 	})
 }
 
 // verifyCall runs kv_client_verify or kv_client_verify_data.
-func (c *Client) verifyCall(name, version string, data, signature []byte,
+func (c *Client) verifyCall(ctx context.Context, name, version string, data, signature []byte,
 	call func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, s *C.uint8_t, slen C.size_t, valid *C.bool, e **C.kv_error) C.kv_status,
 ) (bool, error) {
 	var a cArgs
@@ -136,7 +139,7 @@ func (c *Client) verifyCall(name, version string, data, signature []byte,
 	if a.err != nil {
 		return false, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -145,10 +148,10 @@ func (c *Client) verifyCall(name, version string, data, signature []byte,
 	var valid C.bool
 	var e *C.kv_error
 	st := call(p, cname, cver, d, dlen, s, slen, &valid, &e)
-	c.release()
+	cl.release()
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(signature)
-	if err := takeError(st, e); err != nil {
+	if err := cl.check(st, e); err != nil {
 		return false, err
 	}
 	return bool(valid), nil
@@ -157,16 +160,16 @@ func (c *Client) verifyCall(name, version string, data, signature []byte,
 // Verify verifies a signature over a digest with a vault key (kv_client_verify; version "" =
 // latest). It returns false, nil for a signature that does not verify. LocalKey.Verify does
 // the same without a request.
-func (c *Client) Verify(name, version string, alg SignatureAlgorithm, digest, signature []byte) (bool, error) {
-	return c.verifyCall(name, version, digest, signature, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, s *C.uint8_t, slen C.size_t, valid *C.bool, e **C.kv_error) C.kv_status {
+func (c *Client) Verify(ctx context.Context, name, version string, alg SignatureAlgorithm, digest, signature []byte) (bool, error) {
+	return c.verifyCall(ctx, name, version, digest, signature, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, s *C.uint8_t, slen C.size_t, valid *C.bool, e **C.kv_error) C.kv_status {
 		return C.kv_client_verify(p, n, v, C.kv_signature_algorithm(alg), d, dlen, s, slen, valid, e)
 	})
 }
 
 // VerifyData hashes data locally, then verifies the signature over the digest with a vault
 // key (kv_client_verify_data).
-func (c *Client) VerifyData(name, version string, alg SignatureAlgorithm, data, signature []byte) (bool, error) {
-	return c.verifyCall(name, version, data, signature, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, s *C.uint8_t, slen C.size_t, valid *C.bool, e **C.kv_error) C.kv_status {
+func (c *Client) VerifyData(ctx context.Context, name, version string, alg SignatureAlgorithm, data, signature []byte) (bool, error) {
+	return c.verifyCall(ctx, name, version, data, signature, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, s *C.uint8_t, slen C.size_t, valid *C.bool, e **C.kv_error) C.kv_status {
 		return C.kv_client_verify_data(p, n, v, C.kv_signature_algorithm(alg), d, dlen, s, slen, valid, e)
 	})
 }
@@ -174,8 +177,8 @@ func (c *Client) VerifyData(name, version string, alg SignatureAlgorithm, data, 
 // Encrypt encrypts plaintext with a vault key (kv_client_encrypt; version "" = latest).
 // params (nil = none) gives the IV and AAD for AES; for AES-GCM the result's IV and Tag are
 // needed to decrypt. The plaintext is passed to kv without a copy.
-func (c *Client) Encrypt(name, version string, alg EncryptionAlgorithm, plaintext []byte, params *CryptoParams) (CryptoResult, error) {
-	return c.cryptoCall(name, version, plaintext, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
+func (c *Client) Encrypt(ctx context.Context, name, version string, alg EncryptionAlgorithm, plaintext []byte, params *CryptoParams) (CryptoResult, error) {
+	return c.cryptoCall(ctx, name, version, plaintext, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
 		return C.kv_client_encrypt(p, n, v, C.kv_encryption_algorithm(alg), d, dlen, cp, out, e)
 	})
 }
@@ -183,24 +186,24 @@ func (c *Client) Encrypt(name, version string, alg EncryptionAlgorithm, plaintex
 // Decrypt decrypts ciphertext with a vault key (kv_client_decrypt). AES-GCM needs the IV and
 // Tag (and the AAD, if one was used) in params; AES-CBC needs the IV. The result's Value is
 // the plaintext.
-func (c *Client) Decrypt(name, version string, alg EncryptionAlgorithm, ciphertext []byte, params *CryptoParams) (CryptoResult, error) {
-	return c.cryptoCall(name, version, ciphertext, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
+func (c *Client) Decrypt(ctx context.Context, name, version string, alg EncryptionAlgorithm, ciphertext []byte, params *CryptoParams) (CryptoResult, error) {
+	return c.cryptoCall(ctx, name, version, ciphertext, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
 		return C.kv_client_decrypt(p, n, v, C.kv_encryption_algorithm(alg), d, dlen, cp, out, e)
 	})
 }
 
 // WrapKey wraps (encrypts) a symmetric key with a vault key (kv_client_wrap_key), e.g.
 // RSA-OAEP-256 with an RSA key or A256KW with an oct key.
-func (c *Client) WrapKey(name, version string, alg EncryptionAlgorithm, key []byte, params *CryptoParams) (CryptoResult, error) {
-	return c.cryptoCall(name, version, key, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
+func (c *Client) WrapKey(ctx context.Context, name, version string, alg EncryptionAlgorithm, key []byte, params *CryptoParams) (CryptoResult, error) {
+	return c.cryptoCall(ctx, name, version, key, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
 		return C.kv_client_wrap_key(p, n, v, C.kv_encryption_algorithm(alg), d, dlen, cp, out, e)
 	})
 }
 
 // UnwrapKey unwraps a wrapped key with a vault key (kv_client_unwrap_key); params as for
 // Decrypt. The result's Value is the unwrapped key.
-func (c *Client) UnwrapKey(name, version string, alg EncryptionAlgorithm, wrappedKey []byte, params *CryptoParams) (CryptoResult, error) {
-	return c.cryptoCall(name, version, wrappedKey, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
+func (c *Client) UnwrapKey(ctx context.Context, name, version string, alg EncryptionAlgorithm, wrappedKey []byte, params *CryptoParams) (CryptoResult, error) {
+	return c.cryptoCall(ctx, name, version, wrappedKey, params, func(p *C.kv_client, n, v *C.char, d *C.uint8_t, dlen C.size_t, cp *C.kv_crypto_params, out **C.kv_crypto_result, e **C.kv_error) C.kv_status {
 		return C.kv_client_unwrap_key(p, n, v, C.kv_encryption_algorithm(alg), d, dlen, cp, out, e)
 	})
 }

@@ -9,7 +9,7 @@
 //	if err != nil { ... }
 //	defer client.Close()
 //
-//	s, err := client.GetSecret("db-password", "")
+//	s, err := client.GetSecret(ctx, "db-password", "")
 //	if errors.Is(err, kv.ErrSecretNotFound) { ... }
 //
 // Credentials: [NewStaticTokenCredential], [NewClientSecretCredential],
@@ -37,8 +37,11 @@
 //     reads the caller's []byte for the duration of the call and copies what it keeps.
 //     Names and other text are passed as C strings; a string holding a NUL byte gives
 //     ErrInvalidArgument.
-//   - Calls block the calling goroutine (its OS thread), bounded by the client's timeouts
-//     ([ClientOptions]); there is no context.Context.
+//   - Every [Client] call takes a context.Context first. Calls block the calling goroutine
+//     (its OS thread), bounded by the client's timeouts ([ClientOptions]) and by the context:
+//     its cancellation or deadline ends the call within about 100 ms (kv_call_context), and
+//     errors.Is(err, context.Canceled) or errors.Is(err, context.DeadlineExceeded) then holds
+//     ([ContextError]).
 //
 // # Building
 //

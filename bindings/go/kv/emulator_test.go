@@ -60,17 +60,17 @@ func rawToken(t *testing.T, scope string) string {
 func roundTrip(t *testing.T, c *kv.Client, prefix, value string) {
 	t.Helper()
 	name := uniqueName(prefix)
-	s, err := c.SetSecret(name, []byte(value), nil)
+	s, err := c.SetSecret(ctx, name, []byte(value), nil)
 	must(t, "SetSecret", err)
-	got, err := c.GetSecret(name, s.Version)
+	got, err := c.GetSecret(ctx, name, s.Version)
 	must(t, "GetSecret", err)
 	if string(got.Value) != value {
 		t.Errorf("value %q", got.Value)
 	}
-	_, err = c.DeleteSecret(name)
+	_, err = c.DeleteSecret(ctx, name)
 	must(t, "DeleteSecret", err)
-	must(t, "WaitForDeletedSecret", c.WaitForDeletedSecret(name, 30*time.Second))
-	must(t, "PurgeDeletedSecret", c.PurgeDeletedSecret(name))
+	must(t, "WaitForDeletedSecret", c.WaitForDeletedSecret(ctx, name, 30*time.Second))
+	must(t, "PurgeDeletedSecret", c.PurgeDeletedSecret(ctx, name))
 }
 
 func TestEmulatorClientSecretCredential(t *testing.T) {
@@ -85,7 +85,7 @@ func TestEmulatorWrongClientSecret(t *testing.T) {
 	cr, err := kv.NewClientSecretCredential(emu(t, "TENANT_ID"), emu(t, "CLIENT_ID"), wrong, emuCredOptions(t))
 	must(t, "NewClientSecretCredential", err)
 	defer cr.Close()
-	_, err = emuClient(t, cr).GetSecret(uniqueName("go-emu-wrong"), "")
+	_, err = emuClient(t, cr).GetSecret(ctx, uniqueName("go-emu-wrong"), "")
 	e := expectStatus(t, "GetSecret with a wrong client secret", err, kv.ErrAuthenticationFailed)
 	if e.HTTPStatus != 401 || !(strings.Contains(e.Message, "invalid_client") || strings.Contains(e.Message, "AADSTS7000215")) {
 		t.Errorf("error: %+v", *e)
@@ -107,7 +107,7 @@ func TestEmulatorManagedIdentity(t *testing.T) {
 	bad, err := kv.NewManagedIdentityCredential(&kv.CredentialOptions{CAFile: emu(t, "CA_FILE")})
 	must(t, "NewManagedIdentityCredential", err)
 	defer bad.Close()
-	_, err = emuClient(t, bad).GetSecret(uniqueName("go-emu-mi-wrong"), "")
+	_, err = emuClient(t, bad).GetSecret(ctx, uniqueName("go-emu-mi-wrong"), "")
 	expectStatus(t, "GetSecret with a wrong identity header", err, kv.ErrAuthenticationFailed)
 }
 
@@ -126,7 +126,7 @@ func TestEmulatorRefusedTokens(t *testing.T) {
 	} {
 		cr, err := kv.NewStaticTokenCredential(token)
 		must(t, "NewStaticTokenCredential", err)
-		_, err = emuClient(t, cr).GetSecret(uniqueName("go-emu-refused"), "")
+		_, err = emuClient(t, cr).GetSecret(ctx, uniqueName("go-emu-refused"), "")
 		cr.Close()
 		if e := expectStatus(t, "a token for "+what, err, kv.ErrUnauthorized); e.HTTPStatus != 401 {
 			t.Errorf("%s: %+v", what, *e)
@@ -135,6 +135,6 @@ func TestEmulatorRefusedTokens(t *testing.T) {
 	cr, err := kv.NewStaticTokenCredential(real)
 	must(t, "NewStaticTokenCredential", err)
 	defer cr.Close()
-	_, err = emuClient(t, cr).GetSecret(uniqueName("go-emu-accepted"), "")
+	_, err = emuClient(t, cr).GetSecret(ctx, uniqueName("go-emu-accepted"), "")
 	expectStatus(t, "the genuine token", err, kv.ErrSecretNotFound)
 }

@@ -27,7 +27,7 @@ func Example() {
 	}
 	defer client.Close()
 
-	s, err := client.GetSecret("db-password", "")
+	s, err := client.GetSecret(ctx, "db-password", "")
 	switch {
 	case errors.Is(err, kv.ErrSecretNotFound):
 		fmt.Println("no such secret")

@@ -146,6 +146,7 @@ var notCalled = map[string]string{
 	"kv_certificate_policy_subject":                      "CertificatePolicy crosses as JSON (kv_certificate_policy_from_json, _to_json)",
 	"kv_certificate_policy_validity_months":              "CertificatePolicy crosses as JSON (kv_certificate_policy_from_json, _to_json)",
 	"kv_certificate_pem":                                 "Certificate.CER is the DER; encoding/pem makes PEM from it",
+	"kv_call_context_is_cancelled":                       "a call's cancellation state is its context.Context's (ctx.Err())",
 }
 
 // TestParityAllFunctions: every function of kv.h (credentials, local keys, accessors, ...) is

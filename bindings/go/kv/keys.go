@@ -7,6 +7,7 @@ package kv
 import "C"
 
 import (
+	"context"
 	"math"
 	"runtime"
 	"time"
@@ -301,7 +302,7 @@ func freeKeyOptions(p *C.kv_key_options) { C.kv_key_options_free(p) }
 // CreateKey creates a key, or a new version of an existing key, of type kty
 // (kv_client_create_key). opts (nil = defaults) may set the size, exponent, curve and
 // properties.
-func (c *Client) CreateKey(name string, kty KeyType, opts *KeyOptions) (Key, error) {
+func (c *Client) CreateKey(ctx context.Context, name string, kty KeyType, opts *KeyOptions) (Key, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
@@ -313,15 +314,15 @@ func (c *Client) CreateKey(name string, kty KeyType, opts *KeyOptions) (Key, err
 		return Key{}, err
 	}
 	defer freeKeyOptions(copts)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
 	var out *C.kv_key
 	var e *C.kv_error
 	st := C.kv_client_create_key(p, cname, C.kv_key_type(kty), copts, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil
@@ -331,7 +332,7 @@ func (c *Client) CreateKey(name string, kty KeyType, opts *KeyOptions) (Key, err
 // (kv_client_import_key_jwk). kv takes the JWK as a C string, so the binding copies it once
 // into C memory and zeroes that copy after the call. opts (nil = none) may set HSM protection
 // and properties.
-func (c *Client) ImportKeyJWK(name string, jwk []byte, opts *KeyOptions) (Key, error) {
+func (c *Client) ImportKeyJWK(ctx context.Context, name string, jwk []byte, opts *KeyOptions) (Key, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
@@ -344,15 +345,15 @@ func (c *Client) ImportKeyJWK(name string, jwk []byte, opts *KeyOptions) (Key, e
 		return Key{}, err
 	}
 	defer freeKeyOptions(copts)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
 	var out *C.kv_key
 	var e *C.kv_error
 	st := C.kv_client_import_key_jwk(p, cname, cjwk, copts, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil
@@ -360,7 +361,7 @@ func (c *Client) ImportKeyJWK(name string, jwk []byte, opts *KeyOptions) (Key, e
 
 // ImportKeyPEM imports a private key given as PEM or DER (PKCS#1, PKCS#8 or SEC1) with
 // kv_client_import_key_pem; the bytes are passed to kv without a copy.
-func (c *Client) ImportKeyPEM(name string, pemOrDER []byte, opts *KeyOptions) (Key, error) {
+func (c *Client) ImportKeyPEM(ctx context.Context, name string, pemOrDER []byte, opts *KeyOptions) (Key, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
@@ -372,7 +373,7 @@ func (c *Client) ImportKeyPEM(name string, pemOrDER []byte, opts *KeyOptions) (K
 		return Key{}, err
 	}
 	defer freeKeyOptions(copts)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
@@ -380,32 +381,32 @@ func (c *Client) ImportKeyPEM(name string, pemOrDER []byte, opts *KeyOptions) (K
 	var out *C.kv_key
 	var e *C.kv_error
 	st := C.kv_client_import_key_pem(p, cname, data, dlen, copts, &out, &e)
-	c.release()
+	cl.release()
 	runtime.KeepAlive(pemOrDER)
-	if err := takeError(st, e); err != nil {
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil
 }
 
 // GetKey gets a key, public members only (kv_client_get_key); version "" = latest.
-func (c *Client) GetKey(name, version string) (Key, error) {
-	return c.keyByNameVersion(name, version, func(p *C.kv_client, n, v *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
+func (c *Client) GetKey(ctx context.Context, name, version string) (Key, error) {
+	return c.keyByNameVersion(ctx, name, version, func(p *C.kv_client, n, v *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_key(p, n, v, out, e)
 	})
 }
 
 // GetKeyAttestation gets a key version with its HSM attestation (Key.Attestation) using
 // kv_client_get_key_attestation; version "" = latest.
-func (c *Client) GetKeyAttestation(name, version string) (Key, error) {
-	return c.keyByNameVersion(name, version, func(p *C.kv_client, n, v *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
+func (c *Client) GetKeyAttestation(ctx context.Context, name, version string) (Key, error) {
+	return c.keyByNameVersion(ctx, name, version, func(p *C.kv_client, n, v *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_key_attestation(p, n, v, out, e)
 	})
 }
 
 // UpdateKeyProperties changes what opts sets on a key version (version "" = latest):
 // enabled, times, exportable, operations, tags, release policy (kv_client_update_key_properties).
-func (c *Client) UpdateKeyProperties(name, version string, opts KeyOptions) (Key, error) {
+func (c *Client) UpdateKeyProperties(ctx context.Context, name, version string, opts KeyOptions) (Key, error) {
 	var a cArgs
 	defer a.free()
 	cname, cver := a.str("name", name), a.optStr("version", version)
@@ -417,15 +418,15 @@ func (c *Client) UpdateKeyProperties(name, version string, opts KeyOptions) (Key
 		return Key{}, err
 	}
 	defer freeKeyOptions(copts)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
 	var out *C.kv_key
 	var e *C.kv_error
 	st := C.kv_client_update_key_properties(p, cname, cver, copts, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil
@@ -434,38 +435,38 @@ func (c *Client) UpdateKeyProperties(name, version string, opts KeyOptions) (Key
 // DeleteKey deletes a key and all its versions (soft delete) and returns the deleted key
 // (kv_client_delete_key). The move to the deleted collection finishes asynchronously on the
 // real service; see WaitForDeletedKey.
-func (c *Client) DeleteKey(name string) (Key, error) {
-	return c.keyByName(name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
+func (c *Client) DeleteKey(ctx context.Context, name string) (Key, error) {
+	return c.keyByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
 		return C.kv_client_delete_key(p, n, out, e)
 	})
 }
 
 // GetDeletedKey gets a deleted key (kv_client_get_deleted_key).
-func (c *Client) GetDeletedKey(name string) (Key, error) {
-	return c.keyByName(name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
+func (c *Client) GetDeletedKey(ctx context.Context, name string) (Key, error) {
+	return c.keyByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_deleted_key(p, n, out, e)
 	})
 }
 
 // RecoverDeletedKey recovers a deleted key (kv_client_recover_deleted_key); it finishes
 // asynchronously on the real service, see WaitForRecoveredKey.
-func (c *Client) RecoverDeletedKey(name string) (Key, error) {
-	return c.keyByName(name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
+func (c *Client) RecoverDeletedKey(ctx context.Context, name string) (Key, error) {
+	return c.keyByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
 		return C.kv_client_recover_deleted_key(p, n, out, e)
 	})
 }
 
 // RotateKey creates a new version of a key with the same type and parameters
 // (kv_client_rotate_key).
-func (c *Client) RotateKey(name string) (Key, error) {
-	return c.keyByName(name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
+func (c *Client) RotateKey(ctx context.Context, name string) (Key, error) {
+	return c.keyByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_key, e **C.kv_error) C.kv_status {
 		return C.kv_client_rotate_key(p, n, out, e)
 	})
 }
 
 // PurgeDeletedKey purges a deleted key permanently (kv_client_purge_deleted_key).
-func (c *Client) PurgeDeletedKey(name string) error {
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+func (c *Client) PurgeDeletedKey(ctx context.Context, name string) error {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_purge_deleted_key(p, n, e)
 	})
 }
@@ -473,17 +474,17 @@ func (c *Client) PurgeDeletedKey(name string) error {
 // WaitForDeletedKey waits until a deleted key has reached the deleted collection, polling
 // (kv_client_wait_for_deleted_key); ErrTimeout after timeout (rounded up to milliseconds,
 // at most about 49 days).
-func (c *Client) WaitForDeletedKey(name string, timeout time.Duration) error {
+func (c *Client) WaitForDeletedKey(ctx context.Context, name string, timeout time.Duration) error {
 	ms := waitMillis(timeout)
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_deleted_key(p, n, ms, e)
 	})
 }
 
 // WaitForRecoveredKey waits until a recovered key is back (kv_client_wait_for_recovered_key).
-func (c *Client) WaitForRecoveredKey(name string, timeout time.Duration) error {
+func (c *Client) WaitForRecoveredKey(ctx context.Context, name string, timeout time.Duration) error {
 	ms := waitMillis(timeout)
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_recovered_key(p, n, ms, e)
 	})
 }
@@ -498,16 +499,16 @@ func waitMillis(d time.Duration) C.uint32_t {
 
 // BackupKey backs up all versions of a key into an opaque blob that only RestoreKey can read
 // (kv_client_backup_key). The blob is secret material: Wipe it when done.
-func (c *Client) BackupKey(name string) ([]byte, error) {
-	return c.blobByName(name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
+func (c *Client) BackupKey(ctx context.Context, name string) ([]byte, error) {
+	return c.blobByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
 		return C.kv_client_backup_key(p, n, out, e)
 	})
 }
 
 // RestoreKey restores a key (all versions) from a backup blob (kv_client_restore_key); the
 // backup is passed to kv without a copy.
-func (c *Client) RestoreKey(backup []byte) (Key, error) {
-	p, err := c.acquire()
+func (c *Client) RestoreKey(ctx context.Context, backup []byte) (Key, error) {
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
@@ -515,9 +516,9 @@ func (c *Client) RestoreKey(backup []byte) (Key, error) {
 	var out *C.kv_key
 	var e *C.kv_error
 	st := C.kv_client_restore_key(p, b, blen, &out, &e)
-	c.release()
+	cl.release()
 	runtime.KeepAlive(backup)
-	if err := takeError(st, e); err != nil {
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil
@@ -525,20 +526,20 @@ func (c *Client) RestoreKey(backup []byte) (Key, error) {
 
 // GetRandomBytes gets count (1 to 128) random bytes from the vault's HSM
 // (kv_client_get_random_bytes).
-func (c *Client) GetRandomBytes(count int) ([]byte, error) {
+func (c *Client) GetRandomBytes(ctx context.Context, count int) ([]byte, error) {
 	n, err := uint32Arg("count", count)
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_blob
 	var e *C.kv_error
 	st := C.kv_client_get_random_bytes(p, n, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
 	return takeBlob(out), nil
@@ -547,7 +548,7 @@ func (c *Client) GetRandomBytes(count int) ([]byte, error) {
 // ReleaseKey releases an exportable key (version "" = latest) to the attested environment
 // named by target, its attestation token (kv_client_release_key). nonce may be "". It returns
 // the signed release value (JWS text), which is secret material: Wipe it when done.
-func (c *Client) ReleaseKey(name, version, target, nonce string, enc KeyReleaseAlgorithm) ([]byte, error) {
+func (c *Client) ReleaseKey(ctx context.Context, name, version, target, nonce string, enc KeyReleaseAlgorithm) ([]byte, error) {
 	var a cArgs
 	defer a.free()
 	cname, cver := a.str("name", name), a.optStr("version", version)
@@ -555,15 +556,15 @@ func (c *Client) ReleaseKey(name, version, target, nonce string, enc KeyReleaseA
 	if a.err != nil {
 		return nil, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_blob
 	var e *C.kv_error
 	st := C.kv_client_release_key(p, cname, cver, ctarget, cnonce, C.kv_key_release_algorithm(enc), &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
 	return takeBlob(out), nil
@@ -571,96 +572,96 @@ func (c *Client) ReleaseKey(name, version, target, nonce string, enc KeyReleaseA
 
 // ListKeys lists the vault's keys (kv_client_list_keys): items carry no key material and no
 // version.
-func (c *Client) ListKeys() (*KeyIterator, error) {
-	p, err := c.acquire()
+func (c *Client) ListKeys(ctx context.Context) (*KeyIterator, error) {
+	p, cl, err := c.acquireList(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_key_iter
 	var e *C.kv_error
 	st := C.kv_client_list_keys(p, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
-	return newKeyIterator(out), nil
+	return attach(cl, newKeyIterator(out)), nil
 }
 
 // ListKeyVersions lists the versions of a key (kv_client_list_key_versions).
-func (c *Client) ListKeyVersions(name string) (*KeyIterator, error) {
+func (c *Client) ListKeyVersions(ctx context.Context, name string) (*KeyIterator, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return nil, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquireList(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_key_iter
 	var e *C.kv_error
 	st := C.kv_client_list_key_versions(p, cname, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
-	return newKeyIterator(out), nil
+	return attach(cl, newKeyIterator(out)), nil
 }
 
 // ListDeletedKeys lists the vault's deleted keys (kv_client_list_deleted_keys).
-func (c *Client) ListDeletedKeys() (*KeyIterator, error) {
-	p, err := c.acquire()
+func (c *Client) ListDeletedKeys(ctx context.Context) (*KeyIterator, error) {
+	p, cl, err := c.acquireList(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_key_iter
 	var e *C.kv_error
 	st := C.kv_client_list_deleted_keys(p, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
-	return newKeyIterator(out), nil
+	return attach(cl, newKeyIterator(out)), nil
 }
 
-func (c *Client) keyByName(name string, call func(*C.kv_client, *C.char, **C.kv_key, **C.kv_error) C.kv_status) (Key, error) {
+func (c *Client) keyByName(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_key, **C.kv_error) C.kv_status) (Key, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return Key{}, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
 	var out *C.kv_key
 	var e *C.kv_error
 	st := call(p, cname, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil
 }
 
-func (c *Client) keyByNameVersion(name, version string, call func(*C.kv_client, *C.char, *C.char, **C.kv_key, **C.kv_error) C.kv_status) (Key, error) {
+func (c *Client) keyByNameVersion(ctx context.Context, name, version string, call func(*C.kv_client, *C.char, *C.char, **C.kv_key, **C.kv_error) C.kv_status) (Key, error) {
 	var a cArgs
 	defer a.free()
 	cname, cver := a.str("name", name), a.optStr("version", version)
 	if a.err != nil {
 		return Key{}, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Key{}, err
 	}
 	var out *C.kv_key
 	var e *C.kv_error
 	st := call(p, cname, cver, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Key{}, err
 	}
 	return takeKey(out), nil

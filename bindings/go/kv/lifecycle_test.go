@@ -17,11 +17,11 @@ import (
 func TestConcurrentClient(t *testing.T) {
 	c := newClient(t)
 	keyName := uniqueName("go-conc-key")
-	key, err := c.CreateKey(keyName, kv.KeyTypeEC, &kv.KeyOptions{Curve: kv.KeyCurveP256})
+	key, err := c.CreateKey(ctx, keyName, kv.KeyTypeEC, &kv.KeyOptions{Curve: kv.KeyCurveP256})
 	must(t, "CreateKey", err)
 	lk := localKey(t, key) // one LocalKey shared too
 	shared := uniqueName("go-conc-shared")
-	_, err = c.SetSecret(shared, []byte("shared value"), nil)
+	_, err = c.SetSecret(ctx, shared, []byte("shared value"), nil)
 	must(t, "SetSecret", err)
 
 	const goroutines, rounds = 32, 5
@@ -34,25 +34,25 @@ func TestConcurrentClient(t *testing.T) {
 			name := uniqueName(fmt.Sprintf("go-conc-%d", g))
 			for r := 0; r < rounds; r++ {
 				value := []byte(fmt.Sprintf("goroutine %d round %d \x00 ✓", g, r))
-				if _, err := c.SetSecret(name, value, nil); err != nil {
+				if _, err := c.SetSecret(ctx, name, value, nil); err != nil {
 					errs <- fmt.Errorf("g%d SetSecret: %w", g, err)
 					return
 				}
-				got, err := c.GetSecret(name, "")
+				got, err := c.GetSecret(ctx, name, "")
 				if err != nil || !bytes.Equal(got.Value, value) {
 					errs <- fmt.Errorf("g%d GetSecret: %q %v", g, got.Value, err)
 					return
 				}
-				if s, err := c.GetSecret(shared, ""); err != nil || string(s.Value) != "shared value" {
+				if s, err := c.GetSecret(ctx, shared, ""); err != nil || string(s.Value) != "shared value" {
 					errs <- fmt.Errorf("g%d shared: %q %v", g, s.Value, err)
 					return
 				}
-				if _, err := c.GetSecret(name+"-missing", ""); !errors.Is(err, kv.ErrSecretNotFound) {
+				if _, err := c.GetSecret(ctx, name+"-missing", ""); !errors.Is(err, kv.ErrSecretNotFound) {
 					errs <- fmt.Errorf("g%d missing: %v", g, err)
 					return
 				}
 				digest := sum256(value)
-				sig, err := c.Sign(keyName, latest(key.Version), kv.SignatureAlgorithmES256, digest)
+				sig, err := c.Sign(ctx, keyName, latest(key.Version), kv.SignatureAlgorithmES256, digest)
 				if err != nil {
 					errs <- fmt.Errorf("g%d Sign: %w", g, err)
 					return
@@ -62,7 +62,7 @@ func TestConcurrentClient(t *testing.T) {
 					return
 				}
 			}
-			it, err := c.ListSecretVersions(name)
+			it, err := c.ListSecretVersions(ctx, name)
 			if err != nil {
 				errs <- err
 				return
@@ -127,7 +127,7 @@ outer:
 func TestUseAfterClose(t *testing.T) {
 	c, err := kv.NewClient(vaultURL, cred, testOptions())
 	must(t, "NewClient", err)
-	_, err = c.GetRandomBytes(4)
+	_, err = c.GetRandomBytes(ctx, 4)
 	must(t, "GetRandomBytes", err)
 	must(t, "Close", c.Close())
 	must(t, "second Close", c.Close())
@@ -148,7 +148,7 @@ func TestUseAfterClose(t *testing.T) {
 		t.Errorf("NewClient with a closed credential: %v", err)
 	}
 
-	k, err := client.CreateKey(uniqueName("go-closed"), kv.KeyTypeRSA, nil)
+	k, err := client.CreateKey(ctx, uniqueName("go-closed"), kv.KeyTypeRSA, nil)
 	must(t, "CreateKey", err)
 	lk, err := k.LocalKey()
 	must(t, "LocalKey", err)
@@ -156,7 +156,7 @@ func TestUseAfterClose(t *testing.T) {
 	must(t, "second Close local key", lk.Close())
 	checkAllMethodsClosed(t, lk, "Close")
 
-	it, err := client.ListSecrets()
+	it, err := client.ListSecrets(ctx)
 	must(t, "ListSecrets", err)
 	must(t, "Close iterator", it.Close())
 	must(t, "second Close iterator", it.Close())
@@ -175,7 +175,7 @@ func TestCloseWhileCallsRun(t *testing.T) {
 	c, err := kv.NewClient(vaultURL, cred, testOptions())
 	must(t, "NewClient", err)
 	name := uniqueName("go-race-close")
-	_, err = c.SetSecret(name, []byte("v"), nil)
+	_, err = c.SetSecret(ctx, name, []byte("v"), nil)
 	must(t, "SetSecret", err)
 
 	var wg sync.WaitGroup
@@ -190,7 +190,7 @@ func TestCloseWhileCallsRun(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				_, err := c.GetSecret(name, "")
+				_, err := c.GetSecret(ctx, name, "")
 				mu.Lock()
 				if err == nil {
 					succeeded++
@@ -223,12 +223,12 @@ func TestCloseWhileCallsRun(t *testing.T) {
 func TestIteratorOutlivesClient(t *testing.T) {
 	name := uniqueName("go-outlive")
 	for i := 0; i < pageSize+2; i++ {
-		_, err := client.SetSecret(name, []byte(fmt.Sprint(i)), nil)
+		_, err := client.SetSecret(ctx, name, []byte(fmt.Sprint(i)), nil)
 		must(t, "SetSecret", err)
 	}
 	c, err := kv.NewClient(vaultURL, cred, testOptions())
 	must(t, "NewClient", err)
-	it, err := c.ListSecretVersions(name)
+	it, err := c.ListSecretVersions(ctx, name)
 	must(t, "ListSecretVersions", err)
 	defer it.Close()
 	must(t, "Close client", c.Close())
@@ -253,7 +253,7 @@ func makeGarbage(t *testing.T, n int) {
 		must(t, "credential", err)
 		c, err := kv.NewClient(vaultURL, cr, testOptions())
 		must(t, "client", err)
-		it, err := c.ListSecrets()
+		it, err := c.ListSecrets(ctx)
 		must(t, "iterator", err)
 		if !it.Next() { // the native iterator is alive (mid-list)
 			t.Fatalf("empty list: %v", it.Err())

@@ -2,6 +2,7 @@ package kv_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -25,6 +26,9 @@ import (
 
 	"github.com/kv-sdk/kv/bindings/go/kv"
 )
+
+// ctx is the context of the tests' calls (never cancelled; context_test.go cancels its own).
+var ctx = context.Background()
 
 // The tests run against one local vault that TestMain starts: tools/testvault/testvault.py on
 // free ports, with --page-size 3 so that every list of more than three items spans pages.

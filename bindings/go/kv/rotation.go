@@ -6,7 +6,10 @@ package kv
 */
 import "C"
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // KeyRotationPolicy is a key's rotation policy (a copy of kv_key_rotation_policy).
 type KeyRotationPolicy struct {
@@ -91,22 +94,22 @@ func (r *KeyRotationPolicy) native() (*C.kv_key_rotation_policy, error) {
 }
 
 // GetKeyRotationPolicy gets a key's rotation policy (kv_client_get_key_rotation_policy).
-func (c *Client) GetKeyRotationPolicy(name string) (KeyRotationPolicy, error) {
+func (c *Client) GetKeyRotationPolicy(ctx context.Context, name string) (KeyRotationPolicy, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return KeyRotationPolicy{}, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return KeyRotationPolicy{}, err
 	}
 	var out *C.kv_key_rotation_policy
 	var e *C.kv_error
 	st := C.kv_client_get_key_rotation_policy(p, cname, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return KeyRotationPolicy{}, err
 	}
 	return takeRotationPolicy(out), nil
@@ -114,7 +117,7 @@ func (c *Client) GetKeyRotationPolicy(name string) (KeyRotationPolicy, error) {
 
 // UpdateKeyRotationPolicy replaces a key's rotation policy (its ID and times are ignored) and
 // returns the policy as stored (kv_client_update_key_rotation_policy).
-func (c *Client) UpdateKeyRotationPolicy(name string, policy KeyRotationPolicy) (KeyRotationPolicy, error) {
+func (c *Client) UpdateKeyRotationPolicy(ctx context.Context, name string, policy KeyRotationPolicy) (KeyRotationPolicy, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
@@ -126,15 +129,15 @@ func (c *Client) UpdateKeyRotationPolicy(name string, policy KeyRotationPolicy) 
 		return KeyRotationPolicy{}, err
 	}
 	defer C.kv_key_rotation_policy_free(cpol)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return KeyRotationPolicy{}, err
 	}
 	var out *C.kv_key_rotation_policy
 	var e *C.kv_error
 	st := C.kv_client_update_key_rotation_policy(p, cname, cpol, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return KeyRotationPolicy{}, err
 	}
 	return takeRotationPolicy(out), nil

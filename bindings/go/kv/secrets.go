@@ -7,6 +7,7 @@ package kv
 import "C"
 
 import (
+	"context"
 	"runtime"
 	"time"
 )
@@ -150,7 +151,7 @@ func (o *SecretOptions) native() (*C.kv_secret_options, error) {
 // value is UTF-8 text (NUL bytes allowed; at most 25 KiB); it is passed to kv without a copy.
 // opts (nil = none) sets properties (kv_client_set_secret_with_options); without it
 // kv_client_set_secret is called.
-func (c *Client) SetSecret(name string, value []byte, opts *SecretOptions) (Secret, error) {
+func (c *Client) SetSecret(ctx context.Context, name string, value []byte, opts *SecretOptions) (Secret, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
@@ -165,7 +166,7 @@ func (c *Client) SetSecret(name string, value []byte, opts *SecretOptions) (Secr
 		}
 		defer C.kv_secret_options_free(copts)
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -178,31 +179,31 @@ func (c *Client) SetSecret(name string, value []byte, opts *SecretOptions) (Secr
 	} else {
 		st = C.kv_client_set_secret_with_options(p, cname, v, vlen, copts, &out, &e)
 	}
-	c.release()
+	cl.release()
 	runtime.KeepAlive(value)
-	if err := takeError(st, e); err != nil {
+	if err := cl.check(st, e); err != nil {
 		return Secret{}, err
 	}
 	return takeSecret(out), nil
 }
 
 // GetSecret gets a secret with its value (kv_client_get_secret); version "" means the latest.
-func (c *Client) GetSecret(name, version string) (Secret, error) {
+func (c *Client) GetSecret(ctx context.Context, name, version string) (Secret, error) {
 	var a cArgs
 	defer a.free()
 	cname, cver := a.str("name", name), a.optStr("version", version)
 	if a.err != nil {
 		return Secret{}, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Secret{}, err
 	}
 	var out *C.kv_secret
 	var e *C.kv_error
 	st := C.kv_client_get_secret(p, cname, cver, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Secret{}, err
 	}
 	return takeSecret(out), nil
@@ -210,7 +211,7 @@ func (c *Client) GetSecret(name, version string) (Secret, error) {
 
 // UpdateSecretProperties changes what opts sets on a secret version (version "" = latest) and
 // returns the updated properties, without a value (kv_client_update_secret_properties).
-func (c *Client) UpdateSecretProperties(name, version string, opts SecretOptions) (Secret, error) {
+func (c *Client) UpdateSecretProperties(ctx context.Context, name, version string, opts SecretOptions) (Secret, error) {
 	var a cArgs
 	defer a.free()
 	cname, cver := a.str("name", name), a.optStr("version", version)
@@ -222,15 +223,15 @@ func (c *Client) UpdateSecretProperties(name, version string, opts SecretOptions
 		return Secret{}, err
 	}
 	defer C.kv_secret_options_free(copts)
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Secret{}, err
 	}
 	var out *C.kv_secret
 	var e *C.kv_error
 	st := C.kv_client_update_secret_properties(p, cname, cver, copts, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Secret{}, err
 	}
 	return takeSecret(out), nil
@@ -241,8 +242,8 @@ func (c *Client) UpdateSecretProperties(name, version string, opts SecretOptions
 // (kv_client_delete_secret_out). It is a soft delete: the secret can be recovered or purged while
 // the vault retains it. The delete finishes asynchronously on the real service: call
 // WaitForDeletedSecret before GetDeletedSecret, PurgeDeletedSecret or RecoverDeletedSecret.
-func (c *Client) DeleteSecret(name string) (Secret, error) {
-	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
+func (c *Client) DeleteSecret(ctx context.Context, name string) (Secret, error) {
+	return c.secretByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
 		return C.kv_client_delete_secret_out(p, n, out, e)
 	})
 }
@@ -250,33 +251,33 @@ func (c *Client) DeleteSecret(name string) (Secret, error) {
 // WaitForDeletedSecret waits until a deleted secret has reached the deleted collection, polling
 // (kv_client_wait_for_deleted_secret); ErrTimeout, with the deadline in the message, after
 // timeout (rounded up to milliseconds, at most about 49 days).
-func (c *Client) WaitForDeletedSecret(name string, timeout time.Duration) error {
+func (c *Client) WaitForDeletedSecret(ctx context.Context, name string, timeout time.Duration) error {
 	ms := waitMillis(timeout)
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_deleted_secret(p, n, ms, e)
 	})
 }
 
 // WaitForRecoveredSecret waits until a recovered secret is back
 // (kv_client_wait_for_recovered_secret); ErrTimeout after timeout.
-func (c *Client) WaitForRecoveredSecret(name string, timeout time.Duration) error {
+func (c *Client) WaitForRecoveredSecret(ctx context.Context, name string, timeout time.Duration) error {
 	ms := waitMillis(timeout)
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_wait_for_recovered_secret(p, n, ms, e)
 	})
 }
 
 // PurgeDeletedSecret purges a deleted secret permanently (kv_client_purge_deleted_secret).
-func (c *Client) PurgeDeletedSecret(name string) error {
-	return c.nameCall(name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
+func (c *Client) PurgeDeletedSecret(ctx context.Context, name string) error {
+	return c.nameCall(ctx, name, func(p *C.kv_client, n *C.char, e **C.kv_error) C.kv_status {
 		return C.kv_client_purge_deleted_secret(p, n, e)
 	})
 }
 
 // GetDeletedSecret gets a deleted secret: no value; DeletedDate, ScheduledPurgeDate and
 // RecoveryID set (kv_client_get_deleted_secret).
-func (c *Client) GetDeletedSecret(name string) (Secret, error) {
-	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
+func (c *Client) GetDeletedSecret(ctx context.Context, name string) (Secret, error) {
+	return c.secretByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
 		return C.kv_client_get_deleted_secret(p, n, out, e)
 	})
 }
@@ -284,24 +285,24 @@ func (c *Client) GetDeletedSecret(name string) (Secret, error) {
 // RecoverDeletedSecret recovers a deleted secret and returns its properties, without a value
 // (kv_client_recover_deleted_secret); it finishes asynchronously on the real service, see
 // WaitForRecoveredSecret.
-func (c *Client) RecoverDeletedSecret(name string) (Secret, error) {
-	return c.secretByName(name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
+func (c *Client) RecoverDeletedSecret(ctx context.Context, name string) (Secret, error) {
+	return c.secretByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_secret, e **C.kv_error) C.kv_status {
 		return C.kv_client_recover_deleted_secret(p, n, out, e)
 	})
 }
 
 // BackupSecret backs up all versions of a secret into an opaque blob that only RestoreSecret
 // can read (kv_client_backup_secret). The blob is secret material: Wipe it when done.
-func (c *Client) BackupSecret(name string) ([]byte, error) {
-	return c.blobByName(name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
+func (c *Client) BackupSecret(ctx context.Context, name string) ([]byte, error) {
+	return c.blobByName(ctx, name, func(p *C.kv_client, n *C.char, out **C.kv_blob, e **C.kv_error) C.kv_status {
 		return C.kv_client_backup_secret(p, n, out, e)
 	})
 }
 
 // RestoreSecret restores a secret (all versions) from a backup blob and returns its properties,
 // without a value (kv_client_restore_secret). The backup is passed to kv without a copy.
-func (c *Client) RestoreSecret(backup []byte) (Secret, error) {
-	p, err := c.acquire()
+func (c *Client) RestoreSecret(ctx context.Context, backup []byte) (Secret, error) {
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -309,9 +310,9 @@ func (c *Client) RestoreSecret(backup []byte) (Secret, error) {
 	var out *C.kv_secret
 	var e *C.kv_error
 	st := C.kv_client_restore_secret(p, b, blen, &out, &e)
-	c.release()
+	cl.release()
 	runtime.KeepAlive(backup)
-	if err := takeError(st, e); err != nil {
+	if err := cl.check(st, e); err != nil {
 		return Secret{}, err
 	}
 	return takeSecret(out), nil
@@ -319,117 +320,117 @@ func (c *Client) RestoreSecret(backup []byte) (Secret, error) {
 
 // ListSecrets lists the vault's secrets (kv_client_list_secrets): items carry no value and no
 // version. Pages are fetched as the iterator advances.
-func (c *Client) ListSecrets() (*SecretIterator, error) {
-	p, err := c.acquire()
+func (c *Client) ListSecrets(ctx context.Context) (*SecretIterator, error) {
+	p, cl, err := c.acquireList(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_secret_iter
 	var e *C.kv_error
 	st := C.kv_client_list_secrets(p, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
-	return newSecretIterator(out), nil
+	return attach(cl, newSecretIterator(out)), nil
 }
 
 // ListSecretVersions lists the versions of a secret (kv_client_list_secret_versions); items
 // carry no value.
-func (c *Client) ListSecretVersions(name string) (*SecretIterator, error) {
+func (c *Client) ListSecretVersions(ctx context.Context, name string) (*SecretIterator, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return nil, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquireList(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_secret_iter
 	var e *C.kv_error
 	st := C.kv_client_list_secret_versions(p, cname, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
-	return newSecretIterator(out), nil
+	return attach(cl, newSecretIterator(out)), nil
 }
 
 // ListDeletedSecrets lists the vault's deleted secrets (kv_client_list_deleted_secrets).
-func (c *Client) ListDeletedSecrets() (*SecretIterator, error) {
-	p, err := c.acquire()
+func (c *Client) ListDeletedSecrets(ctx context.Context) (*SecretIterator, error) {
+	p, cl, err := c.acquireList(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_secret_iter
 	var e *C.kv_error
 	st := C.kv_client_list_deleted_secrets(p, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
-	return newSecretIterator(out), nil
+	return attach(cl, newSecretIterator(out)), nil
 }
 
 // nameCall runs a kv call that takes only a name and returns only a status.
-func (c *Client) nameCall(name string, call func(*C.kv_client, *C.char, **C.kv_error) C.kv_status) error {
+func (c *Client) nameCall(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_error) C.kv_status) error {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return err
 	}
 	var e *C.kv_error
 	st := call(p, cname, &e)
-	c.release()
-	return takeError(st, e)
+	cl.release()
+	return cl.check(st, e)
 }
 
 // secretByName runs a kv call that takes a name and returns a secret.
-func (c *Client) secretByName(name string, call func(*C.kv_client, *C.char, **C.kv_secret, **C.kv_error) C.kv_status) (Secret, error) {
+func (c *Client) secretByName(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_secret, **C.kv_error) C.kv_status) (Secret, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return Secret{}, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return Secret{}, err
 	}
 	var out *C.kv_secret
 	var e *C.kv_error
 	st := call(p, cname, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return Secret{}, err
 	}
 	return takeSecret(out), nil
 }
 
 // blobByName runs a kv call that takes a name and returns a blob.
-func (c *Client) blobByName(name string, call func(*C.kv_client, *C.char, **C.kv_blob, **C.kv_error) C.kv_status) ([]byte, error) {
+func (c *Client) blobByName(ctx context.Context, name string, call func(*C.kv_client, *C.char, **C.kv_blob, **C.kv_error) C.kv_status) ([]byte, error) {
 	var a cArgs
 	defer a.free()
 	cname := a.str("name", name)
 	if a.err != nil {
 		return nil, a.err
 	}
-	p, err := c.acquire()
+	p, cl, err := c.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_blob
 	var e *C.kv_error
 	st := call(p, cname, &out, &e)
-	c.release()
-	if err := takeError(st, e); err != nil {
+	cl.release()
+	if err := cl.check(st, e); err != nil {
 		return nil, err
 	}
 	return takeBlob(out), nil

@@ -26,7 +26,7 @@ func TestSecretRoundTrip(t *testing.T) {
 	for label, value := range cases {
 		t.Run(label, func(t *testing.T) {
 			name := uniqueName("go-rt-" + label)
-			set, err := client.SetSecret(name, value, nil)
+			set, err := client.SetSecret(ctx, name, value, nil)
 			must(t, "SetSecret", err)
 			if !bytes.Equal(set.Value, value) {
 				t.Errorf("SetSecret returned value %q, want %q", set.Value, value)
@@ -37,12 +37,12 @@ func TestSecretRoundTrip(t *testing.T) {
 			if !set.Enabled || set.Created.IsZero() || set.Updated.IsZero() {
 				t.Errorf("SetSecret: enabled %v created %v updated %v", set.Enabled, set.Created, set.Updated)
 			}
-			got, err := client.GetSecret(name, "")
+			got, err := client.GetSecret(ctx, name, "")
 			must(t, "GetSecret", err)
 			if !bytes.Equal(got.Value, value) {
 				t.Errorf("GetSecret value %q, want %q", got.Value, value)
 			}
-			byVersion, err := client.GetSecret(name, set.Version)
+			byVersion, err := client.GetSecret(ctx, name, set.Version)
 			must(t, "GetSecret(version)", err)
 			if !bytes.Equal(byVersion.Value, value) || byVersion.Version != set.Version {
 				t.Errorf("GetSecret(version): %q %q", byVersion.Value, byVersion.Version)
@@ -59,7 +59,7 @@ func TestSecretProperties(t *testing.T) {
 	name := uniqueName("go-props")
 	nbf := time.Now().Add(-time.Hour).Truncate(time.Second)
 	exp := time.Now().Add(48 * time.Hour).Truncate(time.Second)
-	set, err := client.SetSecret(name, []byte(`{"user":"app"}`), &kv.SecretOptions{
+	set, err := client.SetSecret(ctx, name, []byte(`{"user":"app"}`), &kv.SecretOptions{
 		ContentType: "application/json",
 		NotBefore:   nbf,
 		Expires:     exp,
@@ -86,7 +86,7 @@ func TestSecretProperties(t *testing.T) {
 	}
 
 	// Update: a new content type, tags cleared (non-nil empty map), disabled.
-	upd, err := client.UpdateSecretProperties(name, latest(set.Version), kv.SecretOptions{
+	upd, err := client.UpdateSecretProperties(ctx, name, latest(set.Version), kv.SecretOptions{
 		ContentType: "text/plain",
 		Tags:        map[string]string{},
 		Enabled:     kv.Ptr(false),
@@ -100,14 +100,14 @@ func TestSecretProperties(t *testing.T) {
 	}
 
 	// Tags nil leaves the tags alone.
-	_, err = client.UpdateSecretProperties(name, set.Version, kv.SecretOptions{Tags: map[string]string{"a": "1"}})
+	_, err = client.UpdateSecretProperties(ctx, name, set.Version, kv.SecretOptions{Tags: map[string]string{"a": "1"}})
 	must(t, "UpdateSecretProperties(tags)", err)
-	upd, err = client.UpdateSecretProperties(name, set.Version, kv.SecretOptions{Enabled: kv.Ptr(true)})
+	upd, err = client.UpdateSecretProperties(ctx, name, set.Version, kv.SecretOptions{Enabled: kv.Ptr(true)})
 	must(t, "UpdateSecretProperties(enable)", err)
 	if upd.Tags["a"] != "1" || !upd.Enabled {
 		t.Errorf("tags %v enabled %v", upd.Tags, upd.Enabled)
 	}
-	got, err := client.GetSecret(name, "")
+	got, err := client.GetSecret(ctx, name, "")
 	must(t, "GetSecret", err)
 	if string(got.Value) != `{"user":"app"}` {
 		t.Errorf("value %q", got.Value)
@@ -116,7 +116,7 @@ func TestSecretProperties(t *testing.T) {
 
 func TestSecretErrors(t *testing.T) {
 	t.Run("not found", func(t *testing.T) {
-		_, err := client.GetSecret(uniqueName("go-missing"), "")
+		_, err := client.GetSecret(ctx, uniqueName("go-missing"), "")
 		e := expectStatus(t, "GetSecret", err, kv.ErrSecretNotFound)
 		if e.Status != kv.StatusSecretNotFound || e.StatusName != "KV_STATUS_SECRET_NOT_FOUND" ||
 			e.Code != "SecretNotFound" || e.HTTPStatus != 404 || e.RequestID == "" || e.Message == "" {
@@ -137,19 +137,19 @@ func TestSecretErrors(t *testing.T) {
 	})
 	t.Run("unknown version", func(t *testing.T) {
 		name := uniqueName("go-ver")
-		_, err := client.SetSecret(name, []byte("v"), nil)
+		_, err := client.SetSecret(ctx, name, []byte("v"), nil)
 		must(t, "SetSecret", err)
-		_, err = client.GetSecret(name, "00000000000000000000000000000000")
+		_, err = client.GetSecret(ctx, name, "00000000000000000000000000000000")
 		expectStatus(t, "GetSecret(unknown version)", err, kv.ErrSecretNotFound)
 	})
 	t.Run("disabled", func(t *testing.T) {
 		name := uniqueName("go-disabled")
-		s, err := client.SetSecret(name, []byte("you cannot read me"), &kv.SecretOptions{Enabled: kv.Ptr(false)})
+		s, err := client.SetSecret(ctx, name, []byte("you cannot read me"), &kv.SecretOptions{Enabled: kv.Ptr(false)})
 		must(t, "SetSecret(disabled)", err)
 		if s.Enabled {
 			t.Errorf("created secret reports enabled")
 		}
-		_, err = client.GetSecret(name, "")
+		_, err = client.GetSecret(ctx, name, "")
 		if emulator { // a plain 403 Forbidden, without the service's inner code SecretDisabled
 			if e := expectStatus(t, "GetSecret(disabled)", err, kv.ErrForbidden); e.HTTPStatus != 403 || e.RequestID == "" {
 				t.Errorf("fields: %+v", *e)
@@ -165,14 +165,14 @@ func TestSecretErrors(t *testing.T) {
 		}
 	})
 	t.Run("invalid name", func(t *testing.T) {
-		_, err := client.GetSecret("not_a_valid/name", "")
+		_, err := client.GetSecret(ctx, "not_a_valid/name", "")
 		e := expectStatus(t, "GetSecret", err, kv.ErrInvalidName)
 		if e.HTTPStatus != 0 || e.RequestID != "" {
 			t.Errorf("a request was sent: %+v", *e)
 		}
 	})
 	t.Run("NUL in name", func(t *testing.T) {
-		_, err := client.GetSecret("abc\x00def", "")
+		_, err := client.GetSecret(ctx, "abc\x00def", "")
 		expectStatus(t, "GetSecret", err, kv.ErrInvalidArgument)
 	})
 	t.Run("insecure transport", func(t *testing.T) {
@@ -201,7 +201,7 @@ func TestSecretErrors(t *testing.T) {
 		c, err := kv.NewClient(vaultURL, cred, &kv.ClientOptions{MaxRetries: -1})
 		must(t, "NewClient", err)
 		defer c.Close()
-		_, err = c.GetSecret("anything", "")
+		_, err = c.GetSecret(ctx, "anything", "")
 		e := expectStatus(t, "GetSecret without the CA", err, kv.ErrTLS)
 		if e.HTTPStatus != 0 {
 			t.Errorf("HTTP status %d", e.HTTPStatus)
@@ -211,7 +211,7 @@ func TestSecretErrors(t *testing.T) {
 		c, err := kv.NewClient("https://localhost:1", cred, &kv.ClientOptions{MaxRetries: -1, CallTimeout: 5 * time.Second})
 		must(t, "NewClient", err)
 		defer c.Close()
-		_, err = c.GetSecret("anything", "")
+		_, err = c.GetSecret(ctx, "anything", "")
 		expectStatus(t, "GetSecret", err, kv.ErrTransport)
 	})
 	t.Run("bad options", func(t *testing.T) {
@@ -251,10 +251,10 @@ func TestListSecretsAcrossPages(t *testing.T) {
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("%s-%02d", prefix, i)
 		want[name] = true
-		_, err := client.SetSecret(name, []byte(fmt.Sprint("value ", i)), &kv.SecretOptions{Tags: map[string]string{"i": fmt.Sprint(i)}})
+		_, err := client.SetSecret(ctx, name, []byte(fmt.Sprint("value ", i)), &kv.SecretOptions{Tags: map[string]string{"i": fmt.Sprint(i)}})
 		must(t, "SetSecret", err)
 	}
-	it, err := client.ListSecrets()
+	it, err := client.ListSecrets(ctx)
 	all := collectSecrets(t, it, err)
 	if len(all) < n {
 		t.Fatalf("listed %d secrets, want at least %d", len(all), n)
@@ -277,7 +277,7 @@ func TestListSecretsAcrossPages(t *testing.T) {
 	}
 
 	// The same with range-over-func, stopping early.
-	it, err = client.ListSecrets()
+	it, err = client.ListSecrets(ctx)
 	must(t, "ListSecrets", err)
 	count := 0
 	for s, err := range it.All() {
@@ -301,11 +301,11 @@ func TestSecretVersions(t *testing.T) {
 	const n = 2*pageSize + 1
 	versions := map[string]string{}
 	for i := 0; i < n; i++ {
-		s, err := client.SetSecret(name, []byte(fmt.Sprint("v", i)), nil)
+		s, err := client.SetSecret(ctx, name, []byte(fmt.Sprint("v", i)), nil)
 		must(t, "SetSecret", err)
 		versions[s.Version] = fmt.Sprint("v", i)
 	}
-	it, err := client.ListSecretVersions(name)
+	it, err := client.ListSecretVersions(ctx, name)
 	items := collectSecrets(t, it, err)
 	if len(items) != n {
 		t.Fatalf("%d versions listed, want %d", len(items), n)
@@ -315,43 +315,43 @@ func TestSecretVersions(t *testing.T) {
 		if !ok {
 			t.Fatalf("unknown version %q", s.Version)
 		}
-		got, err := client.GetSecret(name, s.Version)
+		got, err := client.GetSecret(ctx, name, s.Version)
 		must(t, "GetSecret(version)", err)
 		if string(got.Value) != want {
 			t.Errorf("version %s: %q, want %q", s.Version, got.Value, want)
 		}
 	}
-	_, err = client.ListSecretVersions("bad/name")
+	_, err = client.ListSecretVersions(ctx, "bad/name")
 	expectStatus(t, "ListSecretVersions(bad/name)", err, kv.ErrInvalidName)
 }
 
 func TestSecretDeleteRecoverPurge(t *testing.T) {
 	name := uniqueName("go-del")
-	_, err := client.SetSecret(name, []byte("to be deleted"), nil)
+	_, err := client.SetSecret(ctx, name, []byte("to be deleted"), nil)
 	must(t, "SetSecret", err)
-	gone, err := client.DeleteSecret(name)
+	gone, err := client.DeleteSecret(ctx, name)
 	must(t, "DeleteSecret", err)
 	if gone.Name != name || gone.RecoveryID == "" || gone.DeletedDate.IsZero() || !gone.ScheduledPurgeDate.After(gone.DeletedDate) || (gone.Value != nil && !emulator) {
 		t.Errorf("DeleteSecret returned %+v", gone)
 	}
-	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(ctx, name, 30*time.Second))
 
-	_, err = client.GetSecret(name, "")
+	_, err = client.GetSecret(ctx, name, "")
 	expectStatus(t, "GetSecret after delete", err, kv.ErrSecretNotFound)
-	_, err = client.SetSecret(name, []byte("again"), nil)
+	_, err = client.SetSecret(ctx, name, []byte("again"), nil)
 	if emulator { // a plain 409 Conflict, without the service's code ObjectIsDeletedButRecoverable
 		expectStatus(t, "SetSecret on a deleted name", err, kv.ErrConflict)
 	} else {
 		expectStatus(t, "SetSecret on a deleted name", err, kv.ErrObjectIsDeletedButRecoverable)
 	}
 
-	d, err := client.GetDeletedSecret(name)
+	d, err := client.GetDeletedSecret(ctx, name)
 	must(t, "GetDeletedSecret", err)
 	// The service sends no value for a deleted secret; the emulator does.
 	if d.Name != name || d.RecoveryID == "" || d.DeletedDate.IsZero() || d.ScheduledPurgeDate.IsZero() || (d.Value != nil && !emulator) {
 		t.Errorf("deleted secret: %+v", d)
 	}
-	it, err := client.ListDeletedSecrets()
+	it, err := client.ListDeletedSecrets(ctx)
 	found := false
 	for _, s := range collectSecrets(t, it, err) {
 		found = found || s.Name == name
@@ -360,25 +360,25 @@ func TestSecretDeleteRecoverPurge(t *testing.T) {
 		t.Errorf("%s not in ListDeletedSecrets", name)
 	}
 
-	r, err := client.RecoverDeletedSecret(name)
+	r, err := client.RecoverDeletedSecret(ctx, name)
 	must(t, "RecoverDeletedSecret", err)
 	if r.Name != name || r.Value != nil {
 		t.Errorf("recovered: %+v", r)
 	}
-	must(t, "WaitForRecoveredSecret", client.WaitForRecoveredSecret(name, 30*time.Second))
-	got, err := client.GetSecret(name, "")
+	must(t, "WaitForRecoveredSecret", client.WaitForRecoveredSecret(ctx, name, 30*time.Second))
+	got, err := client.GetSecret(ctx, name, "")
 	must(t, "GetSecret after recover", err)
 	if string(got.Value) != "to be deleted" {
 		t.Errorf("value %q", got.Value)
 	}
 
-	_, err = client.DeleteSecret(name)
+	_, err = client.DeleteSecret(ctx, name)
 	must(t, "DeleteSecret", err)
-	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
-	must(t, "PurgeDeletedSecret", client.PurgeDeletedSecret(name))
-	_, err = client.GetDeletedSecret(name)
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(ctx, name, 30*time.Second))
+	must(t, "PurgeDeletedSecret", client.PurgeDeletedSecret(ctx, name))
+	_, err = client.GetDeletedSecret(ctx, name)
 	expectStatus(t, "GetDeletedSecret after purge", err, kv.ErrSecretNotFound)
-	_, err = client.DeleteSecret(name)
+	_, err = client.DeleteSecret(ctx, name)
 	expectStatus(t, "DeleteSecret of a purged secret", err, kv.ErrSecretNotFound)
 }
 
@@ -390,25 +390,25 @@ func TestSecretDeleteIsAsynchronous(t *testing.T) {
 		t.Skip("only the local stand-in is known to delay deletes")
 	}
 	name := uniqueName("go-async")
-	_, err := client.SetSecret(name, []byte("v"), nil)
+	_, err := client.SetSecret(ctx, name, []byte("v"), nil)
 	must(t, "SetSecret", err)
-	_, err = client.DeleteSecret(name)
+	_, err = client.DeleteSecret(ctx, name)
 	must(t, "DeleteSecret", err)
-	_, err = client.GetDeletedSecret(name)
+	_, err = client.GetDeletedSecret(ctx, name)
 	expectStatus(t, "GetDeletedSecret mid-delete", err, kv.ErrSecretNotFound)
-	err = client.PurgeDeletedSecret(name)
+	err = client.PurgeDeletedSecret(ctx, name)
 	expectStatus(t, "PurgeDeletedSecret mid-delete", err, kv.ErrObjectIsBeingDeleted)
-	e := expectStatus(t, "WaitForDeletedSecret(1ms)", client.WaitForDeletedSecret(name, time.Millisecond), kv.ErrTimeout)
+	e := expectStatus(t, "WaitForDeletedSecret(1ms)", client.WaitForDeletedSecret(ctx, name, time.Millisecond), kv.ErrTimeout)
 	if !strings.Contains(e.Message, "wait for deletion of secret '"+name+"'") || !strings.Contains(e.Message, "deadline of 1 ms") {
 		t.Errorf("timeout message %q", e.Message)
 	}
-	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
-	_, err = client.RecoverDeletedSecret(name)
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(ctx, name, 30*time.Second))
+	_, err = client.RecoverDeletedSecret(ctx, name)
 	must(t, "RecoverDeletedSecret", err)
-	_, err = client.GetSecret(name, "")
+	_, err = client.GetSecret(ctx, name, "")
 	expectStatus(t, "GetSecret mid-recovery", err, kv.ErrSecretNotFound)
-	must(t, "WaitForRecoveredSecret", client.WaitForRecoveredSecret(name, 30*time.Second))
-	got, err := client.GetSecret(name, "")
+	must(t, "WaitForRecoveredSecret", client.WaitForRecoveredSecret(ctx, name, 30*time.Second))
+	got, err := client.GetSecret(ctx, name, "")
 	must(t, "GetSecret after recovery", err)
 	if string(got.Value) != "v" {
 		t.Errorf("value %q", got.Value)
@@ -418,39 +418,39 @@ func TestSecretDeleteIsAsynchronous(t *testing.T) {
 func TestSecretBackupRestore(t *testing.T) {
 	name := uniqueName("go-backup")
 	for _, v := range []string{"first", "second\x00with NUL"} {
-		_, err := client.SetSecret(name, []byte(v), &kv.SecretOptions{ContentType: "text/plain"})
+		_, err := client.SetSecret(ctx, name, []byte(v), &kv.SecretOptions{ContentType: "text/plain"})
 		must(t, "SetSecret", err)
 	}
-	backup, err := client.BackupSecret(name)
+	backup, err := client.BackupSecret(ctx, name)
 	must(t, "BackupSecret", err)
 	if len(backup) == 0 {
 		t.Fatal("empty backup")
 	}
-	_, err = client.RestoreSecret(backup)
+	_, err = client.RestoreSecret(ctx, backup)
 	expectStatus(t, "RestoreSecret over a live secret", err, kv.ErrConflict)
 
-	_, err = client.DeleteSecret(name)
+	_, err = client.DeleteSecret(ctx, name)
 	must(t, "DeleteSecret", err)
-	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(name, 30*time.Second))
-	must(t, "PurgeDeletedSecret", client.PurgeDeletedSecret(name))
-	r, err := client.RestoreSecret(backup)
+	must(t, "WaitForDeletedSecret", client.WaitForDeletedSecret(ctx, name, 30*time.Second))
+	must(t, "PurgeDeletedSecret", client.PurgeDeletedSecret(ctx, name))
+	r, err := client.RestoreSecret(ctx, backup)
 	must(t, "RestoreSecret", err)
 	if r.Name != name || r.ContentType != "text/plain" {
 		t.Errorf("restored: %+v", r)
 	}
-	got, err := client.GetSecret(name, "")
+	got, err := client.GetSecret(ctx, name, "")
 	must(t, "GetSecret", err)
 	if string(got.Value) != "second\x00with NUL" {
 		t.Errorf("value %q", got.Value)
 	}
-	it, err := client.ListSecretVersions(name)
+	it, err := client.ListSecretVersions(ctx, name)
 	if n := len(collectSecrets(t, it, err)); n != 2 {
 		t.Errorf("%d versions after restore, want 2", n)
 	}
 	kv.Wipe(backup)
 
-	_, err = client.RestoreSecret([]byte("not a backup"))
+	_, err = client.RestoreSecret(ctx, []byte("not a backup"))
 	expectStatus(t, "RestoreSecret(garbage)", err, kv.ErrBadParameter)
-	_, err = client.RestoreSecret(nil)
+	_, err = client.RestoreSecret(ctx, nil)
 	expectStatus(t, "RestoreSecret(nil)", err, kv.ErrInvalidArgument)
 }

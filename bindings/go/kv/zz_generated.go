@@ -76,6 +76,10 @@ const (
 	// followed: its host did not prove to be a vault of the same resource (an unauthenticated
 	// probe's challenge), so the token was never sent there. The message names the target.
 	StatusRedirectRefused Status = 112
+	// StatusCancelled is KV_STATUS_CANCELLED: The call was cancelled through its call context
+	// (`kv_call_context_cancel`) before it completed. A request already sent may have taken
+	// effect; a connection interrupted by the cancellation is closed, never reused.
+	StatusCancelled Status = 120
 	// StatusAuthenticationFailed is KV_STATUS_AUTHENTICATION_FAILED: The credential could not
 	// produce a token.
 	StatusAuthenticationFailed Status = 200
@@ -173,6 +177,7 @@ var statusNames = map[Status]string{
 	StatusOutcomeUnknown:                "KV_STATUS_OUTCOME_UNKNOWN",
 	StatusTooManyRedirects:              "KV_STATUS_TOO_MANY_REDIRECTS",
 	StatusRedirectRefused:               "KV_STATUS_REDIRECT_REFUSED",
+	StatusCancelled:                     "KV_STATUS_CANCELLED",
 	StatusAuthenticationFailed:          "KV_STATUS_AUTHENTICATION_FAILED",
 	StatusChallengeResourceMismatch:     "KV_STATUS_CHALLENGE_RESOURCE_MISMATCH",
 	StatusInvalidChallenge:              "KV_STATUS_INVALID_CHALLENGE",
@@ -565,6 +570,10 @@ var (
 	// followed: its host did not prove to be a vault of the same resource (an unauthenticated
 	// probe's challenge), so the token was never sent there. The message names the target.
 	ErrRedirectRefused = &Error{Status: StatusRedirectRefused, StatusName: "KV_STATUS_REDIRECT_REFUSED"}
+	// ErrCancelled matches KV_STATUS_CANCELLED: The call was cancelled through its call context
+	// (`kv_call_context_cancel`) before it completed. A request already sent may have taken
+	// effect; a connection interrupted by the cancellation is closed, never reused.
+	ErrCancelled = &Error{Status: StatusCancelled, StatusName: "KV_STATUS_CANCELLED"}
 	// ErrAuthenticationFailed matches KV_STATUS_AUTHENTICATION_FAILED: The credential could not
 	// produce a token.
 	ErrAuthenticationFailed = &Error{Status: StatusAuthenticationFailed, StatusName: "KV_STATUS_AUTHENTICATION_FAILED"}
@@ -661,6 +670,7 @@ var statusSentinels = map[Status]*Error{
 	StatusOutcomeUnknown:                ErrOutcomeUnknown,
 	StatusTooManyRedirects:              ErrTooManyRedirects,
 	StatusRedirectRefused:               ErrRedirectRefused,
+	StatusCancelled:                     ErrCancelled,
 	StatusAuthenticationFailed:          ErrAuthenticationFailed,
 	StatusChallengeResourceMismatch:     ErrChallengeResourceMismatch,
 	StatusInvalidChallenge:              ErrInvalidChallenge,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import errors
+from ._cancel import Cancellation
 from ._certificates import (
     Certificate,
     CertificateFormat,
@@ -95,6 +96,7 @@ __all__ = [
     "CertificateFormat",
     "CertificateOperation",
     "CertificatePolicy",
+    "Cancellation",
     "Client",
     "Contact",
     "CryptoResult",

@@ -9,6 +9,7 @@ from ctypes import POINTER, byref, c_size_t, c_uint8
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
+from ._cancel import Cancellation, _CallScope, client_for, list_client_for
 from ._ffi import (
     CertificateFormat,
     kv_blob,
@@ -336,90 +337,146 @@ class CertificatesMixin:
     _handle: Handle
 
     def create_certificate(self, name: str, policy: CertificatePolicy, *, enabled: Optional[bool] = None,
-                           tags: Optional[Mapping[str, str]] = None) -> CertificateOperation:
+                           tags: Optional[Mapping[str, str]] = None,
+                           timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CertificateOperation:
         """Starts creating a certificate (a new version); returns the pending operation. Wait with
         :meth:`wait_for_certificate`."""
         out = POINTER(kv_certificate_operation)()
-        with _native_policy(policy) as p, _options(enabled, tags) as o, self._handle.use() as c:
+        with _native_policy(policy) as p, _options(enabled, tags) as o, client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_create_certificate, c, text_arg(name, "name"), p, o, byref(out))
         return _take_operation(out)
 
-    def wait_for_certificate(self, name: str, timeout: float = 60.0) -> Certificate:
+    def wait_for_certificate(
+        self,
+        name: str,
+        timeout: float = 60.0,
+        *,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Waits until the creation finishes and returns the certificate; a failed operation raises
         its error like a service error, ``kv.TimeoutError`` after ``timeout`` seconds."""
         out = POINTER(kv_certificate)()
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_certificate, c, text_arg(name, "name"), millis_arg(timeout, "timeout", 32),
                  byref(out))
         return take_certificate(out)
 
     def import_certificate(self, name: str, data: Buffer, *, password: Optional[str] = None,
                            policy: Optional[CertificatePolicy] = None, enabled: Optional[bool] = None,
-                           tags: Optional[Mapping[str, str]] = None) -> Certificate:
+                           tags: Optional[Mapping[str, str]] = None,
+                           timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Imports a certificate with its private key: PEM text/bytes (a PRIVATE KEY block and the
         certificates) or PKCS#12 bytes with ``password``."""
         raw = data.encode("utf-8") if isinstance(data, str) else bytes_arg(data, "data")
         out = POINTER(kv_certificate)()
-        with _native_policy(policy) as p, _options(enabled, tags) as o, self._handle.use() as c:
+        with _native_policy(policy) as p, _options(enabled, tags) as o, client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_import_certificate, c, text_arg(name, "name"), raw, len(raw),
                  opt_text_arg(password, "password"), p, o, byref(out))
         return take_certificate(out)
 
-    def get_certificate(self, name: str, version: Optional[str] = None) -> Certificate:
+    def get_certificate(
+        self,
+        name: str,
+        version: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Gets a certificate (``version`` None = the latest)."""
         out = POINTER(kv_certificate)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_certificate, c, text_arg(name, "name"), opt_text_arg(version, "version"), byref(out))
         return take_certificate(out)
 
     def update_certificate_properties(self, name: str, version: Optional[str] = None, *,
                                       enabled: Optional[bool] = None,
-                                      tags: Optional[Mapping[str, str]] = None) -> Certificate:
+                                      tags: Optional[Mapping[str, str]] = None,
+                                      timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Updates enabled and tags of a certificate version."""
         out = POINTER(kv_certificate)()
         with _options(enabled, tags if tags is not None or enabled is not None else {}) as o, \
-                self._handle.use() as c:
+                client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_update_certificate_properties, c, text_arg(name, "name"),
                  opt_text_arg(version, "version"), o, byref(out))
         return take_certificate(out)
 
-    def get_certificate_policy(self, name: str) -> CertificatePolicy:
+    def get_certificate_policy(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CertificatePolicy:
         """Gets a certificate's policy."""
         out = POINTER(kv_certificate_policy)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_certificate_policy, c, text_arg(name, "name"), byref(out))
         return _take_policy(out)
 
-    def update_certificate_policy(self, name: str, policy: CertificatePolicy) -> CertificatePolicy:
+    def update_certificate_policy(
+        self,
+        name: str,
+        policy: CertificatePolicy,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CertificatePolicy:
         """Updates a certificate's policy (members left ``None`` or empty are kept); returns it."""
         out = POINTER(kv_certificate_policy)()
-        with _native_policy(policy) as p, self._handle.use() as c:
+        with _native_policy(policy) as p, client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_update_certificate_policy, c, text_arg(name, "name"), p, byref(out))
         return _take_policy(out)
 
-    def get_certificate_operation(self, name: str) -> CertificateOperation:
+    def get_certificate_operation(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CertificateOperation:
         """Gets the pending (or last) creation operation."""
         out = POINTER(kv_certificate_operation)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_certificate_operation, c, text_arg(name, "name"), byref(out))
         return _take_operation(out)
 
-    def cancel_certificate_operation(self, name: str) -> CertificateOperation:
+    def cancel_certificate_operation(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CertificateOperation:
         """Requests cancellation of the pending operation."""
         out = POINTER(kv_certificate_operation)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_cancel_certificate_operation, c, text_arg(name, "name"), byref(out))
         return _take_operation(out)
 
-    def delete_certificate_operation(self, name: str) -> CertificateOperation:
+    def delete_certificate_operation(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CertificateOperation:
         """Deletes the pending operation."""
         out = POINTER(kv_certificate_operation)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_delete_certificate_operation, c, text_arg(name, "name"), byref(out))
         return _take_operation(out)
 
     def merge_certificate(self, name: str, chain: Sequence[Buffer], *, enabled: Optional[bool] = None,
-                          tags: Optional[Mapping[str, str]] = None) -> Certificate:
+                          tags: Optional[Mapping[str, str]] = None,
+                          timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Merges a certificate signed outside the vault: ``chain`` holds DER certificates, the
         signed one first."""
         ders = [bytes_arg(d, "chain") for d in chain]
@@ -427,92 +484,171 @@ class CertificatesMixin:
         ptrs = (POINTER(c_uint8) * len(ders))(*[ctypes_cast(a) for a in arrays])
         lens = (c_size_t * len(ders))(*[len(d) for d in ders])
         out = POINTER(kv_certificate)()
-        with _options(enabled, tags) as o, self._handle.use() as c:
+        with _options(enabled, tags) as o, client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_merge_certificate, c, text_arg(name, "name"), ptrs, lens, len(ders), o, byref(out))
         return take_certificate(out)
 
-    def delete_certificate(self, name: str) -> Certificate:
+    def delete_certificate(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Deletes a certificate and all its versions (soft delete); see
         :meth:`wait_for_deleted_certificate`."""
         out = POINTER(kv_certificate)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_delete_certificate, c, text_arg(name, "name"), byref(out))
         return take_certificate(out)
 
-    def wait_for_deleted_certificate(self, name: str, timeout: float = 60.0) -> None:
+    def wait_for_deleted_certificate(
+        self,
+        name: str,
+        timeout: float = 60.0,
+        *,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Waits until a deleted certificate has reached the deleted collection."""
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_deleted_certificate, c, text_arg(name, "name"),
                  millis_arg(timeout, "timeout", 32))
 
-    def wait_for_recovered_certificate(self, name: str, timeout: float = 60.0) -> None:
+    def wait_for_recovered_certificate(
+        self,
+        name: str,
+        timeout: float = 60.0,
+        *,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Waits until a recovered certificate is back."""
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_recovered_certificate, c, text_arg(name, "name"),
                  millis_arg(timeout, "timeout", 32))
 
-    def get_deleted_certificate(self, name: str) -> Certificate:
+    def get_deleted_certificate(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Gets a deleted certificate."""
         out = POINTER(kv_certificate)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_deleted_certificate, c, text_arg(name, "name"), byref(out))
         return take_certificate(out)
 
-    def recover_deleted_certificate(self, name: str) -> Certificate:
+    def recover_deleted_certificate(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Recovers a deleted certificate."""
         out = POINTER(kv_certificate)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_recover_deleted_certificate, c, text_arg(name, "name"), byref(out))
         return take_certificate(out)
 
-    def purge_deleted_certificate(self, name: str) -> None:
+    def purge_deleted_certificate(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Purges a deleted certificate permanently."""
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_purge_deleted_certificate, c, text_arg(name, "name"))
 
-    def backup_certificate(self, name: str) -> bytes:
+    def backup_certificate(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> bytes:
         """Backs up all versions of a certificate into an opaque blob."""
         out = POINTER(kv_blob)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_backup_certificate, c, text_arg(name, "name"), byref(out))
         return take_blob(out)
 
-    def restore_certificate(self, backup: Buffer) -> Certificate:
+    def restore_certificate(
+        self,
+        backup: Buffer,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Certificate:
         """Restores a certificate from a backup."""
         data = bytes_arg(backup, "backup")
         out = POINTER(kv_certificate)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_restore_certificate, c, data, len(data), byref(out))
         return take_certificate(out)
 
-    def _cert_iter(self, fn: Any, *args: Any) -> Any:
+    def _cert_iter(
+        self,
+        fn: Any,
+        *args: Any,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Any:
         from ._client import ItemIterator
+        scope: List[_CallScope] = []
         out = POINTER(kv_certificate_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(fn, c, *args, byref(out))
         return ItemIterator(out, _lib.kv_certificate_iter_next, _lib.kv_certificate_iter_free, kv_certificate,
-                            take_certificate, "CertificateIterator")
+                            take_certificate, "CertificateIterator", scope)
 
-    def list_properties_of_certificates(self, *, include_pending: bool = False) -> Any:
+    def list_properties_of_certificates(
+        self,
+        *,
+        include_pending: bool = False,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Any:
         """Iterates the vault's certificates (items carry no certificate bytes)."""
-        return self._cert_iter(_lib.kv_client_list_certificates, bool(include_pending))
+        return self._cert_iter(_lib.kv_client_list_certificates, bool(include_pending),
+                               timeout=timeout, cancel=cancel)
 
-    def list_properties_of_certificate_versions(self, name: str) -> Any:
+    def list_properties_of_certificate_versions(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Any:
         """Iterates the versions of a certificate."""
-        return self._cert_iter(_lib.kv_client_list_certificate_versions, text_arg(name, "name"))
+        return self._cert_iter(_lib.kv_client_list_certificate_versions, text_arg(name, "name"),
+                               timeout=timeout, cancel=cancel)
 
-    def list_deleted_certificates(self, *, include_pending: bool = False) -> Any:
+    def list_deleted_certificates(
+        self,
+        *,
+        include_pending: bool = False,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Any:
         """Iterates the deleted certificates."""
-        return self._cert_iter(_lib.kv_client_list_deleted_certificates, bool(include_pending))
+        return self._cert_iter(_lib.kv_client_list_deleted_certificates, bool(include_pending),
+                               timeout=timeout, cancel=cancel)
 
     def download_certificate(self, name: str, version: Optional[str] = None, *,
                              format: Union[CertificateFormat, str] = CertificateFormat.PEM,
-                             password: Optional[str] = None) -> bytes:
+                             password: Optional[str] = None,
+                             timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> bytes:
         """The certificate with its private key, through its secret: ``format`` PEM (key then
         chain), PKCS12 (protected with ``password``), CHAIN_PEM (certificates only) or KEY_PEM."""
         fmt = CertificateFormat[format.upper()] if isinstance(format, str) else CertificateFormat(format)
         out = POINTER(kv_blob)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_download_certificate, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  int(fmt), opt_text_arg(password, "password"), byref(out))
         return take_blob(out)
@@ -546,51 +682,81 @@ class CertificatesMixin:
     def set_certificate_issuer(self, name: str, provider: str, *, account_id: Optional[str] = None,
                                password: Optional[str] = None, organization_id: Optional[str] = None,
                                enabled: Optional[bool] = None,
-                               admins: Optional[Sequence[Mapping[str, str]]] = None) -> Issuer:
+                               admins: Optional[Sequence[Mapping[str, str]]] = None,
+                               timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Issuer:
         """Creates or replaces a certificate issuer. ``admins`` are mappings with ``first_name``,
         ``last_name``, ``email`` and ``phone`` (each optional)."""
         out = POINTER(kv_issuer)()
         with self._issuer_options(provider, account_id, password, organization_id, enabled, admins) as o, \
-                self._handle.use() as c:
+                client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_set_certificate_issuer, c, text_arg(name, "name"), o, byref(out))
         return _take_issuer(out)
 
     def update_certificate_issuer(self, name: str, *, provider: Optional[str] = None,
                                   account_id: Optional[str] = None, password: Optional[str] = None,
-                                  organization_id: Optional[str] = None, enabled: Optional[bool] = None) -> Issuer:
+                                  organization_id: Optional[str] = None, enabled: Optional[bool] = None,
+                                  timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Issuer:
         """Updates a certificate issuer (only what is given changes)."""
         out = POINTER(kv_issuer)()
         with self._issuer_options(provider, account_id, password, organization_id, enabled) as o, \
-                self._handle.use() as c:
+                client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_update_certificate_issuer, c, text_arg(name, "name"), o, byref(out))
         return _take_issuer(out)
 
-    def get_certificate_issuer(self, name: str) -> Issuer:
+    def get_certificate_issuer(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Issuer:
         """Gets a certificate issuer."""
         out = POINTER(kv_issuer)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_certificate_issuer, c, text_arg(name, "name"), byref(out))
         return _take_issuer(out)
 
-    def delete_certificate_issuer(self, name: str) -> Issuer:
+    def delete_certificate_issuer(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Issuer:
         """Deletes a certificate issuer; returns it."""
         out = POINTER(kv_issuer)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_delete_certificate_issuer, c, text_arg(name, "name"), byref(out))
         return _take_issuer(out)
 
-    def list_properties_of_issuers(self) -> Any:
+    def list_properties_of_issuers(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Any:
         """Iterates the certificate issuers."""
         from ._client import ItemIterator
+        scope: List[_CallScope] = []
         out = POINTER(kv_issuer_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_certificate_issuers, c, byref(out))
         return ItemIterator(out, _lib.kv_issuer_iter_next, _lib.kv_issuer_iter_free, kv_issuer, _take_issuer,
-                            "IssuerIterator")
+                            "IssuerIterator", scope)
 
     # contacts
 
-    def set_contacts(self, contacts: Sequence[Contact]) -> List[Contact]:
+    def set_contacts(
+        self,
+        contacts: Sequence[Contact],
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> List[Contact]:
         """Sets (replaces) the vault's certificate contacts."""
         handle = new_handle(_lib.kv_certificate_contacts_new, _lib.kv_certificate_contacts_free, "Contacts")
         out = POINTER(kv_certificate_contacts)()
@@ -599,23 +765,28 @@ class CertificatesMixin:
                 for ct in contacts:
                     call(_lib.kv_certificate_contacts_add, lst, opt_text_arg(ct.email, "email"),
                          opt_text_arg(ct.name, "name"), opt_text_arg(ct.phone, "phone"))
-                with self._handle.use() as c:
+                with client_for(self._handle, timeout, cancel) as c:
                     call(_lib.kv_client_set_certificate_contacts, c, lst, byref(out))
         finally:
             handle.close()
         return _take_contacts(out)
 
-    def get_contacts(self) -> List[Contact]:
+    def get_contacts(self, *, timeout: Optional[float] = None, cancel: Optional[Cancellation] = None) -> List[Contact]:
         """Gets the vault's certificate contacts."""
         out = POINTER(kv_certificate_contacts)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_certificate_contacts, c, byref(out))
         return _take_contacts(out)
 
-    def delete_contacts(self) -> List[Contact]:
+    def delete_contacts(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> List[Contact]:
         """Deletes the vault's certificate contacts; returns them."""
         out = POINTER(kv_certificate_contacts)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_delete_certificate_contacts, c, byref(out))
         return _take_contacts(out)
 

@@ -12,12 +12,14 @@ from typing import (
     Generic,
     Iterable,
     Iterator,
+    List,
     Mapping,
     Optional,
     TypeVar,
     Union,
 )
 
+from ._cancel import Cancellation, _CallScope, client_for, list_client_for
 from ._certificates import CertificatesMixin
 from ._credentials import AzureSdkCredential, Credential, SupportsGetToken
 from ._ffi import (
@@ -83,8 +85,10 @@ class ItemIterator(Generic[T]):
     """
 
     def __init__(self, ptr: Any, next_fn: Any, free_fn: Any, item_type: Any, convert: Callable[[Any], T],
-                 kind: str) -> None:
+                 kind: str, scope: Iterable[_CallScope] = ()) -> None:
         self._handle = Handle(ptr, free_fn, kind)
+        # The call context a list made with ``timeout``/``cancel`` fetches its pages under.
+        self._scope = next(iter(scope), None)
         self._next = next_fn
         self._item_type = item_type
         self._convert = convert
@@ -104,6 +108,7 @@ class ItemIterator(Generic[T]):
             if not item:
                 self._done = True
                 self._handle.close()
+                self._end_scope()
                 raise StopIteration
         return self._convert(item)
 
@@ -112,6 +117,12 @@ class ItemIterator(Generic[T]):
         with self._lock:
             if not self._done:
                 self._handle.close()
+            self._end_scope()
+
+    def _end_scope(self) -> None:
+        if self._scope is not None:
+            self._scope.close()
+            self._scope = None
 
     def __enter__(self) -> "ItemIterator[T]":
         return self
@@ -364,6 +375,7 @@ class Client(CertificatesMixin):
         not_before: Optional[TimeInput] = None,
         expires_on: Optional[TimeInput] = None,
         tags: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> Secret:
         """Sets a secret, creating a new version. ``value`` is text, or bytes of UTF-8 (NUL bytes
         allowed; at most 25 KiB). Returns the new version, with its value."""
@@ -371,17 +383,24 @@ class Client(CertificatesMixin):
         n = text_arg(name, "name")
         out = POINTER(kv_secret)()
         with _secret_options(content_type, enabled, not_before, expires_on, tags) as opts:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 if opts is None:
                     call(_lib.kv_client_set_secret, c, n, data, len(data), byref(out))
                 else:
                     call(_lib.kv_client_set_secret_with_options, c, n, data, len(data), opts, byref(out))
         return take_secret(out)
 
-    def get_secret(self, name: str, version: Optional[str] = None) -> Secret:
+    def get_secret(
+        self,
+        name: str,
+        version: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Secret:
         """Gets a secret with its value (``version`` None = the latest)."""
         out = POINTER(kv_secret)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_secret, c, text_arg(name, "name"), opt_text_arg(version, "version"), byref(out))
         return take_secret(out)
 
@@ -395,97 +414,165 @@ class Client(CertificatesMixin):
         not_before: Optional[TimeInput] = None,
         expires_on: Optional[TimeInput] = None,
         tags: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> Secret:
         """Updates properties of a secret version (``version`` None = the latest): only what is
         given changes; ``tags`` replaces all tags (``{}`` removes them). The result has no value."""
         out = POINTER(kv_secret)()
         with _secret_options(content_type, enabled, not_before, expires_on, tags) as opts:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_update_secret_properties, c, text_arg(name, "name"),
                      opt_text_arg(version, "version"), opts, byref(out))
         return take_secret(out)
 
-    def delete_secret(self, name: str) -> Secret:
+    def delete_secret(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Secret:
         """Deletes a secret and all its versions (soft delete: recover or purge it later); returns
         the deleted secret (no value; ``recovery_id``, ``deleted_on``, ``scheduled_purge_date`` and
         its properties). Deletion finishes asynchronously in the service: call
         :meth:`wait_for_deleted_secret` before getting, recovering or purging the deleted secret."""
         out = POINTER(kv_secret)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_delete_secret_out, c, text_arg(name, "name"), byref(out))
         return take_secret(out)
 
-    def wait_for_deleted_secret(self, name: str, timeout: float = 60.0) -> None:
+    def wait_for_deleted_secret(
+        self,
+        name: str,
+        timeout: float = 60.0,
+        *,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Waits until a deleted secret has reached the deleted collection (``kv.TimeoutError``,
         naming the deadline, after ``timeout`` seconds)."""
         ms = millis_arg(timeout, "timeout", 32)
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_deleted_secret, c, text_arg(name, "name"), ms)
 
-    def wait_for_recovered_secret(self, name: str, timeout: float = 60.0) -> None:
+    def wait_for_recovered_secret(
+        self,
+        name: str,
+        timeout: float = 60.0,
+        *,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Waits until a recovered secret is back (``kv.TimeoutError`` after ``timeout`` seconds)."""
         ms = millis_arg(timeout, "timeout", 32)
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_recovered_secret, c, text_arg(name, "name"), ms)
 
-    def get_deleted_secret(self, name: str) -> Secret:
+    def get_deleted_secret(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Secret:
         """Gets a deleted secret (no value; ``deleted_on``, ``scheduled_purge_date``, ``recovery_id``)."""
         out = POINTER(kv_secret)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_deleted_secret, c, text_arg(name, "name"), byref(out))
         return take_secret(out)
 
-    def recover_deleted_secret(self, name: str) -> Secret:
+    def recover_deleted_secret(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Secret:
         """Recovers a deleted secret; returns its latest version (without value). Recovery finishes
         asynchronously in the service: see :meth:`wait_for_recovered_secret`."""
         out = POINTER(kv_secret)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_recover_deleted_secret, c, text_arg(name, "name"), byref(out))
         return take_secret(out)
 
-    def purge_deleted_secret(self, name: str) -> None:
+    def purge_deleted_secret(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Purges a deleted secret permanently."""
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_purge_deleted_secret, c, text_arg(name, "name"))
 
-    def backup_secret(self, name: str) -> bytes:
+    def backup_secret(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> bytes:
         """Backs up all versions of a secret into an opaque blob for :meth:`restore_secret`."""
         out = POINTER(kv_blob)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_backup_secret, c, text_arg(name, "name"), byref(out))
         return take_blob(out)
 
-    def restore_secret(self, backup: Buffer) -> Secret:
+    def restore_secret(
+        self,
+        backup: Buffer,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Secret:
         """Restores a secret (all versions) from a backup; returns it (without value)."""
         data = bytes_arg(backup, "backup")
         out = POINTER(kv_secret)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_restore_secret, c, data, len(data), byref(out))
         return take_secret(out)
 
-    def list_properties_of_secrets(self) -> ItemIterator[Secret]:
+    def list_properties_of_secrets(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> ItemIterator[Secret]:
         """Iterates the vault's secrets (items carry no value and no version)."""
+        scope: List[_CallScope] = []
         out = POINTER(kv_secret_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_secrets, c, byref(out))
         return ItemIterator(out, _lib.kv_secret_iter_next, _lib.kv_secret_iter_free, kv_secret, take_secret,
-                            "SecretIterator")
+                            "SecretIterator", scope)
 
-    def list_properties_of_secret_versions(self, name: str) -> ItemIterator[Secret]:
+    def list_properties_of_secret_versions(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> ItemIterator[Secret]:
         """Iterates the versions of a secret (items carry no value)."""
+        scope: List[_CallScope] = []
         out = POINTER(kv_secret_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_secret_versions, c, text_arg(name, "name"), byref(out))
         return ItemIterator(out, _lib.kv_secret_iter_next, _lib.kv_secret_iter_free, kv_secret, take_secret,
-                            "SecretIterator")
+                            "SecretIterator", scope)
 
-    def list_deleted_secrets(self) -> ItemIterator[Secret]:
+    def list_deleted_secrets(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> ItemIterator[Secret]:
         """Iterates the deleted secrets."""
+        scope: List[_CallScope] = []
         out = POINTER(kv_secret_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_deleted_secrets, c, byref(out))
         return ItemIterator(out, _lib.kv_secret_iter_next, _lib.kv_secret_iter_free, kv_secret, take_secret,
-                            "SecretIterator")
+                            "SecretIterator", scope)
 
     # -- keys
 
@@ -504,6 +591,7 @@ class Client(CertificatesMixin):
         exportable: Optional[bool] = None,
         tags: Optional[Mapping[str, str]] = None,
         release_policy: Optional[KeyReleasePolicy] = None,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> Key:
         """Creates a key, or a new version of an existing one. ``key_type`` is a :class:`KeyType`
         (or its REST name, e.g. ``"EC"``); ``size`` in bits (RSA 2048/3072/4096, oct
@@ -515,7 +603,7 @@ class Client(CertificatesMixin):
         with _key_options(size=size, public_exponent=public_exponent, curve=curve, operations=operations,
                           enabled=enabled, not_before=not_before, expires_on=expires_on, exportable=exportable,
                           tags=tags, release_policy=release_policy) as opts:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_create_key, c, n, kty, opts, byref(out))
         return Key(out)
 
@@ -549,6 +637,7 @@ class Client(CertificatesMixin):
         exportable: Optional[bool] = None,
         tags: Optional[Mapping[str, str]] = None,
         release_policy: Optional[KeyReleasePolicy] = None,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> Key:
         """Imports a key given as a JSON Web Key with its private members (dict or JSON text).
         ``operations`` replaces the JWK's ``key_ops``. The JWK never appears in error messages."""
@@ -558,7 +647,7 @@ class Client(CertificatesMixin):
         with _key_options(hsm=hardware_protected, operations=operations, enabled=enabled, not_before=not_before,
                           expires_on=expires_on, exportable=exportable, tags=tags,
                           release_policy=release_policy) as opts:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_import_key_jwk, c, n, text_arg(text, "jwk"), opts, byref(out))
         return Key(out)
 
@@ -575,6 +664,7 @@ class Client(CertificatesMixin):
         exportable: Optional[bool] = None,
         tags: Optional[Mapping[str, str]] = None,
         release_policy: Optional[KeyReleasePolicy] = None,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> Key:
         """Imports a private key given as PEM (text or bytes) or DER bytes: PKCS#1, PKCS#8 or SEC1."""
         data = pem.encode("ascii") if isinstance(pem, str) else bytes_arg(pem, "pem")
@@ -583,14 +673,21 @@ class Client(CertificatesMixin):
         with _key_options(hsm=hardware_protected, operations=operations, enabled=enabled, not_before=not_before,
                           expires_on=expires_on, exportable=exportable, tags=tags,
                           release_policy=release_policy) as opts:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_import_key_pem, c, n, data, len(data), opts, byref(out))
         return Key(out)
 
-    def get_key(self, name: str, version: Optional[str] = None) -> Key:
+    def get_key(
+        self,
+        name: str,
+        version: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Key:
         """Gets a key (public members only; ``version`` None = the latest)."""
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_key, c, text_arg(name, "name"), opt_text_arg(version, "version"), byref(out))
         return Key(out)
 
@@ -606,6 +703,7 @@ class Client(CertificatesMixin):
         exportable: Optional[bool] = None,
         tags: Optional[Mapping[str, str]] = None,
         release_policy: Optional[KeyReleasePolicy] = None,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> Key:
         """Updates properties of a key version (``version`` None = the latest): only what is given
         changes; ``tags`` replaces all tags (``{}`` removes them)."""
@@ -614,93 +712,142 @@ class Client(CertificatesMixin):
         out = POINTER(kv_key)()
         with _key_options(operations=operations, enabled=enabled, not_before=not_before, expires_on=expires_on,
                           exportable=exportable, tags=tags, release_policy=release_policy) as opts:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_update_key_properties, c, n, v, opts, byref(out))
         return Key(out)
 
-    def delete_key(self, name: str) -> Key:
+    def delete_key(self, name: str, *, timeout: Optional[float] = None, cancel: Optional[Cancellation] = None) -> Key:
         """Deletes a key and all its versions (soft delete); returns the deleted key. Deletion
         finishes asynchronously in the service: see :meth:`wait_for_deleted_key`."""
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_delete_key, c, text_arg(name, "name"), byref(out))
         return Key(out)
 
-    def get_deleted_key(self, name: str) -> Key:
+    def get_deleted_key(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Key:
         """Gets a deleted key (``deleted_on``, ``scheduled_purge_date`` and ``recovery_id`` set)."""
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_deleted_key, c, text_arg(name, "name"), byref(out))
         return Key(out)
 
-    def recover_deleted_key(self, name: str) -> Key:
+    def recover_deleted_key(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Key:
         """Recovers a deleted key (finishes asynchronously: see :meth:`wait_for_recovered_key`)."""
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_recover_deleted_key, c, text_arg(name, "name"), byref(out))
         return Key(out)
 
-    def purge_deleted_key(self, name: str) -> None:
+    def purge_deleted_key(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Purges a deleted key permanently."""
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_purge_deleted_key, c, text_arg(name, "name"))
 
-    def wait_for_deleted_key(self, name: str, timeout: float = 60.0) -> None:
+    def wait_for_deleted_key(self, name: str, timeout: float = 60.0, *, cancel: Optional[Cancellation] = None) -> None:
         """Waits until a deleted key has reached the deleted collection (``kv.TimeoutError``,
         naming the deadline, after ``timeout`` seconds)."""
         ms = millis_arg(timeout, "timeout", 32)
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_deleted_key, c, text_arg(name, "name"), ms)
 
-    def wait_for_recovered_key(self, name: str, timeout: float = 60.0) -> None:
+    def wait_for_recovered_key(
+        self,
+        name: str,
+        timeout: float = 60.0,
+        *,
+        cancel: Optional[Cancellation] = None,
+    ) -> None:
         """Waits until a recovered key is back (``kv.TimeoutError`` after ``timeout`` seconds)."""
         ms = millis_arg(timeout, "timeout", 32)
-        with self._handle.use() as c:
+        with client_for(self._handle, None, cancel) as c:
             call(_lib.kv_client_wait_for_recovered_key, c, text_arg(name, "name"), ms)
 
-    def backup_key(self, name: str) -> bytes:
+    def backup_key(self, name: str, *, timeout: Optional[float] = None, cancel: Optional[Cancellation] = None) -> bytes:
         """Backs up all versions of a key into an opaque blob for :meth:`restore_key`."""
         out = POINTER(kv_blob)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_backup_key, c, text_arg(name, "name"), byref(out))
         return take_blob(out)
 
-    def restore_key(self, backup: Buffer) -> Key:
+    def restore_key(
+        self,
+        backup: Buffer,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Key:
         """Restores a key (all versions) from a backup."""
         data = bytes_arg(backup, "backup")
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_restore_key, c, data, len(data), byref(out))
         return Key(out)
 
-    def rotate_key(self, name: str) -> Key:
+    def rotate_key(self, name: str, *, timeout: Optional[float] = None, cancel: Optional[Cancellation] = None) -> Key:
         """Creates a new version of a key with the same type and parameters; returns it."""
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_rotate_key, c, text_arg(name, "name"), byref(out))
         return Key(out)
 
-    def get_key_rotation_policy(self, name: str) -> KeyRotationPolicy:
+    def get_key_rotation_policy(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> KeyRotationPolicy:
         """Gets a key's rotation policy."""
         out = POINTER(kv_key_rotation_policy)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_key_rotation_policy, c, text_arg(name, "name"), byref(out))
         return take_rotation_policy(out)
 
-    def update_key_rotation_policy(self, name: str, policy: KeyRotationPolicy) -> KeyRotationPolicy:
+    def update_key_rotation_policy(
+        self,
+        name: str,
+        policy: KeyRotationPolicy,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> KeyRotationPolicy:
         """Replaces a key's rotation policy (its ``id`` and times are ignored); returns the policy
         as stored."""
         n = text_arg(name, "name")
         out = POINTER(kv_key_rotation_policy)()
         with native_rotation_policy(policy) as p:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_update_key_rotation_policy, c, n, p, byref(out))
         return take_rotation_policy(out)
 
-    def get_random_bytes(self, count: int) -> bytes:
+    def get_random_bytes(
+        self,
+        count: int,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> bytes:
         """``count`` (1 to 128) random bytes from the vault's HSM."""
         out = POINTER(kv_blob)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_random_bytes, c, uint_arg(count, 32, "count"), byref(out))
         return take_blob(out)
 
@@ -712,135 +859,186 @@ class Client(CertificatesMixin):
         version: Optional[str] = None,
         nonce: Optional[str] = None,
         algorithm: Union[KeyReleaseAlgorithm, str] = KeyReleaseAlgorithm.NONE,
+        timeout: Optional[float] = None, cancel: Optional[Cancellation] = None,
     ) -> str:
         """Releases an exportable key to the attested environment named by its attestation token;
         returns the signed release value (JWS text)."""
         out = POINTER(kv_blob)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_release_key, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  text_arg(target_attestation_token, "target_attestation_token"), opt_text_arg(nonce, "nonce"),
                  enum_arg(KeyReleaseAlgorithm, algorithm, "algorithm"), byref(out))
         return take_blob(out).decode("utf-8")
 
-    def get_key_attestation(self, name: str, version: Optional[str] = None) -> Key:
+    def get_key_attestation(
+        self,
+        name: str,
+        version: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> Key:
         """Gets a key version with its HSM attestation (``Key.attestation``)."""
         out = POINTER(kv_key)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_get_key_attestation, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  byref(out))
         return Key(out)
 
-    def list_properties_of_keys(self) -> ItemIterator[Key]:
+    def list_properties_of_keys(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> ItemIterator[Key]:
         """Iterates the vault's keys (items carry no key material and no version)."""
+        scope: List[_CallScope] = []
         out = POINTER(kv_key_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_keys, c, byref(out))
-        return ItemIterator(out, _lib.kv_key_iter_next, _lib.kv_key_iter_free, kv_key, Key, "KeyIterator")
+        return ItemIterator(out, _lib.kv_key_iter_next, _lib.kv_key_iter_free, kv_key, Key, "KeyIterator", scope)
 
-    def list_properties_of_key_versions(self, name: str) -> ItemIterator[Key]:
+    def list_properties_of_key_versions(
+        self,
+        name: str,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> ItemIterator[Key]:
         """Iterates the versions of a key (items carry no key material)."""
+        scope: List[_CallScope] = []
         out = POINTER(kv_key_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_key_versions, c, text_arg(name, "name"), byref(out))
-        return ItemIterator(out, _lib.kv_key_iter_next, _lib.kv_key_iter_free, kv_key, Key, "KeyIterator")
+        return ItemIterator(out, _lib.kv_key_iter_next, _lib.kv_key_iter_free, kv_key, Key, "KeyIterator", scope)
 
-    def list_deleted_keys(self) -> ItemIterator[Key]:
+    def list_deleted_keys(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> ItemIterator[Key]:
         """Iterates the deleted keys."""
+        scope: List[_CallScope] = []
         out = POINTER(kv_key_iter)()
-        with self._handle.use() as c:
+        with list_client_for(self._handle, timeout, cancel, scope) as c:
             call(_lib.kv_client_list_deleted_keys, c, byref(out))
-        return ItemIterator(out, _lib.kv_key_iter_next, _lib.kv_key_iter_free, kv_key, Key, "KeyIterator")
+        return ItemIterator(out, _lib.kv_key_iter_next, _lib.kv_key_iter_free, kv_key, Key, "KeyIterator", scope)
 
     # -- cryptography in the vault (``version`` None = the latest)
 
     def sign(self, name: str, algorithm: Union[SignatureAlgorithm, str], digest: Buffer, *,
-             version: Optional[str] = None) -> CryptoResult:
+             version: Optional[str] = None,
+             timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CryptoResult:
         """Signs a digest (exactly as long as the algorithm's hash) with a vault key; the result's
         ``value`` is the signature (raw ``r || s`` for ECDSA)."""
         d = bytes_arg(digest, "digest")
         out = POINTER(kv_crypto_result)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_sign, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  enum_arg(SignatureAlgorithm, algorithm, "algorithm"), d, len(d), byref(out))
         return take_crypto_result(out)
 
     def verify(self, name: str, algorithm: Union[SignatureAlgorithm, str], digest: Buffer, signature: Buffer, *,
-               version: Optional[str] = None) -> bool:
+               version: Optional[str] = None,
+               timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> bool:
         """Verifies a signature over a digest in the vault: True when valid, False when not."""
         d = bytes_arg(digest, "digest")
         s = bytes_arg(signature, "signature")
         valid = c_bool(False)
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_verify, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  enum_arg(SignatureAlgorithm, algorithm, "algorithm"), d, len(d), s, len(s), byref(valid))
         return bool(valid.value)
 
     def sign_data(self, name: str, algorithm: Union[SignatureAlgorithm, str], data: Buffer, *,
-                  version: Optional[str] = None) -> CryptoResult:
+                  version: Optional[str] = None,
+                  timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CryptoResult:
         """Hashes ``data`` locally with the algorithm's hash, then signs the digest in the vault."""
         d = bytes_arg(data, "data")
         out = POINTER(kv_crypto_result)()
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_sign_data, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  enum_arg(SignatureAlgorithm, algorithm, "algorithm"), d, len(d), byref(out))
         return take_crypto_result(out)
 
     def verify_data(self, name: str, algorithm: Union[SignatureAlgorithm, str], data: Buffer, signature: Buffer, *,
-                    version: Optional[str] = None) -> bool:
+                    version: Optional[str] = None,
+                    timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> bool:
         """Hashes ``data`` locally, then verifies the signature over the digest in the vault."""
         d = bytes_arg(data, "data")
         s = bytes_arg(signature, "signature")
         valid = c_bool(False)
-        with self._handle.use() as c:
+        with client_for(self._handle, timeout, cancel) as c:
             call(_lib.kv_client_verify_data, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                  enum_arg(SignatureAlgorithm, algorithm, "algorithm"), d, len(d), s, len(s), byref(valid))
         return bool(valid.value)
 
     def encrypt(self, name: str, algorithm: Union[EncryptionAlgorithm, str], plaintext: Buffer, *,
                 version: Optional[str] = None, iv: Optional[Buffer] = None,
-                aad: Optional[Buffer] = None) -> CryptoResult:
+                aad: Optional[Buffer] = None,
+                timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CryptoResult:
         """Encrypts with a vault key. For AES-GCM keep the result's ``iv`` and ``tag`` to decrypt."""
         d = bytes_arg(plaintext, "plaintext")
         out = POINTER(kv_crypto_result)()
         with _crypto_params(iv, aad, None) as params:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_encrypt, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                      enum_arg(EncryptionAlgorithm, algorithm, "algorithm"), d, len(d), params, byref(out))
         return take_crypto_result(out)
 
     def decrypt(self, name: str, algorithm: Union[EncryptionAlgorithm, str], ciphertext: Buffer, *,
                 version: Optional[str] = None, iv: Optional[Buffer] = None, aad: Optional[Buffer] = None,
-                tag: Optional[Buffer] = None) -> CryptoResult:
+                tag: Optional[Buffer] = None,
+                timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CryptoResult:
         """Decrypts with a vault key (AES-GCM needs ``iv`` and ``tag``, and ``aad`` if one was used;
         AES-CBC needs ``iv``). The result's ``value`` is the plaintext."""
         d = bytes_arg(ciphertext, "ciphertext")
         out = POINTER(kv_crypto_result)()
         with _crypto_params(iv, aad, tag) as params:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_decrypt, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                      enum_arg(EncryptionAlgorithm, algorithm, "algorithm"), d, len(d), params, byref(out))
         return take_crypto_result(out)
 
     def wrap_key(self, name: str, algorithm: Union[EncryptionAlgorithm, str], key: Buffer, *,
                  version: Optional[str] = None, iv: Optional[Buffer] = None,
-                 aad: Optional[Buffer] = None) -> CryptoResult:
+                 aad: Optional[Buffer] = None,
+                 timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CryptoResult:
         """Wraps (encrypts) a symmetric key with a vault key."""
         d = bytes_arg(key, "key")
         out = POINTER(kv_crypto_result)()
         with _crypto_params(iv, aad, None) as params:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_wrap_key, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                      enum_arg(EncryptionAlgorithm, algorithm, "algorithm"), d, len(d), params, byref(out))
         return take_crypto_result(out)
 
     def unwrap_key(self, name: str, algorithm: Union[EncryptionAlgorithm, str], wrapped_key: Buffer, *,
                    version: Optional[str] = None, iv: Optional[Buffer] = None, aad: Optional[Buffer] = None,
-                   tag: Optional[Buffer] = None) -> CryptoResult:
+                   tag: Optional[Buffer] = None,
+                   timeout: Optional[float] = None,
+        cancel: Optional[Cancellation] = None,
+    ) -> CryptoResult:
         """Unwraps a wrapped key with a vault key; the result's ``value`` is the key."""
         d = bytes_arg(wrapped_key, "wrapped_key")
         out = POINTER(kv_crypto_result)()
         with _crypto_params(iv, aad, tag) as params:
-            with self._handle.use() as c:
+            with client_for(self._handle, timeout, cancel) as c:
                 call(_lib.kv_client_unwrap_key, c, text_arg(name, "name"), opt_text_arg(version, "version"),
                      enum_arg(EncryptionAlgorithm, algorithm, "algorithm"), d, len(d), params, byref(out))
         return take_crypto_result(out)

@@ -37,6 +37,16 @@ class kv_blob(Structure):
     """
 
 
+class kv_call_context(Structure):
+    """
+    A cancellation handle with an optional deadline, for the calls of a client made with
+    `kv_client_with_context`. Thread-safe: `kv_call_context_cancel`,
+    `kv_call_context_set_deadline_ms` and `kv_call_context_is_cancelled` may be called from any
+    thread at any time, also while calls run under the context. A cancelled context stays
+    cancelled: use a new one for new work.
+    """
+
+
 class kv_certificate(Structure):
     """
     A certificate as returned by a call: identifiers, attributes, the DER certificate and its
@@ -337,6 +347,13 @@ class Status(enum.IntEnum):
     A redirect to another origin was not followed: its host did not prove to be a vault of the
     same resource (an unauthenticated probe's challenge), so the token was never sent there. The
     message names the target.
+    """
+
+    CANCELLED = 120
+    """
+    The call was cancelled through its call context (`kv_call_context_cancel`) before it
+    completed. A request already sent may have taken effect; a connection interrupted by the
+    cancellation is closed, never reused.
     """
 
     AUTHENTICATION_FAILED = 200
@@ -798,6 +815,39 @@ KV_VERSION_PATCH = 0
 
 # Every function of kv.h: name -> (restype, argtypes).
 FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
+    # kv_status kv_call_context_new(struct kv_call_context ** out, struct kv_error ** err_out)
+    "kv_call_context_new": (
+        c_uint32,
+        [
+            POINTER(POINTER(kv_call_context)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_call_context_set_deadline_ms(const struct kv_call_context * ctx, uint64_t ms, struct kv_error ** err_out)
+    "kv_call_context_set_deadline_ms": (
+        c_uint32,
+        [
+            POINTER(kv_call_context),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_call_context_cancel(const struct kv_call_context * ctx)
+    "kv_call_context_cancel": (None, [POINTER(kv_call_context)]),
+    # bool kv_call_context_is_cancelled(const struct kv_call_context * ctx)
+    "kv_call_context_is_cancelled": (c_bool, [POINTER(kv_call_context)]),
+    # void kv_call_context_free(struct kv_call_context * ctx)
+    "kv_call_context_free": (None, [POINTER(kv_call_context)]),
+    # kv_status kv_client_with_context(const struct kv_client * c, const struct kv_call_context * ctx, struct kv_client ** out, struct kv_error ** err_out)
+    "kv_client_with_context": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(kv_call_context),
+            POINTER(POINTER(kv_client)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
     # struct kv_client_options * kv_client_options_new()
     "kv_client_options_new": (POINTER(kv_client_options), []),
     # kv_status kv_client_options_set_api_version(struct kv_client_options * o, const char * v, struct kv_error ** err_out)

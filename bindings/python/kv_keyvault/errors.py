@@ -225,6 +225,16 @@ class RedirectRefusedError(TransportError):
     STATUS = Status.REDIRECT_REFUSED
 
 
+class CancelledError(TransportError):
+    """
+    KV_STATUS_CANCELLED (120): The call was cancelled through its call context
+    (`kv_call_context_cancel`) before it completed. A request already sent may have taken
+    effect; a connection interrupted by the cancellation is closed, never reused.
+    """
+
+    STATUS = Status.CANCELLED
+
+
 class AuthenticationFailedError(AuthenticationError):
     """KV_STATUS_AUTHENTICATION_FAILED (200): The credential could not produce a token."""
 
@@ -435,6 +445,7 @@ ERROR_CLASSES: Dict[int, Type[KvError]] = {
     Status.OUTCOME_UNKNOWN: OutcomeUnknownError,
     Status.TOO_MANY_REDIRECTS: TooManyRedirectsError,
     Status.REDIRECT_REFUSED: RedirectRefusedError,
+    Status.CANCELLED: CancelledError,
     Status.AUTHENTICATION_FAILED: AuthenticationFailedError,
     Status.CHALLENGE_RESOURCE_MISMATCH: ChallengeResourceMismatchError,
     Status.INVALID_CHALLENGE: InvalidChallengeError,
@@ -498,6 +509,7 @@ __all__: List[str] = [
     "OutcomeUnknownError",
     "TooManyRedirectsError",
     "RedirectRefusedError",
+    "CancelledError",
     "AuthenticationFailedError",
     "ChallengeResourceMismatchError",
     "InvalidChallengeError",

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -158,9 +159,12 @@ class Scripted:
     # Replies by path prefix (e.g. a token endpoint), tried before `reply`; no challenge for them.
     routes: Dict[str, Tuple[int, bytes, Dict[str, str]]] = field(default_factory=dict)
     requests: List[Request] = field(default_factory=list)
+    # Seconds an authorized request waits before its reply (a slow vault).
+    delay: float = 0.0
 
     def reset(self) -> None:
         self.reply = (200, b"{}", {})
+        self.delay = 0.0
         self.routes.clear()
         self.requests.clear()
 
@@ -208,6 +212,8 @@ def scripted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scripted]:
                                         '00000000-0000-0000-0000-000000000000", resource="https://localhost"'}
             else:
                 status, body, headers = s.reply
+                if s.delay:
+                    time.sleep(s.delay)
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("x-ms-request-id", "req-%d" % len(s.requests))

@@ -17,6 +17,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 )
 
 func main() {
+	ctx := context.Background()
 	log.SetFlags(0)
 	vaultURL := os.Getenv("KV_VAULT_URL")
 	if vaultURL == "" {
@@ -56,7 +58,7 @@ func main() {
 	name := fmt.Sprintf("go-quickstart-%d", os.Getpid())
 
 	// Set and get a secret. Values are bytes: NUL bytes and any UTF-8 are kept exactly.
-	set, err := client.SetSecret(name, []byte("s3cr3t ✓"), &kv.SecretOptions{
+	set, err := client.SetSecret(ctx, name, []byte("s3cr3t ✓"), &kv.SecretOptions{
 		ContentType: "text/plain",
 		Tags:        map[string]string{"example": "quickstart"},
 	})
@@ -64,7 +66,7 @@ func main() {
 		log.Fatalf("set secret: %v", err)
 	}
 	fmt.Printf("set %s version %s\n", set.Name, set.Version)
-	got, err := client.GetSecret(name, "")
+	got, err := client.GetSecret(ctx, name, "")
 	if err != nil {
 		log.Fatalf("get secret: %v", err)
 	}
@@ -72,7 +74,7 @@ func main() {
 	got.Wipe() // zero our copy of the value once done with it
 
 	// List the vault's secrets; pages are fetched as the iterator advances.
-	it, err := client.ListSecrets()
+	it, err := client.ListSecrets(ctx)
 	if err != nil {
 		log.Fatalf("list secrets: %v", err)
 	}
@@ -87,7 +89,7 @@ func main() {
 	fmt.Printf("the vault holds %d secrets\n", n)
 
 	// Errors: match the status with errors.Is, read the details with errors.As.
-	_, err = client.GetSecret(name+"-missing", "")
+	_, err = client.GetSecret(ctx, name+"-missing", "")
 	if errors.Is(err, kv.ErrSecretNotFound) {
 		var e *kv.Error
 		errors.As(err, &e)
@@ -97,13 +99,13 @@ func main() {
 	}
 
 	// Keys: sign in the vault, verify locally with the public key.
-	key, err := client.CreateKey(name, kv.KeyTypeEC, &kv.KeyOptions{Curve: kv.KeyCurveP256})
+	key, err := client.CreateKey(ctx, name, kv.KeyTypeEC, &kv.KeyOptions{Curve: kv.KeyCurveP256})
 	if err != nil {
 		log.Fatalf("create key: %v", err)
 	}
 	digest := sha256.Sum256([]byte("hello, vault"))
 	// The key's version pins the call to this key version ("" would mean the latest).
-	sig, err := client.Sign(name, key.Version, kv.SignatureAlgorithmES256, digest[:])
+	sig, err := client.Sign(ctx, name, key.Version, kv.SignatureAlgorithmES256, digest[:])
 	if err != nil {
 		log.Fatalf("sign: %v", err)
 	}
@@ -120,24 +122,24 @@ func main() {
 
 	// Clean up: delete (soft delete), wait until the vault has finished deleting (it does so
 	// asynchronously), then purge.
-	deleted, err := client.DeleteSecret(name)
+	deleted, err := client.DeleteSecret(ctx, name)
 	if err != nil {
 		log.Fatalf("delete secret: %v", err)
 	}
 	fmt.Printf("deleted; recovery id %s\n", deleted.RecoveryID)
-	if err := client.WaitForDeletedSecret(name, 30*time.Second); err != nil {
+	if err := client.WaitForDeletedSecret(ctx, name, 30*time.Second); err != nil {
 		log.Fatalf("wait for deleted secret: %v", err)
 	}
-	if err := client.PurgeDeletedSecret(name); err != nil {
+	if err := client.PurgeDeletedSecret(ctx, name); err != nil {
 		log.Fatalf("purge secret: %v", err)
 	}
-	if _, err := client.DeleteKey(name); err != nil {
+	if _, err := client.DeleteKey(ctx, name); err != nil {
 		log.Fatalf("delete key: %v", err)
 	}
-	if err := client.WaitForDeletedKey(name, 30*time.Second); err != nil {
+	if err := client.WaitForDeletedKey(ctx, name, 30*time.Second); err != nil {
 		log.Fatalf("wait for deleted key: %v", err)
 	}
-	if err := client.PurgeDeletedKey(name); err != nil {
+	if err := client.PurgeDeletedKey(ctx, name); err != nil {
 		log.Fatalf("purge key: %v", err)
 	}
 	fmt.Println("quickstart: done")
