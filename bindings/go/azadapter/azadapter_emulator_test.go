@@ -101,17 +101,17 @@ func TestAzidentityClientSecretCredentialThroughTheAdapter(t *testing.T) {
 	defer cred.Close()
 	a, b := client(t, cred), client(t, cred)
 	name := fmt.Sprintf("go-emu-azsdk-%d", time.Now().UnixNano())
-	s, err := a.SetSecret(name, []byte("via azidentity"), nil)
+	s, err := a.SetSecret(context.Background(), name, []byte("via azidentity"), nil)
 	must(t, "SetSecret", err)
-	got, err := b.GetSecret(name, s.Version)
+	got, err := b.GetSecret(context.Background(), name, s.Version)
 	must(t, "GetSecret", err)
 	if string(got.Value) != "via azidentity" {
 		t.Errorf("value %q", got.Value)
 	}
-	_, err = a.DeleteSecret(name)
+	_, err = a.DeleteSecret(context.Background(), name)
 	must(t, "DeleteSecret", err)
-	must(t, "WaitForDeletedSecret", a.WaitForDeletedSecret(name, 30*time.Second))
-	must(t, "PurgeDeletedSecret", a.PurgeDeletedSecret(name))
+	must(t, "WaitForDeletedSecret", a.WaitForDeletedSecret(context.Background(), name, 30*time.Second))
+	must(t, "PurgeDeletedSecret", a.PurgeDeletedSecret(context.Background(), name))
 
 	// One token for both clients (kv caches it), asked for the vault's scope and the challenge's tenant.
 	sdk.mu.Lock()
@@ -130,7 +130,7 @@ func TestAzidentityFailureIsAuthenticationFailed(t *testing.T) {
 	cred, err := azadapter.NewCredential(sdkCredential(t, wrong), &azadapter.Options{Timeout: 30 * time.Second})
 	must(t, "azadapter.NewCredential", err)
 	defer cred.Close()
-	_, err = client(t, cred).GetSecret(fmt.Sprintf("go-emu-azsdk-wrong-%d", time.Now().UnixNano()), "")
+	_, err = client(t, cred).GetSecret(context.Background(), fmt.Sprintf("go-emu-azsdk-wrong-%d", time.Now().UnixNano()), "")
 	if !errors.Is(err, kv.ErrAuthenticationFailed) {
 		t.Fatalf("want ErrAuthenticationFailed, got %v", err)
 	}
