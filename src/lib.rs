@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod certificates;
 pub mod client;
 pub mod crypto;

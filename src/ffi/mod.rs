@@ -10,6 +10,7 @@
 
 #[macro_use]
 pub mod boundary;
+pub mod cache;
 pub mod client;
 pub mod credential;
 pub mod credential_host;

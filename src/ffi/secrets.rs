@@ -31,7 +31,7 @@ pub struct kv_secret {
 }
 
 impl kv_secret {
-    fn new(secret: Secret) -> kv_secret {
+    pub(crate) fn new(secret: Secret) -> kv_secret {
         let b = &secret.bundle;
         kv_secret {
             value: Text::new(secret.value()),
