@@ -222,7 +222,8 @@ typedef struct kv_key_rotation_policy kv_key_rotation_policy;
 
 /**
  * A secret as returned by a call: its value (for get/set), identifiers and properties.
- * Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`.
+ * Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`
+ * (a value a secret cache still holds is zeroized when the cache lets it go).
  */
 typedef struct kv_secret kv_secret;
 
@@ -987,8 +988,8 @@ kv_status kv_secret_cache_new(const struct kv_client *client,
  * Gets a secret with its value through the cache: from memory when it holds a fresh value, else
  * from the vault (one request however many threads ask; the others wait for it). `version` NULL
  * or "" means the latest version, cached for the TTL; a version pins that version, which is
- * never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; the
- * cache keeps its own copy). A stale value (see `kv_secret_cache_options_set_stale_for_ms`) is
+ * never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; it stays
+ * valid after the value leaves the cache or the cache is freed). A stale value (see `kv_secret_cache_options_set_stale_for_ms`) is
  * returned with KV_STATUS_OK; use `kv_secret_cache_get_ex` to learn that it was stale.
  */
 kv_status kv_secret_cache_get(const struct kv_secret_cache *cache,

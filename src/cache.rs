@@ -31,9 +31,11 @@ use crate::names::{check_name, check_version, MAX_NAME_LEN};
 use crate::secrets::Secret;
 use crate::status;
 use parking_lot::{Condvar, Mutex, RwLock};
+use std::any::Any;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Number of shards of the map (a power of two).
@@ -123,14 +125,48 @@ impl CacheOptions {
     }
 }
 
-/// A secret served by the cache.
-#[derive(Debug, Clone)]
+/// A secret served by the cache. Cheap to clone: it shares the cached value, which is zeroized when
+/// the cache and every holder have let go of it.
+#[derive(Clone)]
 pub struct CachedSecret {
-    /// The secret, shared with the cache (zeroized when its last holder drops it).
-    pub secret: Arc<Secret>,
+    value: Arc<Value>,
     /// True when the value is past its expiry and served because the vault throttled, failed or
     /// could not be reached.
     pub stale: bool,
+}
+
+impl CachedSecret {
+    /// The secret.
+    pub fn secret(&self) -> &Secret {
+        &self.value.secret
+    }
+
+    /// A form of the secret made once per cached value by `make` and shared by every later call
+    /// asking for the same type (the C layer keeps its `kv_secret` fields here, so a hit does not
+    /// copy the secret). It is dropped, and zeroized if it zeroizes, with the cached value.
+    pub fn shared_view<T: Any + Send + Sync>(&self, make: impl FnOnce(&Secret) -> T) -> Arc<T> {
+        let mut make = Some(make);
+        let mut made = None;
+        let view = self.value.view.get_or_init(|| {
+            let view = Arc::new((make.take().expect("called once"))(&self.value.secret));
+            made = Some(view.clone());
+            view
+        });
+        if let Some(view) = made {
+            return view;
+        }
+        match view.clone().downcast::<T>() {
+            Ok(view) => view,
+            // Another type was stored first: make this one each time.
+            Err(_) => Arc::new((make.take().expect("not called yet"))(&self.value.secret)),
+        }
+    }
+}
+
+impl std::fmt::Debug for CachedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedSecret").field("name", &self.value.secret.name).field("stale", &self.stale).finish()
+    }
 }
 
 /// The cache's counters (since it was made) and its size.
@@ -158,7 +194,9 @@ pub struct CacheStats {
 
 /// One cached value and its times (nanoseconds on the cache's clock).
 struct Value {
-    secret: Arc<Secret>,
+    secret: Secret,
+    /// See [`CachedSecret::shared_view`].
+    view: OnceLock<Arc<dyn Any + Send + Sync>>,
     /// Refresh ahead from here.
     refresh_at: u64,
     /// Stale from here.
@@ -179,8 +217,8 @@ impl Value {
         }
     }
 
-    fn served(&self, stale: bool) -> CachedSecret {
-        CachedSecret { secret: self.secret.clone(), stale }
+    fn served(self: &Arc<Value>, stale: bool) -> CachedSecret {
+        CachedSecret { value: self.clone(), stale }
     }
 }
 
@@ -201,8 +239,8 @@ struct Flight {
 }
 
 struct Shard {
-    map: RwLock<HashMap<Box<str>, Arc<Value>>>,
-    flights: Mutex<HashMap<Box<str>, Arc<Flight>>>,
+    map: RwLock<HashMap<Box<[u8]>, Arc<Value>, FxBuild>>,
+    flights: Mutex<HashMap<Box<[u8]>, Arc<Flight>, FxBuild>>,
     /// Bumped by every invalidation, so a request started before it does not store its value.
     generation: AtomicU64,
 }
@@ -255,6 +293,12 @@ struct Key {
 }
 
 impl Key {
+    /// The key of a valid name and version (empty = latest); `None` when either is not valid.
+    fn checked(name: &str, version: &str) -> Option<Key> {
+        let ok = |t: &str| t.len() <= MAX_NAME_LEN && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        (!name.is_empty() && ok(name) && ok(version)).then(|| Key::new(name, version))
+    }
+
     fn new(name: &str, version: &str) -> Key {
         let mut buf = [0u8; MAX_KEY];
         let name_len = name.len().min(MAX_NAME_LEN);
@@ -269,9 +313,8 @@ impl Key {
         Key { buf, len: name_len + 1 + version.len(), name_len }
     }
 
-    fn as_str(&self) -> &str {
-        // Names and versions were checked to be ASCII letters, digits and '-'.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 
     /// "name/", the prefix of every key of this name.
@@ -280,14 +323,45 @@ impl Key {
     }
 
     fn shard(&self) -> usize {
-        // FNV-1a over the name only, so all versions of a name share a shard.
-        let mut h: u32 = 0x811c_9dc5;
-        for b in &self.buf[..self.name_len] {
-            h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
-        }
-        (h as usize) & (SHARDS - 1)
+        // The name only, so all versions of a name share a shard.
+        let mut h = Fx::default();
+        h.write(&self.buf[..self.name_len]);
+        (h.finish() >> 59) as usize & (SHARDS - 1)
     }
 }
+
+/// FxHash (as in rustc): keys are validated secret names and versions the application asks for.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let mut rest = [0u8; 8];
+        let tail = chunks.remainder();
+        rest[..tail.len()].copy_from_slice(tail);
+        self.add(u64::from_le_bytes(rest) ^ tail.len() as u64);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = BuildHasherDefault<Fx>;
 
 /// Whether an error means the vault throttled, failed or could not be reached (serve stale),
 /// rather than answered definitely (drop the value).
@@ -310,7 +384,7 @@ fn is_outage(err: &Error) -> bool {
 /// Publishes a leader's outcome to the followers and retires the flight, also if the leader panics.
 struct Lead<'a> {
     shard: &'a Shard,
-    key: &'a str,
+    key: &'a [u8],
     flight: Arc<Flight>,
     outcome: Option<Result<CachedSecret>>,
 }
@@ -341,8 +415,8 @@ impl SecretCache {
         }
         let shards = (0..SHARDS)
             .map(|_| Shard {
-                map: RwLock::new(HashMap::new()),
-                flights: Mutex::new(HashMap::new()),
+                map: RwLock::new(HashMap::default()),
+                flights: Mutex::new(HashMap::default()),
                 generation: AtomicU64::new(0),
             })
             .collect();
@@ -374,14 +448,16 @@ impl SecretCache {
     /// Gets a secret (`version` empty = the latest) from the cache, or from the vault when it has
     /// no usable value. See the module documentation for refresh, single flight and stale values.
     pub fn get(&self, name: &str, version: &str) -> Result<CachedSecret> {
-        check_name("secret", name)?;
-        check_version("secret", version)?;
-        let key = Key::new(name, version);
+        let Some(key) = Key::checked(name, version) else {
+            check_name("secret", name)?;
+            check_version("secret", version)?;
+            return Err(Error::new(status::KV_STATUS_INVALID_NAME, "invalid secret name or version"));
+        };
         let shard = &self.shards[key.shard()];
         let now = self.now();
         let current = {
             let map = shard.map.read();
-            match map.get(key.as_str()) {
+            match map.get(key.bytes()) {
                 Some(v) if now < v.refresh_at => {
                     v.touch(now);
                     self.hit();
@@ -390,14 +466,14 @@ impl SecretCache {
                 other => other.cloned(),
             }
         };
-        self.slow(shard, key.as_str(), name, version, current, now)
+        self.slow(shard, key.bytes(), name, version, current, now)
     }
 
     /// A value that is due for refresh or expired, or no value.
     fn slow(
         &self,
         shard: &Shard,
-        key: &str,
+        key: &[u8],
         name: &str,
         version: &str,
         current: Option<Arc<Value>>,
@@ -449,7 +525,7 @@ impl SecretCache {
     }
 
     /// Starts a flight for `key` unless one is running.
-    fn try_lead(&self, shard: &Shard, key: &str) -> Option<Arc<Flight>> {
+    fn try_lead(&self, shard: &Shard, key: &[u8]) -> Option<Arc<Flight>> {
         let mut flights = shard.flights.lock();
         if flights.contains_key(key) {
             return None;
@@ -460,7 +536,7 @@ impl SecretCache {
     }
 
     /// Runs a flight: one request for `key`, its outcome shared with the followers.
-    fn lead(&self, shard: &Shard, key: &str, name: &str, version: &str, flight: Arc<Flight>) -> Result<CachedSecret> {
+    fn lead(&self, shard: &Shard, key: &[u8], name: &str, version: &str, flight: Arc<Flight>) -> Result<CachedSecret> {
         let mut lead = Lead { shard, key, flight, outcome: None };
         let outcome = match self.fetch(shard, key, name, version) {
             Ok(Fetched::Fresh(s)) => {
@@ -485,7 +561,7 @@ impl SecretCache {
     }
 
     /// The request of a flight, unless another flight stored a fresh value since the caller looked.
-    fn fetch(&self, shard: &Shard, key: &str, name: &str, version: &str) -> Result<Fetched> {
+    fn fetch(&self, shard: &Shard, key: &[u8], name: &str, version: &str) -> Result<Fetched> {
         let generation = shard.generation.load(Ordering::Acquire);
         let now = self.now();
         let current = shard.map.read().get(key).cloned();
@@ -516,11 +592,12 @@ impl SecretCache {
     }
 
     /// Stores a fetched secret under `key` (unless invalidated meanwhile) and keeps the bound.
-    fn store(&self, shard: &Shard, key: &str, secret: Secret, pinned: bool, generation: u64) -> CachedSecret {
+    fn store(&self, shard: &Shard, key: &[u8], secret: Secret, pinned: bool, generation: u64) -> CachedSecret {
         let now = self.now();
         let value = Arc::new(if pinned {
             Value {
-                secret: Arc::new(secret),
+                secret,
+                view: OnceLock::new(),
                 refresh_at: NEVER,
                 expires: NEVER,
                 stale_until: NEVER,
@@ -534,7 +611,8 @@ impl SecretCache {
             let ahead = nanos(self.options.refresh_ahead).min(life / 2);
             let expires = now.saturating_add(life);
             Value {
-                secret: Arc::new(secret),
+                secret,
+                view: OnceLock::new(),
                 refresh_at: expires - ahead,
                 expires,
                 stale_until: expires.saturating_add(nanos(self.options.stale_for)),
@@ -558,9 +636,9 @@ impl SecretCache {
     }
 
     /// Evicts the `n` least recently used values other than `keep` (admission lock held).
-    fn evict(&self, n: usize, keep: &str) {
+    fn evict(&self, n: usize, keep: &[u8]) {
         for _ in 0..n {
-            let mut oldest: Option<(usize, Box<str>, u64)> = None;
+            let mut oldest: Option<(usize, Box<[u8]>, u64)> = None;
             for (i, shard) in self.shards.iter().enumerate() {
                 let map = shard.map.read();
                 for (k, v) in map.iter() {
@@ -580,7 +658,7 @@ impl SecretCache {
     }
 
     /// Removes `key` if it still holds `value`.
-    fn remove_value(&self, shard: &Shard, key: &str, value: &Arc<Value>) {
+    fn remove_value(&self, shard: &Shard, key: &[u8], value: &Arc<Value>) {
         let _admission = self.admission.lock();
         let mut map = shard.map.write();
         if map.get(key).is_some_and(|v| Arc::ptr_eq(v, value)) {
@@ -603,7 +681,7 @@ impl SecretCache {
         shard.generation.fetch_add(1, Ordering::AcqRel);
         let mut removed = Vec::new();
         shard.map.write().retain(|k, v| {
-            let keep = !k.as_bytes().starts_with(prefix);
+            let keep = !k.starts_with(prefix);
             if !keep {
                 removed.push(v.clone());
             }
@@ -658,13 +736,18 @@ mod tests {
     fn keys_are_case_insensitive_and_versions_share_the_name_shard() {
         let a = Key::new("My-Secret", "");
         let b = Key::new("my-secret", "ABC");
-        assert_eq!(a.as_str(), "my-secret/");
-        assert_eq!(b.as_str(), "my-secret/abc");
+        assert_eq!(a.bytes(), b"my-secret/");
+        assert_eq!(b.bytes(), b"my-secret/abc");
         assert_eq!(a.shard(), b.shard());
-        assert!(b.as_str().as_bytes().starts_with(a.name_prefix()));
-        assert!(!Key::new("my-secret-2", "").as_str().as_bytes().starts_with(a.name_prefix()));
+        assert!(b.bytes().starts_with(a.name_prefix()));
+        assert!(!Key::new("my-secret-2", "").bytes().starts_with(a.name_prefix()));
         let long = "a".repeat(MAX_NAME_LEN);
-        assert_eq!(Key::new(&long, &long).as_str().len(), MAX_KEY);
+        assert_eq!(Key::new(&long, &long).bytes().len(), MAX_KEY);
+        assert!(Key::checked(&long, "").is_some());
+        assert!(Key::checked(&format!("{long}a"), "").is_none());
+        assert!(Key::checked("", "").is_none());
+        assert!(Key::checked("a_b", "").is_none());
+        assert!(Key::checked("ab", "v.1").is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::cache::{CacheOptions, CacheStats, SecretCache};
 use crate::ffi::boundary::{handle, handle_mut, into_handle, optional_handle, optional_string, out_slot, string};
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
-use crate::ffi::secrets::kv_secret;
+use crate::ffi::secrets::{kv_secret, SecretFields};
 use crate::status::kv_status;
 use std::ffi::c_char;
 
@@ -184,8 +184,8 @@ pub extern "C" fn kv_secret_cache_new(
 /// Gets a secret with its value through the cache: from memory when it holds a fresh value, else
 /// from the vault (one request however many threads ask; the others wait for it). `version` NULL
 /// or "" means the latest version, cached for the TTL; a version pins that version, which is
-/// never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; the
-/// cache keeps its own copy). A stale value (see `kv_secret_cache_options_set_stale_for_ms`) is
+/// never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; it stays
+/// valid after the value leaves the cache or the cache is freed). A stale value (see `kv_secret_cache_options_set_stale_for_ms`) is
 /// returned with KV_STATUS_OK; use `kv_secret_cache_get_ex` to learn that it was stale.
 #[no_mangle]
 pub extern "C" fn kv_secret_cache_get(
@@ -215,7 +215,9 @@ pub extern "C" fn kv_secret_cache_get_ex(
         let name = string(name, "name")?;
         let version = optional_string(version, "version")?.unwrap_or("");
         let cached = cache.inner.get(name, version)?;
-        *out = into_handle(kv_secret::new((*cached.secret).clone()));
+        // One set of kv_secret fields per cached value, shared by the handles of every hit.
+        let fields = cached.shared_view(|secret| SecretFields::new(secret.clone()));
+        *out = into_handle(kv_secret::shared(fields));
         // SAFETY: NULL or a pointer to writable storage for one bool (the caller's contract).
         if let Some(stale) = unsafe { stale_out.as_mut() } {
             *stale = cached.stale;
