@@ -449,6 +449,7 @@ impl SecretCache {
     /// no usable value. See the module documentation for refresh, single flight and stale values.
     pub fn get(&self, name: &str, version: &str) -> Result<CachedSecret> {
         let Some(key) = Key::checked(name, version) else {
+            bump(&self.counters.errors);
             check_name("secret", name)?;
             check_version("secret", version)?;
             return Err(Error::new(status::KV_STATUS_INVALID_NAME, "invalid secret name or version"));

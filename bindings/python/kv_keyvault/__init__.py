@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import errors
+from ._cache import CachedSecret, SecretCache, SecretCacheStats
 from ._certificates import (
     Certificate,
     CertificateFormat,
@@ -110,6 +111,9 @@ __all__ = [
     "KeyType",
     "LifetimeAction",
     "Secret",
+    "CachedSecret",
+    "SecretCache",
+    "SecretCacheStats",
     "SignatureAlgorithm",
     "StaticTokenCredential",
     "Status",
