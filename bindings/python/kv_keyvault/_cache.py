@@ -101,7 +101,10 @@ class SecretCache:
 
     def get(self, name: str, version: Optional[str] = None) -> Secret:
         """The secret with its value (``version`` None = the latest), from memory when fresh."""
-        return self.get_ex(name, version).secret
+        out = POINTER(kv_secret)()
+        with self._handle.use() as cache:
+            call(_lib.kv_secret_cache_get, cache, text_arg(name, "name"), opt_text_arg(version, "version"), byref(out))
+        return take_secret(out)
 
     def get_ex(self, name: str, version: Optional[str] = None) -> CachedSecret:
         """Like :meth:`get`, also telling whether the value was served stale."""
