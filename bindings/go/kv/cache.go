@@ -142,8 +142,24 @@ func NewSecretCache(client *Client, opts *SecretCacheOptions) (*SecretCache, err
 
 // Get returns the secret with its value (version "" = the latest), from memory when fresh.
 func (s *SecretCache) Get(name, version string) (Secret, error) {
-	secret, _, err := s.GetEx(name, version)
-	return secret, err
+	var a cArgs
+	defer a.free()
+	cname, cver := a.str("name", name), a.optStr("version", version)
+	if a.err != nil {
+		return Secret{}, a.err
+	}
+	p, err := s.acquire()
+	if err != nil {
+		return Secret{}, err
+	}
+	var out *C.kv_secret
+	var e *C.kv_error
+	st := C.kv_secret_cache_get(p, cname, cver, &out, &e)
+	s.release()
+	if err := takeError(st, e); err != nil {
+		return Secret{}, err
+	}
+	return takeSecret(out), nil
 }
 
 // GetEx is Get, also telling whether the value was served stale (past its expiry, because the
