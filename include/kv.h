@@ -989,8 +989,9 @@ kv_status kv_secret_cache_new(const struct kv_client *client,
  * from the vault (one request however many threads ask; the others wait for it). `version` NULL
  * or "" means the latest version, cached for the TTL; a version pins that version, which is
  * never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; it stays
- * valid after the value leaves the cache or the cache is freed). A stale value (see `kv_secret_cache_options_set_stale_for_ms`) is
- * returned with KV_STATUS_OK; use `kv_secret_cache_get_ex` to learn that it was stale.
+ * valid after the value leaves the cache or the cache is freed). A stale value (see
+ * `kv_secret_cache_options_set_stale_for_ms`) is returned with KV_STATUS_OK; use
+ * `kv_secret_cache_get_ex` to learn that it was stale.
  */
 kv_status kv_secret_cache_get(const struct kv_secret_cache *cache,
                               const char *name,
