@@ -17,7 +17,8 @@
  * Conventions:
  *  - Every handle of kv.h has a move-only RAII owner here (Client, Credential, CredentialOptions,
  *    ClientOptions, Secret, SecretOptions, SecretIterator, Key, KeyOptions, KeyIterator,
- *    KeyRotationPolicy, CryptoParams, CryptoResult, Blob; kv_error is owned by kv::Error).
+ *    KeyRotationPolicy, CryptoParams, CryptoResult, Blob, SecretCache, SecretCacheOptions; kv_error
+ *    is owned by kv::Error).
  *    A moved-from (or default-constructed) owner holds NULL: its accessors return empty values
  *    and calls through it fail with KV_STATUS_NULL_ARGUMENT, as kv.h documents for NULL. get()
  *    gives the raw handle for use with kv.h; release() gives up ownership.
@@ -2778,6 +2779,148 @@ private:
             return a.error();
         }
         return detail::bool_call([&](bool* valid, kv_error** err) { return f(n, v, valid, err); });
+    }
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Secret cache: SecretCacheOptions, SecretCache (kv_secret_cache_* of kv.h)
+ * ------------------------------------------------------------------------------------------- */
+
+/// Settings of a SecretCache (untouched = kv's defaults: TTL 5 min, jitter 0.1, refresh ahead 30 s,
+/// stale for 5 min, 1024 entries, error retry 1 s).
+class SecretCacheOptions : public unique_handle<kv_secret_cache_options, kv_secret_cache_options_free> {
+public:
+    using unique_handle::unique_handle;
+    SecretCacheOptions() noexcept = default;
+
+    /// How long a value of the latest version is served (at least 1 ms).
+    Result<void> try_set_ttl(std::chrono::milliseconds d) { return ms(d, kv_secret_cache_options_set_ttl_ms); }
+    SecretCacheOptions& set_ttl(std::chrono::milliseconds d) { return done(try_set_ttl(d)); }
+    /// Share of the TTL (0.0 to 1.0) by which each value's life is shortened at random.
+    Result<void> try_set_jitter(double share) {
+        kv_secret_cache_options* o = handle();
+        return detail::void_call([&](kv_error** err) { return kv_secret_cache_options_set_jitter(o, share, err); });
+    }
+    SecretCacheOptions& set_jitter(double share) { return done(try_set_jitter(share)); }
+    /// In the last `d` of a value's life the first caller refreshes it, the others keep it (0 = off).
+    Result<void> try_set_refresh_ahead(std::chrono::milliseconds d) {
+        return ms(d, kv_secret_cache_options_set_refresh_ahead_ms);
+    }
+    SecretCacheOptions& set_refresh_ahead(std::chrono::milliseconds d) { return done(try_set_refresh_ahead(d)); }
+    /// How long past expiry a value is served, flagged stale, while the vault throttles, fails or
+    /// cannot be reached (0 = off).
+    Result<void> try_set_stale_for(std::chrono::milliseconds d) { return ms(d, kv_secret_cache_options_set_stale_for_ms); }
+    SecretCacheOptions& set_stale_for(std::chrono::milliseconds d) { return done(try_set_stale_for(d)); }
+    /// The most values held; the least recently used is evicted beyond it (at least 1).
+    Result<void> try_set_max_entries(std::uint64_t n) {
+        kv_secret_cache_options* o = handle();
+        return detail::void_call([&](kv_error** err) { return kv_secret_cache_options_set_max_entries(o, n, err); });
+    }
+    SecretCacheOptions& set_max_entries(std::uint64_t n) { return done(try_set_max_entries(n)); }
+    /// The least time between requests for a secret after a failure.
+    Result<void> try_set_error_retry(std::chrono::milliseconds d) {
+        return ms(d, kv_secret_cache_options_set_error_retry_ms);
+    }
+    SecretCacheOptions& set_error_retry(std::chrono::milliseconds d) { return done(try_set_error_retry(d)); }
+
+private:
+    friend class SecretCache;
+    kv_secret_cache_options* handle() { return ensure<kv_secret_cache_options_new>(); }
+    SecretCacheOptions& done(const Result<void>& r) {
+        r.value();
+        return *this;
+    }
+    Result<void> ms(std::chrono::milliseconds d, kv_status (*set)(kv_secret_cache_options*, std::uint64_t, kv_error**)) {
+        if (d.count() < 0) {
+            return Error(KV_STATUS_INVALID_ARGUMENT, "a cache duration must not be negative");
+        }
+        kv_secret_cache_options* o = handle();
+        const auto v = static_cast<std::uint64_t>(d.count());
+        return detail::void_call([&](kv_error** err) { return set(o, v, err); });
+    }
+};
+
+/// A secret from SecretCache::get_ex, and whether it was served stale.
+struct CachedSecret {
+    Secret secret;
+    /// True when the value is past its expiry and served because the vault throttled, failed or
+    /// could not be reached.
+    bool stale = false;
+};
+
+/// A cache of secrets over a Client: get() answers from memory while a value is fresh, else asks
+/// the vault once however many threads ask (the others wait for that answer); refresh ahead of
+/// expiry, stale values while the vault is down (bounded), an LRU bound, invalidation, counters.
+/// A get with a version pins it (never fetched again). Thread-safe like Client; values are
+/// zeroized when they leave the cache. It may outlive the Client it was made from.
+class SecretCache : public unique_handle<kv_secret_cache, kv_secret_cache_free> {
+public:
+    using unique_handle::unique_handle;
+    using unique_handle::get;  // get() is the raw handle; get(name, version) a secret
+    SecretCache() noexcept = default;
+
+    /// A cache over `client` with `options` (untouched = defaults). Throws kv::Error.
+    SecretCache(const Client& client, const SecretCacheOptions& options = SecretCacheOptions())
+        : SecretCache(create(client, options).value()) {}
+
+    /// The non-throwing constructor.
+    static Result<SecretCache> create(const Client& client, const SecretCacheOptions& options = SecretCacheOptions()) {
+        return detail::out_call<SecretCache>([&](kv_secret_cache** out, kv_error** err) {
+            return kv_secret_cache_new(client.get(), options.get(), out, err);
+        });
+    }
+
+    /// The secret with its value (`version` empty = the latest), from memory when fresh.
+    Result<Secret> try_get(std::string_view name, std::string_view version = {}) const {
+        detail::Args a;
+        const char* n = a.text(name, "name");
+        const char* v = a.optional(version, "version");
+        if (a.failed()) {
+            return a.error();
+        }
+        return detail::out_call<Secret>(
+            [&](kv_secret** out, kv_error** err) { return kv_secret_cache_get(get(), n, v, out, err); });
+    }
+    Secret get(std::string_view name, std::string_view version = {}) const { return try_get(name, version).value(); }
+
+    /// Like get(), also telling whether the value was served stale.
+    Result<CachedSecret> try_get_ex(std::string_view name, std::string_view version = {}) const {
+        detail::Args a;
+        const char* n = a.text(name, "name");
+        const char* v = a.optional(version, "version");
+        if (a.failed()) {
+            return a.error();
+        }
+        bool stale = false;
+        Result<Secret> r = detail::out_call<Secret>([&](kv_secret** out, kv_error** err) {
+            return kv_secret_cache_get_ex(get(), n, v, out, &stale, err);
+        });
+        if (!r.ok()) {
+            return r.error();
+        }
+        return CachedSecret{std::move(r.value()), stale};
+    }
+    CachedSecret get_ex(std::string_view name, std::string_view version = {}) const {
+        return try_get_ex(name, version).value();
+    }
+
+    /// Removes every cached version of `name` (empty = everything); returns how many values.
+    std::uint64_t invalidate(std::string_view name = {}) const {
+        if (name.empty()) {
+            return kv_secret_cache_invalidate(get(), nullptr);
+        }
+        if (name.find('\0') != std::string_view::npos) {
+            return 0;
+        }
+        const std::string n(name);
+        return kv_secret_cache_invalidate(get(), n.c_str());
+    }
+
+    /// The counters and the number of values held (zeros for an empty owner).
+    kv_secret_cache_counters stats() const noexcept {
+        kv_secret_cache_counters c{};
+        kv_secret_cache_stats(get(), &c);
+        return c;
     }
 };
 

@@ -7,7 +7,8 @@
 
 An operation is a function declared in kv.h whose name starts with kv_client_ and whose first
 parameter is `const struct kv_client *` (so kv_client_new, kv_client_free and the
-kv_client_options_* setters are not operations). A binding covers an operation when its source
+kv_client_options_* setters are not operations); kv_secret_cache_new (it takes the client) and the
+kv_secret_cache_* functions whose first parameter is `const struct kv_secret_cache *` count too. A binding covers an operation when its source
 shows it:
 
     python  bindings/python   the word kv_client_xxx in the package source (*.py, *.pyi, *.pyx,
@@ -37,7 +38,11 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SUPERSEDED = {"kv_client_delete_secret": "kv_client_delete_secret_out"}
+SUPERSEDED = {
+    "kv_client_delete_secret": "kv_client_delete_secret_out",
+    # kv_secret_cache_get stays for C callers; a binding may call the _ex form, which adds the stale flag.
+    "kv_secret_cache_get": "kv_secret_cache_get_ex",
+}
 
 SKIP_DIRS = {
     "tests", "test", "testdata", "examples", "example", "tools", "docs", "build", "dist", "vendor",
@@ -54,11 +59,13 @@ def operations(header: Path) -> list[str]:
     """kv_client_* functions of kv.h whose first parameter is `const struct kv_client *`."""
     text = strip_c_comments(header.read_text(encoding="utf-8"))
     ops = set()
-    for m in re.finditer(r"\b(kv_client_\w+)\s*\(([^;{)]*)\)\s*;", text):
+    for m in re.finditer(r"\b(kv_(?:client|secret_cache)_\w+)\s*\(([^;{)]*)\)\s*;", text):
         name, params = m.group(1), m.group(2)
         first = " ".join(params.split(",")[0].split())
         if re.match(r"const\s+(struct\s+)?kv_client\s*\*", first):
             ops.add(name)
+        elif name.startswith("kv_secret_cache_") and re.match(r"const\s+(struct\s+)?kv_(secret_cache|client)\s*\*", first):
+            ops.add(name)  # the secret cache's operations: every binding has a cache
     return sorted(ops)
 
 

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod certificates;
 pub mod crypto;
 pub mod error;

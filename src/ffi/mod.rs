@@ -13,6 +13,7 @@ pub mod status;
 #[macro_use]
 pub mod boundary;
 pub mod call_context;
+pub mod cache;
 pub mod client;
 pub mod credential;
 pub mod credential_host;

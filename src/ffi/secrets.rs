@@ -12,12 +12,20 @@ use crate::model::secret::SecretBundle;
 use crate::paging::Pager;
 use crate::secrets::{secret_from_item, Secret, SecretProperties};
 use std::ffi::c_char;
+use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// A secret as returned by a call: its value (for get/set), identifiers and properties.
-/// Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`.
+/// Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`
+/// (a value a secret cache still holds is zeroized when the cache lets it go).
 pub struct kv_secret {
+    shared: Arc<SecretFields>,
+}
+
+/// What a `kv_secret` shows. Shared (not copied) between the handles a secret cache hands out for
+/// one cached value; zeroized when the last of them and the cache let go.
+pub struct SecretFields {
     value: Text,
     id: Text,
     name: Text,
@@ -30,10 +38,28 @@ pub struct kv_secret {
     secret: Secret,
 }
 
+impl std::ops::Deref for kv_secret {
+    type Target = SecretFields;
+    fn deref(&self) -> &SecretFields {
+        &self.shared
+    }
+}
+
 impl kv_secret {
-    fn new(secret: Secret) -> kv_secret {
+    pub(crate) fn new(secret: Secret) -> kv_secret {
+        kv_secret::shared(Arc::new(SecretFields::new(secret)))
+    }
+
+    /// A handle on fields shared with other handles (the secret cache's hits).
+    pub(crate) fn shared(fields: Arc<SecretFields>) -> kv_secret {
+        kv_secret { shared: fields }
+    }
+}
+
+impl SecretFields {
+    pub(crate) fn new(secret: Secret) -> SecretFields {
         let b = &secret.bundle;
-        kv_secret {
+        SecretFields {
             value: Text::new(secret.value()),
             id: Text::from_opt(b.id.as_deref()),
             name: Text::new(secret.name.as_bytes()),

@@ -45,6 +45,7 @@
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -267,6 +268,8 @@ static_assert(move_only_owner<kv::CertificatePolicy>());
 static_assert(move_only_owner<kv::CertificateIterator>());
 static_assert(move_only_owner<kv::Contacts>());
 static_assert(move_only_owner<kv::ErrorHandle>());
+static_assert(move_only_owner<kv::SecretCache>());
+static_assert(move_only_owner<kv::SecretCacheOptions>());
 static_assert(std::is_nothrow_copy_constructible_v<kv::Error>);
 static_assert(std::is_base_of_v<std::runtime_error, kv::Error>);
 static_assert(std::is_same_v<std::iterator_traits<kv::SecretIterator::iterator>::iterator_category,
@@ -775,6 +778,84 @@ TEST(secret_errors_not_found_and_disabled) {
     auto nul = c.try_get_secret(std::string_view("abc\0def", 7));
     CHECK_EQ(nul.status(), static_cast<kv_status>(KV_STATUS_INVALID_ARGUMENT));
     CHECK_EQ(c.try_restore_secret(std::string("not a backup")).status(), static_cast<kv_status>(KV_STATUS_BAD_PARAMETER));
+}
+
+// GETs of /secrets/<name> the local stand-in vault answered, from its auth log (-1 without one).
+int vault_gets(const std::string& name) {
+    const std::string endpoint = env("KV_TEST_IDENTITY_ENDPOINT");  // http://127.0.0.1:PORT/msi/token
+    const std::size_t colon = endpoint.rfind(':');
+    if (endpoint.rfind("http://127.0.0.1:", 0) != 0 || colon == std::string::npos) {
+        return -1;
+    }
+    const int port = std::atoi(endpoint.c_str() + colon + 1);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return -1;
+    }
+    const std::string request = "GET /testvault/auth-log?path=%2Fsecrets%2F" + name +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    (void)::write(fd, request.data(), request.size());
+    std::string reply;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    int gets = 0;
+    for (std::size_t at = 0; (at = reply.find("\"method\":\"GET\"", at)) != std::string::npos; ++at) {
+        ++gets;
+    }
+    return gets;
+}
+
+TEST(secret_cache_one_request_for_many_threads) {
+    const kv::Client& c = client();
+    const std::string name = unique("cache");
+    kv::Secret first = c.set_secret(name, "cached value");
+    kv::SecretCacheOptions opts;
+    opts.set_ttl(std::chrono::minutes(1)).set_max_entries(10);
+    kv::SecretCache cache(c, opts);
+
+    std::vector<std::string> seen(16);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        threads.emplace_back([&cache, &seen, &name, i] {
+            kv::Result<kv::CachedSecret> r = cache.try_get_ex(name);
+            seen[i] = r.ok() && !r.value().stale ? std::string(r.value().secret.value()) : std::string("error");
+        });
+    }
+    for (std::thread& t : threads) {
+        t.join();
+    }
+    for (const std::string& v : seen) {
+        CHECK_EQ(v, std::string("cached value"));
+    }
+    const int gets = vault_gets(name);
+    CHECK(gets == 1 || gets == -1);
+
+    c.set_secret(name, "second");
+    CHECK_EQ(cache.get(name).value(), "cached value");              // from memory
+    CHECK_EQ(cache.get(name, first.version()).value(), "cached value");  // a pinned version
+    kv_secret_cache_counters st = cache.stats();
+    CHECK_EQ(st.requests, 2u);
+    CHECK_EQ(st.entries, 2u);
+    CHECK_EQ(st.hits + st.misses, 18u);
+    CHECK_EQ(cache.invalidate(name), 2u);
+    CHECK_EQ(cache.get(name).value(), "second");
+    CHECK(vault_gets(name) == 3 || vault_gets(name) == -1);
+
+    CHECK_EQ(cache.try_get("bad name").status(), KV_STATUS_INVALID_NAME);
+    CHECK_EQ(kv::SecretCacheOptions().try_set_jitter(2.0).status(), KV_STATUS_INVALID_ARGUMENT);
+    kv::SecretCache moved = std::move(cache);
+    CHECK_EQ(cache.try_get(name).status(), KV_STATUS_NULL_ARGUMENT);
+    CHECK_EQ(moved.get(name).value(), "second");
 }
 
 TEST(secret_paging) {

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import errors
 from ._cancel import Cancellation
+from ._cache import CachedSecret, SecretCache, SecretCacheStats
 from ._certificates import (
     Certificate,
     CertificateFormat,
@@ -115,6 +116,9 @@ __all__ = [
     "KeyType",
     "LifetimeAction",
     "Secret",
+    "CachedSecret",
+    "SecretCache",
+    "SecretCacheStats",
     "SignatureAlgorithm",
     "StaticTokenCredential",
     "Status",

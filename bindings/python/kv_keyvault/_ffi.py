@@ -12,6 +12,7 @@ from ctypes import (
     Structure,
     c_bool,
     c_char_p,
+    c_double,
     c_int32,
     c_int64,
     c_size_t,
@@ -195,7 +196,27 @@ class kv_key_rotation_policy(Structure):
 class kv_secret(Structure):
     """
     A secret as returned by a call: its value (for get/set), identifiers and properties.
-    Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`.
+    Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`
+    (a value a secret cache still holds is zeroized when the cache lets it go).
+    """
+
+
+class kv_secret_cache(Structure):
+    """
+    A cache of secrets over one client: values read once and served from memory until they
+    expire, with one request per secret however many threads ask for it, refresh ahead of
+    expiry, stale values while the vault throttles or is down, a bound on entries, invalidation
+    and counters. Thread-safe: every call taking a `const kv_secret_cache *` may run
+    concurrently from any number of threads. Cached values are zeroized when they leave the
+    cache.
+    """
+
+
+class kv_secret_cache_options(Structure):
+    """
+    Settings of a secret cache. Create with `kv_secret_cache_options_new`, set what you need,
+    pass to `kv_secret_cache_new` (which copies them), then free. Not thread-safe: one thread at
+    a time.
     """
 
 
@@ -221,6 +242,26 @@ class kv_token_sink(Structure):
 
 
 # Structs passed by value.
+
+
+class kv_secret_cache_counters(Structure):
+    """
+    The counters of a secret cache since it was created, and its size (see
+    `kv_secret_cache_stats`). Every get counts once in exactly one of hits, misses, stale and
+    errors.
+    """
+
+    _fields_ = [
+        ("hits", c_uint64),  # uint64_t
+        ("misses", c_uint64),  # uint64_t
+        ("stale", c_uint64),  # uint64_t
+        ("errors", c_uint64),  # uint64_t
+        ("requests", c_uint64),  # uint64_t
+        ("refreshes", c_uint64),  # uint64_t
+        ("evictions", c_uint64),  # uint64_t
+        ("invalidations", c_uint64),  # uint64_t
+        ("entries", c_uint64),  # uint64_t
+    ]
 
 
 class kv_str(Structure):
@@ -848,6 +889,109 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
             POINTER(POINTER(kv_error)),
         ],
     ),
+    # struct kv_secret_cache_options * kv_secret_cache_options_new()
+    "kv_secret_cache_options_new": (POINTER(kv_secret_cache_options), []),
+    # kv_status kv_secret_cache_options_set_ttl_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_ttl_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_jitter(struct kv_secret_cache_options * o, double share, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_jitter": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_double,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_refresh_ahead_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_refresh_ahead_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_stale_for_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_stale_for_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_max_entries(struct kv_secret_cache_options * o, uint64_t max_entries, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_max_entries": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_error_retry_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_error_retry_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_secret_cache_options_free(struct kv_secret_cache_options * o)
+    "kv_secret_cache_options_free": (None, [POINTER(kv_secret_cache_options)]),
+    # kv_status kv_secret_cache_new(const struct kv_client * client, const struct kv_secret_cache_options * options, struct kv_secret_cache ** out, struct kv_error ** err_out)
+    "kv_secret_cache_new": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(kv_secret_cache_options),
+            POINTER(POINTER(kv_secret_cache)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_get(const struct kv_secret_cache * cache, const char * name, const char * version, struct kv_secret ** out, struct kv_error ** err_out)
+    "kv_secret_cache_get": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_secret)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_get_ex(const struct kv_secret_cache * cache, const char * name, const char * version, struct kv_secret ** out, bool * stale_out, struct kv_error ** err_out)
+    "kv_secret_cache_get_ex": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_secret)),
+            POINTER(c_bool),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # uint64_t kv_secret_cache_invalidate(const struct kv_secret_cache * cache, const char * name)
+    "kv_secret_cache_invalidate": (c_uint64, [POINTER(kv_secret_cache), c_char_p]),
+    # bool kv_secret_cache_stats(const struct kv_secret_cache * cache, struct kv_secret_cache_counters * out)
+    "kv_secret_cache_stats": (
+        c_bool,
+        [
+            POINTER(kv_secret_cache),
+            POINTER(kv_secret_cache_counters),
+        ],
+    ),
+    # void kv_secret_cache_free(struct kv_secret_cache * cache)
+    "kv_secret_cache_free": (None, [POINTER(kv_secret_cache)]),
     # struct kv_client_options * kv_client_options_new()
     "kv_client_options_new": (POINTER(kv_client_options), []),
     # kv_status kv_client_options_set_api_version(struct kv_client_options * o, const char * v, struct kv_error ** err_out)
