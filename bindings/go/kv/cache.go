@@ -7,6 +7,7 @@ package kv
 import "C"
 
 import (
+	"context"
 	"runtime"
 	"time"
 	"unsafe"
@@ -122,14 +123,15 @@ func NewSecretCache(client *Client, opts *SecretCacheOptions) (*SecretCache, err
 		}
 		defer C.kv_secret_cache_options_free(copts)
 	}
-	cp, err := client.acquire()
+	// The cache keeps its own reference to the client; no call context applies to making it.
+	cp, k, err := client.acquire(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	var out *C.kv_secret_cache
 	var e *C.kv_error
 	st := C.kv_secret_cache_new(cp, copts, &out, &e)
-	client.release()
+	k.release()
 	if err := takeError(st, e); err != nil {
 		return nil, err
 	}

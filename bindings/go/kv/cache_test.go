@@ -25,7 +25,7 @@ func gets(t *testing.T, name string) int {
 
 func TestSecretCache(t *testing.T) {
 	name := uniqueName("go-cache")
-	first, err := client.SetSecret(name, []byte("cached value"), nil)
+	first, err := client.SetSecret(ctx, name, []byte("cached value"), nil)
 	must(t, "SetSecret", err)
 	cache, err := kv.NewSecretCache(client, &kv.SecretCacheOptions{TTL: time.Minute, MaxEntries: 10})
 	must(t, "NewSecretCache", err)
@@ -56,7 +56,7 @@ func TestSecretCache(t *testing.T) {
 		t.Errorf("16 goroutines made %d requests, want 1", n)
 	}
 
-	_, err = client.SetSecret(name, []byte("second"), nil)
+	_, err = client.SetSecret(ctx, name, []byte("second"), nil)
 	must(t, "SetSecret", err)
 	s, err := cache.Get(name, "")
 	must(t, "Get", err)
