@@ -1,12 +1,18 @@
 // The official Azure SDK for Go (azsecrets, from the Go module proxy) in the kv benchmark:
 // bench/run.sh runs it against the canned TLS endpoint and reads the one JSON line it prints.
 // The SDK's default transport is used as shipped; it trusts the test CA through SSL_CERT_FILE,
-// which bench/run.sh sets. Modes as in bench/rust-sdk: throughput | rss N | calls N.
+// which bench/run.sh sets. That transport is shared by every client of the process, so a new
+// client would reuse a pooled connection: the first-call figure gives each of its fresh clients a
+// transport of its own with the SDK's default settings (sdk/internal/transport). Modes as in
+// bench/rust-sdk: throughput | rss N | calls N.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -35,13 +41,30 @@ func env(name string) string {
 	return v
 }
 
-func newClient() *azsecrets.Client {
-	c, err := azsecrets.NewClient(env("KV_BENCH_URL"), staticToken(env("KV_BENCH_TOKEN")), nil)
+// freshTransport is the SDK's default transport settings on a connection pool of its own.
+func freshTransport() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   10,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: 1 * time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, Renegotiation: tls.RenegotiateFreelyAsClient},
+	}}
+}
+
+func newClientWith(o *azsecrets.ClientOptions) *azsecrets.Client {
+	c, err := azsecrets.NewClient(env("KV_BENCH_URL"), staticToken(env("KV_BENCH_TOKEN")), o)
 	if err != nil {
 		panic(err)
 	}
 	return c
 }
+
+func newClient() *azsecrets.Client { return newClientWith(nil) }
 
 func get(c *azsecrets.Client) {
 	r, err := c.GetSecret(context.Background(), "bench", "", nil)
@@ -79,7 +102,9 @@ func main() {
 		d := time.Duration(seconds * float64(time.Second))
 		var firsts []float64
 		for i := 0; i < 5; i++ {
-			c := newClient()
+			o := &azsecrets.ClientOptions{}
+			o.Transport = freshTransport()
+			c := newClientWith(o)
 			t := time.Now()
 			get(c)
 			firsts = append(firsts, float64(time.Since(t).Nanoseconds())/1e3)
