@@ -242,8 +242,9 @@ def plot(res: dict, subtitle: str) -> None:
                     fontsize=8)
         if f.get(fkey):
             ax.axvline(f[fkey], color="#d62728", linestyle="--", linewidth=1.2)
-            ax.text(f[fkey], -0.75, " floor %s" % format(round(f[fkey]), ","), color="#d62728", fontsize=8)
-        ax.set_title(title, fontsize=10)
+            ax.text(f[fkey], 1.01, "floor %s" % format(round(f[fkey]), ","), color="#d62728", fontsize=8,
+                    ha="center", transform=ax.get_xaxis_transform())
+        ax.set_title(title, fontsize=10, pad=14)
         ax.set_xlabel("calls per second (higher is better)")
         ax.invert_yaxis()
         ax.set_xlim(0, max(vals + [f.get(fkey) or 0]) * 1.25)
@@ -307,7 +308,8 @@ def main() -> int:
         "Measured on %s (%s run of `bash bench/run.sh`, kv at %s). Official SDKs: %s." % (
             res["date"], res["mode"], res["commit"], sdks or "see bench/results/latest.json"),
         "Machine: %s. The floor is wrk (-t1 -c1 for one client, -t2 -c16 for 16 threads) against the" % where,
-        "same nginx endpoint in the same run; every client reads the same canned secret over kept-alive TLS.",
+        "same nginx endpoint in the same run, and the first-call floor is one new connection doing TLS + 401 +",
+        "authorized GET and nothing else; every client reads the same canned secret over kept-alive TLS.",
         "Instructions (callgrind) and system calls (strace -f -c) are per warm call: the difference of two",
         "runs with different call counts. Raw figures: `bench/results/latest.json`.",
         "",
