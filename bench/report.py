@@ -188,19 +188,22 @@ def tables(res: dict) -> str:
     f, c = res["floor"], res["clients"]
     lines = [
         "| client | get ops/s | × floor | 16 threads ops/s | × floor (16 conn) | first call µs | × min. "
-        "| RSS/client kB | growth kB | instr./call | syscalls/call | threads/call |",
+        "| RSS/client kB | growth kB over %s calls | instr./call | syscalls/call | threads/call |"
+        % fmt(c["kv-c"]["rss_calls"]),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         "| %s | %s | 1.00 | %s | 1.00 | %s | 1.00 | | | | | |" % (
             LABELS["floor"], fmt(f.get("t1c1_ops")), fmt(f.get("t2c16_ops")), fmt(f.get("first_call_us"))),
     ]
     for name in ORDER:
         x = c[name]
+        growth = fmt(x["rss_growth_kb"])
+        if x["rss_calls"] and x["rss_calls"] != c["kv-c"]["rss_calls"]:
+            growth += " (%s calls)" % fmt(x["rss_calls"])
         bold = "**" if name.startswith("kv") else ""
         lines.append("| %s%s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             bold, LABELS[name], bold, fmt(x["seq_ops"]), fmt(ratio(x["seq_ops"], f.get("t1c1_ops")), 2),
             fmt(x["mt16_ops"]), fmt(ratio(x["mt16_ops"], f.get("t2c16_ops")), 2), fmt(x["first_call_us"]),
-            fmt(ratio(x["first_call_us"], f.get("first_call_us")), 2), fmt(x["rss_client_kb"]),
-            fmt(x["rss_growth_kb"]), fmt(x["instructions_per_call"]), fmt(x["syscalls_per_call"], 1),
+            fmt(ratio(x["first_call_us"], f.get("first_call_us")), 2), fmt(x["rss_client_kb"]), growth, fmt(x["instructions_per_call"]), fmt(x["syscalls_per_call"], 1),
             fmt(x["threads_per_call"], 2)))
     kc = c["kv-c"]
     lines += [
