@@ -167,7 +167,7 @@ def goals(res: dict) -> list[tuple[str, str, bool | None]]:
     goal("16 threads on one client ≥ 0.5× floor (wrk -t2 -c16)", fmt(r, 2, "×") if r else "n/a",
          r is not None and r >= 0.5)
     v = kc.get("verify_local_us")
-    goal("local ES256 verify ≤ 80 µs", fmt(v, 1, " µs") if v else "n/a", v is not None and v <= 80)
+    goal("local ES256 verify ≤ 80 µs (CPU time)", fmt(v, 1, " µs") if v else "n/a", v is not None and v <= 80)
     v1, v16 = kc.get("cached_1t_ops"), kc.get("cached_16t_ops")
     goal("cached get through C ≥ 2,000,000/s on one thread", fmt(v1) if v1 else "n/a",
          v1 is not None and v1 >= 2_000_000)
@@ -212,7 +212,8 @@ def tables(res: dict) -> str:
         "|---|---:|",
         "| cached get, 1 thread (ops/s) | %s |" % fmt(kc.get("cached_1t_ops")),
         "| cached get, 16 threads (ops/s) | %s |" % fmt(kc.get("cached_16t_ops")),
-        "| ES256 verify, local (µs) | %s |" % fmt(kc.get("verify_local_us"), 1),
+        "| ES256 verify, local (µs of CPU; wall: %s) | %s |" % (fmt(kc.get("verify_local_wall_us"), 1),
+                                                              fmt(kc.get("verify_local_us"), 1)),
         "| ES256 verify, in the vault on loopback (µs) | %s |" % fmt(kc.get("verify_vault_us"), 1),
         "",
         "| goal (issue 10) | this run | met |",
