@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark (prints figures, asserts nothing): starts the local stand-in vault on free ports and
-# runs examples/bench.rs against it. KV_BENCH_ITERATIONS sets the sample count (default 300).
+# Benchmark (prints figures, asserts nothing).
+#   bash scripts/bench.sh [--quick]   the harness bench/run.sh: kv against the official Azure SDKs
+#                                     on a canned TLS endpoint (see bench/run.sh)
+#   bash scripts/bench.sh --testvault starts the local stand-in vault on free ports and runs
+#                                     examples/bench.rs against it (KV_BENCH_ITERATIONS, default 300)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ "${1:-}" != "--testvault" ]; then
+    exec bash bench/run.sh "$@"
+fi
 
 state=$(mktemp -d)
 # The stand-in accepts only tokens it issued or was seeded with: seed one for the benchmark.

@@ -1,0 +1,7 @@
+module kvbench/gokv
+
+go 1.23
+
+require github.com/kv-sdk/kv/bindings/go v0.0.0
+
+replace github.com/kv-sdk/kv/bindings/go => ../../bindings/go

@@ -1,0 +1,138 @@
+// kv through its Go binding (bindings/go, linked statically to target/release/libkv.a with
+// -tags kv_repo) in the benchmark: bench/run.sh runs it against the canned TLS endpoint and
+// reads the one JSON line it prints. The test CA comes from KV_BENCH_CA (the client's CAFile).
+// Modes as in bench/rust-sdk: throughput | rss N | calls N.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kv-sdk/kv/bindings/go/kv"
+)
+
+func env(name string) string {
+	v := os.Getenv(name)
+	if v == "" {
+		panic(name + " is not set (bench/run.sh sets it)")
+	}
+	return v
+}
+
+var cred *kv.Credential
+
+func newClient() *kv.Client {
+	if cred == nil {
+		var err error
+		if cred, err = kv.NewStaticTokenCredential(env("KV_BENCH_TOKEN")); err != nil {
+			panic(err)
+		}
+	}
+	c, err := kv.NewClient(env("KV_BENCH_URL"), cred, &kv.ClientOptions{CAFile: env("KV_BENCH_CA")})
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func get(c *kv.Client) {
+	s, err := c.GetSecret("bench", "")
+	if err != nil {
+		panic(err)
+	}
+	if len(s.Value) == 0 {
+		panic("no value")
+	}
+}
+
+func rssKB() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			v, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func main() {
+	mode := "throughput"
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	n := 1000
+	if len(os.Args) > 2 {
+		n, _ = strconv.Atoi(os.Args[2])
+	}
+	switch mode {
+	case "throughput":
+		seconds, _ := strconv.ParseFloat(env("KV_BENCH_SECONDS"), 64)
+		d := time.Duration(seconds * float64(time.Second))
+		var firsts []float64
+		for i := 0; i < 5; i++ {
+			c := newClient()
+			t := time.Now()
+			get(c)
+			firsts = append(firsts, float64(time.Since(t).Nanoseconds())/1e3)
+		}
+		sort.Float64s(firsts)
+		c := newClient()
+		for i := 0; i < 200; i++ {
+			get(c)
+		}
+		t := time.Now()
+		calls := 0
+		for time.Since(t) < d {
+			get(c)
+			calls++
+		}
+		seq := float64(calls) / time.Since(t).Seconds()
+		var stop atomic.Bool
+		var count atomic.Int64
+		var wg sync.WaitGroup
+		t = time.Now()
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for !stop.Load() {
+					get(c)
+					count.Add(1)
+				}
+			}()
+		}
+		time.Sleep(d)
+		stop.Store(true)
+		wg.Wait()
+		mt := float64(count.Load()) / time.Since(t).Seconds()
+		fmt.Printf("{\"first_call_us\": %.1f, \"seq_ops\": %.1f, \"mt16_ops\": %.1f}\n", firsts[len(firsts)/2], seq, mt)
+	case "rss":
+		base := rssKB()
+		c := newClient()
+		get(c)
+		first := rssKB()
+		for i := 1; i < 1000; i++ {
+			get(c)
+		}
+		warm := rssKB()
+		for i := 1000; i < n; i++ {
+			get(c)
+		}
+		fmt.Printf("{\"rss_base_kb\": %d, \"rss_first_kb\": %d, \"rss_warm_kb\": %d, \"rss_end_kb\": %d, \"calls\": %d}\n", base, first, warm, rssKB(), n)
+	case "calls":
+		c := newClient()
+		for i := 0; i <= n; i++ {
+			get(c)
+		}
+		fmt.Printf("{\"calls\": %d}\n", n)
+	default:
+		panic("unknown mode " + mode)
+	}
+}
