@@ -69,6 +69,10 @@
 
 namespace kv {
 
+/// A point in time as kv gives and takes it: whole seconds on the system clock (the C API's Unix
+/// seconds). `Time{}` (the epoch, 0 in C) means "not set" wherever the C API says 0 does.
+using Time = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
+
 /* ---------------------------------------------------------------------------------------------
  * Enumerations (the KV_* values of kv.h as scoped enums)
  * ------------------------------------------------------------------------------------------- */
@@ -732,13 +736,25 @@ public:
     bool managed() const noexcept { return kv_secret_managed(get()); }
     /// Times in Unix seconds (0 when unknown / not set).
     std::int64_t created() const noexcept { return kv_secret_created(get()); }
+    /// created() as a std::chrono time (Time{} when not set).
+    Time created_time() const noexcept { return Time(std::chrono::seconds(created())); }
     std::int64_t updated() const noexcept { return kv_secret_updated(get()); }
+    /// updated() as a std::chrono time (Time{} when not set).
+    Time updated_time() const noexcept { return Time(std::chrono::seconds(updated())); }
     std::int64_t not_before() const noexcept { return kv_secret_not_before(get()); }
+    /// not_before() as a std::chrono time (Time{} when not set).
+    Time not_before_time() const noexcept { return Time(std::chrono::seconds(not_before())); }
     std::int64_t expires() const noexcept { return kv_secret_expires(get()); }
+    /// expires() as a std::chrono time (Time{} when not set).
+    Time expires_time() const noexcept { return Time(std::chrono::seconds(expires())); }
     KV_HPP_TEXT(recovery_level, kv_secret_recovery_level(get()))
     std::int32_t recoverable_days() const noexcept { return kv_secret_recoverable_days(get()); }
     std::int64_t deleted_date() const noexcept { return kv_secret_deleted_date(get()); }
+    /// deleted_date() as a std::chrono time (Time{} when not set).
+    Time deleted_date_time() const noexcept { return Time(std::chrono::seconds(deleted_date())); }
     std::int64_t scheduled_purge_date() const noexcept { return kv_secret_scheduled_purge_date(get()); }
+    /// scheduled_purge_date() as a std::chrono time (Time{} when not set).
+    Time scheduled_purge_date_time() const noexcept { return Time(std::chrono::seconds(scheduled_purge_date())); }
     KV_HPP_TEXT(recovery_id, kv_secret_recovery_id(get()))
 
     /// Tags, ordered by name.
@@ -817,14 +833,26 @@ public:
     bool managed() const noexcept { return kv_key_managed(get()); }
     /// Times in Unix seconds (0 when unknown / not set).
     std::int64_t created() const noexcept { return kv_key_created(get()); }
+    /// created() as a std::chrono time (Time{} when not set).
+    Time created_time() const noexcept { return Time(std::chrono::seconds(created())); }
     std::int64_t updated() const noexcept { return kv_key_updated(get()); }
+    /// updated() as a std::chrono time (Time{} when not set).
+    Time updated_time() const noexcept { return Time(std::chrono::seconds(updated())); }
     std::int64_t not_before() const noexcept { return kv_key_not_before(get()); }
+    /// not_before() as a std::chrono time (Time{} when not set).
+    Time not_before_time() const noexcept { return Time(std::chrono::seconds(not_before())); }
     std::int64_t expires() const noexcept { return kv_key_expires(get()); }
+    /// expires() as a std::chrono time (Time{} when not set).
+    Time expires_time() const noexcept { return Time(std::chrono::seconds(expires())); }
     KV_HPP_TEXT(recovery_level, kv_key_recovery_level(get()))
     std::int32_t recoverable_days() const noexcept { return kv_key_recoverable_days(get()); }
     KV_HPP_TEXT(recovery_id, kv_key_recovery_id(get()))
     std::int64_t deleted_date() const noexcept { return kv_key_deleted_date(get()); }
+    /// deleted_date() as a std::chrono time (Time{} when not set).
+    Time deleted_date_time() const noexcept { return Time(std::chrono::seconds(deleted_date())); }
     std::int64_t scheduled_purge_date() const noexcept { return kv_key_scheduled_purge_date(get()); }
+    /// scheduled_purge_date() as a std::chrono time (Time{} when not set).
+    Time scheduled_purge_date_time() const noexcept { return Time(std::chrono::seconds(scheduled_purge_date())); }
 
     /// Tags, ordered by name.
     std::size_t tag_count() const noexcept { return kv_key_tag_count(get()); }
@@ -973,7 +1001,11 @@ public:
     KV_HPP_TEXT_AT(action_time_after_create, kv_key_rotation_policy_action_time_after_create)
     KV_HPP_TEXT_AT(action_time_before_expiry, kv_key_rotation_policy_action_time_before_expiry)
     std::int64_t created() const noexcept { return kv_key_rotation_policy_created(get()); }
+    /// created() as a std::chrono time (Time{} when not set).
+    Time created_time() const noexcept { return Time(std::chrono::seconds(created())); }
     std::int64_t updated() const noexcept { return kv_key_rotation_policy_updated(get()); }
+    /// updated() as a std::chrono time (Time{} when not set).
+    Time updated_time() const noexcept { return Time(std::chrono::seconds(updated())); }
 
 private:
     friend class Client;
@@ -1178,12 +1210,20 @@ public:
         return detail::void_call([&](kv_error** err) { return kv_secret_options_set_not_before(o, unix_seconds, err); });
     }
     SecretOptions& set_not_before(std::int64_t unix_seconds) { return done(try_set_not_before(unix_seconds)); }
+    /// not_before as a std::chrono time.
+    Result<void> try_set_not_before(Time t) { return try_set_not_before(static_cast<std::int64_t>(t.time_since_epoch().count())); }
+    /// not_before as a std::chrono time (throws kv::Error on failure).
+    SecretOptions& set_not_before(Time t) { return done(try_set_not_before(t)); }
     /// Unix seconds.
     Result<void> try_set_expires(std::int64_t unix_seconds) {
         kv_secret_options* o = handle();
         return detail::void_call([&](kv_error** err) { return kv_secret_options_set_expires(o, unix_seconds, err); });
     }
     SecretOptions& set_expires(std::int64_t unix_seconds) { return done(try_set_expires(unix_seconds)); }
+    /// expires as a std::chrono time.
+    Result<void> try_set_expires(Time t) { return try_set_expires(static_cast<std::int64_t>(t.time_since_epoch().count())); }
+    /// expires as a std::chrono time (throws kv::Error on failure).
+    SecretOptions& set_expires(Time t) { return done(try_set_expires(t)); }
     /// Adds or replaces a tag (once any tag is set, the call replaces all tags).
     Result<void> try_set_tag(std::string_view key, std::string_view value) {
         detail::Args a;
@@ -1251,12 +1291,20 @@ public:
         return detail::void_call([&](kv_error** err) { return kv_key_options_set_not_before(o, unix_seconds, err); });
     }
     KeyOptions& set_not_before(std::int64_t unix_seconds) { return done(try_set_not_before(unix_seconds)); }
+    /// not_before as a std::chrono time.
+    Result<void> try_set_not_before(Time t) { return try_set_not_before(static_cast<std::int64_t>(t.time_since_epoch().count())); }
+    /// not_before as a std::chrono time (throws kv::Error on failure).
+    KeyOptions& set_not_before(Time t) { return done(try_set_not_before(t)); }
     /// Unix seconds.
     Result<void> try_set_expires(std::int64_t unix_seconds) {
         kv_key_options* o = handle();
         return detail::void_call([&](kv_error** err) { return kv_key_options_set_expires(o, unix_seconds, err); });
     }
     KeyOptions& set_expires(std::int64_t unix_seconds) { return done(try_set_expires(unix_seconds)); }
+    /// expires as a std::chrono time.
+    Result<void> try_set_expires(Time t) { return try_set_expires(static_cast<std::int64_t>(t.time_since_epoch().count())); }
+    /// expires as a std::chrono time (throws kv::Error on failure).
+    KeyOptions& set_expires(Time t) { return done(try_set_expires(t)); }
     Result<void> try_set_exportable(bool exportable) {
         kv_key_options* o = handle();
         return detail::void_call([&](kv_error** err) { return kv_key_options_set_exportable(o, exportable, err); });
@@ -1355,6 +1403,13 @@ struct TokenRequest {
 struct AccessToken {
     std::string token;
     std::int64_t expires_on_unix = 0;
+
+    /// A token expiring at `expires_on` (a std::chrono time).
+    static AccessToken expiring(std::string token, Time expires_on) {
+        return AccessToken{std::move(token), static_cast<std::int64_t>(expires_on.time_since_epoch().count())};
+    }
+    /// expires_on_unix as a std::chrono time.
+    Time expires_on() const noexcept { return Time(std::chrono::seconds(expires_on_unix)); }
 };
 
 /// Supplies tokens to Credential::callback. Throw (any exception) to fail: its what() becomes
@@ -1567,16 +1622,28 @@ public:
     KV_HPP_TEXT(thumbprint, kv_certificate_thumbprint(get()))
     /// Validity, Unix seconds.
     std::int64_t not_before() const noexcept { return kv_certificate_not_before(get()); }
+    /// not_before() as a std::chrono time (Time{} when not set).
+    Time not_before_time() const noexcept { return Time(std::chrono::seconds(not_before())); }
     std::int64_t expires() const noexcept { return kv_certificate_not_after(get()); }
+    /// expires() as a std::chrono time (Time{} when not set).
+    Time expires_time() const noexcept { return Time(std::chrono::seconds(expires())); }
     /// Subject alternative names, typed like openssl prints them ("DNS:x", "IP:x", ...).
     std::size_t san_count() const noexcept { return kv_certificate_san_count(get()); }
     KV_HPP_TEXT_AT(san, kv_certificate_san)
     bool enabled() const noexcept { return kv_certificate_enabled(get()); }
     std::int64_t created() const noexcept { return kv_certificate_created(get()); }
+    /// created() as a std::chrono time (Time{} when not set).
+    Time created_time() const noexcept { return Time(std::chrono::seconds(created())); }
     std::int64_t updated() const noexcept { return kv_certificate_updated(get()); }
+    /// updated() as a std::chrono time (Time{} when not set).
+    Time updated_time() const noexcept { return Time(std::chrono::seconds(updated())); }
     KV_HPP_TEXT(recovery_id, kv_certificate_recovery_id(get()))
     std::int64_t deleted_date() const noexcept { return kv_certificate_deleted_date(get()); }
+    /// deleted_date() as a std::chrono time (Time{} when not set).
+    Time deleted_date_time() const noexcept { return Time(std::chrono::seconds(deleted_date())); }
     std::int64_t scheduled_purge_date() const noexcept { return kv_certificate_scheduled_purge_date(get()); }
+    /// scheduled_purge_date() as a std::chrono time (Time{} when not set).
+    Time scheduled_purge_date_time() const noexcept { return Time(std::chrono::seconds(scheduled_purge_date())); }
     std::size_t tag_count() const noexcept { return kv_certificate_tag_count(get()); }
     KV_HPP_TEXT_AT(tag_name, kv_certificate_tag_name)
     KV_HPP_TEXT_AT(tag_value, kv_certificate_tag_value)

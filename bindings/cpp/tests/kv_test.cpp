@@ -627,6 +627,9 @@ TEST(secret_round_trip) {
     CHECK(!v3.tag("missing").has_value());
     CHECK_EQ(v3.tags().at(1).first, "owner");
     CHECK(v3.expires() > now());
+    CHECK(v3.expires_time() == kv::Time(std::chrono::seconds(v3.expires())));
+    CHECK(set.created_time() == kv::Time(std::chrono::seconds(set.created())));
+    CHECK(set.expires_time() == kv::Time{});
     CHECK_EQ(c.get_secret(name, set.version()).value(), std::string_view(value));
     CHECK_EQ(c.get_secret(name, v2.version()).value(), "v2");
     CHECK_EQ(c.get_secret(name).value(), "third");
@@ -679,6 +682,24 @@ TEST(secret_round_trip) {
 
 // A delete that never finishes (the name was never deleted: GET /deletedsecrets answers 404 on
 // every poll): the wait ends with KV_STATUS_TIMEOUT and names the deadline.
+TEST(secret_times_as_std_chrono) {
+    const kv::Client& c = client();
+    const std::string name = unique("secret-chrono");
+    const kv::Time in_a_day =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + std::chrono::hours(24);
+    kv::SecretOptions opts;
+    opts.set_not_before(in_a_day - std::chrono::hours(48)).set_expires(in_a_day);
+    kv::Secret s = c.set_secret(name, "timed", opts);
+    CHECK(s.expires_time() == in_a_day);
+    CHECK(s.not_before_time() == in_a_day - std::chrono::hours(48));
+    drop_secret(name);
+
+    const kv::Time t{std::chrono::seconds(1700000000)};
+    const kv::AccessToken token = kv::AccessToken::expiring("opaque", t);
+    CHECK_EQ(token.expires_on_unix, 1700000000);
+    CHECK(token.expires_on() == t);
+}
+
 TEST(secret_waits_time_out_naming_the_deadline) {
     const kv::Client& c = client();
     const std::string never = unique("never");
