@@ -223,6 +223,7 @@ typedef struct kv_key_rotation_policy kv_key_rotation_policy;
 /**
  * A secret as returned by a call: its value (for get/set), identifiers and properties.
  * Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`.
+ * Every view its accessors return stays valid until it is freed.
  */
 typedef struct kv_secret kv_secret;
 

@@ -947,7 +947,8 @@ impl Client {
     pub fn download_certificate(&self, name: &str, version: &str) -> Result<CertificateWithKey> {
         let what = format!("download certificate '{name}' with its key");
         let secret = self.get_secret(name, version).map_err(|e| e.context(&what))?;
-        let content_type = secret.bundle.content_type.clone().unwrap_or_else(|| CONTENT_TYPE_PKCS12.to_owned());
+        let content_type =
+            secret.content_type().map(|t| t.to_string()).unwrap_or_else(|| CONTENT_TYPE_PKCS12.to_owned());
         let data = if content_type.eq_ignore_ascii_case(CONTENT_TYPE_PKCS12) {
             Zeroizing::new(
                 crate::model::encoding::decode_b64_lenient(std::str::from_utf8(secret.value()).unwrap_or("!"))

@@ -767,7 +767,7 @@ mod tests {
         let p = KeyProperties { not_before: Some(10), expires: Some(5), ..Default::default() };
         assert!(p.check().is_err());
         let p = KeyProperties {
-            tags: Some((0..16).map(|i| (format!("t{i}"), String::new())).collect()),
+            tags: Some((0..16).map(|i| (format!("t{i}").into(), Default::default())).collect()),
             ..Default::default()
         };
         assert!(p.check().is_err());

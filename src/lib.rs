@@ -20,11 +20,13 @@ pub mod files;
 pub mod fuzzing;
 pub mod http;
 pub mod keys;
+pub mod listing;
 pub mod model;
 pub mod names;
 pub mod paging;
 pub mod secrets;
 pub mod status;
+pub mod text;
 pub mod wait;
 
 pub use client::{Client, ClientOptions};

@@ -136,7 +136,7 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
         .create_certificate(
             &name,
             &policy,
-            &CertificateProperties { enabled: Some(true), tags: Some([("env".to_owned(), "test".to_owned())].into()) },
+            &CertificateProperties { enabled: Some(true), tags: Some([("env".into(), "test".into())].into()) },
         )
         .unwrap();
     assert!(op.id.as_deref().unwrap_or("").ends_with(&format!("/certificates/{name}/pending")), "{:?}", op.id);
@@ -213,7 +213,7 @@ fn versions_update_policy_and_lists(v: Vault, c: &Client) {
         .update_certificate_properties(
             &name,
             &v2.version,
-            &CertificateProperties { enabled: Some(false), tags: Some([("k".to_owned(), "v".to_owned())].into()) },
+            &CertificateProperties { enabled: Some(false), tags: Some([("k".into(), "v".into())].into()) },
         )
         .unwrap();
     assert_eq!(updated.bundle.attributes.enabled, Some(false));

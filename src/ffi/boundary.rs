@@ -79,8 +79,7 @@ fn null(what: &str) -> Error {
 
 /// A required handle argument.
 pub(crate) fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
-    // SAFETY: a non-NULL handle pointer came from kv and is still alive (the caller's contract).
-    unsafe { ptr.as_ref() }.ok_or_else(|| null(what))
+    optional_handle(ptr).ok_or_else(|| null(what))
 }
 
 /// A required mutable handle argument (builders, iterators: one thread at a time).
@@ -89,10 +88,23 @@ pub(crate) fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
 }
 
-/// An optional handle argument (NULL = None).
+/// An optional handle argument (NULL = None). The one place a handle pointer becomes a
+/// reference: `handle`, `with` and every accessor go through it.
 pub(crate) fn optional_handle<'a, T>(ptr: *const T) -> Option<&'a T> {
-    // SAFETY: as for `handle`.
+    // SAFETY: a non-NULL handle pointer came from kv and is still alive (the caller's contract).
     unsafe { ptr.as_ref() }
+}
+
+/// Reads a handle in an accessor: `get` on it, or `default` when the pointer is NULL.
+pub(crate) fn with<T, R>(ptr: *const T, default: R, get: impl FnOnce(&T) -> R) -> R {
+    optional_handle(ptr).map(get).unwrap_or(default)
+}
+
+/// Writes a new handle made from `value` to an optional output slot (NULL = not wanted).
+pub(crate) fn write_optional<T, H: From<T>>(out: *mut *mut H, value: T) {
+    if let Some(out) = optional_out_slot(out) {
+        *out = into_handle(H::from(value));
+    }
 }
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -129,13 +141,22 @@ pub(crate) fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u
 
 /// A required output slot. Check it before doing any work, write it only on success.
 pub(crate) fn out_slot<'a, T>(ptr: *mut *mut T, what: &str) -> Result<&'a mut *mut T> {
-    // SAFETY: the caller passes NULL or a pointer to writable storage for one pointer.
-    unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
+    out_value(ptr, what)
+}
+
+/// A required output of any type (a handle pointer, a `bool`, a `kv_str`).
+pub(crate) fn out_value<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+    optional_out_value(ptr).ok_or_else(|| null(what))
 }
 
 /// An optional output slot (NULL = the caller does not want it).
 pub(crate) fn optional_out_slot<'a, T>(ptr: *mut *mut T) -> Option<&'a mut *mut T> {
-    // SAFETY: as for `out_slot`.
+    optional_out_value(ptr)
+}
+
+/// An optional output of any type (NULL = the caller does not want it).
+pub(crate) fn optional_out_value<'a, T>(ptr: *mut T) -> Option<&'a mut T> {
+    // SAFETY: the caller passes NULL or a pointer to writable storage for one `T`.
     unsafe { ptr.as_mut() }
 }
 

@@ -660,7 +660,7 @@ pub extern "C" fn kv_certificate_options_set_tag(
         let o = handle_mut(o, "options")?;
         let key = string(key, "key")?.to_owned();
         let value = string(value, "value")?.to_owned();
-        o.inner.tags.get_or_insert_with(Default::default).insert(key, value);
+        o.inner.tags.get_or_insert_with(Default::default).insert(key.into(), value.into());
         Ok(())
     })
 }

@@ -410,7 +410,7 @@ pub extern "C" fn kv_key_options_set_tag(
         let o = handle_mut(o, "options")?;
         let key = string(key, "key")?;
         let value = string(value, "value")?;
-        o.properties.tags.get_or_insert_with(Default::default).insert(key.to_owned(), value.to_owned());
+        o.properties.tags.get_or_insert_with(Default::default).insert(key.into(), value.into());
         Ok(())
     })
 }

@@ -10,6 +10,7 @@
 
 #[macro_use]
 pub mod boundary;
+pub mod calls;
 pub mod client;
 pub mod credential;
 pub mod credential_host;
@@ -17,5 +18,10 @@ pub mod certificates;
 pub mod crypto;
 pub mod error;
 pub mod keys;
+// The order of the modules is the order of kv.h (cbindgen reads them in this order).
+pub mod secret_options;
 pub mod secrets;
+pub mod secret_pager;
+pub mod secret;
+pub mod blob;
 pub mod text;
