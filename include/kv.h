@@ -194,7 +194,8 @@ typedef struct kv_issuer_options kv_issuer_options;
 
 /**
  * A key as returned by a call: identifiers, public key material, permitted operations and
- * properties. Immutable; read it from any thread. Free with `kv_key_free`.
+ * properties. Immutable; read it from any thread. Free with `kv_key_free`. Every view its
+ * accessors return stays valid until it is freed.
  */
 typedef struct kv_key kv_key;
 
@@ -216,7 +217,8 @@ typedef struct kv_key_options kv_key_options;
 /**
  * A key rotation policy: read one with `kv_client_get_key_rotation_policy`, or build one with
  * `kv_key_rotation_policy_new` for `kv_client_update_key_rotation_policy`. Not thread-safe
- * while being changed; views from its accessors stay valid until it is changed or freed.
+ * while being changed; views from its accessors stay valid until it is freed, also across
+ * later changes.
  */
 typedef struct kv_key_rotation_policy kv_key_rotation_policy;
 

@@ -24,6 +24,7 @@ pub mod listing;
 pub mod model;
 pub mod names;
 pub mod paging;
+pub mod rotation;
 pub mod secrets;
 pub mod status;
 pub mod text;

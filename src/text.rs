@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Owned UTF-8 text followed by one NUL byte (not part of the text), zeroized on drop. It may
 /// contain NUL bytes of its own (secret values are binary-safe).
@@ -31,12 +31,23 @@ impl Text {
 
     /// The text, without the terminating NUL.
     pub fn as_str(&self) -> &str {
-        &self.0[..self.0.len() - 1]
+        self.0.strip_suffix('\0').unwrap_or_default()
     }
 
     /// The text and its terminating NUL (`with_nul().len() == as_str().len() + 1`).
     pub fn with_nul(&self) -> &[u8] {
-        self.0.as_bytes()
+        if self.0.is_empty() {
+            b"\0" // only after `zeroize`
+        } else {
+            self.0.as_bytes()
+        }
+    }
+}
+
+impl Zeroize for Text {
+    /// Wipes the text; it reads as "" afterwards.
+    fn zeroize(&mut self) {
+        self.0.zeroize();
     }
 }
 

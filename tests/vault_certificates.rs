@@ -157,7 +157,7 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
 
     let key = c.get_key(&name, &cert.version).unwrap();
     assert_eq!(
-        (key.name.as_str(), key.version.as_str()),
+        (key.name().as_str(), key.version().as_str()),
         (name.as_str(), cert.version.as_str()),
         "the backing key is a key of the vault"
     );

@@ -18,6 +18,7 @@ use crate::status::{
     KV_STATUS_INVALID_ARGUMENT, KV_STATUS_KEY_EXPIRED, KV_STATUS_KEY_NOT_YET_VALID, KV_STATUS_OPERATION_NOT_PERMITTED,
     KV_STATUS_UNSUPPORTED_ALGORITHM,
 };
+use crate::text::Text;
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPublicKey};
 use signature::hazmat::PrehashVerifier;
@@ -179,8 +180,8 @@ fn now_unix() -> i64 {
 /// limits its use (`key_ops`, `nbf`, `exp`). Private members of the JWK are never kept.
 #[derive(Debug, Clone)]
 pub struct LocalKey {
-    kid: String,
-    key_ops: Option<Vec<String>>,
+    kid: Text,
+    key_ops: Option<Vec<Text>>,
     not_before: Option<i64>,
     expires: Option<i64>,
     public: PublicKey,

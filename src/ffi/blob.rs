@@ -28,6 +28,12 @@ impl kv_blob {
     }
 }
 
+impl From<Zeroizing<String>> for kv_blob {
+    fn from(text: Zeroizing<String>) -> kv_blob {
+        kv_blob::new(Zeroizing::new(text.as_bytes().to_vec()))
+    }
+}
+
 impl From<Zeroizing<Vec<u8>>> for kv_blob {
     fn from(bytes: Zeroizing<Vec<u8>>) -> kv_blob {
         kv_blob::new(bytes)

@@ -12,6 +12,11 @@ use crate::ffi::boundary::{
     bytes, handle, handle_mut, into_handle, optional_handle, optional_out_slot, optional_string, out_slot, string,
 };
 use crate::ffi::client::kv_client;
+use crate::ffi::enums::CERTIFICATE_FORMATS;
+pub use crate::ffi::enums::{
+    kv_certificate_format, KV_CERTIFICATE_FORMAT_CHAIN_PEM, KV_CERTIFICATE_FORMAT_KEY_PEM, KV_CERTIFICATE_FORMAT_PEM,
+    KV_CERTIFICATE_FORMAT_PKCS12,
+};
 use crate::ffi::error::kv_error;
 use crate::ffi::secrets::kv_blob;
 use crate::ffi::text::{kv_bytes, kv_str, Text};
@@ -23,17 +28,6 @@ use crate::status::kv_status;
 use std::ffi::c_char;
 use std::time::Duration;
 use zeroize::Zeroizing;
-
-/// Formats for `kv_client_download_certificate` (one of `KV_CERTIFICATE_FORMAT_*`).
-pub type kv_certificate_format = u32;
-/// PEM text: the private key (`PRIVATE KEY`, PKCS#8) then the certificates, leaf first.
-pub const KV_CERTIFICATE_FORMAT_PEM: kv_certificate_format = 1;
-/// PKCS#12 bytes protected with the given password (NULL or "" = empty password).
-pub const KV_CERTIFICATE_FORMAT_PKCS12: kv_certificate_format = 2;
-/// PEM text of the certificates only (leaf first, then the chain).
-pub const KV_CERTIFICATE_FORMAT_CHAIN_PEM: kv_certificate_format = 3;
-/// PEM text of the private key only.
-pub const KV_CERTIFICATE_FORMAT_KEY_PEM: kv_certificate_format = 4;
 
 /// A certificate as returned by a call: identifiers, attributes, the DER certificate and its
 /// X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
@@ -1088,7 +1082,7 @@ pub extern "C" fn kv_client_download_certificate(
         let client = client(c)?;
         let version = optional_string(version, "version")?.unwrap_or("");
         let password = optional_string(password, "password")?.unwrap_or("");
-        if !(KV_CERTIFICATE_FORMAT_PEM..=KV_CERTIFICATE_FORMAT_KEY_PEM).contains(&format) {
+        if !CERTIFICATE_FORMATS.contains(&format) {
             return Err(Error::invalid_argument(format!(
                 "certificate format {format} is not one of KV_CERTIFICATE_FORMAT_*"
             )));

@@ -14,10 +14,17 @@ pub mod calls;
 pub mod client;
 pub mod credential;
 pub mod credential_host;
+pub mod enums;
 pub mod certificates;
+pub mod crypto_params;
+pub mod crypto_result;
 pub mod crypto;
 pub mod error;
+pub mod key_options;
 pub mod keys;
+pub mod key_pager;
+pub mod rotation_policy;
+pub mod key;
 // The order of the modules is the order of kv.h (cbindgen reads them in this order).
 pub mod secret_options;
 pub mod secrets;
