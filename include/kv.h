@@ -95,7 +95,8 @@ typedef struct kv_blob kv_blob;
 /**
  * A certificate as returned by a call: identifiers, attributes, the DER certificate and its
  * X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
- * thread. Free with `kv_certificate_free`.
+ * thread. Free with `kv_certificate_free`. Every view its accessors return stays valid until it
+ * is freed.
  */
 typedef struct kv_certificate kv_certificate;
 
@@ -125,6 +126,7 @@ typedef struct kv_certificate_options kv_certificate_options;
 /**
  * A certificate policy: build one with `kv_certificate_policy_new` and the setters, or read the
  * one `kv_client_get_certificate_policy` returns. Not thread-safe: one thread at a time.
+ * Views from its accessors stay valid until it is freed, also across later changes.
  */
 typedef struct kv_certificate_policy kv_certificate_policy;
 

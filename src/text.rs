@@ -116,6 +116,12 @@ impl PartialEq<&str> for Text {
     }
 }
 
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
 impl PartialOrd for Text {
     fn partial_cmp(&self, other: &Text) -> Option<Ordering> {
         Some(self.cmp(other))

@@ -139,6 +139,25 @@ pub(crate) fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// An array argument of `count` byte buffers given as parallel pointer and length arrays (at
+/// least one); each buffer is checked like [`bytes`].
+pub(crate) fn byte_arrays<'a>(
+    ptrs: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    what: &str,
+) -> Result<Vec<&'a [u8]>> {
+    if count == 0 || ptrs.is_null() || lens.is_null() {
+        return Err(Error::new(
+            KV_STATUS_NULL_ARGUMENT,
+            format!("{what}s and {what}_lens must hold at least one item"),
+        ));
+    }
+    // SAFETY: the caller passes arrays of `count` elements (kv.h contract), checked non-NULL.
+    let (ptrs, lens) = unsafe { (std::slice::from_raw_parts(ptrs, count), std::slice::from_raw_parts(lens, count)) };
+    ptrs.iter().zip(lens).map(|(p, l)| bytes(*p, *l, what)).collect()
+}
+
 /// A required output slot. Check it before doing any work, write it only on success.
 pub(crate) fn out_slot<'a, T>(ptr: *mut *mut T, what: &str) -> Result<&'a mut *mut T> {
     out_value(ptr, what)

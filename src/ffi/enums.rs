@@ -5,6 +5,7 @@
 //! algorithm values are the `code` column of the core's algorithm tables
 //! (`crypto/algorithm.rs`); a test checks the two agree.
 
+use crate::certificates::DownloadFormat;
 use crate::error::{Error, Result};
 use crate::keys::{KeyCurve, KeyReleaseAlgorithm, KeyType, RotationAction};
 
@@ -165,11 +166,11 @@ pub(crate) const ACTION_CODES: [(kv_key_rotation_action, RotationAction); 2] =
     [(KV_KEY_ROTATION_ACTION_ROTATE, RotationAction::Rotate), (KV_KEY_ROTATION_ACTION_NOTIFY, RotationAction::Notify)];
 
 /// `kv_certificate_format` values.
-pub(crate) const CERTIFICATE_FORMATS: [kv_certificate_format; 4] = [
-    KV_CERTIFICATE_FORMAT_PEM,
-    KV_CERTIFICATE_FORMAT_PKCS12,
-    KV_CERTIFICATE_FORMAT_CHAIN_PEM,
-    KV_CERTIFICATE_FORMAT_KEY_PEM,
+pub(crate) const CERTIFICATE_FORMATS: [(kv_certificate_format, DownloadFormat); 4] = [
+    (KV_CERTIFICATE_FORMAT_PEM, DownloadFormat::Pem),
+    (KV_CERTIFICATE_FORMAT_PKCS12, DownloadFormat::Pkcs12),
+    (KV_CERTIFICATE_FORMAT_CHAIN_PEM, DownloadFormat::ChainPem),
+    (KV_CERTIFICATE_FORMAT_KEY_PEM, DownloadFormat::KeyPem),
 ];
 
 /// Looks a raw C value up in a table; anything else is an invalid argument (never UB).
