@@ -41,7 +41,8 @@ class kv_certificate(Structure):
     """
     A certificate as returned by a call: identifiers, attributes, the DER certificate and its
     X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
-    thread. Free with `kv_certificate_free`.
+    thread. Free with `kv_certificate_free`. Every view its accessors return stays valid until
+    it is freed.
     """
 
 
@@ -76,6 +77,7 @@ class kv_certificate_policy(Structure):
     """
     A certificate policy: build one with `kv_certificate_policy_new` and the setters, or read
     the one `kv_client_get_certificate_policy` returns. Not thread-safe: one thread at a time.
+    Views from its accessors stay valid until it is freed, also across later changes.
     """
 
 
@@ -152,7 +154,8 @@ class kv_issuer_options(Structure):
 class kv_key(Structure):
     """
     A key as returned by a call: identifiers, public key material, permitted operations and
-    properties. Immutable; read it from any thread. Free with `kv_key_free`.
+    properties. Immutable; read it from any thread. Free with `kv_key_free`. Every view its
+    accessors return stays valid until it is freed.
     """
 
 
@@ -177,7 +180,8 @@ class kv_key_rotation_policy(Structure):
     """
     A key rotation policy: read one with `kv_client_get_key_rotation_policy`, or build one with
     `kv_key_rotation_policy_new` for `kv_client_update_key_rotation_policy`. Not thread-safe
-    while being changed; views from its accessors stay valid until it is changed or freed.
+    while being changed; views from its accessors stay valid until it is freed, also across
+    later changes.
     """
 
 
@@ -185,6 +189,7 @@ class kv_secret(Structure):
     """
     A secret as returned by a call: its value (for get/set), identifiers and properties.
     Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`.
+    Every view its accessors return stays valid until it is freed.
     """
 
 
