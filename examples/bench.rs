@@ -10,7 +10,6 @@ use kv::auth::static_token::StaticToken;
 use kv::auth::Credential;
 use kv::client::{Client, ClientOptions};
 use kv::crypto::algorithm::SignatureAlgorithm;
-use kv::crypto::local::LocalKey;
 use kv::keys::{CreateKeyOptions, KeyCurve, KeyType};
 use kv::secrets::SecretProperties;
 use std::sync::Arc;
@@ -88,14 +87,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     create.curve = Some(KeyCurve::P256);
     let key = client.create_key(&key_name, &create)?;
     let digest = kv::crypto::algorithm::Hash::Sha256.digest(b"message to sign");
-    let signature = client.sign(&key_name, &key.version, SignatureAlgorithm::Es256, &digest)?.value.to_vec();
-    let jwk = key.jwk().ok_or("the created key has no public key")?;
-    let local = LocalKey::new(jwk, Some(&key.bundle.attributes))?;
+    let signature = client.sign(&key_name, key.version(), SignatureAlgorithm::Es256, &digest)?.value.to_vec();
+    key.jwk().ok_or("the created key has no public key")?;
+    let local = key.local()?;
 
     let mut remote_samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let t = Instant::now();
-        assert!(client.verify(&key_name, &key.version, SignatureAlgorithm::Es256, &digest, &signature)?);
+        assert!(client.verify(&key_name, key.version(), SignatureAlgorithm::Es256, &digest, &signature)?);
         remote_samples.push(t.elapsed());
     }
     report("verify ES256 in the vault", remote_samples);

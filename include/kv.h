@@ -106,7 +106,8 @@ typedef struct kv_call_context kv_call_context;
 /**
  * A certificate as returned by a call: identifiers, attributes, the DER certificate and its
  * X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
- * thread. Free with `kv_certificate_free`.
+ * thread. Free with `kv_certificate_free`. Every view its accessors return stays valid until it
+ * is freed.
  */
 typedef struct kv_certificate kv_certificate;
 
@@ -136,6 +137,7 @@ typedef struct kv_certificate_options kv_certificate_options;
 /**
  * A certificate policy: build one with `kv_certificate_policy_new` and the setters, or read the
  * one `kv_client_get_certificate_policy` returns. Not thread-safe: one thread at a time.
+ * Views from its accessors stay valid until it is freed, also across later changes.
  */
 typedef struct kv_certificate_policy kv_certificate_policy;
 
@@ -206,7 +208,8 @@ typedef struct kv_issuer_options kv_issuer_options;
 
 /**
  * A key as returned by a call: identifiers, public key material, permitted operations and
- * properties. Immutable; read it from any thread. Free with `kv_key_free`.
+ * properties. Immutable; read it from any thread. Free with `kv_key_free`. Every view its
+ * accessors return stays valid until it is freed.
  */
 typedef struct kv_key kv_key;
 
@@ -228,14 +231,15 @@ typedef struct kv_key_options kv_key_options;
 /**
  * A key rotation policy: read one with `kv_client_get_key_rotation_policy`, or build one with
  * `kv_key_rotation_policy_new` for `kv_client_update_key_rotation_policy`. Not thread-safe
- * while being changed; views from its accessors stay valid until it is changed or freed.
+ * while being changed; views from its accessors stay valid until it is freed, also across
+ * later changes.
  */
 typedef struct kv_key_rotation_policy kv_key_rotation_policy;
 
 /**
  * A secret as returned by a call: its value (for get/set), identifiers and properties.
  * Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`
- * (a value a secret cache still holds is zeroized when the cache lets it go).
+ * (a value a secret cache still holds is zeroized when the cache lets it go). Every view its accessors return stays valid until it is freed.
  */
 typedef struct kv_secret kv_secret;
 
@@ -278,51 +282,6 @@ typedef struct kv_token_sink kv_token_sink;
  * 300–499 errors reported by the service, 900–999 internal) and never renumbered.
  */
 typedef uint32_t kv_status;
-
-/**
- * The counters of a secret cache since it was created, and its size (see
- * `kv_secret_cache_stats`). Every get counts once in exactly one of hits, misses, stale and errors.
- */
-typedef struct kv_secret_cache_counters {
-  /**
-   * Gets answered from the cache with a fresh value, without waiting for a request.
-   */
-  uint64_t hits;
-  /**
-   * Gets that waited for a request (made by them or by another thread) and got its value.
-   */
-  uint64_t misses;
-  /**
-   * Gets answered with a stale value (past its expiry; the vault throttled, failed or could not
-   * be reached).
-   */
-  uint64_t stale;
-  /**
-   * Gets that returned an error.
-   */
-  uint64_t errors;
-  /**
-   * Requests sent to the vault.
-   */
-  uint64_t requests;
-  /**
-   * Requests sent for a secret that had a value (refresh ahead of or after expiry).
-   */
-  uint64_t refreshes;
-  /**
-   * Values evicted to stay within the bound (least recently used first).
-   */
-  uint64_t evictions;
-  /**
-   * Values removed by `kv_secret_cache_invalidate` or because the vault answered that the
-   * secret is gone or not readable (404, 403, ...).
-   */
-  uint64_t invalidations;
-  /**
-   * Values held now.
-   */
-  uint64_t entries;
-} kv_secret_cache_counters;
 
 /**
  * A host function that supplies tokens to a callback credential (`kv_credential_callback_new`).
@@ -433,6 +392,51 @@ typedef uint32_t kv_key_release_algorithm;
  * for an action type kv does not know).
  */
 typedef uint32_t kv_key_rotation_action;
+
+/**
+ * The counters of a secret cache since it was created, and its size (see
+ * `kv_secret_cache_stats`). Every get counts once in exactly one of hits, misses, stale and errors.
+ */
+typedef struct kv_secret_cache_counters {
+  /**
+   * Gets answered from the cache with a fresh value, without waiting for a request.
+   */
+  uint64_t hits;
+  /**
+   * Gets that waited for a request (made by them or by another thread) and got its value.
+   */
+  uint64_t misses;
+  /**
+   * Gets answered with a stale value (past its expiry; the vault throttled, failed or could not
+   * be reached).
+   */
+  uint64_t stale;
+  /**
+   * Gets that returned an error.
+   */
+  uint64_t errors;
+  /**
+   * Requests sent to the vault.
+   */
+  uint64_t requests;
+  /**
+   * Requests sent for a secret that had a value (refresh ahead of or after expiry).
+   */
+  uint64_t refreshes;
+  /**
+   * Values evicted to stay within the bound (least recently used first).
+   */
+  uint64_t evictions;
+  /**
+   * Values removed by `kv_secret_cache_invalidate` or because the vault answered that the
+   * secret is gone or not readable (404, 403, ...).
+   */
+  uint64_t invalidations;
+  /**
+   * Values held now.
+   */
+  uint64_t entries;
+} kv_secret_cache_counters;
 
 /**
  * Success.
@@ -930,170 +934,6 @@ typedef uint32_t kv_key_rotation_action;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
-
-/**
- * Creates a call context: not cancelled, no deadline. Free it with `kv_call_context_free`.
- */
-kv_status kv_call_context_new(struct kv_call_context **out, struct kv_error **err_out);
-
-/**
- * Sets the context's deadline to `ms` milliseconds from now (0 removes the deadline). A call
- * under the context that has not finished by then fails with `KV_STATUS_TIMEOUT`; the client's
- * own call timeout still applies too (the earlier of the two ends the call).
- */
-kv_status kv_call_context_set_deadline_ms(const struct kv_call_context *ctx,
-                                          uint64_t ms,
-                                          struct kv_error **err_out);
-
-/**
- * Cancels every call running under the context, and every later one: each returns
- * `KV_STATUS_CANCELLED` within about 100 ms, whether it is connecting, waiting for a reply,
- * sleeping before a retry or waiting for a token. A connection interrupted by it is closed,
- * never reused; a request already sent may have taken effect. May be called from any thread
- * (a signal handler excepted), any number of times. NULL is ignored.
- */
-void kv_call_context_cancel(const struct kv_call_context *ctx);
-
-/**
- * Whether `kv_call_context_cancel` was called on the context (false for NULL).
- */
-bool kv_call_context_is_cancelled(const struct kv_call_context *ctx);
-
-/**
- * Frees a call context. NULL is accepted. Clients made with it keep their own reference, so
- * it may be freed while they are in use (they can then no longer be cancelled through it).
- */
-void kv_call_context_free(struct kv_call_context *ctx);
-
-/**
- * Writes to `*out` a client that shares `c`'s connection pool, credential, token cache and
- * settings, and runs every call (and every page an iterator made from it fetches) under `ctx`.
- * Cheap: make one per operation or request of the host. `c` and `ctx` are not consumed and may
- * be freed before the new client, which is freed with `kv_client_free`.
- */
-kv_status kv_client_with_context(const struct kv_client *c,
-                                 const struct kv_call_context *ctx,
-                                 struct kv_client **out,
-                                 struct kv_error **err_out);
-
-/**
- * New cache options with defaults: TTL 5 minutes, jitter 0.1, refresh ahead 30 s, stale for
- * 5 minutes, at most 1024 entries, error retry 1 s. Returns NULL only if memory is exhausted.
- */
-struct kv_secret_cache_options *kv_secret_cache_options_new(void);
-
-/**
- * How long a value of the latest version is served before it is fetched again, in milliseconds
- * (at least 1). Values of a pinned version (a get with a version) never expire.
- */
-kv_status kv_secret_cache_options_set_ttl_ms(struct kv_secret_cache_options *o,
-                                             uint64_t ms,
-                                             struct kv_error **err_out);
-
-/**
- * Jitter: each value's life is the TTL shortened by a random share of up to `share` × TTL
- * (0.0 to 1.0), so values fetched together do not expire together.
- */
-kv_status kv_secret_cache_options_set_jitter(struct kv_secret_cache_options *o,
-                                             double share,
-                                             struct kv_error **err_out);
-
-/**
- * Refresh ahead, in milliseconds (0 = off): in the last `ms` of a value's life (at most half of
- * it), the first caller fetches it again while every other caller keeps getting the current
- * value. The refresh runs on that caller's thread; the cache starts no thread.
- */
-kv_status kv_secret_cache_options_set_refresh_ahead_ms(struct kv_secret_cache_options *o,
-                                                       uint64_t ms,
-                                                       struct kv_error **err_out);
-
-/**
- * Stale on error, in milliseconds (0 = off): when the vault throttles (429), fails (408, 5xx) or
- * cannot be reached, an expired value is served for up to `ms` past its expiry, flagged stale
- * (see `kv_secret_cache_get_ex`) and counted. Past that bound the get returns the error.
- */
-kv_status kv_secret_cache_options_set_stale_for_ms(struct kv_secret_cache_options *o,
-                                                   uint64_t ms,
-                                                   struct kv_error **err_out);
-
-/**
- * The most values held (at least 1); storing one more evicts the least recently used (and
- * zeroizes it).
- */
-kv_status kv_secret_cache_options_set_max_entries(struct kv_secret_cache_options *o,
-                                                  uint64_t max_entries,
-                                                  struct kv_error **err_out);
-
-/**
- * After a failed request for a secret, the least time in milliseconds before the cache asks the
- * vault for it again; meanwhile the value is served (flagged stale once expired) without a
- * request, so a throttled vault is not asked again by every caller.
- */
-kv_status kv_secret_cache_options_set_error_retry_ms(struct kv_secret_cache_options *o,
-                                                     uint64_t ms,
-                                                     struct kv_error **err_out);
-
-/**
- * Frees cache options. NULL is accepted.
- */
-void kv_secret_cache_options_free(struct kv_secret_cache_options *o);
-
-/**
- * Creates a secret cache over `client`. The cache keeps its own reference to the client's
- * connections and tokens: `client` may be freed before the cache. `options` may be NULL for
- * defaults and is not consumed. Sends no request.
- */
-kv_status kv_secret_cache_new(const struct kv_client *client,
-                              const struct kv_secret_cache_options *options,
-                              struct kv_secret_cache **out,
-                              struct kv_error **err_out);
-
-/**
- * Gets a secret with its value through the cache: from memory when it holds a fresh value, else
- * from the vault (one request however many threads ask; the others wait for it). `version` NULL
- * or "" means the latest version, cached for the TTL; a version pins that version, which is
- * never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; it stays
- * valid after the value leaves the cache or the cache is freed). A stale value (see
- * `kv_secret_cache_options_set_stale_for_ms`) is returned with KV_STATUS_OK; use
- * `kv_secret_cache_get_ex` to learn that it was stale.
- */
-kv_status kv_secret_cache_get(const struct kv_secret_cache *cache,
-                              const char *name,
-                              const char *version,
-                              struct kv_secret **out,
-                              struct kv_error **err_out);
-
-/**
- * Like `kv_secret_cache_get`; `*stale_out` (may be NULL) receives true when the value is past
- * its expiry and served because the vault throttled, failed or could not be reached.
- */
-kv_status kv_secret_cache_get_ex(const struct kv_secret_cache *cache,
-                                 const char *name,
-                                 const char *version,
-                                 struct kv_secret **out,
-                                 bool *stale_out,
-                                 struct kv_error **err_out);
-
-/**
- * Removes every cached version of the secret `name` (latest and pinned), zeroizing them; NULL
- * removes everything. The next get fetches from the vault. A request already in flight still
- * answers its callers but its value is not kept. Returns the number of values removed (0 when
- * `cache` is NULL or `name` is not valid UTF-8).
- */
-uint64_t kv_secret_cache_invalidate(const struct kv_secret_cache *cache, const char *name);
-
-/**
- * Copies the cache's counters and size into `*out`. Returns false (and leaves `*out`
- * untouched) when an argument is NULL.
- */
-bool kv_secret_cache_stats(const struct kv_secret_cache *cache,
-                           struct kv_secret_cache_counters *out);
-
-/**
- * Frees a cache, zeroizing every value it holds. NULL is accepted. May run on any thread, but
- * not while calls on this cache are still running. Secrets it returned stay valid.
- */
-void kv_secret_cache_free(struct kv_secret_cache *cache);
 
 /**
  * New options with defaults: api-version 2025-07-01, challenge resource verified, HTTPS only,
@@ -3554,6 +3394,170 @@ struct kv_bytes kv_blob_bytes(const struct kv_blob *b);
  * Frees a blob, zeroizing it. NULL is accepted.
  */
 void kv_blob_free(struct kv_blob *b);
+
+/**
+ * Creates a call context: not cancelled, no deadline. Free it with `kv_call_context_free`.
+ */
+kv_status kv_call_context_new(struct kv_call_context **out, struct kv_error **err_out);
+
+/**
+ * Sets the context's deadline to `ms` milliseconds from now (0 removes the deadline). A call
+ * under the context that has not finished by then fails with `KV_STATUS_TIMEOUT`; the client's
+ * own call timeout still applies too (the earlier of the two ends the call).
+ */
+kv_status kv_call_context_set_deadline_ms(const struct kv_call_context *ctx,
+                                          uint64_t ms,
+                                          struct kv_error **err_out);
+
+/**
+ * Cancels every call running under the context, and every later one: each returns
+ * `KV_STATUS_CANCELLED` within about 100 ms, whether it is connecting, waiting for a reply,
+ * sleeping before a retry or waiting for a token. A connection interrupted by it is closed,
+ * never reused; a request already sent may have taken effect. May be called from any thread
+ * (a signal handler excepted), any number of times. NULL is ignored.
+ */
+void kv_call_context_cancel(const struct kv_call_context *ctx);
+
+/**
+ * Whether `kv_call_context_cancel` was called on the context (false for NULL).
+ */
+bool kv_call_context_is_cancelled(const struct kv_call_context *ctx);
+
+/**
+ * Frees a call context. NULL is accepted. Clients made with it keep their own reference, so
+ * it may be freed while they are in use (they can then no longer be cancelled through it).
+ */
+void kv_call_context_free(struct kv_call_context *ctx);
+
+/**
+ * Writes to `*out` a client that shares `c`'s connection pool, credential, token cache and
+ * settings, and runs every call (and every page an iterator made from it fetches) under `ctx`.
+ * Cheap: make one per operation or request of the host. `c` and `ctx` are not consumed and may
+ * be freed before the new client, which is freed with `kv_client_free`.
+ */
+kv_status kv_client_with_context(const struct kv_client *c,
+                                 const struct kv_call_context *ctx,
+                                 struct kv_client **out,
+                                 struct kv_error **err_out);
+
+/**
+ * New cache options with defaults: TTL 5 minutes, jitter 0.1, refresh ahead 30 s, stale for
+ * 5 minutes, at most 1024 entries, error retry 1 s. Returns NULL only if memory is exhausted.
+ */
+struct kv_secret_cache_options *kv_secret_cache_options_new(void);
+
+/**
+ * How long a value of the latest version is served before it is fetched again, in milliseconds
+ * (at least 1). Values of a pinned version (a get with a version) never expire.
+ */
+kv_status kv_secret_cache_options_set_ttl_ms(struct kv_secret_cache_options *o,
+                                             uint64_t ms,
+                                             struct kv_error **err_out);
+
+/**
+ * Jitter: each value's life is the TTL shortened by a random share of up to `share` × TTL
+ * (0.0 to 1.0), so values fetched together do not expire together.
+ */
+kv_status kv_secret_cache_options_set_jitter(struct kv_secret_cache_options *o,
+                                             double share,
+                                             struct kv_error **err_out);
+
+/**
+ * Refresh ahead, in milliseconds (0 = off): in the last `ms` of a value's life (at most half of
+ * it), the first caller fetches it again while every other caller keeps getting the current
+ * value. The refresh runs on that caller's thread; the cache starts no thread.
+ */
+kv_status kv_secret_cache_options_set_refresh_ahead_ms(struct kv_secret_cache_options *o,
+                                                       uint64_t ms,
+                                                       struct kv_error **err_out);
+
+/**
+ * Stale on error, in milliseconds (0 = off): when the vault throttles (429), fails (408, 5xx) or
+ * cannot be reached, an expired value is served for up to `ms` past its expiry, flagged stale
+ * (see `kv_secret_cache_get_ex`) and counted. Past that bound the get returns the error.
+ */
+kv_status kv_secret_cache_options_set_stale_for_ms(struct kv_secret_cache_options *o,
+                                                   uint64_t ms,
+                                                   struct kv_error **err_out);
+
+/**
+ * The most values held (at least 1); storing one more evicts the least recently used (and
+ * zeroizes it).
+ */
+kv_status kv_secret_cache_options_set_max_entries(struct kv_secret_cache_options *o,
+                                                  uint64_t max_entries,
+                                                  struct kv_error **err_out);
+
+/**
+ * After a failed request for a secret, the least time in milliseconds before the cache asks the
+ * vault for it again; meanwhile the value is served (flagged stale once expired) without a
+ * request, so a throttled vault is not asked again by every caller.
+ */
+kv_status kv_secret_cache_options_set_error_retry_ms(struct kv_secret_cache_options *o,
+                                                     uint64_t ms,
+                                                     struct kv_error **err_out);
+
+/**
+ * Frees cache options. NULL is accepted.
+ */
+void kv_secret_cache_options_free(struct kv_secret_cache_options *o);
+
+/**
+ * Creates a secret cache over `client`. The cache keeps its own reference to the client's
+ * connections and tokens: `client` may be freed before the cache. `options` may be NULL for
+ * defaults and is not consumed. Sends no request.
+ */
+kv_status kv_secret_cache_new(const struct kv_client *client,
+                              const struct kv_secret_cache_options *options,
+                              struct kv_secret_cache **out,
+                              struct kv_error **err_out);
+
+/**
+ * Gets a secret with its value through the cache: from memory when it holds a fresh value, else
+ * from the vault (one request however many threads ask; the others wait for it). `version` NULL
+ * or "" means the latest version, cached for the TTL; a version pins that version, which is
+ * never fetched again. `*out` receives a new `kv_secret` (free it with `kv_secret_free`; it stays
+ * valid after the value leaves the cache or the cache is freed). A stale value (see
+ * `kv_secret_cache_options_set_stale_for_ms`) is returned with KV_STATUS_OK; use
+ * `kv_secret_cache_get_ex` to learn that it was stale.
+ */
+kv_status kv_secret_cache_get(const struct kv_secret_cache *cache,
+                              const char *name,
+                              const char *version,
+                              struct kv_secret **out,
+                              struct kv_error **err_out);
+
+/**
+ * Like `kv_secret_cache_get`; `*stale_out` (may be NULL) receives true when the value is past
+ * its expiry and served because the vault throttled, failed or could not be reached.
+ */
+kv_status kv_secret_cache_get_ex(const struct kv_secret_cache *cache,
+                                 const char *name,
+                                 const char *version,
+                                 struct kv_secret **out,
+                                 bool *stale_out,
+                                 struct kv_error **err_out);
+
+/**
+ * Removes every cached version of the secret `name` (latest and pinned), zeroizing them; NULL
+ * removes everything. The next get fetches from the vault. A request already in flight still
+ * answers its callers but its value is not kept. Returns the number of values removed (0 when
+ * `cache` is NULL or `name` is not valid UTF-8).
+ */
+uint64_t kv_secret_cache_invalidate(const struct kv_secret_cache *cache, const char *name);
+
+/**
+ * Copies the cache's counters and size into `*out`. Returns false (and leaves `*out`
+ * untouched) when an argument is NULL.
+ */
+bool kv_secret_cache_stats(const struct kv_secret_cache *cache,
+                           struct kv_secret_cache_counters *out);
+
+/**
+ * Frees a cache, zeroizing every value it holds. NULL is accepted. May run on any thread, but
+ * not while calls on this cache are still running. Secrets it returned stay valid.
+ */
+void kv_secret_cache_free(struct kv_secret_cache *cache);
 
 #ifdef __cplusplus
 }  // extern "C"

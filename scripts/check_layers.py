@@ -23,17 +23,17 @@ from pathlib import Path
 # listed path that is a prefix of it (so `crypto::remote` is a service, the rest of `crypto` sits
 # below `http`). `lib.rs` (the crate root) declares the modules and imports nothing.
 LAYERS = [
-    ("status", ["status"]),  # the KV_STATUS_* codes and their table
-    ("error", ["error"]),  # the core error type and redaction
+    ("text", ["text"]),  # NUL-terminated, zeroizing text (what handles lend to C)
+    ("error", ["error"]),  # the core error type (ErrorKind) and redaction
     ("model", ["model", "names", "files"]),  # wire types, name checks, capped file reads
     ("crypto", ["crypto"]),  # algorithms and local key operations, PEM/JWK (no I/O)
     ("http", ["http"]),  # transport, retry loop, resend policy, log, vault URL, request types
     ("auth", ["auth"]),  # credentials, tokens, token cache
-    ("vault", ["vault"]),  # client, request pipeline, challenge protocol, paging, polling
-    # The operations of the client, one module per collection (`impl Client` blocks); `cache`
-    # (a secret cache above the operations) is listed here for when it lands.
-    ("services", ["secrets", "keys", "certificates", "backup", "crypto::remote", "cache"]),
-    ("ffi", ["ffi"]),  # the C boundary
+    ("vault", ["vault", "listing"]),  # client, request pipeline, challenge protocol, paging, typed lists, polling
+    # The operations of the client, one module per collection (`impl Client` blocks), rotation
+    # policies, and the secret cache over the secret operations.
+    ("services", ["secrets", "keys", "rotation", "certificates", "backup", "crypto::remote", "cache"]),
+    ("ffi", ["ffi"]),  # the C boundary (kv_status and its one ErrorKind table: ffi::status)
     ("fuzzing", ["fuzzing"]),  # entry points for the fuzz targets (reach into any layer)
 ]
 

@@ -164,7 +164,7 @@ impl CachedSecret {
 
 impl std::fmt::Debug for CachedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedSecret").field("name", &self.value.secret.name).field("stale", &self.stale).finish()
+        f.debug_struct("CachedSecret").field("name", &self.value.secret.name()).field("stale", &self.stale).finish()
     }
 }
 

@@ -7,16 +7,17 @@
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Method, Request};
+use crate::listing::List;
 use crate::model::certificate::{
     CertificateBundle, CertificateCreateParameters, CertificateImportParameters, CertificateKeyProperties,
-    CertificateMergeParameters, CertificateOperation, CertificatePolicy, CertificateSecretProperties,
-    CertificateUpdateParameters, Contact, Contacts, IssuerAttributes, IssuerBundle, IssuerCredentials,
-    IssuerParameters, LifetimeAction, LifetimeActionType, LifetimeTrigger, OrganizationDetails,
-    SubjectAlternativeNames, X509Properties,
+    CertificateMergeParameters, CertificateSecretProperties, CertificateUpdateParameters, Contacts, IssuerAttributes,
+    IssuerBundle, IssuerCredentials, IssuerParameters, LifetimeAction, LifetimeActionType, LifetimeTrigger,
+    OrganizationDetails, SubjectAlternativeNames, X509Properties,
 };
 use crate::model::{check_tags, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
+use crate::text::Text;
 use crate::wait::Poll;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -28,23 +29,95 @@ pub const CONTENT_TYPE_PKCS12: &str = "application/x-pkcs12";
 /// Content type of a PEM certificate secret.
 pub const CONTENT_TYPE_PEM: &str = "application/x-pem-file";
 
+pub use crate::model::certificate::{CertificateOperation, CertificatePolicy, Contact};
+
+/// What `download_certificate_as` produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DownloadFormat {
+    /// PEM text: the private key (PKCS#8) then the certificates, leaf first.
+    Pem,
+    /// PKCS#12 bytes protected with a password.
+    Pkcs12,
+    /// PEM text of the certificates only.
+    ChainPem,
+    /// PEM text of the private key only.
+    KeyPem,
+}
+
 /// A certificate, a certificate version, a list item or a deleted certificate.
 #[derive(Debug, Clone, Default)]
 pub struct Certificate {
     /// The wire fields.
     pub bundle: CertificateBundle,
     /// Name, from the id.
-    pub name: String,
+    pub name: Text,
     /// Version, from the id (empty for list items of `list_certificates` and deleted items).
-    pub version: String,
+    pub version: Text,
+}
+
+impl From<CertificateBundle> for Certificate {
+    fn from(bundle: CertificateBundle) -> Certificate {
+        let id = bundle.id.as_deref().or(bundle.recovery_id.as_deref()).unwrap_or_default();
+        let (name, version) = split_id(id);
+        Certificate { bundle, name: name.into(), version: version.into() }
+    }
 }
 
 impl Certificate {
     /// Wraps a bundle, deriving name and version from its id.
     pub fn from_bundle(bundle: CertificateBundle) -> Certificate {
-        let id = bundle.id.clone().or_else(|| bundle.recovery_id.clone()).unwrap_or_default();
-        let (name, version) = split_id(&id);
-        Certificate { bundle, name, version }
+        Certificate::from(bundle)
+    }
+
+    /// The certificate id.
+    pub fn id(&self) -> Option<&Text> {
+        self.bundle.id.as_ref()
+    }
+
+    /// The id of the key behind the certificate.
+    pub fn key_id(&self) -> Option<&Text> {
+        self.bundle.kid.as_ref()
+    }
+
+    /// The id of the secret holding the certificate with its key.
+    pub fn secret_id(&self) -> Option<&Text> {
+        self.bundle.sid.as_ref()
+    }
+
+    /// For deleted certificates: the recovery id.
+    pub fn recovery_id(&self) -> Option<&Text> {
+        self.bundle.recovery_id.as_ref()
+    }
+
+    /// Whether the certificate is enabled (true when the reply does not say).
+    pub fn enabled(&self) -> bool {
+        self.bundle.attributes.enabled.unwrap_or(true)
+    }
+
+    /// Creation time, Unix seconds.
+    pub fn created(&self) -> Option<i64> {
+        self.bundle.attributes.created
+    }
+
+    /// Last update time, Unix seconds.
+    pub fn updated(&self) -> Option<i64> {
+        self.bundle.attributes.updated
+    }
+
+    /// For deleted certificates: when it was deleted, Unix seconds.
+    pub fn deleted_date(&self) -> Option<i64> {
+        self.bundle.deleted_date
+    }
+
+    /// For deleted certificates: when the vault will purge it, Unix seconds.
+    pub fn scheduled_purge_date(&self) -> Option<i64> {
+        self.bundle.scheduled_purge_date
+    }
+
+    /// The tags, ordered by name.
+    pub fn tags(&self) -> &Tags {
+        static NONE: Tags = Tags::new();
+        self.bundle.tags.as_ref().unwrap_or(&NONE)
     }
 
     /// The certificate, DER (empty when the reply carried none, e.g. list items).
@@ -66,6 +139,46 @@ impl Certificate {
     /// The X.509 fields of the certificate.
     pub fn info(&self) -> Result<CertificateInfo> {
         CertificateInfo::parse(self.der())
+    }
+}
+
+/// The X.509 fields of a certificate as texts, read once: what the C `kv_certificate` shows
+/// (empty when the certificate carries no DER or it does not parse).
+#[derive(Debug, Clone, Default)]
+pub struct X509Texts {
+    /// Subject distinguished name.
+    pub subject: Text,
+    /// Issuer distinguished name.
+    pub issuer: Text,
+    /// Serial number, lower-case hex.
+    pub serial: Text,
+    /// SHA-1 thumbprint, upper-case hex.
+    pub thumbprint: Text,
+    /// Not valid before, Unix seconds (0 when unknown).
+    pub not_before: i64,
+    /// Not valid after, Unix seconds (0 when unknown).
+    pub not_after: i64,
+    /// Subject alternative names, typed: `DNS:`, `email:`, `URI:`, `IP:`.
+    pub sans: Vec<Text>,
+}
+
+impl X509Texts {
+    /// The texts of `cert`'s DER.
+    pub fn of(cert: &Certificate) -> X509Texts {
+        let info = CertificateInfo::parse(cert.der()).unwrap_or_default();
+        let mut sans: Vec<Text> = info.dns_names.iter().map(|d| Text::new(format!("DNS:{d}"))).collect();
+        sans.extend(info.emails.iter().map(|e| Text::new(format!("email:{e}"))));
+        sans.extend(info.uris.iter().map(|u| Text::new(format!("URI:{u}"))));
+        sans.extend(info.ip_addresses.iter().map(|i| Text::new(format!("IP:{i}"))));
+        X509Texts {
+            subject: info.subject.as_str().into(),
+            issuer: info.issuer.as_str().into(),
+            serial: info.serial.as_str().into(),
+            thumbprint: info.thumbprint.as_str().into(),
+            not_before: info.not_before,
+            not_after: info.not_after,
+            sans,
+        }
     }
 }
 
@@ -318,19 +431,87 @@ pub fn check_pem_import(pem: &[u8]) -> Result<()> {
 #[derive(Debug, Clone, Default)]
 pub struct PolicyBuilder {
     policy: CertificatePolicy,
+    /// Texts a setter replaced (subject, key type, content type, issuer name), kept while the
+    /// builder lives: views lent out of it (the C `kv_certificate_policy` accessors) stay valid
+    /// until it is dropped.
+    replaced: Vec<Text>,
+}
+
+/// Sets `slot` to `value`, keeping the text it held in `replaced`.
+fn replace_text(slot: &mut Option<Text>, value: &str, replaced: &mut Vec<Text>) {
+    replaced.extend(slot.replace(Text::from(value)));
 }
 
 impl PolicyBuilder {
     /// A policy for a certificate with this subject (e.g. `CN=example.com`), issuer `Self`.
     pub fn new(subject: &str) -> PolicyBuilder {
-        let mut b = PolicyBuilder::default();
-        b.x509().subject = Some(subject.to_owned());
-        b.issuer("Self")
+        PolicyBuilder::default().subject(subject).issuer("Self")
     }
 
     /// A builder starting from an existing policy (e.g. one read from the vault).
     pub fn from_policy(policy: CertificatePolicy) -> PolicyBuilder {
-        PolicyBuilder { policy }
+        PolicyBuilder { policy, replaced: Vec::new() }
+    }
+
+    /// A builder starting from a policy given as JSON (as `to_json` writes it).
+    pub fn from_json(json: &[u8]) -> Result<PolicyBuilder> {
+        let policy: CertificatePolicy = serde_json::from_slice(json).map_err(|e| {
+            // serde's message may quote the input: keep only the category and position.
+            Error::invalid_argument(format!(
+                "the policy JSON is not valid ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Ok(PolicyBuilder::from_policy(policy))
+    }
+
+    /// The policy as JSON (writable members only).
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(&self.policy).map_err(|e| Error::new(crate::error::ErrorKind::Internal, e.to_string()))
+    }
+
+    /// The policy so far.
+    pub fn policy(&self) -> &CertificatePolicy {
+        &self.policy
+    }
+
+    /// The subject so far.
+    pub fn subject_text(&self) -> Option<&Text> {
+        self.policy.x509_props.as_ref()?.subject.as_ref()
+    }
+
+    /// The issuer name so far.
+    pub fn issuer_name(&self) -> Option<&Text> {
+        self.policy.issuer.as_ref()?.name.as_ref()
+    }
+
+    /// The secret content type so far.
+    pub fn content_type_text(&self) -> Option<&Text> {
+        self.policy.secret_props.as_ref()?.content_type.as_ref()
+    }
+
+    /// The key type so far.
+    pub fn key_type_text(&self) -> Option<&Text> {
+        self.policy.key_props.as_ref()?.kty.as_ref()
+    }
+
+    /// The validity in months so far.
+    pub fn validity(&self) -> Option<u32> {
+        self.policy.x509_props.as_ref()?.validity_months
+    }
+
+    /// Adds a lifetime action with exactly one trigger: `lifetime_percentage` or
+    /// `days_before_expiry` (the other 0).
+    pub fn action(self, action: &str, lifetime_percentage: u32, days_before_expiry: u32) -> Result<PolicyBuilder> {
+        match (lifetime_percentage, days_before_expiry) {
+            (pct, 0) if pct > 0 => Ok(self.action_at_percentage(action, pct)),
+            (0, days) if days > 0 => Ok(self.action_days_before_expiry(action, days)),
+            _ => Err(Error::invalid_argument(
+                "give exactly one trigger: a lifetime percentage or days before expiry (the other 0)",
+            )),
+        }
     }
 
     /// A policy that changes only what the setters set (for `update_certificate_policy` and
@@ -353,7 +534,8 @@ impl PolicyBuilder {
 
     /// Sets the subject.
     pub fn subject(mut self, subject: &str) -> PolicyBuilder {
-        self.x509().subject = Some(subject.to_owned());
+        let slot = &mut self.policy.x509_props.get_or_insert_with(Default::default).subject;
+        replace_text(slot, subject, &mut self.replaced);
         self
     }
 
@@ -389,7 +571,8 @@ impl PolicyBuilder {
 
     /// Sets the key type (`RSA`, `RSA-HSM`, `EC`, `EC-HSM`).
     pub fn key_type(mut self, kty: &str) -> PolicyBuilder {
-        self.key().kty = Some(kty.to_owned());
+        let slot = &mut self.policy.key_props.get_or_insert_with(Default::default).kty;
+        replace_text(slot, kty, &mut self.replaced);
         self
     }
 
@@ -419,7 +602,8 @@ impl PolicyBuilder {
 
     /// Sets the secret's content type: [`CONTENT_TYPE_PEM`] or [`CONTENT_TYPE_PKCS12`].
     pub fn content_type(mut self, content_type: &str) -> PolicyBuilder {
-        self.policy.secret_props = Some(CertificateSecretProperties { content_type: Some(content_type.to_owned()) });
+        let slot = &mut self.policy.secret_props.get_or_insert_with(CertificateSecretProperties::default).content_type;
+        replace_text(slot, content_type, &mut self.replaced);
         self
     }
 
@@ -467,7 +651,8 @@ impl PolicyBuilder {
     /// Sets the issuer name: `Self` (self-signed), `Unknown` (a pending operation to merge) or
     /// a configured issuer.
     pub fn issuer(mut self, name: &str) -> PolicyBuilder {
-        self.policy.issuer.get_or_insert_with(IssuerParameters::default).name = Some(name.to_owned());
+        let slot = &mut self.policy.issuer.get_or_insert_with(IssuerParameters::default).name;
+        replace_text(slot, name, &mut self.replaced);
         self
     }
 
@@ -607,6 +792,38 @@ impl CertificateProperties {
     }
 }
 
+impl Contact {
+    /// A contact with at least one of an e-mail address, a name or a phone number.
+    pub fn new(email: Option<&str>, name: Option<&str>, phone: Option<&str>) -> Result<Contact> {
+        if email.is_none() && name.is_none() && phone.is_none() {
+            return Err(Error::invalid_argument("a contact needs an e-mail address, a name or a phone number"));
+        }
+        Ok(Contact { email: email.map(Text::from), name: name.map(Text::from), phone: phone.map(Text::from) })
+    }
+}
+
+impl CertificateOperation {
+    /// The code of the operation's error, if it failed.
+    pub fn error_code(&self) -> Option<&str> {
+        self.error.as_ref().filter(|e| !e.is_null())?["code"].as_str()
+    }
+
+    /// The message of the operation's error, if it failed.
+    pub fn error_message(&self) -> Option<&str> {
+        self.error.as_ref().filter(|e| !e.is_null())?["message"].as_str()
+    }
+
+    /// The issuer name of the operation.
+    pub fn issuer_name(&self) -> Option<&Text> {
+        self.issuer.as_ref()?.name.as_ref()
+    }
+
+    /// The certificate signing request (DER), empty when absent.
+    pub fn csr_der(&self) -> &[u8] {
+        self.csr.as_ref().map(|c| c.0.as_slice()).unwrap_or_default()
+    }
+}
+
 /// Settings for a certificate issuer (set and update); `None` leaves a member unset.
 #[derive(Debug, Clone, Default)]
 pub struct IssuerOptions {
@@ -625,14 +842,41 @@ pub struct IssuerOptions {
 }
 
 impl IssuerOptions {
+    /// Sets the account at the provider and, optionally, its password.
+    pub fn set_credentials(&mut self, account_id: &str, password: Option<&str>) {
+        self.account_id = Some(account_id.to_owned());
+        self.password = password.map(|p| Zeroizing::new(p.to_owned()));
+    }
+
+    /// Adds an administrator of the organization.
+    pub fn add_admin(
+        &mut self,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) {
+        let text = |t: Option<&str>| t.map(str::to_owned);
+        self.admins.push(crate::model::certificate::AdministratorDetails {
+            first_name: text(first_name),
+            last_name: text(last_name),
+            email: text(email),
+            phone: text(phone),
+        });
+    }
+
     fn bundle(&self) -> IssuerBundle {
-        let credentials = (self.account_id.is_some() || self.password.is_some())
-            .then(|| IssuerCredentials { account_id: self.account_id.clone(), pwd: self.password.clone() });
-        let org_details = (self.organization_id.is_some() || !self.admins.is_empty())
-            .then(|| OrganizationDetails { id: self.organization_id.clone(), admin_details: self.admins.clone() });
+        let credentials = (self.account_id.is_some() || self.password.is_some()).then(|| IssuerCredentials {
+            account_id: self.account_id.as_deref().map(Text::from),
+            pwd: self.password.clone(),
+        });
+        let org_details = (self.organization_id.is_some() || !self.admins.is_empty()).then(|| OrganizationDetails {
+            id: self.organization_id.as_deref().map(Text::from),
+            admin_details: self.admins.clone(),
+        });
         IssuerBundle {
             id: None,
-            provider: self.provider.clone(),
+            provider: self.provider.as_deref().map(Text::from),
             credentials,
             org_details,
             attributes: self.enabled.map(|e| IssuerAttributes { enabled: Some(e), created: None, updated: None }),
@@ -646,15 +890,46 @@ pub struct Issuer {
     /// The wire fields.
     pub bundle: IssuerBundle,
     /// Issuer name, from the id.
-    pub name: String,
+    pub name: Text,
+}
+
+impl From<IssuerBundle> for Issuer {
+    fn from(bundle: IssuerBundle) -> Issuer {
+        let id = bundle.id.as_deref().unwrap_or_default();
+        let name = id.trim_end_matches('/').rsplit('/').next().unwrap_or_default().into();
+        Issuer { bundle, name }
+    }
 }
 
 impl Issuer {
     /// Wraps a bundle, deriving the name from its id.
     pub fn from_bundle(bundle: IssuerBundle) -> Issuer {
-        let id = bundle.id.clone().unwrap_or_default();
-        let name = id.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
-        Issuer { bundle, name }
+        Issuer::from(bundle)
+    }
+
+    /// The issuer id.
+    pub fn id(&self) -> Option<&Text> {
+        self.bundle.id.as_ref()
+    }
+
+    /// The provider, e.g. `DigiCert`.
+    pub fn provider(&self) -> Option<&Text> {
+        self.bundle.provider.as_ref()
+    }
+
+    /// The account id at the provider.
+    pub fn account_id(&self) -> Option<&Text> {
+        self.bundle.credentials.as_ref()?.account_id.as_ref()
+    }
+
+    /// The organization id.
+    pub fn organization_id(&self) -> Option<&Text> {
+        self.bundle.org_details.as_ref()?.id.as_ref()
+    }
+
+    /// Whether the issuer is enabled (true when the reply does not say).
+    pub fn enabled(&self) -> bool {
+        self.bundle.attributes.as_ref().and_then(|a| a.enabled).unwrap_or(true)
     }
 }
 
@@ -719,7 +994,7 @@ impl Client {
             p.secret_props
                 .get_or_insert_with(Default::default)
                 .content_type
-                .get_or_insert_with(|| CONTENT_TYPE_PEM.to_owned());
+                .get_or_insert_with(|| CONTENT_TYPE_PEM.into());
             Zeroizing::new(
                 std::str::from_utf8(data)
                     .map_err(|_| Error::invalid_argument("import certificate: the PEM text is not UTF-8"))?
@@ -879,31 +1154,36 @@ impl Client {
 
     /// Lists certificates (items carry id, x5t, attributes and tags); `include_pending` adds
     /// certificates whose creation has not finished.
-    pub fn list_certificates(&self, include_pending: bool) -> Pager<CertificateBundle> {
+    pub fn list_certificates(&self, include_pending: bool) -> List<Certificate> {
         let mut request = Request::new(Method::Get, "/certificates");
         if include_pending {
             request.query.push(("includePending", "true".to_owned()));
         }
-        Pager::new(self.pipeline.clone(), request, "list certificates")
+        List::new(
+            Pager::<CertificateBundle>::new(self.pipeline.clone(), request, "list certificates"),
+            Certificate::from,
+        )
     }
 
     /// Lists the versions of a certificate.
-    pub fn list_certificate_versions(&self, name: &str) -> Result<Pager<CertificateBundle>> {
+    pub fn list_certificate_versions(&self, name: &str) -> Result<List<Certificate>> {
         check_name("certificate", name)?;
-        Ok(Pager::new(
+        let pager = Pager::<CertificateBundle>::new(
             self.pipeline.clone(),
             Request::new(Method::Get, format!("/certificates/{}/versions", segment(name))),
             format!("list versions of certificate '{name}'"),
-        ))
+        );
+        Ok(List::new(pager, Certificate::from))
     }
 
     /// Lists deleted certificates; `include_pending` adds those whose deletion has not finished.
-    pub fn list_deleted_certificates(&self, include_pending: bool) -> Pager<CertificateBundle> {
+    pub fn list_deleted_certificates(&self, include_pending: bool) -> List<Certificate> {
         let mut request = Request::new(Method::Get, "/deletedcertificates");
         if include_pending {
             request.query.push(("includePending", "true".to_owned()));
         }
-        Pager::new(self.pipeline.clone(), request, "list deleted certificates")
+        let pager = Pager::<CertificateBundle>::new(self.pipeline.clone(), request, "list deleted certificates");
+        List::new(pager, Certificate::from)
     }
 
     // --- the certificate in hand ----------------------------------------------------------------
@@ -914,7 +1194,8 @@ impl Client {
     pub fn download_certificate(&self, name: &str, version: &str) -> Result<CertificateWithKey> {
         let what = format!("download certificate '{name}' with its key");
         let secret = self.get_secret(name, version).map_err(|e| e.context(&what))?;
-        let content_type = secret.bundle.content_type.clone().unwrap_or_else(|| CONTENT_TYPE_PKCS12.to_owned());
+        let content_type =
+            secret.content_type().map(|t| t.to_string()).unwrap_or_else(|| CONTENT_TYPE_PKCS12.to_owned());
         let data = if content_type.eq_ignore_ascii_case(CONTENT_TYPE_PKCS12) {
             Zeroizing::new(
                 crate::model::encoding::decode_b64_lenient(std::str::from_utf8(secret.value()).unwrap_or("!"))
@@ -924,6 +1205,25 @@ impl Client {
             Zeroizing::new(secret.value().to_vec())
         };
         Ok(CertificateWithKey { content_type, data })
+    }
+
+    /// Downloads a certificate with its private key (`version` empty = latest) in `format`:
+    /// [`DownloadFormat::Pem`] (key then certificates), PKCS#12 protected with `password`,
+    /// the certificate chain only, or the key only.
+    pub fn download_certificate_as(
+        &self,
+        name: &str,
+        version: &str,
+        format: DownloadFormat,
+        password: &str,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let with_key = self.download_certificate(name, version)?;
+        match format {
+            DownloadFormat::Pem => with_key.to_pem(),
+            DownloadFormat::Pkcs12 => with_key.to_pkcs12(password),
+            DownloadFormat::ChainPem => with_key.chain_pem(),
+            DownloadFormat::KeyPem => with_key.key_pem(),
+        }
     }
 
     // --- waits ----------------------------------------------------------------------------------
@@ -1015,12 +1315,13 @@ impl Client {
     }
 
     /// Lists certificate issuers (items carry id and provider).
-    pub fn list_certificate_issuers(&self) -> Pager<IssuerBundle> {
-        Pager::new(
+    pub fn list_certificate_issuers(&self) -> List<Issuer> {
+        let pager = Pager::<IssuerBundle>::new(
             self.pipeline.clone(),
             Request::new(Method::Get, "/certificates/issuers"),
             "list certificate issuers",
-        )
+        );
+        List::new(pager, Issuer::from)
     }
 
     // --- contacts -------------------------------------------------------------------------------
@@ -1064,11 +1365,6 @@ impl Client {
     fn operation_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<CertificateOperation> {
         self.json_call(request, what)
     }
-}
-
-/// Turns a list item into a `Certificate` (name and version from its id).
-pub fn certificate_from_item(bundle: CertificateBundle) -> Certificate {
-    Certificate::from_bundle(bundle)
 }
 
 #[cfg(test)]

@@ -4,39 +4,83 @@
 //! Cryptography with keys is in [`crate::crypto`].
 
 use crate::client::Client;
+use crate::crypto::LocalKey;
 use crate::error::{Error, Result};
 use crate::http::{Method, Request};
+use crate::listing::List;
 use crate::model::key::{
-    JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters,
+    ActionKind, JsonWebKey, KeyAttributes, KeyBundle, KeyCreateParameters, KeyImportParameters, KeyReleaseParameters,
     KeyReleasePolicy, KeyReleaseResult, KeyRotationPolicy, KeyUpdateParameters, RandomBytesRequest, B64,
 };
 use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
+use crate::text::Text;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// A key, a key version, a list item or a deleted key.
+/// A key, a key version, a list item or a deleted key. Each field is stored once, as the reply
+/// gave it (texts are NUL-terminated [`Text`]), so the C boundary lends views without copies.
 #[derive(Debug, Clone, Default)]
 pub struct Key {
-    /// The wire fields.
-    pub bundle: KeyBundle,
-    /// Name, from the key id.
-    pub name: String,
-    /// Version, from the key id (empty for list items of `list_keys` and deleted items).
-    pub version: String,
+    bundle: KeyBundle,
+    name: Text,
+    version: Text,
 }
+
+impl From<KeyBundle> for Key {
+    /// Name and version come from the key id.
+    fn from(bundle: KeyBundle) -> Key {
+        let (name, version) = split_id(bundle.id().map(Text::as_str).unwrap_or_default());
+        Key { bundle, name: name.into(), version: version.into() }
+    }
+}
+
+const NO_KEY_MATERIAL: &str =
+    "this kv_key carries no key material (list and deleted-list items do not); get the key first";
 
 impl Key {
     /// Wraps a bundle, deriving name and version from its id.
     pub fn from_bundle(bundle: KeyBundle) -> Key {
-        let (name, version) = split_id(bundle.id().unwrap_or_default());
-        Key { bundle, name, version }
+        Key::from(bundle)
+    }
+
+    /// Builds a key for local operations from JSON, without a request: a JSON Web Key, or a key
+    /// bundle as the vault returns it (`{"key": {...}, "attributes": {...}}`, whose `nbf` and
+    /// `exp` then limit local use). Private members are dropped; the key must be usable
+    /// locally. JSON errors never quote the input.
+    pub fn from_json(text: &str) -> Result<Key> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Error::invalid_argument(format!("the JWK is not valid JSON (line {}, column {})", e.line(), e.column()))
+        })?;
+        let shape = |e: serde_json::Error| {
+            // serde messages may quote values (key material): keep only the category and position.
+            Error::invalid_argument(format!("the JSON is not a JSON Web Key or key bundle ({:?} error; check member types: binary members are base64url strings)", e.classify()))
+        };
+        let mut bundle: KeyBundle = if value.get("key").is_some_and(serde_json::Value::is_object) {
+            serde_json::from_value(value).map_err(shape)?
+        } else {
+            KeyBundle { key: Some(serde_json::from_value::<JsonWebKey>(value).map_err(shape)?), ..KeyBundle::default() }
+        };
+        let jwk = bundle.key.as_mut().ok_or_else(|| Error::invalid_argument("the key bundle has no key"))?;
+        jwk.drop_private_members();
+        LocalKey::new(jwk, Some(&bundle.attributes))?;
+        Ok(Key::from(bundle))
     }
 
     /// The JSON Web Key (public members), if the reply carried one (list items do not).
     pub fn jwk(&self) -> Option<&JsonWebKey> {
         self.bundle.key.as_ref()
+    }
+
+    /// The JSON Web Key, or an invalid-argument error naming why there is none.
+    pub fn require_jwk(&self) -> Result<&JsonWebKey> {
+        self.jwk().ok_or_else(|| Error::invalid_argument(NO_KEY_MATERIAL))
+    }
+
+    /// The key for local operations (public members, limited by `key_ops`, `nbf` and `exp`).
+    pub fn local(&self) -> Result<LocalKey> {
+        LocalKey::new(self.require_jwk()?, Some(&self.bundle.attributes))
     }
 
     /// The key type, when the reply names one kv knows.
@@ -48,6 +92,174 @@ impl Key {
     pub fn curve(&self) -> Option<KeyCurve> {
         self.jwk().and_then(|k| k.crv.as_deref()).and_then(KeyCurve::from_wire)
     }
+
+    /// The key id (for deleted list items, the recovery id).
+    pub fn id(&self) -> Option<&Text> {
+        self.bundle.id()
+    }
+
+    /// The name (from the key id).
+    pub fn name(&self) -> &Text {
+        &self.name
+    }
+
+    /// The version (empty for items of `list_keys` and deleted list items).
+    pub fn version(&self) -> &Text {
+        &self.version
+    }
+
+    /// The key type's wire name as the reply gave it.
+    pub fn key_type_name(&self) -> Option<&Text> {
+        self.jwk()?.kty.as_ref()
+    }
+
+    /// The curve's wire name as the reply gave it.
+    pub fn curve_name(&self) -> Option<&Text> {
+        self.jwk()?.crv.as_ref()
+    }
+
+    /// A public JWK member (empty when absent).
+    pub fn public_member(&self, member: PublicMember) -> &[u8] {
+        let Some(jwk) = self.jwk() else { return &[] };
+        let field = match member {
+            PublicMember::N => &jwk.n,
+            PublicMember::E => &jwk.e,
+            PublicMember::X => &jwk.x,
+            PublicMember::Y => &jwk.y,
+        };
+        field.as_ref().map(|b| b.0.as_slice()).unwrap_or_default()
+    }
+
+    /// The permitted operations.
+    pub fn operations(&self) -> &[Text] {
+        self.jwk().and_then(|k| k.key_ops.as_deref()).unwrap_or_default()
+    }
+
+    /// Whether the key is enabled (true when the reply does not say).
+    pub fn enabled(&self) -> bool {
+        self.bundle.attributes.common.enabled.unwrap_or(true)
+    }
+
+    /// Whether the private key may be exported by a release.
+    pub fn exportable(&self) -> bool {
+        self.bundle.attributes.exportable.unwrap_or(false)
+    }
+
+    /// Whether Key Vault manages the key's lifetime (it backs a certificate).
+    pub fn managed(&self) -> bool {
+        self.bundle.managed.unwrap_or(false)
+    }
+
+    /// Creation time, Unix seconds.
+    pub fn created(&self) -> Option<i64> {
+        self.bundle.attributes.common.created
+    }
+
+    /// Last update time, Unix seconds.
+    pub fn updated(&self) -> Option<i64> {
+        self.bundle.attributes.common.updated
+    }
+
+    /// Not-before time, Unix seconds.
+    pub fn not_before(&self) -> Option<i64> {
+        self.bundle.attributes.common.nbf
+    }
+
+    /// Expiry time, Unix seconds.
+    pub fn expires(&self) -> Option<i64> {
+        self.bundle.attributes.common.exp
+    }
+
+    /// The vault's recovery level for this key.
+    pub fn recovery_level(&self) -> Option<&Text> {
+        self.bundle.attributes.common.recovery_level.as_ref()
+    }
+
+    /// Soft-delete retention in days.
+    pub fn recoverable_days(&self) -> Option<i32> {
+        self.bundle.attributes.common.recoverable_days
+    }
+
+    /// For deleted keys: the recovery id.
+    pub fn recovery_id(&self) -> Option<&Text> {
+        self.bundle.recovery_id.as_ref()
+    }
+
+    /// For deleted keys: when it was deleted, Unix seconds.
+    pub fn deleted_date(&self) -> Option<i64> {
+        self.bundle.deleted_date
+    }
+
+    /// For deleted keys: when the vault will purge it, Unix seconds.
+    pub fn scheduled_purge_date(&self) -> Option<i64> {
+        self.bundle.scheduled_purge_date
+    }
+
+    /// The tags, ordered by name.
+    pub fn tags(&self) -> &Tags {
+        static NONE: Tags = Tags::new();
+        self.bundle.tags.as_ref().unwrap_or(&NONE)
+    }
+
+    /// The release policy document (empty when none).
+    pub fn release_policy_data(&self) -> &[u8] {
+        self.bundle.release_policy.as_ref().and_then(|p| p.data.as_ref()).map(|d| d.0.as_slice()).unwrap_or_default()
+    }
+
+    /// The release policy's content type.
+    pub fn release_policy_content_type(&self) -> Option<&Text> {
+        self.bundle.release_policy.as_ref()?.content_type.as_ref()
+    }
+
+    /// Whether the release policy is immutable (false when there is none).
+    pub fn release_policy_immutable(&self) -> bool {
+        self.bundle.release_policy.as_ref().and_then(|p| p.immutable).unwrap_or(false)
+    }
+
+    /// The HSM platform of an HSM key.
+    pub fn hsm_platform(&self) -> Option<&Text> {
+        self.bundle.attributes.hsm_platform.as_ref()
+    }
+
+    /// Attestation format version (from `get_key_attestation`).
+    pub fn attestation_version(&self) -> Option<&Text> {
+        self.bundle.attributes.attestation.as_ref()?.version.as_ref()
+    }
+
+    /// A part of the attestation (empty when absent).
+    pub fn attestation(&self, part: AttestationPart) -> &[u8] {
+        let Some(a) = self.bundle.attributes.attestation.as_ref() else { return &[] };
+        let field = match part {
+            AttestationPart::PrivateKey => &a.private_key_attestation,
+            AttestationPart::PublicKey => &a.public_key_attestation,
+            AttestationPart::CertificatePem => &a.certificate_pem_file,
+        };
+        field.as_ref().map(|b| b.0.as_slice()).unwrap_or_default()
+    }
+}
+
+/// The public members of a JSON Web Key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicMember {
+    /// RSA modulus.
+    N,
+    /// RSA public exponent.
+    E,
+    /// EC x coordinate.
+    X,
+    /// EC y coordinate.
+    Y,
+}
+
+/// The parts of a key attestation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttestationPart {
+    /// The private key attestation.
+    PrivateKey,
+    /// The public key attestation.
+    PublicKey,
+    /// The certificate chain (PEM) that validates the attestation.
+    CertificatePem,
 }
 
 // --- enumerations and their wire names: the one table each ------------------------------------
@@ -165,30 +377,7 @@ impl KeyReleaseAlgorithm {
     }
 }
 
-/// What a rotation policy action does (`KeyRotationPolicyAction`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RotationAction {
-    /// `Rotate`: create a new key version.
-    Rotate,
-    /// `Notify`: send a near-expiry event.
-    Notify,
-}
-
-/// Every rotation action with its wire name.
-pub const ROTATION_ACTIONS: &[(RotationAction, &str)] =
-    &[(RotationAction::Rotate, "Rotate"), (RotationAction::Notify, "Notify")];
-
-impl RotationAction {
-    /// The wire name.
-    pub fn wire(self) -> &'static str {
-        wire_of(ROTATION_ACTIONS, self)
-    }
-
-    /// The action of a wire name (compared case-insensitively, as the spec says).
-    pub fn from_wire(text: &str) -> Option<RotationAction> {
-        ROTATION_ACTIONS.iter().find(|(_, w)| w.eq_ignore_ascii_case(text)).map(|(a, _)| *a)
-    }
-}
+pub use crate::model::key::{RotationAction, ROTATION_ACTIONS};
 
 /// The permitted-operation names a key may carry (`JsonWebKeyOperation`).
 pub const KEY_OPERATIONS: &[&str] =
@@ -365,14 +554,170 @@ impl CreateKeyOptions {
             if family != KeyFamily::Rsa {
                 return Err(Error::invalid_argument(format!("a public exponent applies to RSA keys only, not {kty}")));
             }
-            if exp < 3 || exp % 2 == 0 {
-                return Err(Error::invalid_argument(format!("public exponent {exp} must be odd and at least 3")));
-            }
+            check_public_exponent(exp)?;
         }
         if self.curve.is_some() && family != KeyFamily::Ec {
             return Err(Error::invalid_argument(format!("a curve applies to EC keys only, not {kty}")));
         }
         self.properties.check()
+    }
+}
+
+/// Checks an RSA public exponent: odd and at least 3.
+pub fn check_public_exponent(exponent: u32) -> Result<()> {
+    if exponent < 3 || exponent % 2 == 0 {
+        return Err(Error::invalid_argument(format!("public exponent {exponent} must be odd and at least 3")));
+    }
+    Ok(())
+}
+
+/// Settings for creating, importing or updating a key, gathered one at a time (what the C
+/// `kv_key_options` holds). Each setter checks its value; a setting that does not apply to the
+/// call it is used for (a key size on import or update, HSM protection on create, ...) is refused
+/// by that call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyOptions {
+    key_size: Option<u32>,
+    public_exponent: Option<u32>,
+    curve: Option<KeyCurve>,
+    hsm: Option<bool>,
+    /// The key's properties.
+    pub properties: KeyProperties,
+}
+
+impl KeyOptions {
+    /// Sets the key size in bits (checked against the key type when the key is created).
+    pub fn set_key_size(&mut self, bits: u32) -> Result<()> {
+        if bits == 0 {
+            return Err(Error::invalid_argument("a key size of 0 bits"));
+        }
+        self.key_size = Some(bits);
+        Ok(())
+    }
+
+    /// Sets the RSA public exponent (odd, at least 3).
+    pub fn set_public_exponent(&mut self, exponent: u32) -> Result<()> {
+        check_public_exponent(exponent)?;
+        self.public_exponent = Some(exponent);
+        Ok(())
+    }
+
+    /// Sets the curve of an EC key (None leaves the choice to the service).
+    pub fn set_curve(&mut self, curve: Option<KeyCurve>) {
+        self.curve = curve;
+    }
+
+    /// Asks for HSM protection of an imported key.
+    pub fn set_hsm(&mut self, hsm: bool) {
+        self.hsm = Some(hsm);
+    }
+
+    /// Adds a permitted operation (a name from [`KEY_OPERATIONS`]; added once).
+    pub fn add_operation(&mut self, op: &str) -> Result<()> {
+        check_key_operation(op)?;
+        let ops = self.properties.key_ops.get_or_insert_with(Vec::new);
+        if !ops.iter().any(|known| known == op) {
+            ops.push(op.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Adds or replaces a tag (all tags are sent once any is set).
+    pub fn set_tag(&mut self, name: &str, value: &str) {
+        self.properties.tags.get_or_insert_with(Default::default).insert(name.into(), value.into());
+    }
+
+    /// Sets the secure key release policy: the policy document (not empty), its content type
+    /// (None = the service default) and whether it can never change again.
+    pub fn set_release_policy(&mut self, data: &[u8], content_type: Option<&str>, immutable: bool) -> Result<()> {
+        if data.is_empty() {
+            return Err(Error::invalid_argument("the release policy data is empty"));
+        }
+        self.properties.release_policy = Some(KeyReleasePolicy {
+            content_type: content_type.map(Text::from),
+            immutable: Some(immutable),
+            data: Some(B64(data.to_vec())),
+        });
+        Ok(())
+    }
+
+    fn refuse(&self, call: &str, settings: &[(&str, bool)]) -> Result<()> {
+        match settings.iter().find(|(_, set)| *set) {
+            Some((what, _)) => {
+                Err(Error::invalid_argument(format!("the options set {what}, which does not apply to {call}")))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// What to create: a key of type `kty` with these settings.
+    pub fn for_create(&self, kty: KeyType) -> Result<CreateKeyOptions> {
+        self.refuse("creating a key (choose an -HSM key type instead)", &[("HSM protection", self.hsm.is_some())])?;
+        Ok(CreateKeyOptions {
+            kty,
+            key_size: self.key_size,
+            public_exponent: self.public_exponent,
+            curve: self.curve,
+            properties: self.properties.clone(),
+        })
+    }
+
+    /// Checks the settings apply to an import.
+    pub fn for_import(&self) -> Result<()> {
+        self.refuse(
+            "importing a key (the key material decides it)",
+            &[
+                ("a key size", self.key_size.is_some()),
+                ("a public exponent", self.public_exponent.is_some()),
+                ("a curve", self.curve.is_some()),
+            ],
+        )
+    }
+
+    /// Checks the settings apply to an update of properties.
+    pub fn for_update(&self) -> Result<()> {
+        self.for_import()?;
+        self.refuse("updating key properties", &[("HSM protection", self.hsm.is_some())])
+    }
+}
+
+/// The reply to a JSON Web Key text that does not parse: never quotes the input.
+fn jwk_from_json(json: &str) -> Result<JsonWebKey> {
+    serde_json::from_str(json).map_err(|e| {
+        // serde's message may quote the input; report only where and what kind of problem.
+        Error::invalid_argument(format!(
+            "jwk_json is not a JSON Web Key ({:?} error at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+impl Client {
+    /// Creates a key of type `kty` with the settings of `options`.
+    pub fn create_key_with(&self, name: &str, kty: KeyType, options: &KeyOptions) -> Result<Key> {
+        self.create_key(name, &options.for_create(kty)?)
+    }
+
+    /// Imports a key given as a JSON Web Key text (with its private members) with the settings of
+    /// `options` (HSM protection, properties; added operations replace the JWK's `key_ops`).
+    pub fn import_key_json(&self, name: &str, jwk_json: &str, options: &KeyOptions) -> Result<Key> {
+        options.for_import()?;
+        check_name("key", name)?;
+        self.import_key(name, jwk_from_json(jwk_json)?, options.hsm, &options.properties)
+    }
+
+    /// Imports a private key given as PEM or DER with the settings of `options`.
+    pub fn import_key_pem_with(&self, name: &str, pem_or_der: &[u8], options: &KeyOptions) -> Result<Key> {
+        options.for_import()?;
+        self.import_key_pem(name, pem_or_der, options.hsm, &options.properties)
+    }
+
+    /// Updates properties of a key version (`version` empty = latest) from `options`.
+    pub fn update_key_with(&self, name: &str, version: &str, options: &KeyOptions) -> Result<Key> {
+        options.for_update()?;
+        self.update_key_properties(name, version, &options.properties)
     }
 }
 
@@ -423,7 +768,7 @@ impl Client {
             Some(_) => {}
         }
         if let Some(ops) = &properties.key_ops {
-            key.key_ops = Some(ops.clone());
+            key.key_ops = Some(ops.iter().map(Text::from).collect());
         }
         for op in key.key_ops.iter().flatten() {
             check_key_operation(op)?;
@@ -532,25 +877,6 @@ impl Client {
         self.key_call(&request, format_args!("rotate key '{name}'"))
     }
 
-    /// Gets a key's rotation policy.
-    pub fn get_key_rotation_policy(&self, name: &str) -> Result<KeyRotationPolicy> {
-        check_name("key", name)?;
-        let request = Request::new(Method::Get, format!("/keys/{}/rotationpolicy", segment(name)));
-        let what = format!("get rotation policy of key '{name}'");
-        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
-        response.json().map_err(|e| e.context(&what))
-    }
-
-    /// Sets a key's rotation policy (replacing it); returns the policy as stored.
-    pub fn update_key_rotation_policy(&self, name: &str, policy: &KeyRotationPolicy) -> Result<KeyRotationPolicy> {
-        check_name("key", name)?;
-        check_rotation_policy(policy)?;
-        let request = Request::with_json(Method::Put, format!("/keys/{}/rotationpolicy", segment(name)), &policy)?;
-        let what = format!("update rotation policy of key '{name}'");
-        let response = self.pipeline.send(&request).map_err(|e| e.context(&what))?;
-        response.json().map_err(|e| e.context(&what))
-    }
-
     /// Releases an exportable key to an attested target (`version` empty = latest). `target` is
     /// the attestation token; returns the signed release value (a JWS/JWT text).
     pub fn release_key(
@@ -616,23 +942,32 @@ impl Client {
     }
 
     /// Lists keys (items carry no key material and no version).
-    pub fn list_keys(&self) -> Pager<KeyBundle> {
-        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/keys"), "list keys")
+    pub fn list_keys(&self) -> List<Key> {
+        List::new(
+            Pager::<KeyBundle>::new(self.pipeline.clone(), Request::new(Method::Get, "/keys"), "list keys"),
+            Key::from,
+        )
     }
 
     /// Lists the versions of a key.
-    pub fn list_key_versions(&self, name: &str) -> Result<Pager<KeyBundle>> {
+    pub fn list_key_versions(&self, name: &str) -> Result<List<Key>> {
         check_name("key", name)?;
-        Ok(Pager::new(
+        let pager = Pager::<KeyBundle>::new(
             self.pipeline.clone(),
             Request::new(Method::Get, format!("/keys/{}/versions", segment(name))),
             format!("list versions of key '{name}'"),
-        ))
+        );
+        Ok(List::new(pager, Key::from))
     }
 
     /// Lists deleted keys.
-    pub fn list_deleted_keys(&self) -> Pager<KeyBundle> {
-        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/deletedkeys"), "list deleted keys")
+    pub fn list_deleted_keys(&self) -> List<Key> {
+        let pager = Pager::<KeyBundle>::new(
+            self.pipeline.clone(),
+            Request::new(Method::Get, "/deletedkeys"),
+            "list deleted keys",
+        );
+        List::new(pager, Key::from)
     }
 
     /// Waits until a deleted key shows up in the deleted collection (the delete finished), by
@@ -665,11 +1000,14 @@ impl Client {
 /// time before expiry), valid ISO-8601 durations.
 pub fn check_rotation_policy(policy: &KeyRotationPolicy) -> Result<()> {
     for (i, action) in policy.lifetime_actions.iter().enumerate() {
-        let Some(kind) = RotationAction::from_wire(&action.action.kind) else {
-            let shown: String = action.action.kind.chars().take(20).collect();
-            return Err(Error::invalid_argument(format!(
-                "lifetime action {i} has type '{shown}'; use Rotate or Notify"
-            )));
+        let kind = match &action.action.kind {
+            ActionKind::Known(kind) => *kind,
+            ActionKind::Other(name) => {
+                let shown: String = name.chars().take(20).collect();
+                return Err(Error::invalid_argument(format!(
+                    "lifetime action {i} has type '{shown}'; use Rotate or Notify"
+                )));
+            }
         };
         let t = &action.trigger;
         if kind == RotationAction::Notify && t.time_after_create.is_some() {
@@ -691,11 +1029,6 @@ pub fn check_rotation_policy(policy: &KeyRotationPolicy) -> Result<()> {
         check_duration("expiry time", expiry)?;
     }
     Ok(())
-}
-
-/// Turns a list item into a `Key` (name and version from its id).
-pub fn key_from_item(bundle: KeyBundle) -> Key {
-    Key::from_bundle(bundle)
 }
 
 #[cfg(test)]
@@ -767,7 +1100,7 @@ mod tests {
         let p = KeyProperties { not_before: Some(10), expires: Some(5), ..Default::default() };
         assert!(p.check().is_err());
         let p = KeyProperties {
-            tags: Some((0..16).map(|i| (format!("t{i}"), String::new())).collect()),
+            tags: Some((0..16).map(|i| (format!("t{i}").into(), Default::default())).collect()),
             ..Default::default()
         };
         assert!(p.check().is_err());

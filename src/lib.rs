@@ -23,9 +23,12 @@ pub mod files;
 pub mod fuzzing;
 pub mod http;
 pub mod keys;
+pub mod listing;
 pub mod model;
 pub mod names;
+pub mod rotation;
 pub mod secrets;
+pub mod text;
 pub mod vault;
 
 pub use error::{Error, ErrorKind, Result};

@@ -3,37 +3,107 @@
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Method, Request};
+use crate::listing::List;
 use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
 use crate::model::{check_tags, check_validity, Attributes, Tags};
 use crate::names::{check_name, check_version, path_segment as segment, split_id};
 use crate::paging::Pager;
+use crate::text::Text;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// Largest secret value the service stores (25 KiB).
 pub const MAX_SECRET_VALUE_BYTES: usize = 25 * 1024;
 
-/// A secret, a secret version, a list item or a deleted secret.
+/// A secret, a secret version, a list item or a deleted secret. Each field is stored once, as
+/// the reply gave it (texts are NUL-terminated [`Text`], the value zeroized on drop), so the C
+/// boundary lends views of it without copies.
 #[derive(Debug, Clone, Default)]
 pub struct Secret {
-    /// The wire fields.
-    pub bundle: SecretBundle,
-    /// Name, from the id.
-    pub name: String,
-    /// Version, from the id (empty for list items of `list_secrets` and deleted items).
-    pub version: String,
+    bundle: SecretBundle,
+    name: Text,
+    version: Text,
+}
+
+impl From<SecretBundle> for Secret {
+    /// Name and version come from the id (or the recovery id of a deleted secret).
+    fn from(bundle: SecretBundle) -> Secret {
+        let id = bundle.id.as_deref().or(bundle.recovery_id.as_deref()).unwrap_or_default();
+        let (name, version) = split_id(id);
+        Secret { bundle, name: name.into(), version: version.into() }
+    }
 }
 
 impl Secret {
-    fn from_bundle(bundle: SecretBundle) -> Secret {
-        let id = bundle.id.clone().or_else(|| bundle.recovery_id.clone()).unwrap_or_default();
-        let (name, version) = split_id(&id);
-        Secret { bundle, name, version }
-    }
-
     /// The value bytes (empty when the reply carried none).
     pub fn value(&self) -> &[u8] {
         self.bundle.value.as_ref().map(|v| v.as_bytes()).unwrap_or_default()
+    }
+
+    /// The value as text (None when the reply carried none).
+    pub fn value_text(&self) -> Option<&Text> {
+        self.bundle.value.as_deref()
+    }
+
+    /// The identifier `https://{vault}/secrets/{name}[/{version}]`.
+    pub fn id(&self) -> Option<&Text> {
+        self.bundle.id.as_ref()
+    }
+
+    /// The name (from the id).
+    pub fn name(&self) -> &Text {
+        &self.name
+    }
+
+    /// The version (empty for items of `list_secrets` and deleted secrets).
+    pub fn version(&self) -> &Text {
+        &self.version
+    }
+
+    /// The content type.
+    pub fn content_type(&self) -> Option<&Text> {
+        self.bundle.content_type.as_ref()
+    }
+
+    /// The key id when the secret backs a certificate.
+    pub fn key_id(&self) -> Option<&Text> {
+        self.bundle.kid.as_ref()
+    }
+
+    /// Whether the secret is enabled (true when the reply does not say).
+    pub fn enabled(&self) -> bool {
+        self.bundle.attributes.enabled.unwrap_or(true)
+    }
+
+    /// Whether Key Vault manages the secret's lifetime (it backs a certificate).
+    pub fn managed(&self) -> bool {
+        self.bundle.managed.unwrap_or(false)
+    }
+
+    /// The attributes (times in Unix seconds, recovery level and days).
+    pub fn attributes(&self) -> &Attributes {
+        &self.bundle.attributes
+    }
+
+    /// The tags, ordered by name.
+    pub fn tags(&self) -> &Tags {
+        static NONE: Tags = Tags::new();
+        self.bundle.tags.as_ref().unwrap_or(&NONE)
+    }
+
+    /// For deleted secrets: the recovery id.
+    pub fn recovery_id(&self) -> Option<&Text> {
+        self.bundle.recovery_id.as_ref()
+    }
+
+    /// For deleted secrets: when it was deleted (Unix seconds).
+    pub fn deleted_date(&self) -> Option<i64> {
+        self.bundle.deleted_date
+    }
+
+    /// For deleted secrets: when the vault will purge it (Unix seconds).
+    pub fn scheduled_purge_date(&self) -> Option<i64> {
+        self.bundle.scheduled_purge_date
     }
 }
 
@@ -58,6 +128,11 @@ impl SecretProperties {
             return None;
         }
         Some(Attributes { enabled: self.enabled, nbf: self.not_before, exp: self.expires, ..Attributes::default() })
+    }
+
+    /// Adds or replaces a tag (all tags are sent once any is set).
+    pub fn set_tag(&mut self, name: &str, value: &str) {
+        self.tags.get_or_insert_with(Default::default).insert(name.into(), value.into());
     }
 
     fn check(&self) -> Result<()> {
@@ -171,23 +246,32 @@ impl Client {
     }
 
     /// Lists secrets (items carry no value and no version).
-    pub fn list_secrets(&self) -> Pager<SecretBundle> {
-        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/secrets"), "list secrets")
+    pub fn list_secrets(&self) -> List<Secret> {
+        List::new(
+            Pager::<SecretBundle>::new(self.pipeline.clone(), Request::new(Method::Get, "/secrets"), "list secrets"),
+            Secret::from,
+        )
     }
 
     /// Lists the versions of a secret.
-    pub fn list_secret_versions(&self, name: &str) -> Result<Pager<SecretBundle>> {
+    pub fn list_secret_versions(&self, name: &str) -> Result<List<Secret>> {
         check_name("secret", name)?;
-        Ok(Pager::new(
+        let pager = Pager::<SecretBundle>::new(
             self.pipeline.clone(),
             Request::new(Method::Get, format!("/secrets/{}/versions", segment(name))),
             format!("list versions of secret '{name}'"),
-        ))
+        );
+        Ok(List::new(pager, Secret::from))
     }
 
     /// Lists deleted secrets.
-    pub fn list_deleted_secrets(&self) -> Pager<SecretBundle> {
-        Pager::new(self.pipeline.clone(), Request::new(Method::Get, "/deletedsecrets"), "list deleted secrets")
+    pub fn list_deleted_secrets(&self) -> List<Secret> {
+        let pager = Pager::<SecretBundle>::new(
+            self.pipeline.clone(),
+            Request::new(Method::Get, "/deletedsecrets"),
+            "list deleted secrets",
+        );
+        List::new(pager, Secret::from)
     }
 
     /// Waits until a deleted secret shows up in the deleted collection (the delete finished), by
@@ -212,11 +296,6 @@ impl Client {
         let what = what.to_string();
         let response = self.pipeline.send(request).map_err(|e| e.context(&what))?;
         let bundle: SecretBundle = response.json().map_err(|e| e.context(&what))?;
-        Ok(Secret::from_bundle(bundle))
+        Ok(Secret::from(bundle))
     }
-}
-
-/// Turns a list item into a `Secret` (name and version from its id).
-pub fn secret_from_item(bundle: SecretBundle) -> Secret {
-    Secret::from_bundle(bundle)
 }

@@ -22,14 +22,14 @@ fn assert_hidden(debug: String) {
 #[test]
 fn debug_of_public_types_never_prints_secret_material() {
     let bundle = SecretBundle {
-        value: Some(Zeroizing::new(VALUE.to_owned())),
+        value: Some(kv::text::SecretText(VALUE.into())),
         id: Some("https://v/secrets/name/1".into()),
         ..SecretBundle::default()
     };
     let debug = format!("{bundle:?}");
     assert!(debug.contains("https://v/secrets/name/1"), "the rest is still shown: {debug}");
     assert_hidden(debug);
-    let secret = Secret { bundle, name: "name".into(), version: "1".into() };
+    let secret = Secret::from(bundle);
     assert_hidden(format!("{secret:?}"));
     assert_hidden(format!("{secret:#?}"));
 

@@ -136,7 +136,7 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
         .create_certificate(
             &name,
             &policy,
-            &CertificateProperties { enabled: Some(true), tags: Some([("env".to_owned(), "test".to_owned())].into()) },
+            &CertificateProperties { enabled: Some(true), tags: Some([("env".into(), "test".into())].into()) },
         )
         .unwrap();
     assert!(op.id.as_deref().unwrap_or("").ends_with(&format!("/certificates/{name}/pending")), "{:?}", op.id);
@@ -157,7 +157,7 @@ fn self_signed_create_wait_download(v: Vault, c: &Client, content_type: &str) {
 
     let key = c.get_key(&name, &cert.version).unwrap();
     assert_eq!(
-        (key.name.as_str(), key.version.as_str()),
+        (key.name().as_str(), key.version().as_str()),
         (name.as_str(), cert.version.as_str()),
         "the backing key is a key of the vault"
     );
@@ -199,13 +199,13 @@ fn versions_update_policy_and_lists(v: Vault, c: &Client) {
     let mut versions = Vec::new();
     let mut pager = c.list_certificate_versions(&name).unwrap();
     while let Some(item) = pager.next_item().unwrap() {
-        versions.push(certificate_from_item(item).version);
+        versions.push(item.version);
     }
     assert!(versions.contains(&v1.version) && versions.contains(&v2.version), "{versions:?}");
     let mut names = Vec::new();
     let mut pager = c.list_certificates(false);
     while let Some(item) = pager.next_item().unwrap() {
-        names.push(certificate_from_item(item).name);
+        names.push(item.name.to_string());
     }
     assert!(names.contains(&name));
 
@@ -213,7 +213,7 @@ fn versions_update_policy_and_lists(v: Vault, c: &Client) {
         .update_certificate_properties(
             &name,
             &v2.version,
-            &CertificateProperties { enabled: Some(false), tags: Some([("k".to_owned(), "v".to_owned())].into()) },
+            &CertificateProperties { enabled: Some(false), tags: Some([("k".into(), "v".into())].into()) },
         )
         .unwrap();
     assert_eq!(updated.bundle.attributes.enabled, Some(false));
@@ -248,7 +248,7 @@ fn pending_merge_with_a_test_ca(v: Vault, c: &Client) {
     let mut pending_names = Vec::new();
     let mut pager = c.list_certificates(true);
     while let Some(item) = pager.next_item().unwrap() {
-        pending_names.push(certificate_from_item(item).name);
+        pending_names.push(item.name.to_string());
     }
     assert!(pending_names.contains(&name) || !v.strict, "includePending lists the pending certificate");
 
@@ -446,7 +446,7 @@ fn delete_recover_purge_backup_restore(_v: Vault, c: &Client) {
     let mut found = false;
     let mut pager = c.list_deleted_certificates(false);
     while let Some(item) = pager.next_item().unwrap() {
-        found |= certificate_from_item(item).name == name;
+        found |= item.name == name;
     }
     assert!(found, "the deleted certificate is listed");
 
@@ -499,7 +499,7 @@ fn issuers_and_contacts(v: Vault, c: &Client) {
     let mut listed = Vec::new();
     let mut pager = c.list_certificate_issuers();
     while let Some(item) = pager.next_item().unwrap() {
-        listed.push(Issuer::from_bundle(item).name);
+        listed.push(item.name.to_string());
     }
     assert!(listed.contains(&issuer), "{listed:?}");
     c.delete_certificate_issuer(&issuer).unwrap();

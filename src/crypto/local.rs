@@ -14,6 +14,7 @@ use crate::crypto::algorithm::{EncryptionAlgorithm, EncryptionScheme, SignatureA
 use crate::crypto::CryptoResult;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::key::{JsonWebKey, KeyAttributes};
+use crate::text::Text;
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, Oaep, Pkcs1v15Encrypt, Pkcs1v15Sign, Pss, RsaPublicKey};
 use signature::hazmat::PrehashVerifier;
@@ -175,8 +176,8 @@ fn now_unix() -> i64 {
 /// limits its use (`key_ops`, `nbf`, `exp`). Private members of the JWK are never kept.
 #[derive(Debug, Clone)]
 pub struct LocalKey {
-    kid: String,
-    key_ops: Option<Vec<String>>,
+    kid: Text,
+    key_ops: Option<Vec<Text>>,
     not_before: Option<i64>,
     expires: Option<i64>,
     public: PublicKey,

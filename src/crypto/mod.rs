@@ -18,6 +18,7 @@ pub mod remote;
 pub use algorithm::{EncryptionAlgorithm, SignatureAlgorithm};
 pub use local::LocalKey;
 
+use crate::text::Text;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Optional inputs of encrypt, decrypt, wrap and unwrap for AES algorithms: initialization
@@ -42,7 +43,7 @@ pub static NO_PARAMS: CryptoParams = CryptoParams { iv: None, aad: None, tag: No
 #[derive(Debug, Clone, Default, Zeroize, ZeroizeOnDrop)]
 pub struct CryptoResult {
     /// Key id (`https://{vault}/keys/{name}/{version}`), "" when unknown.
-    pub kid: String,
+    pub kid: Text,
     /// Output bytes.
     pub value: Zeroizing<Vec<u8>>,
     /// Initialization vector (AES encrypt), empty when none.

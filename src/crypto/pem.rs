@@ -232,7 +232,7 @@ fn rsa_from_pkcs1(der: &[u8]) -> Result<JsonWebKey> {
     )
     .map_err(|e| Error::invalid_argument(format!("the RSA private key is inconsistent: {e}")))?;
     Ok(JsonWebKey {
-        kty: Some("RSA".to_owned()),
+        kty: Some("RSA".into()),
         n: uint(key.modulus),
         e: uint(key.public_exponent),
         d: uint(key.private_exponent),
@@ -289,8 +289,8 @@ fn ec_from_sec1(der: &[u8], pkcs8_curve: Option<ObjectIdentifier>) -> Result<Jso
     }
     let w = curve_width(crv);
     Ok(JsonWebKey {
-        kty: Some("EC".to_owned()),
-        crv: Some(crv.to_owned()),
+        kty: Some("EC".into()),
+        crv: Some(crv.into()),
         x: Some(B64(point[1..1 + w].to_vec())),
         y: Some(B64(point[1 + w..].to_vec())),
         d: Some(B64(d.to_vec())),

@@ -18,9 +18,10 @@ use crate::model::key::{
 use crate::names::{check_name, check_version, path_segment};
 use zeroize::Zeroizing;
 
-/// What an encryption-family call does (decides which parameters it takes).
+/// What an encryption-family call does (decides which parameters it takes): the one name for
+/// the four operations, used by the core and the C boundary alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CipherOp {
+pub enum CipherOp {
     /// encrypt
     Encrypt,
     /// decrypt
@@ -226,7 +227,8 @@ impl Client {
         self.cipher(CipherOp::Unwrap, name, version, alg, wrapped, params)
     }
 
-    fn cipher(
+    /// One of the four encryption-family calls (the methods above call it).
+    pub fn cipher(
         &self,
         op: CipherOp,
         name: &str,

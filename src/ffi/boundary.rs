@@ -3,7 +3,9 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::error::kv_error;
 use crate::ffi::status::{kv_status, status_of, KV_STATUS_OK};
+use crate::ffi::text::{kv_str, view_opt, Text};
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -79,8 +81,7 @@ fn null(what: &str) -> Error {
 
 /// A required handle argument.
 pub(crate) fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
-    // SAFETY: a non-NULL handle pointer came from kv and is still alive (the caller's contract).
-    unsafe { ptr.as_ref() }.ok_or_else(|| null(what))
+    optional_handle(ptr).ok_or_else(|| null(what))
 }
 
 /// A required mutable handle argument (builders, iterators: one thread at a time).
@@ -89,10 +90,23 @@ pub(crate) fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
 }
 
-/// An optional handle argument (NULL = None).
+/// An optional handle argument (NULL = None). The one place a handle pointer becomes a
+/// reference: `handle`, `with` and every accessor go through it.
 pub(crate) fn optional_handle<'a, T>(ptr: *const T) -> Option<&'a T> {
-    // SAFETY: as for `handle`.
+    // SAFETY: a non-NULL handle pointer came from kv and is still alive (the caller's contract).
     unsafe { ptr.as_ref() }
+}
+
+/// Reads a handle in an accessor: `get` on it, or `default` when the pointer is NULL.
+pub(crate) fn with<T, R>(ptr: *const T, default: R, get: impl FnOnce(&T) -> R) -> R {
+    optional_handle(ptr).map(get).unwrap_or(default)
+}
+
+/// Writes a new handle made from `value` to an optional output slot (NULL = not wanted).
+pub(crate) fn write_optional<T, H: From<T>>(out: *mut *mut H, value: T) {
+    if let Some(out) = optional_out_slot(out) {
+        *out = into_handle(H::from(value));
+    }
 }
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -127,21 +141,73 @@ pub(crate) fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// An array argument of `count` byte buffers given as parallel pointer and length arrays (at
+/// least one); each buffer is checked like [`bytes`].
+pub(crate) fn byte_arrays<'a>(
+    ptrs: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    what: &str,
+) -> Result<Vec<&'a [u8]>> {
+    if count == 0 || ptrs.is_null() || lens.is_null() {
+        return Err(Error::new(
+            ErrorKind::NullArgument,
+            format!("{what}s and {what}_lens must hold at least one item"),
+        ));
+    }
+    // SAFETY: the caller passes arrays of `count` elements (kv.h contract), checked non-NULL.
+    let (ptrs, lens) = unsafe { (std::slice::from_raw_parts(ptrs, count), std::slice::from_raw_parts(lens, count)) };
+    ptrs.iter().zip(lens).map(|(p, l)| bytes(*p, *l, what)).collect()
+}
+
 /// A required output slot. Check it before doing any work, write it only on success.
 pub(crate) fn out_slot<'a, T>(ptr: *mut *mut T, what: &str) -> Result<&'a mut *mut T> {
-    // SAFETY: the caller passes NULL or a pointer to writable storage for one pointer.
-    unsafe { ptr.as_mut() }.ok_or_else(|| null(what))
+    out_value(ptr, what)
+}
+
+/// A required output of any type (a handle pointer, a `bool`, a `kv_str`).
+pub(crate) fn out_value<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+    optional_out_value(ptr).ok_or_else(|| null(what))
 }
 
 /// An optional output slot (NULL = the caller does not want it).
 pub(crate) fn optional_out_slot<'a, T>(ptr: *mut *mut T) -> Option<&'a mut *mut T> {
-    // SAFETY: as for `out_slot`.
+    optional_out_value(ptr)
+}
+
+/// An optional output of any type (NULL = the caller does not want it).
+pub(crate) fn optional_out_value<'a, T>(ptr: *mut T) -> Option<&'a mut T> {
+    // SAFETY: the caller passes NULL or a pointer to writable storage for one `T`.
     unsafe { ptr.as_mut() }
 }
 
 /// Moves `value` to the heap and hands its pointer to C.
 pub(crate) fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
+}
+
+/// A text accessor's body: the view `get` picks from the handle ("" when the handle is NULL or
+/// the text is absent). The view lives as long as the handle.
+pub(crate) fn view<H>(h: *const H, get: impl FnOnce(&H) -> Option<&Text>) -> kv_str {
+    with(h, kv_str::empty(), |h| view_opt(get(h)))
+}
+
+/// The body of the `*_tag_get` accessors: true and `*value_out` set when `name` is a tag of the
+/// handle; false (and `*value_out` untouched) when absent or an argument is NULL.
+pub(crate) fn tag_get<H>(
+    h: *const H,
+    name: *const c_char,
+    value_out: *mut kv_str,
+    tags: impl FnOnce(&H) -> &BTreeMap<Text, Text>,
+) -> bool {
+    let found = optional_handle(h).zip(string(name, "name").ok()).and_then(|(h, name)| tags(h).get(name));
+    match (found, optional_out_value(value_out)) {
+        (Some(value), Some(out)) => {
+            *out = value.view();
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::cache::{CacheOptions, CacheStats, SecretCache};
 use crate::ffi::boundary::{handle, handle_mut, into_handle, optional_handle, optional_string, out_slot, string};
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
-use crate::ffi::secrets::{kv_secret, SecretFields};
+use crate::ffi::secret::kv_secret;
 use crate::ffi::status::kv_status;
 use std::ffi::c_char;
 
@@ -216,9 +216,9 @@ pub extern "C" fn kv_secret_cache_get_ex(
         let name = string(name, "name")?;
         let version = optional_string(version, "version")?.unwrap_or("");
         let cached = cache.inner.get(name, version)?;
-        // One set of kv_secret fields per cached value, shared by the handles of every hit.
-        let fields = cached.shared_view(|secret| SecretFields::new(secret.clone()));
-        *out = into_handle(kv_secret::shared(fields));
+        // One kv_secret value per cached value, shared by the handles of every hit.
+        let shared = cached.shared_view(|secret| secret.clone());
+        *out = into_handle(kv_secret::shared(shared));
         // SAFETY: NULL or a pointer to writable storage for one bool (the caller's contract).
         if let Some(stale) = unsafe { stale_out.as_mut() } {
             *stale = cached.stale;

@@ -1,7 +1,6 @@
 //! `kv_client_options` and `kv_client`.
 
 use crate::client::{Client, ClientOptions, Timeout};
-use crate::error::Error;
 use crate::ffi::boundary::{handle, handle_mut, into_handle, optional_handle, out_slot, string};
 use crate::ffi::credential::kv_credential;
 use crate::ffi::error::kv_error;
@@ -145,14 +144,7 @@ pub extern "C" fn kv_client_options_set_max_retries(
     retries: u32,
     err_out: *mut *mut kv_error,
 ) -> kv_status {
-    ffi_status!(err_out, {
-        let o = handle_mut(o, "options")?;
-        if retries > 100 {
-            return Err(Error::invalid_argument("max_retries must be at most 100"));
-        }
-        o.inner.pipeline.retry.max_retries = retries;
-        Ok(())
-    })
+    ffi_status!(err_out, { handle_mut(o, "options")?.inner.set_max_retries(retries) })
 }
 
 /// Backoff: the first retry waits about `initial_ms` (±20% jitter), doubling each retry, each
@@ -166,12 +158,7 @@ pub extern "C" fn kv_client_options_set_retry_delay_ms(
 ) -> kv_status {
     ffi_status!(err_out, {
         let o = handle_mut(o, "options")?;
-        if max_ms < initial_ms {
-            return Err(Error::invalid_argument("the maximum retry delay is below the initial delay"));
-        }
-        o.inner.pipeline.retry.initial_delay = Duration::from_millis(initial_ms);
-        o.inner.pipeline.retry.max_delay = Duration::from_millis(max_ms);
-        Ok(())
+        o.inner.set_retry_delay(Duration::from_millis(initial_ms), Duration::from_millis(max_ms))
     })
 }
 

@@ -64,7 +64,8 @@ pub struct kv_credential_options {
 }
 
 /// The options a constructor was given, or the defaults for NULL.
-fn options_or_default(opts: *const kv_credential_options) -> CredentialOptions {
+/// The options argument (NULL = defaults).
+pub(crate) fn options_or_default(opts: *const kv_credential_options) -> CredentialOptions {
     optional_handle(opts).map(|o| o.inner.clone()).unwrap_or_default()
 }
 

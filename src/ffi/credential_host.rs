@@ -9,8 +9,8 @@ use crate::auth::managed_identity::ManagedIdentityCredential;
 use crate::auth::options::{CredentialOptions, ManagedIdentityId};
 use crate::auth::token_text::checked_caller_token;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ffi::boundary::{handle_mut, optional_handle, out_slot, string};
-use crate::ffi::credential::{kv_credential, kv_credential_options};
+use crate::ffi::boundary::{handle_mut, out_slot, string};
+use crate::ffi::credential::{kv_credential, kv_credential_options, options_or_default};
 use crate::ffi::error::kv_error;
 use crate::ffi::status::kv_status;
 use std::ffi::{c_char, c_void, CString};
@@ -110,10 +110,6 @@ impl Drop for HostCallback {
             unsafe { free(self.user_data) };
         }
     }
-}
-
-fn options_or_default(opts: *const kv_credential_options) -> CredentialOptions {
-    optional_handle(opts).map(|o| o.inner.clone()).unwrap_or_default()
 }
 
 fn identity(id: *const c_char, what: &str) -> Result<String> {

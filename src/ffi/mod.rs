@@ -12,16 +12,39 @@
 pub mod status;
 #[macro_use]
 pub mod boundary;
-pub mod call_context;
-pub mod cache;
+pub mod calls;
 pub mod client;
 pub mod credential;
 pub mod credential_host;
+pub mod enums;
+pub mod certificate_policy;
+pub mod certificate_options;
 pub mod certificates;
+pub mod certificate_pager;
+pub mod certificate;
+pub mod certificate_operation;
+pub mod issuer_options;
+pub mod issuers;
+pub mod issuer_pager;
+pub mod issuer;
+pub mod certificate_contacts;
+pub mod crypto_params;
+pub mod crypto_result;
 pub mod crypto;
 pub mod error;
+pub mod key_options;
 pub mod keys;
+pub mod key_pager;
+pub mod rotation_policy;
+pub mod key;
+// The order of the modules is the order of kv.h (cbindgen reads them in this order).
+pub mod secret_options;
 pub mod secrets;
+pub mod secret_pager;
+pub mod secret;
+pub mod blob;
+pub mod call_context;
+pub mod cache;
 pub mod text;
 
 pub use status::{kind_of, status_of};

@@ -1,8 +1,8 @@
 //! Borrowed views handed to C (`kv_str`, `kv_bytes`) and the owned NUL-terminated text behind
 //! them.
 
+use std::collections::BTreeMap;
 use std::ffi::c_char;
-use zeroize::Zeroizing;
 
 /// A borrowed UTF-8 string: `data[len] == 0` always holds, and `data` is never NULL. It may
 /// contain NUL bytes before `len` (secret values are binary-safe). Valid as long as the handle it
@@ -52,35 +52,22 @@ impl kv_bytes {
     }
 }
 
-/// Owned text with a terminating NUL, zeroized on drop (it may hold secret values).
-#[derive(Default)]
-pub struct Text(Zeroizing<Vec<u8>>);
+pub use crate::text::Text;
 
 impl Text {
-    /// Copies `bytes` and appends the NUL.
-    pub fn new(bytes: &[u8]) -> Text {
-        let mut v = Vec::with_capacity(bytes.len() + 1);
-        v.extend_from_slice(bytes);
-        v.push(0);
-        Text(Zeroizing::new(v))
-    }
-
-    /// From an optional string (None = empty).
-    pub fn from_opt(text: Option<&str>) -> Text {
-        Text::new(text.unwrap_or_default().as_bytes())
-    }
-
-    /// The borrowed view.
+    /// The borrowed view (valid while this `Text` lives, i.e. until its handle is freed).
     pub fn view(&self) -> kv_str {
-        if self.0.is_empty() {
-            return kv_str::empty();
-        }
-        kv_str { data: self.0.as_ptr().cast(), len: self.0.len() - 1 }
+        let bytes = self.with_nul();
+        kv_str { data: bytes.as_ptr().cast(), len: bytes.len() - 1 }
     }
 }
 
-impl std::fmt::Debug for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Text({} bytes)", self.0.len().saturating_sub(1))
-    }
+/// The view of an optional text ("" when absent).
+pub fn view_opt(text: Option<&Text>) -> kv_str {
+    text.map(Text::view).unwrap_or_else(kv_str::empty)
+}
+
+/// Tag `index` of an ordered tag map, as (name, value) views ("" when out of range).
+pub(crate) fn tag_at(tags: &BTreeMap<Text, Text>, index: usize) -> (kv_str, kv_str) {
+    tags.iter().nth(index).map(|(k, v)| (k.view(), v.view())).unwrap_or((kv_str::empty(), kv_str::empty()))
 }

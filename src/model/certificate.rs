@@ -3,6 +3,7 @@
 
 use crate::model::key::B64;
 use crate::model::{Attributes, Tags};
+use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -12,11 +13,11 @@ use zeroize::Zeroizing;
 #[serde(rename_all = "camelCase")]
 pub struct CertificateBundle {
     /// Certificate identifier `https://{vault}/certificates/{name}[/{version}]`.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Identifier of the key backing this certificate.
-    pub kid: Option<String>,
+    pub kid: Option<Text>,
     /// Identifier of the secret holding the certificate with its private key.
-    pub sid: Option<String>,
+    pub sid: Option<Text>,
     /// SHA-1 thumbprint of the certificate (DER).
     pub x5t: Option<B64>,
     /// The management policy (get, create and import replies).
@@ -34,7 +35,7 @@ pub struct CertificateBundle {
     /// Whether the chain order given at import is kept.
     pub preserve_cert_order: Option<bool>,
     /// Recovery id of a deleted certificate.
-    pub recovery_id: Option<String>,
+    pub recovery_id: Option<Text>,
     /// Deletion time of a deleted certificate (Unix seconds).
     pub deleted_date: Option<i64>,
     /// Scheduled purge time of a deleted certificate (Unix seconds).
@@ -76,7 +77,7 @@ pub struct CertificateKeyProperties {
     pub exportable: Option<bool>,
     /// Key type (`RSA`, `RSA-HSM`, `EC`, `EC-HSM`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kty: Option<String>,
+    pub kty: Option<Text>,
     /// RSA key size in bits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_size: Option<u32>,
@@ -94,7 +95,7 @@ pub struct CertificateKeyProperties {
 pub struct CertificateSecretProperties {
     /// `application/x-pkcs12` or `application/x-pem-file`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    pub content_type: Option<Text>,
 }
 
 /// `X509CertificateProperties` of a policy.
@@ -102,7 +103,7 @@ pub struct CertificateSecretProperties {
 pub struct X509Properties {
     /// Subject distinguished name, e.g. `CN=example.com`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
+    pub subject: Option<Text>,
     /// Extended key usage OIDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ekus: Option<Vec<String>>,
@@ -173,7 +174,7 @@ pub struct LifetimeActionType {
 pub struct IssuerParameters {
     /// Issuer name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Certificate type the issuer supports, e.g. `OV-SSL`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cty: Option<String>,
@@ -186,7 +187,7 @@ pub struct IssuerParameters {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CertificateOperation {
     /// `https://{vault}/certificates/{name}/pending`.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The issuer of the request.
     pub issuer: Option<IssuerParameters>,
     /// The certificate signing request, DER (standard base64 on the wire).
@@ -194,15 +195,15 @@ pub struct CertificateOperation {
     /// Whether cancellation was requested.
     pub cancellation_requested: Option<bool>,
     /// `inProgress`, `completed`, `cancelled` or `failed`.
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// Human-readable detail of the status.
-    pub status_details: Option<String>,
+    pub status_details: Option<Text>,
     /// The error of a failed operation (`{code, message, innererror}`).
     pub error: Option<serde_json::Value>,
     /// Identifier of the certificate the operation makes.
-    pub target: Option<String>,
+    pub target: Option<Text>,
     /// Identifier of the issuer's request.
-    pub request_id: Option<String>,
+    pub request_id: Option<Text>,
 }
 
 /// A certificate issuer (`IssuerBundle`; list items carry only `id` and `provider`).
@@ -210,10 +211,10 @@ pub struct CertificateOperation {
 pub struct IssuerBundle {
     /// `https://{vault}/certificates/issuers/{name}` (read-only).
     #[serde(skip_serializing)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Provider name, e.g. `DigiCert` or `GlobalSign`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub provider: Option<Text>,
     /// Account credentials at the provider.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<IssuerCredentials>,
@@ -230,7 +231,7 @@ pub struct IssuerBundle {
 pub struct IssuerCredentials {
     /// Account id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    pub account_id: Option<Text>,
     /// Password (the service does not return it).
     #[serde(
         default,
@@ -253,7 +254,7 @@ fn serialize_zeroizing<S: serde::Serializer>(value: &Option<Zeroizing<String>>, 
 pub struct OrganizationDetails {
     /// Organization id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Administrators.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub admin_details: Vec<AdministratorDetails>,
@@ -306,13 +307,13 @@ pub struct Contacts {
 pub struct Contact {
     /// E-mail address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// Name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Phone number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    pub phone: Option<Text>,
 }
 
 /// Body of CreateCertificate.

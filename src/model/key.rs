@@ -4,6 +4,7 @@
 
 use crate::model::encoding::{decode_b64_lenient, encode_b64url};
 use crate::model::{Attributes, Tags};
+use crate::text::Text;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -38,13 +39,13 @@ impl<'de> Deserialize<'de> for B64 {
 pub struct JsonWebKey {
     /// Key identifier `https://{vault}/keys/{name}/{version}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
+    pub kid: Option<Text>,
     /// Key type: `EC`, `EC-HSM`, `RSA`, `RSA-HSM`, `oct`, `oct-HSM`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kty: Option<String>,
+    pub kty: Option<Text>,
     /// Permitted operations (`encrypt`, `decrypt`, `sign`, `verify`, `wrapKey`, `unwrapKey`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_ops: Option<Vec<String>>,
+    pub key_ops: Option<Vec<Text>>,
     /// RSA modulus.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<B64>,
@@ -77,7 +78,7 @@ pub struct JsonWebKey {
     pub key_hsm: Option<B64>,
     /// Elliptic curve: `P-256`, `P-384`, `P-521`, `P-256K`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub crv: Option<String>,
+    pub crv: Option<Text>,
     /// EC public x coordinate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub x: Option<B64>,
@@ -101,7 +102,7 @@ pub struct KeyAttestation {
     pub public_key_attestation: Option<B64>,
     /// Attestation format version.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<Text>,
 }
 
 /// Key attributes: the common ones plus key-only fields.
@@ -116,7 +117,7 @@ pub struct KeyAttributes {
     pub exportable: Option<bool>,
     /// HSM platform (read-only).
     #[serde(skip_serializing)]
-    pub hsm_platform: Option<String>,
+    pub hsm_platform: Option<Text>,
     /// Attestation (read-only).
     #[serde(skip_serializing)]
     pub attestation: Option<KeyAttestation>,
@@ -128,7 +129,7 @@ pub struct KeyAttributes {
 pub struct KeyReleasePolicy {
     /// Content type of `data`; default `application/json; charset=utf-8`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    pub content_type: Option<Text>,
     /// Whether the policy can no longer change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub immutable: Option<bool>,
@@ -143,7 +144,7 @@ pub struct KeyBundle {
     /// The key material (public members only, as returned by the service). Absent in list items.
     pub key: Option<JsonWebKey>,
     /// Key id of a list item (`KeyItem.kid`).
-    pub kid: Option<String>,
+    pub kid: Option<Text>,
     /// Attributes.
     #[serde(default)]
     pub attributes: KeyAttributes,
@@ -155,7 +156,7 @@ pub struct KeyBundle {
     pub release_policy: Option<KeyReleasePolicy>,
     /// Recovery id of a deleted key.
     #[serde(rename = "recoveryId")]
-    pub recovery_id: Option<String>,
+    pub recovery_id: Option<Text>,
     /// Deletion time (Unix seconds) of a deleted key.
     #[serde(rename = "deletedDate")]
     pub deleted_date: Option<i64>,
@@ -164,10 +165,28 @@ pub struct KeyBundle {
     pub scheduled_purge_date: Option<i64>,
 }
 
+impl JsonWebKey {
+    /// Removes the private members (local operations never use them).
+    pub fn drop_private_members(&mut self) {
+        for private in [
+            &mut self.d,
+            &mut self.dp,
+            &mut self.dq,
+            &mut self.qi,
+            &mut self.p,
+            &mut self.q,
+            &mut self.k,
+            &mut self.key_hsm,
+        ] {
+            *private = None;
+        }
+    }
+}
+
 impl KeyBundle {
     /// The key id: `key.kid`, else the item's `kid`, else the recovery id.
-    pub fn id(&self) -> Option<&str> {
-        self.key.as_ref().and_then(|k| k.kid.as_deref()).or(self.kid.as_deref()).or(self.recovery_id.as_deref())
+    pub fn id(&self) -> Option<&Text> {
+        self.key.as_ref().and_then(|k| k.kid.as_ref()).or(self.kid.as_ref()).or(self.recovery_id.as_ref())
     }
 }
 
@@ -257,7 +276,7 @@ pub struct KeyOperationsParameters {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct KeyOperationResult {
     /// The key version that did the work.
-    pub kid: Option<String>,
+    pub kid: Option<Text>,
     /// Output.
     pub value: Option<B64>,
     /// Initialization vector (AES encrypt).
@@ -338,10 +357,10 @@ pub struct LifetimeAction {
 pub struct LifetimeActionTrigger {
     /// Time after creation.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_after_create: Option<String>,
+    pub time_after_create: Option<Text>,
     /// Time before expiry.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_before_expiry: Option<String>,
+    pub time_before_expiry: Option<Text>,
 }
 
 /// Action of a lifetime action: `Rotate` or `Notify`.
@@ -349,7 +368,81 @@ pub struct LifetimeActionTrigger {
 pub struct LifetimeActionType {
     /// `Rotate` or `Notify`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ActionKind,
+}
+
+/// What a rotation policy action does (`KeyRotationPolicyAction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RotationAction {
+    /// `Rotate`: create a new key version.
+    Rotate,
+    /// `Notify`: send a near-expiry event.
+    Notify,
+}
+
+/// Every rotation action with its wire name.
+pub const ROTATION_ACTIONS: &[(RotationAction, &str)] =
+    &[(RotationAction::Rotate, "Rotate"), (RotationAction::Notify, "Notify")];
+
+impl RotationAction {
+    /// The wire name.
+    pub fn wire(self) -> &'static str {
+        ROTATION_ACTIONS.iter().find(|(a, _)| *a == self).map(|(_, w)| *w).unwrap_or_default()
+    }
+
+    /// The action of a wire name (compared case-insensitively, as the spec says).
+    pub fn from_wire(text: &str) -> Option<RotationAction> {
+        ROTATION_ACTIONS.iter().find(|(_, w)| w.eq_ignore_ascii_case(text)).map(|(a, _)| *a)
+    }
+}
+
+/// The type of a lifetime action as the wire carries it: an action kv knows, or another name
+/// (kept so a policy read from the service says what it holds). Read from and written to JSON
+/// once; never converted back and forth in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    /// `Rotate` or `Notify`.
+    Known(RotationAction),
+    /// A name kv does not know.
+    Other(Text),
+}
+
+impl Default for ActionKind {
+    fn default() -> ActionKind {
+        ActionKind::Other(Text::default())
+    }
+}
+
+impl ActionKind {
+    /// The action, when kv knows it.
+    pub fn known(&self) -> Option<RotationAction> {
+        match self {
+            ActionKind::Known(action) => Some(*action),
+            ActionKind::Other(_) => None,
+        }
+    }
+}
+
+impl From<&str> for ActionKind {
+    /// The action a wire name names (case-insensitively), else `Other`.
+    fn from(name: &str) -> ActionKind {
+        RotationAction::from_wire(name).map(ActionKind::Known).unwrap_or_else(|| ActionKind::Other(name.into()))
+    }
+}
+
+impl Serialize for ActionKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ActionKind::Known(action) => s.serialize_str(action.wire()),
+            ActionKind::Other(name) => s.serialize_str(name),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ActionKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ActionKind, D::Error> {
+        Ok(ActionKind::from(Text::deserialize(d)?.as_str()))
+    }
 }
 
 /// Attributes of a rotation policy.
@@ -358,7 +451,7 @@ pub struct LifetimeActionType {
 pub struct KeyRotationPolicyAttributes {
     /// Expiry of new key versions, ISO-8601 duration (e.g. `P2Y`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry_time: Option<String>,
+    pub expiry_time: Option<Text>,
     /// Creation time (read-only).
     #[serde(skip_serializing)]
     pub created: Option<i64>,
@@ -373,7 +466,7 @@ pub struct KeyRotationPolicyAttributes {
 pub struct KeyRotationPolicy {
     /// Policy id (read-only).
     #[serde(skip_serializing)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Actions.
     #[serde(default)]
     pub lifetime_actions: Vec<LifetimeAction>,
@@ -412,7 +505,7 @@ mod tests {
         let key: KeyBundle = serde_json::from_value(body.clone()).unwrap();
         let jwk = key.key.as_ref().unwrap();
         assert_eq!(jwk.kty.as_deref(), body["key"]["kty"].as_str());
-        assert_eq!(key.id(), body["key"]["kid"].as_str());
+        assert_eq!(key.id().map(Text::as_str), body["key"]["kid"].as_str());
         assert_eq!(
             jwk.n.as_ref().map(|n| encode_b64url(&n.0)),
             body["key"]["n"].as_str().map(|s| s.trim_end_matches('=').replace('+', "-").replace('/', "_"))

@@ -5,6 +5,7 @@ pub mod encoding;
 pub mod key;
 pub mod secret;
 
+use crate::text::Text;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -33,11 +34,11 @@ pub struct Attributes {
     pub recoverable_days: Option<i32>,
     /// Deletion recovery level, e.g. `Recoverable+Purgeable` (read-only).
     #[serde(skip_serializing)]
-    pub recovery_level: Option<String>,
+    pub recovery_level: Option<Text>,
 }
 
 /// Tags: string keys to string values (sorted by key).
-pub type Tags = BTreeMap<String, String>;
+pub type Tags = BTreeMap<Text, Text>;
 
 /// Most tags an object may carry.
 pub const MAX_TAGS: usize = 15;

@@ -2,20 +2,20 @@
 //! share one shape here (every field optional), and the request bodies.
 
 use crate::model::{Attributes, Tags};
+use crate::text::{SecretText, Text};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 /// A secret as any secrets operation returns it. The value is zeroized when dropped.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretBundle {
     /// The secret value (absent in list items and in update/delete replies).
-    #[serde(default, deserialize_with = "crate::model::encoding::deserialize_zeroizing")]
-    pub value: Option<Zeroizing<String>>,
+    #[serde(default)]
+    pub value: Option<SecretText>,
     /// Secret identifier `https://{vault}/secrets/{name}[/{version}]`.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Content type chosen by the writer.
-    pub content_type: Option<String>,
+    pub content_type: Option<Text>,
     /// Attributes.
     #[serde(default)]
     pub attributes: Attributes,
@@ -23,11 +23,11 @@ pub struct SecretBundle {
     #[serde(default)]
     pub tags: Option<Tags>,
     /// Key id when the secret backs a certificate.
-    pub kid: Option<String>,
+    pub kid: Option<Text>,
     /// True when the lifetime is managed by Key Vault (certificate-backed).
     pub managed: Option<bool>,
     /// Recovery id of a deleted secret.
-    pub recovery_id: Option<String>,
+    pub recovery_id: Option<Text>,
     /// Deletion time of a deleted secret (Unix seconds).
     pub deleted_date: Option<i64>,
     /// Scheduled purge time of a deleted secret (Unix seconds).

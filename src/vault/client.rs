@@ -49,6 +49,38 @@ impl ClientOptions {
     }
 }
 
+/// Most retries after the first attempt a client may be configured for.
+pub const MAX_RETRIES: u32 = 100;
+
+impl ClientOptions {
+    /// Sets the retries after the first attempt (0 disables retrying; at most [`MAX_RETRIES`]).
+    pub fn set_max_retries(&mut self, retries: u32) -> Result<()> {
+        check_retries(retries, self.pipeline.retry.initial_delay, self.pipeline.retry.max_delay)?;
+        self.pipeline.retry.max_retries = retries;
+        Ok(())
+    }
+
+    /// Sets the backoff: the first retry waits about `initial`, doubling, each wait capped at `max`.
+    pub fn set_retry_delay(&mut self, initial: Duration, max: Duration) -> Result<()> {
+        check_retries(self.pipeline.retry.max_retries, initial, max)?;
+        self.pipeline.retry.initial_delay = initial;
+        self.pipeline.retry.max_delay = max;
+        Ok(())
+    }
+}
+
+/// The retry settings' rules, checked by the setters and again by [`Client::new`] (options may be
+/// built field by field).
+fn check_retries(retries: u32, initial: Duration, max: Duration) -> Result<()> {
+    if retries > MAX_RETRIES {
+        return Err(Error::invalid_argument(format!("max_retries must be at most {MAX_RETRIES}")));
+    }
+    if max < initial {
+        return Err(Error::invalid_argument("the maximum retry delay is below the initial delay"));
+    }
+    Ok(())
+}
+
 /// Which timeout `ClientOptions::set_timeout_ms` sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timeout {
@@ -70,6 +102,8 @@ impl Client {
     /// A client for `vault_url` (e.g. `https://myvault.vault.azure.net`) authenticating with
     /// `credential`.
     pub fn new(vault_url: &str, credential: Arc<Credential>, options: &ClientOptions) -> Result<Client> {
+        let retry = &options.pipeline.retry;
+        check_retries(retry.max_retries, retry.initial_delay, retry.max_delay)?;
         let pipeline = Pipeline::new(vault_url, credential, options.pipeline.clone())?;
         Ok(Client { pipeline: Arc::new(pipeline) })
     }
@@ -87,5 +121,26 @@ impl Client {
     /// (then `ErrorKind::Timeout`). Cheap: no connection or token is copied.
     pub fn with_context(&self, context: Arc<CallContext>) -> Client {
         Client { pipeline: Arc::new(self.pipeline.with_context(context)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::static_token::StaticToken;
+
+    #[test]
+    fn retry_limits_hold_for_rust_callers_too() {
+        let mut options = ClientOptions::default();
+        assert!(options.set_max_retries(101).is_err());
+        assert!(options.set_retry_delay(Duration::from_millis(10), Duration::from_millis(5)).is_err());
+        options.set_max_retries(100).unwrap();
+        // Options built field by field are checked when the client is made.
+        options.pipeline.retry.max_retries = 1000;
+        let credential = Credential::new(StaticToken::new("tok", None).unwrap());
+        let e = Client::new("https://v.vault.azure.net", credential.clone(), &options).err().unwrap();
+        assert!(e.message.contains("at most 100"), "{}", e.message);
+        options.pipeline.retry.max_retries = 3;
+        assert!(Client::new("https://v.vault.azure.net", credential, &options).is_ok());
     }
 }

@@ -52,7 +52,8 @@ class kv_certificate(Structure):
     """
     A certificate as returned by a call: identifiers, attributes, the DER certificate and its
     X.509 fields (empty for list items, which carry no certificate). Immutable; read it from any
-    thread. Free with `kv_certificate_free`.
+    thread. Free with `kv_certificate_free`. Every view its accessors return stays valid until
+    it is freed.
     """
 
 
@@ -87,6 +88,7 @@ class kv_certificate_policy(Structure):
     """
     A certificate policy: build one with `kv_certificate_policy_new` and the setters, or read
     the one `kv_client_get_certificate_policy` returns. Not thread-safe: one thread at a time.
+    Views from its accessors stay valid until it is freed, also across later changes.
     """
 
 
@@ -164,7 +166,8 @@ class kv_issuer_options(Structure):
 class kv_key(Structure):
     """
     A key as returned by a call: identifiers, public key material, permitted operations and
-    properties. Immutable; read it from any thread. Free with `kv_key_free`.
+    properties. Immutable; read it from any thread. Free with `kv_key_free`. Every view its
+    accessors return stays valid until it is freed.
     """
 
 
@@ -189,7 +192,8 @@ class kv_key_rotation_policy(Structure):
     """
     A key rotation policy: read one with `kv_client_get_key_rotation_policy`, or build one with
     `kv_key_rotation_policy_new` for `kv_client_update_key_rotation_policy`. Not thread-safe
-    while being changed; views from its accessors stay valid until it is changed or freed.
+    while being changed; views from its accessors stay valid until it is freed, also across
+    later changes.
     """
 
 
@@ -197,7 +201,8 @@ class kv_secret(Structure):
     """
     A secret as returned by a call: its value (for get/set), identifiers and properties.
     Immutable; read it from any thread. The value is zeroized when freed with `kv_secret_free`
-    (a value a secret cache still holds is zeroized when the cache lets it go).
+    (a value a secret cache still holds is zeroized when the cache lets it go). Every view its
+    accessors return stays valid until it is freed.
     """
 
 
@@ -244,26 +249,6 @@ class kv_token_sink(Structure):
 # Structs passed by value.
 
 
-class kv_secret_cache_counters(Structure):
-    """
-    The counters of a secret cache since it was created, and its size (see
-    `kv_secret_cache_stats`). Every get counts once in exactly one of hits, misses, stale and
-    errors.
-    """
-
-    _fields_ = [
-        ("hits", c_uint64),  # uint64_t
-        ("misses", c_uint64),  # uint64_t
-        ("stale", c_uint64),  # uint64_t
-        ("errors", c_uint64),  # uint64_t
-        ("requests", c_uint64),  # uint64_t
-        ("refreshes", c_uint64),  # uint64_t
-        ("evictions", c_uint64),  # uint64_t
-        ("invalidations", c_uint64),  # uint64_t
-        ("entries", c_uint64),  # uint64_t
-    ]
-
-
 class kv_str(Structure):
     """
     A borrowed UTF-8 string: `data[len] == 0` always holds, and `data` is never NULL. It may
@@ -283,6 +268,26 @@ class kv_bytes(Structure):
     _fields_ = [
         ("data", c_void_p),  # const uint8_t *
         ("len", c_size_t),  # size_t
+    ]
+
+
+class kv_secret_cache_counters(Structure):
+    """
+    The counters of a secret cache since it was created, and its size (see
+    `kv_secret_cache_stats`). Every get counts once in exactly one of hits, misses, stale and
+    errors.
+    """
+
+    _fields_ = [
+        ("hits", c_uint64),  # uint64_t
+        ("misses", c_uint64),  # uint64_t
+        ("stale", c_uint64),  # uint64_t
+        ("errors", c_uint64),  # uint64_t
+        ("requests", c_uint64),  # uint64_t
+        ("refreshes", c_uint64),  # uint64_t
+        ("evictions", c_uint64),  # uint64_t
+        ("invalidations", c_uint64),  # uint64_t
+        ("entries", c_uint64),  # uint64_t
     ]
 
 
@@ -856,142 +861,6 @@ KV_VERSION_PATCH = 0
 
 # Every function of kv.h: name -> (restype, argtypes).
 FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
-    # kv_status kv_call_context_new(struct kv_call_context ** out, struct kv_error ** err_out)
-    "kv_call_context_new": (
-        c_uint32,
-        [
-            POINTER(POINTER(kv_call_context)),
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_call_context_set_deadline_ms(const struct kv_call_context * ctx, uint64_t ms, struct kv_error ** err_out)
-    "kv_call_context_set_deadline_ms": (
-        c_uint32,
-        [
-            POINTER(kv_call_context),
-            c_uint64,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # void kv_call_context_cancel(const struct kv_call_context * ctx)
-    "kv_call_context_cancel": (None, [POINTER(kv_call_context)]),
-    # bool kv_call_context_is_cancelled(const struct kv_call_context * ctx)
-    "kv_call_context_is_cancelled": (c_bool, [POINTER(kv_call_context)]),
-    # void kv_call_context_free(struct kv_call_context * ctx)
-    "kv_call_context_free": (None, [POINTER(kv_call_context)]),
-    # kv_status kv_client_with_context(const struct kv_client * c, const struct kv_call_context * ctx, struct kv_client ** out, struct kv_error ** err_out)
-    "kv_client_with_context": (
-        c_uint32,
-        [
-            POINTER(kv_client),
-            POINTER(kv_call_context),
-            POINTER(POINTER(kv_client)),
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # struct kv_secret_cache_options * kv_secret_cache_options_new()
-    "kv_secret_cache_options_new": (POINTER(kv_secret_cache_options), []),
-    # kv_status kv_secret_cache_options_set_ttl_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
-    "kv_secret_cache_options_set_ttl_ms": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache_options),
-            c_uint64,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_options_set_jitter(struct kv_secret_cache_options * o, double share, struct kv_error ** err_out)
-    "kv_secret_cache_options_set_jitter": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache_options),
-            c_double,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_options_set_refresh_ahead_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
-    "kv_secret_cache_options_set_refresh_ahead_ms": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache_options),
-            c_uint64,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_options_set_stale_for_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
-    "kv_secret_cache_options_set_stale_for_ms": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache_options),
-            c_uint64,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_options_set_max_entries(struct kv_secret_cache_options * o, uint64_t max_entries, struct kv_error ** err_out)
-    "kv_secret_cache_options_set_max_entries": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache_options),
-            c_uint64,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_options_set_error_retry_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
-    "kv_secret_cache_options_set_error_retry_ms": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache_options),
-            c_uint64,
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # void kv_secret_cache_options_free(struct kv_secret_cache_options * o)
-    "kv_secret_cache_options_free": (None, [POINTER(kv_secret_cache_options)]),
-    # kv_status kv_secret_cache_new(const struct kv_client * client, const struct kv_secret_cache_options * options, struct kv_secret_cache ** out, struct kv_error ** err_out)
-    "kv_secret_cache_new": (
-        c_uint32,
-        [
-            POINTER(kv_client),
-            POINTER(kv_secret_cache_options),
-            POINTER(POINTER(kv_secret_cache)),
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_get(const struct kv_secret_cache * cache, const char * name, const char * version, struct kv_secret ** out, struct kv_error ** err_out)
-    "kv_secret_cache_get": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache),
-            c_char_p,
-            c_char_p,
-            POINTER(POINTER(kv_secret)),
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # kv_status kv_secret_cache_get_ex(const struct kv_secret_cache * cache, const char * name, const char * version, struct kv_secret ** out, bool * stale_out, struct kv_error ** err_out)
-    "kv_secret_cache_get_ex": (
-        c_uint32,
-        [
-            POINTER(kv_secret_cache),
-            c_char_p,
-            c_char_p,
-            POINTER(POINTER(kv_secret)),
-            POINTER(c_bool),
-            POINTER(POINTER(kv_error)),
-        ],
-    ),
-    # uint64_t kv_secret_cache_invalidate(const struct kv_secret_cache * cache, const char * name)
-    "kv_secret_cache_invalidate": (c_uint64, [POINTER(kv_secret_cache), c_char_p]),
-    # bool kv_secret_cache_stats(const struct kv_secret_cache * cache, struct kv_secret_cache_counters * out)
-    "kv_secret_cache_stats": (
-        c_bool,
-        [
-            POINTER(kv_secret_cache),
-            POINTER(kv_secret_cache_counters),
-        ],
-    ),
-    # void kv_secret_cache_free(struct kv_secret_cache * cache)
-    "kv_secret_cache_free": (None, [POINTER(kv_secret_cache)]),
     # struct kv_client_options * kv_client_options_new()
     "kv_client_options_new": (POINTER(kv_client_options), []),
     # kv_status kv_client_options_set_api_version(struct kv_client_options * o, const char * v, struct kv_error ** err_out)
@@ -3089,6 +2958,142 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "kv_blob_bytes": (kv_bytes, [POINTER(kv_blob)]),
     # void kv_blob_free(struct kv_blob * b)
     "kv_blob_free": (None, [POINTER(kv_blob)]),
+    # kv_status kv_call_context_new(struct kv_call_context ** out, struct kv_error ** err_out)
+    "kv_call_context_new": (
+        c_uint32,
+        [
+            POINTER(POINTER(kv_call_context)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_call_context_set_deadline_ms(const struct kv_call_context * ctx, uint64_t ms, struct kv_error ** err_out)
+    "kv_call_context_set_deadline_ms": (
+        c_uint32,
+        [
+            POINTER(kv_call_context),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_call_context_cancel(const struct kv_call_context * ctx)
+    "kv_call_context_cancel": (None, [POINTER(kv_call_context)]),
+    # bool kv_call_context_is_cancelled(const struct kv_call_context * ctx)
+    "kv_call_context_is_cancelled": (c_bool, [POINTER(kv_call_context)]),
+    # void kv_call_context_free(struct kv_call_context * ctx)
+    "kv_call_context_free": (None, [POINTER(kv_call_context)]),
+    # kv_status kv_client_with_context(const struct kv_client * c, const struct kv_call_context * ctx, struct kv_client ** out, struct kv_error ** err_out)
+    "kv_client_with_context": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(kv_call_context),
+            POINTER(POINTER(kv_client)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # struct kv_secret_cache_options * kv_secret_cache_options_new()
+    "kv_secret_cache_options_new": (POINTER(kv_secret_cache_options), []),
+    # kv_status kv_secret_cache_options_set_ttl_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_ttl_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_jitter(struct kv_secret_cache_options * o, double share, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_jitter": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_double,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_refresh_ahead_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_refresh_ahead_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_stale_for_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_stale_for_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_max_entries(struct kv_secret_cache_options * o, uint64_t max_entries, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_max_entries": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_options_set_error_retry_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
+    "kv_secret_cache_options_set_error_retry_ms": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache_options),
+            c_uint64,
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # void kv_secret_cache_options_free(struct kv_secret_cache_options * o)
+    "kv_secret_cache_options_free": (None, [POINTER(kv_secret_cache_options)]),
+    # kv_status kv_secret_cache_new(const struct kv_client * client, const struct kv_secret_cache_options * options, struct kv_secret_cache ** out, struct kv_error ** err_out)
+    "kv_secret_cache_new": (
+        c_uint32,
+        [
+            POINTER(kv_client),
+            POINTER(kv_secret_cache_options),
+            POINTER(POINTER(kv_secret_cache)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_get(const struct kv_secret_cache * cache, const char * name, const char * version, struct kv_secret ** out, struct kv_error ** err_out)
+    "kv_secret_cache_get": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_secret)),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # kv_status kv_secret_cache_get_ex(const struct kv_secret_cache * cache, const char * name, const char * version, struct kv_secret ** out, bool * stale_out, struct kv_error ** err_out)
+    "kv_secret_cache_get_ex": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_secret)),
+            POINTER(c_bool),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
+    # uint64_t kv_secret_cache_invalidate(const struct kv_secret_cache * cache, const char * name)
+    "kv_secret_cache_invalidate": (c_uint64, [POINTER(kv_secret_cache), c_char_p]),
+    # bool kv_secret_cache_stats(const struct kv_secret_cache * cache, struct kv_secret_cache_counters * out)
+    "kv_secret_cache_stats": (
+        c_bool,
+        [
+            POINTER(kv_secret_cache),
+            POINTER(kv_secret_cache_counters),
+        ],
+    ),
+    # void kv_secret_cache_free(struct kv_secret_cache * cache)
+    "kv_secret_cache_free": (None, [POINTER(kv_secret_cache)]),
 }
 
 
