@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod resend;
 pub mod resolve;
 pub mod retry;
+pub mod socket;
 pub mod transport;
 pub mod vault_url;
 

@@ -41,18 +41,30 @@ impl Resolver for DeferredResolver {
     }
 }
 
-/// ureq's default connector chain, preceded by the lookup of deferred host names.
+/// A connector chain (ureq's default one, or kv's: see `transport::build_agent`), preceded by
+/// the lookup of deferred host names.
 #[derive(Debug, Default)]
-pub struct ResolveOnConnect {
-    inner: DefaultConnector,
+pub struct ResolveOnConnect<C = DefaultConnector> {
+    inner: C,
 }
 
-impl Connector<()> for ResolveOnConnect {
+impl<C: Connector<()>> ResolveOnConnect<C> {
+    /// Resolves deferred names, then runs `inner`.
+    pub fn new(inner: C) -> ResolveOnConnect<C> {
+        ResolveOnConnect { inner }
+    }
+
+    fn run(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        Ok(self.inner.connect(details, chained)?.map(|t| Box::new(t) as Box<dyn Transport>))
+    }
+}
+
+impl<C: Connector<()>> Connector<()> for ResolveOnConnect<C> {
     type Out = Box<dyn Transport>;
 
     fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
         if !is_deferred(&details.addrs) {
-            return self.inner.connect(details, chained);
+            return self.run(details, chained);
         }
         let addrs = lookup(details.uri, details.config, details.timeout)?;
         let resolved = ConnectionDetails {
@@ -67,7 +79,7 @@ impl Connector<()> for ResolveOnConnect {
             run_connector: details.run_connector.clone(),
             register_shutdown: details.register_shutdown.clone(),
         };
-        self.inner.connect(&resolved, chained)
+        self.run(&resolved, chained)
     }
 }
 
