@@ -408,6 +408,9 @@ impl Pipeline {
                 (false, false) => format!("{}?api-version={}", request.target, self.options.api_version),
             });
         }
+        if let Some(url) = plain_url(self.vault.origin_str(), request, &self.options.api_version) {
+            return Ok(url);
+        }
         let mut url = url::Url::parse(&self.vault.join(&request.target))
             .map_err(|e| Error::invalid_argument(format!("bad request path: {e}")))?;
         {
@@ -588,13 +591,44 @@ fn outcome_unknown(err: Error, failure: &str) -> Error {
     }
 }
 
+/// The URL of a request whose path needs no normalising (only unreserved characters, `/` and
+/// percent escapes, no dot segments), written in one pass: what `url::Url` would make of it,
+/// without parsing it back. None for any other path (the caller then lets `url` do it).
+fn plain_url(origin: &str, request: &Request, api_version: &str) -> Option<String> {
+    let plain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'~' | b'/' | b'%');
+    if !request.target.bytes().all(plain) {
+        return None;
+    }
+    let mut url = String::with_capacity(origin.len() + request.target.len() + 32 + 24 * request.query.len());
+    url.push_str(origin);
+    url.push_str(&request.target);
+    let mut separator = '?';
+    let pairs = request.query.iter().map(|(k, v)| (*k, v.as_str())).chain([("api-version", api_version)]);
+    for (key, value) in pairs {
+        url.push(separator);
+        url.extend(url::form_urlencoded::byte_serialize(key.as_bytes()));
+        url.push('=');
+        url.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+        separator = '&';
+    }
+    Some(url)
+}
+
 /// A random UUID (version 4) for `x-ms-client-request-id`.
 fn new_request_id() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes: [u8; 16] = fastrand::u128(..).to_be_bytes();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    let mut id = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    id
 }
 
 #[cfg(test)]
@@ -624,6 +658,29 @@ mod tests {
     }
 
     #[test]
+    fn plain_paths_are_written_as_url_would_write_them() {
+        let p = pipeline("2025-07-01");
+        let parsed = |r: &Request| {
+            let mut url = url::Url::parse(&p.vault.join(&r.target)).unwrap();
+            url.query_pairs_mut().extend_pairs(r.query.iter().map(|(k, v)| (*k, v.as_str())));
+            url.query_pairs_mut().append_pair("api-version", "2025-07-01");
+            url.to_string()
+        };
+        for target in ["/secrets/a-b/0123abcd", "/keys/k/%2F%41/sign", "/certificates/contacts", "/secrets"] {
+            let mut r = Request::new(Method::Get, target);
+            assert_eq!(plain_url(p.vault.origin_str(), &r, "2025-07-01").unwrap(), parsed(&r));
+            r.query.push(("maxresults", "25".into()));
+            r.query.push(("$skiptoken", "a b&c=d/é+%".into()));
+            assert_eq!(plain_url(p.vault.origin_str(), &r, "2025-07-01").unwrap(), parsed(&r));
+            assert_eq!(p.url_for(&r).unwrap(), parsed(&r));
+        }
+        // Paths url would normalise go through url.
+        for target in ["/secrets/./a", "/secrets/a/../b", "/secrets/a b", "/secrets/a?x"] {
+            assert!(plain_url(p.vault.origin_str(), &Request::new(Method::Get, target), "1").is_none(), "{target}");
+        }
+    }
+
+    #[test]
     fn foreign_next_links_are_refused() {
         let p = pipeline("2025-07-01");
         let next = Request::new(Method::Get, "https://evil.example/secrets?$skiptoken=abc");
@@ -645,6 +702,12 @@ mod tests {
         let id = new_request_id();
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+        assert!(id.chars().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) {
+            c == '-'
+        } else {
+            c.is_ascii_hexdigit() && !c.is_ascii_uppercase()
+        }));
         assert_ne!(id, new_request_id());
     }
 }

@@ -33,10 +33,15 @@ pub struct DeferredResolver;
 
 impl Resolver for DeferredResolver {
     fn resolve(&self, uri: &Uri, _: &Config, _: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let host_and_port = host_and_port(uri)?;
         let mut addrs = self.empty();
-        // "127.0.0.1:443" and "[::1]:443" parse as socket addresses: no lookup for IP literals.
-        addrs.push(host_and_port.parse::<SocketAddr>().unwrap_or(DEFERRED));
+        // "127.0.0.1" and "[::1]" parse as addresses: no lookup for IP literals. Read from the
+        // URI as it is (no text built per request).
+        let (Some(host), Some(port)) = (uri.host(), uri.port_u16().or_else(|| default_port(uri))) else {
+            host_and_port(uri)?;
+            return Err(ureq::Error::BadUri(format!("{uri} names no host")));
+        };
+        let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>();
+        addrs.push(ip.map(|ip| SocketAddr::new(ip, port)).unwrap_or(DEFERRED));
         Ok(addrs)
     }
 }
@@ -80,6 +85,14 @@ impl<C: Connector<()>> Connector<()> for ResolveOnConnect<C> {
             register_shutdown: details.register_shutdown.clone(),
         };
         self.run(&resolved, chained)
+    }
+}
+
+fn default_port(uri: &Uri) -> Option<u16> {
+    match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
     }
 }
 

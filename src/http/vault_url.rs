@@ -9,6 +9,8 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VaultUrl {
     url: Url,
+    /// `scheme://host[:port]`, serialized once (requests are built and checked against it).
+    origin: String,
 }
 
 /// True when the URL's host is `localhost`, an address in `127.0.0.0/8` or `::1`.
@@ -64,7 +66,8 @@ impl VaultUrl {
                 format!("invalid vault URL: unexpected path '{}' (give only scheme, host and port)", url.path()),
             ));
         }
-        Ok(VaultUrl { url })
+        let origin = url.origin().ascii_serialization();
+        Ok(VaultUrl { url, origin })
     }
 
     /// The host name, lower-case, without port.
@@ -74,16 +77,30 @@ impl VaultUrl {
 
     /// `scheme://host[:port]` without a trailing slash.
     pub fn origin(&self) -> String {
-        self.url.origin().ascii_serialization()
+        self.origin.clone()
+    }
+
+    /// [`VaultUrl::origin`] without a copy.
+    pub fn origin_str(&self) -> &str {
+        &self.origin
     }
 
     /// The absolute URL for an already percent-encoded `path` (starting with `/`).
     pub fn join(&self, path: &str) -> String {
-        format!("{}{}", self.origin(), path)
+        let mut url = String::with_capacity(self.origin.len() + path.len());
+        url.push_str(&self.origin);
+        url.push_str(path);
+        url
     }
 
     /// True when `link` has this vault's scheme, host and port (default ports normalised).
     pub fn is_same_origin(&self, link: &str) -> bool {
+        // The URLs kv builds start with the origin exactly as serialized: no parse needed.
+        if let Some(rest) = link.strip_prefix(self.origin.as_str()) {
+            if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+                return true;
+            }
+        }
         Url::parse(link).map(|other| other.origin() == self.url.origin()).unwrap_or(false)
     }
 }
@@ -102,6 +119,10 @@ mod tests {
         assert!(!v.is_same_origin("https://evil.example/secrets"));
         assert!(!v.is_same_origin("http://myvault.vault.azure.net/secrets"));
         assert!(!v.is_same_origin("https://myvault.vault.azure.net:8443/secrets"));
+        assert!(v.is_same_origin("https://myvault.vault.azure.net/secrets/a?api-version=1"));
+        assert!(v.is_same_origin("https://myvault.vault.azure.net"));
+        assert!(!v.is_same_origin("https://myvault.vault.azure.net.evil.example/secrets"));
+        assert!(!v.is_same_origin("https://myvault.vault.azure.net@evil.example/secrets"));
     }
 
     #[test]
