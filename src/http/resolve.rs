@@ -21,6 +21,10 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
 
+/// Host names looked up so far, process-wide (tests and profiling read it).
+#[doc(hidden)]
+pub static LOOKUPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Most addresses ureq keeps per host.
 const MAX_ADDRS: usize = 16;
 
@@ -111,6 +115,7 @@ fn host_and_port(uri: &Uri) -> Result<String, ureq::Error> {
 /// Resolves `uri`'s host on this thread, keeping the address family the config wants.
 fn lookup(uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
     let host_and_port = host_and_port(uri)?;
+    LOOKUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let started = Instant::now();
     let found = host_and_port.to_socket_addrs()?;
     if !timeout.after.is_not_happening() && started.elapsed() > *timeout.after {

@@ -10,15 +10,18 @@
 //! - probes with one `recv(MSG_PEEK | MSG_DONTWAIT)`, and only when the connection is taken
 //!   from the pool (a connection that has just delivered a whole reply goes back unprobed: the
 //!   probe at the next checkout sees whatever arrived in between, garbage or a close);
-//! - sets `SO_RCVTIMEO`/`SO_SNDTIMEO` only when the time wanted is shorter than the one set, or
-//!   shorter by more than [`timeout_slack`] (1 %, at most 20 ms): a read may then wait up to that
-//!   slack past its deadline, never less than the time it was given.
+//! - sets `SO_RCVTIMEO`/`SO_SNDTIMEO` only when the time wanted is longer than the one in force,
+//!   or shorter by more than [`timeout_slack`] (1 %, at most 250 ms), and then to the time wanted
+//!   plus half that slack ([`with_headroom`]): a read may wait up to the slack past its deadline,
+//!   never less than the time it was given, and the next requests' waits (longer or shorter by
+//!   microseconds) keep the setting.
 //!
 //! A warm request on a pooled connection thus makes three system calls: the probe, one `send`
 //! and one `recv` (a reply longer than one read takes more reads).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use ureq::unversioned::transport::time::Duration as UreqDuration;
@@ -26,6 +29,18 @@ use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle, Transport,
 };
 use ureq::Timeout;
+
+/// Process-wide counts of what kv's TCP layer did (tests and profiling read them).
+#[doc(hidden)]
+pub mod counters {
+    use super::AtomicU64;
+    /// TCP connections opened.
+    pub static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+    /// Liveness probes of pooled connections (system calls made for them).
+    pub static PROBES: AtomicU64 = AtomicU64::new(0);
+    /// Socket timeouts set (`SO_RCVTIMEO`/`SO_SNDTIMEO`, one system call each).
+    pub static TIMEOUTS_SET: AtomicU64 = AtomicU64::new(0);
+}
 
 /// Opens plain TCP connections for the chain (after a CONNECT proxy, before TLS); a transport
 /// already made by an earlier connector (the proxy tunnel) passes through.
@@ -40,6 +55,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
             return Ok(chained.map(Either::A));
         }
         let stream = connect_any(&details.addrs, details.timeout)?;
+        counters::CONNECTIONS.fetch_add(1, Ordering::Relaxed);
         if details.config.no_delay() {
             stream.set_nodelay(true)?;
         }
@@ -122,7 +138,13 @@ impl std::fmt::Debug for TcpTransport {
 
 /// How much longer than wanted a socket timeout already in force may be and still be kept.
 pub fn timeout_slack(wanted: Duration) -> Duration {
-    (wanted / 100).min(Duration::from_millis(20))
+    (wanted / 100).min(Duration::from_millis(250))
+}
+
+/// The socket timeout set for a wait of `wanted`: half the slack more, so that the next
+/// requests' waits, a few microseconds longer or shorter, keep it.
+pub fn with_headroom(wanted: Duration) -> Duration {
+    wanted + timeout_slack(wanted) / 2
 }
 
 /// Whether a socket timeout must be set again to give a wait of `wanted` (None: no limit).
@@ -148,16 +170,20 @@ fn as_ureq_error(e: io::Error, timeout: NextTimeout) -> ureq::Error {
 impl TcpTransport {
     fn set_read_timeout(&mut self, wanted: Option<Duration>) -> io::Result<()> {
         if must_reset(self.read_timeout, wanted) {
-            self.stream.set_read_timeout(wanted)?;
-            self.read_timeout = wanted;
+            counters::TIMEOUTS_SET.fetch_add(1, Ordering::Relaxed);
+            let set = wanted.map(with_headroom);
+            self.stream.set_read_timeout(set)?;
+            self.read_timeout = set;
         }
         Ok(())
     }
 
     fn set_write_timeout(&mut self, wanted: Option<Duration>) -> io::Result<()> {
         if must_reset(self.write_timeout, wanted) {
-            self.stream.set_write_timeout(wanted)?;
-            self.write_timeout = wanted;
+            counters::TIMEOUTS_SET.fetch_add(1, Ordering::Relaxed);
+            let set = wanted.map(with_headroom);
+            self.stream.set_write_timeout(set)?;
+            self.write_timeout = set;
         }
         Ok(())
     }
@@ -198,6 +224,7 @@ impl Transport for TcpTransport {
                     if left.is_zero() {
                         return Err(ureq::Error::Timeout(timeout.reason));
                     }
+                    counters::TIMEOUTS_SET.fetch_add(1, Ordering::Relaxed);
                     self.stream.set_read_timeout(Some(left))?;
                     self.read_timeout = Some(left);
                 }
@@ -213,6 +240,7 @@ impl Transport for TcpTransport {
         if std::mem::take(&mut self.probe_skippable) {
             return true;
         }
+        counters::PROBES.fetch_add(1, Ordering::Relaxed);
         probe(&self.stream)
     }
 }
@@ -266,6 +294,11 @@ mod tests {
         assert!(!must_reset(Some(s(30)), Some(s(30) - Duration::from_micros(7))));
         // Longer than in force: always set (a read must never give up early).
         assert!(must_reset(Some(s(30)), Some(s(30) + Duration::from_micros(1))));
+        // What is set leaves room both ways.
+        let set = with_headroom(s(30));
+        assert!(!must_reset(Some(set), Some(s(30) + ms(100))));
+        assert!(!must_reset(Some(set), Some(s(30) - ms(100))));
+        assert!(with_headroom(ms(100)) - ms(100) == Duration::from_micros(500));
         // Much shorter (a call deadline close by): set.
         assert!(must_reset(Some(s(30)), Some(s(29))));
         assert!(!must_reset(Some(ms(100)), Some(Duration::from_micros(99_500))));
