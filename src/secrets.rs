@@ -211,8 +211,8 @@ impl Client {
 
     fn secret_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<Secret> {
         // `what` is formatted only when there is an error to describe.
-        let response = self.pipeline.send(request).map_err(|e| e.context(&what.to_string()))?;
-        let bundle: SecretBundle = response.json().map_err(|e| e.context(&what.to_string()))?;
+        let response = self.pipeline.send(request).map_err(|e| e.context(what))?;
+        let bundle: SecretBundle = response.json().map_err(|e| e.context(what))?;
         Ok(Secret::from_bundle(bundle))
     }
 }
