@@ -546,11 +546,11 @@ impl Pipeline {
             builder =
                 builder.header("x-http-method", hop.method.as_str()).header("x-http-request", hop.method.as_str());
         }
-        let auth_value = authorization.map(Authorization::header_value);
-        if let Some(value) = &auth_value {
-            let mut header = http::HeaderValue::from_str(value)
+        if let Some(authorization) = authorization {
+            let header = authorization
+                .header
+                .clone()
                 .map_err(|_| Error::invalid_argument("the token is not a valid header value"))?;
-            header.set_sensitive(true);
             builder = builder.header("authorization", header);
         }
         // Whether the verb (not the wire method) carries a body; the first, unauthenticated
