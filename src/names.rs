@@ -52,7 +52,8 @@ pub fn path_segment(text: &str) -> String {
 /// The last path segments of an object identifier `https://{vault}/{collection}/{name}[/{version}]`:
 /// returns (name, version), version empty when absent.
 pub fn split_id(id: &str) -> (String, String) {
-    let path = id.split(['?', '#']).next().unwrap_or("");
+    // Bytes, not chars: '?' and '#' are ASCII, and a char searcher decodes every character.
+    let path = &id[..id.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(id.len())];
     let after_scheme = path.split_once("://").map(|(_, rest)| rest).unwrap_or(path);
     let mut segments = after_scheme.split('/').skip(1).filter(|s| !s.is_empty());
     let _collection = segments.next();
@@ -90,5 +91,7 @@ mod tests {
         assert_eq!(split_id("https://v.vault.azure.net:443/secrets/db"), ("db".into(), "".into()));
         assert_eq!(split_id("https://v.vault.azure.net/deletedsecrets/db"), ("db".into(), "".into()));
         assert_eq!(split_id("garbage"), ("".into(), "".into()));
+        assert_eq!(split_id("https://v.vault.azure.net/secrets/db/v1?api-version=1#x"), ("db".into(), "v1".into()));
+        assert_eq!(split_id("https://v.vault.azure.net/secrets/db#x/y"), ("db".into(), "".into()));
     }
 }
