@@ -1,0 +1,29 @@
+//! Profiling driver: N warm `get_secret` calls on one client, nothing else, so that
+//! `scripts/profile_get.sh` can take the difference of two runs (N1, N2) under callgrind and
+//! strace and print instructions and system calls per warm call. Prints nothing on success.
+//!
+//! Usage: `profile_get <vault-url> <ca-file> <n>` (one warm-up call precedes the N counted ones).
+
+use kv::auth::static_token::StaticToken;
+use kv::auth::Credential;
+use kv::client::{Client, ClientOptions};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, url, ca, n] = args.as_slice() else {
+        return Err("usage: profile_get <vault-url> <ca-file> <n>".into());
+    };
+    let n: usize = n.parse()?;
+    let mut options = ClientOptions::default();
+    options.set_ca_file(ca)?;
+    // The canned endpoint's challenge names the public cloud's resource, not this host.
+    options.pipeline.verify_challenge_resource = false;
+    let client = Client::new(url, Credential::new(StaticToken::new("profile-token", None)?), &options)?;
+    // Warm-up: challenge, token, TLS handshake, pooled connection.
+    client.get_secret("bench", "")?;
+    for _ in 0..n {
+        let secret = client.get_secret("bench", "")?;
+        std::hint::black_box(&secret);
+    }
+    Ok(())
+}
