@@ -50,7 +50,7 @@ impl Resolver for DeferredResolver {
     }
 }
 
-/// kv's connector chain ([`crate::http::cancel::connector`]), preceded by the lookup of
+/// kv's connector chain ([`crate::http::socket::connector`]), preceded by the lookup of
 /// deferred host names.
 #[derive(Debug)]
 pub struct ResolveOnConnect<C> {

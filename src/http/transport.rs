@@ -49,8 +49,8 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .tls_config(tls)
         .build();
     // Host names are resolved on the calling thread when a connection is opened, never on a
-    // thread of ureq's (see `resolve`). The chain: see `cancel::connector`.
-    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::new(crate::http::cancel::connector()), DeferredResolver))
+    // thread of ureq's (see `resolve`). The chain: see `socket::connector`.
+    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::new(crate::http::socket::connector()), DeferredResolver))
 }
 
 fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
