@@ -3,10 +3,14 @@
 //! strace and print instructions and system calls per warm call. Prints nothing on success.
 //!
 //! Usage: `profile_get <vault-url> <ca-file> <n>` (one warm-up call precedes the N counted ones).
+//! `KV_PROFILE_CONTEXT=bound` runs the calls on the client bound to one call context (made
+//! before the warm-up); `KV_PROFILE_CONTEXT=per-call` makes a new call context and bound client
+//! for every call, as the Go binding does for a cancellable `context.Context`.
 
 use kv::auth::static_token::StaticToken;
 use kv::auth::Credential;
 use kv::client::{Client, ClientOptions};
+use kv::CallContext;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -19,10 +23,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The canned endpoint's challenge names the public cloud's resource, not this host.
     options.pipeline.verify_challenge_resource = false;
     let client = Client::new(url, Credential::new(StaticToken::new("profile-token", None)?), &options)?;
+    let mode = std::env::var("KV_PROFILE_CONTEXT").unwrap_or_default();
+    let client = match mode.as_str() {
+        "" | "per-call" => client,
+        "bound" => client.with_context(CallContext::new()?),
+        other => return Err(format!("KV_PROFILE_CONTEXT={other}: expected bound or per-call").into()),
+    };
     // Warm-up: challenge, token, TLS handshake, pooled connection.
     client.get_secret("bench", "")?;
     for _ in 0..n {
-        let secret = client.get_secret("bench", "")?;
+        let secret = if mode == "per-call" {
+            client.with_context(CallContext::new()?).get_secret("bench", "")?
+        } else {
+            client.get_secret("bench", "")?
+        };
         std::hint::black_box(&secret);
     }
     Ok(())

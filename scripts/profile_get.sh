@@ -4,6 +4,8 @@
 # bundle with one), runs examples/profile_get.rs for N1 and N2 calls under callgrind and under
 # `strace -f -c`, and prints (total(N2) - total(N1)) / (N2 - N1) for each.
 # Needs nginx, openssl, valgrind, strace. KV_PROFILE_N1/KV_PROFILE_N2 set the counts (100/600).
+# KV_PROFILE_CONTEXT=bound (one call context for every call) or per-call (a new one per call, as
+# the Go binding does) measures calls under a call context (cancellable); unset: no context.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n1=${KV_PROFILE_N1:-100}
@@ -70,7 +72,7 @@ i1=$(instr "$n1"); i2=$(instr "$n2")
 s1=$(syscalls "$n1"); s2=$(syscalls "$n2")
 t1=$(threads "$n1"); t2=$(threads "$n2")
 per() { python3 -c "print(f'{($2 - $1) / ($n2 - $n1):.1f}')"; }
-echo "warm get_secret on a pooled connection ($n1 vs $n2 calls, canned nginx TLS endpoint on loopback):"
+echo "warm get_secret on a pooled connection ($n1 vs $n2 calls, canned nginx TLS endpoint on loopback, call context: ${KV_PROFILE_CONTEXT:-none}):"
 echo "  instructions per call: $(per "$i1" "$i2")"
 echo "  system calls per call: $(per "$s1" "$s2")"
 echo "  threads created per call: $(per "$t1" "$t2")"
