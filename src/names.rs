@@ -91,5 +91,7 @@ mod tests {
         assert_eq!(split_id("https://v.vault.azure.net/deletedsecrets/db"), ("db".into(), "".into()));
         assert_eq!(split_id("garbage"), ("".into(), "".into()));
         assert_eq!(split_id("https://v.vault.azure.net/keys/k/v1?api-version=7.4#x"), ("k".into(), "v1".into()));
+        assert_eq!(split_id("https://v.vault.azure.net/secrets/db/v1?api-version=1#x"), ("db".into(), "v1".into()));
+        assert_eq!(split_id("https://v.vault.azure.net/secrets/db#x/y"), ("db".into(), "".into()));
     }
 }

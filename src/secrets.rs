@@ -293,9 +293,9 @@ impl Client {
     }
 
     fn secret_call(&self, request: &Request, what: std::fmt::Arguments<'_>) -> Result<Secret> {
-        let what = what.to_string();
-        let response = self.pipeline.send(request).map_err(|e| e.context(&what))?;
-        let bundle: SecretBundle = response.json().map_err(|e| e.context(&what))?;
+        // `what` is formatted only when there is an error to describe.
+        let response = self.pipeline.send(request).map_err(|e| e.context(what))?;
+        let bundle: SecretBundle = response.json().map_err(|e| e.context(what))?;
         Ok(Secret::from(bundle))
     }
 }

@@ -181,18 +181,30 @@ pub struct LocalKey {
     not_before: Option<i64>,
     expires: Option<i64>,
     public: PublicKey,
+    /// The uncompressed SEC1 point of a P-256 or P-384 key, encoded once: `verify_data` hands
+    /// it with the data to ring (which hashes the data itself), ~10x faster than the pure-Rust
+    /// curve arithmetic `verify` needs for a digest.
+    sec1: Option<Vec<u8>>,
 }
 
 impl LocalKey {
     /// Builds a local key from a JWK (only its public members are read) and, when known, the
     /// key's attributes (for `nbf` and `exp`).
     pub fn new(jwk: &JsonWebKey, attributes: Option<&KeyAttributes>) -> Result<LocalKey> {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        let public = PublicKey::from_jwk(jwk)?;
+        let sec1 = match &public {
+            PublicKey::P256(k) => Some(k.to_encoded_point(false).as_bytes().to_vec()),
+            PublicKey::P384(k) => Some(k.to_encoded_point(false).as_bytes().to_vec()),
+            _ => None,
+        };
         Ok(LocalKey {
             kid: jwk.kid.clone().unwrap_or_default(),
             key_ops: jwk.key_ops.clone(),
             not_before: attributes.and_then(|a| a.common.nbf),
             expires: attributes.and_then(|a| a.common.exp),
-            public: PublicKey::from_jwk(jwk)?,
+            public,
+            sec1,
         })
     }
 
@@ -275,6 +287,21 @@ impl LocalKey {
 
     /// Hashes `data` with the algorithm's hash (SHA-256/384/512), then verifies.
     pub fn verify_data(&self, alg: SignatureAlgorithm, data: &[u8], signature: &[u8]) -> Result<bool> {
+        let ring_alg: Option<&'static ring::signature::EcdsaVerificationAlgorithm> =
+            match (alg, &self.public, &self.sec1) {
+                (SignatureAlgorithm::Es256, PublicKey::P256(_), Some(_)) => {
+                    Some(&ring::signature::ECDSA_P256_SHA256_FIXED)
+                }
+                (SignatureAlgorithm::Es384, PublicKey::P384(_), Some(_)) => {
+                    Some(&ring::signature::ECDSA_P384_SHA384_FIXED)
+                }
+                _ => None,
+            };
+        if let (Some(ring_alg), Some(point)) = (ring_alg, &self.sec1) {
+            self.permit("verify", now_unix())?;
+            let key = ring::signature::UnparsedPublicKey::new(ring_alg, point.as_slice());
+            return Ok(key.verify(data, signature).is_ok());
+        }
         self.verify(alg, &alg.hash().digest(data), signature)
     }
 
@@ -503,6 +530,51 @@ pub(crate) mod tests {
         let flipped = k256::ecdsa::Signature::from_scalars(r, -*s).unwrap();
         for candidate in [sig, flipped] {
             assert!(key.verify(SignatureAlgorithm::Es256k, &digest, &candidate.to_vec()).unwrap());
+        }
+    }
+
+    #[test]
+    fn verify_data_on_p256_and_p384_agrees_with_verify_of_the_digest() {
+        for (alg, crv) in [(SignatureAlgorithm::Es256, "P-256"), (SignatureAlgorithm::Es384, "P-384")] {
+            let key = local(&jwk_for(crv));
+            assert!(key.sec1.is_some(), "{crv}: the point is encoded once, at construction");
+            let digest = alg.hash().digest(b"the data");
+            let sig = sign(alg, &digest);
+            let half = sig.len() / 2;
+            // The same signature with s flipped to n - s (high S): both sides accept it or not alike.
+            let flipped = match crv {
+                "P-256" => {
+                    let s = p256::ecdsa::Signature::from_slice(&sig).unwrap();
+                    let (r, s) = s.split_scalars();
+                    p256::ecdsa::Signature::from_scalars(r, -*s).unwrap().to_vec()
+                }
+                _ => {
+                    let s = p384::ecdsa::Signature::from_slice(&sig).unwrap();
+                    let (r, s) = s.split_scalars();
+                    p384::ecdsa::Signature::from_scalars(r, -*s).unwrap().to_vec()
+                }
+            };
+            let mut tampered = sig.clone();
+            tampered[half] ^= 1;
+            for candidate in [sig.clone(), flipped, tampered, sig[1..].to_vec(), Vec::new(), vec![0; sig.len()]] {
+                assert_eq!(
+                    key.verify_data(alg, b"the data", &candidate).unwrap(),
+                    key.verify(alg, &digest, &candidate).unwrap(),
+                    "{crv}: {candidate:02x?}"
+                );
+            }
+            assert!(key.verify_data(alg, b"the data", &sig).unwrap());
+            assert!(!key.verify_data(alg, b"other data", &sig).unwrap());
+            // The key's limits still apply on the fast path.
+            let mut limited = jwk_for(crv);
+            limited.key_ops = Some(vec!["sign".into()]);
+            let e = local(&limited).verify_data(alg, b"the data", &sig).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::OperationNotPermitted);
+            let expired = LocalKey::new(&jwk_for(crv), Some(&attrs(None, Some(1)))).unwrap();
+            assert_eq!(
+                expired.verify_data(alg, b"the data", &sig).unwrap_err().kind,
+                crate::error::ErrorKind::KeyExpired
+            );
         }
     }
 

@@ -5,10 +5,10 @@
 //! the pipeline installs the context as the *current* context of the calling thread for the
 //! duration of the call ([`scoped`]), and every blocking step looks at it:
 //!
-//! - sockets: kv's own TCP transport ([`CancellableTcp`], under rustls) waits with `poll()` on
-//!   the socket together with the context's wake-up descriptor, for connecting, writing and
-//!   reading. A cancellation wakes it at once; the transport is marked broken, so the
-//!   connection is dropped and never returned to the pool. A cancellation that interrupts a
+//! - sockets: kv's TCP transport ([`crate::http::socket`], under rustls) waits with `poll()` on
+//!   the socket together with the context's wake-up descriptor ([`wake_fd`]), for connecting,
+//!   writing and reading. A cancellation wakes it at once; the transport is marked broken, so
+//!   the connection is dropped and never returned to the pool. A cancellation that interrupts a
 //!   write closes the connection before the request is complete, so the vault never receives a
 //!   whole request from it;
 //! - back-off sleeps before a retry ([`sleep`]) wait on the context's condition variable;
@@ -16,8 +16,8 @@
 //! - the call deadline is the earlier of the client's call timeout and the context's deadline.
 //!
 //! Host-name lookup (getaddrinfo) cannot be interrupted; the cancellation is seen right after it.
-//! Without a current context nothing changes except that socket waits use `poll()` rather than
-//! socket timeouts.
+//! Without a current context nothing changes: socket waits use socket timeouts, with the fewest
+//! system calls (see [`crate::http::socket`]).
 
 use crate::error::Error;
 use crate::error::ErrorKind;
@@ -217,287 +217,11 @@ pub fn wait_slice(deadline: Instant) -> Instant {
     }
 }
 
+/// The current context's wake-up descriptor (readable once the context is cancelled), or
+/// `None` when this thread runs no call under a context. Valid while the call's scope lasts.
 #[cfg(unix)]
-pub use self::tcp::CancellableTcp;
-
-#[cfg(unix)]
-mod tcp {
-    //! The TCP connector and transport whose waits a cancellation interrupts.
-
-    use super::with_current;
-    use std::io::{self, Read, Write};
-    use std::net::{SocketAddr, TcpStream};
-    use std::os::unix::io::{AsRawFd, RawFd};
-    use std::sync::{Arc, Weak};
-    use std::time::Instant;
-    use ureq::unversioned::transport::{
-        Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle, Transport,
-    };
-    use ureq::Timeout;
-
-    /// Marker inside the I/O error a cancelled wait returns.
-    #[derive(Debug)]
-    struct Cancelled;
-
-    impl std::fmt::Display for Cancelled {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("cancelled")
-        }
-    }
-
-    impl std::error::Error for Cancelled {}
-
-    fn cancelled() -> ureq::Error {
-        ureq::Error::Io(io::Error::other(Cancelled))
-    }
-
-    /// Opens plain TCP connections (replacing ureq's `TcpConnector` in the chain) whose
-    /// connect, reads and writes wait in `poll()` together with the current context.
-    #[derive(Debug, Default)]
-    pub struct CancellableTcp;
-
-    impl<In: Transport> Connector<In> for CancellableTcp {
-        type Out = Either<In, CancellableTcpTransport>;
-
-        fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-            if chained.is_some() {
-                return Ok(chained.map(Either::A));
-            }
-            let until = until(details.timeout);
-            let mut last = None;
-            let count = details.addrs.len();
-            for (i, addr) in details.addrs.iter().enumerate() {
-                // Leave time for the other addresses: this one gets half of what is left
-                // (all of it when it is the last).
-                let per_addr = until.map(|u| {
-                    let left = u.saturating_duration_since(Instant::now());
-                    let share =
-                        if i + 1 == count { left } else { (left / 2).max(std::time::Duration::from_millis(10)) };
-                    Instant::now() + share
-                });
-                match connect_one(*addr, per_addr) {
-                    Ok(stream) => {
-                        if details.config.no_delay() {
-                            stream.set_nodelay(true)?;
-                        }
-                        let stream = Arc::new(stream);
-                        (details.register_shutdown)(Arc::downgrade(&stream) as Weak<dyn ShutdownHandle>)?;
-                        let buffers =
-                            LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
-                        return Ok(Some(Either::B(CancellableTcpTransport { stream, buffers, broken: false })));
-                    }
-                    Err(e @ ureq::Error::Io(_)) if is_cancelled_error(&e) => return Err(e),
-                    Err(e) => {
-                        if until.is_some_and(|u| Instant::now() >= u) {
-                            return Err(ureq::Error::Timeout(Timeout::Connect));
-                        }
-                        last = Some(e);
-                    }
-                }
-            }
-            Err(last.unwrap_or(ureq::Error::ConnectionFailed))
-        }
-    }
-
-    fn is_cancelled_error(e: &ureq::Error) -> bool {
-        matches!(e, ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<Cancelled>()))
-    }
-
-    /// When a timeout ends (`None`: never).
-    fn until(timeout: NextTimeout) -> Option<Instant> {
-        if timeout.after.is_not_happening() {
-            None
-        } else {
-            Some(Instant::now() + *timeout.after)
-        }
-    }
-
-    fn connect_one(addr: SocketAddr, until: Option<Instant>) -> Result<TcpStream, ureq::Error> {
-        use socket2::{Domain, Socket, Type};
-        if super::is_cancelled() {
-            return Err(cancelled());
-        }
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-        #[cfg(any(target_os = "macos", target_os = "ios"))]
-        socket.set_nosigpipe(true)?;
-        socket.set_nonblocking(true)?;
-        match socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == io::ErrorKind::WouldBlock => {
-                wait(socket.as_raw_fd(), libc::POLLOUT, until, Timeout::Connect)?;
-                if let Some(e) = socket.take_error()? {
-                    return Err(e.into());
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-        Ok(socket.into())
-    }
-
-    /// Waits until `fd` is ready for `events`, the current context is cancelled (an error
-    /// carrying [`Cancelled`]) or `until` passes (`Timeout(reason)`).
-    fn wait(fd: RawFd, events: libc::c_short, until: Option<Instant>, reason: Timeout) -> Result<(), ureq::Error> {
-        loop {
-            let wake = with_current(|c| c.map(|c| (c.is_cancelled(), c.wake_fd())));
-            if wake.is_some_and(|(cancelled, _)| cancelled) {
-                return Err(cancelled());
-            }
-            let millis = match until {
-                None => -1,
-                Some(u) => {
-                    let left = u.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(ureq::Error::Timeout(reason));
-                    }
-                    // Rounded up, so the wait never ends just before the deadline.
-                    i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
-                }
-            };
-            let mut fds = [
-                libc::pollfd { fd, events, revents: 0 },
-                libc::pollfd { fd: wake.map_or(-1, |(_, w)| w), events: libc::POLLIN, revents: 0 },
-            ];
-            let count = if wake.is_some() { 2 } else { 1 };
-            // SAFETY: `fds` is a valid array of `count` pollfd structures for the whole call.
-            let rc = unsafe { libc::poll(fds.as_mut_ptr(), count as libc::nfds_t, millis) };
-            if rc < 0 {
-                let err = io::Error::last_os_error();
-                if err.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(err.into());
-            }
-            if count == 2 && fds[1].revents != 0 {
-                return Err(cancelled());
-            }
-            if fds[0].revents != 0 {
-                // Ready, or an error/hang-up the next read or write reports.
-                return Ok(());
-            }
-        }
-    }
-
-    /// A non-blocking TCP connection whose waits `poll()` the current context too. Broken
-    /// (never reused) once a wait was cancelled.
-    pub struct CancellableTcpTransport {
-        stream: Arc<TcpStream>,
-        buffers: LazyBuffers,
-        broken: bool,
-    }
-
-    impl std::fmt::Debug for CancellableTcpTransport {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("CancellableTcpTransport").field("peer", &self.stream.peer_addr().ok()).finish()
-        }
-    }
-
-    impl CancellableTcpTransport {
-        fn wait(&mut self, events: libc::c_short, until: Option<Instant>, reason: Timeout) -> Result<(), ureq::Error> {
-            wait(self.stream.as_raw_fd(), events, until, reason).inspect_err(|e| {
-                if is_cancelled_error(e) {
-                    self.broken = true;
-                    let _ = self.stream.shutdown(std::net::Shutdown::Both);
-                }
-            })
-        }
-    }
-
-    impl Transport for CancellableTcpTransport {
-        fn buffers(&mut self) -> &mut dyn Buffers {
-            &mut self.buffers
-        }
-
-        fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-            if super::is_cancelled() {
-                self.broken = true;
-                return Err(cancelled());
-            }
-            let timeout = timeout.for_write();
-            let until = until(timeout);
-            let mut written = 0;
-            while written < amount {
-                let result = (&*self.stream).write(&self.buffers.output()[written..amount]);
-                match result {
-                    Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
-                    Ok(n) => written += n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        self.wait(libc::POLLOUT, until, timeout.reason)?
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(())
-        }
-
-        fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-            let timeout = timeout.for_read();
-            let until = until(timeout);
-            loop {
-                if super::is_cancelled() {
-                    self.broken = true;
-                    return Err(cancelled());
-                }
-                let result = (&*self.stream).read(self.buffers.input_append_buf());
-                match result {
-                    Ok(n) => {
-                        self.buffers.input_appended(n);
-                        return Ok(n > 0);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        self.wait(libc::POLLIN, until, timeout.reason)?
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-
-        fn is_open(&mut self) -> bool {
-            if self.broken {
-                return false;
-            }
-            // Idle and still open: nothing to read, and reading would block.
-            let mut byte = [0u8];
-            matches!((&*self.stream).read(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
-        }
-    }
-}
-
-/// The connector chain of every agent: an HTTP CONNECT proxy when configured, TCP that a
-/// cancellation interrupts, rustls for `https`.
-#[cfg(unix)]
-pub fn connector(
-) -> impl ureq::unversioned::transport::Connector<(), Out = Box<dyn ureq::unversioned::transport::Transport>> {
-    use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
-    Boxed(().chain(ConnectProxyConnector::default()).chain(CancellableTcp).chain(RustlsConnector::default()))
-}
-
-/// The connector chain of every agent (ureq's default where `poll()` is not available).
-#[cfg(not(unix))]
-pub fn connector() -> ureq::unversioned::transport::DefaultConnector {
-    ureq::unversioned::transport::DefaultConnector::default()
-}
-
-/// A connector whose transport is boxed.
-#[cfg(unix)]
-#[derive(Debug)]
-struct Boxed<C>(C);
-
-#[cfg(unix)]
-impl<C> ureq::unversioned::transport::Connector<()> for Boxed<C>
-where
-    C: ureq::unversioned::transport::Connector<()>,
-{
-    type Out = Box<dyn ureq::unversioned::transport::Transport>;
-
-    fn connect(
-        &self,
-        details: &ureq::unversioned::transport::ConnectionDetails,
-        chained: Option<()>,
-    ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(self.0.connect(details, chained)?.map(|t| Box::new(t) as Self::Out))
-    }
+pub(crate) fn wake_fd() -> Option<std::os::unix::io::RawFd> {
+    with_current(|c| c.map(CallContext::wake_fd))
 }
 
 #[cfg(test)]

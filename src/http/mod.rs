@@ -9,6 +9,7 @@ pub mod request;
 pub mod resend;
 pub mod resolve;
 pub mod retry;
+pub mod socket;
 pub mod transport;
 pub mod vault_url;
 

@@ -21,6 +21,10 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, Transport};
 
+/// Host names looked up so far, process-wide (tests and profiling read it).
+#[doc(hidden)]
+pub static LOOKUPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Most addresses ureq keeps per host.
 const MAX_ADDRS: usize = 16;
 
@@ -33,33 +37,43 @@ pub struct DeferredResolver;
 
 impl Resolver for DeferredResolver {
     fn resolve(&self, uri: &Uri, _: &Config, _: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let host_and_port = host_and_port(uri)?;
         let mut addrs = self.empty();
-        // "127.0.0.1:443" and "[::1]:443" parse as socket addresses: no lookup for IP literals.
-        addrs.push(host_and_port.parse::<SocketAddr>().unwrap_or(DEFERRED));
+        // "127.0.0.1" and "[::1]" parse as addresses: no lookup for IP literals. Read from the
+        // URI as it is (no text built per request).
+        let (Some(host), Some(port)) = (uri.host(), uri.port_u16().or_else(|| default_port(uri))) else {
+            host_and_port(uri)?;
+            return Err(ureq::Error::BadUri(format!("{uri} names no host")));
+        };
+        let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>();
+        addrs.push(ip.map(|ip| SocketAddr::new(ip, port)).unwrap_or(DEFERRED));
         Ok(addrs)
     }
 }
 
-/// kv's connector chain ([`crate::http::cancel::connector`]), preceded by the lookup of
+/// kv's connector chain ([`crate::http::socket::connector`]), preceded by the lookup of
 /// deferred host names.
 #[derive(Debug)]
-pub struct ResolveOnConnect {
-    inner: Box<dyn Connector<(), Out = Box<dyn Transport>>>,
+pub struct ResolveOnConnect<C> {
+    inner: C,
 }
 
-impl Default for ResolveOnConnect {
-    fn default() -> Self {
-        ResolveOnConnect { inner: Box::new(crate::http::cancel::connector()) }
+impl<C: Connector<()>> ResolveOnConnect<C> {
+    /// Resolves deferred names, then runs `inner`.
+    pub fn new(inner: C) -> ResolveOnConnect<C> {
+        ResolveOnConnect { inner }
+    }
+
+    fn run(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        Ok(self.inner.connect(details, chained)?.map(|t| Box::new(t) as Box<dyn Transport>))
     }
 }
 
-impl Connector<()> for ResolveOnConnect {
+impl<C: Connector<()>> Connector<()> for ResolveOnConnect<C> {
     type Out = Box<dyn Transport>;
 
     fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> Result<Option<Self::Out>, ureq::Error> {
         if !is_deferred(&details.addrs) {
-            return self.inner.connect(details, chained);
+            return self.run(details, chained);
         }
         let addrs = lookup(details.uri, details.config, details.timeout)?;
         if crate::http::cancel::is_cancelled() {
@@ -77,7 +91,15 @@ impl Connector<()> for ResolveOnConnect {
             run_connector: details.run_connector.clone(),
             register_shutdown: details.register_shutdown.clone(),
         };
-        self.inner.connect(&resolved, chained)
+        self.run(&resolved, chained)
+    }
+}
+
+fn default_port(uri: &Uri) -> Option<u16> {
+    match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
     }
 }
 
@@ -96,6 +118,7 @@ fn host_and_port(uri: &Uri) -> Result<String, ureq::Error> {
 /// Resolves `uri`'s host on this thread, keeping the address family the config wants.
 fn lookup(uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
     let host_and_port = host_and_port(uri)?;
+    LOOKUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let started = Instant::now();
     let found = host_and_port.to_socket_addrs()?;
     if !timeout.after.is_not_happening() && started.elapsed() > *timeout.after {

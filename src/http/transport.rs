@@ -49,8 +49,8 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .tls_config(tls)
         .build();
     // Host names are resolved on the calling thread when a connection is opened, never on a
-    // thread of ureq's (see `resolve`).
-    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::default(), DeferredResolver))
+    // thread of ureq's (see `resolve`). The chain: see `socket::connector`.
+    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::new(crate::http::socket::connector()), DeferredResolver))
 }
 
 fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
@@ -117,8 +117,18 @@ pub fn receive(
     let mut reply = sent.map_err(|e| classify(&e, url))?;
     let status = reply.status().as_u16();
     let headers = std::mem::take(reply.headers_mut());
-    let body = reply.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| classify(&e, url))?;
-    Ok(RawReply { status, headers, body: Zeroizing::new(body) })
+    // Sized from Content-Length up front: no regrowth on the way (each one a copy, and a copy
+    // of secret material left unzeroized in freed memory).
+    let expected = headers
+        .get(ureq::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&n| n <= limit)
+        .unwrap_or(0);
+    let mut body = Zeroizing::new(Vec::with_capacity(expected as usize));
+    std::io::Read::read_to_end(&mut reply.body_mut().with_config().limit(limit).reader(), &mut body)
+        .map_err(|e| classify(&ureq::Error::from(e), url))?;
+    Ok(RawReply { status, headers, body })
 }
 
 /// Whether a transport failure may succeed when tried again.

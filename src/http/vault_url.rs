@@ -94,6 +94,12 @@ impl VaultUrl {
 
     /// True when `link` has this vault's scheme, host and port (default ports normalised).
     pub fn is_same_origin(&self, link: &str) -> bool {
+        // The URLs kv builds start with the origin exactly as serialized: no parse needed.
+        if let Some(rest) = link.strip_prefix(self.origin.as_str()) {
+            if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+                return true;
+            }
+        }
         Url::parse(link).map(|other| other.origin() == self.url.origin()).unwrap_or(false)
     }
 }
@@ -112,6 +118,10 @@ mod tests {
         assert!(!v.is_same_origin("https://evil.example/secrets"));
         assert!(!v.is_same_origin("http://myvault.vault.azure.net/secrets"));
         assert!(!v.is_same_origin("https://myvault.vault.azure.net:8443/secrets"));
+        assert!(v.is_same_origin("https://myvault.vault.azure.net/secrets/a?api-version=1"));
+        assert!(v.is_same_origin("https://myvault.vault.azure.net"));
+        assert!(!v.is_same_origin("https://myvault.vault.azure.net.evil.example/secrets"));
+        assert!(!v.is_same_origin("https://myvault.vault.azure.net@evil.example/secrets"));
     }
 
     #[test]

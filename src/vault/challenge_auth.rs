@@ -12,6 +12,7 @@ use crate::vault::challenge::{self, ChallengeError};
 use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::Instant;
+use ureq::http::HeaderValue;
 
 /// What the pipeline should do after a 401.
 #[derive(Debug)]
@@ -30,14 +31,18 @@ pub struct Authorization {
     pub request: TokenRequest,
     /// The token.
     pub token: AccessToken,
+    /// The `Authorization` header value (`Bearer <token>`, marked sensitive), built once per
+    /// token and shared by the requests that send it; `Err` when the token cannot be a header
+    /// value.
+    pub header: std::result::Result<HeaderValue, InvalidToken>,
 }
 
-impl Authorization {
-    /// The `Authorization` header value.
-    pub fn header_value(&self) -> zeroize::Zeroizing<String> {
-        zeroize::Zeroizing::new(format!("Bearer {}", self.token.token.as_str()))
-    }
-}
+/// The token holds bytes a header value cannot (control characters, non-ASCII).
+#[derive(Debug, Clone, Copy)]
+pub struct InvalidToken;
+
+/// The header value of the token last sent, reused while the credential hands out that token.
+type HeaderCache = Option<(zeroize::Zeroizing<String>, std::result::Result<HeaderValue, InvalidToken>)>;
 
 /// Per-vault challenge state shared by all threads using one client.
 pub struct ChallengeAuth {
@@ -45,6 +50,7 @@ pub struct ChallengeAuth {
     vault_host: String,
     verify_resource: bool,
     learned: RwLock<Option<TokenRequest>>,
+    header: RwLock<HeaderCache>,
 }
 
 impl ChallengeAuth {
@@ -55,6 +61,7 @@ impl ChallengeAuth {
             vault_host: vault_host.to_ascii_lowercase(),
             verify_resource,
             learned: RwLock::new(None),
+            header: RwLock::new(None),
         }
     }
 
@@ -155,6 +162,49 @@ impl ChallengeAuth {
                 Error::caused_by(ErrorKind::AuthenticationFailed, format!("{} credential", self.credential.kind()), e)
             }
         })?;
-        Ok(Authorization { request, token })
+        let header = self.header_for(&token);
+        Ok(Authorization { request, token, header })
+    }
+
+    /// The header value for `token`: the cached one while the token is the same, else built
+    /// (one `format!` and one copy per token, not per request) and cached.
+    fn header_for(&self, token: &AccessToken) -> std::result::Result<HeaderValue, InvalidToken> {
+        if let Some((text, value)) = &*self.header.read() {
+            if text.as_str() == token.token.as_str() {
+                return value.clone();
+            }
+        }
+        let value = zeroize::Zeroizing::new(format!("Bearer {}", token.token.as_str()));
+        let built = HeaderValue::from_str(&value).map_err(|_| InvalidToken).map(|mut v| {
+            v.set_sensitive(true);
+            v
+        });
+        *self.header.write() = Some((token.token.clone(), built.clone()));
+        built
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::static_token::StaticToken;
+
+    #[test]
+    fn the_header_value_is_built_once_per_token_and_shared() {
+        let auth = ChallengeAuth::new(
+            Credential::new(StaticToken::new("tok-1", None).unwrap()),
+            "myvault.vault.azure.net",
+            true,
+        );
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        let challenge = r#"Bearer authorization="https://login.example/tenant", resource="https://vault.azure.net""#;
+        let ChallengeOutcome::Retry(first) = auth.on_unauthorized(Some(challenge), None, deadline).unwrap() else {
+            panic!("a first challenge gives a token")
+        };
+        let second = auth.current(deadline).unwrap().unwrap();
+        let (a, b) = (first.header.unwrap(), second.header.unwrap());
+        assert_eq!(a.to_str().unwrap(), "Bearer tok-1");
+        assert!(a.is_sensitive());
+        assert_eq!(a.as_bytes().as_ptr(), b.as_bytes().as_ptr(), "the same bytes, not a second copy");
     }
 }

@@ -469,11 +469,11 @@ impl Pipeline {
             builder =
                 builder.header("x-http-method", hop.method.as_str()).header("x-http-request", hop.method.as_str());
         }
-        let auth_value = authorization.map(Authorization::header_value);
-        if let Some(value) = &auth_value {
-            let mut header = http::HeaderValue::from_str(value)
+        if let Some(authorization) = authorization {
+            let header = authorization
+                .header
+                .clone()
                 .map_err(|_| Error::invalid_argument("the token is not a valid header value"))?;
-            header.set_sensitive(true);
             builder = builder.header("authorization", header);
         }
         // Whether the verb (not the wire method) carries a body; the first, unauthenticated
@@ -523,7 +523,11 @@ fn outcome_unknown(err: Error, failure: &str) -> Error {
 
 /// A random UUID (version 4) for `x-ms-client-request-id`.
 fn new_request_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    // The uuid crate lays out the version and variant bits and writes the text without
+    // `format!`; the bytes come from fastrand (not the OS generator: no system call per request,
+    // and a request id is no secret).
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_be_bytes()).into_uuid();
+    id.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()).to_owned()
 }
 
 #[cfg(test)]
@@ -568,6 +572,24 @@ mod tests {
     }
 
     #[test]
+    fn plain_paths_are_written_as_url_would_write_them() {
+        let p = pipeline("2025-07-01");
+        let parsed = |r: &Request| {
+            let mut url = url::Url::parse(&p.vault.join(&r.target)).unwrap();
+            url.query_pairs_mut().extend_pairs(r.query.iter().map(|(k, v)| (*k, v.as_str())));
+            url.query_pairs_mut().append_pair("api-version", "2025-07-01");
+            url.to_string()
+        };
+        for target in ["/secrets/a-b/0123abcd", "/keys/k/%2F%41/sign", "/certificates/contacts", "/secrets"] {
+            let mut r = Request::new(Method::Get, target);
+            assert_eq!(p.url_for(&r).unwrap(), parsed(&r));
+            r.query.push(("maxresults", "25".into()));
+            r.query.push(("$skiptoken", "a b&c=d/é+%".into()));
+            assert_eq!(p.url_for(&r).unwrap(), parsed(&r));
+        }
+    }
+
+    #[test]
     fn foreign_next_links_are_refused() {
         let p = pipeline("2025-07-01");
         let next = Request::new(Method::Get, "https://evil.example/secrets?$skiptoken=abc");
@@ -579,6 +601,12 @@ mod tests {
         let id = new_request_id();
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+        assert!(id.chars().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) {
+            c == '-'
+        } else {
+            c.is_ascii_hexdigit() && !c.is_ascii_uppercase()
+        }));
         assert_ne!(id, new_request_id());
     }
 }
