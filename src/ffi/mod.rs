@@ -20,6 +20,7 @@ pub mod certificates;
 pub mod crypto;
 pub mod error;
 pub mod keys;
+pub mod log;
 pub mod secrets;
 pub mod text;
 
