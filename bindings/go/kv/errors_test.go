@@ -1,6 +1,7 @@
 package kv_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -118,9 +119,9 @@ func TestErrorFormatting(t *testing.T) {
 // reports none.
 func TestErrorDiagnostics(t *testing.T) {
 	c := newClient(t)
-	_, err := c.GetSecret(uniqueName("go-missing"), "") // learns the vault's challenge
+	_, err := c.GetSecret(context.Background(), uniqueName("go-missing"), "") // learns the vault's challenge
 	expectStatus(t, "GetSecret", err, kv.ErrSecretNotFound)
-	_, err = c.GetSecret(uniqueName("go-missing"), "")
+	_, err = c.GetSecret(context.Background(), uniqueName("go-missing"), "")
 	e := expectStatus(t, "GetSecret", err, kv.ErrSecretNotFound)
 	if e.Attempts != 1 || len(e.ClientRequestID) != 36 || strings.Count(e.ClientRequestID, "-") != 4 ||
 		e.Elapsed <= 0 || e.Elapsed > time.Minute {
@@ -129,11 +130,11 @@ func TestErrorDiagnostics(t *testing.T) {
 	if !strings.Contains(err.Error(), e.ClientRequestID) {
 		t.Errorf("Error() = %q lacks the client request id", err.Error())
 	}
-	_, err = c.GetSecret(uniqueName("go-missing"), "")
+	_, err = c.GetSecret(context.Background(), uniqueName("go-missing"), "")
 	if again := expectStatus(t, "GetSecret", err, kv.ErrSecretNotFound); again.ClientRequestID == e.ClientRequestID {
 		t.Errorf("two calls share client request id %s", e.ClientRequestID)
 	}
-	_, err = c.GetSecret("not a valid name!", "")
+	_, err = c.GetSecret(context.Background(), "not a valid name!", "")
 	local := expectStatus(t, "GetSecret", err, kv.ErrInvalidName)
 	if local.Attempts != 0 || local.ClientRequestID != "" || local.Elapsed != 0 {
 		t.Errorf("a caller error has diagnostics: %+v", *local)
