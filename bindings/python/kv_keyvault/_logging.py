@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from ctypes import POINTER
+from ctypes import string_at
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ._ffi import kv_log_callback, kv_log_record
+from ._ffi import kv_log_callback
 from ._native import lib as _lib
 
 LOGGER_NAME = "kv"
@@ -41,11 +41,13 @@ def _native_level(level: int) -> int:
     return 1
 
 
-def _text(p: Optional[bytes]) -> str:
-    return p.decode("utf-8", "replace") if p else ""
+def _text(p: Optional[int]) -> str:
+    """A NUL-terminated string of a record (the generated struct declares them as c_void_p)."""
+    return string_at(p).decode("utf-8", "replace") if p else ""
 
 
-def _forward(_user_data: Any, record: "POINTER[kv_log_record]") -> None:  # type: ignore[valid-type]
+def _forward(_user_data: Any, record: Any) -> None:
+    """The kv_log_callback: one kv_log_record (a ctypes pointer) to the kv logger."""
     try:
         r = record.contents
         logging.getLogger(LOGGER_NAME).log(
