@@ -439,6 +439,58 @@ typedef struct kv_secret_cache_counters {
 } kv_secret_cache_counters;
 
 /**
+ * Log levels (one of `KV_LOG_LEVEL_*`), most severe first.
+ */
+typedef uint32_t kv_log_level;
+
+/**
+ * One log record, valid only during the callback that receives it (copy what you keep). Every
+ * string is NUL-terminated UTF-8, never NULL (empty when the field does not apply). No field
+ * ever holds a secret value, a token or a request or reply body.
+ */
+typedef struct kv_log_record {
+  /**
+   * How severe (`KV_LOG_LEVEL_ERROR` … `KV_LOG_LEVEL_DEBUG`).
+   */
+  kv_log_level level;
+  /**
+   * The text of the record, one line (it repeats method, URL without query and status).
+   */
+  const char *message;
+  /**
+   * The `x-ms-client-request-id` of the vault call the record is about (the same id
+   * `kv_error_client_request_id` gives); empty when it is not about a vault call.
+   */
+  const char *client_request_id;
+  /**
+   * HTTP method of the request (`GET`, `PUT`, ...); empty when none.
+   */
+  const char *method;
+  /**
+   * URL path of the request, without scheme, host or query (`/secrets/name`); empty when none.
+   */
+  const char *path;
+  /**
+   * HTTP status of the reply; 0 when there was none (a transport failure, or not about one).
+   */
+  uint16_t http_status;
+  /**
+   * Which attempt of the request (1 for the first send, 2 for the first retry, ...); 0 when
+   * the record is not about one attempt (challenges, redirects, a call's final error).
+   */
+  uint32_t attempt;
+  /**
+   * Milliseconds since the vault call started; 0 when not about a call.
+   */
+  uint64_t elapsed_ms;
+} kv_log_record;
+
+/**
+ * Receives kv's log records (see `kv_set_log_handler`). `record` is valid only during the call.
+ */
+typedef void (*kv_log_callback)(void *user_data, const struct kv_log_record *record);
+
+/**
  * Success.
  */
 #define KV_STATUS_OK 0
@@ -930,6 +982,31 @@ typedef struct kv_secret_cache_counters {
  * "Notify": publish a near-expiry event.
  */
 #define KV_KEY_ROTATION_ACTION_NOTIFY 2
+
+/**
+ * No records (as `min_level`: the handler receives nothing).
+ */
+#define KV_LOG_LEVEL_OFF 0
+
+/**
+ * Failures returned to the caller.
+ */
+#define KV_LOG_LEVEL_ERROR 1
+
+/**
+ * Retries and recoverable trouble.
+ */
+#define KV_LOG_LEVEL_WARN 2
+
+/**
+ * One record per HTTP exchange (the final reply of each request).
+ */
+#define KV_LOG_LEVEL_INFO 3
+
+/**
+ * Extra detail (challenges, token requests).
+ */
+#define KV_LOG_LEVEL_DEBUG 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -3441,6 +3518,34 @@ kv_status kv_client_with_context(const struct kv_client *c,
                                  struct kv_error **err_out);
 
 /**
+ * Copies the `x-ms-client-request-id` of the last vault call that ended under `ctx` (success or
+ * failure; the id the vault saw and `kv_error_client_request_id` would give) into `buf` as
+ * NUL-terminated text when it fits in `buf_len` bytes (37 always suffice), and returns its
+ * length without the NUL. Returns 0 (and writes nothing) before any call under `ctx` ended, when
+ * that call sent no request, or for a NULL `ctx`; a `buf` too small (or NULL) gets nothing but
+ * the length is still returned. With calls running concurrently under one context, "last" is
+ * the one that ended last, and the three `kv_call_context_last_*` functions may each see a
+ * different call.
+ */
+size_t kv_call_context_last_client_request_id(const struct kv_call_context *ctx,
+                                              char *buf,
+                                              size_t buf_len);
+
+/**
+ * How many requests the last vault call that ended under `ctx` sent (retries, challenge rounds
+ * and redirects each count one; 1 for a call answered at once). 0 before any call under `ctx`
+ * ended, or for a NULL `ctx`.
+ */
+uint32_t kv_call_context_last_attempts(const struct kv_call_context *ctx);
+
+/**
+ * Milliseconds (rounded up) the last vault call that ended under `ctx` took, from its start to
+ * its end, token fetches and retry pauses included. 0 before any call under `ctx` ended, or
+ * for a NULL `ctx`.
+ */
+uint64_t kv_call_context_last_elapsed_ms(const struct kv_call_context *ctx);
+
+/**
  * New cache options with defaults: TTL 5 minutes, jitter 0.1, refresh ahead 30 s, stale for
  * 5 minutes, at most 1024 entries, error retry 1 s. Returns NULL only if memory is exhausted.
  */
@@ -3558,6 +3663,27 @@ bool kv_secret_cache_stats(const struct kv_secret_cache *cache,
  * not while calls on this cache are still running. Secrets it returned stay valid.
  */
 void kv_secret_cache_free(struct kv_secret_cache *cache);
+
+/**
+ * Sends kv's log records at `min_level` and more severe (`KV_LOG_LEVEL_ERROR` is the least, `KV_LOG_LEVEL_DEBUG`
+ * the most) to `callback`, with `user_data` handed back to it. Replaces any handler set before.
+ * A NULL `callback` (or `KV_LOG_LEVEL_OFF`) removes the handler: kv goes back to its default,
+ * lines on stderr when the `KV_LOG` environment variable is `error`, `warn`, `info` or `debug`
+ * (while a handler is set, `KV_LOG` writes nothing). May be called from any thread at any time;
+ * a record being delivered while the handler is replaced may still reach the old one, so keep
+ * the old `user_data` valid until the calls that were running have returned.
+ *
+ * The callback is called on the thread making the kv call, any thread, possibly from several at
+ * once: it must be thread-safe, must return quickly, must not unwind (a C++ exception or a
+ * longjmp) into kv, and must not call back into kv (no kv function at all). Records never hold a secret value, a token or a request or reply body.
+ *
+ * Independently of handlers, `KV_LOG_AUDIT_FILE=path` in the environment (read once, at the
+ * first record) appends every record at every level to that file, one line each (for checking
+ * a test run's records for secrets).
+ */
+void kv_set_log_handler(kv_log_level min_level,
+                        kv_log_callback callback,
+                        void *user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

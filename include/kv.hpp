@@ -57,6 +57,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -1956,7 +1957,95 @@ public:
     void cancel() const noexcept { kv_call_context_cancel(get()); }
     /// Whether cancel() was called.
     bool is_cancelled() const noexcept { return kv_call_context_is_cancelled(get()); }
+
+    /// The x-ms-client-request-id of the last call that ended under the context, success or
+    /// failure ("" before any, or when it sent no request).
+    std::string last_client_request_id() const {
+        char buf[64];
+        const std::size_t n = kv_call_context_last_client_request_id(get(), buf, sizeof buf);
+        return n > 0 && n < sizeof buf ? std::string(buf, n) : std::string();
+    }
+    /// Requests the last call that ended under the context sent (retries, challenge rounds and
+    /// redirects each count one); 0 before any.
+    std::uint32_t last_attempts() const noexcept { return kv_call_context_last_attempts(get()); }
+    /// Time the last call that ended under the context took (rounded up); zero before any.
+    std::chrono::milliseconds last_elapsed() const noexcept {
+        return std::chrono::milliseconds(
+            static_cast<std::chrono::milliseconds::rep>(kv_call_context_last_elapsed_ms(get())));
+    }
 };
+
+/// Levels of kv's log records, most severe first.
+enum class LogLevel : kv_log_level {
+    off = KV_LOG_LEVEL_OFF,
+    error = KV_LOG_LEVEL_ERROR,
+    warn = KV_LOG_LEVEL_WARN,
+    info = KV_LOG_LEVEL_INFO,
+    debug = KV_LOG_LEVEL_DEBUG,
+};
+
+/// One log record (see set_log_sink). The views are valid only during the sink's call: copy
+/// what you keep. No field ever holds a secret value, a token or a request or reply body.
+struct LogRecord {
+    LogLevel level;
+    std::string_view message;
+    /// x-ms-client-request-id of the vault call ("" when not about one).
+    std::string_view client_request_id;
+    /// HTTP method and URL path without its query ("" when none).
+    std::string_view method;
+    std::string_view path;
+    /// HTTP status of the reply (0 when none).
+    std::uint16_t http_status;
+    /// 1 for the first send of a request, 2 for the first retry... (0 when not about one).
+    std::uint32_t attempt;
+    /// Time since the vault call started.
+    std::chrono::milliseconds elapsed;
+};
+
+/// Receives kv's log records: called on the thread making the kv call (any thread, possibly
+/// several at once), so it must be thread-safe; it must not call kv. An exception it throws is
+/// swallowed.
+using LogSink = std::function<void(const LogRecord&)>;
+
+namespace detail {
+struct LogState {
+    std::mutex mu;
+    std::shared_ptr<const LogSink> sink;
+};
+inline LogState& log_state() {
+    static LogState* state = new LogState();  // never destroyed: records may arrive at exit
+    return *state;
+}
+extern "C" inline void kv_hpp_log_trampoline(void*, const kv_log_record* r) {
+    std::shared_ptr<const LogSink> sink;
+    {
+        std::lock_guard<std::mutex> lock(log_state().mu);
+        sink = log_state().sink;
+    }
+    if (!sink || r == nullptr) {
+        return;
+    }
+    try {
+        (*sink)(LogRecord{static_cast<LogLevel>(r->level), r->message, r->client_request_id, r->method, r->path,
+                          r->http_status, r->attempt,
+                          std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(r->elapsed_ms))});
+    } catch (...) {
+    }
+}
+}  // namespace detail
+
+/// Sends kv's log records at `min_level` and more severe to `sink` (kv_set_log_handler); an
+/// empty sink (or LogLevel::off) stops, and kv goes back to the KV_LOG stderr default.
+inline void set_log_sink(LogSink sink, LogLevel min_level = LogLevel::info) {
+    std::lock_guard<std::mutex> lock(detail::log_state().mu);
+    if (!sink || min_level == LogLevel::off) {
+        detail::log_state().sink.reset();
+        kv_set_log_handler(KV_LOG_LEVEL_OFF, nullptr, nullptr);
+        return;
+    }
+    detail::log_state().sink = std::make_shared<const LogSink>(std::move(sink));
+    kv_set_log_handler(static_cast<kv_log_level>(min_level), &detail::kv_hpp_log_trampoline, nullptr);
+}
 
 
 /// A Key Vault client for one vault. Thread-safe: const methods may run concurrently.

@@ -73,4 +73,11 @@ say "mypy --strict"
 say "pytest"
 # From the repository root, so that `import kv_keyvault` is the installed package, not bindings/python/kv_keyvault.
 cd "$ROOT"
-KV_TEST_EXPECT_BUNDLED=1 "$PY" -m pytest -p no:cacheprovider "$HERE/tests" "$@"
+# Every log record of the run goes to an audit file (KV_LOG_AUDIT_FILE); the tests list the
+# secrets and tokens they use (conftest.audit_secret), and none may appear in any record.
+AUDIT_DIR="$(mktemp -d)"
+trap 'rm -rf "$AUDIT_DIR"' EXIT
+KV_LOG_AUDIT_FILE="$AUDIT_DIR/records.log" KV_LOG_AUDIT_SECRETS="$AUDIT_DIR/secrets.txt" \
+    KV_TEST_EXPECT_BUNDLED=1 "$PY" -m pytest -p no:cacheprovider "$HERE/tests" "$@"
+say "no secret in any log record of the run (KV_LOG_AUDIT_FILE)"
+"$PY" "$HERE/tools/check_log_audit.py" "$AUDIT_DIR/records.log" "$AUDIT_DIR/secrets.txt"

@@ -89,3 +89,51 @@ pub extern "C" fn kv_client_with_context(
         Ok(())
     })
 }
+
+/// Copies the `x-ms-client-request-id` of the last vault call that ended under `ctx` (success or
+/// failure; the id the vault saw and `kv_error_client_request_id` would give) into `buf` as
+/// NUL-terminated text when it fits in `buf_len` bytes (37 always suffice), and returns its
+/// length without the NUL. Returns 0 (and writes nothing) before any call under `ctx` ended, when
+/// that call sent no request, or for a NULL `ctx`; a `buf` too small (or NULL) gets nothing but
+/// the length is still returned. With calls running concurrently under one context, "last" is
+/// the one that ended last, and the three `kv_call_context_last_*` functions may each see a
+/// different call.
+#[no_mangle]
+pub extern "C" fn kv_call_context_last_client_request_id(
+    ctx: *const kv_call_context,
+    buf: *mut std::ffi::c_char,
+    buf_len: usize,
+) -> usize {
+    ffi_value!(0, {
+        let Some(ctx) = optional_handle(ctx) else { return 0 };
+        let id = ctx.inner.last_call().map(|d| d.client_request_id).unwrap_or_default();
+        if !buf.is_null() && !id.is_empty() && buf_len > id.len() {
+            // SAFETY: the caller gives `buf_len` writable bytes at `buf` (kv.h); id.len() + 1 fit.
+            unsafe {
+                std::ptr::copy_nonoverlapping(id.as_ptr(), buf.cast::<u8>(), id.len());
+                *buf.add(id.len()) = 0;
+            }
+        }
+        id.len()
+    })
+}
+
+/// How many requests the last vault call that ended under `ctx` sent (retries, challenge rounds
+/// and redirects each count one; 1 for a call answered at once). 0 before any call under `ctx`
+/// ended, or for a NULL `ctx`.
+#[no_mangle]
+pub extern "C" fn kv_call_context_last_attempts(ctx: *const kv_call_context) -> u32 {
+    ffi_value!(0, { optional_handle(ctx).and_then(|c| c.inner.last_call()).map_or(0, |d| d.attempts) })
+}
+
+/// Milliseconds (rounded up) the last vault call that ended under `ctx` took, from its start to
+/// its end, token fetches and retry pauses included. 0 before any call under `ctx` ended, or
+/// for a NULL `ctx`.
+#[no_mangle]
+pub extern "C" fn kv_call_context_last_elapsed_ms(ctx: *const kv_call_context) -> u64 {
+    ffi_value!(0, {
+        optional_handle(ctx)
+            .and_then(|c| c.inner.last_call())
+            .map_or(0, |d| u64::try_from(d.elapsed.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX))
+    })
+}

@@ -45,6 +45,7 @@ pub mod secret;
 pub mod blob;
 pub mod call_context;
 pub mod cache;
+pub mod log;
 pub mod text;
 
 pub use status::{kind_of, status_of};

@@ -19,8 +19,8 @@
 //! Without a current context nothing changes: socket waits use socket timeouts, with the fewest
 //! system calls (see [`crate::http::socket`]).
 
-use crate::error::Error;
 use crate::error::ErrorKind;
+use crate::error::{CallDiagnostics, Error};
 use parking_lot::{Condvar, Mutex};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +38,8 @@ pub struct CallContext {
     deadline: Mutex<Option<Instant>>,
     sleepers: Mutex<()>,
     woken: Condvar,
+    /// How the last call that ended under the context went.
+    last: Mutex<Option<CallDiagnostics>>,
     #[cfg(unix)]
     wake: (std::os::unix::net::UnixStream, std::os::unix::net::UnixStream),
 }
@@ -67,9 +69,17 @@ impl CallContext {
             deadline: Mutex::new(None),
             sleepers: Mutex::new(()),
             woken: Condvar::new(),
+            last: Mutex::new(None),
             #[cfg(unix)]
             wake,
         }))
+    }
+
+    /// How the last vault call that ended under the context went (success or failure): its
+    /// client request id, attempts and elapsed time. `None` before any call ended. With calls
+    /// running concurrently under one context, the one that ended last.
+    pub fn last_call(&self) -> Option<CallDiagnostics> {
+        self.last.lock().clone()
     }
 
     /// Sets the deadline to `after` from now (`None`: no deadline). Calls already running see
@@ -149,6 +159,15 @@ pub fn scoped<R>(context: &Arc<CallContext>, f: impl FnOnce() -> R) -> R {
 
 fn with_current<R>(f: impl FnOnce(Option<&CallContext>) -> R) -> R {
     CURRENT.with(|c| f(c.borrow().as_deref()))
+}
+
+/// Records `diagnostics` as the last call of the current context (if any).
+pub fn record_last(diagnostics: &CallDiagnostics) {
+    with_current(|c| {
+        if let Some(c) = c {
+            *c.last.lock() = Some(diagnostics.clone());
+        }
+    });
 }
 
 /// Whether the current context (if any) is cancelled.

@@ -226,8 +226,35 @@ pub fn run(
     deadline: Instant,
     what: &dyn fmt::Display,
     expired: impl Fn() -> Error,
+    attempt: impl FnMut(Duration) -> Attempted,
+) -> Result<RawReply> {
+    run_logged(options, deadline, what, None, expired, attempt)
+}
+
+/// [`run`] for one exchange of a vault call: its records carry the exchange's method, path,
+/// client request id, the attempt number, the reply's status and the time since the call began.
+pub fn run_for(
+    options: &RetryOptions,
+    deadline: Instant,
+    exchange: &log::Exchange<'_>,
+    expired: impl Fn() -> Error,
+    attempt: impl FnMut(Duration) -> Attempted,
+) -> Result<RawReply> {
+    run_logged(options, deadline, exchange, Some(exchange), expired, attempt)
+}
+
+fn run_logged(
+    options: &RetryOptions,
+    deadline: Instant,
+    what: &dyn fmt::Display,
+    exchange: Option<&log::Exchange<'_>>,
+    expired: impl Fn() -> Error,
     mut attempt: impl FnMut(Duration) -> Attempted,
 ) -> Result<RawReply> {
+    let record = |level: Level, status: u16, number: u32, message: fmt::Arguments<'_>| match exchange {
+        Some(e) => log::exchange(level, e, status, number, message),
+        None => log::write(level, message),
+    };
     let mut retries_done = 0;
     loop {
         if cancel::is_cancelled() {
@@ -238,26 +265,47 @@ pub fn run(
         if remaining.is_zero() {
             return Err(expired());
         }
+        let number = retries_done + 1;
         let (outcome, server_delay, failure) = match attempt(remaining) {
             Attempted::Done(outcome) => {
-                if let Ok(reply) = &outcome {
-                    log::write(Level::Info, format_args!("{what} -> {} in {:?}", reply.status, started.elapsed()));
+                match &outcome {
+                    Ok(reply) => record(
+                        Level::Info,
+                        reply.status,
+                        number,
+                        format_args!("{what} -> {} in {:?}", reply.status, started.elapsed()),
+                    ),
+                    Err(e) => record(
+                        Level::Info,
+                        e.http_status,
+                        number,
+                        format_args!("{what} failed ({:?}) in {:?}", e.kind, started.elapsed()),
+                    ),
                 }
                 return outcome;
             }
             Attempted::Retriable { outcome, server_delay, failure } => (outcome, server_delay, failure),
         };
+        let status = match &outcome {
+            Ok(reply) => reply.status,
+            Err(e) => e.http_status,
+        };
         let remaining = deadline.saturating_duration_since(Instant::now());
         match decide(options, retries_done, server_delay, Some(remaining), fastrand::f64()) {
             RetryDecision::RetryAfter(wait) => {
-                log::write(
+                record(
                     Level::Warn,
+                    status,
+                    number,
                     format_args!("{what} failed ({failure}); retry {} in {wait:?}", retries_done + 1),
                 );
                 cancel::sleep(wait, &what.to_string())?;
                 retries_done += 1;
             }
-            RetryDecision::GiveUp => return outcome,
+            RetryDecision::GiveUp => {
+                record(Level::Info, status, number, format_args!("{what} failed ({failure}); no retry left"));
+                return outcome;
+            }
         }
     }
 }

@@ -120,12 +120,16 @@ impl Pipeline {
     /// diagnostics (client request id, attempts, elapsed time).
     fn send_in_context(&self, request: &Request) -> Result<Response> {
         let started = Instant::now();
-        let call = CallState { client_request_id: new_request_id(), attempts: Cell::new(0) };
+        let call = CallState { client_request_id: new_request_id(), attempts: Cell::new(0), started };
         let deadline = cancel::deadline_within(started + self.options.call_timeout);
-        self.send_call(request, deadline, &call).map_err(|mut e| {
-            let attempts = call.attempts.get();
-            let client_request_id = if attempts > 0 { call.client_request_id } else { String::new() };
-            e.diagnostics = Some(Box::new(CallDiagnostics { client_request_id, attempts, elapsed: started.elapsed() }));
+        let result = self.send_call(request, deadline, &call);
+        let attempts = call.attempts.get();
+        let client_request_id = if attempts > 0 { call.client_request_id } else { String::new() };
+        let diagnostics = CallDiagnostics { client_request_id, attempts, elapsed: started.elapsed() };
+        // The last-call diagnostics of the context the call ran under, success or failure.
+        cancel::record_last(&diagnostics);
+        result.map_err(|mut e| {
+            e.diagnostics = Some(Box::new(diagnostics));
             e
         })
     }
@@ -148,7 +152,13 @@ impl Pipeline {
                 let www = challenge::join_headers(
                     reply.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()),
                 );
-                log::write(Level::Debug, format_args!("401 challenge from {}", log::redact_url(&url)));
+                log::exchange(
+                    Level::Debug,
+                    &call.exchange(hop.method, &url),
+                    401,
+                    0,
+                    format_args!("401 challenge from {}", log::redact_url(&url)),
+                );
                 match self.within_deadline(
                     deadline,
                     &url,
@@ -163,8 +173,11 @@ impl Pipeline {
             }
             if matches!(reply.status, 301 | 302 | 303 | 307 | 308) {
                 let target = self.redirect_target(&url, &reply, &visited)?;
-                log::write(
+                log::exchange(
                     Level::Info,
+                    &call.exchange(hop.method, &url),
+                    reply.status,
+                    0,
                     format_args!(
                         "{} {} -> {} redirect to {}",
                         hop.method.as_str(),
@@ -213,8 +226,11 @@ impl Pipeline {
             {
                 err = outcome_unknown(err, &format!("HTTP {}", reply.status));
             }
-            log::write(
+            log::exchange(
                 Level::Error,
+                &call.exchange(request.method, &url),
+                reply.status,
+                0,
                 format_args!(
                     "{} {} -> {} {}",
                     request.method.as_str(),
@@ -396,14 +412,14 @@ impl Pipeline {
     ) -> Result<RawReply> {
         // The token-less probe carries no body and cannot act.
         let once = authorization.is_some() && effect == Effect::Repeats;
-        let what = format_args!("{} {}", hop.method.as_str(), log::redact_url(url));
+        let what = call.exchange(hop.method, url);
         let expired = || {
             Error::new(
                 ErrorKind::Timeout,
                 format!("the call timeout of {:?} expired ({})", self.options.call_timeout, log::redact_url(url)),
             )
         };
-        retry::run(&self.options.retry, deadline, &what, expired, |remaining| {
+        retry::run_for(&self.options.retry, deadline, &what, expired, |remaining| {
             let (outcome, unsent) = self.send_once(hop, url, authorization, call, remaining);
             let not_acted = match &outcome {
                 Ok(reply) if retry::is_retriable_status(reply.status) => {
@@ -413,8 +429,11 @@ impl Pipeline {
             };
             match retry::classify(outcome) {
                 Attempted::Retriable { outcome, failure, .. } if once && !not_acted => {
-                    log::write(
+                    log::exchange(
                         Level::Warn,
+                        &what,
+                        0,
+                        0,
                         format_args!("{what} failed ({failure}); not resent: it may have taken effect"),
                     );
                     Attempted::Done(outcome.map_err(|e| outcome_unknown(e, &failure)))
@@ -504,6 +523,19 @@ pub const MAX_REDIRECTS: usize = 5;
 struct CallState {
     client_request_id: String,
     attempts: Cell<u32>,
+    started: Instant,
+}
+
+impl CallState {
+    /// What a log record about one exchange of this call names.
+    fn exchange<'a>(&'a self, method: Method, url: &'a str) -> log::Exchange<'a> {
+        log::Exchange {
+            method: method.as_str(),
+            url,
+            client_request_id: &self.client_request_id,
+            started: self.started,
+        }
+    }
 }
 
 /// The verb and body of one hop of a call (a `303` redirect turns them into a bodiless GET).

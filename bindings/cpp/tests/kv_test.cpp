@@ -37,6 +37,7 @@
 #include <iostream>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -599,6 +600,57 @@ TEST(local_key_from_jwk) {
 }
 
 // ---- secrets ---------------------------------------------------------------------------------
+
+TEST(log_sink_receives_records_with_fields_and_no_secret_and_context_diagnostics) {
+    struct Kept {
+        kv::LogLevel level;
+        std::string message, id, method, path;
+        std::uint16_t status;
+        std::uint32_t attempt;
+    };
+    std::mutex mu;
+    std::vector<Kept> kept;
+    kv::set_log_sink(
+        [&](const kv::LogRecord& r) {
+            std::lock_guard<std::mutex> lock(mu);
+            kept.push_back({r.level, std::string(r.message), std::string(r.client_request_id), std::string(r.method),
+                            std::string(r.path), r.http_status, r.attempt});
+        },
+        kv::LogLevel::debug);
+    const kv::Client& c = client();
+    const std::string name = unique("logged");
+    const std::string value = "cpp-S3cr3t-3e8a1d";
+    c.set_secret(name, value);
+    const kv::CallContext ctx = kv::CallContext::create();
+    CHECK_EQ(ctx.last_attempts(), 0u);
+    CHECK_EQ(c.with_context(ctx).get_secret(name).value(), std::string_view(value));
+    kv::set_log_sink(nullptr);
+
+    std::lock_guard<std::mutex> lock(mu);
+    const Kept* put = nullptr;
+    const Kept* get = nullptr;
+    for (const Kept& k : kept) {
+        CHECK(k.message.find(value) == std::string::npos);
+        CHECK(k.message.find(env("KV_TOKEN", "local-dev-token")) == std::string::npos);
+        if (k.path == "/secrets/" + name && k.method == "PUT" && k.status == 200) {
+            put = &k;
+        }
+        if (k.path.rfind("/secrets/" + name, 0) == 0 && k.method == "GET" && k.status == 200) {
+            get = &k;
+        }
+    }
+    CHECK(put != nullptr);
+    CHECK(get != nullptr);
+    if (put != nullptr && get != nullptr) {
+        CHECK(put->level == kv::LogLevel::info);
+        CHECK_EQ(put->attempt, 1u);
+        CHECK_EQ(put->id.size(), 36u);
+        // The context tells how the get went: one request, the id its record names.
+        CHECK_EQ(ctx.last_attempts(), 1u);
+        CHECK_EQ(ctx.last_client_request_id(), get->id);
+        CHECK(ctx.last_elapsed() > std::chrono::milliseconds(0));
+    }
+}
 
 TEST(secret_round_trip) {
     const kv::Client& c = client();

@@ -28,7 +28,8 @@ type call struct {
 	stop    func() bool
 	mu      sync.Mutex // orders the AfterFunc's cancel before finish's frees
 	done    bool
-	kept    bool // an iterator owns the call: finish when it is freed
+	kept    bool         // an iterator owns the call: finish when it is freed
+	diag    *Diagnostics // filled when the call finishes (WithDiagnostics)
 }
 
 // acquire returns the native client for one call under ctx with c's read lock held, and the
@@ -59,8 +60,8 @@ func (c *Client) acquireFor(ctx context.Context, list bool) (*C.kv_client, *call
 	if p == nil {
 		return nil, nil, ErrClosed
 	}
-	k := &call{ctx: ctx, owner: c, kept: list}
-	if ctx.Done() == nil {
+	k := &call{ctx: ctx, owner: c, kept: list, diag: diagnosticsOf(ctx)}
+	if ctx.Done() == nil && k.diag == nil {
 		return (*C.kv_client)(p), k, nil
 	}
 	var e *C.kv_error
@@ -80,7 +81,10 @@ func (c *Client) acquireFor(ctx context.Context, list bool) (*C.kv_client, *call
 		c.release()
 		return nil, nil, err
 	}
-	k.stop = context.AfterFunc(ctx, k.cancel)
+	k.stop = func() bool { return true }
+	if ctx.Done() != nil {
+		k.stop = context.AfterFunc(ctx, k.cancel)
+	}
 	return k.derived, k, nil
 }
 
@@ -113,6 +117,9 @@ func (k *call) finish() {
 	k.done = true
 	k.mu.Unlock()
 	if first {
+		if k.diag != nil {
+			readDiagnostics(k.cctx, k.diag)
+		}
 		C.kv_client_free(k.derived)
 		C.kv_call_context_free(k.cctx)
 	}

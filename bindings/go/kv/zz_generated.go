@@ -503,6 +503,35 @@ func (v KeyRotationAction) String() string {
 	return enumString(keyRotationActionNames, v, "KeyRotationAction")
 }
 
+// LogLevel mirrors kv_log_level: Log levels (one of `KV_LOG_LEVEL_*`), most severe first.
+type LogLevel uint32
+
+const (
+	// LogLevelOff is KV_LOG_LEVEL_OFF: No records (as `min_level`: the handler receives nothing).
+	LogLevelOff LogLevel = 0
+	// LogLevelError is KV_LOG_LEVEL_ERROR: Failures returned to the caller.
+	LogLevelError LogLevel = 1
+	// LogLevelWarn is KV_LOG_LEVEL_WARN: Retries and recoverable trouble.
+	LogLevelWarn LogLevel = 2
+	// LogLevelInfo is KV_LOG_LEVEL_INFO: One record per HTTP exchange (the final reply of each
+	// request).
+	LogLevelInfo LogLevel = 3
+	// LogLevelDebug is KV_LOG_LEVEL_DEBUG: Extra detail (challenges, token requests).
+	LogLevelDebug LogLevel = 4
+)
+
+// logLevelNames maps each value to its wire name (or its Go name when it has none).
+var logLevelNames = map[LogLevel]string{
+	LogLevelOff:   "LogLevelOff",
+	LogLevelError: "LogLevelError",
+	LogLevelWarn:  "LogLevelWarn",
+	LogLevelInfo:  "LogLevelInfo",
+	LogLevelDebug: "LogLevelDebug",
+}
+
+// String returns the wire name, e.g. "LogLevelOff".
+func (v LogLevel) String() string { return enumString(logLevelNames, v, "LogLevel") }
+
 // Sentinel errors, one per KV_STATUS_* value except KV_STATUS_OK. Every error a call
 // returns with that status matches its sentinel: errors.Is(err, kv.ErrSecretNotFound).
 var (

@@ -30,6 +30,7 @@ from ._certificates import (
     LifetimeAction,
 )
 from ._client import Client, ItemIterator
+from ._logging import CallDiagnostics, disable_logging, enable_logging
 from ._credentials import (
     AccessToken,
     AzureCliCredential,
@@ -97,6 +98,7 @@ __all__ = [
     "CertificateFormat",
     "CertificateOperation",
     "CertificatePolicy",
+    "CallDiagnostics",
     "Cancellation",
     "Client",
     "Contact",
@@ -124,6 +126,8 @@ __all__ = [
     "Status",
     "SupportsGetToken",
     "__version__",
+    "disable_logging",
+    "enable_logging",
     "errors",
     "library_path",
     "library_version",

@@ -17,10 +17,11 @@ from __future__ import annotations
 import threading
 import weakref
 from contextlib import contextmanager
-from ctypes import POINTER, byref
+from ctypes import POINTER, byref, create_string_buffer
 from typing import Any, Iterator, List, Optional
 
 from ._ffi import kv_call_context, kv_client
+from ._logging import CallDiagnostics
 from ._native import Handle, call, lib as _lib, local_error, millis_arg
 from .errors import InvalidArgumentError
 
@@ -38,6 +39,7 @@ class Cancellation:
         self._cancelled = False
         # Weak: a list iterator dropped without close() must not be kept alive here.
         self._scopes: "weakref.WeakSet[_CallScope]" = weakref.WeakSet()
+        self._last: Optional[CallDiagnostics] = None
 
     def cancel(self) -> None:
         """Cancels every call running with this object, and every later one."""
@@ -51,6 +53,13 @@ class Cancellation:
     def cancelled(self) -> bool:
         """Whether :meth:`cancel` was called."""
         return self._cancelled
+
+    @property
+    def last_call(self) -> Optional[CallDiagnostics]:
+        """How the last call made with this object went, success or failure (for a list, the
+        last page fetched): its client request id, attempts and elapsed seconds; None before
+        any call ended. With several calls at once, the one that ended last."""
+        return self._last
 
     def _add(self, scope: "_CallScope") -> None:
         with self._lock:
@@ -102,9 +111,27 @@ class _CallScope:
         except Exception:  # closed: the call is over
             pass
 
+    def diagnostics(self) -> Optional[CallDiagnostics]:
+        """The last-call diagnostics of the context, None before any call ended."""
+        with self._context.use() as ctx:
+            attempts = int(_lib.kv_call_context_last_attempts(ctx))
+            elapsed_ms = int(_lib.kv_call_context_last_elapsed_ms(ctx))
+            buf = create_string_buffer(64)
+            n = int(_lib.kv_call_context_last_client_request_id(ctx, buf, len(buf)))
+        if elapsed_ms == 0 and attempts == 0:
+            return None
+        rid = buf.value.decode("utf-8", "replace") if 0 < n < len(buf) else ""
+        return CallDiagnostics(rid, attempts, elapsed_ms / 1000.0)
+
     def close(self) -> None:
         if self._cancel is not None:
             self._cancel._remove(self)
+            try:
+                last = self.diagnostics()
+            except Exception:  # the context is already closed
+                last = None
+            if last is not None:
+                self._cancel._last = last
         self.client.close()
         self._context.close()
 

@@ -291,9 +291,29 @@ class kv_secret_cache_counters(Structure):
     ]
 
 
+class kv_log_record(Structure):
+    """
+    One log record, valid only during the callback that receives it (copy what you keep). Every
+    string is NUL-terminated UTF-8, never NULL (empty when the field does not apply). No field
+    ever holds a secret value, a token or a request or reply body.
+    """
+
+    _fields_ = [
+        ("level", c_uint32),  # kv_log_level
+        ("message", c_void_p),  # const char *
+        ("client_request_id", c_void_p),  # const char *
+        ("method", c_void_p),  # const char *
+        ("path", c_void_p),  # const char *
+        ("http_status", c_uint16),  # uint16_t
+        ("attempt", c_uint32),  # uint32_t
+        ("elapsed_ms", c_uint64),  # uint64_t
+    ]
+
+
 # Callback types.
 kv_token_callback = CFUNCTYPE(c_int32, c_void_p, c_char_p, c_char_p, c_char_p, POINTER(kv_token_sink))
 kv_free_user_data = CFUNCTYPE(None, c_void_p)
+kv_log_callback = CFUNCTYPE(None, c_void_p, POINTER(kv_log_record))
 
 
 # Enumerations: the uint32_t typedefs of kv.h with their KV_* values.
@@ -306,6 +326,7 @@ ENUM_TYPEDEFS: Dict[str, str] = {
     "kv_key_type": "KeyType",
     "kv_key_release_algorithm": "KeyReleaseAlgorithm",
     "kv_key_rotation_action": "KeyRotationAction",
+    "kv_log_level": "LogLevel",
 }
 
 
@@ -851,6 +872,28 @@ _KEYROTATIONACTION_WIRE: Dict[int, str] = {
 
 
 __all__.append("KeyRotationAction")
+
+
+class LogLevel(enum.IntEnum):
+    """Log levels (one of `KV_LOG_LEVEL_*`), most severe first. C type: kv_log_level."""
+
+    OFF = 0
+    """No records (as `min_level`: the handler receives nothing)."""
+
+    ERROR = 1
+    """Failures returned to the caller."""
+
+    WARN = 2
+    """Retries and recoverable trouble."""
+
+    INFO = 3
+    """One record per HTTP exchange (the final reply of each request)."""
+
+    DEBUG = 4
+    """Extra detail (challenges, token requests)."""
+
+
+__all__.append("LogLevel")
 
 
 # Other constants.
@@ -2991,6 +3034,19 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
             POINTER(POINTER(kv_error)),
         ],
     ),
+    # size_t kv_call_context_last_client_request_id(const struct kv_call_context * ctx, char * buf, size_t buf_len)
+    "kv_call_context_last_client_request_id": (
+        c_size_t,
+        [
+            POINTER(kv_call_context),
+            c_char_p,
+            c_size_t,
+        ],
+    ),
+    # uint32_t kv_call_context_last_attempts(const struct kv_call_context * ctx)
+    "kv_call_context_last_attempts": (c_uint32, [POINTER(kv_call_context)]),
+    # uint64_t kv_call_context_last_elapsed_ms(const struct kv_call_context * ctx)
+    "kv_call_context_last_elapsed_ms": (c_uint64, [POINTER(kv_call_context)]),
     # struct kv_secret_cache_options * kv_secret_cache_options_new()
     "kv_secret_cache_options_new": (POINTER(kv_secret_cache_options), []),
     # kv_status kv_secret_cache_options_set_ttl_ms(struct kv_secret_cache_options * o, uint64_t ms, struct kv_error ** err_out)
@@ -3094,6 +3150,8 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     ),
     # void kv_secret_cache_free(struct kv_secret_cache * cache)
     "kv_secret_cache_free": (None, [POINTER(kv_secret_cache)]),
+    # void kv_set_log_handler(kv_log_level min_level, kv_log_callback callback, void * user_data)
+    "kv_set_log_handler": (None, [c_uint32, kv_log_callback, c_void_p]),
 }
 
 

@@ -41,6 +41,16 @@ SEEDED_SUBJECT = "python-tests"  # the subject of the token seeded into the loca
 APP_ID = "py-app"  # the app registered with the local vault's client-credentials endpoint
 
 
+def audit_secret(value: str) -> None:
+    """Names `value` as a secret that no kv log record may contain: run_tests.sh runs the suite
+    with KV_LOG_AUDIT_FILE (every record of the run) and checks it for the values listed in
+    KV_LOG_AUDIT_SECRETS."""
+    path = os.environ.get("KV_LOG_AUDIT_SECRETS")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(value + "\n")
+
+
 @dataclass
 class Vault:
     url: str
@@ -86,6 +96,8 @@ def vault() -> Iterator[Vault]:
         log_path = state / "vault.log"
         token = "seeded-" + secrets.token_urlsafe(16)
         app_secret = "app-" + secrets.token_urlsafe(16)
+        audit_secret(token)
+        audit_secret(app_secret)
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, str(TESTVAULT), "--port", "0", "--http-port", "0", "--state-dir", str(state),
@@ -149,6 +161,7 @@ class Request:
     path: str
     authorization: str
     body: bytes
+    client_request_id: str = ""
 
 
 @dataclass
@@ -202,7 +215,8 @@ def scripted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scripted]:
             body = self.rfile.read(length) if length else b""
             s = box["s"]
             auth = self.headers.get("Authorization") or ""
-            s.requests.append(Request(self.command, self.path, auth, body))
+            s.requests.append(Request(self.command, self.path, auth, body,
+                                    self.headers.get("x-ms-client-request-id", "")))
             route = next((r for prefix, r in s.routes.items() if self.path.startswith(prefix)), None)
             if route is not None:
                 status, body, headers = route
