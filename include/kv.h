@@ -3644,6 +3644,20 @@ kv_status kv_secret_cache_get_ex(const struct kv_secret_cache *cache,
                                  struct kv_error **err_out);
 
 /**
+ * `kv_secret_cache_get_ex` under a call context (`ctx` NULL = none): a request the get makes,
+ * or its wait for another thread's request of the same secret, ends with KV_STATUS_CANCELLED
+ * within about 100 ms of `kv_call_context_cancel`, and with KV_STATUS_TIMEOUT at the context's
+ * deadline (the other thread's request goes on). A hit answers from memory as usual.
+ */
+kv_status kv_secret_cache_get_in_context(const struct kv_secret_cache *cache,
+                                         const struct kv_call_context *ctx,
+                                         const char *name,
+                                         const char *version,
+                                         struct kv_secret **out,
+                                         bool *stale_out,
+                                         struct kv_error **err_out);
+
+/**
  * Removes every cached version of the secret `name` (latest and pinned), zeroizing them; NULL
  * removes everything. The next get fetches from the vault. A request already in flight still
  * answers its callers but its value is not kept. Returns the number of values removed (0 when

@@ -3060,6 +3060,32 @@ public:
         return try_get_ex(name, version).value();
     }
 
+    /// Like try_get_ex(), under a call context: a request the get makes, or its wait for another
+    /// thread's request of the same secret, ends when `context` is cancelled or its deadline
+    /// passes (KV_STATUS_CANCELLED / KV_STATUS_TIMEOUT); a hit answers from memory as usual.
+    Result<CachedSecret> try_get_ex(const CallContext& context, std::string_view name,
+                                    std::string_view version = {}) const {
+        detail::Args a;
+        const char* n = a.text(name, "name");
+        const char* v = a.optional(version, "version");
+        if (a.failed()) {
+            return a.error();
+        }
+        bool stale = false;
+        Result<Secret> r = detail::out_call<Secret>([&](kv_secret** out, kv_error** err) {
+            return kv_secret_cache_get_in_context(get(), context.get(), n, v, out, &stale, err);
+        });
+        if (!r.ok()) {
+            return r.error();
+        }
+        return CachedSecret{std::move(r.value()), stale};
+    }
+    /// get() under a call context (see try_get_ex with a context); throws kv::Error on failure.
+    Secret get(const CallContext& context, std::string_view name, std::string_view version = {}) const {
+        CachedSecret cached = try_get_ex(context, name, version).value();
+        return std::move(cached.secret);
+    }
+
     /// Removes every cached version of `name` (empty = everything); returns how many values.
     std::uint64_t invalidate(std::string_view name = {}) const {
         if (name.empty()) {

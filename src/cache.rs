@@ -27,6 +27,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::cancel::{self, CallContext};
 use crate::names::{check_name, check_version, MAX_NAME_LEN};
 use crate::secrets::Secret;
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -362,6 +363,10 @@ impl Hasher for Fx {
 
 type FxBuild = BuildHasherDefault<Fx>;
 
+/// How far ahead a follower under a call context looks for its context's deadline (a wait with
+/// no deadline is bounded by the leader's call timeout anyway).
+const FOLLOWER_WAIT: Duration = Duration::from_secs(24 * 3600);
+
 /// Whether an error means the vault throttled, failed or could not be reached (serve stale),
 /// rather than answered definitely (drop the value).
 fn is_outage(err: &Error) -> bool {
@@ -445,6 +450,13 @@ impl SecretCache {
         bump(&self.counters.hits[stripe].0);
     }
 
+    /// [`SecretCache::get`] under a call context: a request it makes, and a wait for another
+    /// caller's request, end with `ErrorKind::Cancelled` when `context` is cancelled and with
+    /// `ErrorKind::Timeout` at its deadline. A hit never waits, so it is served as usual.
+    pub fn get_in(&self, context: &Arc<CallContext>, name: &str, version: &str) -> Result<CachedSecret> {
+        cancel::scoped(context, || self.get(name, version))
+    }
+
     /// Gets a secret (`version` empty = the latest) from the cache, or from the vault when it has
     /// no usable value. See the module documentation for refresh, single flight and stale values.
     pub fn get(&self, name: &str, version: &str) -> Result<CachedSecret> {
@@ -514,7 +526,23 @@ impl SecretCache {
         }
         let mut outcome = flight.outcome.lock();
         while outcome.is_none() {
-            flight.done.wait(&mut outcome);
+            if !cancel::has_context() {
+                flight.done.wait(&mut outcome);
+                continue;
+            }
+            // Under a call context the wait is sliced, so a cancellation or the context's
+            // deadline ends it (the leader's request goes on for the other callers).
+            let what = "waiting for another caller's request of this secret";
+            if cancel::is_cancelled() {
+                bump(&self.counters.errors);
+                return Err(cancel::error(what));
+            }
+            let deadline = cancel::deadline_within(Instant::now() + FOLLOWER_WAIT);
+            if Instant::now() >= deadline {
+                bump(&self.counters.errors);
+                return Err(Error::new(ErrorKind::Timeout, format!("the call context's deadline passed {what}")));
+            }
+            flight.done.wait_until(&mut outcome, cancel::wait_slice(deadline));
         }
         let outcome = outcome.clone().unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "no outcome")));
         match &outcome {

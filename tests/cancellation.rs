@@ -239,3 +239,92 @@ fn the_call_context_functions_check_their_arguments() {
     kv_call_context_cancel(ctx.0);
     assert!(kv_call_context_is_cancelled(ctx.0));
 }
+
+/// A secret cache over `client` (defaults), freed on drop.
+struct Cache(*mut kv::ffi::cache::kv_secret_cache);
+unsafe impl Send for Cache {}
+unsafe impl Sync for Cache {}
+impl Cache {
+    fn over(client: &Client) -> Cache {
+        let mut out = null_mut();
+        call(|e| kv::ffi::cache::kv_secret_cache_new(client.0, std::ptr::null(), &mut out, e)).expect("cache");
+        Cache(out)
+    }
+    /// `kv_secret_cache_get_in_context` of secret "s" (latest); the value on success.
+    fn get(&self, ctx: Option<&Context>) -> Result<Vec<u8>, CallError> {
+        let mut out = null_mut();
+        let ctx = ctx.map_or(std::ptr::null(), |c| c.0 as *const kv_call_context);
+        call(|e| {
+            kv::ffi::cache::kv_secret_cache_get_in_context(
+                self.0,
+                ctx,
+                c"s".as_ptr(),
+                std::ptr::null(),
+                &mut out,
+                null_mut(),
+                e,
+            )
+        })?;
+        let value = kv::ffi::secret::kv_secret_value(out);
+        // SAFETY: a live kv_secret's value view.
+        let bytes = unsafe { std::slice::from_raw_parts(value.data.cast::<u8>(), value.len) }.to_vec();
+        kv::ffi::secret::kv_secret_free(out);
+        Ok(bytes)
+    }
+}
+impl Drop for Cache {
+    fn drop(&mut self) {
+        kv::ffi::cache::kv_secret_cache_free(self.0);
+    }
+}
+
+#[test]
+fn a_cache_get_under_a_context_is_cancelled_while_fetching_and_while_waiting_for_another_fetch() {
+    let server = vault(|i, req| match i {
+        0 | 1 => Reply::json(200, &secret_json(req)).with_delay(Duration::from_secs(2)),
+        _ => Reply::json(200, &secret_json(req)),
+    });
+    let client =
+        Client::new(&server.url(), "tok", &Options::new().ca_file(server.ca_file().to_str().unwrap())).unwrap();
+    let cache = Arc::new(Cache::over(&client));
+    let probe = Arc::new(ServerProbe(&server as *const ScriptedServer));
+
+    // The fetching caller itself, under a context: cancelled while the slow reply is awaited.
+    let ctx = Arc::new(Context::new());
+    let (c, p, x) = (cache.clone(), probe.clone(), ctx.clone());
+    let canceller = std::thread::spawn(move || {
+        while p.requests() < 2 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        kv_call_context_cancel(x.0);
+        Instant::now()
+    });
+    let err = c.get(Some(&ctx)).expect_err("cancelled");
+    let took = Instant::now().saturating_duration_since(canceller.join().unwrap());
+    assert_eq!(err.status, KV_STATUS_CANCELLED, "{}", err.message);
+    assert!(took < BOUND, "the fetching get returned {took:?} after the cancel");
+
+    // Another thread fetches (slowly, no context); a caller under a context waits for that
+    // fetch and is cancelled while waiting; the fetch goes on and serves its own caller.
+    let (c, before) = (cache.clone(), server.request_count());
+    let leader = std::thread::spawn(move || c.get(None));
+    while server.request_count() == before {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let waiter_ctx = Arc::new(Context::new());
+    let x = waiter_ctx.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        kv_call_context_cancel(x.0);
+        Instant::now()
+    });
+    let err = cache.get(Some(&waiter_ctx)).expect_err("cancelled while waiting");
+    let took = Instant::now().saturating_duration_since(canceller.join().unwrap());
+    assert_eq!(err.status, KV_STATUS_CANCELLED, "{}", err.message);
+    assert!(took < BOUND, "the waiting get returned {took:?} after the cancel");
+    assert_eq!(server.request_count(), before + 1, "the waiter sent nothing of its own");
+    assert_eq!(leader.join().unwrap().expect("the fetch goes on"), b"v");
+    // The value is cached now: a get under the cancelled context is a hit, served from memory.
+    assert_eq!(cache.get(Some(&waiter_ctx)).expect("a hit"), b"v");
+}

@@ -3,6 +3,7 @@
 
 use crate::cache::{CacheOptions, CacheStats, SecretCache};
 use crate::ffi::boundary::{handle, handle_mut, into_handle, optional_handle, optional_string, out_slot, string};
+use crate::ffi::call_context::kv_call_context;
 use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::secret::kv_secret;
@@ -210,12 +211,32 @@ pub extern "C" fn kv_secret_cache_get_ex(
     stale_out: *mut bool,
     err_out: *mut *mut kv_error,
 ) -> kv_status {
+    kv_secret_cache_get_in_context(cache, std::ptr::null(), name, version, out, stale_out, err_out)
+}
+
+/// `kv_secret_cache_get_ex` under a call context (`ctx` NULL = none): a request the get makes,
+/// or its wait for another thread's request of the same secret, ends with KV_STATUS_CANCELLED
+/// within about 100 ms of `kv_call_context_cancel`, and with KV_STATUS_TIMEOUT at the context's
+/// deadline (the other thread's request goes on). A hit answers from memory as usual.
+#[no_mangle]
+pub extern "C" fn kv_secret_cache_get_in_context(
+    cache: *const kv_secret_cache,
+    ctx: *const kv_call_context,
+    name: *const c_char,
+    version: *const c_char,
+    out: *mut *mut kv_secret,
+    stale_out: *mut bool,
+    err_out: *mut *mut kv_error,
+) -> kv_status {
     ffi_status!(err_out, {
         let out = out_slot(out, "out")?;
         let cache = handle(cache, "cache")?;
         let name = string(name, "name")?;
         let version = optional_string(version, "version")?.unwrap_or("");
-        let cached = cache.inner.get(name, version)?;
+        let cached = match optional_handle(ctx) {
+            Some(ctx) => cache.inner.get_in(&ctx.inner, name, version)?,
+            None => cache.inner.get(name, version)?,
+        };
         // One kv_secret value per cached value, shared by the handles of every hit.
         let shared = cached.shared_view(|secret| secret.clone());
         *out = into_handle(kv_secret::shared(shared));

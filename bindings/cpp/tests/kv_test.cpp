@@ -924,6 +924,12 @@ TEST(secret_cache_one_request_for_many_threads) {
     CHECK_EQ(cache.get(name).value(), "second");
     CHECK(vault_gets(name) == 3 || vault_gets(name) == -1);
 
+    // Under a cancelled call context: a hit answers from memory, a miss fails as cancelled.
+    const kv::CallContext cancelled = kv::CallContext::create();
+    cancelled.cancel();
+    CHECK_EQ(cache.get(cancelled, name).value(), "second");
+    CHECK_EQ(cache.try_get_ex(cancelled, unique("cache-miss")).status(), KV_STATUS_CANCELLED);
+
     CHECK_EQ(cache.try_get("bad name").status(), KV_STATUS_INVALID_NAME);
     CHECK_EQ(kv::SecretCacheOptions().try_set_jitter(2.0).status(), KV_STATUS_INVALID_ARGUMENT);
     kv::SecretCache moved = std::move(cache);

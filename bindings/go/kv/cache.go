@@ -142,37 +142,29 @@ func NewSecretCache(client *Client, opts *SecretCacheOptions) (*SecretCache, err
 	return s, nil
 }
 
-// Get returns the secret with its value (version "" = the latest), from memory when fresh.
-func (s *SecretCache) Get(name, version string) (Secret, error) {
-	var a cArgs
-	defer a.free()
-	cname, cver := a.str("name", name), a.optStr("version", version)
-	if a.err != nil {
-		return Secret{}, a.err
-	}
-	p, err := s.acquire()
-	if err != nil {
-		return Secret{}, err
-	}
-	var out *C.kv_secret
-	var e *C.kv_error
-	st := C.kv_secret_cache_get(p, cname, cver, &out, &e)
-	s.release()
-	if err := takeError(st, e); err != nil {
-		return Secret{}, err
-	}
-	return takeSecret(out), nil
+// Get returns the secret with its value (version "" = the latest), from memory when fresh. A
+// request it makes, or its wait for another goroutine's request of the same secret, ends when
+// ctx is done (errors.Is(err, context.Canceled) or context.DeadlineExceeded then holds); a hit
+// answers from memory whatever ctx says.
+func (s *SecretCache) Get(ctx context.Context, name, version string) (Secret, error) {
+	secret, _, err := s.GetEx(ctx, name, version)
+	return secret, err
 }
 
 // GetEx is Get, also telling whether the value was served stale (past its expiry, because the
 // vault throttled, failed or could not be reached).
-func (s *SecretCache) GetEx(name, version string) (Secret, bool, error) {
+func (s *SecretCache) GetEx(ctx context.Context, name, version string) (Secret, bool, error) {
 	var a cArgs
 	defer a.free()
 	cname, cver := a.str("name", name), a.optStr("version", version)
 	if a.err != nil {
 		return Secret{}, false, a.err
 	}
+	w, err := watchContext(ctx)
+	if err != nil {
+		return Secret{}, false, err
+	}
+	defer w.end()
 	p, err := s.acquire()
 	if err != nil {
 		return Secret{}, false, err
@@ -180,9 +172,9 @@ func (s *SecretCache) GetEx(name, version string) (Secret, bool, error) {
 	var out *C.kv_secret
 	var stale C.bool
 	var e *C.kv_error
-	st := C.kv_secret_cache_get_ex(p, cname, cver, &out, &stale, &e)
+	st := C.kv_secret_cache_get_in_context(p, w.cctx, cname, cver, &out, &stale, &e)
 	s.release()
-	if err := takeError(st, e); err != nil {
+	if err := w.explain(takeError(st, e)); err != nil {
 		return Secret{}, false, err
 	}
 	return takeSecret(out), bool(stale), nil

@@ -39,7 +39,7 @@ func TestSecretCache(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			s, stale, err := cache.GetEx(name, "")
+			s, stale, err := cache.GetEx(ctx, name, "")
 			if err == nil && (string(s.Value) != "cached value" || stale) {
 				err = errors.New("got " + string(s.Value))
 			}
@@ -58,12 +58,12 @@ func TestSecretCache(t *testing.T) {
 
 	_, err = client.SetSecret(ctx, name, []byte("second"), nil)
 	must(t, "SetSecret", err)
-	s, err := cache.Get(name, "")
+	s, err := cache.Get(ctx, name, "")
 	must(t, "Get", err)
 	if string(s.Value) != "cached value" {
 		t.Errorf("Get = %q, want the cached value", s.Value)
 	}
-	s, err = cache.Get(name, first.Version)
+	s, err = cache.Get(ctx, name, first.Version)
 	must(t, "Get pinned", err)
 	if string(s.Value) != "cached value" || s.Version != first.Version {
 		t.Errorf("pinned Get = %q %q", s.Value, s.Version)
@@ -75,7 +75,7 @@ func TestSecretCache(t *testing.T) {
 	if n := cache.Invalidate(name); n != 2 {
 		t.Errorf("Invalidate removed %d values, want 2", n)
 	}
-	s, err = cache.Get(name, "")
+	s, err = cache.Get(ctx, name, "")
 	must(t, "Get after Invalidate", err)
 	if string(s.Value) != "second" {
 		t.Errorf("Get after Invalidate = %q", s.Value)
@@ -83,12 +83,12 @@ func TestSecretCache(t *testing.T) {
 	if n := gets(t, name); n != 3 && n != -1 {
 		t.Errorf("%d requests, want 3", n)
 	}
-	expectStatus(t, "Get with a bad name", func() error { _, err := cache.Get("bad name", ""); return err }(), kv.ErrInvalidName)
+	expectStatus(t, "Get with a bad name", func() error { _, err := cache.Get(ctx, "bad name", ""); return err }(), kv.ErrInvalidName)
 	if _, err := kv.NewSecretCache(client, &kv.SecretCacheOptions{Jitter: 2}); err == nil {
 		t.Error("a jitter of 2 was accepted")
 	}
 	cache.Close()
-	if _, err := cache.Get(name, ""); !errors.Is(err, kv.ErrClosed) {
+	if _, err := cache.Get(ctx, name, ""); !errors.Is(err, kv.ErrClosed) {
 		t.Errorf("Get after Close: %v", err)
 	}
 }

@@ -191,3 +191,51 @@ func (e *ContextError) Error() string { return e.Err.Error() + ": " + e.Cause.Er
 
 // Unwrap gives both kv's error and the context's, for errors.Is and errors.As.
 func (e *ContextError) Unwrap() []error { return []error{e.Err, e.Cause} }
+
+// watch is a kv_call_context following a context.Context for one call that takes a context
+// directly (a secret cache's get): ctx's deadline, and a cancel when ctx is done. cctx is nil
+// (no context, nothing to pay) when ctx can never be done.
+type watch struct {
+	call
+}
+
+// watchContext starts a watch for ctx, or fails with ctx's error when it is already done.
+func watchContext(ctx context.Context) (*watch, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &ContextError{Err: &Error{Status: StatusCancelled, StatusName: StatusCancelled.String(),
+			Message: "the context was done before the call started"}, Cause: err}
+	}
+	w := &watch{call{ctx: ctx}}
+	if ctx.Done() == nil {
+		return w, nil
+	}
+	var e *C.kv_error
+	if err := takeError(C.kv_call_context_new(&w.cctx, &e), e); err != nil {
+		return nil, err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		ms := millis(time.Until(deadline))
+		if ms == 0 {
+			ms = 1
+		}
+		C.kv_call_context_set_deadline_ms(w.cctx, C.uint64_t(ms), nil)
+	}
+	w.stop = context.AfterFunc(ctx, w.cancel)
+	return w, nil
+}
+
+// end stops watching ctx and frees the kv_call_context (after any cancel in flight).
+func (w *watch) end() {
+	if w.cctx == nil {
+		return
+	}
+	w.stop()
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
+	C.kv_call_context_free(w.cctx)
+	w.cctx = nil
+}

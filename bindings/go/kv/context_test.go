@@ -180,3 +180,45 @@ func TestContextCancelEndsAListsPageFetch(t *testing.T) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }
+
+// A secret cache's get takes a context too: cancelled while it fetches from a slow vault, and
+// at its deadline; an already-done context sends nothing.
+func TestContextCancelEndsASecretCacheGet(t *testing.T) {
+	client, authorized := slowVault(t)
+	cache, err := kv.NewSecretCache(client, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	if _, err := cache.Get(done, "slow", ""); !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	if n := authorized.Load(); n != 0 {
+		t.Fatalf("%d requests sent under a done context", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelled := make(chan time.Time, 1)
+	go func() {
+		for start := time.Now(); authorized.Load() == 0 && time.Since(start) < 10*time.Second; {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		cancelled <- time.Now()
+	}()
+	_, err = cache.Get(ctx, "slow", "")
+	returned := time.Now()
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, kv.ErrCancelled) {
+		t.Fatalf("want context.Canceled and kv.ErrCancelled, got %v", err)
+	}
+	if took := returned.Sub(<-cancelled); took > 500*time.Millisecond {
+		t.Fatalf("the get returned %v after the cancel", took)
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancelShort()
+	if _, _, err := cache.GetEx(short, "slow", ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want context.DeadlineExceeded, got %v", err)
+	}
+}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 
 from ._client import Client
+from ._cancel import Cancellation, context_for
 from ._ffi import kv_secret, kv_secret_cache, kv_secret_cache_counters
 from ._models import Secret, take_secret
 from ._native import Handle, call, lib as _lib, millis_arg, new_handle, opt_text_arg, text_arg, uint_arg
@@ -99,20 +100,21 @@ class SecretCache:
             opts.close()
         self._handle = Handle(out, _lib.kv_secret_cache_free, "SecretCache")
 
-    def get(self, name: str, version: Optional[str] = None) -> Secret:
-        """The secret with its value (``version`` None = the latest), from memory when fresh."""
-        out = POINTER(kv_secret)()
-        with self._handle.use() as cache:
-            call(_lib.kv_secret_cache_get, cache, text_arg(name, "name"), opt_text_arg(version, "version"), byref(out))
-        return take_secret(out)
+    def get(self, name: str, version: Optional[str] = None, *, timeout: Optional[float] = None,
+            cancel: Optional[Cancellation] = None) -> Secret:
+        """The secret with its value (``version`` None = the latest), from memory when fresh.
+        ``timeout`` (seconds) and ``cancel`` bound a request it makes, or its wait for another
+        thread's request of the same secret; a hit answers from memory regardless."""
+        return self.get_ex(name, version, timeout=timeout, cancel=cancel).secret
 
-    def get_ex(self, name: str, version: Optional[str] = None) -> CachedSecret:
+    def get_ex(self, name: str, version: Optional[str] = None, *, timeout: Optional[float] = None,
+               cancel: Optional[Cancellation] = None) -> CachedSecret:
         """Like :meth:`get`, also telling whether the value was served stale."""
         out = POINTER(kv_secret)()
         stale = c_bool(False)
-        with self._handle.use() as cache:
-            call(_lib.kv_secret_cache_get_ex, cache, text_arg(name, "name"), opt_text_arg(version, "version"),
-                 byref(out), byref(stale))
+        with context_for(timeout, cancel) as ctx, self._handle.use() as cache:
+            call(_lib.kv_secret_cache_get_in_context, cache, ctx, text_arg(name, "name"),
+                 opt_text_arg(version, "version"), byref(out), byref(stale))
         return CachedSecret(take_secret(out), bool(stale.value))
 
     def invalidate(self, name: Optional[str] = None) -> int:

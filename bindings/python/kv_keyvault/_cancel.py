@@ -78,7 +78,8 @@ class Cancellation:
 
 class _CallScope:
     """A kv_call_context and the client made with it (kv_client_with_context) for one call or one
-    list, linked to a Cancellation while it lives."""
+    list (no client when ``client`` is None: a call that takes the context itself), linked to a
+    Cancellation while it lives."""
 
     def __init__(self, client: Any, timeout: Optional[float], cancel: Optional[Cancellation]) -> None:
         if cancel is not None and not isinstance(cancel, Cancellation):
@@ -94,9 +95,11 @@ class _CallScope:
         try:
             if ms is not None:
                 call(_lib.kv_call_context_set_deadline_ms, ctx, ms)
-            out = POINTER(kv_client)()
-            call(_lib.kv_client_with_context, client, ctx, byref(out))
-            self.client = Handle(out, _lib.kv_client_free, "Client")
+            self.client: Optional[Handle] = None
+            if client is not None:
+                out = POINTER(kv_client)()
+                call(_lib.kv_client_with_context, client, ctx, byref(out))
+                self.client = Handle(out, _lib.kv_client_free, "Client")
         except BaseException:
             self._context.close()
             raise
@@ -132,7 +135,8 @@ class _CallScope:
                 last = None
             if last is not None:
                 self._cancel._last = last
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         self._context.close()
 
 
@@ -146,8 +150,24 @@ def client_for(handle: Handle, timeout: Optional[float], cancel: Optional[Cancel
     with handle.use() as c:
         scope = _CallScope(c, timeout, cancel)
     try:
+        assert scope.client is not None
         with scope.client.use() as d:
             yield d
+    finally:
+        scope.close()
+
+
+@contextmanager
+def context_for(timeout: Optional[float], cancel: Optional[Cancellation]) -> Iterator[Any]:
+    """The kv_call_context for one call that takes a context itself (a secret cache's get), or
+    None without ``timeout`` and ``cancel``."""
+    if timeout is None and cancel is None:
+        yield None
+        return
+    scope = _CallScope(None, timeout, cancel)
+    try:
+        with scope._context.use() as ctx:
+            yield ctx
     finally:
         scope.close()
 
@@ -165,6 +185,7 @@ def list_client_for(handle: Handle, timeout: Optional[float], cancel: Optional[C
         scope = _CallScope(c, timeout, cancel)
     ok = False
     try:
+        assert scope.client is not None
         with scope.client.use() as d:
             yield d
         ok = True

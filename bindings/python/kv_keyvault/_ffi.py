@@ -3138,6 +3138,19 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
             POINTER(POINTER(kv_error)),
         ],
     ),
+    # kv_status kv_secret_cache_get_in_context(const struct kv_secret_cache * cache, const struct kv_call_context * ctx, const char * name, const char * version, struct kv_secret ** out, bool * stale_out, struct kv_error ** err_out)
+    "kv_secret_cache_get_in_context": (
+        c_uint32,
+        [
+            POINTER(kv_secret_cache),
+            POINTER(kv_call_context),
+            c_char_p,
+            c_char_p,
+            POINTER(POINTER(kv_secret)),
+            POINTER(c_bool),
+            POINTER(POINTER(kv_error)),
+        ],
+    ),
     # uint64_t kv_secret_cache_invalidate(const struct kv_secret_cache * cache, const char * name)
     "kv_secret_cache_invalidate": (c_uint64, [POINTER(kv_secret_cache), c_char_p]),
     # bool kv_secret_cache_stats(const struct kv_secret_cache * cache, struct kv_secret_cache_counters * out)

@@ -92,3 +92,30 @@ def test_a_cancelled_list_stops_fetching_pages(scripted: Scripted) -> None:
             next(it)
         t.join()
         it.close()
+
+
+def test_a_secret_cache_get_takes_timeout_and_cancel(scripted: Scripted) -> None:
+    with _client(scripted, max_retries=0) as client:
+        scripted.delay = 5.0
+        scripted.reply = (200, b'{"value":"v","id":"%s/secrets/s/00000000000000000000000000000000"}'
+                          % scripted.url.encode(), {})
+        cache = kv.SecretCache(client)
+        try:
+            cancel = kv.Cancellation()
+            at: List[float] = []
+            t = _cancel_when_authorized(scripted, cancel, at)
+            with pytest.raises(kv.errors.CancelledError):
+                cache.get("s", cancel=cancel)
+            returned = time.monotonic()
+            t.join()
+            assert returned - at[0] < 0.5, returned - at[0]
+            started = time.monotonic()
+            with pytest.raises(kv.errors.TimeoutError):
+                cache.get_ex("s", timeout=0.3)
+            assert time.monotonic() - started < 3
+            # Once the vault answers, the value is cached; a hit answers whatever the deadline.
+            scripted.delay = 0.0
+            assert cache.get("s").value == "v"
+            assert cache.get("s", timeout=0.001).value == "v"
+        finally:
+            cache.close()
