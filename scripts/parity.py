@@ -40,9 +40,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SUPERSEDED = {
     "kv_client_delete_secret": "kv_client_delete_secret_out",
-    # kv_secret_cache_get stays for C callers; a binding may call the _ex form, which adds the stale flag.
+    # kv_secret_cache_get stays for C callers; a binding may call the _ex form, which adds the stale
+    # flag, or the _in_context form, which adds a call context to that.
     "kv_secret_cache_get": "kv_secret_cache_get_ex",
+    "kv_secret_cache_get_ex": "kv_secret_cache_get_in_context",
 }
+
+
+def replacements(op):
+    """`op` and every function that supersedes it, following SUPERSEDED."""
+    while op is not None:
+        yield op
+        op = SUPERSEDED.get(op)
 
 SKIP_DIRS = {
     "tests", "test", "testdata", "examples", "example", "tools", "docs", "build", "dist", "vendor",
@@ -165,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     bindings = [b for b in make_bindings(ROOT) if not args.binding or b.name in args.binding]
     for b in bindings:
         b.text, b.note = b.load(b.path)
-        b.covered = {op: bool(b.text) and (b.found(b.text, op) or (op in SUPERSEDED and b.found(b.text, SUPERSEDED[op])))
-                     for op in ops}
+        b.covered = {op: bool(b.text) and any(b.found(b.text, r) for r in replacements(op)) for op in ops}
 
     width = max(len(op) for op in ops)
     cols = [max(len(b.name), 7) for b in bindings]
