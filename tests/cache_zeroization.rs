@@ -8,51 +8,14 @@ mod support;
 
 use kv::ffi::cache::*;
 use kv::ffi::secrets::kv_secret_free;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::ptr::null_mut;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use support::capi::*;
+use support::scanning::{leaks, Scanning};
 
 const MARKER: &str = "Zq7CACHEmarkerVALUE";
 
-struct Scanning;
-static ARMED: AtomicBool = AtomicBool::new(false);
-static HITS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Scanning {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) && layout.size() >= MARKER.len() {
-            let block = std::slice::from_raw_parts(ptr, layout.size());
-            if block.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()) {
-                HITS.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-        if !new.is_null() {
-            std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-            self.dealloc(ptr, layout);
-        }
-        new
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Scanning = Scanning;
-
-/// Freed blocks holding the marker while `f` ran.
-fn leaks(f: impl FnOnce()) -> usize {
-    let before = HITS.load(Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
-    f();
-    ARMED.store(false, Ordering::SeqCst);
-    HITS.load(Ordering::SeqCst) - before
-}
+static GLOBAL: Scanning = Scanning(MARKER.as_bytes());
 
 fn cache_of(client: &Client, max_entries: u64) -> *mut kv_secret_cache {
     let o = kv_secret_cache_options_new();

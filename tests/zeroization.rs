@@ -8,52 +8,16 @@
 //! redaction, a PEM private key's base64 body, and the Azure CLI's output (read with a growing buffer whose old copies were freed
 //! as they were). Copies made by ureq/rustls while sending are outside kv's reach and not tested.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+#[path = "support/scanning.rs"]
+mod scanning;
+
+use scanning::{leaks, Scanning};
 use std::time::Duration;
 
 const MARKER: &[u8] = b"Zq7MARKERsecretVALUE";
 
-/// Counts freed blocks holding [`MARKER`] while `ARMED`.
-struct Scanning;
-static ARMED: AtomicBool = AtomicBool::new(false);
-static HITS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Scanning {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) && layout.size() >= MARKER.len() {
-            let block = std::slice::from_raw_parts(ptr, layout.size());
-            if block.windows(MARKER.len()).any(|w| w == MARKER) {
-                HITS.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // A realloc that moves frees the old block: allocate, copy and free through `dealloc`.
-        let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-        if !new.is_null() {
-            std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-            self.dealloc(ptr, layout);
-        }
-        new
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Scanning = Scanning;
-
-/// Freed blocks holding the marker while `f` ran.
-fn leaks(f: impl FnOnce()) -> usize {
-    let before = HITS.load(Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
-    f();
-    ARMED.store(false, Ordering::SeqCst);
-    HITS.load(Ordering::SeqCst) - before
-}
+static GLOBAL: Scanning = Scanning(MARKER);
 
 #[test]
 fn secret_material_is_zeroized_before_it_is_freed() {

@@ -15,4 +15,5 @@ pub const RECOVERY_LEVELS: &[&str] = &[
 
 pub mod capi;
 pub mod local_vault;
+pub mod scanning;
 pub mod scripted_server;
