@@ -205,11 +205,15 @@ root, proxy, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 mod = "github.com/kv-sdk/kv/bindings/go"
 files = subprocess.run(["git", "-C", str(root), "ls-files", "bindings/go"], check=True,
                        capture_output=True, text=True).stdout.split()
+# A directory holding its own go.mod is another module (bindings/go/azadapter): not in this
+# module's zip, as the go command leaves it out when it publishes.
+nested = {str(Path(f).parent) + "/" for f in files if f.endswith("/go.mod") and f != "bindings/go/go.mod"}
 d = proxy / mod / "@v"
 d.mkdir(parents=True)
 with zipfile.ZipFile(d / (version + ".zip"), "w") as z:
     for f in files:
-        z.write(root / f, "%s@%s/%s" % (mod, version, f[len("bindings/go/"):]))
+        if not any(f.startswith(n) for n in nested):
+            z.write(root / f, "%s@%s/%s" % (mod, version, f[len("bindings/go/"):]))
 (d / (version + ".mod")).write_bytes((root / "bindings/go/go.mod").read_bytes())
 (d / (version + ".info")).write_text(json.dumps({"Version": version, "Time": "2026-01-01T00:00:00Z"}))
 (d / "list").write_text(version + "\n")
