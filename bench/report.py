@@ -95,10 +95,13 @@ def versions() -> dict:
 
 
 def per_call(pair_n, pair_v):
-    """(v2 - v1) / (n2 - n1): the cost of one warm call, start-up and first call cancelled out."""
+    """(v2 - v1) / (n2 - n1): the cost of one warm call, start-up and first call cancelled out.
+    None (shown as n/a) when the longer run cost less than the shorter one: the difference is then
+    noise larger than the calls (a garbage collector's work landing in one run only), not a cost."""
     if not pair_v or None in pair_v or pair_n[1] == pair_n[0]:
         return None
-    return (pair_v[1] - pair_v[0]) / (pair_n[1] - pair_n[0])
+    v = (pair_v[1] - pair_v[0]) / (pair_n[1] - pair_n[0])
+    return v if v >= 0 else None
 
 
 def derive(raw: list[dict]) -> dict:
@@ -282,6 +285,8 @@ def main() -> int:
     a = ap.parse_args()
     if a.from_json:
         res = json.loads(Path(a.from_json).read_text())
+        if res.get("raw"):  # the figures are derived again (same rules as a fresh run)
+            res.update(derive(res["raw"]))
     else:
         raw = []
         for line in Path(a.raw).read_text().splitlines():
