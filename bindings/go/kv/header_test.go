@@ -115,8 +115,10 @@ func TestParityClientOperations(t *testing.T) {
 
 // notCalled are functions of kv.h the binding deliberately does without, and why.
 var notCalled = map[string]string{
-	"kv_secret_tag_get": "tags are copied whole into Secret.Tags (kv_secret_tag_count, _name, _value)",
-	"kv_key_tag_get":    "tags are copied whole into Key.Tags (kv_key_tag_count, _name, _value)",
+	"kv_secret_tag_get":      "tags are copied whole into Secret.Tags (kv_secret_tag_count, _name, _value)",
+	"kv_key_tag_get":         "tags are copied whole into Key.Tags (kv_key_tag_count, _name, _value)",
+	"kv_secret_cache_get":    "SecretCache.Get/GetEx call kv_secret_cache_get_in_context (the same get, with the stale flag and a context)",
+	"kv_secret_cache_get_ex": "SecretCache.Get/GetEx call kv_secret_cache_get_in_context (the same get, with a context)",
 	"kv_client_delete_secret": "DeleteSecret calls kv_client_delete_secret_out (the same request; it hands back " +
 		"the deleted secret)",
 	"kv_certificate_policy_add_dns_name":                 "CertificatePolicy crosses as JSON (kv_certificate_policy_from_json, _to_json)",

@@ -26,6 +26,10 @@ NOT_CALLED: Dict[str, str] = {
     "kv_call_context_is_cancelled": "kv.Cancellation keeps its own flag (one Cancellation spans many call contexts)",
     "kv_secret_tag_get": "Secret.tags is copied whole (kv_secret_tag_name/_value by index)",
     "kv_key_tag_get": "Key.tags is copied whole (kv_key_tag_name/_value by index)",
+    "kv_secret_cache_get": "SecretCache.get/get_ex call kv_secret_cache_get_in_context (the same get, with the "
+                           "stale flag and timeout=/cancel=)",
+    "kv_secret_cache_get_ex": "SecretCache.get/get_ex call kv_secret_cache_get_in_context (the same get, with "
+                              "timeout=/cancel=)",
     "kv_client_delete_secret": "delete_secret calls kv_client_delete_secret_out (the same request; it hands back "
                                "the deleted secret)",
     "kv_certificate_policy_add_dns_name": "kv.CertificatePolicy crosses as JSON (kv_certificate_policy_from_json/_to_json)",
