@@ -52,9 +52,8 @@ func (c *Client) acquireFor(ctx context.Context, list bool) (*C.kv_client, *call
 	if c == nil {
 		return nil, nil, ErrClosed
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, &ContextError{Err: &Error{Status: StatusCancelled, StatusName: StatusCancelled.String(),
-			Message: "the context was done before the call started"}, Cause: err}
+	if err := alreadyDone(ctx); err != nil {
+		return nil, nil, err
 	}
 	p := c.h.rlock()
 	if p == nil {
@@ -64,18 +63,12 @@ func (c *Client) acquireFor(ctx context.Context, list bool) (*C.kv_client, *call
 	if ctx.Done() == nil && k.diag == nil {
 		return (*C.kv_client)(p), k, nil
 	}
-	var e *C.kv_error
-	if err := takeError(C.kv_call_context_new(&k.cctx, &e), e); err != nil {
+	var err error
+	if k.cctx, err = newCallContext(ctx); err != nil {
 		c.release()
 		return nil, nil, err
 	}
-	if deadline, ok := ctx.Deadline(); ok {
-		ms := millis(time.Until(deadline))
-		if ms == 0 {
-			ms = 1
-		}
-		C.kv_call_context_set_deadline_ms(k.cctx, C.uint64_t(ms), nil)
-	}
+	var e *C.kv_error
 	if err := takeError(C.kv_client_with_context((*C.kv_client)(p), k.cctx, &k.derived, &e), e); err != nil {
 		C.kv_call_context_free(k.cctx)
 		c.release()
@@ -204,24 +197,16 @@ func watchContext(ctx context.Context) (*watch, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, &ContextError{Err: &Error{Status: StatusCancelled, StatusName: StatusCancelled.String(),
-			Message: "the context was done before the call started"}, Cause: err}
+	if err := alreadyDone(ctx); err != nil {
+		return nil, err
 	}
 	w := &watch{call{ctx: ctx}}
 	if ctx.Done() == nil {
 		return w, nil
 	}
-	var e *C.kv_error
-	if err := takeError(C.kv_call_context_new(&w.cctx, &e), e); err != nil {
+	var err error
+	if w.cctx, err = newCallContext(ctx); err != nil {
 		return nil, err
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		ms := millis(time.Until(deadline))
-		if ms == 0 {
-			ms = 1
-		}
-		C.kv_call_context_set_deadline_ms(w.cctx, C.uint64_t(ms), nil)
 	}
 	w.stop = context.AfterFunc(ctx, w.cancel)
 	return w, nil
@@ -238,4 +223,30 @@ func (w *watch) end() {
 	w.mu.Unlock()
 	C.kv_call_context_free(w.cctx)
 	w.cctx = nil
+}
+
+// alreadyDone is the error of a call whose ctx was done before it started (nil otherwise).
+func alreadyDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &ContextError{Err: &Error{Status: StatusCancelled, StatusName: StatusCancelled.String(),
+			Message: "the context was done before the call started"}, Cause: err}
+	}
+	return nil
+}
+
+// newCallContext makes a kv_call_context carrying ctx's deadline, if it has one.
+func newCallContext(ctx context.Context) (*C.kv_call_context, error) {
+	var cctx *C.kv_call_context
+	var e *C.kv_error
+	if err := takeError(C.kv_call_context_new(&cctx, &e), e); err != nil {
+		return nil, err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		ms := millis(time.Until(deadline))
+		if ms == 0 {
+			ms = 1
+		}
+		C.kv_call_context_set_deadline_ms(cctx, C.uint64_t(ms), nil)
+	}
+	return cctx, nil
 }
