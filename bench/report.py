@@ -118,6 +118,8 @@ def derive(raw: list[dict]) -> dict:
             "mt16_ops": t.get("mt16_ops"),
             "first_call_us": t.get("first_call_us"),
             "rss_client_kb": (rss["rss_first_kb"] - rss["rss_base_kb"]) if rss else None,
+            "rss_more_client_kb": ((rss["rss_more_kb"] - rss["rss_first_kb"]) / rss["more_clients"])
+            if rss.get("more_clients") else None,
             "rss_growth_kb": (rss["rss_end_kb"] - rss["rss_warm_kb"]) if rss else None,
             "rss_calls": rss.get("calls"),
             "instructions_per_call": per_call(cost.get("grind_n"), cost.get("instructions")) if cost else None,
@@ -176,15 +178,26 @@ def goals(res: dict) -> list[tuple[str, str, bool | None]]:
     v1, v16 = kc.get("cached_1t_ops"), kc.get("cached_16t_ops")
     goal("cached get through C ≥ 2,000,000/s on one thread", fmt(v1) if v1 else "n/a",
          v1 is not None and v1 >= 2_000_000)
-    goal("cached get grows with threads (16 vs 1)", fmt(ratio(v16, v1), 2, "×") if v1 and v16 else "n/a",
-         v1 is not None and v16 is not None and v16 > v1)
+    v2 = kc.get("cached_2t_ops")
+    if v2 is not None:
+        goal("cached get grows with threads (2 vs 1; 16 vs 1, on %s cores)" % res.get("machine", {}).get("cores", "?"),
+             "%s; %s" % (fmt(ratio(v2, v1), 2, "×") if v1 else "n/a", fmt(ratio(v16, v1), 2, "×") if v1 and v16 else "n/a"),
+             v1 is not None and v16 is not None and v2 > v1 and v16 > v1)
+    else:
+        goal("cached get grows with threads (16 vs 1)", fmt(ratio(v16, v1), 2, "×") if v1 and v16 else "n/a",
+             v1 is not None and v16 is not None and v16 > v1)
     r = ratio(kc["first_call_us"], f.get("first_call_us"))
     goal("first call ≤ 1.2× the minimum round trips (TCP + TLS + 401 + GET)", fmt(r, 2, "×") if r else "n/a",
          r is not None and r <= 1.2)
-    v = kc["rss_client_kb"]
-    goal("RSS per client ≤ 2 MB (C)", fmt(v, 0, " kB") if v is not None else "n/a", v is not None and v <= 2048)
+    v, first = kc.get("rss_more_client_kb"), kc["rss_client_kb"]
+    goal("RSS per client ≤ 2 MB (C; each further client, the first pays %s kB once for the process)"
+         % (fmt(first, 0) if first is not None else "n/a"),
+         fmt(v, 0, " kB") if v is not None else "n/a", v is not None and v <= 2048)
     v = kc["rss_growth_kb"]
     goal("no RSS growth over %s calls (C)" % fmt(kc["rss_calls"]), fmt(v, 0, " kB") if v is not None else "n/a",
+         v is not None and v <= 0)
+    v = kg["rss_growth_kb"]
+    goal("no RSS growth over %s calls (Go binding)" % fmt(kg["rss_calls"]), fmt(v, 0, " kB") if v is not None else "n/a",
          v is not None and v <= 0)
     return out
 
@@ -193,10 +206,10 @@ def tables(res: dict) -> str:
     f, c = res["floor"], res["clients"]
     lines = [
         "| client | get ops/s | × floor | 16 threads ops/s | × floor (16 conn) | first call µs | × min. "
-        "| RSS/client kB | growth kB over %s calls | instr./call | syscalls/call | threads/call |"
+        "| RSS first client kB | RSS further client kB | growth kB over %s calls | instr./call | syscalls/call | threads/call |"
         % fmt(c["kv-c"]["rss_calls"]),
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        "| %s | %s | 1.00 | %s | 1.00 | %s | 1.00 | | | | | |" % (
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| %s | %s | 1.00 | %s | 1.00 | %s | 1.00 | | | | | | |" % (
             LABELS["floor"], fmt(f.get("t1c1_ops")), fmt(f.get("t2c16_ops")), fmt(f.get("first_call_us"))),
     ]
     for name in ORDER:
@@ -205,10 +218,10 @@ def tables(res: dict) -> str:
         if x["rss_calls"] and x["rss_calls"] != c["kv-c"]["rss_calls"]:
             growth += " (%s calls)" % fmt(x["rss_calls"])
         bold = "**" if name.startswith("kv") else ""
-        lines.append("| %s%s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s%s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             bold, LABELS[name], bold, fmt(x["seq_ops"]), fmt(ratio(x["seq_ops"], f.get("t1c1_ops")), 2),
             fmt(x["mt16_ops"]), fmt(ratio(x["mt16_ops"], f.get("t2c16_ops")), 2), fmt(x["first_call_us"]),
-            fmt(ratio(x["first_call_us"], f.get("first_call_us")), 2), fmt(x["rss_client_kb"]), growth, fmt(x["instructions_per_call"]), fmt(x["syscalls_per_call"], 1),
+            fmt(ratio(x["first_call_us"], f.get("first_call_us")), 2), fmt(x["rss_client_kb"]), fmt(x.get("rss_more_client_kb")), growth, fmt(x["instructions_per_call"]), fmt(x["syscalls_per_call"], 1),
             fmt(x["threads_per_call"], 2)))
     kc = c["kv-c"]
     lines += [
@@ -216,6 +229,7 @@ def tables(res: dict) -> str:
         "| kv through C | figure |",
         "|---|---:|",
         "| cached get, 1 thread (ops/s) | %s |" % fmt(kc.get("cached_1t_ops")),
+        "| cached get, 2 threads (ops/s) | %s |" % fmt(kc.get("cached_2t_ops")),
         "| cached get, 16 threads (ops/s) | %s |" % fmt(kc.get("cached_16t_ops")),
         "| ES256 verify, local (µs of CPU; wall: %s) | %s |" % (fmt(kc.get("verify_local_wall_us"), 1),
                                                               fmt(kc.get("verify_local_us"), 1)),

@@ -2,7 +2,8 @@
  * target/release/libkv.so, runs it against the canned TLS endpoint and reads the one JSON line
  * it prints. Modes (first argument):
  *   throughput   first-call latency, sequential kv_client_get_secret ops/s, 16 threads on one client
- *   rss N        resident set before the client, after the first call, after 1,000 and N calls
+ *   rss N        resident set before the client, after the first call, after 10 further clients
+ *                (each after its first call, all kept), after 1,000 and N calls on the first client
  *   calls N      N warm calls after one first call (for callgrind/strace differences)
  *   cached       kv_secret_cache_get ops/s on 1 and 16 threads (only when kv.h declares the cache:
  *                run.sh passes -DKV_HAVE_CACHE)
@@ -49,6 +50,10 @@ static double cpu_now(void) {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* Further clients made (each after its first call, all alive at once) to measure what one more
+ * client costs, apart from what the first pays once for the process (library pages, globals). */
+#define MORE_CLIENTS 10
 
 static long rss_kb(void) {
     FILE *f = fopen("/proc/self/status", "r");
@@ -166,12 +171,19 @@ int main(int argc, char **argv) {
         kv_client *c = new_client();
         get(c);
         long first = rss_kb();
+        kv_client *more[MORE_CLIENTS];
+        for (int i = 0; i < MORE_CLIENTS; i++) {
+            more[i] = new_client();
+            get(more[i]);
+        }
+        long after_more = rss_kb();
+        for (int i = 0; i < MORE_CLIENTS; i++) kv_client_free(more[i]);
         for (long i = 1; i < 1000; i++) get(c);
         long warm = rss_kb();
         for (long i = 1000; i < n; i++) get(c);
-        printf("{\"rss_base_kb\": %ld, \"rss_first_kb\": %ld, \"rss_warm_kb\": %ld, \"rss_end_kb\": %ld, "
-               "\"calls\": %ld}\n",
-               base, first, warm, rss_kb(), n);
+        printf("{\"rss_base_kb\": %ld, \"rss_first_kb\": %ld, \"rss_more_kb\": %ld, \"more_clients\": %d, "
+               "\"rss_warm_kb\": %ld, \"rss_end_kb\": %ld, \"calls\": %ld}\n",
+               base, first, after_more, MORE_CLIENTS, warm, rss_kb(), n);
         kv_client_free(c);
     } else if (strcmp(mode, "calls") == 0) {
         kv_client *c = new_client();

@@ -76,6 +76,17 @@ func get(c *azsecrets.Client) {
 	}
 }
 
+// Further clients made (each after its first call, all alive at once) to measure what one more
+// client costs, apart from what the first pays once for the process.
+const moreClients = 10
+
+// closeAll lets further clients go (the SDK's clients have nothing to close).
+func closeAll(cs []*azsecrets.Client) {
+	for i := range cs {
+		cs[i] = nil
+	}
+}
+
 func rssKB() int64 {
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(b), "\n") {
@@ -145,6 +156,14 @@ func main() {
 		c := newClient()
 		get(c)
 		first := rssKB()
+		more := make([]*azsecrets.Client, 0, moreClients)
+		for i := 0; i < moreClients; i++ {
+			m := newClient()
+			get(m)
+			more = append(more, m)
+		}
+		afterMore := rssKB()
+		closeAll(more)
 		for i := 1; i < 1000; i++ {
 			get(c)
 		}
@@ -152,7 +171,7 @@ func main() {
 		for i := 1000; i < n; i++ {
 			get(c)
 		}
-		fmt.Printf("{\"rss_base_kb\": %d, \"rss_first_kb\": %d, \"rss_warm_kb\": %d, \"rss_end_kb\": %d, \"calls\": %d}\n", base, first, warm, rssKB(), n)
+		fmt.Printf("{\"rss_base_kb\": %d, \"rss_first_kb\": %d, \"rss_more_kb\": %d, \"more_clients\": %d, \"rss_warm_kb\": %d, \"rss_end_kb\": %d, \"calls\": %d}\n", base, first, afterMore, moreClients, warm, rssKB(), n)
 	case "calls":
 		c := newClient()
 		for i := 0; i <= n; i++ {

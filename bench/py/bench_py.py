@@ -4,6 +4,8 @@ PyPI). bench/run.sh runs it in its venv against the canned TLS endpoint and read
 it prints.
 
     python bench_py.py kv|sdk throughput | rss N | calls N
+    (rss: before the client library is imported, after the first call, after 10 further clients
+    each after its first call, after 1,000 and N calls on the first client)
 
 Environment: KV_BENCH_URL, KV_BENCH_CA, KV_BENCH_TOKEN, KV_BENCH_SECONDS.
 """
@@ -53,6 +55,11 @@ def make_client_factory(which):
             assert c.get_secret("bench").value
 
     return new, get
+
+
+# Further clients made (each after its first call, all alive at once) to measure what one more
+# client costs, apart from what the first pays once for the process (imports, library pages).
+MORE_CLIENTS = 10
 
 
 def rss_kb():
@@ -107,13 +114,20 @@ def main():
         c = new()
         get(c)
         first = rss_kb()
+        more = []
+        for _ in range(MORE_CLIENTS):
+            m = new()
+            get(m)
+            more.append(m)
+        after_more = rss_kb()
+        del more
         for _ in range(1, 1000):
             get(c)
         warm = rss_kb()
         for _ in range(1000, n):
             get(c)
-        print(json.dumps({"rss_base_kb": base, "rss_first_kb": first, "rss_warm_kb": warm, "rss_end_kb": rss_kb(),
-                          "calls": n}))
+        print(json.dumps({"rss_base_kb": base, "rss_first_kb": first, "rss_more_kb": after_more,
+                          "more_clients": MORE_CLIENTS, "rss_warm_kb": warm, "rss_end_kb": rss_kb(), "calls": n}))
     elif mode == "calls":
         c = new()
         for _ in range(n + 1):

@@ -2,7 +2,8 @@
 //! benchmark: `bench/run.sh` runs it against the canned TLS endpoint and reads the one JSON line it
 //! prints. Modes (first argument):
 //!   throughput      first-call latency, sequential get_secret ops/s, 16 tasks on one client
-//!   rss N           resident set before the client, after the first call, after 1,000 and N calls
+//!   rss N           resident set before the client, after the first call, after 10 further clients
+//!                   (each after its first call, all kept), after 1,000 and N calls on the first
 //!   calls N         N warm calls after one first call (run twice under callgrind/strace: the
 //!                   difference divided by the difference in N is the cost of one warm call)
 //! Environment: KV_BENCH_URL, KV_BENCH_CA (PEM of the test CA), KV_BENCH_TOKEN, KV_BENCH_SECONDS.
@@ -52,6 +53,10 @@ async fn get(c: &SecretClient) {
     let secret = c.get_secret("bench", None).await.expect("get_secret").into_model().expect("secret body");
     assert!(secret.value.is_some());
 }
+
+/// Further clients made (each after its first call, all alive at once) to measure what one more
+/// client costs, apart from what the first pays once for the process.
+const MORE_CLIENTS: usize = 10;
 
 fn rss_kb() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -121,6 +126,14 @@ async fn main() {
             let c = client();
             get(&c).await;
             let first = rss_kb();
+            let mut more = Vec::new();
+            for _ in 0..MORE_CLIENTS {
+                let m = client();
+                get(&m).await;
+                more.push(m);
+            }
+            let after_more = rss_kb();
+            drop(more);
             for _ in 1..1000 {
                 get(&c).await;
             }
@@ -129,7 +142,7 @@ async fn main() {
                 get(&c).await;
             }
             println!(
-                "{{\"rss_base_kb\": {base}, \"rss_first_kb\": {first}, \"rss_warm_kb\": {warm}, \"rss_end_kb\": {}, \"calls\": {n}}}",
+                "{{\"rss_base_kb\": {base}, \"rss_first_kb\": {first}, \"rss_more_kb\": {after_more}, \"more_clients\": {MORE_CLIENTS}, \"rss_warm_kb\": {warm}, \"rss_end_kb\": {}, \"calls\": {n}}}",
                 rss_kb()
             );
         }
