@@ -62,9 +62,23 @@ pub mod counters {
 /// The connector chain of every agent: an HTTP CONNECT proxy when configured, kv's TCP layer,
 /// rustls for `https` (ureq's default order). ureq's SOCKS connector is not compiled in (no
 /// `socks-proxy` feature): as with ureq's default chain, a SOCKS proxy from the environment is
-/// ignored.
-pub fn connector() -> impl Connector<()> {
-    ().chain(ConnectProxyConnector::default()).chain(TcpConnector).chain(RustlsConnector::default())
+/// ignored. `tls` is shared by the clients that trust the same roots (see
+/// [`crate::http::transport::build_agent`]).
+pub fn connector(tls: Arc<RustlsConnector>) -> impl Connector<()> {
+    ().chain(ConnectProxyConnector::default()).chain(TcpConnector).chain(SharedTls(tls))
+}
+
+/// rustls for the chain, one connector (and so one parsed root store and client configuration)
+/// shared by several agents.
+#[derive(Debug)]
+struct SharedTls(Arc<RustlsConnector>);
+
+impl<In: Transport> Connector<In> for SharedTls {
+    type Out = <RustlsConnector as Connector<In>>::Out;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        self.0.connect(details, chained)
+    }
 }
 
 /// Opens plain TCP connections for the chain (after a CONNECT proxy, before TLS); a transport

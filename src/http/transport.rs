@@ -3,9 +3,14 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
+use std::ffi::OsString;
 use std::path::Path;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::transport::RustlsConnector;
 use zeroize::Zeroizing;
 
 /// Largest reply body read (Key Vault replies are small; list pages stay well below this).
@@ -32,8 +37,8 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         Some(path) => load_ca_file(Path::new(path))?,
         None => Vec::new(),
     };
-    let roots = root_certs(extra);
-    let tls = TlsConfig::builder().root_certs(roots).build();
+    let trust = shared_trust(extra);
+    let tls = TlsConfig::builder().root_certs(trust.roots.clone()).build();
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .https_only(false)
@@ -50,18 +55,84 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .build();
     // Host names are resolved on the calling thread when a connection is opened, never on a
     // thread of ureq's (see `resolve`). The chain: see `socket::connector`.
-    Ok(ureq::Agent::with_parts(config, ResolveOnConnect::new(crate::http::socket::connector()), DeferredResolver))
+    Ok(ureq::Agent::with_parts(
+        config,
+        ResolveOnConnect::new(crate::http::socket::connector(trust.tls)),
+        DeferredResolver,
+    ))
 }
 
-fn root_certs(extra: Vec<Certificate<'static>>) -> RootCerts {
-    let native = rustls_native_certs::load_native_certs();
-    let mut certs: Vec<Certificate<'static>> =
-        native.certs.iter().map(|der| Certificate::from_der(der.as_ref()).to_owned()).collect();
-    if certs.is_empty() && extra.is_empty() {
-        return RootCerts::WebPki;
+/// What every client trusting the same roots shares: the root certificates and the TLS connector,
+/// which parses them into rustls' root store and builds its client configuration once, at the
+/// first connection of any of those clients (was: once per client, about 650 kB each).
+struct Trust {
+    roots: RootCerts,
+    tls: Arc<RustlsConnector>,
+}
+
+/// The system's CA certificates with the `SSL_CERT_FILE`/`SSL_CERT_DIR` values they were read
+/// under: read again only when those change (was: read and parsed for every client). A root added
+/// to the system's store while the process runs is seen by clients made after a change of those
+/// variables, or in a new process (as with Go's `x509.SystemCertPool`).
+type SystemRoots = (Option<OsString>, Option<OsString>, Arc<Vec<Certificate<'static>>>);
+static SYSTEM_ROOTS: Lazy<Mutex<Option<SystemRoots>>> = Lazy::new(|| Mutex::new(None));
+
+fn system_roots() -> Arc<Vec<Certificate<'static>>> {
+    let (file, dir) = (std::env::var_os("SSL_CERT_FILE"), std::env::var_os("SSL_CERT_DIR"));
+    let mut cached = SYSTEM_ROOTS.lock();
+    if let Some((f, d, roots)) = cached.as_ref() {
+        if *f == file && *d == dir {
+            return roots.clone();
+        }
     }
+    let native = rustls_native_certs::load_native_certs();
+    let roots: Arc<Vec<Certificate<'static>>> =
+        Arc::new(native.certs.iter().map(|der| Certificate::from_der(der.as_ref()).to_owned()).collect());
+    *cached = Some((file, dir, roots.clone()));
+    roots
+}
+
+/// A live trust: the system roots it was made from, its extra CA certificates (DER, in order),
+/// and weak references to what its clients hold.
+struct TrustEntry {
+    system: Weak<Vec<Certificate<'static>>>,
+    extra: Vec<Vec<u8>>,
+    roots: Weak<Vec<Certificate<'static>>>,
+    tls: Weak<RustlsConnector>,
+}
+
+/// The trust of live clients. Entries are weak: trust no client holds any more is freed, and its
+/// entry dropped at the next lookup.
+static SHARED_TRUST: Lazy<Mutex<Vec<TrustEntry>>> = Lazy::new(|| Mutex::new(Vec::new()));
+
+/// The trust for these extra CA certificates: the system's roots plus them (Mozilla's roots,
+/// webpki, when the system has none and there are no extras), shared with every live client that
+/// trusts the same ones.
+fn shared_trust(extra: Vec<Certificate<'static>>) -> Trust {
+    let system = system_roots();
+    if system.is_empty() && extra.is_empty() {
+        return Trust { roots: RootCerts::WebPki, tls: Arc::new(RustlsConnector::default()) };
+    }
+    let key: Vec<Vec<u8>> = extra.iter().map(|c| c.der().to_vec()).collect();
+    let mut shared = SHARED_TRUST.lock();
+    shared.retain(|e| e.roots.strong_count() > 0 && e.tls.strong_count() > 0);
+    let same = |e: &&TrustEntry| e.extra == key && std::ptr::eq(e.system.as_ptr(), Arc::as_ptr(&system));
+    if let Some(entry) = shared.iter().find(same) {
+        if let (Some(roots), Some(tls)) = (entry.roots.upgrade(), entry.tls.upgrade()) {
+            return Trust { roots: RootCerts::Specific(roots), tls };
+        }
+    }
+    let mut certs = system.as_ref().clone();
     certs.extend(extra);
-    RootCerts::new_with_certs(&certs)
+    let roots = Arc::new(certs);
+    let tls = Arc::new(RustlsConnector::default());
+    shared.push(TrustEntry {
+        system: Arc::downgrade(&system),
+        extra: key,
+        roots: Arc::downgrade(&roots),
+        tls: Arc::downgrade(&tls),
+    });
+    Trust { roots: RootCerts::Specific(roots), tls }
 }
 
 /// Reads every certificate of a PEM file.
@@ -193,6 +264,38 @@ mod tests {
 
     fn kind_of(err: ureq::Error) -> ErrorKind {
         classify(&err, "https://v.example/secrets?x=1").kind
+    }
+
+    fn test_ca(name: &str) -> Certificate<'static> {
+        // Any DER will do: the store parses roots at the first connection, not here.
+        Certificate::from_der(name.as_bytes()).to_owned()
+    }
+
+    fn specific(roots: &RootCerts) -> &Arc<Vec<Certificate<'static>>> {
+        match roots {
+            RootCerts::Specific(certs) => certs,
+            other => panic!("expected specific roots, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn clients_trusting_the_same_roots_share_them_and_their_tls_connector() {
+        let a = shared_trust(vec![test_ca("ca one")]);
+        let b = shared_trust(vec![test_ca("ca one")]);
+        assert!(Arc::ptr_eq(&a.tls, &b.tls), "same extra CA: one TLS connector (one parsed root store)");
+        assert!(Arc::ptr_eq(specific(&a.roots), specific(&b.roots)));
+        assert_eq!(specific(&a.roots).last().map(|c| c.der().to_vec()), Some(b"ca one".to_vec()));
+
+        let other = shared_trust(vec![test_ca("ca two")]);
+        assert!(!Arc::ptr_eq(&a.tls, &other.tls), "other roots: another connector");
+        assert!(!Arc::ptr_eq(specific(&a.roots), specific(&other.roots)));
+        assert_eq!(specific(&other.roots).last().map(|c| c.der().to_vec()), Some(b"ca two".to_vec()));
+
+        // Trust no client holds any more is freed, not kept for ever.
+        let weak = Arc::downgrade(&other.tls);
+        drop(other);
+        let _again = shared_trust(vec![test_ca("ca one")]);
+        assert!(weak.upgrade().is_none());
     }
 
     #[test]
