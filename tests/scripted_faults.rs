@@ -1504,6 +1504,34 @@ fn fault_oversized_body_is_refused_at_16_mib() {
 }
 
 #[test]
+fn bodies_larger_than_the_connection_buffers_go_through_whole_both_ways() {
+    // The connection's buffers are 32 kB in and 16 kB out (http::transport): bodies stream
+    // through them, whatever their size.
+    let long = |n: usize| -> String { (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect() };
+    let (request_value, reply_value) = (long(25_000), long(1_000_000));
+    let (expected, reply) = (request_value.clone(), reply_value.clone());
+    let server = vault(move |_, req| {
+        if req.method == "PUT" {
+            let body: serde_json::Value = serde_json::from_slice(&req.body).expect("the request body arrives whole");
+            assert_eq!(body["value"].as_str(), Some(expected.as_str()));
+        }
+        secret_reply(req, "name", &reply)
+    });
+    let client = new_client(&server, &options(&server, 0));
+    let secret = ok(client.set("name", request_value.as_bytes()));
+    assert!(secret.value() == reply_value.as_bytes(), "the 1 MB reply body is read whole");
+    assert_eq!(authorized(&server).len(), 1);
+}
+
+#[test]
+fn fault_reply_head_over_16_kib_is_refused_clearly() {
+    let server = vault(|_, req| secret_reply(req, "name", "v").with_header("x-padding", &"p".repeat(20 * 1024)));
+    let client = new_client(&server, &options(&server, 0));
+    let e = expect_status(err(client.get("name", None)), KV_STATUS_RESPONSE_TOO_LARGE);
+    assert!(e.message.contains("head") && e.message.contains("16384"), "{}", e.message);
+}
+
+#[test]
 fn fault_dns_failure_is_a_dns_error() {
     // A 64-character label: the system resolver refuses the name itself, with no query sent.
     let host = format!("{}.example", "a".repeat(64));

@@ -16,6 +16,17 @@ use zeroize::Zeroizing;
 /// Largest reply body read (Key Vault replies are small; list pages stay well below this).
 pub const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Input buffer of a connection, at the TCP and at the TLS level.
+pub const INPUT_BUFFER_BYTES: usize = 32 * 1024;
+
+/// Largest reply head (status line and headers) read; a longer one is refused as
+/// `ResponseTooLarge`. Smaller than the input buffer, which must hold more than a head too long
+/// for ureq to see that it is.
+pub const MAX_REPLY_HEAD_BYTES: usize = 16 * 1024;
+
+/// Output buffer of a connection, at the TCP and at the TLS level.
+pub const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
+
 /// Settings of the agent.
 #[derive(Debug, Clone)]
 pub struct TransportOptions {
@@ -51,6 +62,12 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .timeout_recv_body(Some(options.read_timeout))
         .timeout_send_body(Some(options.read_timeout))
         .max_idle_connections_per_host(16)
+        // Buffers per connection (ureq's default is 128 kB each way, at both the TCP and the TLS
+        // level: 512 kB a connection). A TLS record is at most 16 kB and a vault reply head about
+        // 1 kB; bodies and request bodies stream through whatever the size.
+        .input_buffer_size(INPUT_BUFFER_BYTES)
+        .output_buffer_size(OUTPUT_BUFFER_BYTES)
+        .max_response_header_size(MAX_REPLY_HEAD_BYTES)
         .tls_config(tls)
         .build();
     // Host names are resolved on the calling thread when a connection is opened, never on a
@@ -236,6 +253,9 @@ pub fn classify(err: &ureq::Error, url: &str) -> Error {
         ureq::Error::Tls(msg) => (ErrorKind::Tls, format!("TLS failure: {msg}")),
         ureq::Error::Rustls(e) => (ErrorKind::Tls, format!("TLS failure: {e}")),
         ureq::Error::Pem(e) => (ErrorKind::Tls, format!("TLS certificate error: {e}")),
+        ureq::Error::LargeResponseHeader(_, limit) => {
+            (ErrorKind::ResponseTooLarge, format!("reply head larger than {limit} bytes"))
+        }
         ureq::Error::BodyExceedsLimit(limit) => {
             (ErrorKind::ResponseTooLarge, format!("reply body larger than {limit} bytes"))
         }
