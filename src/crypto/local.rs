@@ -2,6 +2,10 @@
 //! ECDSA on P-256, P-384, P-521 and secp256k1), encrypt and wrap (RSA1_5, RSA-OAEP,
 //! RSA-OAEP-256), with a key fetched from the vault or supplied as a JSON Web Key.
 //!
+//! Verify runs in AWS-LC (`aws-lc-rs`) for ECDSA on P-256, P-384 and P-521 and for RSA keys of
+//! 2048 to 8192 bits, in the RustCrypto crates otherwise (secp256k1, other RSA sizes), always
+//! with key material decoded once per [`LocalKey`]. Encrypt and wrap use `rsa`.
+//!
 //! Before each operation [`LocalKey`] checks, in this order: the key's permitted operations
 //! (`key_ops`, when present, must list the operation: else `ErrorKind::OperationNotPermitted`),
 //! its expiry (`exp` reached: `ErrorKind::KeyExpired`), its not-before time (`nbf` in the future:
@@ -205,6 +209,66 @@ impl EcdsaKey {
     }
 }
 
+/// An RSA public key of 2048 to 8192 bits for AWS-LC's verify (~10x faster than `rsa`'s
+/// arithmetic). AWS-LC binds a parsed key to one padding and hash, so each of the six signature
+/// algorithms gets its own, parsed on its first use. Other sizes stay on `rsa`.
+#[derive(Clone)]
+struct RsaKey {
+    n: Vec<u8>,
+    e: Vec<u8>,
+    /// Per algorithm, in the order of [`RsaKey::params`]; a cell left empty when AWS-LC refused
+    /// the key (the verify then falls back to `rsa`).
+    parsed: [once_cell::sync::OnceCell<Option<aws_lc_rs::signature::ParsedPublicKey>>; 6],
+}
+
+impl std::fmt::Debug for RsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsaKey").field("bits", &(self.n.len() * 8)).finish_non_exhaustive()
+    }
+}
+
+impl RsaKey {
+    fn new(public: &PublicKey) -> Option<RsaKey> {
+        match public {
+            PublicKey::Rsa(k) if (2048..=8192).contains(&k.n().bits()) => {
+                Some(RsaKey { n: k.n().to_bytes_be(), e: k.e().to_bytes_be(), parsed: Default::default() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The slot, AWS-LC parameters and hash of an RSA signature algorithm.
+    fn params(
+        alg: SignatureAlgorithm,
+    ) -> Option<(usize, &'static aws_lc_rs::signature::RsaParameters, &'static aws_lc_rs::digest::Algorithm)> {
+        use aws_lc_rs::{digest, signature as s};
+        Some(match alg {
+            SignatureAlgorithm::Rs256 => (0, &s::RSA_PKCS1_2048_8192_SHA256, &digest::SHA256),
+            SignatureAlgorithm::Rs384 => (1, &s::RSA_PKCS1_2048_8192_SHA384, &digest::SHA384),
+            SignatureAlgorithm::Rs512 => (2, &s::RSA_PKCS1_2048_8192_SHA512, &digest::SHA512),
+            SignatureAlgorithm::Ps256 => (3, &s::RSA_PSS_2048_8192_SHA256, &digest::SHA256),
+            SignatureAlgorithm::Ps384 => (4, &s::RSA_PSS_2048_8192_SHA384, &digest::SHA384),
+            SignatureAlgorithm::Ps512 => (5, &s::RSA_PSS_2048_8192_SHA512, &digest::SHA512),
+            _ => return None,
+        })
+    }
+
+    /// Verifies a signature over a digest (its length already checked); `None` when AWS-LC
+    /// cannot take this key for `alg` and `rsa` must verify instead.
+    fn verify_digest(&self, alg: SignatureAlgorithm, digest: &[u8], signature: &[u8]) -> Option<bool> {
+        let (slot, params, hash) = RsaKey::params(alg)?;
+        let key = self.parsed[slot]
+            .get_or_init(|| {
+                aws_lc_rs::signature::RsaPublicKeyComponents { n: self.n.as_slice(), e: self.e.as_slice() }
+                    .to_parsed_public_key(params)
+                    .ok()
+            })
+            .as_ref()?;
+        let digest = aws_lc_rs::digest::Digest::import_less_safe(digest, hash).ok()?;
+        Some(key.verify_digest_sig(&digest, signature).is_ok())
+    }
+}
+
 fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
@@ -220,6 +284,8 @@ pub struct LocalKey {
     public: PublicKey,
     /// An EC key parsed once for AWS-LC's ECDSA verify (`None` for RSA and symmetric keys).
     ecdsa: Option<EcdsaKey>,
+    /// An RSA key of 2048 to 8192 bits for AWS-LC's verify.
+    rsa: Option<RsaKey>,
 }
 
 impl LocalKey {
@@ -228,6 +294,7 @@ impl LocalKey {
     pub fn new(jwk: &JsonWebKey, attributes: Option<&KeyAttributes>) -> Result<LocalKey> {
         let public = PublicKey::from_jwk(jwk)?;
         let ecdsa = EcdsaKey::new(&public)?;
+        let rsa = RsaKey::new(&public);
         Ok(LocalKey {
             kid: jwk.kid.clone().unwrap_or_default(),
             key_ops: jwk.key_ops.clone(),
@@ -235,6 +302,7 @@ impl LocalKey {
             expires: attributes.and_then(|a| a.common.exp),
             public,
             ecdsa,
+            rsa,
         })
     }
 
@@ -294,6 +362,9 @@ impl LocalKey {
             _ => return Err(self.unsupported(info.wire, "it needs an RSA key")),
         }
         alg.check_digest(digest)?;
+        if let Some(valid) = self.rsa.as_ref().and_then(|k| k.verify_digest(alg, digest, signature)) {
+            return Ok(valid);
+        }
         Ok(match (&self.public, info.scheme) {
             (PublicKey::Rsa(k), SignatureScheme::RsaPkcs1) => {
                 let scheme = match info.hash {
@@ -694,6 +765,82 @@ pub(crate) mod tests {
         out.push(body.len() as u8);
         out.extend(body);
         out
+    }
+
+    /// `rsa`'s verify (what kv used before AWS-LC for every RSA key), as a reference.
+    fn rsa_reference_verify(key: &rsa::RsaPublicKey, alg: SignatureAlgorithm, digest: &[u8], sig: &[u8]) -> bool {
+        let info = alg.info();
+        match (info.scheme, info.hash) {
+            (SignatureScheme::RsaPkcs1, Hash::Sha256) => key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), digest, sig),
+            (SignatureScheme::RsaPkcs1, Hash::Sha384) => key.verify(Pkcs1v15Sign::new::<sha2::Sha384>(), digest, sig),
+            (SignatureScheme::RsaPkcs1, Hash::Sha512) => key.verify(Pkcs1v15Sign::new::<sha2::Sha512>(), digest, sig),
+            (_, Hash::Sha256) => key.verify(Pss::new::<sha2::Sha256>(), digest, sig),
+            (_, Hash::Sha384) => key.verify(Pss::new::<sha2::Sha384>(), digest, sig),
+            (_, Hash::Sha512) => key.verify(Pss::new::<sha2::Sha512>(), digest, sig),
+        }
+        .is_ok()
+    }
+
+    #[test]
+    fn rsa_verify_agrees_with_the_pure_rust_reference_for_every_algorithm() {
+        let public = rsa::RsaPublicKey::from(&keys().rsa);
+        let key = local(&jwk_for("RSA"));
+        assert!(key.rsa.is_some(), "a 2048-bit key verifies with AWS-LC");
+        let rsa_algs: Vec<_> =
+            SIGNATURE_TABLE.iter().filter(|r| !matches!(r.scheme, SignatureScheme::Ecdsa(_))).collect();
+        for row in &rsa_algs {
+            let digest = row.hash.digest(b"the data");
+            let sig = sign(row.alg, &digest);
+            let mut cases: Vec<(&str, Vec<u8>, Vec<u8>, bool)> = vec![
+                ("valid", sig.clone(), digest.clone(), true),
+                ("other digest", sig.clone(), row.hash.digest(b"other data"), false),
+                ("zeros", vec![0; 256], digest.clone(), false),
+                ("not below n", vec![0xff; 256], digest.clone(), false),
+                ("one byte short", sig[1..].to_vec(), digest.clone(), false),
+                ("leading zero", [&[0u8][..], &sig].concat(), digest.clone(), false),
+                ("empty", Vec::new(), digest.clone(), false),
+            ];
+            if row.alg == SignatureAlgorithm::Ps256 {
+                // PSS with a salt other than the digest's length (RFC 7518 fixes it to the digest's).
+                let salt_20 = Pss::new_with_salt::<sha2::Sha256>(20);
+                let short_salt = keys().rsa.sign_with_rng(&mut rand_core::OsRng, salt_20, &digest).unwrap();
+                cases.push(("PSS salt of 20 bytes", short_salt, digest.clone(), false));
+            }
+            for i in (0..256).step_by(31) {
+                let mut bad = sig.clone();
+                bad[i] ^= 1;
+                cases.push(("bit flipped", bad, digest.clone(), false));
+            }
+            // A signature of every other RSA algorithm over a digest of the same length.
+            for other in rsa_algs.iter().filter(|o| o.alg != row.alg && o.hash == row.hash) {
+                cases.push(("other algorithm's signature", sign(other.alg, &digest), digest.clone(), false));
+            }
+            for (what, candidate, digest, expected) in cases {
+                let got = key.verify(row.alg, &digest, &candidate).unwrap();
+                assert_eq!(got, expected, "{}: {what}", row.wire);
+                assert_eq!(
+                    got,
+                    rsa_reference_verify(&public, row.alg, &digest, &candidate),
+                    "{}: {what} (reference)",
+                    row.wire
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rsa_keys_outside_aws_lc_range_still_verify_with_rsa() {
+        let small = RsaPrivateKey::new(&mut rand_core::OsRng, 1024).unwrap();
+        let key = local(&rsa_jwk(&small));
+        assert!(key.rsa.is_none(), "AWS-LC takes 2048 to 8192 bits");
+        let digest = Hash::Sha256.digest(b"x");
+        let sig = small.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &digest).unwrap();
+        assert!(key.verify(SignatureAlgorithm::Rs256, &digest, &sig).unwrap());
+        let mut bad = sig.clone();
+        bad[10] ^= 1;
+        assert!(!key.verify(SignatureAlgorithm::Rs256, &digest, &bad).unwrap());
+        let sig = small.sign_with_rng(&mut rand_core::OsRng, Pss::new::<sha2::Sha256>(), &digest).unwrap();
+        assert!(key.verify(SignatureAlgorithm::Ps256, &digest, &sig).unwrap());
     }
 
     #[test]
