@@ -161,8 +161,8 @@ impl PublicKey {
 #[derive(Clone)]
 struct EcdsaKey {
     key: aws_lc_rs::signature::ParsedPublicKey,
-    /// The hash of the only algorithm that fits the curve (SHA-256 for P-256 and P-256K, SHA-384
-    /// for P-384, SHA-512 for P-521), for importing a digest.
+    /// The hash of the only algorithm that fits the curve (SHA-256 for P-256, SHA-384 for P-384,
+    /// SHA-512 for P-521), for importing a digest.
     hash: &'static aws_lc_rs::digest::Algorithm,
 }
 
@@ -216,7 +216,7 @@ impl EcdsaKey {
 struct RsaKey {
     n: Vec<u8>,
     e: Vec<u8>,
-    /// Per algorithm, in the order of [`RsaKey::params`]; a cell left empty when AWS-LC refused
+    /// Per algorithm, in the order of [`RsaKey::params`]; `None` in a cell when AWS-LC refused
     /// the key (the verify then falls back to `rsa`).
     parsed: [once_cell::sync::OnceCell<Option<aws_lc_rs::signature::ParsedPublicKey>>; 6],
 }
@@ -282,7 +282,7 @@ pub struct LocalKey {
     not_before: Option<i64>,
     expires: Option<i64>,
     public: PublicKey,
-    /// An EC key parsed once for AWS-LC's ECDSA verify (`None` for RSA and symmetric keys).
+    /// A P-256, P-384 or P-521 key parsed once for AWS-LC's ECDSA verify.
     ecdsa: Option<EcdsaKey>,
     /// An RSA key of 2048 to 8192 bits for AWS-LC's verify.
     rsa: Option<RsaKey>,
