@@ -26,13 +26,16 @@ pub struct Key {
     bundle: KeyBundle,
     name: Text,
     version: Text,
+    /// The key for local operations, built from the bundle on first use (the bundle never
+    /// changes after construction).
+    local: once_cell::sync::OnceCell<LocalKey>,
 }
 
 impl From<KeyBundle> for Key {
     /// Name and version come from the key id.
     fn from(bundle: KeyBundle) -> Key {
         let (name, version) = split_id(bundle.id().map(Text::as_str).unwrap_or_default());
-        Key { bundle, name: name.into(), version: version.into() }
+        Key { bundle, name: name.into(), version: version.into(), local: Default::default() }
     }
 }
 
@@ -64,8 +67,9 @@ impl Key {
         };
         let jwk = bundle.key.as_mut().ok_or_else(|| Error::invalid_argument("the key bundle has no key"))?;
         jwk.drop_private_members();
-        LocalKey::new(jwk, Some(&bundle.attributes))?;
-        Ok(Key::from(bundle))
+        let key = Key::from(bundle);
+        key.local()?;
+        Ok(key)
     }
 
     /// The JSON Web Key (public members), if the reply carried one (list items do not).
@@ -78,9 +82,10 @@ impl Key {
         self.jwk().ok_or_else(|| Error::invalid_argument(NO_KEY_MATERIAL))
     }
 
-    /// The key for local operations (public members, limited by `key_ops`, `nbf` and `exp`).
-    pub fn local(&self) -> Result<LocalKey> {
-        LocalKey::new(self.require_jwk()?, Some(&self.bundle.attributes))
+    /// The key for local operations (public members, limited by `key_ops`, `nbf` and `exp`),
+    /// decoded and validated once per `Key` and kept for later calls.
+    pub fn local(&self) -> Result<&LocalKey> {
+        self.local.get_or_try_init(|| LocalKey::new(self.require_jwk()?, Some(&self.bundle.attributes)))
     }
 
     /// The key type, when the reply names one kv knows.
