@@ -3,7 +3,8 @@
 # (tools/testvault), without the full harness: builds libkv (release) and bench/c/kvbench.c,
 # starts the stand-in on free loopback ports, stores the secret "bench" and runs
 # `kvbench cached` RUNS times (default 3). Prints one JSON line per run.
-# Environment: RUNS, KV_BENCH_SECONDS (default 2), KV_BENCH_NO_BUILD=1 to skip cargo.
+# Environment: RUNS, KV_BENCH_SECONDS (default 2), KV_BENCH_NO_BUILD=1 to skip cargo,
+# KV_BENCH_WRAP to run kvbench under a tool (e.g. "valgrind --tool=callgrind").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -22,4 +23,4 @@ URL="$(sed -n 's/^testvault ready //p' "$WORK/out")"
 export KV_BENCH_URL="$URL" KV_BENCH_CA="$WORK/state/ca.pem" KV_BENCH_TOKEN="$TOKEN"
 curl -sf --cacert "$KV_BENCH_CA" -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"value":"cached-bench-value"}' "$URL/secrets/bench?api-version=2025-07-01" >/dev/null
-for _ in $(seq "$RUNS"); do "$WORK/kvbench" cached; done
+for _ in $(seq "$RUNS"); do ${KV_BENCH_WRAP:-} "$WORK/kvbench" cached; done
