@@ -157,21 +157,7 @@ impl CachedSecret {
     /// hit does not copy the secret). It is dropped, and zeroized if it zeroizes, with the cached
     /// value.
     pub fn shared_view<T: Any + Send + Sync>(&self, make: impl FnOnce(&Secret) -> T) -> Arc<T> {
-        let mut make = Some(make);
-        let mut made = None;
-        let view = self.held.view.get_or_init(|| {
-            let view = Arc::new((make.take().expect("called once"))(&self.held.secret));
-            made = Some(view.clone());
-            view
-        });
-        if let Some(view) = made {
-            return view;
-        }
-        match view.clone().downcast::<T>() {
-            Ok(view) => view,
-            // Another type was stored first: make this one each time.
-            Err(_) => Arc::new((make.take().expect("not called yet"))(&self.held.secret)),
-        }
+        self.held.view(make)
     }
 }
 
@@ -243,11 +229,15 @@ impl Value {
         }
     }
 
+    /// The handle of CPU stripe `stripe`.
+    fn held(&self, stripe: usize) -> &Arc<Held> {
+        self.held[stripe & (self.held.len() - 1)]
+            .get_or_init(|| Arc::new(Held { secret: self.secret.clone(), view: OnceLock::new() }))
+    }
+
     /// The value for a caller on CPU stripe `stripe`.
     fn served(&self, stripe: usize, stale: bool) -> CachedSecret {
-        let held = self.held[stripe & (self.held.len() - 1)]
-            .get_or_init(|| Arc::new(Held { secret: self.secret.clone(), view: OnceLock::new() }));
-        CachedSecret { held: held.clone(), stale }
+        CachedSecret { held: self.held(stripe).clone(), stale }
     }
 }
 
@@ -258,6 +248,27 @@ struct Held {
     secret: Arc<Secret>,
     /// See [`CachedSecret::shared_view`].
     view: OnceLock<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Held {
+    /// See [`CachedSecret::shared_view`].
+    fn view<T: Any + Send + Sync>(&self, make: impl FnOnce(&Secret) -> T) -> Arc<T> {
+        let mut make = Some(make);
+        let mut made = None;
+        let view = self.view.get_or_init(|| {
+            let view = Arc::new((make.take().expect("called once"))(&self.secret));
+            made = Some(view.clone());
+            view
+        });
+        if let Some(view) = made {
+            return view;
+        }
+        match view.clone().downcast::<T>() {
+            Ok(view) => view,
+            // Another type was stored first: make this one each time.
+            Err(_) => Arc::new((make.take().expect("not called yet"))(&self.secret)),
+        }
+    }
 }
 
 /// What a flight's request came to.
@@ -560,6 +571,28 @@ impl SecretCache {
     /// Gets a secret (`version` empty = the latest) from the cache, or from the vault when it has
     /// no usable value. See the module documentation for refresh, single flight and stale values.
     pub fn get(&self, name: &str, version: &str) -> Result<CachedSecret> {
+        self.get_with(name, version, |held, stale| CachedSecret { held: held.clone(), stale })
+    }
+
+    /// Like [`SecretCache::get`] (under `context` when given), giving the secret in the form
+    /// `make` makes of it (see [`CachedSecret::shared_view`]) and whether it is stale. A hit
+    /// only clones that form: the C layer's get.
+    pub fn get_shared<T: Any + Send + Sync>(
+        &self,
+        context: Option<&Arc<CallContext>>,
+        name: &str,
+        version: &str,
+        make: impl FnOnce(&Secret) -> T,
+    ) -> Result<(Arc<T>, bool)> {
+        let get = || self.get_with(name, version, |held, stale| (held.view(make), stale));
+        match context {
+            Some(context) => cancel::scoped(context, get),
+            None => get(),
+        }
+    }
+
+    /// A get answered by `serve` with the value's handle and whether it is stale.
+    fn get_with<R>(&self, name: &str, version: &str, serve: impl FnOnce(&Arc<Held>, bool) -> R) -> Result<R> {
         let Some(key) = Key::checked(name, version) else {
             bump(&self.counters.errors);
             check_name("secret", name)?;
@@ -575,12 +608,13 @@ impl SecretCache {
                     let stripe = self.stripe();
                     v.touch(now);
                     self.hit(stripe);
-                    return Ok(v.served(stripe, false));
+                    return Ok(serve(v.held(stripe), false));
                 }
                 other => other.cloned(),
             }
         };
-        self.slow(shard, key.bytes(), name, version, current, now)
+        let cached = self.slow(shard, key.bytes(), name, version, current, now)?;
+        Ok(serve(&cached.held, cached.stale))
     }
 
     /// A value that is due for refresh or expired, or no value.
