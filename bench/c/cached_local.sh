@@ -4,7 +4,9 @@
 # starts the stand-in on free loopback ports, stores the secret "bench" and runs
 # `kvbench cached` RUNS times (default 3). Prints one JSON line per run.
 # Environment: RUNS, KV_BENCH_SECONDS (default 2), KV_BENCH_NO_BUILD=1 to skip cargo,
-# KV_BENCH_WRAP to run kvbench under a tool (e.g. "valgrind --tool=callgrind").
+# KV_BENCH_WRAP to run kvbench under a tool (e.g. "valgrind --tool=callgrind"),
+# KV_BENCH_LIB_DIRS="dir1 dir2" to compare builds: each run runs kvbench linked to each dir's
+# libkv.so in turn (default: target/release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -12,8 +14,11 @@ export KV_BENCH_SECONDS=${KV_BENCH_SECONDS:-2}
 [ "${KV_BENCH_NO_BUILD:-}" = 1 ] || cargo build --release --lib --quiet
 WORK="$(mktemp -d /tmp/kvcached.XXXXXX)"
 trap 'exec 3>&-; rm -rf "$WORK"' EXIT
-cc -O2 -Wall -Wextra -DKV_HAVE_CACHE -Iinclude -o "$WORK/kvbench" bench/c/kvbench.c \
-    -Ltarget/release -lkv -Wl,-rpath,"$PWD/target/release" -lpthread
+LIBS=(${KV_BENCH_LIB_DIRS:-$PWD/target/release})
+for i in "${!LIBS[@]}"; do
+    cc -O2 -Wall -Wextra -DKV_HAVE_CACHE -Iinclude -o "$WORK/kvbench$i" bench/c/kvbench.c \
+        -L"${LIBS[$i]}" -lkv -Wl,-rpath,"${LIBS[$i]}" -lpthread
+done
 TOKEN="bench-$RANDOM$RANDOM"
 # The stand-in exits when its stdin (fd 3 here) closes.
 exec 3> >(python3 tools/testvault/testvault.py --port 0 --http-port 0 --exit-on-stdin-eof \
@@ -23,4 +28,9 @@ URL="$(sed -n 's/^testvault ready //p' "$WORK/out")"
 export KV_BENCH_URL="$URL" KV_BENCH_CA="$WORK/state/ca.pem" KV_BENCH_TOKEN="$TOKEN"
 curl -sf --cacert "$KV_BENCH_CA" -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"value":"cached-bench-value"}' "$URL/secrets/bench?api-version=2025-07-01" >/dev/null
-for _ in $(seq "$RUNS"); do ${KV_BENCH_WRAP:-} "$WORK/kvbench" cached; done
+for _ in $(seq "$RUNS"); do
+    for i in "${!LIBS[@]}"; do
+        [ "${#LIBS[@]}" = 1 ] || echo "${LIBS[$i]}:" >&2
+        ${KV_BENCH_WRAP:-} "$WORK/kvbench$i" cached
+    done
+done
