@@ -49,7 +49,7 @@ const MIN_SHARDS: usize = 16;
 /// Entries per shard aimed at, at the bound.
 const SHARD_ENTRIES: usize = 64;
 /// Most shards.
-const MAX_SHARDS: usize = 1 << 16;
+const MAX_SHARDS: usize = 4096;
 /// Most CPU stripes (hit counters and value handles); CPUs beyond share them.
 const MAX_STRIPES: usize = 16;
 /// Longest key: name, '/', version.
