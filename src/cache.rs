@@ -25,9 +25,9 @@
 //! The hit path writes no memory that threads on other CPUs write: it reads its shard's map
 //! through an [`ArcSwap`] (a load marks a slot of the calling thread's own, instead of taking a
 //! lock or a reference count), reads the clock, counts the hit in a counter of its CPU and clones
-//! the value's handle of its CPU ([`Held`]). It does not allocate. Writers (rare: a new value, an
-//! eviction, an invalidation) take turns under one lock and replace a shard's map by a changed
-//! copy; see docs/decisions.md.
+//! the value's handle of its CPU (`Held`). It allocates only on the first hit of a value on
+//! each CPU. Writers (rare: a new value, an eviction, an invalidation) take turns under one lock
+//! and replace a shard's map by a changed copy; see docs/decisions.md.
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};

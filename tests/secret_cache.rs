@@ -1,6 +1,7 @@
 //! The secret cache through the C ABI (`kv_secret_cache_*`): single flight, refresh ahead,
 //! stale-on-error with 429 and 503, the stale bound, definite errors, pinned versions, the bound on
-//! entries and invalidation. Requests are counted at the scripted HTTPS server; the stand-in vault
+//! entries and invalidation, exact counters under 16 threads, readers racing eviction and
+//! invalidation. Requests are counted at the scripted HTTPS server; the stand-in vault
 //! serves the end-to-end test.
 
 mod support;
