@@ -6,7 +6,8 @@
 # Environment: RUNS, KV_BENCH_SECONDS (default 2), KV_BENCH_NO_BUILD=1 to skip cargo,
 # KV_BENCH_WRAP to run kvbench under a tool (e.g. "valgrind --tool=callgrind"),
 # KV_BENCH_LIB_DIRS="dir1 dir2" to compare builds: each run runs kvbench linked to each dir's
-# libkv.so in turn (default: target/release).
+# libkv.so in turn (default: target/release), KV_BENCH_BURSTS=1 to run bench/c/cache_bursts.c
+# (best of many short bursts on 1, 2 and 4 threads) instead of `kvbench cached`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -16,7 +17,9 @@ WORK="$(mktemp -d /tmp/kvcached.XXXXXX)"
 trap 'exec 3>&-; rm -rf "$WORK"' EXIT
 LIBS=(${KV_BENCH_LIB_DIRS:-$PWD/target/release})
 for i in "${!LIBS[@]}"; do
-    cc -O2 -Wall -Wextra -DKV_HAVE_CACHE -Iinclude -o "$WORK/kvbench$i" bench/c/kvbench.c \
+    SRC=bench/c/kvbench.c
+    [ "${KV_BENCH_BURSTS:-}" = 1 ] && SRC=bench/c/cache_bursts.c
+    cc -O2 -Wall -Wextra -DKV_HAVE_CACHE -Iinclude -o "$WORK/kvbench$i" "$SRC" \
         -L"${LIBS[$i]}" -lkv -Wl,-rpath,"${LIBS[$i]}" -lpthread
 done
 TOKEN="bench-$RANDOM$RANDOM"
@@ -31,6 +34,10 @@ curl -sf --cacert "$KV_BENCH_CA" -X PUT -H "Authorization: Bearer $TOKEN" -H 'Co
 for _ in $(seq "$RUNS"); do
     for i in "${!LIBS[@]}"; do
         [ "${#LIBS[@]}" = 1 ] || echo "${LIBS[$i]}:" >&2
-        ${KV_BENCH_WRAP:-} "$WORK/kvbench$i" cached
+        if [ "${KV_BENCH_BURSTS:-}" = 1 ]; then
+            ${KV_BENCH_WRAP:-} "$WORK/kvbench$i" "${KV_BENCH_BURST_COUNT:-300}"
+        else
+            ${KV_BENCH_WRAP:-} "$WORK/kvbench$i" cached
+        fi
     done
 done
