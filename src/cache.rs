@@ -22,15 +22,20 @@
 //!   nobody else holds them: a [`CachedSecret`] shares the cached [`Secret`], zeroized when the last
 //!   holder lets go.
 //!
-//! The hit path takes one shared (read) lock of one of 16 shards, reads the clock and clones an
-//! `Arc`; it does not allocate.
+//! The hit path writes no memory that threads on other CPUs write: it reads its shard's map
+//! through an [`ArcSwap`] (a load marks a slot of the calling thread's own, instead of taking a
+//! lock or a reference count), reads the clock, counts the hit in a counter of its CPU and clones
+//! the value's handle of its CPU (`Held`). It allocates only on the first hit of a value on
+//! each CPU. Writers (rare: a new value, an eviction, an invalidation) take turns under one lock
+//! and replace a shard's map by a changed copy; see docs/decisions.md.
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::cancel::{self, CallContext};
 use crate::names::{check_name, check_version, MAX_NAME_LEN};
 use crate::secrets::Secret;
-use parking_lot::{Condvar, Mutex, RwLock};
+use arc_swap::ArcSwap;
+use parking_lot::{Condvar, Mutex};
 use std::any::Any;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -38,10 +43,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Number of shards of the map (a power of two).
-const SHARDS: usize = 16;
-/// Stripes of the hit counter (a power of two), so threads hitting at once do not share one line.
-const STRIPES: usize = 8;
+/// Fewest shards of the map (a power of two); a cache of many entries has more, so that the copy
+/// of a shard a writer makes stays small.
+const MIN_SHARDS: usize = 16;
+/// Entries per shard aimed at, at the bound.
+const SHARD_ENTRIES: usize = 64;
+/// Most shards.
+const MAX_SHARDS: usize = 4096;
+/// Most CPU stripes (hit counters and value handles); CPUs beyond share them.
+const MAX_STRIPES: usize = 16;
 /// Longest key: name, '/', version.
 const MAX_KEY: usize = 2 * MAX_NAME_LEN + 1;
 /// Never, on the cache's clock.
@@ -129,7 +139,7 @@ impl CacheOptions {
 /// the cache and every holder have let go of it.
 #[derive(Clone)]
 pub struct CachedSecret {
-    value: Arc<Value>,
+    held: Arc<Held>,
     /// True when the value is past its expiry and served because the vault throttled, failed or
     /// could not be reached.
     pub stale: bool,
@@ -138,34 +148,22 @@ pub struct CachedSecret {
 impl CachedSecret {
     /// The secret.
     pub fn secret(&self) -> &Secret {
-        &self.value.secret
+        &self.held.secret
     }
 
-    /// A form of the secret made once per cached value by `make` and shared by every later call
-    /// asking for the same type (the C layer keeps its `kv_secret` fields here, so a hit does not
-    /// copy the secret). It is dropped, and zeroized if it zeroizes, with the cached value.
+    /// A form of the secret made by `make` once per cached value and CPU stripe (so that threads
+    /// on different CPUs do not count references on one cache line) and shared by every later
+    /// call asking for the same type there (the C layer keeps its `kv_secret` fields here, so a
+    /// hit does not copy the secret). It is dropped, and zeroized if it zeroizes, with the cached
+    /// value.
     pub fn shared_view<T: Any + Send + Sync>(&self, make: impl FnOnce(&Secret) -> T) -> Arc<T> {
-        let mut make = Some(make);
-        let mut made = None;
-        let view = self.value.view.get_or_init(|| {
-            let view = Arc::new((make.take().expect("called once"))(&self.value.secret));
-            made = Some(view.clone());
-            view
-        });
-        if let Some(view) = made {
-            return view;
-        }
-        match view.clone().downcast::<T>() {
-            Ok(view) => view,
-            // Another type was stored first: make this one each time.
-            Err(_) => Arc::new((make.take().expect("not called yet"))(&self.value.secret)),
-        }
+        self.held.view(make)
     }
 }
 
 impl std::fmt::Debug for CachedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedSecret").field("name", &self.value.secret.name()).field("stale", &self.stale).finish()
+        f.debug_struct("CachedSecret").field("name", &self.held.secret.name()).field("stale", &self.stale).finish()
     }
 }
 
@@ -192,11 +190,13 @@ pub struct CacheStats {
     pub entries: u64,
 }
 
-/// One cached value and its times (nanoseconds on the cache's clock).
+/// One cached value and its times (nanoseconds on the cache's clock). A hit only reads it (and
+/// writes `last_used` about once a millisecond); it counts references on the [`Held`] of its
+/// CPU stripe.
 struct Value {
-    secret: Secret,
-    /// See [`CachedSecret::shared_view`].
-    view: OnceLock<Arc<dyn Any + Send + Sync>>,
+    secret: Arc<Secret>,
+    /// One handle per CPU stripe, made on the first hit there.
+    held: Box<[OnceLock<Arc<Held>>]>,
     /// Refresh ahead from here.
     refresh_at: u64,
     /// Stale from here.
@@ -217,8 +217,57 @@ impl Value {
         }
     }
 
-    fn served(self: &Arc<Value>, stale: bool) -> CachedSecret {
-        CachedSecret { value: self.clone(), stale }
+    fn new(secret: Secret, stripes: usize, refresh_at: u64, expires: u64, stale_until: u64, now: u64) -> Value {
+        Value {
+            secret: Arc::new(secret),
+            held: (0..stripes).map(|_| OnceLock::new()).collect(),
+            refresh_at,
+            expires,
+            stale_until,
+            retry_at: AtomicU64::new(0),
+            last_used: AtomicU64::new(now >> 20),
+        }
+    }
+
+    /// The handle of CPU stripe `stripe`.
+    fn held(&self, stripe: usize) -> &Arc<Held> {
+        self.held[stripe & (self.held.len() - 1)]
+            .get_or_init(|| Arc::new(Held { secret: self.secret.clone(), view: OnceLock::new() }))
+    }
+
+    /// The value for a caller on CPU stripe `stripe`.
+    fn served(&self, stripe: usize, stale: bool) -> CachedSecret {
+        CachedSecret { held: self.held(stripe).clone(), stale }
+    }
+}
+
+/// A cached value as handed out on one CPU stripe: its reference count is written by the hits
+/// of that stripe only. Aligned to a cache line, so that nothing else shares its line.
+#[repr(align(64))]
+struct Held {
+    secret: Arc<Secret>,
+    /// See [`CachedSecret::shared_view`].
+    view: OnceLock<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Held {
+    /// See [`CachedSecret::shared_view`].
+    fn view<T: Any + Send + Sync>(&self, make: impl FnOnce(&Secret) -> T) -> Arc<T> {
+        let mut make = Some(make);
+        let mut made = None;
+        let view = self.view.get_or_init(|| {
+            let view = Arc::new((make.take().expect("called once"))(&self.secret));
+            made = Some(view.clone());
+            view
+        });
+        if let Some(view) = made {
+            return view;
+        }
+        match view.clone().downcast::<T>() {
+            Ok(view) => view,
+            // Another type was stored first: make this one each time.
+            Err(_) => Arc::new((make.take().expect("not called yet"))(&self.secret)),
+        }
     }
 }
 
@@ -238,8 +287,11 @@ struct Flight {
     done: Condvar,
 }
 
+/// A shard's values by key. Readers load it; writers (admission lock held) replace it by a copy.
+type Map = HashMap<Arc<[u8]>, Arc<Value>, FxBuild>;
+
 struct Shard {
-    map: RwLock<HashMap<Box<[u8]>, Arc<Value>, FxBuild>>,
+    map: ArcSwap<Map>,
     flights: Mutex<HashMap<Box<[u8]>, Arc<Flight>, FxBuild>>,
     /// Bumped by every invalidation, so a request started before it does not store its value.
     generation: AtomicU64,
@@ -249,9 +301,9 @@ struct Shard {
 #[derive(Default)]
 struct Padded(AtomicU64);
 
-#[derive(Default)]
 struct Counters {
-    hits: [Padded; STRIPES],
+    /// One per CPU stripe.
+    hits: Box<[Padded]>,
     misses: AtomicU64,
     stale: AtomicU64,
     errors: AtomicU64,
@@ -265,11 +317,37 @@ fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
-thread_local! {
-    static STRIPE: usize = {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES
-    };
+/// Number of CPU stripes: the CPUs of the machine, rounded up to a power of two, at most
+/// [`MAX_STRIPES`].
+fn stripe_count() -> usize {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sysconf has no preconditions.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) };
+    #[cfg(not(target_os = "linux"))]
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    usize::try_from(cpus).unwrap_or(1).clamp(1, MAX_STRIPES).next_power_of_two()
+}
+
+/// The stripe of the CPU the caller runs on (any stripe is correct; the CPU's own keeps other
+/// CPUs' cache lines out of the hit path). On Linux `sched_getcpu` reads it from the thread's
+/// restartable-sequence area (glibc 2.35+) or the vDSO, without a system call.
+#[cfg(target_os = "linux")]
+fn current_stripe() -> usize {
+    // SAFETY: sched_getcpu has no preconditions; it returns -1 on failure.
+    let cpu = unsafe { libc::sched_getcpu() };
+    usize::try_from(cpu).unwrap_or(0)
+}
+
+/// Elsewhere: a stripe per thread, handed out in turn.
+#[cfg(not(target_os = "linux"))]
+fn current_stripe() -> usize {
+    thread_local! {
+        static STRIPE: usize = {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        };
+    }
+    STRIPE.try_with(|s| *s).unwrap_or(0)
 }
 
 /// A cache of secrets over one client. `Send + Sync`: share it between threads.
@@ -278,6 +356,8 @@ pub struct SecretCache {
     options: CacheOptions,
     base: Instant,
     shards: Box<[Shard]>,
+    /// Number of CPU stripes (a power of two) less one.
+    stripe_mask: usize,
     entries: AtomicUsize,
     /// Held while a new key is inserted and the bound restored, so the bound is exact.
     admission: Mutex<()>,
@@ -322,11 +402,12 @@ impl Key {
         &self.buf[..=self.name_len]
     }
 
-    fn shard(&self) -> usize {
+    /// The shard of this key among `shards` (a power of two).
+    fn shard(&self, shards: usize) -> usize {
         // The name only, so all versions of a name share a shard.
         let mut h = Fx::default();
         h.write(&self.buf[..self.name_len]);
-        (h.finish() >> 59) as usize & (SHARDS - 1)
+        (h.finish() >> 32) as usize & (shards - 1)
     }
 }
 
@@ -418,9 +499,11 @@ impl SecretCache {
         if options.max_entries == 0 {
             return Err(Error::invalid_argument("the cache must hold at least 1 entry"));
         }
-        let shards = (0..SHARDS)
+        let shard_count = (options.max_entries / SHARD_ENTRIES).clamp(MIN_SHARDS, MAX_SHARDS).next_power_of_two();
+        let stripes = stripe_count();
+        let shards = (0..shard_count)
             .map(|_| Shard {
-                map: RwLock::new(HashMap::default()),
+                map: ArcSwap::from_pointee(Map::default()),
                 flights: Mutex::new(HashMap::default()),
                 generation: AtomicU64::new(0),
             })
@@ -430,9 +513,19 @@ impl SecretCache {
             options,
             base: Instant::now(),
             shards,
+            stripe_mask: stripes - 1,
             entries: AtomicUsize::new(0),
             admission: Mutex::new(()),
-            counters: Counters::default(),
+            counters: Counters {
+                hits: (0..stripes).map(|_| Padded::default()).collect(),
+                misses: AtomicU64::new(0),
+                stale: AtomicU64::new(0),
+                errors: AtomicU64::new(0),
+                requests: AtomicU64::new(0),
+                refreshes: AtomicU64::new(0),
+                evictions: AtomicU64::new(0),
+                invalidations: AtomicU64::new(0),
+            },
         })
     }
 
@@ -445,9 +538,27 @@ impl SecretCache {
         u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(NEVER - 1)
     }
 
-    fn hit(&self) {
-        let stripe = STRIPE.try_with(|s| *s).unwrap_or(0);
+    /// The CPU stripe of the caller.
+    fn stripe(&self) -> usize {
+        current_stripe() & self.stripe_mask
+    }
+
+    fn hit(&self, stripe: usize) {
         bump(&self.counters.hits[stripe].0);
+    }
+
+    fn shard_of(&self, key: &Key) -> &Shard {
+        &self.shards[key.shard(self.shards.len())]
+    }
+
+    /// Replaces `shard`'s map by a copy changed by `change` (admission lock held, so writers take
+    /// turns). Readers of the old map keep it until they let go; its values that the new map does
+    /// not hold are dropped (and zeroized unless a caller holds them) with it.
+    fn update<R>(&self, shard: &Shard, change: impl FnOnce(&mut Map) -> R) -> R {
+        let mut map = Map::clone(&shard.map.load());
+        let result = change(&mut map);
+        shard.map.store(Arc::new(map));
+        result
     }
 
     /// [`SecretCache::get`] under a call context: a request it makes, and a wait for another
@@ -460,26 +571,50 @@ impl SecretCache {
     /// Gets a secret (`version` empty = the latest) from the cache, or from the vault when it has
     /// no usable value. See the module documentation for refresh, single flight and stale values.
     pub fn get(&self, name: &str, version: &str) -> Result<CachedSecret> {
+        self.get_with(name, version, |held, stale| CachedSecret { held: held.clone(), stale })
+    }
+
+    /// Like [`SecretCache::get`] (under `context` when given), giving the secret in the form
+    /// `make` makes of it (see [`CachedSecret::shared_view`]) and whether it is stale. A hit
+    /// only clones that form: the C layer's get.
+    pub fn get_shared<T: Any + Send + Sync>(
+        &self,
+        context: Option<&Arc<CallContext>>,
+        name: &str,
+        version: &str,
+        make: impl FnOnce(&Secret) -> T,
+    ) -> Result<(Arc<T>, bool)> {
+        let get = || self.get_with(name, version, |held, stale| (held.view(make), stale));
+        match context {
+            Some(context) => cancel::scoped(context, get),
+            None => get(),
+        }
+    }
+
+    /// A get answered by `serve` with the value's handle and whether it is stale.
+    fn get_with<R>(&self, name: &str, version: &str, serve: impl FnOnce(&Arc<Held>, bool) -> R) -> Result<R> {
         let Some(key) = Key::checked(name, version) else {
             bump(&self.counters.errors);
             check_name("secret", name)?;
             check_version("secret", version)?;
             return Err(Error::new(ErrorKind::InvalidName, "invalid secret name or version"));
         };
-        let shard = &self.shards[key.shard()];
+        let shard = self.shard_of(&key);
         let now = self.now();
         let current = {
-            let map = shard.map.read();
+            let map = shard.map.load();
             match map.get(key.bytes()) {
                 Some(v) if now < v.refresh_at => {
+                    let stripe = self.stripe();
                     v.touch(now);
-                    self.hit();
-                    return Ok(v.served(false));
+                    self.hit(stripe);
+                    return Ok(serve(v.held(stripe), false));
                 }
                 other => other.cloned(),
             }
         };
-        self.slow(shard, key.bytes(), name, version, current, now)
+        let cached = self.slow(shard, key.bytes(), name, version, current, now)?;
+        Ok(serve(&cached.held, cached.stale))
     }
 
     /// A value that is due for refresh or expired, or no value.
@@ -502,12 +637,13 @@ impl SecretCache {
                         return self.lead(shard, key, name, version, flight);
                     }
                 }
-                self.hit();
-                return Ok(v.served(false));
+                let stripe = self.stripe();
+                self.hit(stripe);
+                return Ok(v.served(stripe, false));
             }
             if backing_off && now < v.stale_until {
                 bump(&self.counters.stale);
-                return Ok(v.served(true));
+                return Ok(v.served(self.stripe(), true));
             }
         }
         let (flight, leader) = {
@@ -573,7 +709,7 @@ impl SecretCache {
                 Ok(s)
             }
             Ok(Fetched::Current(s)) => {
-                self.hit();
+                self.hit(self.stripe());
                 Ok(s)
             }
             Ok(Fetched::Stale(s)) => {
@@ -593,10 +729,10 @@ impl SecretCache {
     fn fetch(&self, shard: &Shard, key: &[u8], name: &str, version: &str) -> Result<Fetched> {
         let generation = shard.generation.load(Ordering::Acquire);
         let now = self.now();
-        let current = shard.map.read().get(key).cloned();
+        let current = shard.map.load().get(key).cloned();
         if let Some(v) = &current {
             if now < v.refresh_at || (now < v.expires && now < v.retry_at.load(Ordering::Relaxed)) {
-                return Ok(Fetched::Current(v.served(false)));
+                return Ok(Fetched::Current(v.served(self.stripe(), false)));
             }
             bump(&self.counters.refreshes);
         }
@@ -610,9 +746,9 @@ impl SecretCache {
         if is_outage(&err) && now < v.stale_until {
             v.retry_at.store(now.saturating_add(nanos(self.options.error_retry)), Ordering::Relaxed);
             return Ok(if now < v.expires {
-                Fetched::Current(v.served(false))
+                Fetched::Current(v.served(self.stripe(), false))
             } else {
-                Fetched::Stale(v.served(true))
+                Fetched::Stale(v.served(self.stripe(), true))
             });
         }
         // The vault answered definitely (not found, forbidden, ...) or the stale bound has passed.
@@ -623,37 +759,24 @@ impl SecretCache {
     /// Stores a fetched secret under `key` (unless invalidated meanwhile) and keeps the bound.
     fn store(&self, shard: &Shard, key: &[u8], secret: Secret, pinned: bool, generation: u64) -> CachedSecret {
         let now = self.now();
+        let stripes = self.stripe_mask + 1;
         let value = Arc::new(if pinned {
-            Value {
-                secret,
-                view: OnceLock::new(),
-                refresh_at: NEVER,
-                expires: NEVER,
-                stale_until: NEVER,
-                retry_at: AtomicU64::new(0),
-                last_used: AtomicU64::new(now >> 20),
-            }
+            Value::new(secret, stripes, NEVER, NEVER, NEVER, now)
         } else {
             let ttl = nanos(self.options.ttl);
             let life = ttl - (ttl as f64 * self.options.jitter * fastrand::f64()) as u64;
             let life = life.max(1);
             let ahead = nanos(self.options.refresh_ahead).min(life / 2);
             let expires = now.saturating_add(life);
-            Value {
-                secret,
-                view: OnceLock::new(),
-                refresh_at: expires - ahead,
-                expires,
-                stale_until: expires.saturating_add(nanos(self.options.stale_for)),
-                retry_at: AtomicU64::new(0),
-                last_used: AtomicU64::new(now >> 20),
-            }
+            let stale_until = expires.saturating_add(nanos(self.options.stale_for));
+            Value::new(secret, stripes, expires - ahead, expires, stale_until, now)
         });
+        let served = value.served(self.stripe(), false);
         let _admission = self.admission.lock();
         if shard.generation.load(Ordering::Acquire) != generation {
-            return value.served(false); // invalidated while the request ran: hand it out, do not keep it
+            return served; // invalidated while the request ran: hand it out, do not keep it
         }
-        let old = shard.map.write().insert(key.into(), value.clone());
+        let old = self.update(shard, |map| map.insert(key.into(), value));
         if old.is_none() {
             let held = self.entries.fetch_add(1, Ordering::AcqRel) + 1;
             if held > self.options.max_entries {
@@ -661,15 +784,15 @@ impl SecretCache {
             }
         }
         drop(old); // zeroized here unless a caller still holds it
-        value.served(false)
+        served
     }
 
     /// Evicts the `n` least recently used values other than `keep` (admission lock held).
     fn evict(&self, n: usize, keep: &[u8]) {
         for _ in 0..n {
-            let mut oldest: Option<(usize, Box<[u8]>, u64)> = None;
+            let mut oldest: Option<(usize, Arc<[u8]>, u64)> = None;
             for (i, shard) in self.shards.iter().enumerate() {
-                let map = shard.map.read();
+                let map = shard.map.load();
                 for (k, v) in map.iter() {
                     let used = v.last_used.load(Ordering::Relaxed);
                     if &**k != keep && oldest.as_ref().is_none_or(|(_, _, u)| used < *u) {
@@ -678,7 +801,7 @@ impl SecretCache {
                 }
             }
             let Some((i, k, _)) = oldest else { return };
-            let removed = self.shards[i].map.write().remove(&k);
+            let removed = self.update(&self.shards[i], |map| map.remove(&k));
             if removed.is_some() {
                 self.entries.fetch_sub(1, Ordering::AcqRel);
                 bump(&self.counters.evictions);
@@ -689,10 +812,8 @@ impl SecretCache {
     /// Removes `key` if it still holds `value`.
     fn remove_value(&self, shard: &Shard, key: &[u8], value: &Arc<Value>) {
         let _admission = self.admission.lock();
-        let mut map = shard.map.write();
-        if map.get(key).is_some_and(|v| Arc::ptr_eq(v, value)) {
-            let removed = map.remove(key);
-            drop(map);
+        if shard.map.load().get(key).is_some_and(|v| Arc::ptr_eq(v, value)) {
+            let removed = self.update(shard, |map| map.remove(key));
             self.entries.fetch_sub(1, Ordering::AcqRel);
             bump(&self.counters.invalidations);
             drop(removed);
@@ -705,20 +826,21 @@ impl SecretCache {
     pub fn invalidate(&self, name: &str) -> usize {
         let key = Key::new(name, "");
         let prefix = key.name_prefix();
-        let shard = &self.shards[key.shard()];
+        let shard = self.shard_of(&key);
         let _admission = self.admission.lock();
         shard.generation.fetch_add(1, Ordering::AcqRel);
-        let mut removed = Vec::new();
-        shard.map.write().retain(|k, v| {
-            let keep = !k.starts_with(prefix);
-            if !keep {
-                removed.push(v.clone());
-            }
-            keep
+        if !shard.map.load().keys().any(|k| k.starts_with(prefix)) {
+            return 0;
+        }
+        // The values are zeroized as the old map drops, unless a caller still holds them.
+        let removed = self.update(shard, |map| {
+            let before = map.len();
+            map.retain(|k, _| !k.starts_with(prefix));
+            before - map.len()
         });
-        self.entries.fetch_sub(removed.len(), Ordering::AcqRel);
-        self.counters.invalidations.fetch_add(removed.len() as u64, Ordering::Relaxed);
-        removed.len() // the values are zeroized as `removed` drops, unless a caller still holds them
+        self.entries.fetch_sub(removed, Ordering::AcqRel);
+        self.counters.invalidations.fetch_add(removed as u64, Ordering::Relaxed);
+        removed
     }
 
     /// Removes every value; returns how many.
@@ -727,7 +849,7 @@ impl SecretCache {
         let mut total = 0;
         for shard in self.shards.iter() {
             shard.generation.fetch_add(1, Ordering::AcqRel);
-            let drained: Vec<_> = shard.map.write().drain().collect();
+            let drained = shard.map.swap(Arc::new(Map::default()));
             self.entries.fetch_sub(drained.len(), Ordering::AcqRel);
             self.counters.invalidations.fetch_add(drained.len() as u64, Ordering::Relaxed);
             total += drained.len();
@@ -767,7 +889,8 @@ mod tests {
         let b = Key::new("my-secret", "ABC");
         assert_eq!(a.bytes(), b"my-secret/");
         assert_eq!(b.bytes(), b"my-secret/abc");
-        assert_eq!(a.shard(), b.shard());
+        assert_eq!(a.shard(16), b.shard(16));
+        assert_eq!(a.shard(1024), b.shard(1024));
         assert!(b.bytes().starts_with(a.name_prefix()));
         assert!(!Key::new("my-secret-2", "").bytes().starts_with(a.name_prefix()));
         let long = "a".repeat(MAX_NAME_LEN);

@@ -1,6 +1,7 @@
 //! The secret cache through the C ABI (`kv_secret_cache_*`): single flight, refresh ahead,
 //! stale-on-error with 429 and 503, the stale bound, definite errors, pinned versions, the bound on
-//! entries and invalidation. Requests are counted at the scripted HTTPS server; the stand-in vault
+//! entries and invalidation, exact counters under 16 threads, readers racing eviction and
+//! invalidation. Requests are counted at the scripted HTTPS server; the stand-in vault
 //! serves the end-to-end test.
 
 mod support;
@@ -467,4 +468,74 @@ fn the_cache_outlives_its_client_and_reads_the_stand_in_vault() {
     assert_eq!(cache.get(&name, Some(&first)).unwrap().0, "first value", "a pinned older version");
     let s = cache.stats();
     assert_eq!((s.requests, s.hits, s.entries), (3, 1, 2));
+}
+
+#[test]
+fn hits_from_many_threads_are_counted_exactly() {
+    let server = vault(|_, req| secret_reply(req, "many", V1));
+    let client = client(&server);
+    let cache = Arc::new(Cache::new(&client, &CacheOpts::new(600_000, 0)));
+    assert_eq!(cache.value("many"), "many");
+    let barrier = Arc::new(Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (cache, barrier) = (cache.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                (0..500).all(|_| cache.value("many") == "many")
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap(), "every hit gets the value");
+    }
+    let s = cache.stats();
+    assert_eq!((s.hits, s.misses, s.requests, s.stale, s.errors), (16 * 500, 1, 1, 0, 0), "{s:?}");
+}
+
+/// Readers racing with writers: with room for one value, two names read in turn evict each
+/// other, and a third thread invalidates; the shard maps are replaced under the readers all the
+/// time. Every get gets its own name's whole value and is counted once.
+#[test]
+fn readers_racing_eviction_and_invalidation_get_whole_values() {
+    let server = vault(|_, req| {
+        let name = req.path().trim_start_matches("/secrets/").split('/').next().unwrap_or("").to_owned();
+        secret_reply(req, &format!("value-of-{name}"), V1)
+    });
+    let client = client(&server);
+    let cache = Arc::new(Cache::new(&client, &CacheOpts::new(600_000, 0).max_entries(1)));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let invalidator = {
+        let (cache, done) = (cache.clone(), done.clone());
+        thread::spawn(move || {
+            let mut removed = 0;
+            while !done.load(Ordering::Relaxed) {
+                removed += cache.invalidate(Some("race-a"));
+                thread::sleep(Duration::from_millis(1));
+            }
+            removed
+        })
+    };
+    let readers: Vec<_> = (0..4)
+        .map(|i| {
+            let cache = cache.clone();
+            thread::spawn(move || {
+                for n in 0..150 {
+                    let name = if (n + i) % 3 == 0 { "race-b" } else { "race-a" };
+                    assert_eq!(cache.value(name), format!("value-of-{name}"));
+                }
+            })
+        })
+        .collect();
+    for r in readers {
+        r.join().unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    let invalidated = invalidator.join().unwrap();
+    let s = cache.stats();
+    assert_eq!(s.hits + s.misses, 4 * 150, "{s:?}");
+    assert_eq!((s.stale, s.errors), (0, 0), "{s:?}");
+    assert!(s.entries <= 1 && s.evictions > 0, "{s:?}");
+    assert_eq!(s.invalidations, invalidated, "{s:?}");
+    assert_eq!(s.requests as usize, requests_for(&server, "race-"), "{s:?}");
 }

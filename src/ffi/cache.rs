@@ -8,6 +8,7 @@ use crate::ffi::client::kv_client;
 use crate::ffi::error::kv_error;
 use crate::ffi::secret::kv_secret;
 use crate::ffi::status::kv_status;
+use crate::secrets::Secret;
 use std::ffi::c_char;
 
 /// Settings of a secret cache. Create with `kv_secret_cache_options_new`, set what you need, pass
@@ -233,16 +234,13 @@ pub extern "C" fn kv_secret_cache_get_in_context(
         let cache = handle(cache, "cache")?;
         let name = string(name, "name")?;
         let version = optional_string(version, "version")?.unwrap_or("");
-        let cached = match optional_handle(ctx) {
-            Some(ctx) => cache.inner.get_in(&ctx.inner, name, version)?,
-            None => cache.inner.get(name, version)?,
-        };
-        // One kv_secret value per cached value, shared by the handles of every hit.
-        let shared = cached.shared_view(|secret| secret.clone());
+        // One kv_secret value per cached value (and CPU stripe), shared by the handles of hits.
+        let context = optional_handle(ctx).map(|ctx| &ctx.inner);
+        let (shared, stale) = cache.inner.get_shared(context, name, version, Secret::clone)?;
         *out = into_handle(kv_secret::shared(shared));
         // SAFETY: NULL or a pointer to writable storage for one bool (the caller's contract).
-        if let Some(stale) = unsafe { stale_out.as_mut() } {
-            *stale = cached.stale;
+        if let Some(stale_out) = unsafe { stale_out.as_mut() } {
+            *stale_out = stale;
         }
         Ok(())
     })
