@@ -35,22 +35,13 @@ static void kvgo_secret_read(const kv_secret *p, kvgo_secret *o) {
 	o->tag_count = kv_secret_tag_count(p);
 }
 
-// kvgo_get is what kvgo_get_secret writes: the result or the error, and the result's fields.
+// kvgo_get holds what GetSecret's C calls write (the result or the error, and the result's
+// fields): one Go allocation for all of it.
 typedef struct kvgo_get {
 	kv_secret *out;
 	kv_error *err;
 	kvgo_secret fields;
 } kvgo_get;
-
-// kvgo_get_secret is kv_client_get_secret followed, on success, by kvgo_secret_read: one cgo
-// call for the request and the result's fields.
-static kv_status kvgo_get_secret(const kv_client *c, const char *name, const char *version, kvgo_get *r) {
-	kv_status st = kv_client_get_secret(c, name, version, &r->out, &r->err);
-	if (st == KV_STATUS_OK) {
-		kvgo_secret_read(r->out, &r->fields);
-	}
-	return st;
-}
 */
 import "C"
 
@@ -256,12 +247,13 @@ func (c *Client) GetSecret(ctx context.Context, name, version string) (Secret, e
 	if err != nil {
 		return Secret{}, err
 	}
-	var r C.kvgo_get // one allocation for all that C writes
-	st := C.kvgo_get_secret(p, cname, cver, &r)
+	var r C.kvgo_get
+	st := C.kv_client_get_secret(p, cname, cver, &r.out, &r.err)
 	cl.release()
 	if err := cl.check(st, r.err); err != nil {
 		return Secret{}, err
 	}
+	C.kvgo_secret_read(r.out, &r.fields)
 	return takeSecretFields(r.out, &r.fields), nil
 }
 
