@@ -291,7 +291,9 @@ func (p *ctxPool) drain() {
 	p.free, p.closed = nil, true
 	p.mu.Unlock()
 	for _, e := range free {
-		C.kv_client_free(e.derived)
+		if e.derived != nil {
+			C.kv_client_free(e.derived)
+		}
 		freeCallContext(e.cctx)
 		pooledContexts.Add(-1)
 	}
@@ -332,16 +334,24 @@ func watchContext(ctx context.Context) (*watch, error) {
 	if ctx.Done() == nil {
 		return w, nil
 	}
-	var err error
-	if w.cctx, err = newCallContext(); err != nil {
-		return nil, err
+	w.pool = &watchPool
+	w.cctx, _, w.deadline = watchPool.get()
+	if w.cctx == nil {
+		var err error
+		if w.cctx, err = newCallContext(); err != nil {
+			return nil, err
+		}
 	}
 	w.setDeadline()
 	w.stop = context.AfterFunc(ctx, w.cancel)
 	return w, nil
 }
 
-// end stops watching ctx and frees the kv_call_context (after any cancel in flight).
+// watchPool holds the kv_call_context objects of finished watches that nothing cancelled (as a
+// Client's pool does, without a client), for later watches.
+var watchPool ctxPool
+
+// end stops watching ctx and pools or frees the kv_call_context (after any cancel in flight).
 func (w *watch) end() {
 	w.finish()
 }

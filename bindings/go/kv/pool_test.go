@@ -159,3 +159,41 @@ func TestNoGrowthOverManyCalls(t *testing.T) {
 		t.Errorf("the live Go heap grew by %d bytes over 1000 calls", grown)
 	}
 }
+
+// TestCacheGetsUnderCancellableContextsReuseOneCallContext: a secret cache's gets under
+// cancellable contexts reuse one kv_call_context too, and a cancelled one is not reused.
+func TestCacheGetsUnderCancellableContextsReuseOneCallContext(t *testing.T) {
+	name := uniqueName("pool-cache")
+	_, err := client.SetSecret(ctx, name, []byte("cached"), nil)
+	must(t, "SetSecret", err)
+	cache, err := kv.NewSecretCache(client, &kv.SecretCacheOptions{TTL: time.Minute})
+	must(t, "NewSecretCache", err)
+	defer cache.Close()
+	get := func(c context.Context) error {
+		s, err := cache.Get(c, name, "")
+		if err == nil && string(s.Value) != "cached" {
+			t.Fatalf("value %q", s.Value)
+		}
+		return err
+	}
+	first, cancel := context.WithCancel(ctx)
+	must(t, "first Get", get(first))
+	cancel()
+	made0, live0, _ := kv.CallContexts()
+	for i := 0; i < 50; i++ {
+		c, cancel := context.WithTimeout(ctx, time.Minute)
+		must(t, "Get", get(c))
+		cancel()
+	}
+	made, live, _ := kv.CallContexts()
+	if made != made0 || live != live0 {
+		t.Errorf("50 cached gets made %d call contexts (%d more live), want 0 (the pooled one reused)", made-made0, live-live0)
+	}
+	// A context cancelled before the get: refused before any kv_call_context is taken.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	expectStatus(t, "Get under a done context", get(done), context.Canceled)
+	if made, _, _ := kv.CallContexts(); made != made0 {
+		t.Errorf("a get under a done context made a call context")
+	}
+}
