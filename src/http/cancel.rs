@@ -41,7 +41,64 @@ pub struct CallContext {
     /// How the last call that ended under the context went.
     last: Mutex<Option<CallDiagnostics>>,
     #[cfg(unix)]
-    wake: (std::os::unix::net::UnixStream, std::os::unix::net::UnixStream),
+    wake: Wake,
+}
+
+/// The wake-up descriptor of a [`CallContext`]: readable once [`Wake::signal`] was called, for
+/// good. On Linux an `eventfd` (one system call to make, one to close); elsewhere a socket pair
+/// whose writing end is non-blocking (`signal` must never block).
+#[cfg(target_os = "linux")]
+struct Wake(std::os::fd::OwnedFd);
+
+#[cfg(target_os = "linux")]
+impl Wake {
+    fn new() -> std::io::Result<Wake> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: eventfd takes no pointers; a non-negative result is a new descriptor we own.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: fd is a valid descriptor that nothing else owns.
+        Ok(Wake(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Makes the descriptor readable (its counter is never read back, so it stays readable).
+    fn signal(&self) {
+        use std::os::fd::AsRawFd;
+        let one: u64 = 1;
+        // SAFETY: writes the 8 bytes of `one` to our own descriptor. With EFD_NONBLOCK it cannot
+        // block; it could only fail with EAGAIN on a counter near u64::MAX, and it is written once.
+        let _ = unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    fn fd(&self) -> std::os::unix::io::RawFd {
+        use std::os::fd::AsRawFd;
+        self.0.as_raw_fd()
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+struct Wake(std::os::unix::net::UnixStream, std::os::unix::net::UnixStream);
+
+#[cfg(all(unix, not(target_os = "linux")))]
+impl Wake {
+    fn new() -> std::io::Result<Wake> {
+        let pair = std::os::unix::net::UnixStream::pair()?;
+        pair.1.set_nonblocking(true)?;
+        Ok(Wake(pair.0, pair.1))
+    }
+
+    /// Makes the descriptor readable (one byte, never drained).
+    fn signal(&self) {
+        use std::io::Write;
+        let _ = (&self.1).write(&[1]);
+    }
+
+    fn fd(&self) -> std::os::unix::io::RawFd {
+        use std::os::unix::io::AsRawFd;
+        self.0.as_raw_fd()
+    }
 }
 
 impl std::fmt::Debug for CallContext {
@@ -57,13 +114,8 @@ impl CallContext {
     /// A context that is not cancelled and has no deadline.
     pub fn new() -> crate::error::Result<Arc<CallContext>> {
         #[cfg(unix)]
-        let wake = {
-            let pair = std::os::unix::net::UnixStream::pair()
-                .map_err(|e| Error::new(ErrorKind::Internal, format!("could not create a call context: {e}")))?;
-            // `cancel` must never block.
-            let _ = pair.1.set_nonblocking(true);
-            pair
-        };
+        let wake = Wake::new()
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("could not create a call context: {e}")))?;
         Ok(Arc::new(CallContext {
             cancelled: AtomicBool::new(false),
             deadline: Mutex::new(None),
@@ -99,11 +151,7 @@ impl CallContext {
             return;
         }
         #[cfg(unix)]
-        {
-            use std::io::Write;
-            // One byte makes the descriptor readable for good (it is never drained).
-            let _ = (&self.wake.1).write(&[1]);
-        }
+        self.wake.signal();
         let _guard = self.sleepers.lock();
         self.woken.notify_all();
     }
@@ -133,8 +181,7 @@ impl CallContext {
 
     #[cfg(unix)]
     fn wake_fd(&self) -> std::os::unix::io::RawFd {
-        use std::os::unix::io::AsRawFd;
-        self.wake.0.as_raw_fd()
+        self.wake.fd()
     }
 }
 
@@ -263,6 +310,27 @@ mod tests {
         ctx.cancel();
         assert!(ctx.is_cancelled());
         assert!(!is_cancelled(), "the context is current only inside the scope");
+    }
+
+    #[cfg(unix)]
+    fn readable(fd: std::os::unix::io::RawFd) -> bool {
+        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd, no wait.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        n == 1 && p.revents & libc::POLLIN != 0
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_wake_descriptor_becomes_readable_on_cancel_and_stays_so() {
+        let ctx = CallContext::new().unwrap();
+        let fd = ctx.wake_fd();
+        assert!(!readable(fd), "readable before the cancel");
+        ctx.cancel();
+        assert!(readable(fd), "not readable after the cancel");
+        ctx.cancel();
+        assert!(readable(fd), "not readable after a second cancel");
+        assert!(scoped(&ctx, wake_fd) == Some(fd));
     }
 
     #[test]

@@ -33,9 +33,14 @@ func payload(b []byte) (*C.uint8_t, C.size_t) {
 	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b))), C.size_t(len(b))
 }
 
-// cArgs collects the C strings of one call and frees them afterwards (defer a.free()). The
-// first argument that cannot be passed (a NUL byte inside a Go string) is kept in err, and the
-// call is not made.
+// cArgs makes the C strings of one call and frees those in C memory afterwards (defer
+// a.free()). The first argument that cannot be passed (a NUL byte inside a Go string) is kept
+// in err, and the call is not made.
+//
+// A string that is not secret is copied, NUL-terminated, into Go memory and passed as is: cgo
+// allows a pointer to Go memory that holds no Go pointers for the duration of a call, and kv
+// copies what it keeps (it never holds an argument's pointer after returning). That saves two
+// cgo calls (malloc and free) per argument. Secret strings go to C memory, zeroed before free.
 type cArgs struct {
 	ptrs   []unsafe.Pointer
 	wipe   []C.size_t // for secret strings: bytes to zero before free (0 = not secret)
@@ -52,17 +57,18 @@ func (a *cArgs) add(what, s string, secret bool) *C.char {
 		a.err = argError(what + " contains a NUL byte")
 		return nil
 	}
+	if !secret {
+		b := make([]byte, len(s)+1)
+		copy(b, s)
+		return (*C.char)(unsafe.Pointer(&b[0]))
+	}
 	p := C.CString(s)
 	a.ptrs = append(a.ptrs, unsafe.Pointer(p))
-	n := C.size_t(0)
-	if secret {
-		n = C.size_t(len(s))
-	}
-	a.wipe = append(a.wipe, n)
+	a.wipe = append(a.wipe, C.size_t(len(s)))
 	return p
 }
 
-// str returns s as a C string (freed by a.free).
+// str returns s as a C string, valid until a.free.
 func (a *cArgs) str(what, s string) *C.char { return a.add(what, s, false) }
 
 // optStr is str, but "" gives NULL (kv's "not given").
@@ -118,6 +124,32 @@ func goString(s C.struct_kv_str) string {
 		return ""
 	}
 	return string(unsafe.Slice((*byte)(unsafe.Pointer(s.data)), int(s.len)))
+}
+
+// goStrings copies several borrowed kv_str into Go strings that share one allocation:
+// reserve sizes it for all of them, then next copies each in turn.
+type goStrings struct {
+	buf []byte
+}
+
+func (g *goStrings) reserve(strs ...C.struct_kv_str) {
+	n := 0
+	for _, s := range strs {
+		n += int(s.len)
+	}
+	g.buf = make([]byte, 0, n)
+}
+
+// next copies s (which reserve counted) and returns it as a string.
+func (g *goStrings) next(s C.struct_kv_str) string {
+	if s.len == 0 || s.data == nil {
+		return ""
+	}
+	start := len(g.buf)
+	g.buf = append(g.buf, unsafe.Slice((*byte)(unsafe.Pointer(s.data)), int(s.len))...)
+	// The bytes from start on are never written again: reserve made room for every string, so
+	// append never moves them, and nothing else holds buf.
+	return unsafe.String(&g.buf[start], int(s.len))
 }
 
 // goBytes copies borrowed kv_bytes into a new []byte (nil when empty).

@@ -151,8 +151,9 @@ func (o *ClientOptions) native() (*C.kv_client_options, error) {
 // Client is a Key Vault client for one vault (kv_client). It is safe for concurrent use by
 // any number of goroutines; each call blocks its goroutine until kv returns.
 type Client struct {
-	h   handle
-	url string
+	h    handle
+	url  string
+	pool ctxPool // kv_call_context + kv client pairs for calls under a cancellable context
 }
 
 // NewClient creates a client for vaultURL (e.g. "https://myvault.vault.azure.net") with
@@ -215,6 +216,7 @@ func (c *Client) Close() error {
 
 func (c *Client) free(byFinalizer bool) {
 	if p := c.h.take(); p != nil {
+		c.pool.drain()
 		C.kv_client_free((*C.kv_client)(p))
 		handleFreed(byFinalizer)
 	}

@@ -16,3 +16,9 @@ func CallbackHandles() int64 { return callbackHandles.Load() }
 
 // BuildTags is the -tags value of the link mode this test binary was built with.
 const BuildTags = buildTags
+
+// CallContexts returns how many kv_call_context objects the binding has made so far, how many
+// are not freed yet, and how many of those wait in Clients' pools.
+func CallContexts() (made, live, pooled int64) {
+	return madeContexts.Load(), liveContexts.Load(), pooledContexts.Load()
+}

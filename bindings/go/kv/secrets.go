@@ -3,6 +3,45 @@ package kv
 /*
 #include <stdlib.h>
 #include "kv.h"
+
+// kvgo_secret holds every field of a kv_secret except its tags, so that one cgo call
+// (kvgo_secret_read) reads what would otherwise take eighteen.
+typedef struct kvgo_secret {
+	struct kv_str value, id, name, version, content_type, key_id, recovery_level, recovery_id;
+	int64_t created, updated, not_before, expires, deleted_date, scheduled_purge_date;
+	int32_t recoverable_days;
+	bool enabled, managed;
+	size_t tag_count;
+} kvgo_secret;
+
+static void kvgo_secret_read(const kv_secret *p, kvgo_secret *o) {
+	o->value = kv_secret_value(p);
+	o->id = kv_secret_id(p);
+	o->name = kv_secret_name(p);
+	o->version = kv_secret_version(p);
+	o->content_type = kv_secret_content_type(p);
+	o->key_id = kv_secret_key_id(p);
+	o->enabled = kv_secret_enabled(p);
+	o->managed = kv_secret_managed(p);
+	o->created = kv_secret_created(p);
+	o->updated = kv_secret_updated(p);
+	o->not_before = kv_secret_not_before(p);
+	o->expires = kv_secret_expires(p);
+	o->recovery_level = kv_secret_recovery_level(p);
+	o->recoverable_days = kv_secret_recoverable_days(p);
+	o->recovery_id = kv_secret_recovery_id(p);
+	o->deleted_date = kv_secret_deleted_date(p);
+	o->scheduled_purge_date = kv_secret_scheduled_purge_date(p);
+	o->tag_count = kv_secret_tag_count(p);
+}
+
+// kvgo_get holds what GetSecret's C calls write (the result or the error, and the result's
+// fields): one Go allocation for all of it.
+typedef struct kvgo_get {
+	kv_secret *out;
+	kv_error *err;
+	kvgo_secret fields;
+} kvgo_get;
 */
 import "C"
 
@@ -47,27 +86,36 @@ func (s *Secret) Wipe() { Wipe(s.Value) }
 
 // takeSecret copies a kv_secret into a Secret and frees (zeroizes) the native one.
 func takeSecret(p *C.kv_secret) Secret {
+	var f C.kvgo_secret
+	C.kvgo_secret_read(p, &f)
+	return takeSecretFields(p, &f)
+}
+
+// takeSecretFields is takeSecret with the fields already read (kvgo_secret_read).
+func takeSecretFields(p *C.kv_secret, f *C.kvgo_secret) Secret {
 	defer C.kv_secret_free(p)
+	var strs goStrings
+	strs.reserve(f.id, f.name, f.version, f.content_type, f.key_id, f.recovery_level, f.recovery_id)
 	s := Secret{
-		Value:              strBytes(C.kv_secret_value(p)),
-		ID:                 goString(C.kv_secret_id(p)),
-		Name:               goString(C.kv_secret_name(p)),
-		Version:            goString(C.kv_secret_version(p)),
-		ContentType:        goString(C.kv_secret_content_type(p)),
-		KeyID:              goString(C.kv_secret_key_id(p)),
-		Enabled:            bool(C.kv_secret_enabled(p)),
-		Managed:            bool(C.kv_secret_managed(p)),
-		Created:            unixTime(C.kv_secret_created(p)),
-		Updated:            unixTime(C.kv_secret_updated(p)),
-		NotBefore:          unixTime(C.kv_secret_not_before(p)),
-		Expires:            unixTime(C.kv_secret_expires(p)),
-		RecoveryLevel:      goString(C.kv_secret_recovery_level(p)),
-		RecoverableDays:    int(C.kv_secret_recoverable_days(p)),
-		RecoveryID:         goString(C.kv_secret_recovery_id(p)),
-		DeletedDate:        unixTime(C.kv_secret_deleted_date(p)),
-		ScheduledPurgeDate: unixTime(C.kv_secret_scheduled_purge_date(p)),
+		Value:              strBytes(f.value),
+		ID:                 strs.next(f.id),
+		Name:               strs.next(f.name),
+		Version:            strs.next(f.version),
+		ContentType:        strs.next(f.content_type),
+		KeyID:              strs.next(f.key_id),
+		Enabled:            bool(f.enabled),
+		Managed:            bool(f.managed),
+		Created:            unixTime(f.created),
+		Updated:            unixTime(f.updated),
+		NotBefore:          unixTime(f.not_before),
+		Expires:            unixTime(f.expires),
+		RecoveryLevel:      strs.next(f.recovery_level),
+		RecoverableDays:    int(f.recoverable_days),
+		RecoveryID:         strs.next(f.recovery_id),
+		DeletedDate:        unixTime(f.deleted_date),
+		ScheduledPurgeDate: unixTime(f.scheduled_purge_date),
 	}
-	if n := int(C.kv_secret_tag_count(p)); n > 0 {
+	if n := int(f.tag_count); n > 0 {
 		s.Tags = make(map[string]string, n)
 		for i := 0; i < n; i++ {
 			s.Tags[goString(C.kv_secret_tag_name(p, C.size_t(i)))] = goString(C.kv_secret_tag_value(p, C.size_t(i)))
@@ -199,14 +247,14 @@ func (c *Client) GetSecret(ctx context.Context, name, version string) (Secret, e
 	if err != nil {
 		return Secret{}, err
 	}
-	var out *C.kv_secret
-	var e *C.kv_error
-	st := C.kv_client_get_secret(p, cname, cver, &out, &e)
+	var r C.kvgo_get
+	st := C.kv_client_get_secret(p, cname, cver, &r.out, &r.err)
 	cl.release()
-	if err := cl.check(st, e); err != nil {
+	if err := cl.check(st, r.err); err != nil {
 		return Secret{}, err
 	}
-	return takeSecret(out), nil
+	C.kvgo_secret_read(r.out, &r.fields)
+	return takeSecretFields(r.out, &r.fields), nil
 }
 
 // UpdateSecretProperties changes what opts sets on a secret version (version "" = latest) and
