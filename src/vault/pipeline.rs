@@ -140,7 +140,8 @@ impl Pipeline {
         let effect = resend::effect(request.method, &request.target);
         let mut authorization = self.within_deadline(deadline, &url, self.auth.current(deadline))?;
         let mut hop = Hop { method: request.method, body: request.body.as_deref().map(Vec::as_slice) };
-        let mut visited = vec![url.clone()];
+        // The URLs of the call so far, filled at the first redirect (none on the usual path).
+        let mut visited: Vec<String> = Vec::new();
         // Whether `url` is on the vault's origin: true for every request URL (url_for refuses
         // foreign links), decided again only when a redirect names a new URL.
         let mut on_vault = true;
@@ -172,6 +173,9 @@ impl Pipeline {
                 }
             }
             if matches!(reply.status, 301 | 302 | 303 | 307 | 308) {
+                if visited.is_empty() {
+                    visited.push(url.clone());
+                }
                 let target = self.redirect_target(&url, &reply, &visited)?;
                 log::exchange(
                     Level::Info,
