@@ -4,6 +4,7 @@
 //! Nothing here knows about tokens or challenges: `auth/` and `vault/` build on it.
 
 pub mod cancel;
+pub mod exchange;
 pub mod log;
 pub mod request;
 pub mod resend;

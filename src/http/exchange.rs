@@ -1,0 +1,579 @@
+//! kv's own HTTP/1.1 exchange for the vault pipeline: the request line and headers written
+//! straight into the connection's output buffer, the reply head parsed with `httparse` from the
+//! buffer it arrived in, the body (`Content-Length`, chunked, or up to the end of the connection)
+//! read into zeroizing storage, and a small pool of idle connections per origin.
+//!
+//! Connections are made by the same connector chain ureq's agent uses (deferred name
+//! resolution, an HTTP CONNECT proxy from the environment with `NO_PROXY`, kv's TCP layer with its
+//! cancellable waits, rustls with the agent's roots: see [`crate::http::socket`] and
+//! [`crate::http::resolve`]), and driven through ureq's public `Transport` interface, so timeouts,
+//! cancellation and TLS behave as before; only the per-request work of ureq's state machine,
+//! `http` request/response builders, `HeaderMap` and URI parsing is gone. Failures are reported as
+//! the same `ureq::Error`s (`transport::classify` turns them into kv errors).
+
+use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
+use crate::http::socket;
+use crate::http::transport::Headers;
+use parking_lot::Mutex;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use ureq::config::Config;
+use ureq::unversioned::resolver::Resolver;
+use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, Transport};
+use ureq::Timeout;
+use zeroize::{Zeroize, Zeroizing};
+
+/// Most idle connections kept per origin (as the agent's `max_idle_connections_per_host`).
+const MAX_IDLE_PER_ORIGIN: usize = 16;
+
+/// Most headers a reply head may carry.
+const MAX_HEADERS: usize = 96;
+
+type BoxConnector = dyn Connector<(), Out = Box<dyn Transport>>;
+
+/// The connections of one pipeline (shared by its clones bound to call contexts).
+pub struct Connections {
+    config: Config,
+    connector: Arc<BoxConnector>,
+    idle: Mutex<Vec<Idle>>,
+    user_agent: String,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+}
+
+/// A connection waiting for its next request.
+struct Idle {
+    /// `scheme://authority` of the requests it serves.
+    origin: String,
+    transport: Box<dyn Transport>,
+    since: Instant,
+}
+
+/// One request: everything but the URL's origin is written as given.
+pub struct Outgoing<'a> {
+    /// The method sent on the wire.
+    pub method: &'a str,
+    /// The absolute URL (`http[s]://authority/path?query`).
+    pub url: &'a str,
+    /// Extra headers, `(name, value)`, written after `Host`, `User-Agent`.
+    pub headers: &'a [(&'a str, &'a [u8])],
+    /// The body; `Content-Length` is sent when it is not empty or when `sends_body` is set.
+    pub body: &'a [u8],
+    /// Whether the method carries a body (a `Content-Length: 0` is sent for an empty one).
+    pub sends_body: bool,
+}
+
+/// The parts of an absolute URL a request needs.
+struct Target<'a> {
+    /// `scheme://authority`.
+    origin: &'a str,
+    /// The authority (`host[:port]`), sent as `Host`.
+    authority: &'a str,
+    /// Path and query (at least `/`).
+    path: &'a str,
+}
+
+fn target(url: &str) -> Result<Target<'_>, ureq::Error> {
+    let rest_at = if url.starts_with("https://") {
+        8
+    } else if url.starts_with("http://") {
+        7
+    } else {
+        return Err(ureq::Error::BadUri(format!("not an http(s) URL: {}", crate::http::log::redact_url(url))));
+    };
+    let rest = &url[rest_at..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() {
+        return Err(ureq::Error::BadUri(format!("no host in {}", crate::http::log::redact_url(url))));
+    }
+    let path = rest[end..].split('#').next().unwrap_or("");
+    let path = if path.is_empty() { "/" } else { path };
+    Ok(Target { origin: &url[..rest_at + end], authority, path })
+}
+
+/// When each phase of one exchange must end, and why.
+struct Clock {
+    /// The end of the whole exchange (the call's remaining time).
+    global: Instant,
+}
+
+impl Clock {
+    /// The timeout of a phase bounded by `limit` from now (and by the exchange's end).
+    fn next(&self, limit: Duration, reason: Timeout) -> NextTimeout {
+        let now = Instant::now();
+        let phase = now + limit;
+        let (at, reason) = if self.global <= phase { (self.global, Timeout::Global) } else { (phase, reason) };
+        NextTimeout { after: at.saturating_duration_since(now).into(), reason, per_read: None, per_write: None }
+    }
+}
+
+/// What an exchange gives back: the reply or the failure, and whether the failure certainly
+/// happened before any of the request was sent.
+pub type Outcome = (Result<Reply, ureq::Error>, bool);
+
+/// A reply read whole.
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The reply's headers.
+    pub headers: Headers,
+    /// The whole body (zeroized when dropped).
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+impl Connections {
+    /// The connections of a pipeline whose agent was built with `config` (its TLS roots and
+    /// proxy are used), sending `user_agent` and bounding connects and reads as `connect_timeout`
+    /// and `read_timeout` say (each read of the head, and again the whole body, as ureq does).
+    pub fn new(config: Config, user_agent: &str, connect_timeout: Duration, read_timeout: Duration) -> Connections {
+        Connections {
+            config,
+            connector: Arc::new(ResolveOnConnect::new(socket::connector())),
+            idle: Mutex::new(Vec::new()),
+            user_agent: user_agent.to_owned(),
+            connect_timeout,
+            read_timeout,
+        }
+    }
+
+    /// Sends `request` and reads its reply whole (a body of at most `limit` bytes), within
+    /// `remaining`.
+    pub fn exchange(&self, request: &Outgoing<'_>, remaining: Duration, limit: u64) -> Outcome {
+        let clock = Clock { global: Instant::now() + remaining };
+        let target = match target(request.url) {
+            Ok(t) => t,
+            Err(e) => return (Err(e), true),
+        };
+        let mut transport = match self.checkout(target.origin) {
+            Some(t) => t,
+            None => match self.connect(&target, &clock) {
+                Ok(t) => t,
+                Err(e) => {
+                    let unsent = crate::http::transport::failed_before_sending(&e);
+                    return (Err(e), unsent);
+                }
+            },
+        };
+        if let Err(e) = self.send(&mut *transport, &target, request, &clock) {
+            return (Err(e), false);
+        }
+        match self.receive(&mut *transport, limit, &clock) {
+            Ok((reply, reusable)) => {
+                if reusable {
+                    self.checkin(target.origin, transport);
+                }
+                (Ok(reply), false)
+            }
+            Err(e) => (Err(e), false),
+        }
+    }
+
+    /// An idle connection to `origin` that is still open (one probe), the most recent first.
+    fn checkout(&self, origin: &str) -> Option<Box<dyn Transport>> {
+        let max_age: Duration = self.config.max_idle_age();
+        loop {
+            let idle = {
+                let mut idle = self.idle.lock();
+                let now = Instant::now();
+                idle.retain(|c| now.duration_since(c.since) < max_age);
+                let at = idle.iter().rposition(|c| c.origin == origin)?;
+                idle.remove(at)
+            };
+            let mut transport = idle.transport;
+            if transport.is_open() {
+                return Some(transport);
+            }
+        }
+    }
+
+    /// Keeps a connection that delivered a whole reply and nothing more.
+    fn checkin(&self, origin: &str, mut transport: Box<dyn Transport>) {
+        if !transport.buffers().input().is_empty() || !transport.is_open() {
+            return;
+        }
+        let mut idle = self.idle.lock();
+        if idle.iter().filter(|c| c.origin == origin).count() >= MAX_IDLE_PER_ORIGIN {
+            let oldest = idle.iter().position(|c| c.origin == origin);
+            if let Some(at) = oldest {
+                idle.remove(at);
+            }
+        }
+        idle.push(Idle { origin: origin.to_owned(), transport, since: Instant::now() });
+    }
+
+    /// A new connection through the connector chain (as ureq's agent makes one).
+    fn connect(&self, target: &Target<'_>, clock: &Clock) -> Result<Box<dyn Transport>, ureq::Error> {
+        let mut uri_text = String::with_capacity(target.origin.len() + 1);
+        uri_text.push_str(target.origin);
+        uri_text.push('/');
+        let uri: ureq::http::Uri = uri_text.parse().map_err(|_| ureq::Error::BadUri(target.origin.to_owned()))?;
+        let config = &self.config;
+        let proxied = config.proxy().is_some_and(|p| !p.is_no_proxy(&uri) && !p.resolve_target());
+        let timeout = clock.next(self.connect_timeout, Timeout::Connect);
+        if timeout.after.is_zero() {
+            return Err(ureq::Error::Timeout(timeout.reason));
+        }
+        let addrs = if proxied { DeferredResolver.empty() } else { DeferredResolver.resolve(&uri, config, timeout)? };
+        let connector = self.connector.clone();
+        let details = ConnectionDetails {
+            uri: &uri,
+            addrs,
+            config,
+            request_level: false,
+            resolver: &DeferredResolver,
+            now: ureq::unversioned::transport::time::Instant::now(),
+            timeout,
+            current_time: Arc::new(ureq::unversioned::transport::time::Instant::now),
+            run_connector: Arc::new(move |details: &ConnectionDetails| {
+                connector.connect(details, None)?.ok_or(ureq::Error::ConnectionFailed)
+            }),
+            register_shutdown: Arc::new(|_| Ok(())),
+        };
+        let transport = (details.run_connector)(&details)?;
+        if details.needs_tls() && !transport.is_tls() {
+            return Err(ureq::Error::TlsRequired);
+        }
+        Ok(transport)
+    }
+
+    /// Writes the request head and body through the connection's output buffer.
+    fn send(
+        &self,
+        transport: &mut dyn Transport,
+        target: &Target<'_>,
+        request: &Outgoing<'_>,
+        clock: &Clock,
+    ) -> Result<(), ureq::Error> {
+        let mut w = Writer { transport, at: 0, clock, read_timeout: self.read_timeout };
+        w.put(request.method.as_bytes())?;
+        // Origin form: a URL with a query but no path asks for `/`.
+        w.put(if target.path.starts_with('/') { b" " } else { b" /" })?;
+        w.put(target.path.as_bytes())?;
+        w.put(b" HTTP/1.1\r\nHost: ")?;
+        w.put(target.authority.as_bytes())?;
+        w.put(b"\r\nUser-Agent: ")?;
+        w.put(self.user_agent.as_bytes())?;
+        w.put(b"\r\n")?;
+        for (name, value) in request.headers {
+            w.put(name.as_bytes())?;
+            w.put(b": ")?;
+            w.put(value)?;
+            w.put(b"\r\n")?;
+        }
+        if request.sends_body || !request.body.is_empty() {
+            w.put(b"Content-Length: ")?;
+            let mut digits = [0u8; 20];
+            w.put(decimal(request.body.len(), &mut digits))?;
+            w.put(b"\r\n")?;
+        }
+        w.put(b"\r\n")?;
+        w.put(request.body)?;
+        w.flush()
+    }
+
+    /// Reads the reply head and body; also tells whether the connection may serve another
+    /// request.
+    fn receive(&self, transport: &mut dyn Transport, limit: u64, clock: &Clock) -> Result<(Reply, bool), ureq::Error> {
+        let head_timeout = clock.next(self.read_timeout, Timeout::RecvResponse);
+        let (status, headers, framing, keep_alive) = loop {
+            let input = transport.buffers().input();
+            let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut parsed = httparse::Response::new(&mut slots);
+            match parsed.parse(input) {
+                Ok(httparse::Status::Complete(used)) => {
+                    let status = parsed.code.unwrap_or(0);
+                    if (100..200).contains(&status) && status != 101 {
+                        // An interim reply (100 Continue): the real one follows.
+                        transport.buffers().input_consume(used);
+                        continue;
+                    }
+                    let headers = Headers::from_parsed(parsed.headers);
+                    let framing = framing(status, &headers)?;
+                    let keep_alive = parsed.version == Some(1) && !headers.has_token("connection", "close");
+                    transport.buffers().input_consume(used);
+                    break (status, headers, framing, keep_alive);
+                }
+                Ok(httparse::Status::Partial) => {
+                    if !transport.buffers().input_append_buf().is_empty() {
+                        await_more(transport, head_timeout, "the reply's head")?;
+                    } else {
+                        return Err(protocol("the reply's head is larger than the input buffer"));
+                    }
+                }
+                Err(e) => return Err(protocol(&format!("bad reply head: {e}"))),
+            }
+        };
+        let body_timeout = clock.next(self.read_timeout, Timeout::RecvBody);
+        let mut reader = BodyReader { transport, timeout: body_timeout, limit };
+        let (body, delimited) = match framing {
+            Framing::Empty => (Zeroizing::new(Vec::new()), true),
+            Framing::Length(n) => (reader.exactly(n)?, true),
+            Framing::Chunked => (reader.chunked()?, true),
+            Framing::UntilClose => (reader.until_close()?, false),
+        };
+        Ok((Reply { status, headers, body }, keep_alive && delimited))
+    }
+}
+
+/// How a reply's body ends.
+enum Framing {
+    Empty,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+fn framing(status: u16, headers: &Headers) -> Result<Framing, ureq::Error> {
+    if status == 204 || status == 304 || (100..200).contains(&status) {
+        return Ok(Framing::Empty);
+    }
+    if let Some(te) = headers.get("transfer-encoding") {
+        let last = te.rsplit(',').next().unwrap_or("").trim();
+        if last.eq_ignore_ascii_case("chunked") {
+            return Ok(Framing::Chunked);
+        }
+        return Ok(Framing::UntilClose);
+    }
+    let mut lengths = headers.get_all("content-length");
+    match lengths.next() {
+        None => Ok(Framing::UntilClose),
+        Some(first) => {
+            let n = first.trim().parse::<u64>().map_err(|_| protocol("bad Content-Length"))?;
+            if lengths.any(|other| other.trim().parse::<u64>().ok() != Some(n)) {
+                return Err(protocol("conflicting Content-Length headers"));
+            }
+            Ok(Framing::Length(n))
+        }
+    }
+}
+
+fn protocol(what: &str) -> ureq::Error {
+    ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, what.to_owned()))
+}
+
+/// Waits for more input; the end of the connection is an error naming what was being read.
+fn await_more(transport: &mut dyn Transport, timeout: NextTimeout, what: &str) -> Result<(), ureq::Error> {
+    if timeout.after.is_zero() {
+        return Err(ureq::Error::Timeout(timeout.reason));
+    }
+    if transport.await_input(timeout)? {
+        Ok(())
+    } else {
+        Err(ureq::Error::Io(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the connection closed before the end of {what}"),
+        )))
+    }
+}
+
+/// `n` in decimal, written into `digits`.
+fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &digits[at..];
+        }
+    }
+}
+
+/// Fills the connection's output buffer and sends it whenever it is full.
+struct Writer<'t, 'c> {
+    transport: &'t mut dyn Transport,
+    at: usize,
+    clock: &'c Clock,
+    read_timeout: Duration,
+}
+
+impl Writer<'_, '_> {
+    fn put(&mut self, mut bytes: &[u8]) -> Result<(), ureq::Error> {
+        while !bytes.is_empty() {
+            let output = self.transport.buffers().output();
+            let n = bytes.len().min(output.len() - self.at);
+            output[self.at..self.at + n].copy_from_slice(&bytes[..n]);
+            self.at += n;
+            bytes = &bytes[n..];
+            if self.at == output.len() {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ureq::Error> {
+        if self.at > 0 {
+            let timeout = self.clock.next(self.read_timeout, Timeout::SendBody);
+            if timeout.after.is_zero() {
+                return Err(ureq::Error::Timeout(timeout.reason));
+            }
+            let amount = std::mem::take(&mut self.at);
+            let sent = self.transport.transmit_output(amount, timeout);
+            // The output buffer held the request (a token, maybe secret values): cleared at once.
+            self.transport.buffers().output()[..amount].zeroize();
+            sent?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a body from a connection's input buffer into zeroizing storage.
+struct BodyReader<'t> {
+    transport: &'t mut dyn Transport,
+    timeout: NextTimeout,
+    limit: u64,
+}
+
+impl BodyReader<'_> {
+    /// Exactly `n` bytes.
+    fn exactly(&mut self, n: u64) -> Result<Zeroizing<Vec<u8>>, ureq::Error> {
+        if n > self.limit {
+            return Err(ureq::Error::BodyExceedsLimit(self.limit));
+        }
+        let n = n as usize;
+        let mut body = Zeroizing::new(Vec::with_capacity(n));
+        while body.len() < n {
+            if self.transport.buffers().input().is_empty() {
+                await_more(self.transport, self.timeout, "the reply's body")?;
+            }
+            let input = self.transport.buffers().input();
+            let take = input.len().min(n - body.len());
+            body.extend_from_slice(&input[..take]);
+            self.transport.buffers().input_consume(take);
+        }
+        Ok(body)
+    }
+
+    /// Everything up to the end of the connection.
+    fn until_close(&mut self) -> Result<Zeroizing<Vec<u8>>, ureq::Error> {
+        let mut body = Zeroizing::new(Vec::new());
+        loop {
+            let input = self.transport.buffers().input();
+            if !input.is_empty() {
+                let take = input.len();
+                self.append(&mut body, take)?;
+                continue;
+            }
+            if self.timeout.after.is_zero() {
+                return Err(ureq::Error::Timeout(self.timeout.reason));
+            }
+            match self.transport.await_input(self.timeout) {
+                Ok(true) => {}
+                Ok(false) => return Ok(body),
+                // A TLS peer that closes without close_notify ends such a body too.
+                Err(ureq::Error::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(body),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A chunked body (trailers read and ignored).
+    fn chunked(&mut self) -> Result<Zeroizing<Vec<u8>>, ureq::Error> {
+        let mut body = Zeroizing::new(Vec::new());
+        loop {
+            let size = loop {
+                match httparse::parse_chunk_size(self.transport.buffers().input()) {
+                    Ok(httparse::Status::Complete((used, size))) => {
+                        self.transport.buffers().input_consume(used);
+                        break size;
+                    }
+                    Ok(httparse::Status::Partial) => self.more("a chunk size")?,
+                    Err(_) => return Err(protocol("bad chunk size in a chunked body")),
+                }
+            };
+            if size == 0 {
+                break;
+            }
+            if body.len() as u64 + size > self.limit {
+                return Err(ureq::Error::BodyExceedsLimit(self.limit));
+            }
+            let mut left = size as usize;
+            while left > 0 {
+                if self.transport.buffers().input().is_empty() {
+                    self.more("a chunk")?;
+                }
+                let take = self.transport.buffers().input().len().min(left);
+                self.append(&mut body, take)?;
+                left -= take;
+            }
+            self.line_end()?;
+        }
+        // Trailers, up to the empty line.
+        loop {
+            let input = self.transport.buffers().input();
+            match input.windows(2).position(|w| w == b"\r\n") {
+                Some(0) => {
+                    self.transport.buffers().input_consume(2);
+                    return Ok(body);
+                }
+                Some(at) => self.transport.buffers().input_consume(at + 2),
+                None => self.more("the trailers")?,
+            }
+        }
+    }
+
+    fn line_end(&mut self) -> Result<(), ureq::Error> {
+        while self.transport.buffers().input().len() < 2 {
+            self.more("a chunk's end")?;
+        }
+        if &self.transport.buffers().input()[..2] != b"\r\n" {
+            return Err(protocol("a chunk does not end with CRLF"));
+        }
+        self.transport.buffers().input_consume(2);
+        Ok(())
+    }
+
+    fn more(&mut self, what: &str) -> Result<(), ureq::Error> {
+        if self.transport.buffers().input_append_buf().is_empty() {
+            return Err(protocol("a line of a chunked body is larger than the input buffer"));
+        }
+        await_more(self.transport, self.timeout, what)
+    }
+
+    /// Moves `take` bytes of input into `body`, within the limit; growing the body moves it to
+    /// new zeroizing storage (the old one is cleared when dropped).
+    fn append(&mut self, body: &mut Zeroizing<Vec<u8>>, take: usize) -> Result<(), ureq::Error> {
+        if (body.len() + take) as u64 > self.limit {
+            return Err(ureq::Error::BodyExceedsLimit(self.limit));
+        }
+        if body.capacity() - body.len() < take {
+            let mut bigger = Zeroizing::new(Vec::with_capacity((body.len() + take).max(body.capacity() * 2)));
+            bigger.extend_from_slice(body);
+            *body = bigger;
+        }
+        body.extend_from_slice(&self.transport.buffers().input()[..take]);
+        self.transport.buffers().input_consume(take);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_origin_host_and_path() {
+        let t = target("https://v.example:8443/secrets/a?api-version=1#frag").unwrap();
+        assert_eq!(
+            (t.origin, t.authority, t.path),
+            ("https://v.example:8443", "v.example:8443", "/secrets/a?api-version=1")
+        );
+        let t = target("http://127.0.0.1?x=1").unwrap();
+        assert_eq!((t.origin, t.authority, t.path), ("http://127.0.0.1", "127.0.0.1", "?x=1"));
+        let t = target("https://v.example").unwrap();
+        assert_eq!(t.path, "/");
+        assert!(target("ftp://v.example/x").is_err());
+        assert!(target("https:///x").is_err());
+    }
+
+    #[test]
+    fn lengths_are_written_in_decimal() {
+        let mut d = [0u8; 20];
+        assert_eq!(decimal(0, &mut d), b"0");
+        assert_eq!(decimal(1234567, &mut d), b"1234567");
+        assert_eq!(decimal(usize::MAX, &mut d), usize::MAX.to_string().as_bytes());
+    }
+}
