@@ -554,6 +554,157 @@ impl BodyReader<'_> {
 mod tests {
     use super::*;
 
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A plain HTTP/1.1 server on loopback answering the n-th request (counted over all
+    /// connections) with `replies[n]`, as raw bytes; it records each request head and body and
+    /// counts the connections it accepted. A reply ending in `!` closes the connection after it
+    /// (the `!` is not sent).
+    struct Server {
+        url: String,
+        accepted: Arc<AtomicUsize>,
+        requests: Arc<Mutex<Vec<String>>>,
+    }
+
+    fn server(replies: Vec<&'static str>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (count, log) = (accepted.clone(), requests.clone());
+        let replies = Arc::new(Mutex::new(replies.into_iter()));
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                count.fetch_add(1, Ordering::SeqCst);
+                let (log, replies) = (log.clone(), replies.clone());
+                std::thread::spawn(move || loop {
+                    let mut got = Vec::new();
+                    let mut byte = [0u8];
+                    while !got.ends_with(b"\r\n\r\n") {
+                        if conn.read(&mut byte).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        got.push(byte[0]);
+                    }
+                    let head = String::from_utf8(got).unwrap();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .map_or(0, |n| n.trim().parse::<usize>().unwrap());
+                    let mut body = vec![0u8; length];
+                    conn.read_exact(&mut body).unwrap();
+                    log.lock().push(head + std::str::from_utf8(&body).unwrap());
+                    let Some(reply) = replies.lock().next() else { return };
+                    let (reply, close) = match reply.strip_suffix('!') {
+                        Some(r) => (r, true),
+                        None => (reply, false),
+                    };
+                    // In two writes: a reader must wait for the rest.
+                    let half = reply.len() / 2;
+                    conn.write_all(&reply.as_bytes()[..half]).unwrap();
+                    conn.flush().unwrap();
+                    std::thread::sleep(Duration::from_millis(5));
+                    conn.write_all(&reply.as_bytes()[half..]).unwrap();
+                    if close {
+                        return;
+                    }
+                });
+            }
+        });
+        Server { url, accepted, requests }
+    }
+
+    fn connections() -> Connections {
+        let config = ureq::Agent::config_builder().proxy(None).build();
+        Connections::new(config, "kv-test/1", Duration::from_secs(5), Duration::from_secs(5))
+    }
+
+    fn get(c: &Connections, url: &str, limit: u64) -> Result<Reply, ureq::Error> {
+        let request =
+            Outgoing { method: "GET", url, headers: &[("Accept", b"application/json")], body: b"", sends_body: false };
+        c.exchange(&request, Duration::from_secs(10), limit).0
+    }
+
+    #[test]
+    fn requests_are_written_whole_and_a_kept_alive_connection_serves_the_next_one() {
+        let s = server(vec![
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2\r\n\r\nhello",
+            "HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n",
+        ]);
+        let c = connections();
+        let reply = get(&c, &format!("{}/secrets/a?api-version=1", s.url), 1024).unwrap();
+        assert_eq!((reply.status, &reply.body[..]), (200, &b"hello"[..]));
+        assert_eq!(reply.headers.get_all("x-a").collect::<Vec<_>>(), ["1", "2"]);
+        let post = Outgoing { method: "POST", url: &s.url, headers: &[], body: b"{}", sends_body: true };
+        let reply = c.exchange(&post, Duration::from_secs(10), 1024).0.unwrap();
+        assert_eq!((reply.status, reply.body.len()), (201, 0));
+        assert_eq!(s.accepted.load(Ordering::SeqCst), 1, "the second request reused the first connection");
+        let requests = s.requests.lock();
+        let authority = s.url.trim_start_matches("http://");
+        assert_eq!(
+            requests[0],
+            format!("GET /secrets/a?api-version=1 HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: kv-test/1\r\nAccept: application/json\r\n\r\n")
+        );
+        assert_eq!(
+            requests[1],
+            format!("POST / HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: kv-test/1\r\nContent-Length: 2\r\n\r\n{{}}")
+        );
+    }
+
+    #[test]
+    fn chunked_bodies_interim_replies_and_bodies_up_to_the_close_are_read() {
+        let s = server(vec![
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nTrailer: x\r\n\r\n",
+            "HTTP/1.1 200 OK\r\n\r\nuntil the end!",
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        ]);
+        let c = connections();
+        let reply = get(&c, &s.url, 1024).unwrap();
+        assert_eq!(&reply.body[..], b"hello, world");
+        // The chunked reply left the connection reusable; the next reply ends with the connection.
+        assert_eq!(&get(&c, &s.url, 1024).unwrap().body[..], b"until the end");
+        assert_eq!(s.accepted.load(Ordering::SeqCst), 1);
+        // A body delimited by the close is never followed on that connection: a new one is made.
+        assert_eq!(&get(&c, &s.url, 1024).unwrap().body[..], b"ok");
+        assert_eq!(s.accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn connection_close_and_bytes_past_the_body_keep_a_connection_out_of_the_pool() {
+        let s = server(vec![
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nbEXTRA",
+            "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nc",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nd",
+        ]);
+        let c = connections();
+        for (want, connections) in [(b"a", 1), (b"b", 2), (b"c", 3), (b"d", 4)] {
+            assert_eq!(&get(&c, &s.url, 1024).unwrap().body[..], want);
+            assert_eq!(s.accepted.load(Ordering::SeqCst), connections);
+        }
+    }
+
+    #[test]
+    fn bodies_over_the_limit_and_bad_heads_fail() {
+        let s = server(vec![
+            "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n01234567890",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 11\r\n\r\n0123456789",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort!",
+            "garbage\r\n\r\n",
+        ]);
+        let c = connections();
+        assert!(matches!(get(&c, &s.url, 10), Err(ureq::Error::BodyExceedsLimit(10))));
+        assert!(matches!(get(&c, &s.url, 10), Err(ureq::Error::BodyExceedsLimit(10))));
+        for _ in 0..4 {
+            assert!(matches!(get(&c, &s.url, 10), Err(ureq::Error::Io(_))));
+        }
+    }
+
     #[test]
     fn urls_split_into_origin_host_and_path() {
         let t = target("https://v.example:8443/secrets/a?api-version=1#frag").unwrap();

@@ -178,7 +178,7 @@ pub fn receive(
 ) -> Result<RawReply> {
     let mut reply = sent.map_err(|e| classify(&e, url))?;
     let status = reply.status().as_u16();
-    let headers = Headers::from(&*reply.headers());
+    let headers = Headers::from(reply.headers());
     // Sized from Content-Length up front: no regrowth on the way (each one a copy, and a copy
     // of secret material left unzeroized in freed memory).
     let expected =
