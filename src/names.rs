@@ -71,29 +71,50 @@ pub fn split_id(id: &str) -> (&str, &str) {
 
 fn parse_id(id: &str) -> Option<(&str, &str)> {
     let rest = id.strip_prefix("https://").or_else(|| id.strip_prefix("http://"))?;
-    // The path ends at a query or fragment.
-    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    let (authority, path) = rest.split_at(rest.find('/')?);
+    let bytes = rest.as_bytes();
+    // The authority: up to the first '/'.
     let host_ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']' | b'_');
-    if authority.is_empty() || !authority.bytes().all(host_ok) {
+    let slash = bytes.iter().position(|&b| !host_ok(b))?;
+    if slash == 0 || bytes[slash] != b'/' {
         return None;
     }
-    let path = path.strip_prefix('/')?;
-    let path = path.strip_suffix('/').unwrap_or(path);
-    let mut segments = path.split('/');
-    let collection = segments.next()?;
-    let name = segments.next()?;
-    let version = match segments.next() {
-        Some("") => return None,
-        other => other.unwrap_or(""),
-    };
-    let word = |s: &str| s.len() <= MAX_NAME_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let valid = !collection.is_empty()
+    // At most four segments (the fourth only an empty one after a trailing '/'), up to the end,
+    // a query or a fragment; one pass over the bytes.
+    let mut segments = [(0usize, 0usize); 4];
+    let mut count = 0;
+    let mut start = slash + 1;
+    let mut at = start;
+    loop {
+        let b = bytes.get(at).copied();
+        match b {
+            None | Some(b'/' | b'?' | b'#') => {
+                if count == segments.len() {
+                    return None;
+                }
+                segments[count] = (start, at);
+                count += 1;
+                if b != Some(b'/') {
+                    break;
+                }
+                start = at + 1;
+            }
+            Some(b) if b.is_ascii_alphanumeric() || b == b'-' => {}
+            Some(_) => return None,
+        }
+        at += 1;
+    }
+    // One trailing '/' is allowed.
+    if count > 1 && segments[count - 1].0 == segments[count - 1].1 {
+        count -= 1;
+    }
+    let text = |(from, to): (usize, usize)| &rest[from..to];
+    let word = |s: &str| !s.is_empty() && s.len() <= MAX_NAME_LEN;
+    let (collection, name) = (text(segments[0]), text(segments[1]));
+    let version = if count == 3 { text(segments[2]) } else { "" };
+    let valid = (count == 2 || (count == 3 && word(version)))
+        && word(collection)
         && collection.bytes().all(|b| b.is_ascii_alphabetic())
-        && !name.is_empty()
-        && word(name)
-        && word(version)
-        && segments.next().is_none();
+        && word(name);
     valid.then_some((name, version))
 }
 

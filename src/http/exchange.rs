@@ -238,7 +238,8 @@ impl Connections {
         Ok(transport)
     }
 
-    /// Writes the request head and body through the connection's output buffer.
+    /// Writes the request head and body through the connection's output buffer: in one piece
+    /// when they fit (the usual case), else buffer by buffer.
     fn send(
         &self,
         transport: &mut dyn Transport,
@@ -246,31 +247,57 @@ impl Connections {
         request: &Outgoing<'_>,
         clock: &Clock,
     ) -> Result<(), ureq::Error> {
+        let mut size = 0;
+        self.write_request(target, request, &mut |bytes| {
+            size += bytes.len();
+            Ok(())
+        })?;
+        let output = transport.buffers().output();
+        if size <= output.len() {
+            let mut at = 0;
+            self.write_request(target, request, &mut |bytes| {
+                output[at..at + bytes.len()].copy_from_slice(bytes);
+                at += bytes.len();
+                Ok(())
+            })?;
+            let mut w = Writer { transport, at, clock, read_timeout: self.read_timeout };
+            return w.flush();
+        }
         let mut w = Writer { transport, at: 0, clock, read_timeout: self.read_timeout };
-        w.put(request.method.as_bytes())?;
+        self.write_request(target, request, &mut |bytes| w.put(bytes))?;
+        w.flush()
+    }
+
+    /// Hands the request's bytes to `put`, piece by piece: request line, headers, body.
+    fn write_request(
+        &self,
+        target: &Target<'_>,
+        request: &Outgoing<'_>,
+        put: &mut dyn FnMut(&[u8]) -> Result<(), ureq::Error>,
+    ) -> Result<(), ureq::Error> {
+        put(request.method.as_bytes())?;
         // Origin form: a URL with a query but no path asks for `/`.
-        w.put(if target.path.starts_with('/') { b" " } else { b" /" })?;
-        w.put(target.path.as_bytes())?;
-        w.put(b" HTTP/1.1\r\nHost: ")?;
-        w.put(target.authority.as_bytes())?;
-        w.put(b"\r\nUser-Agent: ")?;
-        w.put(self.user_agent.as_bytes())?;
-        w.put(b"\r\n")?;
+        put(if target.path.starts_with('/') { b" " } else { b" /" })?;
+        put(target.path.as_bytes())?;
+        put(b" HTTP/1.1\r\nHost: ")?;
+        put(target.authority.as_bytes())?;
+        put(b"\r\nUser-Agent: ")?;
+        put(self.user_agent.as_bytes())?;
+        put(b"\r\n")?;
         for (name, value) in request.headers {
-            w.put(name.as_bytes())?;
-            w.put(b": ")?;
-            w.put(value)?;
-            w.put(b"\r\n")?;
+            put(name.as_bytes())?;
+            put(b": ")?;
+            put(value)?;
+            put(b"\r\n")?;
         }
         if request.sends_body || !request.body.is_empty() {
-            w.put(b"Content-Length: ")?;
+            put(b"Content-Length: ")?;
             let mut digits = [0u8; 20];
-            w.put(decimal(request.body.len(), &mut digits))?;
-            w.put(b"\r\n")?;
+            put(decimal(request.body.len(), &mut digits))?;
+            put(b"\r\n")?;
         }
-        w.put(b"\r\n")?;
-        w.put(request.body)?;
-        w.flush()
+        put(b"\r\n")?;
+        put(request.body)
     }
 
     /// Reads the reply head and body; also tells whether the connection may serve another
@@ -289,9 +316,9 @@ impl Connections {
                         transport.buffers().input_consume(used);
                         continue;
                     }
+                    let (framing, close) = framing(status, parsed.headers)?;
+                    let keep_alive = parsed.version == Some(1) && !close;
                     let headers = Headers::from_parsed(parsed.headers);
-                    let framing = framing(status, &headers)?;
-                    let keep_alive = parsed.version == Some(1) && !headers.has_token("connection", "close");
                     transport.buffers().input_consume(used);
                     break (status, headers, framing, keep_alive);
                 }
@@ -325,28 +352,41 @@ enum Framing {
     UntilClose,
 }
 
-fn framing(status: u16, headers: &Headers) -> Result<Framing, ureq::Error> {
-    if status == 204 || status == 304 || (100..200).contains(&status) {
-        return Ok(Framing::Empty);
-    }
-    if let Some(te) = headers.get("transfer-encoding") {
-        let last = te.rsplit(',').next().unwrap_or("").trim();
-        if last.eq_ignore_ascii_case("chunked") {
-            return Ok(Framing::Chunked);
-        }
-        return Ok(Framing::UntilClose);
-    }
-    let mut lengths = headers.get_all("content-length");
-    match lengths.next() {
-        None => Ok(Framing::UntilClose),
-        Some(first) => {
-            let n = first.trim().parse::<u64>().map_err(|_| protocol("bad Content-Length"))?;
-            if lengths.any(|other| other.trim().parse::<u64>().ok() != Some(n)) {
+/// How the body of a reply with `status` and `headers` ends, and whether the reply closes the
+/// connection (`Connection: close`); one pass over the headers.
+fn framing(status: u16, headers: &[httparse::Header<'_>]) -> Result<(Framing, bool), ureq::Error> {
+    let mut length: Option<u64> = None;
+    let mut chunked = None;
+    let mut close = false;
+    for h in headers {
+        let name = h.name.as_bytes();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let n = std::str::from_utf8(h.value)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| protocol("bad Content-Length"))?;
+            if length.is_some_and(|other| other != n) {
                 return Err(protocol("conflicting Content-Length headers"));
             }
-            Ok(Framing::Length(n))
+            length = Some(n);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            // The last coding decides: chunked, or the body runs to the close.
+            let last = h.value.rsplit(|&b| b == b',').next().unwrap_or_default().trim_ascii();
+            chunked = Some(last.eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            close |= h.value.split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"));
         }
     }
+    let framing = if status == 204 || status == 304 || (100..200).contains(&status) {
+        Framing::Empty
+    } else {
+        match (chunked, length) {
+            (Some(true), _) => Framing::Chunked,
+            (Some(false), _) | (None, None) => Framing::UntilClose,
+            (None, Some(n)) => Framing::Length(n),
+        }
+    };
+    Ok((framing, close))
 }
 
 fn protocol(what: &str) -> ureq::Error {
