@@ -67,6 +67,8 @@ pub struct Pipeline {
     auth: Arc<ChallengeAuth>,
     /// The call context every call of this pipeline runs under ([`Pipeline::with_context`]).
     context: Option<Arc<cancel::CallContext>>,
+    /// `api-version=<options.api_version>`, form-encoded once.
+    api_version_pair: Arc<str>,
 }
 
 impl Pipeline {
@@ -80,7 +82,17 @@ impl Pipeline {
         let connections =
             Arc::new(Connections::new(agent.config().clone(), &t.user_agent, t.connect_timeout, t.read_timeout));
         let auth = ChallengeAuth::new(credential, vault.host(), options.verify_challenge_resource);
-        Ok(Pipeline { connections, vault, options, auth: Arc::new(auth), context: None })
+        let api_version_pair = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("api-version", &options.api_version)
+            .finish();
+        Ok(Pipeline {
+            connections,
+            vault,
+            options,
+            auth: Arc::new(auth),
+            context: None,
+            api_version_pair: api_version_pair.into(),
+        })
     }
 
     /// The same pipeline (sharing its connection pool, credential, token cache and challenge
@@ -93,6 +105,7 @@ impl Pipeline {
             options: self.options.clone(),
             auth: self.auth.clone(),
             context: Some(context),
+            api_version_pair: self.api_version_pair.clone(),
         }
     }
 
@@ -400,8 +413,12 @@ impl Pipeline {
         for (k, v) in &request.query {
             pairs.append_pair(k, v);
         }
-        pairs.append_pair("api-version", &self.options.api_version);
         pairs.finish();
+        if !request.query.is_empty() {
+            url.push('&');
+        }
+        // `api-version=…`, encoded once per pipeline.
+        url.push_str(&self.api_version_pair);
         Ok(url)
     }
 
