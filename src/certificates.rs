@@ -59,7 +59,8 @@ impl From<CertificateBundle> for Certificate {
     fn from(bundle: CertificateBundle) -> Certificate {
         let id = bundle.id.as_deref().or(bundle.recovery_id.as_deref()).unwrap_or_default();
         let (name, version) = split_id(id);
-        Certificate { bundle, name: name.into(), version: version.into() }
+        let (name, version) = (name.into(), version.into());
+        Certificate { bundle, name, version }
     }
 }
 

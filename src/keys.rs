@@ -35,7 +35,8 @@ impl From<KeyBundle> for Key {
     /// Name and version come from the key id.
     fn from(bundle: KeyBundle) -> Key {
         let (name, version) = split_id(bundle.id().map(Text::as_str).unwrap_or_default());
-        Key { bundle, name: name.into(), version: version.into(), local: Default::default() }
+        let (name, version) = (name.into(), version.into());
+        Key { bundle, name, version, local: Default::default() }
     }
 }
 

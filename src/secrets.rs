@@ -6,7 +6,7 @@ use crate::http::{Method, Request};
 use crate::listing::List;
 use crate::model::secret::{SecretBundle, SecretSetParameters, SecretUpdateParameters};
 use crate::model::{check_tags, check_validity, Attributes, Tags};
-use crate::names::{check_name, check_version, path_segment as segment, split_id};
+use crate::names::{check_name, check_version, path_segment as segment, push_segment, split_id};
 use crate::paging::Pager;
 use crate::text::Text;
 use std::time::Duration;
@@ -30,7 +30,8 @@ impl From<SecretBundle> for Secret {
     fn from(bundle: SecretBundle) -> Secret {
         let id = bundle.id.as_deref().or(bundle.recovery_id.as_deref()).unwrap_or_default();
         let (name, version) = split_id(id);
-        Secret { bundle, name: name.into(), version: version.into() }
+        let (name, version) = (name.into(), version.into());
+        Secret { bundle, name, version }
     }
 }
 
@@ -179,7 +180,13 @@ impl Client {
     pub fn get_secret(&self, name: &str, version: &str) -> Result<Secret> {
         check_name("secret", name)?;
         check_version("secret", version)?;
-        let request = Request::new(Method::Get, format!("/secrets/{}/{}", segment(name), segment(version)));
+        // The path written straight into one string of the right size (no `format!`).
+        let mut target = String::with_capacity("/secrets//".len() + name.len() + version.len());
+        target.push_str("/secrets/");
+        push_segment(&mut target, name);
+        target.push('/');
+        push_segment(&mut target, version);
+        let request = Request::new(Method::Get, target);
         self.secret_call(&request, format_args!("get secret '{name}'"))
     }
 

@@ -17,9 +17,13 @@ impl Text {
     /// Copies `text` into an exact-size buffer and appends the NUL (no reallocation leaves an
     /// unzeroized copy behind). Bytes that are not UTF-8 become U+FFFD.
     pub fn new(text: impl AsRef<[u8]>) -> Text {
-        let text = String::from_utf8_lossy(text.as_ref());
+        Text::of_str(&String::from_utf8_lossy(text.as_ref()))
+    }
+
+    /// [`Text::new`] for text already known to be UTF-8 (no second check).
+    fn of_str(text: &str) -> Text {
         let mut s = String::with_capacity(text.len() + 1);
-        s.push_str(&text);
+        s.push_str(text);
         s.push('\0');
         Text(Zeroizing::new(s))
     }
@@ -78,7 +82,7 @@ impl Borrow<str> for Text {
 
 impl From<&str> for Text {
     fn from(text: &str) -> Text {
-        Text::new(text)
+        Text::of_str(text)
     }
 }
 
@@ -86,13 +90,13 @@ impl From<String> for Text {
     /// Takes the string's text (its buffer is zeroized as it drops here).
     fn from(text: String) -> Text {
         let text = Zeroizing::new(text);
-        Text::new(text.as_str())
+        Text::of_str(text.as_str())
     }
 }
 
 impl From<&String> for Text {
     fn from(text: &String) -> Text {
-        Text::new(text)
+        Text::of_str(text)
     }
 }
 
@@ -161,9 +165,27 @@ impl Serialize for Text {
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
-        // Deserialized into zeroizing storage first, then copied once into the exact-size buffer.
-        let text = Zeroizing::new(String::deserialize(d)?);
-        Ok(Text::new(text.as_str()))
+        // Copied once into the exact-size buffer from the text the deserializer lends (JSON
+        // without escapes: the reply body itself); a string handed over owned is zeroized.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text, E> {
+                Ok(Text::of_str(text))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Text, E> {
+                Ok(Text::from(text))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Text, E> {
+                std::str::from_utf8(bytes)
+                    .map(Text::of_str)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))
+            }
+        }
+        d.deserialize_string(Visitor)
     }
 }
 

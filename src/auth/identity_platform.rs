@@ -448,7 +448,7 @@ mod tests {
     }
 
     fn reply(status: u16, body: &str) -> RawReply {
-        RawReply { status, headers: http::HeaderMap::new(), body: Zeroizing::new(body.as_bytes().to_vec()) }
+        RawReply { status, headers: Default::default(), body: Zeroizing::new(body.as_bytes().to_vec()) }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! HTTP: the layer below credentials and the vault protocol. The transport (TLS agent, bounded
-//! reply bodies), the retry policy and its one loop ([`retry::run`]), the resend policy, redacting
-//! logs, the vault's base URL, and the request and reply types the vault pipeline carries.
+//! reply bodies), the vault pipeline's own HTTP/1.1 exchange and connection pool, the retry
+//! policy and its one loop ([`retry::run`]), the resend policy, redacting logs, the vault's base
+//! URL, and the request and reply types the vault pipeline carries.
 //! Nothing here knows about tokens or challenges: `auth/` and `vault/` build on it.
 
 pub mod cancel;
+pub mod exchange;
 pub mod log;
 pub mod request;
 pub mod resend;

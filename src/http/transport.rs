@@ -41,9 +41,31 @@ pub struct TransportOptions {
     pub user_agent: String,
 }
 
-/// Builds the agent. Trusted roots are the system's CA certificates plus those in `ca_file`;
-/// when the system has none, Mozilla's roots (webpki) plus `ca_file`. Verification is never off.
+/// What makes connections: the agent settings (TLS roots, proxy from the environment, timeouts,
+/// buffer sizes) and the TLS connector, shared by the clients that trust the same roots.
+pub struct ConnectionSettings {
+    /// ureq's agent configuration.
+    pub config: ureq::config::Config,
+    /// rustls, with the root store and client configuration built once for these roots.
+    pub tls: Arc<RustlsConnector>,
+}
+
+/// Builds an agent (the identity platform's and managed identity's requests go through one).
 pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
+    let settings = connection_settings(options)?;
+    // Host names are resolved on the calling thread when a connection is opened, never on a
+    // thread of ureq's (see `resolve`). The chain: see `socket::connector`.
+    Ok(ureq::Agent::with_parts(
+        settings.config,
+        ResolveOnConnect::new(crate::http::socket::connector(settings.tls)),
+        DeferredResolver,
+    ))
+}
+
+/// The settings of connections. Trusted roots are the system's CA certificates plus those in
+/// `ca_file`; when the system has none, Mozilla's roots (webpki) plus `ca_file`. Verification is
+/// never off.
+pub fn connection_settings(options: &TransportOptions) -> Result<ConnectionSettings> {
     let extra = match &options.ca_file {
         Some(path) => load_ca_file(Path::new(path))?,
         None => Vec::new(),
@@ -70,13 +92,7 @@ pub fn build_agent(options: &TransportOptions) -> Result<ureq::Agent> {
         .max_response_header_size(MAX_REPLY_HEAD_BYTES)
         .tls_config(tls)
         .build();
-    // Host names are resolved on the calling thread when a connection is opened, never on a
-    // thread of ureq's (see `resolve`). The chain: see `socket::connector`.
-    Ok(ureq::Agent::with_parts(
-        config,
-        ResolveOnConnect::new(crate::http::socket::connector(trust.tls)),
-        DeferredResolver,
-    ))
+    Ok(ConnectionSettings { config, tls: trust.tls })
 }
 
 /// What every client trusting the same roots shares: the root certificates and the TLS connector,
@@ -183,7 +199,7 @@ pub struct RawReply {
     /// HTTP status.
     pub status: u16,
     /// Reply headers.
-    pub headers: ureq::http::HeaderMap,
+    pub headers: Headers,
     /// The whole body.
     pub body: Zeroizing<Vec<u8>>,
 }
@@ -191,7 +207,69 @@ pub struct RawReply {
 impl RawReply {
     /// A header's value as text (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers.get(name).map(str::to_owned)
+    }
+}
+
+/// The headers of a reply, kept as they arrived: names and values in one buffer, looked up by
+/// name (case-insensitive) without a hash map. A value that is not UTF-8 text is never returned.
+#[derive(Debug, Default, Clone)]
+pub struct Headers {
+    bytes: Vec<u8>,
+    /// For each header: where its name starts, where its value starts (the name's end) and ends.
+    spans: Vec<(u32, u32, u32)>,
+}
+
+impl Headers {
+    /// The headers `httparse` parsed.
+    pub fn from_parsed(parsed: &[httparse::Header<'_>]) -> Headers {
+        let size = parsed.iter().map(|h| h.name.len() + h.value.len()).sum();
+        let mut headers = Headers { bytes: Vec::with_capacity(size), spans: Vec::with_capacity(parsed.len()) };
+        for h in parsed {
+            headers.push(h.name.as_bytes(), h.value);
+        }
+        headers
+    }
+
+    /// Adds a header.
+    pub fn push(&mut self, name: &[u8], value: &[u8]) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(name);
+        let value_start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(value);
+        self.spans.push((start, value_start, self.bytes.len() as u32));
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn get<'a>(&'a self, name: &str) -> Option<&'a str> {
+        self.get_all(name).next()
+    }
+
+    /// Every value of header `name` (case-insensitive), in order.
+    pub fn get_all<'a: 'n, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a str> + 'n {
+        self.spans.iter().filter_map(move |&(start, value, end)| {
+            let bytes = &self.bytes;
+            if bytes[start as usize..value as usize].eq_ignore_ascii_case(name.as_bytes()) {
+                std::str::from_utf8(&bytes[value as usize..end as usize]).ok()
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Whether a value of header `name` lists `token` (comma-separated, case-insensitive).
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.get_all(name).any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    }
+}
+
+impl From<&ureq::http::HeaderMap> for Headers {
+    fn from(map: &ureq::http::HeaderMap) -> Headers {
+        let mut headers = Headers::default();
+        for (name, value) in map {
+            headers.push(name.as_str().as_bytes(), value.as_bytes());
+        }
+        headers
     }
 }
 
@@ -204,15 +282,11 @@ pub fn receive(
 ) -> Result<RawReply> {
     let mut reply = sent.map_err(|e| classify(&e, url))?;
     let status = reply.status().as_u16();
-    let headers = std::mem::take(reply.headers_mut());
+    let headers = Headers::from(reply.headers());
     // Sized from Content-Length up front: no regrowth on the way (each one a copy, and a copy
     // of secret material left unzeroized in freed memory).
-    let expected = headers
-        .get(ureq::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&n| n <= limit)
-        .unwrap_or(0);
+    let expected =
+        headers.get("content-length").and_then(|v| v.parse::<u64>().ok()).filter(|&n| n <= limit).unwrap_or(0);
     let mut body = Zeroizing::new(Vec::with_capacity(expected as usize));
     std::io::Read::read_to_end(&mut reply.body_mut().with_config().limit(limit).reader(), &mut body)
         .map_err(|e| classify(&ureq::Error::from(e), url))?;

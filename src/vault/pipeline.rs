@@ -4,6 +4,7 @@
 use crate::auth::Credential;
 use crate::error::{CallDiagnostics, Error, ErrorKind, Redactions, Result};
 use crate::http::cancel;
+use crate::http::exchange::{Connections, Outgoing};
 use crate::http::log::{self, Level};
 use crate::http::request::{Method, Request, Response};
 use crate::http::resend::{self, Effect};
@@ -15,7 +16,6 @@ use crate::vault::challenge_auth::{Authorization, ChallengeAuth, ChallengeOutcom
 use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use ureq::http;
 
 /// The api-version sent when the caller sets none: the newest stable one.
 pub const DEFAULT_API_VERSION: &str = "2025-07-01";
@@ -60,21 +60,38 @@ impl Default for PipelineOptions {
 
 /// The pipeline of one client. `Send + Sync`; every method takes `&self`.
 pub struct Pipeline {
-    agent: ureq::Agent,
+    /// kv's own HTTP/1.1 exchange and its idle connections (see [`crate::http::exchange`]).
+    connections: Arc<Connections>,
     vault: VaultUrl,
     options: PipelineOptions,
     auth: Arc<ChallengeAuth>,
     /// The call context every call of this pipeline runs under ([`Pipeline::with_context`]).
     context: Option<Arc<cancel::CallContext>>,
+    /// `api-version=<options.api_version>`, form-encoded once.
+    api_version_pair: Arc<str>,
 }
 
 impl Pipeline {
     /// A pipeline for the vault at `vault_url` using `credential`.
     pub fn new(vault_url: &str, credential: Arc<Credential>, options: PipelineOptions) -> Result<Pipeline> {
         let vault = VaultUrl::parse(vault_url, options.allow_insecure_http)?;
-        let agent = transport::build_agent(&options.transport)?;
+        // ureq's connector chain and settings (TLS roots, CA file, proxy from the environment)
+        // make the connections; the requests on them are kv's own.
+        let t = &options.transport;
+        let settings = transport::connection_settings(t)?;
+        let connections = Arc::new(Connections::new(settings, &t.user_agent, t.connect_timeout, t.read_timeout));
         let auth = ChallengeAuth::new(credential, vault.host(), options.verify_challenge_resource);
-        Ok(Pipeline { agent, vault, options, auth: Arc::new(auth), context: None })
+        let api_version_pair = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("api-version", &options.api_version)
+            .finish();
+        Ok(Pipeline {
+            connections,
+            vault,
+            options,
+            auth: Arc::new(auth),
+            context: None,
+            api_version_pair: api_version_pair.into(),
+        })
     }
 
     /// The same pipeline (sharing its connection pool, credential, token cache and challenge
@@ -82,11 +99,12 @@ impl Pipeline {
     /// context's deadline too (see [`cancel`]).
     pub fn with_context(&self, context: Arc<cancel::CallContext>) -> Pipeline {
         Pipeline {
-            agent: self.agent.clone(),
+            connections: self.connections.clone(),
             vault: self.vault.clone(),
             options: self.options.clone(),
             auth: self.auth.clone(),
             context: Some(context),
+            api_version_pair: self.api_version_pair.clone(),
         }
     }
 
@@ -140,7 +158,8 @@ impl Pipeline {
         let effect = resend::effect(request.method, &request.target);
         let mut authorization = self.within_deadline(deadline, &url, self.auth.current(deadline))?;
         let mut hop = Hop { method: request.method, body: request.body.as_deref().map(Vec::as_slice) };
-        let mut visited = vec![url.clone()];
+        // The URLs of the call so far, filled at the first redirect (none on the usual path).
+        let mut visited: Vec<String> = Vec::new();
         // Whether `url` is on the vault's origin: true for every request URL (url_for refuses
         // foreign links), decided again only when a redirect names a new URL.
         let mut on_vault = true;
@@ -149,9 +168,7 @@ impl Pipeline {
             let reply = self.send_with_retries(&hop, effect, &url, authorization.as_ref(), call, deadline)?;
             if reply.status == 401 && challenges < 2 && on_vault {
                 challenges += 1;
-                let www = challenge::join_headers(
-                    reply.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()),
-                );
+                let www = challenge::join_headers(reply.headers.get_all("www-authenticate"));
                 log::exchange(
                     Level::Debug,
                     &call.exchange(hop.method, &url),
@@ -172,6 +189,9 @@ impl Pipeline {
                 }
             }
             if matches!(reply.status, 301 | 302 | 303 | 307 | 308) {
+                if visited.is_empty() {
+                    visited.push(url.clone());
+                }
                 let target = self.redirect_target(&url, &reply, &visited)?;
                 log::exchange(
                     Level::Info,
@@ -392,8 +412,12 @@ impl Pipeline {
         for (k, v) in &request.query {
             pairs.append_pair(k, v);
         }
-        pairs.append_pair("api-version", &self.options.api_version);
         pairs.finish();
+        if !request.query.is_empty() {
+            url.push('&');
+        }
+        // `api-version=…`, encoded once per pipeline.
+        url.push_str(&self.api_version_pair);
         Ok(url)
     }
 
@@ -445,6 +469,11 @@ impl Pipeline {
 
     /// One exchange. Also tells whether a failure certainly happened before the request was
     /// sent (nothing reached the vault).
+    ///
+    /// With the verb override on, every verb other than GET and POST goes as POST naming the
+    /// verb in both `X-HTTP-METHOD` and `X-HTTP-REQUEST` (the two spellings the service's
+    /// documentation uses); a verb without a body (DELETE) then goes with an empty body
+    /// (`Content-Length: 0`), as the service asks.
     fn send_once(
         &self,
         hop: &Hop,
@@ -453,60 +482,56 @@ impl Pipeline {
         call: &CallState,
         remaining: Duration,
     ) -> (Result<RawReply>, bool) {
-        match self.build(hop, url, authorization, &call.client_request_id) {
-            Ok(http_request) => {
-                call.attempts.set(call.attempts.get() + 1);
-                let configured = self.agent.configure_request(http_request).timeout_global(Some(remaining)).build();
-                let sent = self.agent.run(configured);
-                let unsent = matches!(&sent, Err(e) if transport::failed_before_sending(e));
-                let received = transport::receive(sent, url, MAX_BODY_BYTES);
-                (received.map_err(|e| cancel::explain(e, log::redact_url(url))), unsent)
-            }
-            Err(e) => (Err(e), true),
-        }
-    }
-
-    /// The HTTP request of one hop. With the verb override on, every verb other than GET and
-    /// POST goes as POST naming the verb in both `X-HTTP-METHOD` and `X-HTTP-REQUEST` (the two
-    /// spellings the service's documentation uses); a verb without a body (DELETE) then goes
-    /// with an empty body (`Content-Length: 0`), as the service asks.
-    fn build<'b>(
-        &self,
-        hop: &Hop<'b>,
-        url: &str,
-        authorization: Option<&Authorization>,
-        client_request_id: &str,
-    ) -> Result<http::Request<&'b [u8]>> {
         let overridden = self.options.method_override && !matches!(hop.method, Method::Get | Method::Post);
         let wire_method = if overridden { Method::Post } else { hop.method };
-        let mut builder = http::Request::builder()
-            .method(wire_method.as_str())
-            .uri(url)
-            .header("accept", "application/json")
-            .header("x-ms-client-request-id", client_request_id);
+        let method_name = hop.method.as_str().as_bytes();
+        let mut headers: [(&str, &[u8]); 6] = [("", b""); 6];
+        let mut n = 0;
+        for header in
+            [("Accept", &b"application/json"[..]), ("x-ms-client-request-id", call.client_request_id.as_bytes())]
+        {
+            headers[n] = header;
+            n += 1;
+        }
         if overridden {
-            builder =
-                builder.header("x-http-method", hop.method.as_str()).header("x-http-request", hop.method.as_str());
+            headers[n] = ("X-HTTP-METHOD", method_name);
+            headers[n + 1] = ("X-HTTP-REQUEST", method_name);
+            n += 2;
         }
         if let Some(authorization) = authorization {
-            let header = authorization
-                .header
-                .clone()
-                .map_err(|_| Error::invalid_argument("the token is not a valid header value"))?;
-            builder = builder.header("authorization", header);
+            match &authorization.header {
+                Ok(value) => {
+                    headers[n] = ("Authorization", value.as_bytes());
+                    n += 1;
+                }
+                Err(_) => return (Err(Error::invalid_argument("the token is not a valid header value")), true),
+            }
         }
         // Whether the verb (not the wire method) carries a body; the first, unauthenticated
         // request goes without its body: it will be refused anyway.
         let carries_body = matches!(hop.method, Method::Put | Method::Post | Method::Patch) && authorization.is_some();
-        let body: &'b [u8] = match hop.body {
+        let body: &[u8] = match hop.body {
             Some(body) if carries_body => body,
             _ if carries_body => b"{}",
             _ => b"",
         };
         if carries_body {
-            builder = builder.header("content-type", "application/json");
+            headers[n] = ("Content-Type", b"application/json");
+            n += 1;
         }
-        builder.body(body).map_err(|e| Error::invalid_argument(format!("cannot build request: {e}")))
+        let request = Outgoing {
+            method: wire_method.as_str(),
+            url,
+            headers: &headers[..n],
+            body,
+            sends_body: matches!(wire_method, Method::Put | Method::Post | Method::Patch),
+        };
+        call.attempts.set(call.attempts.get() + 1);
+        let (outcome, unsent) = self.connections.exchange(&request, remaining, MAX_BODY_BYTES);
+        let received = outcome
+            .map(|reply| RawReply { status: reply.status, headers: reply.headers, body: reply.body })
+            .map_err(|e| cancel::explain(transport::classify(&e, url), log::redact_url(url)));
+        (received, unsent)
     }
 }
 
