@@ -309,11 +309,18 @@ impl Connections {
     /// request.
     fn receive(&self, transport: &mut dyn Transport, limit: u64, clock: &Clock) -> Result<(Reply, bool), ureq::Error> {
         let head_timeout = clock.next(self.read_timeout, Timeout::RecvResponse);
+        let max_head = self.config.max_response_header_size();
         let (status, headers, framing, keep_alive) = loop {
             let input = transport.buffers().input();
             let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut parsed = httparse::Response::new(&mut slots);
             match parsed.parse(input) {
+                Ok(httparse::Status::Complete(used)) if used > max_head => {
+                    return Err(ureq::Error::LargeResponseHeader(used, max_head));
+                }
+                Ok(httparse::Status::Partial) if input.len() > max_head => {
+                    return Err(ureq::Error::LargeResponseHeader(input.len(), max_head));
+                }
                 Ok(httparse::Status::Complete(used)) => {
                     let status = parsed.code.unwrap_or(0);
                     if (100..200).contains(&status) && status != 101 {
