@@ -13,7 +13,7 @@
 
 use crate::http::resolve::{DeferredResolver, ResolveOnConnect};
 use crate::http::socket;
-use crate::http::transport::{ConnectionSettings, Headers};
+use crate::http::transport::{ConnectionSettings, Headers, RawReply};
 use parking_lot::Mutex;
 use std::io;
 use std::sync::Arc;
@@ -109,19 +109,9 @@ impl Clock {
     }
 }
 
-/// What an exchange gives back: the reply or the failure, and whether the failure certainly
-/// happened before any of the request was sent.
-pub type Outcome = (Result<Reply, ureq::Error>, bool);
-
-/// A reply read whole.
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// The reply's headers.
-    pub headers: Headers,
-    /// The whole body (zeroized when dropped).
-    pub body: Zeroizing<Vec<u8>>,
-}
+/// What an exchange gives back: the reply read whole or the failure, and whether the failure
+/// certainly happened before any of the request was sent.
+pub type Outcome = (Result<RawReply, ureq::Error>, bool);
 
 impl Connections {
     /// The connections of a pipeline made with `settings` (TLS roots and connector, proxy),
@@ -307,7 +297,12 @@ impl Connections {
 
     /// Reads the reply head and body; also tells whether the connection may serve another
     /// request.
-    fn receive(&self, transport: &mut dyn Transport, limit: u64, clock: &Clock) -> Result<(Reply, bool), ureq::Error> {
+    fn receive(
+        &self,
+        transport: &mut dyn Transport,
+        limit: u64,
+        clock: &Clock,
+    ) -> Result<(RawReply, bool), ureq::Error> {
         let head_timeout = clock.next(self.read_timeout, Timeout::RecvResponse);
         let max_head = self.config.max_response_header_size();
         let (status, headers, framing, keep_alive) = loop {
@@ -352,7 +347,7 @@ impl Connections {
             Framing::Chunked => (reader.chunked()?, true),
             Framing::UntilClose => (reader.until_close()?, false),
         };
-        Ok((Reply { status, headers, body }, keep_alive && delimited))
+        Ok((RawReply { status, headers, body }, keep_alive && delimited))
     }
 }
 
@@ -675,7 +670,7 @@ mod tests {
         Connections::new(settings, "kv-test/1", Duration::from_secs(5), Duration::from_secs(5))
     }
 
-    fn get(c: &Connections, url: &str, limit: u64) -> Result<Reply, ureq::Error> {
+    fn get(c: &Connections, url: &str, limit: u64) -> Result<RawReply, ureq::Error> {
         let request =
             Outgoing { method: "GET", url, headers: &[("Accept", b"application/json")], body: b"", sends_body: false };
         c.exchange(&request, Duration::from_secs(10), limit).0

@@ -486,13 +486,9 @@ impl Pipeline {
         let wire_method = if overridden { Method::Post } else { hop.method };
         let method_name = hop.method.as_str().as_bytes();
         let mut headers: [(&str, &[u8]); 6] = [("", b""); 6];
-        let mut n = 0;
-        for header in
-            [("Accept", &b"application/json"[..]), ("x-ms-client-request-id", call.client_request_id.as_bytes())]
-        {
-            headers[n] = header;
-            n += 1;
-        }
+        headers[0] = ("Accept", b"application/json");
+        headers[1] = ("x-ms-client-request-id", call.client_request_id.as_bytes());
+        let mut n = 2;
         if overridden {
             headers[n] = ("X-HTTP-METHOD", method_name);
             headers[n + 1] = ("X-HTTP-REQUEST", method_name);
@@ -528,9 +524,7 @@ impl Pipeline {
         };
         call.attempts.set(call.attempts.get() + 1);
         let (outcome, unsent) = self.connections.exchange(&request, remaining, MAX_BODY_BYTES);
-        let received = outcome
-            .map(|reply| RawReply { status: reply.status, headers: reply.headers, body: reply.body })
-            .map_err(|e| cancel::explain(transport::classify(&e, url), log::redact_url(url)));
+        let received = outcome.map_err(|e| cancel::explain(transport::classify(&e, url), log::redact_url(url)));
         (received, unsent)
     }
 }
