@@ -3,7 +3,8 @@
  * it prints. Modes (first argument):
  *   throughput   first-call latency, sequential kv_client_get_secret ops/s, 16 threads on one client
  *   rss N        resident set before the client, after the first call, after 10 further clients
- *                (each after its first call, all kept), after 1,000 and N calls on the first client
+ *                (each after its first call, all kept), after 1,000, N and 2N calls on the first
+ *                client: the first N calls warm the process up, growth is over the next N
  *   calls N      N warm calls after one first call (for callgrind/strace differences)
  *   cached       kv_secret_cache_get ops/s on 1, 2 and 16 threads on one cache (only when kv.h
  *                declares the cache: run.sh passes -DKV_HAVE_CACHE); CPU time per get on stderr
@@ -194,9 +195,11 @@ int main(int argc, char **argv) {
         for (long i = 1; i < 1000; i++) get(c);
         long warm = rss_kb();
         for (long i = 1000; i < n; i++) get(c);
+        long mid = rss_kb();
+        for (long i = 0; i < n; i++) get(c);
         printf("{\"rss_base_kb\": %ld, \"rss_first_kb\": %ld, \"rss_more_kb\": %ld, \"more_clients\": %d, "
-               "\"rss_warm_kb\": %ld, \"rss_end_kb\": %ld, \"calls\": %ld}\n",
-               base, first, after_more, MORE_CLIENTS, warm, rss_kb(), n);
+               "\"rss_warm_kb\": %ld, \"rss_mid_kb\": %ld, \"rss_end_kb\": %ld, \"calls\": %ld}\n",
+               base, first, after_more, MORE_CLIENTS, warm, mid, rss_kb(), n);
         kv_client_free(c);
     } else if (strcmp(mode, "calls") == 0) {
         kv_client *c = new_client();

@@ -5,7 +5,8 @@ it prints.
 
     python bench_py.py kv|sdk throughput | rss N | calls N
     (rss: before the client library is imported, after the first call, after 10 further clients
-    each after its first call, after 1,000 and N calls on the first client)
+    each after its first call, after 1,000, N and 2N calls on the first client: the first N calls
+    warm the process up, growth is over the next N)
 
 Environment: KV_BENCH_URL, KV_BENCH_CA, KV_BENCH_TOKEN, KV_BENCH_SECONDS.
 """
@@ -126,8 +127,12 @@ def main():
         warm = rss_kb()
         for _ in range(1000, n):
             get(c)
+        mid = rss_kb()
+        for _ in range(n):
+            get(c)
         print(json.dumps({"rss_base_kb": base, "rss_first_kb": first, "rss_more_kb": after_more,
-                          "more_clients": MORE_CLIENTS, "rss_warm_kb": warm, "rss_end_kb": rss_kb(), "calls": n}))
+                          "more_clients": MORE_CLIENTS, "rss_warm_kb": warm, "rss_mid_kb": mid,
+                          "rss_end_kb": rss_kb(), "calls": n}))
     elif mode == "calls":
         c = new()
         for _ in range(n + 1):

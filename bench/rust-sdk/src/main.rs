@@ -3,7 +3,8 @@
 //! prints. Modes (first argument):
 //!   throughput      first-call latency, sequential get_secret ops/s, 16 tasks on one client
 //!   rss N           resident set before the client, after the first call, after 10 further clients
-//!                   (each after its first call, all kept), after 1,000 and N calls on the first
+//!                   (each after its first call, all kept), after 1,000, N and 2N calls on the
+//!                   first: the first N calls warm the process up, growth is over the next N
 //!   calls N         N warm calls after one first call (run twice under callgrind/strace: the
 //!                   difference divided by the difference in N is the cost of one warm call)
 //! Environment: KV_BENCH_URL, KV_BENCH_CA (PEM of the test CA), KV_BENCH_TOKEN, KV_BENCH_SECONDS.
@@ -141,8 +142,12 @@ async fn main() {
             for _ in 1000..n {
                 get(&c).await;
             }
+            let mid = rss_kb();
+            for _ in 0..n {
+                get(&c).await;
+            }
             println!(
-                "{{\"rss_base_kb\": {base}, \"rss_first_kb\": {first}, \"rss_more_kb\": {after_more}, \"more_clients\": {MORE_CLIENTS}, \"rss_warm_kb\": {warm}, \"rss_end_kb\": {}, \"calls\": {n}}}",
+                "{{\"rss_base_kb\": {base}, \"rss_first_kb\": {first}, \"rss_more_kb\": {after_more}, \"more_clients\": {MORE_CLIENTS}, \"rss_warm_kb\": {warm}, \"rss_mid_kb\": {mid}, \"rss_end_kb\": {}, \"calls\": {n}}}",
                 rss_kb()
             );
         }
