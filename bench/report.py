@@ -212,7 +212,7 @@ def goals(res: dict) -> list[tuple[str, str, bool | None]]:
 # page per 1,000 calls). The smallest leak there is, one block per call, keeps at least 16 bytes in
 # Go's heap (its tiny allocator's block) or 32 in malloc's (its smallest chunk): 1.6 MB and more per
 # 100,000 calls. Below the bound is what a garbage-collected heap moves by between two samples with
-# the same live objects: kv's Go binding's settled RSS goes up or down by up to ~400 kB, all of it
+# the same live objects: kv's Go binding's settled RSS goes up or down by up to ~430 kB, all of it
 # in the Go heap's pages (bench/README.md).
 LEAK_BYTES_PER_CALL = 4
 
@@ -260,6 +260,16 @@ def tables(res: dict) -> str:
         "| ES256 verify, local (µs of CPU; wall: %s) | %s |" % (fmt(kc.get("verify_local_wall_us"), 1),
                                                               fmt(kc.get("verify_local_us"), 1)),
         "| ES256 verify, in the vault on loopback (µs) | %s |" % fmt(kc.get("verify_vault_us"), 1),
+    ]
+    series = c["kv-go"]["raw"].get("rss-series")
+    if series:
+        lines += [
+            "",
+            "| kv through Go: calls on one client | %s |" % " | ".join(fmt(n) for n in series["calls"]),
+            "|---|%s" % "---:|" * len(series["calls"]),
+            "| RSS after runtime.GC + FreeOSMemory, kB | %s |" % " | ".join(fmt(v) for v in series["rss_kb"]),
+        ]
+    lines += [
         "",
         "| goal (issue 10) | this run | met |",
         "|---|---:|:---:|",

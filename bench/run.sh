@@ -17,8 +17,8 @@
 #   3. measures the raw HTTP floor (wrk -t1 -c1 and wrk -t2 -c16), then every client: first call
 #      (TLS + challenge + token), sequential get_secret ops/s, 16 threads on one client; kv's cached
 #      get (when kv.h declares kv_secret_cache_new) and local vs vault ES256 verify through C; RSS
-#      per client and its growth over 100,000 calls after as many warm-up calls; instructions
-#      (valgrind --tool=callgrind) and system calls (strace -f -c) per warm call, from the difference of two runs of N1 and N2 calls.
+#      per client and its growth over 100,000 calls after as many warm-up calls (and kv's Go binding's
+#      settled RSS along 400,000 calls); instructions (valgrind --tool=callgrind) and system calls (strace -f -c) per warm call, from the difference of two runs of N1 and N2 calls.
 #   4. bench/report.py prints the table (ratios to the floor of this run, the issue's goals beside
 #      them), writes bench/results/latest.json, draws docs/bench.png and updates README.md between
 #      <!-- bench:begin --> and <!-- bench:end -->.
@@ -207,6 +207,10 @@ for c in "${CLIENTS[@]}"; do
     log "$c: RSS over $n warm-up calls and $n more"
     record "$c" rss "$(client "$c" rss "$n")"
 done
+if [[ " ${CLIENTS[*]} " == *" kv-go "* ]]; then
+    log "kv-go: settled RSS along $((RSS_CALLS * 4)) calls (the Go runtime's warm-up ramp, then flat)"
+    record kv-go rss-series "$(client kv-go rss-series $((RSS_CALLS * 4)))"
+fi
 
 syscalls() { # client calls -> "total clone_count" from strace -f -c
     WRAP=(strace -f -c -o "$WORK/strace.txt")

@@ -1,7 +1,9 @@
 // kv through its Go binding (bindings/go, linked statically to target/release/libkv.a with
 // -tags kv_repo) in the benchmark: bench/run.sh runs it against the canned TLS endpoint and
 // reads the one JSON line it prints. The test CA comes from KV_BENCH_CA (the client's CAFile).
-// Modes as in bench/rust-sdk: throughput | rss N | calls N.
+// Modes as in bench/rust-sdk: throughput | rss N | calls N; and rss-series N: the settled RSS
+// of one client after 1,000, 2,500, 5,000, 10,000, 25,000, ... calls up to N, which shows the
+// warm-up's ramp and the flat line after it.
 package main
 
 import (
@@ -179,6 +181,30 @@ func main() {
 		endRaw := rssKB()
 		fmt.Printf("{\"rss_base_kb\": %d, \"rss_first_kb\": %d, \"rss_more_kb\": %d, \"more_clients\": %d, \"rss_warm_kb\": %d, \"rss_mid_kb\": %d, \"rss_end_kb\": %d, \"rss_mid_raw_kb\": %d, \"rss_end_raw_kb\": %d, \"calls\": %d}\n",
 			base, first, afterMore, moreClients, warm, mid, settledRSSKB(), midRaw, endRaw, n)
+	case "rss-series":
+		c := newClient()
+		var calls, rss []string
+		done := 0
+		for step := 1000; step <= n; step *= 10 {
+			for _, at := range []int{step, step * 5 / 2, step * 5} {
+				if at > n {
+					break
+				}
+				for ; done < at; done++ {
+					get(c)
+				}
+				calls = append(calls, strconv.Itoa(at))
+				rss = append(rss, strconv.FormatInt(settledRSSKB(), 10))
+			}
+		}
+		if done < n {
+			for ; done < n; done++ {
+				get(c)
+			}
+			calls = append(calls, strconv.Itoa(n))
+			rss = append(rss, strconv.FormatInt(settledRSSKB(), 10))
+		}
+		fmt.Printf("{\"calls\": [%s], \"rss_kb\": [%s]}\n", strings.Join(calls, ", "), strings.Join(rss, ", "))
 	case "calls":
 		c := newClient()
 		for i := 0; i <= n; i++ {
