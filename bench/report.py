@@ -266,7 +266,7 @@ def tables(res: dict) -> str:
         lines += [
             "",
             "| kv through Go: calls on one client | %s |" % " | ".join(fmt(n) for n in series["calls"]),
-            "|---|%s" % "---:|" * len(series["calls"]),
+            "|---|" + "---:|" * len(series["calls"]),
             "| RSS after runtime.GC + FreeOSMemory, kB | %s |" % " | ".join(fmt(v) for v in series["rss_kb"]),
         ]
     lines += [

@@ -17,8 +17,9 @@
 #   3. measures the raw HTTP floor (wrk -t1 -c1 and wrk -t2 -c16), then every client: first call
 #      (TLS + challenge + token), sequential get_secret ops/s, 16 threads on one client; kv's cached
 #      get (when kv.h declares kv_secret_cache_new) and local vs vault ES256 verify through C; RSS
-#      per client and its growth over 100,000 calls after as many warm-up calls (and kv's Go binding's
-#      settled RSS along 400,000 calls); instructions (valgrind --tool=callgrind) and system calls (strace -f -c) per warm call, from the difference of two runs of N1 and N2 calls.
+#      per client and its growth over 100,000 calls after as many warm-up calls (and kv's Go
+#      binding's settled RSS along 400,000 calls); instructions (valgrind --tool=callgrind) and
+#      system calls (strace -f -c) per warm call, from the difference of two runs of N1 and N2 calls.
 #   4. bench/report.py prints the table (ratios to the floor of this run, the goals beside
 #      them), writes bench/results/latest.json, draws docs/bench.png and updates README.md between
 #      <!-- bench:begin --> and <!-- bench:end -->.
@@ -36,7 +37,7 @@ QUICK=0
 for arg in "$@"; do
     case "$arg" in
     --quick) QUICK=1 ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $arg (use --quick)" >&2; exit 2 ;;
     esac
 done

@@ -28,6 +28,52 @@ impl Text {
         Text(Zeroizing::new(s))
     }
 
+    /// Reads a JSON string literal as it stands in a reply (quotes included) and undoes its
+    /// escapes straight into zeroizing storage. Secret values are read this way rather than by
+    /// serde_json, which unescapes a string with escapes (every PEM value has `\n`) in a scratch
+    /// buffer of its own that it grows and frees without zeroizing. Errors name what is wrong.
+    pub fn from_json_literal(literal: &str) -> Result<Text, &'static str> {
+        let inner = literal
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+            .filter(|_| literal.len() >= 2)
+            .ok_or("expected a JSON string")?;
+        if !inner.contains('\\') {
+            return Ok(Text::of_str(inner));
+        }
+        // Escapes only shrink the text, so this never reallocates (no copy left behind).
+        let mut out = Zeroizing::new(Vec::with_capacity(inner.len()));
+        let bytes = inner.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte != b'\\' {
+                out.push(byte);
+                at += 1;
+                continue;
+            }
+            let escape = *bytes.get(at + 1).ok_or("a JSON string ends in a lone backslash")?;
+            at += 2;
+            let plain = match escape {
+                b'"' | b'\\' | b'/' => escape,
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'u' => {
+                    let (c, used) = unicode_escape(&bytes[at..])?;
+                    at += used;
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    continue;
+                }
+                _ => return Err("a JSON string has an unknown escape"),
+            };
+            out.push(plain);
+        }
+        std::str::from_utf8(&out).map(Text::of_str).map_err(|_| "a JSON string is not UTF-8")
+    }
+
     /// From an optional string (None = empty).
     pub fn from_opt(text: Option<&str>) -> Text {
         Text::new(text.unwrap_or_default())
@@ -45,6 +91,32 @@ impl Text {
         } else {
             self.0.as_bytes()
         }
+    }
+}
+
+/// The character of a `\uXXXX` escape (the bytes after `\u`), and how many bytes it used: four,
+/// or ten for a surrogate pair (`XXXX\uYYYY`). A lone surrogate is an error, as in serde_json.
+fn unicode_escape(bytes: &[u8]) -> Result<(char, usize), &'static str> {
+    fn hex4(bytes: &[u8]) -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(..4)?).ok()?;
+        digits.bytes().all(|b| b.is_ascii_hexdigit()).then(|| u32::from_str_radix(digits, 16).ok())?
+    }
+    const BAD: &str = "a JSON string has a bad \\u escape";
+    let first = hex4(bytes).ok_or(BAD)?;
+    match first {
+        0xd800..=0xdbff => {
+            let second = match bytes.get(4..6) {
+                Some(b"\\u") => hex4(&bytes[6..]).ok_or(BAD)?,
+                _ => return Err("a JSON string has a lone surrogate"),
+            };
+            if !(0xdc00..=0xdfff).contains(&second) {
+                return Err("a JSON string has a lone surrogate");
+            }
+            let c = char::from_u32(0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00)).ok_or(BAD)?;
+            Ok((c, 10))
+        }
+        0xdc00..=0xdfff => Err("a JSON string has a lone surrogate"),
+        _ => Ok((char::from_u32(first).ok_or(BAD)?, 4)),
     }
 }
 
@@ -189,10 +261,20 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-/// A secret value: a [`Text`] whose `Debug` shows only its length.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A secret value: a [`Text`] whose `Debug` shows only its length. It is read from JSON as the
+/// string's literal text, unescaped by [`Text::from_json_literal`], so that serde_json never
+/// holds an unescaped copy; a deserializer that cannot lend the literal (a `serde_json::Value`)
+/// is refused.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct SecretText(pub Text);
+
+impl<'de> Deserialize<'de> for SecretText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SecretText, D::Error> {
+        let literal = <&serde_json::value::RawValue>::deserialize(d)?;
+        Text::from_json_literal(literal.get()).map(SecretText).map_err(serde::de::Error::custom)
+    }
+}
 
 impl std::ops::Deref for SecretText {
     type Target = Text;
@@ -226,5 +308,47 @@ mod tests {
         assert_eq!(parsed, "x\0y");
         assert_eq!(serde_json::to_string(&parsed).unwrap(), r#""x\u0000y""#);
         assert_eq!(format!("{:?}", SecretText(Text::new("hunter2"))), "SecretText(7 bytes)");
+    }
+
+    #[test]
+    fn json_literals_unescape_as_serde_json_does() {
+        let texts = [
+            "",
+            "plain",
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+            "quote \" backslash \\ slash / tab \t cr \r bs \u{8} ff \u{c} nul \0 esc \u{1b}",
+            "é ü ß € 😀 𝄞 \u{ffff} \u{10ffff} \u{7f}",
+        ];
+        for text in texts {
+            let literal = serde_json::to_string(text).unwrap();
+            assert_eq!(Text::from_json_literal(&literal).unwrap(), text, "{literal}");
+            let secret: SecretText = serde_json::from_str(&literal).unwrap();
+            assert_eq!(secret.0, text);
+        }
+        // Escapes serde_json does not write but JSON allows.
+        let cases = [(r#""\/\u00e9\ud83d\ude00\u0041""#, "/é😀A"), (r#""\uD834\uDD1E""#, "𝄞")];
+        for (literal, text) in cases {
+            assert_eq!(Text::from_json_literal(literal).unwrap(), text);
+            assert_eq!(serde_json::from_str::<String>(literal).unwrap(), text);
+        }
+        for bad in [
+            r#""\ud83d""#,
+            r#""\ude00x""#,
+            r#""\ud83d\u0041""#,
+            r#""\x41""#,
+            r#""\u00g1""#,
+            r#""\u+0a1""#,
+            "\"\\\"",
+            "42",
+            "null",
+            "\"",
+        ] {
+            assert!(Text::from_json_literal(bad).is_err(), "{bad}");
+        }
+        // Through serde_json: a lone surrogate fails as it does for a String; a number is refused.
+        assert!(serde_json::from_str::<SecretText>(r#""\ud83d""#).is_err());
+        assert!(serde_json::from_str::<SecretText>("42").unwrap_err().to_string().contains("expected a JSON string"));
+        // A deserializer that cannot lend the literal is refused rather than read the unsafe way.
+        assert!(serde_json::from_value::<SecretText>(serde_json::json!("v")).is_err());
     }
 }

@@ -5,8 +5,10 @@
 //!
 //! Covered: the secret members of a failed request's body collected for redaction (they were
 //! parsed into a `serde_json::Value` whose strings were freed as they were), the forms built for
-//! redaction, a PEM private key's base64 body, and the Azure CLI's output (read with a growing buffer whose old copies were freed
-//! as they were). Copies made by ureq/rustls while sending are outside kv's reach and not tested.
+//! redaction, a reply's secret value and an issuer's password with JSON escapes (serde_json
+//! unescaped them in a scratch buffer it freed as it was), a PEM private key's base64 body, and
+//! the Azure CLI's output (read with a growing buffer whose old copies were freed as they were).
+//! Copies made by rustls while sending and receiving are outside kv's reach and not tested.
 
 #[path = "support/scanning.rs"]
 mod scanning;
@@ -31,6 +33,34 @@ fn secret_material_is_zeroized_before_it_is_freed() {
     assert_eq!(leaks(|| drop(kv::error::Redactions::of_json_body(Some(&body)))), 0, "request secrets");
     let awkward = zeroize::Zeroizing::new(format!("{marker} <&'\"~\n\u{1b} é>"));
     assert_eq!(leaks(|| drop(kv::error::Redactions::of(&[awkward.as_str()]))), 0, "redaction forms");
+
+    // A reply's secret value with escapes (a PEM value always has `\n`), parsed as every reply is
+    // (`Response::json`), and an issuer's password. The body is built in place, like the PEM below.
+    let mut body = zeroize::Zeroizing::new(Vec::with_capacity(64 * 1024));
+    body.extend_from_slice(br#"{"value":""#);
+    for _ in 0..200 {
+        body.extend_from_slice(MARKER);
+        body.extend_from_slice(br#"\n\"quoted\" \u00e9 \ud83d\ude00 \/ \\ tail "#);
+    }
+    body.extend_from_slice(br#"","id":"https://v.vault.azure.net/secrets/s/0123456789abcdef0123456789abcdef","#);
+    body.extend_from_slice(br#""attributes":{"enabled":true},"tags":{"a":"\n"}}"#);
+    let reply = kv::http::request::Response { status: 200, body, request_id: String::new() };
+    let found = leaks(|| {
+        let bundle: kv::model::secret::SecretBundle = reply.json().expect("the reply parses");
+        let value = bundle.value.as_ref().expect("a value");
+        assert!(value.starts_with(marker) && value.contains("\n\"quoted\" é 😀 / \\ tail"));
+    });
+    assert_eq!(found, 0, "a reply's secret value with escapes");
+    let mut issuer = zeroize::Zeroizing::new(Vec::with_capacity(1024));
+    issuer.extend_from_slice(br#"{"account_id":"a","pwd":""#);
+    issuer.extend_from_slice(MARKER);
+    issuer.extend_from_slice(br#"\u0041\n"}"#);
+    let found = leaks(|| {
+        let credentials: kv::model::certificate::IssuerCredentials =
+            serde_json::from_slice(&issuer).expect("the credentials parse");
+        assert_eq!(credentials.pwd.as_deref().map(|p| p.ends_with("A\n")), Some(true));
+    });
+    assert_eq!(found, 0, "an issuer's password with escapes");
 
     // A PEM private key's base64 body, gathered line by line.
     // (built in place: the test's own freed copies would show up in reused blocks)

@@ -12,11 +12,17 @@ const LENIENT_CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
 const LENIENT_URL: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT_CONFIG);
 const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT_CONFIG);
 
-/// Deserializes an optional JSON string straight into zeroizing storage (secret values, tokens).
+/// Deserializes an optional JSON string (tokens, passwords) into zeroizing storage, unescaped by
+/// kv from the string's literal text (`Text::from_json_literal`: serde_json's own unescaping
+/// leaves copies in a buffer it frees unzeroized).
 pub fn deserialize_zeroizing<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<zeroize::Zeroizing<String>>, D::Error> {
-    <Option<String> as serde::Deserialize>::deserialize(d).map(|o| o.map(zeroize::Zeroizing::new))
+    let Some(literal) = <Option<&serde_json::value::RawValue> as serde::Deserialize>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = crate::text::Text::from_json_literal(literal.get()).map_err(serde::de::Error::custom)?;
+    Ok(Some(zeroize::Zeroizing::new(text.as_str().to_owned())))
 }
 
 /// Encodes as base64url without padding.

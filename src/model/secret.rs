@@ -75,7 +75,7 @@ mod tests {
         let example: serde_json::Value =
             serde_json::from_str(include_str!("../../tests/fixtures/spec-examples/GetSecret-example.json")).unwrap();
         let body = &example["responses"]["200"]["body"];
-        let s: SecretBundle = serde_json::from_value(body.clone()).unwrap();
+        let s: SecretBundle = serde_json::from_str(&body.to_string()).unwrap();
         assert_eq!(s.value.as_deref().map(|v| v.as_str()), body["value"].as_str());
         assert_eq!(s.id.as_deref(), body["id"].as_str());
         assert_eq!(s.attributes.enabled, body["attributes"]["enabled"].as_bool());
@@ -84,7 +84,7 @@ mod tests {
         let example: serde_json::Value =
             serde_json::from_str(include_str!("../../tests/fixtures/spec-examples/DeleteSecret-example.json")).unwrap();
         let body = &example["responses"]["200"]["body"];
-        let s: SecretBundle = serde_json::from_value(body.clone()).unwrap();
+        let s: SecretBundle = serde_json::from_str(&body.to_string()).unwrap();
         assert_eq!(s.recovery_id.as_deref(), body["recoveryId"].as_str());
         assert_eq!(s.deleted_date, body["deletedDate"].as_i64());
         assert_eq!(s.scheduled_purge_date, body["scheduledPurgeDate"].as_i64());
