@@ -1,0 +1,3 @@
+module kvbench/godriver
+
+go 1.23
