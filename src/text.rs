@@ -36,7 +36,6 @@ impl Text {
         let inner = literal
             .strip_prefix('"')
             .and_then(|rest| rest.strip_suffix('"'))
-            .filter(|_| literal.len() >= 2)
             .ok_or("expected a JSON string")?;
         if !inner.contains('\\') {
             return Ok(Text::of_str(inner));
