@@ -33,10 +33,8 @@ impl Text {
     /// serde_json, which unescapes a string with escapes (every PEM value has `\n`) in a scratch
     /// buffer of its own that it grows and frees without zeroizing. Errors name what is wrong.
     pub fn from_json_literal(literal: &str) -> Result<Text, &'static str> {
-        let inner = literal
-            .strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
-            .ok_or("expected a JSON string")?;
+        let inner =
+            literal.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')).ok_or("expected a JSON string")?;
         if !inner.contains('\\') {
             return Ok(Text::of_str(inner));
         }

@@ -152,6 +152,21 @@ impl Drop for Cache {
     }
 }
 
+/// Runs `f` on 16 threads sharing `cache`, started together (a barrier); each thread's result.
+fn on_sixteen_threads_at_once<T: Send + 'static>(cache: &Arc<Cache>, f: fn(&Cache) -> T) -> Vec<T> {
+    let barrier = Arc::new(Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (cache, barrier) = (cache.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                f(&cache)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
 #[test]
 fn sixteen_threads_on_an_expired_entry_make_one_request() {
     let server = vault(|i, req| {
@@ -169,18 +184,8 @@ fn sixteen_threads_on_an_expired_entry_make_one_request() {
     assert_eq!(requests_for(&server, "single"), 1);
     thread::sleep(Duration::from_millis(150)); // expired
 
-    let barrier = Arc::new(Barrier::new(16));
-    let threads: Vec<_> = (0..16)
-        .map(|_| {
-            let (cache, barrier) = (cache.clone(), barrier.clone());
-            thread::spawn(move || {
-                barrier.wait();
-                cache.get("single", None).expect("get")
-            })
-        })
-        .collect();
-    for t in threads {
-        let (value, _, stale) = t.join().unwrap();
+    let results = on_sixteen_threads_at_once(&cache, |cache| cache.get("single", None).expect("get"));
+    for (value, _, stale) in results {
         assert_eq!(value, "value-1", "every thread gets the one new value");
         assert!(!stale);
     }
@@ -196,18 +201,9 @@ fn sixteen_threads_on_a_cold_key_make_one_request() {
     let server = vault(|_, req| secret_reply(req, "cold-value", V1).with_delay(Duration::from_millis(300)));
     let client = client(&server);
     let cache = Arc::new(Cache::new(&client, &CacheOpts::new(60_000, 0)));
-    let barrier = Arc::new(Barrier::new(16));
-    let threads: Vec<_> = (0..16)
-        .map(|_| {
-            let (cache, barrier) = (cache.clone(), barrier.clone());
-            thread::spawn(move || {
-                barrier.wait();
-                cache.value("cold")
-            })
-        })
-        .collect();
-    for t in threads {
-        assert_eq!(t.join().unwrap(), "cold-value");
+    let results = on_sixteen_threads_at_once(&cache, |cache| cache.value("cold"));
+    for value in results {
+        assert_eq!(value, "cold-value");
     }
     assert_eq!(requests_for(&server, "cold"), 1);
     // Hits from now on.
@@ -476,18 +472,9 @@ fn hits_from_many_threads_are_counted_exactly() {
     let client = client(&server);
     let cache = Arc::new(Cache::new(&client, &CacheOpts::new(600_000, 0)));
     assert_eq!(cache.value("many"), "many");
-    let barrier = Arc::new(Barrier::new(16));
-    let threads: Vec<_> = (0..16)
-        .map(|_| {
-            let (cache, barrier) = (cache.clone(), barrier.clone());
-            thread::spawn(move || {
-                barrier.wait();
-                (0..500).all(|_| cache.value("many") == "many")
-            })
-        })
-        .collect();
-    for t in threads {
-        assert!(t.join().unwrap(), "every hit gets the value");
+    let results = on_sixteen_threads_at_once(&cache, |cache| (0..500).all(|_| cache.value("many") == "many"));
+    for all_hit in results {
+        assert!(all_hit, "every hit gets the value");
     }
     let s = cache.stats();
     assert_eq!((s.hits, s.misses, s.requests, s.stale, s.errors), (16 * 500, 1, 1, 0, 0), "{s:?}");
