@@ -89,6 +89,13 @@ impl Text {
             self.0.as_bytes()
         }
     }
+
+    /// The text as a zeroizing `String`, moved out without a copy (the NUL dropped).
+    pub fn into_zeroizing_string(mut self) -> Zeroizing<String> {
+        let mut text = std::mem::take(&mut *self.0);
+        text.pop(); // the NUL
+        Zeroizing::new(text)
+    }
 }
 
 /// The character of a `\uXXXX` escape (the bytes after `\u`), and how many bytes it used: four,
@@ -305,6 +312,8 @@ mod tests {
         assert_eq!(parsed, "x\0y");
         assert_eq!(serde_json::to_string(&parsed).unwrap(), r#""x\u0000y""#);
         assert_eq!(format!("{:?}", SecretText(Text::new("hunter2"))), "SecretText(7 bytes)");
+        assert_eq!(*Text::new("a\0b").into_zeroizing_string(), "a\0b");
+        assert_eq!(*Text::default().into_zeroizing_string(), "");
     }
 
     #[test]

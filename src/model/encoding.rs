@@ -22,7 +22,7 @@ pub fn deserialize_zeroizing<'de, D: serde::Deserializer<'de>>(
         return Ok(None);
     };
     let text = crate::text::Text::from_json_literal(literal.get()).map_err(serde::de::Error::custom)?;
-    Ok(Some(zeroize::Zeroizing::new(text.as_str().to_owned())))
+    Ok(Some(text.into_zeroizing_string()))
 }
 
 /// Encodes as base64url without padding.
